@@ -1,0 +1,126 @@
+"""Samrådsportalen: open consultations with the Roma national minority."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, g, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.db import Database, get_session
+
+database = Database()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a config class (default: chosen by ``APP_ENV``); ``overrides``
+    a mapping applied on top, as tests do.
+    """
+    from config import config_from_env
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    config_class = config or config_from_env()
+    config_obj = config_class()
+    app.config.from_object(config_obj)
+    if overrides:
+        app.config.update(overrides)
+    config_obj.validate()
+
+    _configure_logging(app)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from app import i18n
+
+    database.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    _init_login(app)
+    _init_language_routing(app)
+
+    from app.accounts.views import bp as accounts_bp
+    from app.boards.views import bp as boards_bp
+    from app.consultations.staff_views import bp as consultations_staff_bp
+    from app.consultations.views import bp as consultations_bp
+    from app.core.views import bp as core_bp
+
+    for blueprint in (core_bp, accounts_bp, boards_bp, consultations_bp, consultations_staff_bp):
+        app.register_blueprint(blueprint)
+
+    from app.core import errors, security, templating
+
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+
+def _init_login(app: Flask) -> None:
+    from app.accounts.services import load_user_by_session_id
+    from app.common.forms import N_
+    from app.i18n import gettext
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = N_("Please log in to see this page.")
+    login_manager.localize_callback = gettext
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(session_id: str) -> Any:
+        return load_user_by_session_id(get_session(), session_id)
+
+
+def _init_language_routing(app: Flask) -> None:
+    """Every page lives under ``/<lang_code>/``; URLs built in a request keep its language."""
+
+    @app.url_value_preprocessor
+    def _pull_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values is not None and "lang_code" in values:
+            lang = values.pop("lang_code")
+            if lang not in app.config["LANGUAGES"]:
+                abort(404)
+            g.ui_lang = lang
+
+    @app.url_defaults
+    def _add_language(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang_code" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+            from app.i18n import current_language
+
+            values["lang_code"] = current_language()
+
+    @app.before_request
+    def _language_from_path() -> None:
+        # Error pages for unmatched URLs still speak the language of the path.
+        if "ui_lang" not in g:
+            first = request.path.strip("/").split("/", 1)[0]
+            if first in app.config["LANGUAGES"]:
+                g.ui_lang = first

@@ -1,0 +1,1 @@
+"""Staff accounts, board memberships and roles."""

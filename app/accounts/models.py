@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.boards.models import Board
+from app.db import Base, str_enum, utcnow
+from app.i18n import lazy_gettext as _l
+
+
+class Role(enum.Enum):
+    EDITOR = "editor"  # drafts and edits
+    PUBLISHER = "publisher"  # also publishes and cancels
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {Role.EDITOR: _l("Editor"), Role.PUBLISHER: _l("Publisher")}
+
+
+def new_session_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(Base):
+    """A staff member. Participants have no accounts."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_site_admin: Mapped[bool] = mapped_column(default=False)
+    preferred_language: Mapped[str] = mapped_column(sa.String(8), default="sv")
+    #: Changing this logs the user out of every session.
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_dt: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    def role_in(self, board_id: int) -> Role | None:
+        for membership in self.memberships:
+            if membership.board_id == board_id:
+                return membership.role
+        return None
+
+    @property
+    def board_ids(self) -> set[int]:
+        return {m.board_id for m in self.memberships}
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "board_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    board: Mapped[Board] = relationship(lazy="joined")

@@ -1,0 +1,1 @@
+"""Boards (nämnder): the city's political bodies that hold consultations."""

@@ -1,0 +1,83 @@
+"""Command-line operations: ``flask --app app <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app.db import get_session
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database migrations."""
+
+    @db_group.command("upgrade")
+    @click.option("--revision", default="head")
+    def db_upgrade(revision: str) -> None:
+        """Apply migrations up to REVISION (default: head)."""
+        from app import migrate
+
+        migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+        click.echo("Database is up to date.")
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    def db_revision(message: str) -> None:
+        """Autogenerate a migration from the difference between models and database."""
+        from app import migrate
+
+        migrate.revision(current_app.config["DATABASE_URL"], message)
+
+    @app.cli.command("seed-boards")
+    def seed_boards_command() -> None:
+        """Create or update the city's boards."""
+        from app.boards.services import seed_boards
+
+        session = get_session()
+        created = seed_boards(session)
+        session.commit()
+        click.echo(f"Boards: {created} created.")
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--site-admin", is_flag=True, help="Grant site administration.")
+    @click.option("--board", "boards", multiple=True, help="BOARD_SLUG:ROLE (editor or publisher); repeatable.")
+    def create_user_command(email: str, name: str, password: str, site_admin: bool, boards: tuple[str, ...]) -> None:
+        """Create a staff account."""
+        from app.accounts.models import Role
+        from app.accounts.services import create_user, grant_role
+        from app.boards.services import get_board_by_slug
+        from app.common.errors import DomainError
+
+        session = get_session()
+        try:
+            user = create_user(session, email=email, name=name, password=password, is_site_admin=site_admin)
+            for spec in boards:
+                slug, _, role = spec.partition(":")
+                board = get_board_by_slug(session, slug)
+                if board is None:
+                    raise click.ClickException(f"No board with slug {slug!r}.")
+                try:
+                    grant_role(session, user, board, Role(role or "editor"))
+                except ValueError:
+                    raise click.ClickException(f"Role must be editor or publisher, not {role!r}.") from None
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        session.commit()
+        click.echo(f"Created {user.email}.")
+
+    @app.cli.command("demo-data")
+    def demo_data_command() -> None:
+        """Load demo boards, a demo staff account and consultations (idempotent)."""
+        from app.demo import load_demo_data
+
+        session = get_session()
+        load_demo_data(session, current_app.config)
+        session.commit()
+        click.echo(
+            f"Demo staff login: {current_app.config['DEMO_STAFF_EMAIL']} / {current_app.config['DEMO_STAFF_PASSWORD']}"
+        )

@@ -1,0 +1,23 @@
+"""Domain errors raised by services and turned into pages by the views."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; ``message`` is shown to the user.
+
+    ``field`` names the form field the message belongs next to, if any.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class PermissionDenied(DomainError):
+    """The acting user may not do this (answered with 403)."""
+
+
+class NotFound(DomainError):
+    """The object does not exist (answered with 404)."""

@@ -1,0 +1,39 @@
+"""Markdown rendering with sanitising: user content never carries markup of its own."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre",
+    "h3", "h4", "h5", "h6",
+}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown to safe HTML: raw HTML is escaped, then the result is cleaned."""
+    if not text:
+        return Markup("")
+    html = _md.render(text)
+    # Headings in user text start below the page's own h1/h2.
+    for level, new in (("h1", "h3"), ("h2", "h4")):
+        html = html.replace(f"<{level}>", f"<{new}>").replace(f"</{level}>", f"</{new}>")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)
+
+
+def strip_nul(value: str | None) -> str | None:
+    """Remove NUL characters, which PostgreSQL refuses in text."""
+    if value is None:
+        return None
+    return value.replace("\x00", "")

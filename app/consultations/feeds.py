@@ -1,0 +1,96 @@
+"""Calendar (.ics) and Atom feeds of public consultations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from flask import Response, current_app, url_for
+from icalendar import Calendar, Event
+
+from app.consultations.models import Consultation, MeetingFormat
+from app.i18n import STOCKHOLM, current_language, gettext, localized_text
+from app.i18n import language_info
+
+
+def _uid(consultation: Consultation) -> str:
+    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "samradsportalen"
+    return f"consultation-{consultation.id}@{host}"
+
+
+def _location(consultation: Consultation) -> str:
+    parts = [consultation.venue_name, consultation.room, consultation.address]
+    place = ", ".join(p for p in parts if p)
+    if consultation.format is MeetingFormat.DIGITAL:
+        return consultation.join_url or gettext("Digital meeting")
+    return place
+
+
+def build_calendar(items: Iterable[Consultation], calendar_name: str) -> bytes:
+    """An iCalendar with one VEVENT per consultation that has a time.
+
+    UIDs are stable; a change bumps SEQUENCE; a cancellation is sent as
+    ``STATUS:CANCELLED`` so subscribed calendars remove or mark the event.
+    """
+    cal = Calendar()
+    cal.add("prodid", "-//Stockholms stad//Samradsportalen//SV")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", calendar_name)
+    cal.add("x-wr-timezone", "Europe/Stockholm")
+    for consultation in items:
+        if consultation.start_dt is None or consultation.end_dt is None:
+            continue
+        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        event = Event()
+        event.add("uid", _uid(consultation))
+        event.add("dtstamp", consultation.updated_dt)
+        event.add("last-modified", consultation.updated_dt)
+        event.add("dtstart", consultation.start_dt.astimezone(STOCKHOLM))
+        event.add("dtend", consultation.end_dt.astimezone(STOCKHOLM))
+        event.add("summary", localized_text(consultation, "title"))
+        description = localized_text(consultation, "summary") or ""
+        event.add("description", f"{description}\n\n{url}".strip())
+        location = _location(consultation)
+        if location:
+            event.add("location", location)
+        event.add("url", url)
+        event.add("sequence", consultation.ics_sequence)
+        event.add("status", "CANCELLED" if consultation.is_cancelled else "CONFIRMED")
+        event.add("organizer", f"mailto:{consultation.lead_board.contact_email or 'noreply@stockholm.example'}",
+                  parameters={"CN": consultation.lead_board.name_sv})
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def ics_response(items: Iterable[Consultation], *, filename: str, calendar_name: str) -> Response:
+    response = Response(build_calendar(items, calendar_name), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def atom_response(items: list[Consultation]) -> Response:
+    lang = current_language()
+    feed = FeedGenerator()
+    feed.id(url_for("consultations.atom", _external=True))
+    feed.title(gettext("New consultations – Samrådsportalen"))
+    feed.link(href=url_for("consultations.index", _external=True), rel="alternate")
+    feed.link(href=url_for("consultations.atom", _external=True), rel="self")
+    feed.language(language_info(lang)["html_lang"])
+    feed.author({"name": gettext("City of Stockholm")})
+    updated = max((c.updated_dt for c in items), default=None)
+    if updated:
+        feed.updated(updated)
+    for consultation in reversed(items):  # feedgen prepends entries
+        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        entry = feed.add_entry()
+        entry.id(url)
+        entry.title(localized_text(consultation, "title"))
+        entry.link(href=url)
+        entry.published(consultation.published_dt or consultation.created_dt)
+        entry.updated(consultation.updated_dt)
+        entry.summary(localized_text(consultation, "summary") or "")
+    return Response(feed.atom_str(pretty=False), mimetype="application/atom+xml")

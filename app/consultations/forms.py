@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    SelectChoice,
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+from app.common.forms import BaseForm, CheckboxListField, LocalDateTimeField, choices, empty_to_none, strip
+from app.consultations.models import MeetingFormat, RomaniVariety
+from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
+
+LONG = 20000
+
+
+def _text(label: Any, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
+    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def _line(label: Any, max_length: int = 200, **kwargs: Any) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+class ConsultationForm(BaseForm):
+    lead_board_id = SelectField(_l("Lead board"), coerce=int, validators=[DataRequired()])
+    co_host_ids = CheckboxListField(
+        _l("Co-hosting boards"), coerce=int, validate_choice=True,
+        description=_l("Other boards that arrange the consultation together with the lead board."),
+    )
+    title_sv = StringField(_l("Title in Swedish"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    title_rom = _line(_l("Title in Romani chib"))
+    summary_sv = _text(_l("Description in Swedish"), description=_l("What the consultation is about. Markdown may be used."))
+    summary_rom = _text(_l("Description in Romani chib"))
+    easy_read_sv = _text(_l("Easy-to-read summary in Swedish"), description=_l("Optional. Short sentences, common words."))
+    easy_read_rom = _text(_l("Easy-to-read summary in Romani chib"))
+    influence_sv = _text(_l("What participants can influence, in Swedish"), description=_l("Required to publish."))
+    influence_rom = _text(_l("What participants can influence, in Romani chib"))
+    decided_sv = _text(_l("What is already decided, in Swedish"), description=_l("Required to publish."))
+    decided_rom = _text(_l("What is already decided, in Romani chib"))
+    is_open = RadioField(
+        _l("Who may come"),
+        choices=choices([("open", _l("Open: anyone may come, no invitation needed")),
+                         ("closed", _l("Closed: an invited group"))]),
+        default="open",
+        validators=[DataRequired()],
+    )
+    case_reference = _line(_l("Case reference (diarienummer)"), 60, description=_l("Optional, e.g. KS 2025/809."))
+    format = RadioField(
+        _l("Format"),
+        choices=[],
+        default=MeetingFormat.IN_PERSON.value,
+        validators=[DataRequired()],
+    )
+    start_dt = LocalDateTimeField(_l("Starts"), validators=[Optional()], description=_l("Stockholm time."))
+    end_dt = LocalDateTimeField(_l("Ends"), validators=[Optional()], description=_l("Stockholm time."))
+    venue_name = _line(_l("Place"))
+    address = _line(_l("Address"), 300)
+    room = _line(_l("Room"))
+    directions_sv = _text(_l("How to get there, in Swedish"))
+    directions_rom = _text(_l("How to get there, in Romani chib"))
+    accessibility_sv = _text(_l("Accessibility, in Swedish"), description=_l("Step-free access, hearing loop, toilets, quiet room."))
+    accessibility_rom = _text(_l("Accessibility, in Romani chib"))
+    join_url = StringField(
+        _l("Link to join the digital meeting"),
+        validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
+        filters=[empty_to_none],
+    )
+    interpreter_languages = CheckboxListField(
+        _l("Interpretation offered into"), choices=[], validate_choice=True
+    )
+    compensation_sv = _text(_l("Compensation for participants, in Swedish"), description=_l("Optional. E.g. travel costs or a fee."))
+    compensation_rom = _text(_l("Compensation for participants, in Romani chib"))
+    registration_deadline_dt = LocalDateTimeField(_l("Registration deadline"), validators=[Optional()])
+    capacity = IntegerField(
+        _l("Number of places"),
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description=_l("Leave empty for no limit."),
+    )
+    input_opens_dt = LocalDateTimeField(_l("Written views accepted from"), validators=[Optional()])
+    input_closes_dt = LocalDateTimeField(_l("Written views accepted until"), validators=[Optional()])
+    feedback_due_date = DateField(
+        _l("Feedback promised by"), validators=[Optional()],
+        description=_l("If empty, set at publication from the board's usual number of weeks."),
+    )
+    version = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.interpreter_languages.choices = choices(
+            (v.value, v.label) for v in RomaniVariety if v is not RomaniVariety.OTHER
+        )
+        self.format.choices = choices((f.value, f.label) for f in MeetingFormat)
+
+    def to_data(self) -> dict[str, Any]:
+        """The form's values as the service's field dictionary."""
+        names = (
+            "title_sv", "title_rom", "summary_sv", "summary_rom", "easy_read_sv", "easy_read_rom",
+            "influence_sv", "influence_rom", "decided_sv", "decided_rom", "case_reference",
+            "start_dt", "end_dt", "venue_name", "address", "room", "directions_sv", "directions_rom",
+            "accessibility_sv", "accessibility_rom", "join_url", "compensation_sv", "compensation_rom",
+            "registration_deadline_dt", "capacity", "input_opens_dt", "input_closes_dt",
+            "feedback_due_date",
+        )
+        data = {name: getattr(self, name).data for name in names}
+        data["is_open"] = self.is_open.data == "open"
+        data["format"] = MeetingFormat(self.format.data)
+        data["interpreter_languages"] = list(self.interpreter_languages.data or [])
+        return data
+
+
+class PublishForm(BaseForm):
+    romani_pending = BooleanField(
+        _l("The Romani translation is pending: publish with the Swedish text and say so on the page."),
+    )
+
+
+class CancelForm(BaseForm):
+    reason_sv = TextAreaField(_l("Reason, in Swedish"), validators=[DataRequired(), Length(max=2000)], filters=[strip],
+                              description=_l("Shown publicly on the consultation page."))
+    reason_rom = _text(_l("Reason, in Romani chib"), 2000)
+
+
+class AgendaItemForm(BaseForm):
+    title_sv = StringField(_l("Item or question in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
+    title_rom = _line(_l("Item or question in Romani chib"), 300)
+    description_sv = _text(_l("Explanation in Swedish"), 5000)
+    description_rom = _text(_l("Explanation in Romani chib"), 5000)
+
+
+class MoveForm(BaseForm):
+    direction = SelectField(choices=choices([("up", "up"), ("down", "down")]), validators=[DataRequired()])
+
+
+class DocumentForm(BaseForm):
+    title = StringField(_l("Title of the document"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    language = SelectField(
+        _l("Language of the document"),
+        choices=choices([("sv", _l("Swedish")), ("rom", _l("Romani chib")), ("other", _l("Other language"))]),
+        default="sv",
+    )
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+        description=_l("PDF, Word, OpenDocument, Excel, text, PNG or JPEG, at most 20 MB."),
+    )
+
+
+class ConfirmForm(BaseForm):
+    """A form with nothing but the CSRF token, for one-button actions."""
+
+
+def board_choices(boards: list[Any]) -> list[SelectChoice]:
+    return choices((b.id, localized_text(b, "name")) for b in boards)
+
+
+__all__ = [
+    "AgendaItemForm",
+    "CancelForm",
+    "ConfirmForm",
+    "ConsultationForm",
+    "DocumentForm",
+    "MoveForm",
+    "PublishForm",
+    "board_choices",
+]

@@ -1,0 +1,480 @@
+"""Consultation operations.
+
+Every write the application makes to a consultation goes through one of these
+functions. Each takes the session and the acting user, checks the rules of the
+domain, flushes, and raises :class:`DomainError` (or
+:class:`PermissionDenied`) instead of writing something invalid. None of them
+commits: the caller (a view, a CLI command or a test) owns the transaction.
+
+Lifecycle::
+
+    draft ─publish─▶ published ─mark_held─▶ held ─(feedback)─▶ feedback_published ─close─▶ closed
+      │                  │                    └──────────────close──────────────────────▶ closed
+      └────cancel────────┴─▶ cancelled
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.boards.models import Board
+from app.common.errors import DomainError, PermissionDenied
+from app.common.pagination import Page, paginate
+from app.consultations import policies
+from app.consultations.documents import DocumentStore
+from app.consultations.models import (
+    PUBLIC_STATUSES,
+    AgendaItem,
+    Consultation,
+    ConsultationStatus,
+    Document,
+    MeetingFormat,
+    consultation_hosts,
+)
+from app.db import utcnow
+from app.i18n import STOCKHOLM
+from app.i18n import lazy_gettext as _l
+
+S = ConsultationStatus
+
+#: Which status may follow which.
+TRANSITIONS: dict[ConsultationStatus, set[ConsultationStatus]] = {
+    S.DRAFT: {S.PUBLISHED, S.CANCELLED},
+    S.PUBLISHED: {S.HELD, S.CANCELLED},
+    S.HELD: {S.FEEDBACK_PUBLISHED, S.CLOSED},
+    S.FEEDBACK_PUBLISHED: {S.CLOSED},
+    S.CLOSED: set(),
+    S.CANCELLED: set(),
+}
+
+#: Fields staff may set through :func:`create_consultation` / :func:`update_consultation`.
+EDITABLE_FIELDS = frozenset(
+    {
+        "title_sv", "title_rom", "summary_sv", "summary_rom", "easy_read_sv", "easy_read_rom",
+        "influence_sv", "influence_rom", "decided_sv", "decided_rom", "is_open", "case_reference",
+        "format", "start_dt", "end_dt", "venue_name", "address", "room", "directions_sv",
+        "directions_rom", "accessibility_sv", "accessibility_rom", "join_url",
+        "interpreter_languages", "compensation_sv", "compensation_rom",
+        "registration_deadline_dt", "capacity", "input_opens_dt", "input_closes_dt",
+        "feedback_due_date",
+    }
+)
+
+#: Fields whose change a calendar subscriber should see.
+CALENDAR_FIELDS = frozenset(
+    {"title_sv", "title_rom", "start_dt", "end_dt", "venue_name", "address", "room", "join_url", "summary_sv"}
+)
+
+#: Romani fields that must be filled, or explicitly marked pending, at publication.
+ROMANI_REQUIRED = ("title_rom", "summary_rom", "influence_rom")
+
+
+class TransitionError(DomainError):
+    """The consultation cannot move to that status now."""
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied(_l("You do not have permission to do this."))
+
+
+def _transition(consultation: Consultation, target: ConsultationStatus) -> None:
+    if target not in TRANSITIONS[consultation.status]:
+        raise TransitionError(
+            _l("A consultation with status “%(status)s” cannot be changed to “%(target)s”.",
+               status=consultation.status.label, target=target.label)
+        )
+    consultation.status = target
+
+
+def _validate_times(data: dict[str, Any]) -> None:
+    start, end = data.get("start_dt"), data.get("end_dt")
+    if start and end and end <= start:
+        raise DomainError(_l("The end must be after the start."), field="end_dt")
+    deadline = data.get("registration_deadline_dt")
+    if deadline and start and deadline > start:
+        raise DomainError(_l("The registration deadline must be before the start."), field="registration_deadline_dt")
+    opens, closes = data.get("input_opens_dt"), data.get("input_closes_dt")
+    if opens and closes and closes <= opens:
+        raise DomainError(_l("The input window must close after it opens."), field="input_closes_dt")
+    due = data.get("feedback_due_date")
+    if due and start and due < start.astimezone(STOCKHOLM).date():
+        raise DomainError(_l("Feedback cannot be promised before the meeting."), field="feedback_due_date")
+    capacity = data.get("capacity")
+    if capacity is not None and capacity < 1:
+        raise DomainError(_l("The capacity must be at least 1, or left empty for no limit."), field="capacity")
+
+
+def _apply(consultation: Consultation, data: dict[str, Any]) -> set[str]:
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    merged = {f: getattr(consultation, f) for f in EDITABLE_FIELDS} | data
+    _validate_times(merged)
+    changed = {f for f, v in data.items() if getattr(consultation, f) != v}
+    for field, value in data.items():
+        setattr(consultation, field, value)
+    return changed
+
+
+def _set_co_hosts(session: Session, consultation: Consultation, co_host_ids: list[int]) -> None:
+    ids = sorted(set(co_host_ids) - {consultation.lead_board_id})
+    boards = list(session.scalars(sa.select(Board).where(Board.id.in_(ids)))) if ids else []
+    if len(boards) != len(ids):
+        raise DomainError(_l("Choose co-hosting boards from the list."), field="co_host_ids")
+    consultation.co_hosts = boards
+
+
+def create_consultation(
+    session: Session, actor: User, lead_board: Board, data: dict[str, Any], co_host_ids: list[int] | None = None
+) -> Consultation:
+    """Create a draft consultation led by ``lead_board``, optionally co-hosted by other boards."""
+    _require(policies.can_create_in(actor, lead_board))
+    if not (data.get("title_sv") or "").strip():
+        raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
+    consultation = Consultation(lead_board=lead_board, lead_board_id=lead_board.id, created_by=actor,
+                                status=S.DRAFT, interpreter_languages=[])
+    _apply(consultation, data)
+    session.add(consultation)
+    _set_co_hosts(session, consultation, co_host_ids or [])
+    session.flush()
+    return consultation
+
+
+def update_consultation(
+    session: Session,
+    actor: User,
+    consultation: Consultation,
+    data: dict[str, Any],
+    co_host_ids: list[int] | None = None,
+    expected_version: int | None = None,
+) -> set[str]:
+    """Edit a consultation that is not yet closed or cancelled; return the changed fields.
+
+    A public change to time or place bumps the calendar sequence so subscribed
+    calendars pick it up. ``expected_version`` guards against overwriting a
+    colleague's newer save.
+    """
+    _require(policies.can_edit(actor, consultation))
+    if consultation.status in (S.CLOSED, S.CANCELLED):
+        raise TransitionError(_l("A closed or cancelled consultation can no longer be edited."))
+    if expected_version is not None and expected_version != consultation.version:
+        raise StaleEdit(consultation)
+    if "title_sv" in data and not (data["title_sv"] or "").strip():
+        raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
+    changed = _apply(consultation, data)
+    if co_host_ids is not None:
+        before = {b.id for b in consultation.co_hosts}
+        _set_co_hosts(session, consultation, co_host_ids)
+        if before != {b.id for b in consultation.co_hosts}:
+            changed.add("co_hosts")
+    if consultation.is_public and changed & CALENDAR_FIELDS:
+        consultation.ics_sequence += 1
+    if consultation.romani_pending and all(getattr(consultation, f) for f in ROMANI_REQUIRED):
+        consultation.romani_pending = False
+    session.flush()
+    return changed
+
+
+class StaleEdit(DomainError):
+    """Someone else saved the consultation after this form was opened."""
+
+    def __init__(self, consultation: Consultation) -> None:
+        super().__init__(_l("Someone else has saved this consultation since you opened it."))
+        self.consultation = consultation
+
+
+@dataclass
+class PublishCheck:
+    """What stands in the way of publishing, field by field."""
+
+    problems: dict[str, str]
+    missing_romani: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_publishable(consultation: Consultation) -> PublishCheck:
+    problems: dict[str, str] = {}
+    if not consultation.summary_sv:
+        problems["summary_sv"] = str(_l("Describe the consultation in Swedish."))
+    if not consultation.influence_sv:
+        problems["influence_sv"] = str(_l("Say what participants can influence."))
+    if not consultation.decided_sv:
+        problems["decided_sv"] = str(_l("Say what is already decided."))
+    if consultation.start_dt is None:
+        problems["start_dt"] = str(_l("Set when the consultation starts."))
+    if consultation.end_dt is None:
+        problems["end_dt"] = str(_l("Set when the consultation ends."))
+    if consultation.format in (MeetingFormat.IN_PERSON, MeetingFormat.HYBRID) and not consultation.address:
+        problems["address"] = str(_l("Give the address of the meeting place."))
+    missing = [f for f in ROMANI_REQUIRED if not getattr(consultation, f)]
+    return PublishCheck(problems=problems, missing_romani=missing)
+
+
+def default_feedback_date(consultation: Consultation) -> date | None:
+    if consultation.end_dt is None:
+        return None
+    local_end = consultation.end_dt.astimezone(STOCKHOLM).date()
+    return local_end + timedelta(weeks=consultation.lead_board.feedback_weeks)
+
+
+def publish_consultation(
+    session: Session, actor: User, consultation: Consultation, *, romani_pending_confirmed: bool = False
+) -> Consultation:
+    """Publish a draft.
+
+    Requires the publisher role, a complete Swedish text with what can be
+    influenced and what is decided, a time (and an address for meetings in a
+    room). Missing Romani text is allowed only when the publisher confirms that
+    the translation is pending; the public page then says so in both languages.
+    """
+    _require(policies.can_publish(actor, consultation))
+    check = check_publishable(consultation)
+    if not check.ok:
+        field, message = next(iter(check.problems.items()))
+        raise DomainError(message, field=field)
+    if check.missing_romani and not romani_pending_confirmed:
+        raise DomainError(
+            _l("The Romani text is missing. Add it, or confirm that the Romani translation is pending."),
+            field="romani_pending",
+        )
+    _transition(consultation, S.PUBLISHED)
+    consultation.romani_pending = bool(check.missing_romani)
+    consultation.published_dt = utcnow()
+    if consultation.feedback_due_date is None:
+        consultation.feedback_due_date = default_feedback_date(consultation)
+    session.flush()
+    return consultation
+
+
+def cancel_consultation(
+    session: Session, actor: User, consultation: Consultation, *, reason_sv: str, reason_rom: str | None = None
+) -> Consultation:
+    """Cancel a draft or published consultation; the reason is shown publicly."""
+    _require(policies.can_publish(actor, consultation))
+    if not (reason_sv or "").strip():
+        raise DomainError(_l("Give the reason for cancelling, in Swedish."), field="reason_sv")
+    _transition(consultation, S.CANCELLED)
+    consultation.cancel_reason_sv = reason_sv.strip()
+    consultation.cancel_reason_rom = (reason_rom or "").strip() or None
+    consultation.cancelled_dt = utcnow()
+    consultation.ics_sequence += 1
+    session.flush()
+    return consultation
+
+
+def mark_held(session: Session, actor: User, consultation: Consultation, *, now: datetime | None = None) -> Consultation:
+    """Record that the meeting took place (only once it has started)."""
+    _require(policies.can_edit(actor, consultation))
+    now = now or utcnow()
+    if consultation.status is S.PUBLISHED and consultation.start_dt and consultation.start_dt > now:
+        raise TransitionError(_l("The consultation cannot be marked as held before it has started."))
+    _transition(consultation, S.HELD)
+    consultation.held_dt = now
+    session.flush()
+    return consultation
+
+
+def close_consultation(session: Session, actor: User, consultation: Consultation) -> Consultation:
+    """Close a held consultation (with or without published feedback)."""
+    _require(policies.can_publish(actor, consultation))
+    _transition(consultation, S.CLOSED)
+    session.flush()
+    return consultation
+
+
+# --- Agenda -----------------------------------------------------------------
+
+
+def _require_editable(actor: User, consultation: Consultation) -> None:
+    _require(policies.can_edit(actor, consultation))
+    if consultation.status in (S.CLOSED, S.CANCELLED):
+        raise TransitionError(_l("A closed or cancelled consultation can no longer be edited."))
+
+
+def add_agenda_item(session: Session, actor: User, consultation: Consultation, data: dict[str, Any]) -> AgendaItem:
+    """Append an item (question) to the agenda."""
+    _require_editable(actor, consultation)
+    if not (data.get("title_sv") or "").strip():
+        raise DomainError(_l("Enter the item in Swedish."), field="title_sv")
+    position = max((i.position for i in consultation.agenda_items), default=0) + 1
+    item = AgendaItem(position=position, **_agenda_fields(data))
+    consultation.agenda_items.append(item)
+    session.flush()
+    return item
+
+
+def update_agenda_item(session: Session, actor: User, item: AgendaItem, data: dict[str, Any]) -> AgendaItem:
+    _require_editable(actor, item.consultation)
+    if not (data.get("title_sv") or "").strip():
+        raise DomainError(_l("Enter the item in Swedish."), field="title_sv")
+    for field, value in _agenda_fields(data).items():
+        setattr(item, field, value)
+    session.flush()
+    return item
+
+
+def delete_agenda_item(session: Session, actor: User, item: AgendaItem) -> None:
+    consultation = item.consultation
+    _require_editable(actor, consultation)
+    consultation.agenda_items.remove(item)
+    _renumber(consultation)
+    session.flush()
+
+
+def move_agenda_item(session: Session, actor: User, item: AgendaItem, direction: int) -> None:
+    """Move an item one step up (``-1``) or down (``+1``)."""
+    consultation = item.consultation
+    _require_editable(actor, consultation)
+    items = list(consultation.agenda_items)
+    index = items.index(item)
+    target = index + (1 if direction > 0 else -1)
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+        for position, each in enumerate(items, start=1):
+            each.position = position
+        consultation.agenda_items.sort(key=lambda i: i.position)
+    session.flush()
+
+
+def _renumber(consultation: Consultation) -> None:
+    for position, each in enumerate(sorted(consultation.agenda_items, key=lambda i: i.position), start=1):
+        each.position = position
+
+
+def _agenda_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title_sv": data["title_sv"].strip(),
+        "title_rom": (data.get("title_rom") or "").strip() or None,
+        "description_sv": (data.get("description_sv") or "").strip() or None,
+        "description_rom": (data.get("description_rom") or "").strip() or None,
+    }
+
+
+# --- Documents ------------------------------------------------------------------
+
+
+def add_document(
+    session: Session,
+    actor: User,
+    consultation: Consultation,
+    store: DocumentStore,
+    *,
+    title: str,
+    filename: str,
+    data: bytes,
+    language: str = "sv",
+) -> Document:
+    """Store an uploaded background document after checking its content."""
+    _require_editable(actor, consultation)
+    if not title.strip():
+        raise DomainError(_l("Give the document a title."), field="title")
+    stored_name, kind = store.save(data)
+    document = Document(
+        title=title.strip(),
+        language=language,
+        original_filename=filename[-255:] or f"document.{kind.extension}",
+        stored_name=stored_name,
+        content_type=kind.content_type,
+        extension=kind.extension,
+        size_bytes=len(data),
+        uploaded_by_id=actor.id,
+    )
+    consultation.documents.append(document)
+    session.flush()
+    return document
+
+
+def delete_document(session: Session, actor: User, document: Document, store: DocumentStore) -> None:
+    consultation = document.consultation
+    _require_editable(actor, consultation)
+    consultation.documents.remove(document)
+    session.flush()
+    store.delete(document.stored_name)
+
+
+# --- Reads --------------------------------------------------------------------------
+
+
+def get_consultation(session: Session, consultation_id: int) -> Consultation | None:
+    return session.get(Consultation, consultation_id)
+
+
+def get_public_consultation(session: Session, consultation_id: int) -> Consultation | None:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None or not consultation.is_public:
+        return None
+    return consultation
+
+
+def _board_filter(board_id: int) -> sa.ColumnElement[bool]:
+    co_hosted = sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id == board_id)
+    return sa.or_(Consultation.lead_board_id == board_id, Consultation.id.in_(co_hosted))
+
+
+@dataclass
+class ListFilters:
+    board_id: int | None = None
+    when: str = "upcoming"  # upcoming | past | all
+    format: MeetingFormat | None = None
+
+
+def list_public(session: Session, filters: ListFilters, page: int, per_page: int, *, now: datetime | None = None) -> Page[Consultation]:
+    """Published (and later) consultations, upcoming soonest first or past latest first."""
+    now = now or utcnow()
+    stmt = sa.select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
+    if filters.board_id:
+        stmt = stmt.where(_board_filter(filters.board_id))
+    if filters.format:
+        stmt = stmt.where(Consultation.format == filters.format)
+    if filters.when == "upcoming":
+        stmt = stmt.where(Consultation.end_dt >= now).order_by(Consultation.start_dt, Consultation.id)
+    elif filters.when == "past":
+        stmt = stmt.where(Consultation.end_dt < now).order_by(Consultation.start_dt.desc(), Consultation.id.desc())
+    else:
+        stmt = stmt.order_by(Consultation.start_dt.desc(), Consultation.id.desc())
+    return paginate(session, stmt, page, per_page)
+
+
+def list_upcoming(session: Session, limit: int, *, now: datetime | None = None) -> list[Consultation]:
+    now = now or utcnow()
+    stmt = (
+        sa.select(Consultation)
+        .where(Consultation.status == S.PUBLISHED, Consultation.end_dt >= now, Consultation.is_open.is_(True))
+        .order_by(Consultation.start_dt, Consultation.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_for_feed(session: Session, *, board_id: int | None = None, limit: int | None = None) -> list[Consultation]:
+    """Public consultations for calendar and Atom feeds, newest publication first."""
+    stmt = sa.select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
+    if board_id:
+        stmt = stmt.where(_board_filter(board_id))
+    stmt = stmt.order_by(Consultation.published_dt.desc(), Consultation.id.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def list_for_staff(session: Session, actor: User) -> list[Consultation]:
+    """Every consultation of the boards the user belongs to (all for site admins)."""
+    stmt = sa.select(Consultation)
+    if not actor.is_site_admin:
+        ids = actor.board_ids
+        if not ids:
+            return []
+        co_hosted = sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id.in_(ids))
+        stmt = stmt.where(sa.or_(Consultation.lead_board_id.in_(ids), Consultation.id.in_(co_hosted)))
+    stmt = stmt.order_by(Consultation.start_dt.desc().nulls_first(), Consultation.id.desc())
+    return list(session.scalars(stmt))

@@ -1,0 +1,343 @@
+"""Staff pages for planning, publishing and cancelling consultations.
+
+Each view: parse → load (404) → check permission (403) → one service call →
+commit → redirect, or re-render the form with the typed text and the errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.boards.models import Board
+from app.boards.services import list_boards
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.consultations import policies
+from app.consultations import services as consultations
+from app.consultations.documents import DocumentStore
+from app.consultations.forms import (
+    AgendaItemForm,
+    CancelForm,
+    ConfirmForm,
+    ConsultationForm,
+    DocumentForm,
+    MoveForm,
+    PublishForm,
+    board_choices,
+)
+from app.consultations.models import AgendaItem, Consultation, ConsultationStatus, Document
+from app.db import commit, get_session
+from app.i18n import gettext as _
+
+bp = Blueprint("consultations_staff", __name__)
+
+
+def _store() -> DocumentStore:
+    return DocumentStore(current_app.config["UPLOAD_DIR"])
+
+
+def _load_editable(consultation_id: int) -> Consultation:
+    consultation: Consultation = load_or_404(Consultation, consultation_id)
+    require(policies.can_edit(actor(), consultation))
+    return consultation
+
+
+def _form_data(consultation: Consultation) -> dict[str, Any]:
+    data = {name: getattr(consultation, name) for name in consultations.EDITABLE_FIELDS}
+    data["is_open"] = "open" if consultation.is_open else "closed"
+    data["format"] = consultation.format.value
+    data["co_host_ids"] = [b.id for b in consultation.co_hosts]
+    data["lead_board_id"] = consultation.lead_board_id
+    data["version"] = consultation.version
+    return data
+
+
+@bp.route("/<lang_code>/staff/")
+@staff_required
+def dashboard() -> str:
+    items = consultations.list_for_staff(get_session(), actor())
+    by_status = {status: [c for c in items if c.status is status] for status in ConsultationStatus}
+    return render_template("consultations/staff/dashboard.html", by_status=by_status, statuses=list(ConsultationStatus))
+
+
+@bp.route("/<lang_code>/staff/consultations/new", methods=["GET", "POST"])
+@staff_required
+def create() -> str | Response:
+    session = get_session()
+    user = actor()
+    boards = list_boards(session)
+    own = policies.boards_for_new_consultation(user, boards)
+    require(bool(own))
+    form = ConsultationForm()
+    form.lead_board_id.choices = board_choices(own)
+    form.co_host_ids.choices = board_choices(boards)
+    if form.validate_on_submit():
+        board = session.get(Board, form.lead_board_id.data) or abort(400)
+        try:
+            consultation = consultations.create_consultation(
+                session, user, board, form.to_data(), form.co_host_ids.data or []
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The draft has been saved."), "success")
+            return redirect(url_for(".manage", consultation_id=consultation.id))
+    return render_template("consultations/staff/form.html", form=form, consultation=None)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>")
+@staff_required
+def manage(consultation_id: int) -> str:
+    consultation = _load_editable(consultation_id)
+    check = consultations.check_publishable(consultation)
+    return render_template(
+        "consultations/staff/manage.html", consultation=consultation, check=check,
+        can_publish=policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/preview")
+@staff_required
+def preview(consultation_id: int) -> str:
+    consultation = _load_editable(consultation_id)
+    return render_template("consultations/detail.html", consultation=consultation, preview=True)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation = _load_editable(consultation_id)
+    boards = list_boards(session)
+    form = ConsultationForm() if request.method == "POST" else ConsultationForm(data=_form_data(consultation))
+    del form.lead_board_id  # the lead board is fixed once created
+    form.co_host_ids.choices = board_choices([b for b in boards if b.id != consultation.lead_board_id])
+    conflict = None
+    if form.validate_on_submit():
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            consultations.update_consultation(
+                session, actor(), consultation, form.to_data(), form.co_host_ids.data or [], expected_version=expected
+            )
+        except PermissionDenied:
+            raise
+        except consultations.StaleEdit as error:
+            conflict = error.consultation
+            form.add_error(None, error.message)
+            form.version.data = str(consultation.version)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("Your changes have been saved."), "success")
+            return redirect(url_for(".manage", consultation_id=consultation.id))
+    return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/publish", methods=["GET", "POST"])
+@staff_required
+def publish(consultation_id: int) -> str | Response:
+    consultation = _load_editable(consultation_id)
+    require(policies.can_publish(actor(), consultation))
+    form = PublishForm()
+    check = consultations.check_publishable(consultation)
+    if form.validate_on_submit():
+        try:
+            consultations.publish_consultation(
+                get_session(), actor(), consultation, romani_pending_confirmed=bool(form.romani_pending.data)
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field if error.field == "romani_pending" else None, error.message)
+        else:
+            commit()
+            flash(_("The consultation is published."), "success")
+            return redirect(url_for(".manage", consultation_id=consultation.id))
+    return render_template("consultations/staff/publish.html", form=form, consultation=consultation, check=check)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/cancel", methods=["GET", "POST"])
+@staff_required
+def cancel(consultation_id: int) -> str | Response:
+    consultation = _load_editable(consultation_id)
+    require(policies.can_publish(actor(), consultation))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            consultations.cancel_consultation(
+                get_session(), actor(), consultation, reason_sv=form.reason_sv.data or "", reason_rom=form.reason_rom.data
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The consultation is cancelled."), "success")
+            return redirect(url_for(".manage", consultation_id=consultation.id))
+    return render_template("consultations/staff/cancel.html", form=form, consultation=consultation)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/held", methods=["POST"])
+@staff_required
+def mark_held(consultation_id: int) -> Response:
+    return _simple_transition(consultation_id, consultations.mark_held, _("The consultation is marked as held."))
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/close", methods=["POST"])
+@staff_required
+def close(consultation_id: int) -> Response:
+    consultation = _load_editable(consultation_id)
+    require(policies.can_publish(actor(), consultation))
+    return _simple_transition(consultation_id, consultations.close_consultation, _("The consultation is closed."))
+
+
+def _simple_transition(consultation_id: int, operation: Any, success: str) -> Response:
+    consultation = _load_editable(consultation_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operation(get_session(), actor(), consultation)
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        commit()
+        flash(success, "success")
+    return redirect(url_for(".manage", consultation_id=consultation.id))
+
+
+# --- Agenda -------------------------------------------------------------------
+
+
+def _load_item(consultation: Consultation, item_id: int) -> AgendaItem:
+    item: AgendaItem = load_or_404(AgendaItem, item_id)
+    if item.consultation_id != consultation.id:
+        abort(404)
+    return item
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda", methods=["GET", "POST"])
+@staff_required
+def agenda(consultation_id: int) -> str | Response:
+    consultation = _load_editable(consultation_id)
+    form = AgendaItemForm()
+    if form.validate_on_submit():
+        try:
+            consultations.add_agenda_item(get_session(), actor(), consultation, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The item has been added to the agenda."), "success")
+            return redirect(url_for(".agenda", consultation_id=consultation.id))
+    return render_template("consultations/staff/agenda.html", consultation=consultation, form=form,
+                           move_form=MoveForm(), confirm_form=ConfirmForm())
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>", methods=["GET", "POST"])
+@staff_required
+def agenda_item(consultation_id: int, item_id: int) -> str | Response:
+    consultation = _load_editable(consultation_id)
+    item = _load_item(consultation, item_id)
+    form = AgendaItemForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            consultations.update_agenda_item(get_session(), actor(), item, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The item has been saved."), "success")
+            return redirect(url_for(".agenda", consultation_id=consultation.id))
+    return render_template("consultations/staff/agenda_item.html", consultation=consultation, item=item, form=form)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>/move", methods=["POST"])
+@staff_required
+def agenda_move(consultation_id: int, item_id: int) -> Response:
+    consultation = _load_editable(consultation_id)
+    item = _load_item(consultation, item_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        consultations.move_agenda_item(get_session(), actor(), item, -1 if form.direction.data == "up" else 1)
+        commit()
+    return redirect(url_for(".agenda", consultation_id=consultation.id))
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>/delete", methods=["POST"])
+@staff_required
+def agenda_delete(consultation_id: int, item_id: int) -> Response:
+    consultation = _load_editable(consultation_id)
+    item = _load_item(consultation, item_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            consultations.delete_agenda_item(get_session(), actor(), item)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            commit()
+            flash(_("The item has been removed."), "success")
+    return redirect(url_for(".agenda", consultation_id=consultation.id))
+
+
+# --- Documents ----------------------------------------------------------------------
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/documents", methods=["GET", "POST"])
+@staff_required
+def documents(consultation_id: int) -> str | Response:
+    consultation = _load_editable(consultation_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            consultations.add_document(
+                get_session(), actor(), consultation, _store(), title=form.title.data or "",
+                filename=upload.filename or "", data=upload.read(), language=form.language.data or "sv",
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The document has been uploaded."), "success")
+            return redirect(url_for(".documents", consultation_id=consultation.id))
+    return render_template("consultations/staff/documents.html", consultation=consultation, form=form,
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/documents/<int:document_id>/delete", methods=["POST"])
+@staff_required
+def document_delete(consultation_id: int, document_id: int) -> Response:
+    consultation = _load_editable(consultation_id)
+    document: Document = load_or_404(Document, document_id)
+    if document.consultation_id != consultation.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            consultations.delete_document(get_session(), actor(), document, _store())
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            commit()
+            flash(_("The document has been removed."), "success")
+    return redirect(url_for(".documents", consultation_id=consultation.id))

@@ -1,0 +1,82 @@
+"""Public consultation pages and feeds."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from werkzeug.wrappers import Response
+
+from app.boards.services import get_board_by_slug, list_boards
+from app.consultations import feeds
+from app.consultations import services as consultations
+from app.consultations.documents import DocumentStore
+from app.consultations.models import Document, MeetingFormat
+from app.db import get_session
+from app.i18n import gettext as _
+
+bp = Blueprint("consultations", __name__)
+
+
+def _filters_from_args() -> tuple[consultations.ListFilters, dict[str, str]]:
+    """Read list filters from the query string; unknown values are ignored, never an error."""
+    session = get_session()
+    args = {k: request.args.get(k, "").replace("\x00", "")[:80] for k in ("board", "when", "format")}
+    filters = consultations.ListFilters()
+    if args["board"]:
+        board = get_board_by_slug(session, args["board"])
+        filters.board_id = board.id if board else None
+    filters.when = args["when"] if args["when"] in ("upcoming", "past", "all") else "upcoming"
+    if args["format"] in MeetingFormat._value2member_map_:
+        filters.format = MeetingFormat(args["format"])
+    return filters, args
+
+
+@bp.route("/<lang_code>/consultations/")
+def index() -> str:
+    filters, args = _filters_from_args()
+    page_number = request.args.get("page", 1, type=int) or 1
+    page = consultations.list_public(get_session(), filters, min(page_number, 100000), current_app.config["PAGE_SIZE"])
+    return render_template(
+        "consultations/index.html", page=page, filters=filters, args=args, boards=list_boards(get_session()),
+        formats=list(MeetingFormat),
+    )
+
+
+@bp.route("/<lang_code>/consultations/<int:consultation_id>")
+def detail(consultation_id: int) -> str:
+    consultation = consultations.get_public_consultation(get_session(), consultation_id) or abort(404)
+    return render_template("consultations/detail.html", consultation=consultation, preview=False)
+
+
+@bp.route("/<lang_code>/consultations/<int:consultation_id>.ics")
+def calendar(consultation_id: int) -> Response:
+    consultation = consultations.get_public_consultation(get_session(), consultation_id) or abort(404)
+    return feeds.ics_response([consultation], filename=f"samrad-{consultation.id}.ics",
+                              calendar_name=consultation.title_sv)
+
+
+@bp.route("/<lang_code>/consultations.ics")
+def calendar_all() -> Response:
+    items = consultations.list_for_feed(get_session())
+    return feeds.ics_response(items, filename="samrad.ics", calendar_name=_("Consultations with Roma in Stockholm"))
+
+
+@bp.route("/<lang_code>/consultations.atom")
+def atom() -> Response:
+    return feeds.atom_response(consultations.list_for_feed(get_session(), limit=50))
+
+
+@bp.route("/<lang_code>/consultations/<int:consultation_id>/documents/<int:document_id>")
+def document(consultation_id: int, document_id: int) -> Response:
+    """Serve a background document as an attachment, never rendered in the page's origin."""
+    session = get_session()
+    consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
+    doc = session.get(Document, document_id)
+    if doc is None or doc.consultation_id != consultation.id:
+        abort(404)
+    path = DocumentStore(current_app.config["UPLOAD_DIR"]).path(doc.stored_name)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path, mimetype=doc.content_type, as_attachment=True,
+        download_name=f"{doc.title[:80]}.{doc.extension}", max_age=3600,
+    )

@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: home, health check, error pages, security headers."""

@@ -1,0 +1,45 @@
+"""Error pages in the visitor's language, and domain errors turned into HTTP answers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.common.errors import NotFound, PermissionDenied
+from app.db import get_session
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        if request.path.startswith("/api/"):
+            return {"error": error.name, "status": code}, code  # type: ignore[return-value]
+        template = f"errors/{code}.html" if code in (400, 403, 404, 405, 413, 429, 503) else "errors/generic.html"
+        return render_template(template, error=error, code=code), code
+
+    @app.errorhandler(PermissionDenied)
+    def _forbidden(error: PermissionDenied) -> tuple[str, int]:
+        return render_template("errors/403.html", code=403), 403
+
+    @app.errorhandler(NotFound)
+    def _not_found(error: NotFound) -> tuple[str, int]:
+        return render_template("errors/404.html", code=404), 404
+
+    @app.errorhandler(sa.exc.DataError)
+    def _bad_data(error: sa.exc.DataError) -> tuple[str, int]:
+        # Input the database refuses (e.g. NUL characters, numbers out of range)
+        # that slipped past a form: the visitor sent something wrong, not us.
+        current_app.logger.warning("database refused input: %s", error.orig.__class__.__name__)
+        get_session().rollback()
+        return render_template("errors/400.html", code=400), 400
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def _database_down(error: sa.exc.OperationalError) -> tuple[str, int]:
+        current_app.logger.error("database unavailable: %s", error.orig.__class__.__name__)
+        return render_template("errors/503.html", code=503), 503
+
+    @app.errorhandler(500)
+    def _server_error(error: Exception) -> tuple[str, int]:
+        return render_template("errors/500.html", code=500), 500

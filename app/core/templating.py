@@ -1,0 +1,40 @@
+"""Template globals that need the request: the language switcher's links."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from werkzeug.routing import BuildError
+
+from markupsafe import Markup
+
+from app.common.text import render_markdown
+from app.i18n import current_language, fallback_markup
+
+
+def switch_language_url(code: str) -> str:
+    """The current page in another language (query string kept); home if it cannot be rebuilt."""
+    if request.method == "GET" and request.endpoint and request.view_args is not None:
+        try:
+            return url_for(request.endpoint, **{**request.args.to_dict(), **request.view_args, "lang_code": code})
+        except BuildError:
+            pass
+    return url_for("core.home", lang_code=code)
+
+
+def localized_block(obj: object, field: str) -> Markup:
+    """Markdown ``field`` in the UI language, or the Swedish text marked ``lang="sv"``."""
+    lang = current_language()
+    value = getattr(obj, f"{field}_{lang}", None)
+    if value:
+        return render_markdown(value)
+    fallback = getattr(obj, f"{field}_sv", None)
+    if not fallback:
+        return Markup("")
+    if lang == "sv":
+        return render_markdown(fallback)
+    return fallback_markup(render_markdown(fallback), block=True)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(switch_language_url=switch_language_url, localized_block=localized_block)
+    app.jinja_env.filters.update(markdown=render_markdown)

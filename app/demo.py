@@ -1,0 +1,126 @@
+"""Demo data for ``make run``: the city's boards, a staff account and consultations.
+
+Idempotent: running it again changes nothing once the demo account exists.
+Romani texts are in kalderash and await review like the UI catalog.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.accounts.services import create_user, get_user_by_email, grant_role
+from app.boards.services import get_board_by_slug, seed_boards
+from app.consultations import services as consultations
+from app.consultations.models import MeetingFormat
+from app.i18n import STOCKHOLM
+
+
+def _at(days: int, hour: int, minute: int = 0) -> datetime:
+    base = datetime.now(STOCKHOLM).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return base + timedelta(days=days)
+
+
+def load_demo_data(session: Session, config: Any) -> None:
+    seed_boards(session)
+    if get_user_by_email(session, config["DEMO_STAFF_EMAIL"]) is not None:
+        return
+    staff = create_user(
+        session, email=config["DEMO_STAFF_EMAIL"], name="Demo Handläggare", password=config["DEMO_STAFF_PASSWORD"]
+    )
+    labour = get_board_by_slug(session, "arbetsmarknadsnamnden")
+    rinkeby = get_board_by_slug(session, "rinkeby-kista")
+    culture = get_board_by_slug(session, "kulturnamnden")
+    elderly = get_board_by_slug(session, "aldrenamnden")
+    assert labour and rinkeby and culture and elderly
+    grant_role(session, staff, labour, Role.PUBLISHER)
+    grant_role(session, staff, rinkeby, Role.EDITOR)
+    grant_role(session, staff, culture, Role.PUBLISHER)
+    grant_role(session, staff, elderly, Role.PUBLISHER)
+
+    work = consultations.create_consultation(
+        session, staff, labour,
+        {
+            "title_sv": "Öppet samråd: vägar till arbete för romer i Järva",
+            "title_rom": "Phutardo sfatuipe: droma kai butyi vash le Rroma ande Järva",
+            "summary_sv": (
+                "Arbetsmarknadsnämnden och Rinkeby-Kista stadsdelsnämnd vill höra hur stadens stöd för att hitta "
+                "arbete eller utbildning fungerar för er – och vad som behöver bli bättre.\n\n"
+                "Alla är välkomna. Du behöver inte anmäla dig, men det hjälper oss att planera tolk och fika."
+            ),
+            "summary_rom": (
+                "I Komisia vash e Butyi thai i Komisia e Fororeski Rinkeby-Kista kamen te ashunen sar zhal o "
+                "azhutipe le forosko te arakhen butyi vai shkola – thai so trobul te avel mai lashes.\n\n"
+                "Savorre si mishto avile. Na trobul te ramos tut, numa kadya azhutis amen te planuisaras o tolko."
+            ),
+            "easy_read_sv": "Vi vill veta vad du tycker om stadens hjälp att få jobb. Du kan prata romani eller svenska.",
+            "influence_sv": "Hur vägledningen på jobbtorget ska läggas upp under 2027, och vilka språk informationen ska finnas på.",
+            "influence_rom": "Sar te avel kerdo o sikavipe ko jobbtorg ande 2027, thai ande savi chib te avel i informacia.",
+            "decided_sv": "Budgeten för 2027 är redan beslutad av kommunfullmäktige.",
+            "decided_rom": "O budzheto vash 2027 si deja hotărîme katar o kommunfullmäktige.",
+            "format": MeetingFormat.HYBRID,
+            "start_dt": _at(21, 17, 30), "end_dt": _at(21, 19, 30),
+            "venue_name": "Rinkeby bibliotek", "address": "Skolvägen 2, 163 55 Spånga", "room": "Stora salen",
+            "directions_sv": "Tunnelbana blå linje till Rinkeby, uppgång Rinkeby torg. Två minuters promenad.",
+            "directions_rom": "Tunnelbana vuni linia zhi ko Rinkeby, avri ko Rinkeby torg. Duj minute pe punre.",
+            "accessibility_sv": "Entré utan trappsteg, hörslinga och tillgänglig toalett.",
+            "accessibility_rom": "Vudar bi skări, hörslinga thai toaleta vash savorre.",
+            "join_url": "https://meet.stockholm.example/samrad-jarva",
+            "interpreter_languages": ["kalderash", "arli"],
+            "compensation_sv": "Ersättning för resor med SL.",
+            "compensation_rom": "Poťinen o drom le SL-esa.",
+            "registration_deadline_dt": _at(18, 23, 59), "capacity": 40,
+            "input_opens_dt": _at(0, 0, 0), "input_closes_dt": _at(28, 23, 59),
+        },
+        co_host_ids=[rinkeby.id],
+    )
+    for sv, rom in (
+        ("Hur har du fått stöd att hitta arbete?", "Sar azhutisardem tut te arakhes butyi?"),
+        ("Vad saknas i dag?", "So nai akana?"),
+        ("Hur vill du få information?", "Sar kames te las informacia?"),
+    ):
+        consultations.add_agenda_item(session, staff, work, {"title_sv": sv, "title_rom": rom})
+    consultations.publish_consultation(session, staff, work)
+
+    reading = consultations.create_consultation(
+        session, staff, culture,
+        {
+            "title_sv": "Samråd om romska läsambassaden på Stadsbiblioteket",
+            "summary_sv": "Vilka böcker, aktiviteter och tider vill ni ha på den romska läsambassaden?",
+            "influence_sv": "Programmet för våren 2027 och inköp av böcker på romani chib.",
+            "decided_sv": "Läsambassaden finns kvar på Stadsbiblioteket.",
+            "format": MeetingFormat.DIGITAL,
+            "start_dt": _at(35, 18), "end_dt": _at(35, 19, 30),
+            "join_url": "https://meet.stockholm.example/lasambassad",
+            "interpreter_languages": ["kalderash"],
+        },
+    )
+    consultations.publish_consultation(session, staff, reading, romani_pending_confirmed=True)
+
+    past = consultations.create_consultation(
+        session, staff, elderly,
+        {
+            "title_sv": "Samråd om äldreomsorg för romska seniorer",
+            "title_rom": "Sfatuipe vash o grizhipe le phure Rromengo",
+            "summary_sv": "Hur kan hemtjänst och träffpunkter bli tryggare för romska äldre?",
+            "summary_rom": "Sar shai te aven o azhutipe ando kher thai le thana kai arakhadyon mai siguri vash le phure Rroma?",
+            "influence_sv": "Utformningen av träffpunkternas program.",
+            "influence_rom": "Sar te avel o programo le thanengo kai arakhadyon.",
+            "decided_sv": "Hemtjänstens organisation.",
+            "decided_rom": "Sar si organizime o azhutipe ando kher.",
+            "format": MeetingFormat.IN_PERSON,
+            "start_dt": _at(-14, 14), "end_dt": _at(-14, 16),
+            "venue_name": "Träffpunkt Tensta", "address": "Tensta allé 10, 163 64 Spånga",
+        },
+    )
+    consultations.publish_consultation(session, staff, past)
+    consultations.mark_held(session, staff, past)
+
+    consultations.create_consultation(
+        session, staff, rinkeby,
+        {"title_sv": "Utkast: samråd om fritidsgården", "summary_sv": "Ett utkast som inte är publicerat."},
+    )
+    session.flush()

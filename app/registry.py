@@ -1,0 +1,5 @@
+"""Imports every domain's models so that metadata is complete (Alembic, tests)."""
+
+from app.accounts.models import Membership, User  # noqa: F401
+from app.boards.models import Board  # noqa: F401
+from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401

@@ -1,0 +1,139 @@
+"""Configuration classes, read from the environment.
+
+``create_app()`` picks the class named by ``APP_ENV`` (development, test,
+production; default development) and then applies any overrides it is given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+#: Secrets that must never reach production.
+INSECURE_SECRETS = {"", "dev", "change-me", "development-secret-not-for-production"}
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+# UI languages. ``locale`` is the CLDR locale used for number formatting
+# (Romani has no CLDR data, so it formats numbers as Swedish); ``html_lang``
+# is the BCP 47 tag written into pages; ``dir`` the writing direction.
+# Month and weekday names come from each language's own catalog.
+DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {
+    "sv": {"name": "Svenska", "locale": "sv", "html_lang": "sv", "dir": "ltr"},
+    "rom": {
+        "name": "Romani chib",
+        "locale": "sv",
+        "html_lang": "rom",
+        "dir": "ltr",
+        "variety": "kalderash",
+    },
+}
+
+
+class Config:
+    ENV_NAME = "development"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-secret-not-for-production")
+    DATABASE_URL = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'samradsportalen.sqlite'}"
+    )
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    TRANSLATIONS_DIR = os.environ.get("TRANSLATIONS_DIR", str(BASE_DIR / "translations"))
+    LANGUAGES = DEFAULT_LANGUAGES
+    DEFAULT_LANGUAGE = "sv"
+    TIMEZONE = "Europe/Stockholm"
+    SITE_NAME = "Samrådsportalen"
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    PAGE_SIZE = _env_int("PAGE_SIZE", 20)
+    FEEDBACK_WEEKS_DEFAULT = _env_int("FEEDBACK_WEEKS_DEFAULT", 8)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while someone types
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    HSTS = False
+    PROXY_FIX = _env_bool("PROXY_FIX", False)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Samrådsportalen <noreply@samradsportalen.example>"
+    )
+
+    DEMO_STAFF_EMAIL = "demo.staff@stockholm.example"
+    DEMO_STAFF_PASSWORD = os.environ.get("DEMO_STAFF_PASSWORD", "demo-password-2026")
+
+    def validate(self) -> None:
+        """Raise ``RuntimeError`` if this configuration must not start."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = _env_bool("FLASK_DEBUG", False)
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test-secret"
+    DATABASE_URL = "sqlite://"
+    UPLOAD_DIR = ""  # set per test run by the fixtures
+    PUBLIC_BASE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+
+    def validate(self) -> None:
+        secret = os.environ.get("SECRET_KEY", "")
+        if secret in INSECURE_SECRETS or len(secret) < 32:
+            raise RuntimeError(
+                "Production refuses to start: set SECRET_KEY to a random value of "
+                "at least 32 characters (python -c 'import secrets; "
+                "print(secrets.token_hex(32))')."
+            )
+        if "DATABASE_URL" not in os.environ:
+            raise RuntimeError("Production refuses to start: set DATABASE_URL.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,209 @@
+"""Test fixtures.
+
+* ``engine``: one per backend, session-scoped and parametrised: SQLite always,
+  PostgreSQL too when ``TEST_DATABASE_URL`` is set. Every test that uses the
+  database runs once per backend.
+* ``db_session``: each test runs inside an outer transaction that is rolled
+  back at the end (SQLAlchemy's "join a session into an external transaction"
+  recipe); the application's own commits become SAVEPOINT releases.
+* ``app``/``client``/``auth``: the flaskr pattern, with the session injected.
+* ``create_*``: callable factories (indico's pattern). They commit (which, in
+  the joined session, only releases a SAVEPOINT) because every request ends
+  with a rollback of whatever it did not commit itself, as in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+import app.registry  # noqa: F401
+from app import create_app
+from app.accounts.models import Role, User
+from app.accounts.services import create_user as create_user_service
+from app.accounts.services import grant_role
+from app.boards.models import Board, BoardKind
+from app.consultations.models import Consultation, ConsultationStatus, MeetingFormat
+from app.db import Base, make_engine
+from config import TestConfig
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    else:
+        url = TEST_DATABASE_URL
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield engine
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def backend(engine: sa.Engine) -> str:
+    return engine.dialect.name
+
+
+@pytest.fixture
+def db_session(engine: sa.Engine) -> Iterator[Session]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Override in a test module to change the configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(engine: sa.Engine, db_session: Session, tmp_path: Any, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+    overrides = {
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        **app_overrides,
+    }
+    application = create_app(TestConfig, overrides)
+    application.extensions["db"].external_session = db_session
+    yield application
+    application.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, user: User | str, password: str = PASSWORD, lang: str = "sv") -> Any:
+        email = user if isinstance(user, str) else user.email
+        return self._client.post(f"/{lang}/login", data={"email": email, "password": password})
+
+    def logout(self, lang: str = "sv") -> Any:
+        return self._client.post(f"/{lang}/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def create_board(db_session: Session) -> Callable[..., Board]:
+    def _create(slug: str | None = None, kind: BoardKind = BoardKind.SPECIALIST, **kwargs: Any) -> Board:
+        n = next(_counter)
+        slug = slug or f"board-{n}"
+        board = Board(
+            slug=slug,
+            kind=kind,
+            name_sv=kwargs.pop("name_sv", f"Nämnd {n}"),
+            name_rom=kwargs.pop("name_rom", f"Komisia {n}"),
+            contact_email=kwargs.pop("contact_email", f"{slug}@stockholm.example"),
+            **kwargs,
+        )
+        db_session.add(board)
+        db_session.commit()
+        return board
+
+    return _create
+
+
+@pytest.fixture
+def create_user(db_session: Session) -> Callable[..., User]:
+    def _create(
+        email: str | None = None, boards: dict[Board, Role] | None = None, is_site_admin: bool = False, **kwargs: Any
+    ) -> User:
+        n = next(_counter)
+        user = create_user_service(
+            db_session,
+            email=email or f"staff{n}@stockholm.example",
+            name=kwargs.pop("name", f"Staff {n}"),
+            password=kwargs.pop("password", PASSWORD),
+            is_site_admin=is_site_admin,
+        )
+        for board, role in (boards or {}).items():
+            grant_role(db_session, user, board, role)
+        db_session.commit()
+        return user
+
+    return _create
+
+
+def in_days(days: float, hour: int = 18) -> datetime:
+    base = datetime.now(timezone.utc).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return base + timedelta(days=days)
+
+
+@pytest.fixture
+def create_consultation(db_session: Session, create_board: Callable[..., Board]) -> Callable[..., Consultation]:
+    """A consultation written directly (bypassing services) in any status."""
+
+    def _create(
+        board: Board | None = None,
+        status: ConsultationStatus = ConsultationStatus.PUBLISHED,
+        co_hosts: list[Board] | None = None,
+        **kwargs: Any,
+    ) -> Consultation:
+        board = board or create_board()
+        start = kwargs.pop("start_dt", in_days(14))
+        values: dict[str, Any] = {
+            "title_sv": "Samråd om fritidsgårdar",
+            "title_rom": "Sfatuipe vash le khera",
+            "summary_sv": "Vad vill ni ha på fritidsgården?",
+            "summary_rom": "So kamen ande fritidsgården?",
+            "influence_sv": "Programmet.",
+            "influence_rom": "O programo.",
+            "decided_sv": "Budgeten.",
+            "decided_rom": "O budzheto.",
+            "format": MeetingFormat.IN_PERSON,
+            "start_dt": start,
+            "end_dt": kwargs.pop("end_dt", start + timedelta(hours=2)),
+            "venue_name": "Tensta träff",
+            "address": "Tensta allé 1",
+            "interpreter_languages": ["kalderash"],
+        }
+        values.update(kwargs)
+        consultation = Consultation(lead_board=board, status=status, **values)
+        if status is not ConsultationStatus.DRAFT:
+            consultation.published_dt = datetime.now(timezone.utc)
+        consultation.co_hosts = list(co_hosts or [])
+        db_session.add(consultation)
+        db_session.commit()
+        return consultation
+
+    return _create
