@@ -59,8 +59,20 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.consultations.staff_views import bp as consultations_staff_bp
     from app.consultations.views import bp as consultations_bp
     from app.core.views import bp as core_bp
+    from app.feedback.views import bp as feedback_bp
+    from app.participation.views import bp as participation_bp
+    from app.registrations.views import bp as registrations_bp
 
-    for blueprint in (core_bp, accounts_bp, boards_bp, consultations_bp, consultations_staff_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        boards_bp,
+        consultations_bp,
+        consultations_staff_bp,
+        registrations_bp,
+        participation_bp,
+        feedback_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from app.core import errors, security, templating

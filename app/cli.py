@@ -70,6 +70,15 @@ def register_cli(app: Flask) -> None:
         session.commit()
         click.echo(f"Created {user.email}.")
 
+    @app.cli.command("send-mail")
+    @click.option("--limit", default=100, show_default=True)
+    def send_mail_command(limit: int) -> None:
+        """Deliver pending e-mails from the outbox over SMTP (MAIL_* settings)."""
+        from app.mail.services import SmtpSettings, deliver_pending
+
+        sent, failed = deliver_pending(get_session(), SmtpSettings.from_config(current_app.config), limit=limit)
+        click.echo(f"Sent {sent}, failed {failed}.")
+
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Load demo boards, a demo staff account and consultations (idempotent)."""

@@ -3,3 +3,5 @@
 from app.accounts.models import Membership, User  # noqa: F401
 from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401
+from app.mail.models import OutboxMessage  # noqa: F401
+from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401

@@ -1,0 +1,1 @@
+"""Feedback (återkoppling): themes, responses and decisions, published per consultation."""

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.consultations.models import AgendaItem, Consultation, RomaniVariety
+from app.db import Base, str_enum, utcnow
+from app.i18n import lazy_gettext as _l
+
+
+class Contact(Base):
+    """Personal contact data, kept apart from views and registrations so it can
+    be withdrawn or purged while the anonymous record stays."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Language the person wants e-mails in (a UI language code).
+    language: Mapped[str] = mapped_column(sa.String(8), default="sv")
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    MEETING = "meeting"
+    PHONE = "phone"
+    LETTER = "letter"
+    EMAIL = "email"
+    VISIT = "visit"
+
+    @property
+    def label(self) -> str:
+        return str(CHANNEL_LABELS[self])
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Written on the website"),
+    Channel.MEETING: _l("Said at the meeting"),
+    Channel.PHONE: _l("By phone"),
+    Channel.LETTER: _l("By letter"),
+    Channel.EMAIL: _l("By e-mail"),
+    Channel.VISIT: _l("At a visit"),
+}
+
+
+class HiddenReason(enum.Enum):
+    PERSONAL_DATA = "personal_data"
+    OFFENSIVE = "offensive"
+    OFF_TOPIC = "off_topic"
+
+    @property
+    def label(self) -> str:
+        return str(HIDDEN_LABELS[self])
+
+
+HIDDEN_LABELS = {
+    HiddenReason.PERSONAL_DATA: _l("Contains personal data"),
+    HiddenReason.OFFENSIVE: _l("Offensive"),
+    HiddenReason.OFF_TOPIC: _l("Off topic"),
+}
+
+
+class Provenance(enum.Enum):
+    HUMAN = "human"
+    MACHINE = "machine"
+
+    @property
+    def label(self) -> str:
+        return str(PROVENANCE_LABELS[self])
+
+
+PROVENANCE_LABELS = {Provenance.HUMAN: _l("Translated by a person"), Provenance.MACHINE: _l("Machine translation")}
+
+#: Languages a view can be recorded in.
+INPUT_LANGUAGES = ("sv", "rom", "other")
+
+
+def language_tag(language: str, variety: RomaniVariety | None) -> str:
+    """The BCP 47 tag for text in ``language`` (Romani refined by variety)."""
+    if language == "rom":
+        return variety.bcp47 if variety else "rom"
+    if language == "sv":
+        return "sv"
+    return ""
+
+
+class Viewpoint(Base):
+    """A view (synpunkt): written on the web, or said aloud and recorded by staff."""
+
+    __tablename__ = "viewpoints"
+    __table_args__ = (sa.Index("ix_viewpoints_consultation_id_created_dt", "consultation_id", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"))
+    agenda_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
+    #: Short code on the receipt; finds one's own view on the feedback page.
+    reference_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    romani_variety: Mapped[RomaniVariety | None] = mapped_column(str_enum(RomaniVariety))
+    other_language: Mapped[str | None] = mapped_column(sa.String(60))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
+    #: Shown publicly instead of a name, if given ("on behalf of").
+    on_behalf_of: Mapped[str | None] = mapped_column(sa.String(200))
+    show_name: Mapped[bool] = mapped_column(default=False)
+    publish_consent: Mapped[bool] = mapped_column(default=False)
+    wants_feedback: Mapped[bool] = mapped_column(default=False)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Makes a resent form harmless: the same key never creates a second view.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_dt: Mapped[datetime | None]
+    hidden_reason: Mapped[HiddenReason | None] = mapped_column(str_enum(HiddenReason))
+    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    consultation: Mapped[Consultation] = relationship()
+    agenda_item: Mapped[AgendaItem | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    translations: Mapped[list[ViewpointTranslation]] = relationship(
+        back_populates="viewpoint", cascade="all, delete-orphan", order_by="ViewpointTranslation.id", lazy="selectin"
+    )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_dt is not None
+
+    @property
+    def lang_tag(self) -> str:
+        return language_tag(self.language, self.romani_variety)
+
+    @property
+    def is_public(self) -> bool:
+        """May the text be shown on public pages?"""
+        return self.publish_consent and not self.is_hidden
+
+
+class ViewpointTranslation(Base):
+    """A translation of a view; the original is always kept."""
+
+    __tablename__ = "viewpoint_translations"
+    __table_args__ = (sa.UniqueConstraint("viewpoint_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("viewpoints.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    body: Mapped[str] = mapped_column(sa.Text)
+    provenance: Mapped[Provenance] = mapped_column(str_enum(Provenance), default=Provenance.HUMAN)
+    translator: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    viewpoint: Mapped[Viewpoint] = relationship(back_populates="translations")

@@ -1,0 +1,1 @@
+"""Registrations (anmälan) to consultations, with capacity and a waitlist."""
