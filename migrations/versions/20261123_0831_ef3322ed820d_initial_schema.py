@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2baffdf80e20
+Revision ID: ef3322ed820d
 Revises: 
-Create Date: 2026-11-23 08:24:05.705303
+Create Date: 2026-11-23 08:31:03.005720
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '2baffdf80e20'
+revision: str = 'ef3322ed820d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -37,6 +37,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('boards', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_boards_kind'), ['kind'], unique=False)
+
+    op.create_table('contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('organisation', sa.String(length=200), nullable=True),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
+    )
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('sent_dt', app.db.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_kind'), ['kind'], unique=False)
+        batch_op.create_index('ix_outbox_messages_status_next_attempt_dt', ['status', 'next_attempt_dt'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,11 +194,74 @@ def upgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_consultation_id'), ['consultation_id'], unique=False)
 
+    op.create_table('viewpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=True),
+    sa.Column('reference_code', sa.String(length=12), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('romani_variety', sa.Enum('kalderash', 'arli', 'lovara', 'kale', 'svensk_romani', 'other', name='romanivariety', native_enum=False, length=32), nullable=True),
+    sa.Column('other_language', sa.String(length=60), nullable=True),
+    sa.Column('channel', sa.Enum('web', 'meeting', 'phone', 'letter', 'email', 'visit', name='channel', native_enum=False, length=32), nullable=False),
+    sa.Column('on_behalf_of', sa.String(length=200), nullable=True),
+    sa.Column('show_name', sa.Boolean(), nullable=False),
+    sa.Column('publish_consent', sa.Boolean(), nullable=False),
+    sa.Column('wants_feedback', sa.Boolean(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('hidden_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Enum('personal_data', 'offensive', 'off_topic', name='hiddenreason', native_enum=False, length=32), nullable=True),
+    sa.Column('hidden_note', sa.Text(), nullable=True),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_items.id'], name=op.f('fk_viewpoints_agenda_item_id_agenda_items'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_viewpoints_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_viewpoints_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_viewpoints_entered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_viewpoints_hidden_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_viewpoints')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_viewpoints_idempotency_key')),
+    sa.UniqueConstraint('reference_code', name=op.f('uq_viewpoints_reference_code'))
+    )
+    with op.batch_alter_table('viewpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_viewpoints_agenda_item_id'), ['agenda_item_id'], unique=False)
+        batch_op.create_index('ix_viewpoints_consultation_id_created_dt', ['consultation_id', 'created_dt'], unique=False)
+        batch_op.create_index(batch_op.f('ix_viewpoints_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('viewpoint_translations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('viewpoint_id', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('provenance', sa.Enum('human', 'machine', name='provenance', native_enum=False, length=32), nullable=False),
+    sa.Column('translator', sa.String(length=200), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_viewpoint_translations_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['viewpoint_id'], ['viewpoints.id'], name=op.f('fk_viewpoint_translations_viewpoint_id_viewpoints'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_viewpoint_translations')),
+    sa.UniqueConstraint('viewpoint_id', 'language', name=op.f('uq_viewpoint_translations_viewpoint_id_language'))
+    )
+    with op.batch_alter_table('viewpoint_translations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_viewpoint_translations_viewpoint_id'), ['viewpoint_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('viewpoint_translations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_viewpoint_translations_viewpoint_id'))
+
+    op.drop_table('viewpoint_translations')
+    with op.batch_alter_table('viewpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_viewpoints_contact_id'))
+        batch_op.drop_index('ix_viewpoints_consultation_id_created_dt')
+        batch_op.drop_index(batch_op.f('ix_viewpoints_agenda_item_id'))
+
+    op.drop_table('viewpoints')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_consultation_id'))
 
@@ -194,6 +286,12 @@ def downgrade() -> None:
 
     op.drop_table('consultations')
     op.drop_table('users')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_status_next_attempt_dt')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_kind'))
+
+    op.drop_table('outbox_messages')
+    op.drop_table('contacts')
     with op.batch_alter_table('boards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_boards_kind'))
 
