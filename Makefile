@@ -3,10 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the browser tests (tests/browser), pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: install run test translations compile-translations migrate demo-data clean
+.PHONY: install node-modules run test translations compile-translations migrate demo-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +18,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) compile-translations
+install: $(STAMP) compile-translations node-modules
+
+# Only reinstalls when package.json or the lock changed. Without npm the browser
+# tests are skipped locally (and fail in CI, where .ci/run installs npm).
+node-modules: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: browser tests will be skipped (apt-get install nodejs npm)" >&2; \
+	fi
 
 compile-translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d translations -D messages

@@ -6,6 +6,7 @@ production; default development) and then applies any overrides it is given.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -44,6 +45,18 @@ DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {
 }
 
 
+def _languages() -> dict[str, dict[str, str]]:
+    """The UI languages: the defaults, plus any in the JSON file named by
+    ``LANGUAGES_FILE`` (``{"fi": {"name": "Suomi", "locale": "fi", "html_lang": "fi", "dir": "ltr"}}``).
+    Adding a language takes its catalog in ``translations/<code>/`` and one entry there."""
+    languages = {code: dict(info) for code, info in DEFAULT_LANGUAGES.items()}
+    path = os.environ.get("LANGUAGES_FILE")
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            languages.update(json.load(handle))
+    return languages
+
+
 class Config:
     ENV_NAME = "development"
     DEBUG = False
@@ -55,7 +68,7 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
     TRANSLATIONS_DIR = os.environ.get("TRANSLATIONS_DIR", str(BASE_DIR / "translations"))
-    LANGUAGES = DEFAULT_LANGUAGES
+    LANGUAGES = _languages()
     DEFAULT_LANGUAGE = "sv"
     TIMEZONE = "Europe/Stockholm"
     SITE_NAME = "Samrådsportalen"
@@ -83,6 +96,9 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Samrådsportalen <noreply@samradsportalen.example>"
     )
 
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+
     DEMO_STAFF_EMAIL = "demo.staff@stockholm.example"
     DEMO_STAFF_PASSWORD = os.environ.get("DEMO_STAFF_PASSWORD", "demo-password-2026")
 
@@ -102,6 +118,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     DATABASE_URL = "sqlite://"
     UPLOAD_DIR = ""  # set per test run by the fixtures
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
     PUBLIC_BASE_URL = "http://localhost"
 
 

@@ -59,8 +59,11 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.consultations.staff_views import bp as consultations_staff_bp
     from app.consultations.views import bp as consultations_bp
     from app.core.views import bp as core_bp
+    from app.feedback.staff_views import bp as feedback_staff_bp
     from app.feedback.views import bp as feedback_bp
+    from app.participation.staff_views import bp as participation_staff_bp
     from app.participation.views import bp as participation_bp
+    from app.registrations.staff_views import bp as registrations_staff_bp
     from app.registrations.views import bp as registrations_bp
 
     for blueprint in (
@@ -70,12 +73,17 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         consultations_bp,
         consultations_staff_bp,
         registrations_bp,
+        registrations_staff_bp,
         participation_bp,
+        participation_staff_bp,
         feedback_bp,
+        feedback_staff_bp,
     ):
         app.register_blueprint(blueprint)
 
-    from app.core import errors, security, templating
+    from app.core import errors, limits, security, templating
+
+    limits.init_app(app)
 
     errors.init_app(app)
     security.init_app(app)

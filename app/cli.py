@@ -79,6 +79,28 @@ def register_cli(app: Flask) -> None:
         sent, failed = deliver_pending(get_session(), SmtpSettings.from_config(current_app.config), limit=limit)
         click.echo(f"Sent {sent}, failed {failed}.")
 
+    @app.cli.command("export")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def export_command(path: str) -> None:
+        """Write every table to PATH as JSON."""
+        from app.core.export import export_database
+
+        engine = current_app.extensions["db"].engine
+        with engine.connect() as connection, open(path, "w", encoding="utf-8") as out:
+            counts = export_database(connection, out)
+        click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {path}.")
+
+    @app.cli.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_command(path: str) -> None:
+        """Load an export into an empty, migrated database."""
+        from app.core.export import import_database
+
+        engine = current_app.extensions["db"].engine
+        with engine.begin() as connection, open(path, encoding="utf-8") as data:
+            counts = import_database(connection, data)
+        click.echo(f"Imported {sum(counts.values())} rows.")
+
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Load demo boards, a demo staff account and consultations (idempotent)."""

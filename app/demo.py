@@ -84,6 +84,7 @@ def load_demo_data(session: Session, config: Any) -> None:
     ):
         consultations.add_agenda_item(session, staff, work, {"title_sv": sv, "title_rom": rom})
     consultations.publish_consultation(session, staff, work)
+    _demo_registrations(session, work)
 
     reading = consultations.create_consultation(
         session, staff, culture,
@@ -124,3 +125,17 @@ def load_demo_data(session: Session, config: Any) -> None:
         {"title_sv": "Utkast: samråd om fritidsgården", "summary_sv": "Ett utkast som inte är publicerat."},
     )
     session.flush()
+
+
+def _demo_registrations(session: Session, consultation: Any) -> None:
+    """A few registrations (without e-mail addresses, so nothing is sent)."""
+    from app.consultations.models import RomaniVariety
+    from app.registrations.services import RegistrationData, register
+
+    for data in (
+        RegistrationData(name="Demo Deltagare", consent=True, language="rom", romani_variety=RomaniVariety.KALDERASH,
+                         needs_interpreter=True, interpreter_variety=RomaniVariety.KALDERASH),
+        RegistrationData(name="Demo Besökare", consent=True, language="sv", organisation="Demoföreningen",
+                         needs="Behöver hörslinga."),
+    ):
+        register(session, consultation, data)

@@ -28,40 +28,59 @@ def catalogs(directory: Path) -> list[Path]:
     return sorted(directory.glob("*/LC_MESSAGES/messages.po"))
 
 
+HEADER_COMMENTS = {
+    "sv": [
+        "# Swedish translations for Samrådsportalen (City of Stockholm).",
+        "# See translations/README.md and translations/glossary.md.",
+    ],
+    "rom": [
+        "# Romani chib (kalderash) translations for Samrådsportalen (City of Stockholm).",
+        "# Romani (kalderash) – awaiting native review.",
+        "# Orthography and terms: translations/glossary.md. Workflow: translations/README.md.",
+    ],
+}
+
+
 def fix_header(path: Path) -> None:
+    """Rewrite the header entry: one line per field, our values, no fuzzy flag.
+
+    ``pybabel update`` wraps long header values over several quoted lines, so
+    the header is parsed as a whole (not line by line) before it is rewritten.
+    """
     lang = path.parent.parent.name
     text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    # Drop a fuzzy flag on the header entry (before the first msgid "").
-    out, header_done = [], False
-    for line in lines:
-        if not header_done and line.startswith("#, fuzzy"):
-            continue
-        if line.startswith('msgid ""'):
-            header_done = True
-        out.append(line)
-    text = "\n".join(out) + "\n"
-    plural = PLURAL_FORMS.get(lang, "nplurals=2; plural=(n != 1);")
-    header_lines = {
-        "Language": lang,
-        "Plural-Forms": plural,
-        "Language-Team": LANGUAGE_TEAMS.get(lang, lang),
-        "Content-Type": "text/plain; charset=utf-8",
-    }
     head, sep, rest = text.partition("\n\n")
-    new_head = []
-    seen = set()
+    comments, fields_raw, in_msgstr = [], [], False
     for line in head.splitlines():
-        key = line.strip('"').split(":", 1)[0]
-        if line.startswith('"') and key in header_lines:
-            new_head.append(f'"{key}: {header_lines[key]}\\n"')
-            seen.add(key)
-        else:
-            new_head.append(line)
-    for key, value in header_lines.items():
-        if key not in seen:
-            new_head.append(f'"{key}: {value}\\n"')
-    path.write_text("\n".join(new_head) + sep + rest, encoding="utf-8")
+        if line.startswith("#"):
+            if not line.startswith("#,"):  # drops "#, fuzzy" on the header
+                comments.append(line)
+        elif line.startswith("msgstr"):
+            in_msgstr = True
+            fields_raw.append(line[len("msgstr"):].strip())
+        elif line.startswith('"') and in_msgstr:
+            fields_raw.append(line)
+    joined = "".join(part.strip()[1:-1] for part in fields_raw if part.strip())
+    fields: dict[str, str] = {}
+    for entry in joined.split("\\n"):
+        if ":" not in entry:
+            continue  # an orphan continuation of a wrapped value
+        key, value = entry.split(":", 1)
+        fields[key.strip()] = value.strip()
+    fields.update(
+        {
+            "Project-Id-Version": "Samradsportalen",
+            "Language": lang,
+            "Language-Team": LANGUAGE_TEAMS.get(lang, lang),
+            "Plural-Forms": PLURAL_FORMS.get(lang, "nplurals=2; plural=(n != 1);"),
+            "Content-Type": "text/plain; charset=utf-8",
+        }
+    )
+    if lang in HEADER_COMMENTS:
+        comments = HEADER_COMMENTS[lang] + ["#"]
+    new_head = comments + ['msgid ""', 'msgstr ""']
+    new_head += [f'"{key}: {value}\\n"' for key, value in fields.items()]
+    path.write_text("\n".join(new_head) + (sep or "\n\n") + rest, encoding="utf-8")
 
 
 def problems(path: Path) -> list[str]:

@@ -5,3 +5,6 @@ from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
+from app.feedback.models import Decision, FeedbackReport, FeedbackRevision, Theme, ThemeResponse  # noqa: F401
+from app.registrations.models import Registration  # noqa: F401

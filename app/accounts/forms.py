@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.common.forms import BaseForm, strip
+from app.common.forms import BaseForm, EmailAddress, strip
 from app.i18n import lazy_gettext as _l
 
 
@@ -11,3 +11,18 @@ class LoginForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
     next = HiddenField()
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip])
+
+
+class NewPasswordForm(BaseForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=1000)],
+        description=_l("At least 12 characters. A phrase of several words is easy to remember and hard to guess."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
+    )

@@ -44,6 +44,9 @@ class User(Base):
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_dt: Mapped[datetime | None]
+    #: Consecutive failed logins; reaching the limit locks the account for a while.
+    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until_dt: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from pathlib import Path
+
 import sqlalchemy as sa
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Membership, Role, User
+from app.accounts.models import Membership, Role, User, new_session_nonce
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.boards.models import Board
 from app.common.errors import DomainError
@@ -13,6 +17,26 @@ from app.db import utcnow
 from app.i18n import lazy_gettext as _l
 
 MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+_COMMON = {
+    line.strip().lower()
+    for line in (Path(__file__).with_name("common_passwords.txt")).read_text(encoding="utf-8").splitlines()
+    if line.strip()
+}
+
+
+class AccountLocked(DomainError):
+    """Too many failed logins: wait before trying again."""
+
+
+def check_password_strength(password: str, *, email: str = "", field: str = "password") -> None:
+    """At least 12 characters, not a common password, not the e-mail address."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_l("The password must be at least 12 characters long."), field=field)
+    lowered = password.lower()
+    if lowered in _COMMON or len(set(lowered)) < 4 or (email and email.split("@")[0].lower() in lowered):
+        raise DomainError(_l("This password is too easy to guess. Choose a longer phrase of several words."), field=field)
 
 # A dummy hash so that an unknown e-mail costs as much time as a wrong password.
 _DUMMY_HASH = hash_password("timing-equaliser-password")
@@ -35,8 +59,7 @@ def create_user(
     email = email.strip().lower()
     if get_user_by_email(session, email) is not None:
         raise DomainError(_l("There is already an account with this e-mail address."), field="email")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_l("The password must be at least 12 characters long."), field="password")
+    check_password_strength(password, email=email)
     user = User(
         email=email,
         name=name.strip(),
@@ -62,18 +85,68 @@ def grant_role(session: Session, user: User, board: Board, role: Role) -> Member
     return membership
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with these credentials, or ``None``. Records the login time."""
+def authenticate(session: Session, email: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The active user with these credentials, or ``None``.
+
+    After ``MAX_FAILED_LOGINS`` consecutive failures the account is locked for
+    ``LOCKOUT`` (:class:`AccountLocked`), even for the right password. The
+    caller must commit in both cases so that failures are counted.
+    """
+    now = now or utcnow()
     user = get_user_by_email(session, email)
     if user is None:
         verify_password(_DUMMY_HASH, password)
         return None
+    if user.locked_until_dt and user.locked_until_dt > now:
+        raise AccountLocked(_l("Too many failed attempts. The account is locked for 15 minutes."))
     if not verify_password(user.password_hash, password) or not user.is_active:
+        user.failed_login_count += 1
+        if user.failed_login_count >= MAX_FAILED_LOGINS:
+            user.locked_until_dt = now + LOCKOUT
+            user.failed_login_count = 0
+        session.flush()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_dt = utcnow()
+    user.failed_login_count = 0
+    user.locked_until_dt = None
+    user.last_login_dt = now
     session.flush()
+    return user
+
+
+def change_password(session: Session, user: User, new_password: str) -> None:
+    """Set a new password and log the user out of every other session."""
+    check_password_strength(new_password, email=user.email)
+    user.password_hash = hash_password(new_password)
+    user.session_nonce = new_session_nonce()
+    user.failed_login_count = 0
+    user.locked_until_dt = None
+    session.flush()
+
+
+def logout_everywhere(session: Session, user: User) -> None:
+    """Invalidate every session of the user (their session ids carry the nonce)."""
+    user.session_nonce = new_session_nonce()
+    session.flush()
+
+
+def make_reset_token(user: User, secret_key: str) -> str:
+    """A signed token naming the user and a fingerprint of the current password hash:
+    it stops working as soon as the password changes (single use) or after its max age."""
+    serializer = URLSafeTimedSerializer(secret_key, salt="password-reset")
+    return serializer.dumps({"id": user.id, "pw": user.password_hash[-16:]})
+
+
+def user_for_reset_token(session: Session, token: str, secret_key: str, max_age: int = 3600) -> User | None:
+    serializer = URLSafeTimedSerializer(secret_key, salt="password-reset")
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except BadData:
+        return None
+    user = session.get(User, data.get("id")) if isinstance(data, dict) and isinstance(data.get("id"), int) else None
+    if user is None or not user.is_active or user.password_hash[-16:] != data.get("pw"):
+        return None
     return user
 
 

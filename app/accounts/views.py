@@ -2,16 +2,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts.forms import LoginForm
-from app.accounts.services import authenticate
+from app.accounts import services
+from app.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.common.errors import DomainError
+from app.common.views import actor, staff_required
+from app.consultations.forms import ConfirmForm
+from app.core.limits import limiter
 from app.db import commit, get_session
 from app.i18n import gettext as _
+from app.mail.services import queue_email
 
 bp = Blueprint("accounts", __name__)
+
+LOGIN_LIMIT = "10 per minute;50 per hour"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -19,22 +26,29 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
 
 
 @bp.route("/<lang_code>/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login() -> str | Response:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.email.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(get_session(), form.email.data or "", form.password.data or "")
+        except services.AccountLocked as error:
+            form.add_error("password", error.message)
+            user = None
+        else:
+            if user is None:
+                form.add_error("password", _("The e-mail address or the password is wrong."))
+        commit()  # failed attempts count towards the lockout
         if user is not None:
-            commit()
             session.clear()  # a fresh session on login
             login_user(user)
             return redirect(_safe_next(form.next.data) or url_for("consultations_staff.dashboard"))
-        form.add_error("password", _("The e-mail address or the password is wrong."))
     return render_template("accounts/login.html", form=form)
 
 
@@ -44,3 +58,74 @@ def logout() -> Response:
     session.clear()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("core.home"))
+
+
+@bp.route("/<lang_code>/staff/account", methods=["GET", "POST"])
+@staff_required
+def account() -> str | Response:
+    """Change one's password (which logs out every other session)."""
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(get_session(), actor(), form.password.data or "")
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            login_user(actor())  # keep this session, with the new nonce
+            flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+            return redirect(url_for(".account"))
+    return render_template("accounts/account.html", form=form, confirm_form=ConfirmForm())
+
+
+@bp.route("/<lang_code>/staff/account/logout-everywhere", methods=["POST"])
+@staff_required
+def logout_everywhere() -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.logout_everywhere(get_session(), actor())
+    commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out everywhere."), "info")
+    return redirect(url_for(".login"))
+
+
+@bp.route("/<lang_code>/password/forgot", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        user = services.get_user_by_email(db, form.email.data or "")
+        if user is not None and user.is_active:
+            token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
+            queue_email(
+                db, to=user.email, template="accounts/password_reset", language=user.preferred_language,
+                kind="account.password_reset", user=user,
+                link=url_for(".reset_password", token=token, lang_code=user.preferred_language, _external=True),
+            )
+            commit()
+        # The same answer whether or not the address has an account.
+        flash(_("If the address belongs to an account, we have sent a link to choose a new password. It works for one hour."), "info")
+        return redirect(url_for(".login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/<lang_code>/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response:
+    db = get_session()
+    user = services.user_for_reset_token(db, token, current_app.config["SECRET_KEY"])
+    if user is None:
+        return render_template("accounts/reset_invalid.html"), 404  # type: ignore[return-value]
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db, user, form.password.data or "")
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("Your new password is saved. Log in with it."), "success")
+            return redirect(url_for(".login"))
+    return render_template("accounts/reset.html", form=form)

@@ -7,11 +7,12 @@ extraction puts them in every catalog.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectChoice, SelectMultipleField, widgets
+from wtforms import DateTimeLocalField, SelectChoice, SelectMultipleField, ValidationError, widgets
 
 from app.i18n import STOCKHOLM, get_translations
 from app.i18n import ngettext as _ngettext
@@ -118,3 +119,18 @@ class CheckboxListField(SelectMultipleField):
 def choices(pairs: Any) -> list[SelectChoice]:
     """``(value, label)`` pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+class EmailAddress:
+    """A plausible e-mail address (no DNS look-ups; the outbox reports bounces)."""
+
+    def __init__(self, message: Any = None) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        value = field.data or ""
+        if value and not _EMAIL_RE.match(value):
+            raise ValidationError(str(self.message or field.gettext("Invalid email address.")))

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.audit.services import record, snapshot
 from app.boards.models import Board
 from app.common.errors import DomainError, PermissionDenied
 from app.common.pagination import Page, paginate
@@ -144,6 +145,7 @@ def create_consultation(
     session.add(consultation)
     _set_co_hosts(session, consultation, co_host_ids or [])
     session.flush()
+    record(session, actor, "consultation.create", consultation, after=snapshot(consultation, data.keys()))
     return consultation
 
 
@@ -168,6 +170,7 @@ def update_consultation(
         raise StaleEdit(consultation)
     if "title_sv" in data and not (data["title_sv"] or "").strip():
         raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
+    before = snapshot(consultation, data.keys())
     changed = _apply(consultation, data)
     if co_host_ids is not None:
         before = {b.id for b in consultation.co_hosts}
@@ -179,6 +182,10 @@ def update_consultation(
     if consultation.romani_pending and all(getattr(consultation, f) for f in ROMANI_REQUIRED):
         consultation.romani_pending = False
     session.flush()
+    if changed:
+        fields = changed - {"co_hosts"}
+        record(session, actor, "consultation.update", consultation,
+               before={f: before[f] for f in fields}, after=snapshot(consultation, fields))
     return changed
 
 
@@ -253,6 +260,7 @@ def publish_consultation(
     if consultation.feedback_due_date is None:
         consultation.feedback_due_date = default_feedback_date(consultation)
     session.flush()
+    record(session, actor, "consultation.publish", consultation)
     return consultation
 
 
@@ -269,6 +277,7 @@ def cancel_consultation(
     consultation.cancelled_dt = utcnow()
     consultation.ics_sequence += 1
     session.flush()
+    record(session, actor, "consultation.cancel", consultation, after={"reason_sv": consultation.cancel_reason_sv})
     return consultation
 
 
@@ -281,6 +290,7 @@ def mark_held(session: Session, actor: User, consultation: Consultation, *, now:
     _transition(consultation, S.HELD)
     consultation.held_dt = now
     session.flush()
+    record(session, actor, "consultation.held", consultation)
     return consultation
 
 
@@ -289,6 +299,7 @@ def close_consultation(session: Session, actor: User, consultation: Consultation
     _require(policies.can_publish(actor, consultation))
     _transition(consultation, S.CLOSED)
     session.flush()
+    record(session, actor, "consultation.close", consultation)
     return consultation
 
 
@@ -391,12 +402,14 @@ def add_document(
     )
     consultation.documents.append(document)
     session.flush()
+    record(session, actor, "document.add", document, after={"title": document.title, "consultation_id": consultation.id})
     return document
 
 
 def delete_document(session: Session, actor: User, document: Document, store: DocumentStore) -> None:
     consultation = document.consultation
     _require_editable(actor, consultation)
+    record(session, actor, "document.delete", document, before={"title": document.title, "consultation_id": consultation.id})
     consultation.documents.remove(document)
     session.flush()
     store.delete(document.stored_name)
@@ -478,3 +491,43 @@ def list_for_staff(session: Session, actor: User) -> list[Consultation]:
         stmt = stmt.where(sa.or_(Consultation.lead_board_id.in_(ids), Consultation.id.in_(co_hosted)))
     stmt = stmt.order_by(Consultation.start_dt.desc().nulls_first(), Consultation.id.desc())
     return list(session.scalars(stmt))
+
+
+#: Public text fields whose Romani version staff should provide, with their labels.
+ROMANI_FIELDS = {
+    "title": _l("Title"),
+    "summary": _l("Description"),
+    "easy_read": _l("Easy-to-read summary"),
+    "influence": _l("What participants can influence"),
+    "decided": _l("What is already decided"),
+    "directions": _l("How to get there"),
+    "accessibility": _l("Accessibility"),
+    "compensation": _l("Compensation"),
+    "cancel_reason": _l("Reason for cancelling"),
+}
+
+
+@dataclass
+class MissingTranslation:
+    consultation: Consultation
+    fields: list[str]
+    agenda_items: list[AgendaItem]
+
+
+def list_missing_romani(session: Session, actor: User) -> list[MissingTranslation]:
+    """Public consultations of the user's boards with Swedish text that has no Romani version."""
+    out = []
+    for consultation in list_for_staff(session, actor):
+        if not consultation.is_public:
+            continue
+        fields = [
+            str(label) for name, label in ROMANI_FIELDS.items()
+            if getattr(consultation, f"{name}_sv") and not getattr(consultation, f"{name}_rom")
+        ]
+        items = [
+            i for i in consultation.agenda_items
+            if not i.title_rom or (i.description_sv and not i.description_rom)
+        ]
+        if fields or items:
+            out.append(MissingTranslation(consultation, fields, items))
+    return out

@@ -63,6 +63,14 @@ def dashboard() -> str:
     return render_template("consultations/staff/dashboard.html", by_status=by_status, statuses=list(ConsultationStatus))
 
 
+@bp.route("/<lang_code>/staff/translations")
+@staff_required
+def translation_status() -> str:
+    """Everything public that still lacks Romani text, for translators and bridge builders."""
+    missing = consultations.list_missing_romani(get_session(), actor())
+    return render_template("consultations/staff/translation_status.html", missing=missing)
+
+
 @bp.route("/<lang_code>/staff/consultations/new", methods=["GET", "POST"])
 @staff_required
 def create() -> str | Response:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
+from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import HTTPException
 
 from app.common.errors import NotFound, PermissionDenied
 from app.db import get_session
+
+
+#: Sent again but not shown to the person.
+HIDDEN_FIELDS = {"submission_key", "next", "version"}
 
 
 def init_app(app: Flask) -> None:
@@ -37,8 +42,23 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(sa.exc.OperationalError)
     def _database_down(error: sa.exc.OperationalError) -> tuple[str, int]:
+        """The database is unreachable: answer 503 and give back what was typed,
+        with a button that sends it again once the service is back."""
         current_app.logger.error("database unavailable: %s", error.orig.__class__.__name__)
-        return render_template("errors/503.html", code=503), 503
+        try:
+            get_session().rollback()
+        except sa.exc.SQLAlchemyError:
+            pass
+        if "_login_user" not in g:
+            g._login_user = AnonymousUserMixin()
+        resend, kept = [], []
+        if request.method == "POST":
+            resend = [
+                (name, value) for name, value in request.form.items(multi=True)
+                if name not in ("csrf_token", "website") and "password" not in name
+            ]
+            kept = [(n, v) for n, v in resend if n not in HIDDEN_FIELDS and v.strip()]
+        return render_template("errors/503.html", code=503, kept=kept, resend=resend), 503
 
     @app.errorhandler(500)
     def _server_error(error: Exception) -> tuple[str, int]:

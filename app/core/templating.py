@@ -36,5 +36,9 @@ def localized_block(obj: object, field: str) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(switch_language_url=switch_language_url, localized_block=localized_block)
+    from app.participation.services import input_window_open
+
+    app.jinja_env.globals.update(
+        switch_language_url=switch_language_url, localized_block=localized_block, view_window_open=input_window_open
+    )
     app.jinja_env.filters.update(markdown=render_markdown)

@@ -1,5 +1,100 @@
+"""Public feedback pages: "You said – we did", view permalinks, "find your view"."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.consultations import services as consultations
+from app.consultations.models import Consultation
+from app.db import get_session
+from app.feedback import services as feedback
+from app.feedback.forms import FindViewForm
 
 bp = Blueprint("feedback", __name__)
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    return {"feedback_promise": _promise_for}
+
+
+def _promise_for(consultation: Consultation) -> dict[str, Any]:
+    """For the consultation page: the promise and, once published, the link."""
+    session = get_session()
+    report = feedback.get_report(session, consultation)
+    return {
+        "promise": feedback.promise(consultation, report, feedback.stockholm_today()),
+        "published": bool(report and report.is_published),
+    }
+
+
+@bp.route("/<lang_code>/consultations/<int:consultation_id>/feedback")
+def public(consultation_id: int) -> str:
+    session = get_session()
+    consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
+    report = feedback.get_report(session, consultation)
+    page = feedback.public_feedback(session, report) if report else None
+    return render_template(
+        "feedback/public.html", consultation=consultation, page=page, preview=False,
+        promise=feedback.promise(consultation, report, feedback.stockholm_today()),
+        find_form=FindViewForm(formdata=None),
+        author_label=feedback.author_label,
+    )
+
+
+@bp.route("/<lang_code>/views/find")
+def find() -> str | Response:
+    """GET form: the reference code from the receipt, however it was typed."""
+    form = FindViewForm(request.args, meta={"csrf": False})
+    status = 200
+    if request.args:
+        if form.validate():
+            viewpoint = feedback.find_viewpoint(get_session(), form.code.data)
+            if viewpoint is not None and viewpoint.consultation.is_public:
+                return redirect(url_for(".view", code=viewpoint.reference_code))
+            form.add_error("code", _not_found())
+            status = 404
+    return render_template("feedback/find.html", form=form), status  # type: ignore[return-value]
+
+
+def _not_found() -> str:
+    from app.i18n import gettext as _
+
+    return _("We found no view with that code. Check the code on your receipt.")
+
+
+@bp.route("/<lang_code>/views/<code>")
+def view(code: str) -> str | Response:
+    """Permalink for one view: what happened to what I said.
+
+    The text is shown only if the view may be public; otherwise the page says
+    which themes it fed into, without the text.
+    """
+    session = get_session()
+    viewpoint = feedback.find_viewpoint(session, code)
+    if viewpoint is None or not viewpoint.consultation.is_public:
+        abort(404)
+    if code != viewpoint.reference_code:
+        return redirect(url_for(".view", code=viewpoint.reference_code), code=301)
+    consultation = viewpoint.consultation
+    report = feedback.get_report(session, consultation)
+    page = feedback.public_feedback(session, report) if report else None
+    themes = [t for t in page.themes if viewpoint.id in t.viewpoint_ids] if page else []
+    return render_template(
+        "feedback/view.html", viewpoint=viewpoint, consultation=consultation, page=page, themes=themes,
+        promise=feedback.promise(consultation, report, feedback.stockholm_today()),
+        author_label=feedback.author_label,
+    )
+
+
+@bp.route("/<lang_code>/boards/<slug>/ledger")
+def ledger(slug: str) -> str:
+    """A board's influence ledger: consultations, views, outcomes, promises kept."""
+    from app.boards.services import get_board_by_slug
+
+    session = get_session()
+    board = get_board_by_slug(session, slug) or abort(404)
+    return render_template("feedback/ledger.html", board=board, ledger=feedback.board_ledger(session, board))

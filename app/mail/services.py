@@ -80,8 +80,9 @@ def _to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="samradsportalen")
-    email["Content-Language"] = message.language
     email.set_content(message.body_text)
+    # After set_content(), which clears every Content-* header set before it.
+    email["Content-Language"] = message.language
     return email
 
 
@@ -101,13 +102,23 @@ def deliver_pending(session: Session, settings: SmtpSettings, *, limit: int = 10
                 break
             message.attempts += 1
             try:
+                email = _to_email(message, settings.sender)
+            except (ValueError, TypeError) as error:
+                # A message that cannot be built never will be: give up on it
+                # instead of crashing on it at every run and blocking the rest.
+                failed += 1
+                message.status = OutboxStatus.FAILED
+                message.last_error = f"{type(error).__name__}: {error}"[:2000]
+                session.commit()
+                continue
+            try:
                 if smtp is None:
                     smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
                     if settings.use_tls:
                         smtp.starttls()
                     if settings.username:
                         smtp.login(settings.username, settings.password)
-                smtp.send_message(_to_email(message, settings.sender))
+                smtp.send_message(email)
             except (OSError, smtplib.SMTPException) as error:
                 failed += 1
                 message.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -1,5 +1,59 @@
+"""Public: write a view, get a receipt with a reference code."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+import secrets
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.common.errors import DomainError
+from app.consultations import services as consultations
+from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.db import commit, get_session
+from app.i18n import current_language
+from app.i18n import gettext as _
+from app.participation import services
+from app.participation.forms import ViewpointForm
 
 bp = Blueprint("participation", __name__)
+
+
+@bp.route("/<lang_code>/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])
+@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+def submit(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
+    form = ViewpointForm(consultation=consultation)
+    if not form.is_submitted():
+        form.submission_key.data = secrets.token_urlsafe(24)
+        form.language.data = current_language()
+    window_open = services.input_window_open(consultation)
+    if window_open and form.validate_on_submit():
+        if form.website.data:
+            # Probably a robot. A person whose browser filled the hidden field
+            # can simply send again: the field is emptied.
+            form.add_error(None, _("The form could not be sent. Please check it and send it again."))
+            form.website.data = ""
+            form.website.raw_data = []
+        elif not (form.submission_key.data or "").strip():
+            form.add_error(None, _("The form was incomplete. Please send it again."))
+            form.submission_key.data = secrets.token_urlsafe(24)
+        else:
+            try:
+                viewpoint, _created = services.submit_viewpoint(
+                    session, consultation, form.to_data(current_language()),
+                    idempotency_key=form.submission_key.data[:64],
+                )
+            except DomainError as error:
+                form.add_error(error.field, error.message)
+            else:
+                commit()
+                return redirect(url_for(".receipt", code=viewpoint.reference_code))
+    return render_template("participation/submit.html", consultation=consultation, form=form, window_open=window_open)
+
+
+@bp.route("/<lang_code>/views/receipt/<code>")
+def receipt(code: str) -> str:
+    viewpoint = services.get_by_reference_code(get_session(), code[:20]) or abort(404)
+    return render_template("participation/receipt.html", viewpoint=viewpoint, consultation=viewpoint.consultation)

@@ -1,5 +1,127 @@
+"""Registrations (anmälan) to consultations, with capacity and a waitlist.
+
+Public pages: the registration form, and the private page behind the link in
+the confirmation (view or cancel). The ``flask send-reminders`` command is
+registered on this blueprint at the top level (``cli_group=None``).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
 
-bp = Blueprint("registrations", __name__)
+import click
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.common.errors import DomainError
+from app.consultations import services as consultations
+from app.consultations.models import Consultation, ConsultationStatus
+from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.db import commit, get_session
+from app.i18n import current_language
+from app.i18n import gettext as _
+from app.registrations import services
+from app.registrations.forms import CancelRegistrationForm, RegistrationForm
+from app.registrations.models import Registration, RegistrationStatus
+
+bp = Blueprint("registrations", __name__, cli_group=None)
+
+
+def _private(response: Any) -> Response:
+    """Pages behind a private link: never cached, indexed or leaked in a Referer."""
+    response = make_response(response)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.app_context_processor
+def _registration_helpers() -> dict[str, Any]:
+    def registration_cta(consultation: Consultation) -> dict[str, Any] | None:
+        """What the consultation page says about registering (``None``: nothing)."""
+        if consultation.status is not ConsultationStatus.PUBLISHED:
+            return None
+        reason = services.closed_reason(consultation)
+        left = services.places_left(get_session(), consultation) if reason is None else None
+        return {"open": reason is None, "reason": reason, "places_left": left, "full": left == 0}
+
+    return {"registration_cta": registration_cta}
+
+
+@bp.route("/<lang_code>/consultations/<int:consultation_id>/register", methods=["GET", "POST"])
+@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+def register(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation = consultations.get_public_consultation(session, consultation_id)
+    if consultation is None or consultation.status is not ConsultationStatus.PUBLISHED:
+        abort(404)
+    form = RegistrationForm(consultation=consultation)
+    if not form.is_submitted():
+        form.language.data = current_language()
+    closed = services.closed_reason(consultation)
+    if closed is None and form.validate_on_submit():
+        try:
+            registration = services.register(session, consultation, form.to_data())
+        except services.RegistrationClosed as error:
+            closed = str(error.message)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            if registration.status is RegistrationStatus.CONFIRMED:
+                flash(_("You are registered. Welcome!"), "success")
+            else:
+                flash(_("The meeting is full, so you are on the waiting list. We will tell you if a place becomes free."),
+                      "info")
+            return redirect(url_for(".manage", token=registration.token))
+    left = services.places_left(session, consultation) if closed is None else None
+    return render_template("registrations/register.html", consultation=consultation, form=form, closed=closed,
+                           places_left=left)
+
+
+def _load(token: str) -> Registration:
+    registration = services.get_by_token(get_session(), token[:100])
+    if registration is None:
+        abort(_private(make_response(render_template("registrations/not_found.html", code=404), 404)))
+    return registration
+
+
+@bp.route("/<lang_code>/registrations/<token>")
+def manage(token: str) -> Response:
+    session = get_session()
+    registration = _load(token)
+    return _private(render_template(
+        "registrations/manage.html", registration=registration, consultation=registration.consultation,
+        position=services.waitlist_position(session, registration), can_cancel=services.can_cancel(registration),
+        cancel_form=CancelRegistrationForm(), link=url_for(".manage", token=registration.token, _external=True),
+    ))
+
+
+@bp.route("/<lang_code>/registrations/<token>/cancel", methods=["POST"])
+@limiter.limit(ANONYMOUS_POST_LIMIT)
+def cancel(token: str) -> Response:
+    registration = _load(token)
+    form = CancelRegistrationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.cancel(get_session(), registration)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        commit()
+        flash(_("Your registration is cancelled. Thank you for telling us."), "success")
+    return _private(redirect(url_for(".manage", token=registration.token)))
+
+
+@bp.cli.command("send-reminders")
+@click.option("--days", type=int, default=None, help="Days before the meeting (default: REMINDER_DAYS_BEFORE, 2).")
+def send_reminders_command(days: int | None) -> None:
+    """Queue reminder e-mails to registrants of meetings in the next few days (idempotent)."""
+    if days is None:
+        days = int(current_app.config.get("REMINDER_DAYS_BEFORE", services.DEFAULT_REMINDER_DAYS))
+    session = get_session()
+    count = services.send_reminders(session, days_before=days)
+    session.commit()
+    click.echo(f"Reminders queued: {count}.")
+

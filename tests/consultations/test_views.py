@@ -380,3 +380,16 @@ class TestCsrf:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         response = client.post("/sv/login", data={"email": publisher.email, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302
+
+
+def test_translation_status_lists_missing_romani(client, auth, board, publisher, create_consultation, create_board):
+    missing = create_consultation(board=board, summary_rom=None, title_sv="Saknar romani")
+    create_consultation(board=board, title_sv="Komplett")
+    create_consultation(board=board, status=S.DRAFT, summary_rom=None, title_sv="Utkast utan romani")
+    create_consultation(board=create_board(), summary_rom=None, title_sv="Annan nämnd")
+    auth.login(publisher)
+    html = client.get("/sv/staff/translations").get_data(as_text=True)
+    assert "Saknar romani" in html
+    for absent in ("Komplett", "Utkast utan romani", "Annan nämnd"):
+        assert absent not in html
+    assert missing.title_sv in html

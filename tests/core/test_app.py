@@ -77,3 +77,21 @@ def test_healthz_unavailable_database(tmp_path) -> None:
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"
     app.extensions["db"].engine.dispose()
+
+
+def test_production_cookie_flags_and_hsts(monkeypatch: pytest.MonkeyPatch, engine, db_session, create_user) -> None:
+    monkeypatch.setenv("SECRET_KEY", "y" * 40)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    app = create_app(ProductionConfig, {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app.extensions["db"].external_session = db_session
+    user = create_user()
+    client = app.test_client()
+    response = client.post("/sv/login", data={"email": user.email, "password": "correct horse battery staple"},
+                           base_url="https://localhost")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    for url in ("/sv/", "/sv/staff/"):
+        headers = client.get(url, base_url="https://localhost").headers
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    app.extensions["db"].engine.dispose()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ef3322ed820d
+Revision ID: 1d8c989f709d
 Revises: 
-Create Date: 2026-11-23 08:31:03.005720
+Create Date: 2026-11-23 08:59:01.664176
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = 'ef3322ed820d'
+revision: str = '1d8c989f709d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -78,9 +78,28 @@ def upgrade() -> None:
     sa.Column('session_nonce', sa.String(length=32), nullable=False),
     sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
     sa.Column('last_login_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('failed_login_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('locked_until_dt', app.db.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('audit_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('object_type', sa.String(length=40), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=True),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_created_dt'), ['created_dt'], unique=False)
+        batch_op.create_index('ix_audit_events_object_type_object_id', ['object_type', 'object_id'], unique=False)
+
     op.create_table('consultations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lead_board_id', sa.Integer(), nullable=False),
@@ -135,6 +154,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_consultations_lead_board_id_start_dt', ['lead_board_id', 'start_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_published_dt'), ['published_dt'], unique=False)
         batch_op.create_index('ix_consultations_status_start_dt', ['status', 'start_dt'], unique=False)
+
+    op.create_table('decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.Column('meeting_date', sa.Date(), nullable=False),
+    sa.Column('case_reference', sa.String(length=60), nullable=False),
+    sa.Column('paragraph', sa.String(length=20), nullable=False),
+    sa.Column('title_sv', sa.String(length=300), nullable=False),
+    sa.Column('title_rom', sa.String(length=300), nullable=True),
+    sa.Column('minutes_url', sa.String(length=500), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_decisions_board_id_boards')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions')),
+    sa.UniqueConstraint('board_id', 'case_reference', 'paragraph', name=op.f('uq_decisions_board_id_case_reference_paragraph'))
+    )
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decisions_board_id'), ['board_id'], unique=False)
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -194,6 +230,80 @@ def upgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_consultation_id'), ['consultation_id'], unique=False)
 
+    op.create_table('feedback_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('summary_sv', sa.Text(), nullable=True),
+    sa.Column('summary_rom', sa.Text(), nullable=True),
+    sa.Column('published_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('last_published_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_feedback_reports_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_reports')),
+    sa.UniqueConstraint('consultation_id', name=op.f('uq_feedback_reports_consultation_id'))
+    )
+    with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_reports_published_dt'), ['published_dt'], unique=False)
+
+    op.create_table('registrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Enum('confirmed', 'waitlisted', 'cancelled', name='registrationstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('romani_variety', sa.Enum('kalderash', 'arli', 'lovara', 'kale', 'svensk_romani', 'other', name='romanivariety', native_enum=False, length=32), nullable=True),
+    sa.Column('needs_interpreter', sa.Boolean(), nullable=False),
+    sa.Column('interpreter_variety', sa.Enum('kalderash', 'arli', 'lovara', 'kale', 'svensk_romani', 'other', name='romanivariety', native_enum=False, length=32), nullable=True),
+    sa.Column('needs', sa.Text(), nullable=True),
+    sa.Column('wants_feedback', sa.Boolean(), nullable=False),
+    sa.Column('attended', sa.Boolean(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('cancelled_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('promoted_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('reminder_sent_dt', app.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_registrations_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_registrations_contact_id_contacts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registrations')),
+    sa.UniqueConstraint('token', name=op.f('uq_registrations_token'))
+    )
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.create_index('ix_registrations_consultation_id_status_created_dt', ['consultation_id', 'status', 'created_dt'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registrations_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('feedback_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('published_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('change_note_sv', sa.Text(), nullable=True),
+    sa.Column('change_note_rom', sa.Text(), nullable=True),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_feedback_revisions_published_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['report_id'], ['feedback_reports.id'], name=op.f('fk_feedback_revisions_report_id_feedback_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_revisions')),
+    sa.UniqueConstraint('report_id', 'number', name=op.f('uq_feedback_revisions_report_id_number'))
+    )
+    with op.batch_alter_table('feedback_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_revisions_report_id'), ['report_id'], unique=False)
+
+    op.create_table('feedback_themes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title_sv', sa.String(length=300), nullable=False),
+    sa.Column('title_rom', sa.String(length=300), nullable=True),
+    sa.Column('summary_sv', sa.Text(), nullable=True),
+    sa.Column('summary_rom', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['report_id'], ['feedback_reports.id'], name=op.f('fk_feedback_themes_report_id_feedback_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_themes'))
+    )
+    with op.batch_alter_table('feedback_themes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_themes_report_id'), ['report_id'], unique=False)
+
     op.create_table('viewpoints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -230,6 +340,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_viewpoints_consultation_id_created_dt', ['consultation_id', 'created_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_viewpoints_contact_id'), ['contact_id'], unique=False)
 
+    op.create_table('feedback_responses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.Enum('implemented', 'partly', 'not_implemented', 'forwarded', 'already_in_place', 'under_consideration', name='outcome', native_enum=False, length=32), nullable=False),
+    sa.Column('body_sv', sa.Text(), nullable=False),
+    sa.Column('body_rom', sa.Text(), nullable=True),
+    sa.Column('reason_sv', sa.Text(), nullable=True),
+    sa.Column('reason_rom', sa.Text(), nullable=True),
+    sa.Column('forwarded_to_board_id', sa.Integer(), nullable=True),
+    sa.Column('next_update_date', sa.Date(), nullable=True),
+    sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['forwarded_to_board_id'], ['boards.id'], name=op.f('fk_feedback_responses_forwarded_to_board_id_boards'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['theme_id'], ['feedback_themes.id'], name=op.f('fk_feedback_responses_theme_id_feedback_themes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_responses')),
+    sa.UniqueConstraint('theme_id', name=op.f('uq_feedback_responses_theme_id'))
+    )
+    op.create_table('theme_viewpoints',
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.Column('viewpoint_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['theme_id'], ['feedback_themes.id'], name=op.f('fk_theme_viewpoints_theme_id_feedback_themes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['viewpoint_id'], ['viewpoints.id'], name=op.f('fk_theme_viewpoints_viewpoint_id_viewpoints'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('theme_id', 'viewpoint_id', name=op.f('pk_theme_viewpoints'))
+    )
+    with op.batch_alter_table('theme_viewpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_theme_viewpoints_viewpoint_id'), ['viewpoint_id'], unique=False)
+
     op.create_table('viewpoint_translations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('viewpoint_id', sa.Integer(), nullable=False),
@@ -247,21 +383,57 @@ def upgrade() -> None:
     with op.batch_alter_table('viewpoint_translations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_viewpoint_translations_viewpoint_id'), ['viewpoint_id'], unique=False)
 
+    op.create_table('response_decisions',
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['decision_id'], ['decisions.id'], name=op.f('fk_response_decisions_decision_id_decisions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['feedback_responses.id'], name=op.f('fk_response_decisions_response_id_feedback_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('response_id', 'decision_id', name=op.f('pk_response_decisions'))
+    )
+    with op.batch_alter_table('response_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_decisions_decision_id'), ['decision_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('response_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_response_decisions_decision_id'))
+
+    op.drop_table('response_decisions')
     with op.batch_alter_table('viewpoint_translations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_viewpoint_translations_viewpoint_id'))
 
     op.drop_table('viewpoint_translations')
+    with op.batch_alter_table('theme_viewpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_theme_viewpoints_viewpoint_id'))
+
+    op.drop_table('theme_viewpoints')
+    op.drop_table('feedback_responses')
     with op.batch_alter_table('viewpoints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_viewpoints_contact_id'))
         batch_op.drop_index('ix_viewpoints_consultation_id_created_dt')
         batch_op.drop_index(batch_op.f('ix_viewpoints_agenda_item_id'))
 
     op.drop_table('viewpoints')
+    with op.batch_alter_table('feedback_themes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_themes_report_id'))
+
+    op.drop_table('feedback_themes')
+    with op.batch_alter_table('feedback_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_revisions_report_id'))
+
+    op.drop_table('feedback_revisions')
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registrations_contact_id'))
+        batch_op.drop_index('ix_registrations_consultation_id_status_created_dt')
+
+    op.drop_table('registrations')
+    with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_reports_published_dt'))
+
+    op.drop_table('feedback_reports')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_consultation_id'))
 
@@ -279,12 +451,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_memberships_board_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decisions_board_id'))
+
+    op.drop_table('decisions')
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.drop_index('ix_consultations_status_start_dt')
         batch_op.drop_index(batch_op.f('ix_consultations_published_dt'))
         batch_op.drop_index('ix_consultations_lead_board_id_start_dt')
 
     op.drop_table('consultations')
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_object_type_object_id')
+        batch_op.drop_index(batch_op.f('ix_audit_events_created_dt'))
+        batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))
+
+    op.drop_table('audit_events')
     op.drop_table('users')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_messages_status_next_attempt_dt')

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional
+
+from app.common.forms import BaseForm, CheckboxListField, choices, empty_to_none, strip
+from app.feedback.models import Outcome
+from app.i18n import lazy_gettext as _l
+
+LONG = 20000
+
+
+def _text(label: Any, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
+    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def _line(label: Any, max_length: int = 300, **kwargs: Any) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class SummaryForm(BaseForm):
+    summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
+    summary_rom = _text(_l("Summary in Romani chib"))
+
+
+class ThemeForm(BaseForm):
+    title_sv = StringField(_l("Theme in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
+    title_rom = _line(_l("Theme in Romani chib"))
+    summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the views in this theme."))
+    summary_rom = _text(_l("What was said, in Romani chib"))
+    viewpoint_ids = CheckboxListField(
+        _l("Views in this theme"), coerce=int, validate_choice=True,
+        description=_l("A view may belong to several themes."),
+    )
+
+
+class ResponseForm(BaseForm):
+    outcome = RadioField(_l("What came of it"), choices=[], validators=[DataRequired(message=_l("Choose what came of it."))])
+    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG)],
+                            filters=[empty_to_none], description=_l("Markdown may be used."))
+    body_rom = _text(_l("The board's response in Romani chib"))
+    reason_sv = _text(_l("Reason in Swedish"), description=_l("Required when it will not be implemented."))
+    reason_rom = _text(_l("Reason in Romani chib"))
+    forwarded_to_board_id = SelectField(
+        _l("Forwarded to"), coerce=_optional_int, choices=[], validate_choice=True,
+        description=_l("Required when the matter is outside this board's remit."),
+    )
+    next_update_date = DateField(
+        _l("Next update by"), validators=[Optional()],
+        description=_l("Required when the matter is still under consideration."),
+    )
+
+    def __init__(self, *args: Any, boards: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from app.consultations.forms import board_choices
+
+        self.outcome.choices = choices((o.value, o.label) for o in Outcome)
+        self.forwarded_to_board_id.choices = [*choices([("", _l("No board"))]), *board_choices(boards or [])]
+
+
+class DecisionForm(BaseForm):
+    board_id = SelectField(_l("Board"), coerce=_optional_int, choices=[], validate_choice=True,
+                           validators=[DataRequired(message=_l("Choose the board that made the decision."))])
+    meeting_date = DateField(_l("Date of the meeting"), validators=[Optional()])
+    case_reference = StringField(_l("Case reference (diarienummer)"), validators=[DataRequired(), Length(max=60)],
+                                 filters=[strip], description=_l("E.g. KS 2025/809."))
+    paragraph = StringField(_l("Paragraph (§) of the minutes"), validators=[DataRequired(), Length(max=20)],
+                            filters=[strip])
+    title_sv = _line(_l("Title of the decision in Swedish"), description=_l("Not needed if the decision is already known."))
+    title_rom = _line(_l("Title of the decision in Romani chib"))
+    minutes_url = StringField(
+        _l("Link to the minutes"),
+        validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
+        filters=[empty_to_none],
+    )
+
+    def __init__(self, *args: Any, boards: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from app.consultations.forms import board_choices
+
+        self.board_id.choices = [*choices([("", _l("Choose a board"))]), *board_choices(boards or [])]
+
+
+class UpdateForm(BaseForm):
+    change_note_sv = TextAreaField(
+        _l("What has changed, in Swedish"), validators=[DataRequired(message=_l("Say what has changed, in Swedish.")),
+                                                       Length(max=5000)],
+        filters=[strip], description=_l("Shown on the public page and in the e-mail to participants."),
+    )
+    change_note_rom = _text(_l("What has changed, in Romani chib"), 5000)
+
+
+class FindViewForm(BaseForm):
+    """The "find your view" form: a GET form, no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(_l("Reference code from your receipt"), validators=[DataRequired(), Length(max=40)],
+                       filters=[strip], description=_l("For example AB12-CD34."))

@@ -1,0 +1,289 @@
+"""Staff pages for writing and publishing feedback.
+
+Each view: parse → load (404) → check permission (403) → one service call →
+commit → redirect, or re-render the form with the typed text and the errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.boards.services import list_boards
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.consultations import policies as consultation_policies
+from app.consultations.forms import ConfirmForm
+from app.consultations.models import Consultation
+from app.db import commit, get_session
+from app.feedback import policies
+from app.feedback import services as feedback
+from app.feedback.forms import DecisionForm, ResponseForm, SummaryForm, ThemeForm, UpdateForm
+from app.feedback.models import Decision, FeedbackReport, Theme
+from app.i18n import gettext as _
+from app.participation.models import Viewpoint
+
+bp = Blueprint("feedback_staff", __name__)
+
+
+def _load(consultation_id: int) -> tuple[Consultation, FeedbackReport | None]:
+    consultation: Consultation = load_or_404(Consultation, consultation_id)
+    require(consultation_policies.can_edit(actor(), consultation))
+    return consultation, feedback.get_report(get_session(), consultation)
+
+
+def _load_theme(consultation_id: int, theme_id: int) -> tuple[Consultation, FeedbackReport, Theme]:
+    consultation, report = _load(consultation_id)
+    theme: Theme = load_or_404(Theme, theme_id)
+    if report is None or theme.report_id != report.id:
+        abort(404)
+    return consultation, report, theme
+
+
+def _viewpoint_choices(consultation: Consultation) -> list[tuple[int, str]]:
+    views = get_session().scalars(
+        sa.select(Viewpoint).where(Viewpoint.consultation_id == consultation.id).order_by(Viewpoint.id)
+    )
+    out = []
+    for v in views:
+        text = " ".join(v.body.split())
+        label = f"{v.reference_code}: {text[:120]}{'…' if len(text) > 120 else ''}"
+        if v.is_hidden:
+            label += " " + _("(hidden)")
+        out.append((v.id, label))
+    return out
+
+
+def _back(consultation: Consultation) -> Response:
+    return redirect(url_for(".overview", consultation_id=consultation.id))
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback", methods=["GET", "POST"])
+@staff_required
+def overview(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation, report = _load(consultation_id)
+    form = SummaryForm() if request.method == "POST" else SummaryForm(obj=report)
+    if form.validate_on_submit():
+        try:
+            report = feedback.start_report(session, actor(), consultation)
+            feedback.update_summary(session, actor(), report, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The summary has been saved."), "success")
+            return _back(consultation)
+    return render_template(
+        "feedback/staff/overview.html", consultation=consultation, report=report, form=form,
+        problems=feedback.check_publishable(report) if report else {},
+        unpublished=bool(report and feedback.has_unpublished_changes(report)),
+        can_publish=consultation_policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/new", methods=["GET", "POST"])
+@staff_required
+def theme_new(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation, _report = _load(consultation_id)
+    form = ThemeForm()
+    form.viewpoint_ids.choices = _viewpoint_choices(consultation)
+    if form.validate_on_submit():
+        try:
+            report = feedback.start_report(session, actor(), consultation)
+            theme = feedback.add_theme(session, actor(), report, form.data, form.viewpoint_ids.data or [])
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The theme has been added. Now write the board's response."), "success")
+            return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+    return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=None)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>",
+          methods=["GET", "POST"])
+@staff_required
+def theme_edit(consultation_id: int, theme_id: int) -> str | Response:
+    consultation, _report, theme = _load_theme(consultation_id, theme_id)
+    if request.method == "POST":
+        form = ThemeForm()
+    else:
+        form = ThemeForm(obj=theme, viewpoint_ids=[v.id for v in theme.viewpoints])
+    form.viewpoint_ids.choices = _viewpoint_choices(consultation)
+    if form.validate_on_submit():
+        try:
+            feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [])
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The theme has been saved."), "success")
+            return _back(consultation)
+    return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=theme,
+                           confirm_form=ConfirmForm())
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/delete",
+          methods=["POST"])
+@staff_required
+def theme_delete(consultation_id: int, theme_id: int) -> Response:
+    consultation, _report, theme = _load_theme(consultation_id, theme_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            feedback.delete_theme(get_session(), actor(), theme)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            commit()
+            flash(_("The theme has been removed."), "success")
+    return _back(consultation)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/response",
+          methods=["GET", "POST"])
+@staff_required
+def response(consultation_id: int, theme_id: int) -> str | Response:
+    session = get_session()
+    consultation, _report, theme = _load_theme(consultation_id, theme_id)
+    boards = [b for b in list_boards(session) if b.id != consultation.lead_board_id]
+    if request.method == "POST":
+        form = ResponseForm(boards=boards)
+    elif theme.response is not None:
+        r = theme.response
+        form = ResponseForm(obj=r, boards=boards, outcome=r.outcome.value)
+    else:
+        form = ResponseForm(boards=boards)
+    if form.validate_on_submit():
+        try:
+            feedback.save_response(session, actor(), theme, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The response has been saved."), "success")
+            return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+    return render_template(
+        "feedback/staff/response.html", consultation=consultation, theme=theme, form=form,
+        decision_form=DecisionForm(formdata=None, boards=list_boards(session), board_id=consultation.lead_board_id),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/decisions",
+          methods=["POST"])
+@staff_required
+def decision_add(consultation_id: int, theme_id: int) -> str | Response:
+    session = get_session()
+    consultation, _report, theme = _load_theme(consultation_id, theme_id)
+    if theme.response is None:
+        flash(_("Save the response before citing decisions."), "error")
+        return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+    form = DecisionForm(boards=list_boards(session))
+    if form.validate_on_submit():
+        try:
+            feedback.cite_decision(session, actor(), theme.response, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The decision has been added."), "success")
+            return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+    r = theme.response
+    boards = [b for b in list_boards(session) if b.id != consultation.lead_board_id]
+    return render_template(
+        "feedback/staff/response.html", consultation=consultation, theme=theme,
+        form=ResponseForm(formdata=None, obj=r, boards=boards, outcome=r.outcome.value),
+        decision_form=form, confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route(
+    "/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/decisions/<int:decision_id>/remove",
+    methods=["POST"],
+)
+@staff_required
+def decision_remove(consultation_id: int, theme_id: int, decision_id: int) -> Response:
+    consultation, _report, theme = _load_theme(consultation_id, theme_id)
+    decision: Decision = load_or_404(Decision, decision_id)
+    if theme.response is None or decision not in theme.response.decisions:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            feedback.remove_decision(get_session(), actor(), theme.response, decision)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            commit()
+            flash(_("The decision is no longer cited."), "success")
+    return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/preview")
+@staff_required
+def preview(consultation_id: int) -> str:
+    session = get_session()
+    consultation, report = _load(consultation_id)
+    if report is None:
+        abort(404)
+    return render_template(
+        "feedback/public.html", consultation=consultation, page=feedback.public_feedback(session, report, draft=True),
+        preview=True, promise=feedback.promise(consultation, report, feedback.stockholm_today()),
+        find_form=None, author_label=feedback.author_label,
+    )
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/publish", methods=["GET", "POST"])
+@staff_required
+def publish(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation, report = _load(consultation_id)
+    if report is None:
+        abort(404)
+    require(policies.can_publish(actor(), report))
+    form: Any = UpdateForm() if report.is_published else ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if report.is_published:
+                feedback.publish_update(session, actor(), report, change_note_sv=form.change_note_sv.data,
+                                        change_note_rom=form.change_note_rom.data)
+            else:
+                feedback.publish_feedback(session, actor(), report)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The feedback is published."), "success")
+            return _back(consultation)
+    return render_template(
+        "feedback/staff/publish.html", consultation=consultation, report=report, form=form,
+        problems=feedback.check_publishable(report), unpublished=feedback.has_unpublished_changes(report),
+    )
+
+
+@bp.route("/<lang_code>/staff/feedback/overdue")
+@staff_required
+def overdue() -> str:
+    today = feedback.stockholm_today()
+    groups = feedback.list_overdue(get_session(), actor(), today)
+    return render_template("feedback/staff/overdue.html", groups=groups, today=today)

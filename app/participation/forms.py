@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.common.forms import BaseForm, EmailAddress, choices, empty_to_none, strip
+from app.consultations.models import Consultation, RomaniVariety
+from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
+from app.participation.models import Channel, HiddenReason, Provenance
+from app.participation.services import MAX_BODY, ViewpointData
+
+
+def _coerce_optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class ViewpointForm(BaseForm):
+    """A participant's written view. Only the text itself is required."""
+
+    agenda_item_id = SelectField(_l("Which question is it about?"), coerce=_coerce_optional_int, validate_choice=True)
+    body = TextAreaField(_l("Your view"), validators=[DataRequired(message=_l("Write your view.")), Length(max=MAX_BODY)],
+                         description=_l("Write in Romani chib, Swedish or another language."))
+    language = RadioField(_l("Language of your view"), default="sv", validators=[DataRequired()])
+    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
+                                 description=_l("If you wrote in Romani chib. Optional."))
+    other_language = StringField(_l("Which other language?"), validators=[Optional(), Length(max=60)], filters=[empty_to_none])
+    name = StringField(_l("Your name or a pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+                       description=_l("Optional. Leave empty to be anonymous."))
+    show_name = BooleanField(_l("Show my name with my view when it is published"))
+    organisation = StringField(_l("On behalf of an organisation"), validators=[Optional(), Length(max=200)],
+                               filters=[empty_to_none], description=_l("Optional, e.g. an association."))
+    email = EmailField(_l("E-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)], filters=[empty_to_none],
+                       description=_l("Optional. Only used to tell you what your view led to."))
+    wants_feedback = BooleanField(_l("Tell me by e-mail when the board publishes its feedback"))
+    publish_consent = BooleanField(_l("My view may be published word for word on this website"),
+                                   description=_l("Without your name unless you ask for it. If you say no, the board still reads and uses your view."))
+    #: Humans leave this empty; it is hidden from view and from screen readers.
+    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
+    submission_key = HiddenField()
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agenda_item_id.choices = choices(
+            [("", _l("The consultation in general"))]
+            + [(str(i.id), localized_text(i, "title")) for i in consultation.agenda_items]
+        )
+        self.language.choices = choices([("rom", _l("Romani chib")), ("sv", _l("Swedish")), ("other", _l("Another language"))])
+        self.romani_variety.choices = choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
+
+    def to_data(self, contact_language: str) -> ViewpointData:
+        variety = self.romani_variety.data or None
+        return ViewpointData(
+            body=self.body.data or "",
+            language=self.language.data or "",
+            romani_variety=RomaniVariety(variety) if variety else None,
+            other_language=self.other_language.data,
+            agenda_item_id=self.agenda_item_id.data,
+            name=self.name.data,
+            organisation=self.organisation.data,
+            email=self.email.data,
+            contact_language=contact_language,
+            show_name=bool(self.show_name.data),
+            publish_consent=bool(self.publish_consent.data),
+            wants_feedback=bool(self.wants_feedback.data),
+        )
+
+
+class SpokenViewpointForm(ViewpointForm):
+    """Staff recording what someone said; the speaker's consent is asked aloud."""
+
+    channel = RadioField(_l("How was the view given?"), validators=[DataRequired()])
+    name = StringField(_l("Speaker's name or pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+                       description=_l("Optional. Leave empty if the speaker wants to be anonymous."))
+    publish_consent = BooleanField(_l("The speaker agrees that the view may be published word for word"))
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
+        super().__init__(*args, consultation=consultation, **kwargs)
+        self.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
+        self.body.label.text = _l("What was said")
+
+
+class TranslationForm(BaseForm):
+    language = RadioField(_l("Translated into"), validators=[DataRequired()])
+    body = TextAreaField(_l("Translation"), validators=[DataRequired(message=_l("Write the translation.")), Length(max=MAX_BODY)],
+                         filters=[strip])
+    provenance = RadioField(_l("Who translated it?"), validators=[DataRequired()], default=Provenance.HUMAN.value)
+    translator = StringField(_l("Translator's name"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+                             description=_l("For a human translation: who translated, e.g. the bridge builder's name."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
+        self.provenance.choices = choices((p.value, p.label) for p in Provenance)
+
+
+class HideForm(BaseForm):
+    reason = RadioField(_l("Why hide the view?"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note for colleagues"), validators=[Optional(), Length(max=2000)], filters=[empty_to_none])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = choices((r.value, r.label) for r in HiddenReason)

@@ -1,0 +1,114 @@
+"""Staff: the views of a consultation; record spoken views; translate; moderate."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.consultations import policies
+from app.consultations.forms import ConfirmForm
+from app.consultations.models import Consultation
+from app.db import commit, get_session
+from app.i18n import gettext as _
+from app.participation import services
+from app.participation.forms import HideForm, SpokenViewpointForm, TranslationForm
+from app.participation.models import Channel, HiddenReason, Provenance, Viewpoint
+
+bp = Blueprint("participation_staff", __name__)
+
+
+def _load_consultation(consultation_id: int) -> Consultation:
+    consultation: Consultation = load_or_404(Consultation, consultation_id)
+    require(policies.can_edit(actor(), consultation))
+    return consultation
+
+
+def _load_viewpoint(viewpoint_id: int) -> Viewpoint:
+    viewpoint: Viewpoint = load_or_404(Viewpoint, viewpoint_id)
+    require(policies.can_edit(actor(), viewpoint.consultation))
+    return viewpoint
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views")
+@staff_required
+def index(consultation_id: int) -> str:
+    session = get_session()
+    consultation = _load_consultation(consultation_id)
+    return render_template(
+        "participation/staff/index.html", consultation=consultation,
+        viewpoints=services.list_for_staff(session, consultation),
+        counts=services.count_viewpoints(session, consultation.id), confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])
+@staff_required
+def record(consultation_id: int) -> str | Response:
+    consultation = _load_consultation(consultation_id)
+    form = SpokenViewpointForm(consultation=consultation)
+    if form.validate_on_submit():
+        try:
+            viewpoint = services.record_spoken_viewpoint(
+                get_session(), actor(), consultation, form.to_data(form.language.data if form.language.data in ("sv", "rom") else "sv"),
+                channel=Channel(form.channel.data),
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The view has been recorded. Reference code: %(code)s", code=viewpoint.reference_code), "success")
+            return redirect(url_for(".record", consultation_id=consultation.id))
+    return render_template("participation/staff/record.html", consultation=consultation, form=form)
+
+
+@bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/translate", methods=["GET", "POST"])
+@staff_required
+def translate(viewpoint_id: int) -> str | Response:
+    viewpoint = _load_viewpoint(viewpoint_id)
+    form = TranslationForm()
+    if not form.is_submitted():
+        form.language.data = "sv" if viewpoint.language != "sv" else "rom"
+    if form.validate_on_submit():
+        try:
+            services.add_translation(
+                get_session(), actor(), viewpoint, language=form.language.data or "", body=form.body.data or "",
+                provenance=Provenance(form.provenance.data), translator=form.translator.data,
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The translation has been saved."), "success")
+            return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
+    return render_template("participation/staff/translate.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
+
+
+@bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/hide", methods=["GET", "POST"])
+@staff_required
+def hide(viewpoint_id: int) -> str | Response:
+    viewpoint = _load_viewpoint(viewpoint_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        services.hide_viewpoint(get_session(), actor(), viewpoint, reason=HiddenReason(form.reason.data), note=form.note.data)
+        commit()
+        flash(_("The view is hidden from public pages."), "success")
+        return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
+    return render_template("participation/staff/hide.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
+
+
+@bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/unhide", methods=["POST"])
+@staff_required
+def unhide(viewpoint_id: int) -> Response:
+    viewpoint = _load_viewpoint(viewpoint_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unhide_viewpoint(get_session(), actor(), viewpoint)
+    commit()
+    flash(_("The view is shown again."), "success")
+    return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))

@@ -1,0 +1,478 @@
+"""Registration operations: register, cancel, waitlist promotion, reminders, attendance.
+
+Like every domain service these take the session, check the rules, flush and
+raise :class:`DomainError` instead of writing something invalid; none of them
+commits. Public operations have no ``actor`` (the private token is the
+registrant's credential); staff operations take the acting user and check
+:func:`app.consultations.policies.can_edit`.
+
+Capacity is safe under concurrency: :func:`register` and :func:`cancel` lock
+the consultation row (``SELECT … FOR UPDATE``) before counting the confirmed
+places, so on PostgreSQL two people taking the last place are serialised and
+the second one is put on the waiting list. (SQLite has a single writer anyway.)
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.audit.services import record
+from app.common.errors import DomainError, PermissionDenied
+from app.consultations import policies
+from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
+from app.db import utcnow
+from app.i18n import lazy_gettext as _l
+from app.mail.services import queue_email
+from app.participation.models import Contact
+from app.registrations.models import REGISTRATION_LANGUAGES, Registration, RegistrationStatus
+
+R = RegistrationStatus
+
+#: A token from :func:`secrets.token_urlsafe` (32 bytes → 43 characters).
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+EMAIL_RE = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
+MAX_NEEDS = 4000
+DEFAULT_REMINDER_DAYS = 2
+
+
+class RegistrationClosed(DomainError):
+    """Registration is not possible now (deadline passed, meeting started, not published)."""
+
+
+@dataclass
+class RegistrationData:
+    """What a person fills in. Only ``name`` and ``consent`` are required."""
+
+    name: str
+    consent: bool
+    email: str | None = None
+    phone: str | None = None
+    organisation: str | None = None
+    language: str = "sv"
+    romani_variety: RomaniVariety | None = None
+    needs_interpreter: bool = False
+    interpreter_variety: RomaniVariety | None = None
+    needs: str | None = None
+    wants_feedback: bool = False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- Rules ----------------------------------------------------------------------
+
+
+def closed_reason(consultation: Consultation, now: datetime | None = None) -> str | None:
+    """Why one cannot register now, or ``None`` if registration is open."""
+    now = now or utcnow()
+    if consultation.status is not ConsultationStatus.PUBLISHED:
+        return str(_l("Registration is closed for this consultation."))
+    if consultation.registration_deadline_dt and now > consultation.registration_deadline_dt:
+        return str(_l("The registration deadline has passed. Contact the board if you still want to come."))
+    if consultation.start_dt and now >= consultation.start_dt:
+        return str(_l("The meeting has already started, so registration is closed."))
+    return None
+
+
+def registration_open(consultation: Consultation, now: datetime | None = None) -> bool:
+    return closed_reason(consultation, now) is None
+
+
+def _lock(session: Session, consultation: Consultation) -> Consultation:
+    """Lock the consultation row for the rest of the transaction and reload it."""
+    # FOR UPDATE OF consultations: the lead board is joined in eagerly, and
+    # PostgreSQL refuses to lock the nullable side of that outer join.
+    stmt = (
+        sa.select(Consultation)
+        .where(Consultation.id == consultation.id)
+        .with_for_update(of=Consultation)
+        .execution_options(populate_existing=True)
+    )
+    locked = session.scalars(stmt).one_or_none()
+    if locked is None:  # deleted meanwhile
+        raise RegistrationClosed(_l("Registration is closed for this consultation."))
+    return locked
+
+
+def count_confirmed(session: Session, consultation_id: int) -> int:
+    return session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.consultation_id == consultation_id, Registration.status == R.CONFIRMED
+        )
+    ) or 0
+
+
+def places_left(session: Session, consultation: Consultation) -> int | None:
+    """Free places, or ``None`` when there is no limit."""
+    if consultation.capacity is None:
+        return None
+    return max(consultation.capacity - count_confirmed(session, consultation.id), 0)
+
+
+def _validate(data: RegistrationData) -> None:
+    if not (data.name or "").strip():
+        raise DomainError(_l("Write your name or a pseudonym."), field="name")
+    if len(data.name.strip()) > 200:
+        raise DomainError(_l("The name can be at most 200 characters."), field="name")
+    if data.email and not EMAIL_RE.match(data.email):
+        raise DomainError(_l("Enter an e-mail address like name@example.com."), field="email")
+    if data.phone and not PHONE_RE.match(data.phone):
+        raise DomainError(_l("Enter a phone number with digits only, like 070-123 45 67."), field="phone")
+    if data.language not in REGISTRATION_LANGUAGES:
+        raise DomainError(_l("Choose a language from the list."), field="language")
+    if data.needs and len(data.needs) > MAX_NEEDS:
+        raise DomainError(_l("Please keep it shorter, or call the board."), field="needs")
+    if data.wants_feedback and not (data.email or data.phone):
+        raise DomainError(
+            _l("Give an e-mail address or a phone number if you want to be told about the feedback."), field="email"
+        )
+    if not data.consent:
+        raise DomainError(_l("You need to agree so that we can keep your registration."), field="consent")
+
+
+# --- Public operations ------------------------------------------------------------------
+
+
+def register(
+    session: Session, consultation: Consultation, data: RegistrationData, *, now: datetime | None = None
+) -> Registration:
+    """Register a person to a published consultation before its deadline.
+
+    The person gets a place if one is free, else a place on the waiting list.
+    An e-mail with the private link is queued if an address was given.
+    """
+    now = now or utcnow()
+    _validate(data)
+    consultation = _lock(session, consultation)
+    reason = closed_reason(consultation, now)
+    if reason:
+        raise RegistrationClosed(reason)
+    full = consultation.capacity is not None and count_confirmed(session, consultation.id) >= consultation.capacity
+    language = data.language
+    contact = Contact(
+        name=data.name.strip(),
+        email=(data.email or "").strip() or None,
+        phone=(data.phone or "").strip() or None,
+        organisation=(data.organisation or "").strip() or None,
+        language=language,
+    )
+    registration = Registration(
+        consultation=consultation,
+        consultation_id=consultation.id,
+        contact=contact,
+        token=new_token(),
+        status=R.WAITLISTED if full else R.CONFIRMED,
+        language=language,
+        romani_variety=data.romani_variety if language == "rom" else None,
+        needs_interpreter=bool(data.needs_interpreter),
+        interpreter_variety=data.interpreter_variety if data.needs_interpreter else None,
+        needs=(data.needs or "").strip() or None,
+        wants_feedback=bool(data.wants_feedback),
+        created_dt=now,
+    )
+    session.add(registration)
+    session.flush()
+    _notify(session, registration, "confirmed" if registration.status is R.CONFIRMED else "waitlisted")
+    return registration
+
+
+def get_by_token(session: Session, token: str) -> Registration | None:
+    """The registration of a private link, or ``None`` if the link is wrong or has expired.
+
+    A link expires when the consultation is closed, or when the personal data
+    has been removed (after the feedback).
+    """
+    if not token or not TOKEN_RE.match(token):
+        return None
+    registration = session.scalar(
+        sa.select(Registration).options(joinedload(Registration.contact)).where(Registration.token == token)
+    )
+    if registration is None or registration.contact_id is None:
+        return None
+    if registration.consultation.status in (ConsultationStatus.CLOSED, ConsultationStatus.DRAFT):
+        return None
+    return registration
+
+
+def waitlist_position(session: Session, registration: Registration) -> int | None:
+    """1 for the first on the waiting list; ``None`` if not waitlisted."""
+    if registration.status is not R.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.consultation_id == registration.consultation_id,
+            Registration.status == R.WAITLISTED,
+            sa.or_(
+                Registration.created_dt < registration.created_dt,
+                sa.and_(Registration.created_dt == registration.created_dt, Registration.id < registration.id),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    consultation = registration.consultation
+    return (
+        registration.status is not R.CANCELLED
+        and consultation.status is ConsultationStatus.PUBLISHED
+        and (consultation.start_dt is None or now < consultation.start_dt)
+    )
+
+
+def cancel(
+    session: Session, registration: Registration, *, now: datetime | None = None
+) -> list[Registration]:
+    """Cancel a registration through its private link; return who was promoted from the waiting list.
+
+    A freed place goes to the first on the waiting list, who is told by e-mail.
+    """
+    now = now or utcnow()
+    _lock(session, registration.consultation)
+    session.refresh(registration)
+    if registration.status is R.CANCELLED:
+        raise DomainError(_l("This registration is already cancelled."))
+    if not can_cancel(registration, now):
+        raise DomainError(_l("The meeting has already started or ended, so the registration can no longer be cancelled."))
+    registration.status = R.CANCELLED
+    registration.cancelled_dt = now
+    session.flush()
+    return fill_from_waitlist(session, registration.consultation, now=now)
+
+
+def fill_from_waitlist(session: Session, consultation: Consultation, *, now: datetime | None = None) -> list[Registration]:
+    """Give free places to the waiting list, first come first served, and tell them by e-mail.
+
+    Call with the consultation locked (:func:`cancel` does; call it after raising
+    the capacity, too).
+    """
+    now = now or utcnow()
+    if consultation.status is not ConsultationStatus.PUBLISHED:
+        return []
+    if consultation.start_dt and now >= consultation.start_dt:
+        return []
+    stmt = (
+        sa.select(Registration)
+        .where(Registration.consultation_id == consultation.id, Registration.status == R.WAITLISTED)
+        .order_by(Registration.created_dt, Registration.id)
+    )
+    if consultation.capacity is not None:
+        free = consultation.capacity - count_confirmed(session, consultation.id)
+        if free <= 0:
+            return []
+        stmt = stmt.limit(free)
+    promoted = list(session.scalars(stmt))
+    for registration in promoted:
+        registration.status = R.CONFIRMED
+        registration.promoted_dt = now
+    session.flush()
+    for registration in promoted:
+        _notify(session, registration, "promoted")
+    return promoted
+
+
+# --- E-mail --------------------------------------------------------------------------
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL under ``PUBLIC_BASE_URL`` (works without a request, e.g. in CLI commands)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return base + adapter.build(endpoint, values)
+
+
+def registration_url(registration: Registration, language: str | None = None) -> str:
+    lang = language or (registration.contact.language if registration.contact else registration.language)
+    return public_url("registrations.manage", lang_code=lang, token=registration.token)
+
+
+def _notify(session: Session, registration: Registration, template: str) -> None:
+    """Queue ``emails/registrations/<template>.txt`` to the registrant, if they gave an address."""
+    contact = registration.contact
+    if contact is None or not contact.email:
+        return
+    language = contact.language if contact.language in current_app.config["LANGUAGES"] else "sv"
+    queue_email(
+        session,
+        to=contact.email,
+        template=f"registrations/{template}",
+        language=language,
+        kind=f"registration.{template}",
+        registration=registration,
+        consultation=registration.consultation,
+        contact=contact,
+        link=registration_url(registration, language),
+        consultation_link=public_url("consultations.detail", lang_code=language,
+                                     consultation_id=registration.consultation_id),
+        position=waitlist_position(session, registration),
+    )
+
+
+def send_reminders(session: Session, *, days_before: int = DEFAULT_REMINDER_DAYS, now: datetime | None = None) -> int:
+    """Queue a reminder to everyone with a place in a meeting starting within ``days_before`` days.
+
+    Idempotent: each registration is reminded once (``reminder_sent_dt``). On
+    PostgreSQL the rows are locked with SKIP LOCKED so two runs at once cannot
+    both remind the same person.
+    """
+    now = now or utcnow()
+    stmt = (
+        sa.select(Registration)
+        .join(Registration.consultation)
+        .join(Registration.contact)
+        .where(
+            Registration.status == R.CONFIRMED,
+            Registration.reminder_sent_dt.is_(None),
+            Consultation.status == ConsultationStatus.PUBLISHED,
+            Consultation.start_dt > now,
+            Consultation.start_dt <= now + timedelta(days=days_before),
+            Contact.email.is_not(None),
+        )
+        .order_by(Registration.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Registration, skip_locked=True)
+    count = 0
+    for registration in session.scalars(stmt).all():
+        _notify(session, registration, "reminder")
+        registration.reminder_sent_dt = now
+        count += 1
+    session.flush()
+    return count
+
+
+# --- Staff ------------------------------------------------------------------------------
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied(_l("You do not have permission to do this."))
+
+
+def list_registrations(session: Session, actor: User, consultation: Consultation) -> list[Registration]:
+    """All registrations, with places first, then the waiting list in order, then cancelled."""
+    _require(policies.can_edit(actor, consultation))
+    order = sa.case(
+        (Registration.status == R.CONFIRMED, 0), (Registration.status == R.WAITLISTED, 1), else_=2
+    )
+    stmt = (
+        sa.select(Registration)
+        .options(joinedload(Registration.contact))
+        .where(Registration.consultation_id == consultation.id)
+        .order_by(order, Registration.created_dt, Registration.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def iter_registrations(session: Session, actor: User, consultation: Consultation) -> list[Registration]:
+    """Every registration in the order they came (for the CSV export).
+
+    Loaded up front rather than through a server-side cursor: a consultation has
+    at most a few hundred, and the response then streams them row by row.
+    """
+    _require(policies.can_edit(actor, consultation))
+    stmt = (
+        sa.select(Registration)
+        .options(joinedload(Registration.contact))
+        .where(Registration.consultation_id == consultation.id)
+        .order_by(Registration.created_dt, Registration.id)
+    )
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class PlanningSummary:
+    """Counts for planning the meeting (active registrations only)."""
+
+    confirmed: int = 0
+    waitlisted: int = 0
+    cancelled: int = 0
+    attended: int = 0
+    languages: Counter[str] = field(default_factory=Counter)
+    romani_varieties: Counter[RomaniVariety] = field(default_factory=Counter)
+    interpreters: Counter[RomaniVariety | None] = field(default_factory=Counter)
+    with_needs: int = 0
+    wants_feedback: int = 0
+
+    @property
+    def interpreter_total(self) -> int:
+        return sum(self.interpreters.values())
+
+
+def summarise(registrations: Iterable[Registration]) -> PlanningSummary:
+    """What staff need to plan: places, languages, interpreters by variety, needs.
+
+    Languages, interpreters and needs count only those with a place.
+    """
+    summary = PlanningSummary()
+    for r in registrations:
+        if r.status is R.CANCELLED:
+            summary.cancelled += 1
+            continue
+        if r.status is R.WAITLISTED:
+            summary.waitlisted += 1
+            continue
+        summary.confirmed += 1
+        summary.languages[r.language] += 1
+        if r.language == "rom" and r.romani_variety:
+            summary.romani_varieties[r.romani_variety] += 1
+        if r.needs_interpreter:
+            summary.interpreters[r.interpreter_variety] += 1
+        if r.needs:
+            summary.with_needs += 1
+        if r.wants_feedback:
+            summary.wants_feedback += 1
+        if r.attended:
+            summary.attended += 1
+    return summary
+
+
+def attendance_open(consultation: Consultation, now: datetime | None = None) -> bool:
+    """Attendance is marked once the meeting has started."""
+    now = now or utcnow()
+    if consultation.status in (ConsultationStatus.DRAFT, ConsultationStatus.CANCELLED):
+        return False
+    return consultation.status is not ConsultationStatus.PUBLISHED or (
+        consultation.start_dt is not None and consultation.start_dt <= now
+    )
+
+
+def mark_attendance(
+    session: Session, actor: User, consultation: Consultation, attended_ids: Iterable[int], *, now: datetime | None = None
+) -> int:
+    """Record who came: the given registrations attended, the other active ones did not.
+
+    Returns the number marked as attended.
+    """
+    _require(policies.can_edit(actor, consultation))
+    if not attendance_open(consultation, now):
+        raise DomainError(_l("Attendance can be marked once the meeting has started."), field="attended")
+    wanted = set(attended_ids)
+    registrations = list(
+        session.scalars(
+            sa.select(Registration).where(
+                Registration.consultation_id == consultation.id, Registration.status != R.CANCELLED
+            )
+        )
+    )
+    unknown = wanted - {r.id for r in registrations}
+    if unknown:
+        raise DomainError(_l("Choose people from the list."), field="attended")
+    for r in registrations:
+        r.attended = r.id in wanted
+    record(session, actor, "registration.attendance", consultation, after={"attended": len(wanted)})
+    session.flush()
+    return len(wanted)

@@ -1,0 +1,102 @@
+"""Accounts: passwords, lockout, reset by e-mail token, logout everywhere."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.accounts import services
+from app.common.errors import DomainError
+from app.db import utcnow
+from app.mail.models import OutboxMessage
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("password", ["short", "password1234", "Stockholm2026", "aaaaaaaaaaaaaaa", "anna.svensson-rocks!"])
+def test_weak_passwords_refused(db_session, password):
+    with pytest.raises(DomainError) as error:
+        services.create_user(db_session, email="anna.svensson@stockholm.example", name="Anna", password=password)
+    assert error.value.field == "password"
+
+
+def test_lockout_after_repeated_failures(db_session, create_user):
+    user = create_user()
+    now = utcnow()
+    for _ in range(services.MAX_FAILED_LOGINS):
+        assert services.authenticate(db_session, user.email, "wrong password!!", now=now) is None
+    with pytest.raises(services.AccountLocked):
+        services.authenticate(db_session, user.email, PASSWORD, now=now + timedelta(minutes=1))
+    assert services.authenticate(db_session, user.email, PASSWORD, now=now + timedelta(minutes=16)) is user
+    assert user.failed_login_count == 0
+
+
+def test_lockout_over_http_keeps_email(client, create_user, db_session):
+    user = create_user()
+    for _ in range(services.MAX_FAILED_LOGINS):
+        client.post("/sv/login", data={"email": user.email, "password": "wrong password!!"})
+    html = client.post("/sv/login", data={"email": user.email, "password": PASSWORD}).get_data(as_text=True)
+    assert 'id="password-error"' in html and user.email in html
+    assert user.locked_until_dt is not None
+
+
+def test_login_rotates_session(client, create_user):
+    user = create_user()
+    with client.session_transaction() as session:
+        session["planted"] = "fixation"
+    client.post("/sv/login", data={"email": user.email, "password": PASSWORD})
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == user.get_id()
+
+
+def test_password_reset_is_single_use(client, create_user, db_session):
+    user = create_user()
+    client.post("/rom/password/forgot", data={"email": user.email})
+    client.post("/rom/password/forgot", data={"email": "nobody@stockholm.example"})
+    (message,) = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "account.password_reset")).all()
+    assert message.to_address == user.email and message.language == user.preferred_language
+    link = re.search(r"http://localhost(/\S+)", message.body_text).group(1)
+    assert client.get(link).status_code == 200
+    response = client.post(link, data={"password": "a long new phrase of words", "confirm": "a long new phrase of words"})
+    assert response.status_code == 302
+    assert client.get(link).status_code == 404  # used
+    assert services.authenticate(db_session, user.email, "a long new phrase of words") is user
+
+
+def test_reset_token_expires(app, create_user, db_session):
+    user = create_user()
+    token = services.make_reset_token(user, app.config["SECRET_KEY"])
+    assert services.user_for_reset_token(db_session, token, app.config["SECRET_KEY"]) is user
+    assert services.user_for_reset_token(db_session, token, app.config["SECRET_KEY"], max_age=-1) is None
+    assert services.user_for_reset_token(db_session, token + "x", app.config["SECRET_KEY"]) is None
+
+
+def test_reset_form_keeps_errors_next_to_fields(client, app, create_user):
+    user = create_user()
+    token = services.make_reset_token(user, app.config["SECRET_KEY"])
+    html = client.post(f"/sv/password/reset/{token}", data={"password": "short", "confirm": "short"}).get_data(as_text=True)
+    assert 'id="password-error"' in html
+    html = client.post(f"/sv/password/reset/{token}", data={"password": "long enough phrase one", "confirm": "other"}).get_data(as_text=True)
+    assert 'id="confirm-error"' in html
+
+
+def test_logout_everywhere(app, create_user, auth, client):
+    user = create_user()
+    other_device = app.test_client()
+    other_device.post("/sv/login", data={"email": user.email, "password": PASSWORD})
+    assert other_device.get("/sv/staff/").status_code == 200
+    auth.login(user)
+    client.post("/sv/staff/account/logout-everywhere")
+    assert other_device.get("/sv/staff/").status_code == 302
+    assert client.get("/sv/staff/").status_code == 302
+
+
+def test_change_password_keeps_this_session(client, auth, create_user):
+    user = create_user()
+    auth.login(user)
+    response = client.post("/sv/staff/account", data={"password": "another long phrase here", "confirm": "another long phrase here"})
+    assert response.status_code == 302
+    assert client.get("/sv/staff/").status_code == 200

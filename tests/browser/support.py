@@ -1,0 +1,220 @@
+"""Helpers shared by the browser tests (see conftest.py for the fixtures)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def chromium_path() -> str | None:
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def _missing_prerequisites() -> list[str]:
+    missing = []
+    if chromium_path() is None:
+        missing.append("Chromium (apt-get install chromium, or set CHROMIUM_PATH)")
+    if not AXE_PATH.exists():
+        missing.append("node_modules/axe-core (run `make install` or `npm ci`)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package (pip install -e '.[dev]')")
+    return missing
+
+
+def require_prerequisites() -> None:
+    missing = _missing_prerequisites()
+    if not missing:
+        return
+    reason = "browser tests need " + "; ".join(missing)
+    if os.environ.get("CI"):
+        pytest.fail(reason + " (CI is set, so this is an error, not a skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass
+class Demo:
+    """Ids and slugs from the demo data, for filling URL parameters."""
+
+    upcoming_id: int  # published, upcoming, hybrid, full Romani texts, agenda
+    digital_id: int  # published, digital, Romani texts pending
+    held_id: int  # published and held (in the past)
+    draft_id: int  # never published
+    agenda_item_ids: dict[int, list[int]]
+    board_slugs: list[str]
+    staff_email: str
+    staff_password: str
+    db_url: str
+    secret_key: str
+
+    def ids(self, table: str, **where: Any) -> list[Any]:
+        """Ids of the rows of ``table`` matching ``where``, oldest first (for resolvers)."""
+        return self.values(table, "id", **where)
+
+    def password_reset_token(self) -> str:
+        """A valid password reset token for the demo staff user."""
+        from app.accounts.models import User
+        from app.accounts.services import get_user_by_email, make_reset_token
+        from app.db import make_engine
+
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as session:
+                user: User | None = get_user_by_email(session, self.staff_email)
+                assert user is not None
+                return make_reset_token(user, self.secret_key)
+        finally:
+            engine.dispose()
+
+    def values(self, table: str, column: str, **where: Any) -> list[Any]:
+        """``column`` of the rows of ``table`` matching ``where``, oldest first."""
+        from app.db import make_engine
+
+        clauses = " AND ".join(f"{name} = :{name}" for name in where) or "1 = 1"
+        engine = make_engine(self.db_url)
+        try:
+            with engine.connect() as connection:
+                sql = text(f"SELECT {column} FROM {table} WHERE {clauses} ORDER BY id")
+                return [row[0] for row in connection.execute(sql, where)]
+        finally:
+            engine.dispose()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Any
+    demo: Demo
+    seed_log: list[str] = field(default_factory=list)
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+def load_demo(url: str, config: Any) -> Demo:
+    from app.boards.models import Board
+    from app.consultations.models import AgendaItem, Consultation, ConsultationStatus
+    from app.db import make_engine
+    from app.demo import load_demo_data
+
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            load_demo_data(session, config)
+            session.commit()
+            consultations = session.scalars(select(Consultation).order_by(Consultation.id)).all()
+
+            def find(predicate: Callable[[Consultation], bool]) -> int:
+                return next(c.id for c in consultations if predicate(c))
+
+            published = [c for c in consultations if c.status is not ConsultationStatus.DRAFT]
+            upcoming_id = find(lambda c: c in published and bool(c.title_rom) and c.start_dt is not None
+                               and c.status is ConsultationStatus.PUBLISHED and c.format.value == "hybrid")
+            items: dict[int, list[int]] = {}
+            for item in session.scalars(select(AgendaItem).order_by(AgendaItem.id)):
+                items.setdefault(item.consultation_id, []).append(item.id)
+            return Demo(
+                upcoming_id=upcoming_id,
+                digital_id=find(lambda c: c in published and c.format.value == "digital"),
+                held_id=find(lambda c: c.status is ConsultationStatus.HELD),
+                draft_id=find(lambda c: c.status is ConsultationStatus.DRAFT),
+                agenda_item_ids=items,
+                board_slugs=list(session.scalars(select(Board.slug).order_by(Board.id))),
+                staff_email=config["DEMO_STAFF_EMAIL"],
+                staff_password=config["DEMO_STAFF_PASSWORD"],
+                db_url=url,
+                secret_key=config["SECRET_KEY"],
+            )
+    finally:
+        engine.dispose()
+
+
+def login(page: Any, server: LiveServer, lang: str) -> None:
+    page.goto(server(f"/{lang}/login"))
+    page.locator("input[name=email]").fill(server.demo.staff_email)
+    page.locator("input[name=password]").fill(server.demo.staff_password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+
+
+@cache
+def _axe_source() -> str:
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Inject axe-core into the page and return its WCAG 2.1 A/AA violations."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=_axe_source())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return result["violations"]
+
+
+def format_violations(url: str, violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{url}: [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:10]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    target: {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    … and {len(v['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
+_FILL_REQUIRED = """form => {
+  const values = {email: 'test.person@example.org', tel: '0701234567', url: 'https://example.org/',
+                  number: '1', date: '2030-01-01', 'datetime-local': '2030-01-01T18:00'};
+  for (const el of form.querySelectorAll('input[required], textarea[required]')) {
+    if (el.type === 'checkbox') { el.checked = true; continue; }
+    if (el.type === 'radio') {
+      if (!form.querySelector(`input[type=radio][name="${el.name}"]:checked`)) el.checked = true;
+      continue;
+    }
+    if (el.type === 'hidden' || el.value) continue;
+    el.value = values[el.type] || (el.tagName === 'TEXTAREA' ? 'Ett test från webbläsartesterna.' : 'Testperson');
+  }
+}"""
+
+
+def submit_with_required_fields(page: Any, url: str, form_selector: str = "main form[method=post]") -> str:
+    """Open ``url``, fill the required fields of its form with plausible text, submit; return the new URL.
+
+    Generic on purpose, so seeding data through the public forms survives their
+    field lists changing. Used to create rows that some pages need (a
+    registration, a view, a feedback theme).
+    """
+    page.goto(url)
+    form = page.locator(form_selector).last
+    form.evaluate(_FILL_REQUIRED)
+    with page.expect_navigation():
+        form.locator("button[type=submit], input[type=submit]").last.click()
+    return page.url

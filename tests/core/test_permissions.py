@@ -1,0 +1,105 @@
+"""Every staff route is guarded, walked from the URL map so a new route cannot escape.
+
+* each view function behind ``/staff/`` carries the ``staff_required`` marker;
+* anonymous GET and POST are sent to the login page;
+* a member of another board gets 403 on every route that names an object
+  (ids in the URL), so no object of another board can be read or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from datetime import date
+
+from app.accounts.models import Role
+from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
+from app.consultations.models import AgendaItem, Document
+from app.participation.models import Channel, Viewpoint
+
+STAFF_MARK = "/staff/"
+
+
+def staff_rules(app: Flask) -> list[Any]:
+    return sorted((r for r in app.url_map.iter_rules() if STAFF_MARK in r.rule), key=lambda r: r.rule)
+
+
+def test_every_staff_route_requires_login_marker(app: Flask) -> None:
+    rules = staff_rules(app)
+    assert len(rules) > 10
+    unguarded = [r.rule for r in rules if not getattr(app.view_functions[r.endpoint], "_staff_guard", False)]
+    assert unguarded == [], f"staff routes without @staff_required: {unguarded}"
+
+
+@pytest.fixture
+def world(db_session, create_board, create_user, create_consultation) -> dict[str, Any]:
+    """One board's objects, and a publisher of another board."""
+    board = create_board()
+    consultation = create_consultation(board=board)
+    consultation.agenda_items.append(AgendaItem(title_sv="Fråga", position=1))
+    consultation.documents.append(Document(title="Underlag", original_filename="u.pdf", stored_name="abc123",
+                                           content_type="application/pdf", extension="pdf", size_bytes=10))
+    viewpoint = Viewpoint(consultation=consultation, reference_code="ABCD-EFGH", body="Text", language="sv",
+                          channel=Channel.MEETING)
+    db_session.add(viewpoint)
+    decision = Decision(board=board, meeting_date=date(2026, 5, 1), case_reference="KS 2026/1", paragraph="3",
+                        title_sv="Beslut")
+    theme = Theme(title_sv="Tema", position=1, viewpoints=[viewpoint],
+                  response=ThemeResponse(outcome=Outcome.IMPLEMENTED, body_sv="Svar", decisions=[decision]))
+    db_session.add(FeedbackReport(consultation=consultation, themes=[theme]))
+    db_session.commit()
+    return {
+        "board": board,
+        "consultation": consultation,
+        "viewpoint": viewpoint,
+        "theme": theme,
+        "decision": decision,
+        "outsider": create_user(boards={create_board(): Role.PUBLISHER}),
+    }
+
+
+#: How to fill each URL argument of a staff route. A new argument name fails the
+#: test until it is added here, with an object that belongs to ``world["board"]``.
+RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "lang_code": lambda w: "sv",
+    "consultation_id": lambda w: w["consultation"].id,
+    "item_id": lambda w: w["consultation"].agenda_items[0].id,
+    "document_id": lambda w: w["consultation"].documents[0].id,
+    "viewpoint_id": lambda w: w["viewpoint"].id,
+    "theme_id": lambda w: w["theme"].id,
+    "decision_id": lambda w: w["decision"].id,
+}
+
+
+def _url(rule: Any, world: dict[str, Any]) -> str:
+    missing = [a for a in rule.arguments if a not in RESOLVERS]
+    assert not missing, f"add a resolver for {missing} (route {rule.rule}) in tests/core/test_permissions.py"
+    values = {a: RESOLVERS[a](world) for a in rule.arguments}
+    return rule.build(values)[1]
+
+
+def test_anonymous_is_sent_to_login(app: Flask, client, world) -> None:
+    for rule in staff_rules(app):
+        url = _url(rule, world)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert "/login" in response.headers["Location"], (method, url)
+
+
+def test_other_board_gets_403_on_every_object(app: Flask, client, auth, world) -> None:
+    auth.login(world["outsider"])
+    checked = 0
+    for rule in staff_rules(app):
+        if rule.arguments <= {"lang_code"}:
+            continue  # lists show only the user's own boards
+        url = _url(rule, world)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={})
+            assert response.status_code == 403, (method, url, response.status_code)
+            checked += 1
+    assert checked > 10

@@ -1,0 +1,85 @@
+"""Helpers for tests that need real infrastructure: a loopback SMTP server and
+a scratch PostgreSQL database where threads can commit for real."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+import app.registry  # noqa: F401
+from app.db import Base
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (bind to 0, read it, close)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[Any] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@contextlib.contextmanager
+def smtp_server(delay: float = 0.0, port: int | None = None) -> Iterator[tuple[SmtpSink, int]]:
+    """A real SMTP server on the loopback interface, for the duration of the block."""
+    sink = SmtpSink(delay=delay)
+    port = port or free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+@contextlib.contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A fresh PostgreSQL database with the full schema; dropped afterwards.
+
+    Threads in a test connect to it with their own engines and commit for real,
+    which the rolled-back ``db_session`` of the other tests cannot show.
+    """
+    base_url = sa.make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"samrad_scratch_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = sa.create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
