@@ -75,6 +75,8 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PAGE_SIZE = _env_int("PAGE_SIZE", 20)
     FEEDBACK_WEEKS_DEFAULT = _env_int("FEEDBACK_WEEKS_DEFAULT", 8)
+    #: Experience results with fewer answers than this are not shown (page and CSV).
+    MIN_GROUP_SIZE = _env_int("MIN_GROUP_SIZE", 5)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a long form must not expire while someone types
@@ -96,6 +98,8 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Samrådsportalen <noreply@samradsportalen.example>"
     )
 
+    #: Days after published feedback (or a cancellation) that contact data is kept.
+    CONTACT_RETENTION_DAYS = _env_int("CONTACT_RETENTION_DAYS", 90)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
 

@@ -55,10 +55,13 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     _init_language_routing(app)
 
     from app.accounts.views import bp as accounts_bp
+    from app.audit.views import bp as audit_bp
     from app.boards.views import bp as boards_bp
     from app.consultations.staff_views import bp as consultations_staff_bp
     from app.consultations.views import bp as consultations_bp
     from app.core.views import bp as core_bp
+    from app.experiences.staff_views import bp as experiences_staff_bp
+    from app.experiences.views import bp as experiences_bp
     from app.feedback.staff_views import bp as feedback_staff_bp
     from app.feedback.views import bp as feedback_bp
     from app.participation.staff_views import bp as participation_staff_bp
@@ -69,6 +72,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     for blueprint in (
         core_bp,
         accounts_bp,
+        audit_bp,
         boards_bp,
         consultations_bp,
         consultations_staff_bp,
@@ -78,6 +82,8 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         participation_staff_bp,
         feedback_bp,
         feedback_staff_bp,
+        experiences_bp,
+        experiences_staff_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -79,6 +79,20 @@ def register_cli(app: Flask) -> None:
         sent, failed = deliver_pending(get_session(), SmtpSettings.from_config(current_app.config), limit=limit)
         click.echo(f"Sent {sent}, failed {failed}.")
 
+    @app.cli.command("purge")
+    @click.option("--days", type=int, default=None, help="Override CONTACT_RETENTION_DAYS.")
+    def purge_command(days: int | None) -> None:
+        """Delete contact data a set time after feedback is published (gallring)."""
+        from app.core.retention import purge_contact_data
+        from app.db import utcnow
+
+        session = get_session()
+        result = purge_contact_data(
+            session, now=utcnow(), retention_days=days if days is not None else current_app.config["CONTACT_RETENTION_DAYS"]
+        )
+        session.commit()
+        click.echo(f"Purged {result.contacts} contacts and {result.needs} needs from {result.consultations} consultations.")
+
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def export_command(path: str) -> None:
@@ -100,6 +114,8 @@ def register_cli(app: Flask) -> None:
         with engine.begin() as connection, open(path, encoding="utf-8") as data:
             counts = import_database(connection, data)
         click.echo(f"Imported {sum(counts.values())} rows.")
+
+    from app.bench.cli import bench_data_command; app.cli.add_command(bench_data_command)  # noqa: E702
 
     @app.cli.command("demo-data")
     def demo_data_command() -> None:

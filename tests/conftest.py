@@ -121,8 +121,18 @@ class AuthActions:
         self._client = client
 
     def login(self, user: User | str, password: str = PASSWORD, lang: str = "sv") -> Any:
+        """Log in through the real form, answering the two-factor step if the user has one."""
         email = user if isinstance(user, str) else user.email
-        return self._client.post(f"/{lang}/login", data={"email": email, "password": password})
+        response = self._client.post(f"/{lang}/login", data={"email": email, "password": password})
+        if isinstance(user, User) and user.totp_secret and response.headers.get("Location", "").endswith("/login/code"):
+            from app.accounts import totp
+
+            session = self._client.application.extensions["db"].external_session
+            user.totp_last_step = None  # each test login may reuse the current time step
+            session.commit()
+            code = totp.code_at(user.totp_secret, totp.current_step())
+            response = self._client.post(f"/{lang}/login/code", data={"code": code})
+        return response
 
     def logout(self, lang: str = "sv") -> Any:
         return self._client.post(f"/{lang}/logout")
@@ -159,8 +169,13 @@ def create_board(db_session: Session) -> Callable[..., Board]:
 @pytest.fixture
 def create_user(db_session: Session) -> Callable[..., User]:
     def _create(
-        email: str | None = None, boards: dict[Board, Role] | None = None, is_site_admin: bool = False, **kwargs: Any
+        email: str | None = None,
+        boards: dict[Board, Role] | None = None,
+        is_site_admin: bool = False,
+        two_factor: bool | None = None,
+        **kwargs: Any,
     ) -> User:
+        """A staff user; site administrators get two-factor login unless ``two_factor=False``."""
         n = next(_counter)
         user = create_user_service(
             db_session,
@@ -171,6 +186,10 @@ def create_user(db_session: Session) -> Callable[..., User]:
         )
         for board, role in (boards or {}).items():
             grant_role(db_session, user, board, role)
+        if two_factor if two_factor is not None else is_site_admin:
+            from app.accounts import totp
+
+            user.totp_secret = totp.new_secret()
         db_session.commit()
         return user
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.common.forms import BaseForm, EmailAddress, strip
@@ -25,4 +25,11 @@ class NewPasswordForm(BaseForm):
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
+    )
+
+
+class CodeForm(BaseForm):
+    code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
+        description=_l("Six digits. A new code appears every 30 seconds."),
     )

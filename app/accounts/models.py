@@ -47,6 +47,10 @@ class User(Base):
     #: Consecutive failed logins; reaching the limit locks the account for a while.
     failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until_dt: Mapped[datetime | None]
+    #: Base32 secret of the user's authenticator app; ``None`` without two-factor login.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The last time step accepted, so a code cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -69,6 +73,15 @@ class User(Base):
             if membership.board_id == board_id:
                 return membership.role
         return None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
+    def must_set_up_two_factor(self) -> bool:
+        """Site administrators must use two-factor login."""
+        return self.is_site_admin and not self.has_two_factor
 
     @property
     def board_ids(self) -> set[int]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from app.accounts import totp
 from app.accounts.models import Membership, Role, User, new_session_nonce
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.boards.models import Board
@@ -159,3 +160,33 @@ def load_user_by_session_id(session: Session, session_id: str) -> User | None:
     if user is None or not user.is_active or user.session_nonce != nonce:
         return None
     return user
+
+
+def enable_two_factor(session: Session, user: User, secret: str, code: str) -> None:
+    """Turn on two-factor login once the user proves the app shows the right code."""
+    step = totp.verify(secret, code)
+    if step is None:
+        raise DomainError(_l("The code is not right. Check the time on your phone and try the newest code."), field="code")
+    user.totp_secret = secret
+    user.totp_last_step = step
+    session.flush()
+
+
+def check_two_factor(session: Session, user: User, code: str) -> bool:
+    """Is ``code`` a fresh, valid code for the user? Records its time step."""
+    if user.totp_secret is None:
+        return True
+    step = totp.verify(user.totp_secret, code, last_step=user.totp_last_step)
+    if step is None:
+        return False
+    user.totp_last_step = step
+    session.flush()
+    return True
+
+
+def disable_two_factor(session: Session, user: User) -> None:
+    if user.is_site_admin:
+        raise DomainError(_l("Site administrators must use two-factor login."))
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.flush()

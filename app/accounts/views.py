@@ -7,7 +7,8 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts import services
-from app.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.accounts import totp
+from app.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from app.common.errors import DomainError
 from app.common.views import actor, staff_required
 from app.consultations.forms import ConfirmForm
@@ -46,10 +47,76 @@ def login() -> str | Response:
                 form.add_error("password", _("The e-mail address or the password is wrong."))
         commit()  # failed attempts count towards the lockout
         if user is not None:
+            target = _safe_next(form.next.data) or url_for("consultations_staff.dashboard")
             session.clear()  # a fresh session on login
+            if user.has_two_factor:
+                session["pending_2fa"] = user.get_id()
+                session["pending_next"] = target
+                return redirect(url_for(".login_code"))
             login_user(user)
-            return redirect(_safe_next(form.next.data) or url_for("consultations_staff.dashboard"))
+            if user.must_set_up_two_factor:
+                return redirect(url_for(".two_factor"))
+            return redirect(target)
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/<lang_code>/login/code", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login_code() -> str | Response:
+    """Second step for accounts with two-factor login."""
+    user = services.load_user_by_session_id(get_session(), session.get("pending_2fa", ""))
+    if user is None:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if services.check_two_factor(get_session(), user, form.code.data or ""):
+            commit()
+            target = session.get("pending_next") or url_for("consultations_staff.dashboard")
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(target) or url_for("consultations_staff.dashboard"))
+        form.add_error("code", _("The code is not right. Try the newest code in your app."))
+    return render_template("accounts/login_code.html", form=form)
+
+
+@bp.route("/<lang_code>/staff/account/two-factor", methods=["GET", "POST"])
+@staff_required
+def two_factor() -> str | Response:
+    """Turn on two-factor login: scan or type the secret, then prove it with a code."""
+    user = actor()
+    form = CodeForm()
+    secret = session.get("totp_setup") or totp.new_secret()
+    session["totp_setup"] = secret
+    if form.validate_on_submit():
+        try:
+            services.enable_two_factor(get_session(), user, secret, form.code.data or "")
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            session.pop("totp_setup", None)
+            flash(_("Two-factor login is on."), "success")
+            return redirect(url_for(".account"))
+    return render_template(
+        "accounts/two_factor.html", form=form, secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        uri=totp.provisioning_uri(secret, user.email),
+    )
+
+
+@bp.before_app_request
+def _require_two_factor_for_admins() -> Response | None:
+    """A site administrator without two-factor login may only set it up (or log out)."""
+    from flask_login import current_user
+
+    if (
+        request.endpoint
+        and "/staff/" in request.path
+        and request.endpoint not in {"accounts.two_factor", "accounts.logout"}
+        and current_user.is_authenticated
+        and current_user.must_set_up_two_factor
+    ):
+        return redirect(url_for("accounts.two_factor", lang_code=request.path.strip("/").split("/")[0]))
+    return None
 
 
 @bp.route("/<lang_code>/logout", methods=["POST"])

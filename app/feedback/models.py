@@ -69,13 +69,17 @@ response_decisions = sa.Table(
 
 
 class FeedbackReport(Base):
-    """The feedback on one source of input (today: one consultation)."""
+    """The feedback on one source of input: a consultation, or a city service's experiences."""
 
     __tablename__ = "feedback_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("consultations.id", ondelete="CASCADE"), unique=True
+    )
+    #: Or: the measures taken on the experiences of a city service (app.experiences).
+    service_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("city_services.id", ondelete="CASCADE"), unique=True
     )
     summary_sv: Mapped[str | None] = mapped_column(sa.Text)
     summary_rom: Mapped[str | None] = mapped_column(sa.Text)
@@ -87,6 +91,7 @@ class FeedbackReport(Base):
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     consultation: Mapped[Consultation | None] = relationship()
+    service: Mapped[Any] = relationship("Service")
     themes: Mapped[list[Theme]] = relationship(
         back_populates="report", order_by="Theme.position", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -1,6 +1,7 @@
 """Who may do what with feedback. Pure functions, no database access.
 
-A report is judged by what it reports on; today that is always a consultation.
+A report is judged by what it reports on: a consultation, or a city service
+(experiences and measures, judged by the service's board).
 """
 
 from __future__ import annotations
@@ -12,13 +13,21 @@ from app.feedback.models import FeedbackReport
 
 def can_edit(user: User, report: FeedbackReport) -> bool:
     """Editors and publishers of a hosting board write themes and responses."""
-    if report.consultation is None:
-        return user.is_site_admin
-    return consultation_policies.can_edit(user, report.consultation)
+    if report.consultation is not None:
+        return consultation_policies.can_edit(user, report.consultation)
+    if report.service is not None:
+        from app.experiences import policies as experience_policies
+
+        return experience_policies.can_edit(user, report.service)
+    return user.is_site_admin
 
 
 def can_publish(user: User, report: FeedbackReport) -> bool:
     """Publishing (and publishing updates) needs the publisher role."""
-    if report.consultation is None:
-        return user.is_site_admin
-    return consultation_policies.can_publish(user, report.consultation)
+    if report.consultation is not None:
+        return consultation_policies.can_publish(user, report.consultation)
+    if report.service is not None:
+        from app.experiences import policies as experience_policies
+
+        return experience_policies.can_publish(user, report.service)
+    return user.is_site_admin

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -292,6 +293,19 @@ def _board_ref(board: Board | None) -> dict[str, Any] | None:
     return {"id": board.id, "slug": board.slug, "name_sv": board.name_sv, "name_rom": board.name_rom}
 
 
+#: Other domains add their own keys to a response's snapshot (e.g. the measure of
+#: ``app.experiences``); a function returns ``{}`` for responses it knows nothing of,
+#: so snapshots of consultation feedback are unchanged.
+RESPONSE_SNAPSHOT_EXTENSIONS: list[Callable[[ThemeResponse], dict[str, Any]]] = []
+
+
+def _response_extras(response: ThemeResponse) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    for extend in RESPONSE_SNAPSHOT_EXTENSIONS:
+        extras.update(extend(response))
+    return extras
+
+
 def build_snapshot(report: FeedbackReport) -> dict[str, Any]:
     """The report as plain JSON: what the public page shows."""
     themes = []
@@ -325,6 +339,7 @@ def build_snapshot(report: FeedbackReport) -> dict[str, Any]:
                     }
                     for d in response.decisions
                 ],
+                **_response_extras(response),
             },
         })
     return {"summary_sv": report.summary_sv, "summary_rom": report.summary_rom, "themes": themes}
@@ -474,8 +489,13 @@ def public_url(endpoint: str, **values: Any) -> str:
 def notify_participants(session: Session, report: FeedbackReport, revision: FeedbackRevision) -> int:
     """E-mail everyone who asked for feedback, once per address, in their language.
 
-    Returns the number of messages queued.
+    Returns the number of messages queued. For a city service's measures the
+    experiences domain tells the people who left contact details.
     """
+    if report.service_id is not None:
+        from app.experiences.services import notify_measures
+
+        return notify_measures(session, report, revision)
     if report.consultation_id is None:
         return 0
     rows = session.execute(
@@ -615,6 +635,8 @@ class PublicResponse:
     forwarded_to: BoardRef | None
     next_update_date: date | None
     decisions: list[PublicDecision]
+    #: Keys added by ``RESPONSE_SNAPSHOT_EXTENSIONS`` (e.g. ``measure``).
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -655,6 +677,11 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+_RESPONSE_KEYS = {
+    "outcome", "body_sv", "body_rom", "reason_sv", "reason_rom", "forwarded_to", "next_update_date", "decisions",
+}
+
+
 def themes_from_snapshot(snapshot: dict[str, Any]) -> list[PublicTheme]:
     themes = []
     for t in snapshot.get("themes", []):
@@ -673,6 +700,7 @@ def themes_from_snapshot(snapshot: dict[str, Any]) -> list[PublicTheme]:
                     )
                     for d in r.get("decisions", [])
                 ],
+                extras={k: v for k, v in r.items() if k not in _RESPONSE_KEYS},
             )
         themes.append(PublicTheme(
             id=t["id"], title_sv=t["title_sv"], title_rom=t.get("title_rom"), summary_sv=t.get("summary_sv"),
@@ -740,6 +768,8 @@ class Ledger:
     feedback_due: int  # consultations whose feedback is published or already late
     feedback_on_time: int
     median_days_to_feedback: float | None
+    #: Experiences of the board's city services (``app.experiences.services.ExperienceLedger``).
+    experiences: Any = None
 
     @property
     def share_on_time(self) -> float | None:
@@ -758,6 +788,8 @@ def board_ledger(session: Session, board: Board, *, today: date | None = None) -
     Stockholm dates (a feedback published at 00:30 on the day after the
     promise is late), so those few rows are compared in Python.
     """
+    from app.experiences.services import experience_ledger
+
     today = today or stockholm_today()
     hosted = _hosted_by(board.id)
     year = sa.extract("year", Consultation.start_dt)
@@ -811,4 +843,5 @@ def board_ledger(session: Session, board: Board, *, today: date | None = None) -
         feedback_due=due,
         feedback_on_time=on_time,
         median_days_to_feedback=median,
+        experiences=experience_ledger(session, board),
     )

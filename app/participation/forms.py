@@ -105,3 +105,10 @@ class HideForm(BaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reason.choices = choices((r.value, r.label) for r in HiddenReason)
+
+
+class MaskForm(BaseForm):
+    masked_body = TextAreaField(
+        _l("Text to publish"), validators=[Optional(), Length(max=MAX_BODY)],
+        description=_l("Replace names, phone numbers and other personal data, e.g. with [name]. Leave empty to publish the original."),
+    )

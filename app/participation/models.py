@@ -104,6 +104,8 @@ class Viewpoint(Base):
     #: Short code on the receipt; finds one's own view on the feedback page.
     reference_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     body: Mapped[str] = mapped_column(sa.Text)
+    #: The text as published when staff masked personal data in it; ``body`` stays for the archive.
+    masked_body: Mapped[str | None] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(8))
     romani_variety: Mapped[RomaniVariety | None] = mapped_column(str_enum(RomaniVariety))
     other_language: Mapped[str | None] = mapped_column(sa.String(60))
@@ -138,6 +140,11 @@ class Viewpoint(Base):
     @property
     def lang_tag(self) -> str:
         return language_tag(self.language, self.romani_variety)
+
+    @property
+    def public_body(self) -> str:
+        """What public pages show: the masked text if staff masked it."""
+        return self.masked_body or self.body
 
     @property
     def is_public(self) -> bool:

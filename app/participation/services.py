@@ -237,6 +237,22 @@ def hide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, reaso
     record(session, actor, "viewpoint.hide", viewpoint, after={"reason": reason, "note": viewpoint.hidden_note})
 
 
+def mask_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, masked_body: str | None) -> None:
+    """Publish a version of the text with personal data masked (e.g. "[name]").
+
+    The original stays in the record for the archive; an empty text removes the mask.
+    """
+    if not policies.can_edit(actor, viewpoint.consultation):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    masked = (masked_body or "").strip() or None
+    if masked is not None and len(masked) > MAX_BODY:
+        raise DomainError(_l("The text is too long."), field="masked_body")
+    before = {"masked_body": viewpoint.masked_body}
+    viewpoint.masked_body = masked
+    session.flush()
+    record(session, actor, "viewpoint.mask", viewpoint, before=before, after={"masked_body": masked})
+
+
 def unhide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint) -> None:
     if not policies.can_edit(actor, viewpoint.consultation):
         raise PermissionDenied(_l("You do not have permission to do this."))

@@ -13,7 +13,7 @@ from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.participation import services
-from app.participation.forms import HideForm, SpokenViewpointForm, TranslationForm
+from app.participation.forms import HideForm, MaskForm, SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, HiddenReason, Provenance, Viewpoint
 
 bp = Blueprint("participation_staff", __name__)
@@ -100,6 +100,26 @@ def hide(viewpoint_id: int) -> str | Response:
         flash(_("The view is hidden from public pages."), "success")
         return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
     return render_template("participation/staff/hide.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
+
+
+@bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/mask", methods=["GET", "POST"])
+@staff_required
+def mask(viewpoint_id: int) -> str | Response:
+    viewpoint = _load_viewpoint(viewpoint_id)
+    form = MaskForm()
+    if not form.is_submitted():
+        form.masked_body.data = viewpoint.masked_body or viewpoint.body
+    if form.validate_on_submit():
+        masked = form.masked_body.data if form.masked_body.data != viewpoint.body else None
+        try:
+            services.mask_viewpoint(get_session(), actor(), viewpoint, masked_body=masked)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The published text has been saved. The original is kept in the archive."), "success")
+            return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
+    return render_template("participation/staff/mask.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
 
 
 @bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/unhide", methods=["POST"])

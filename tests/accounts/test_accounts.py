@@ -100,3 +100,52 @@ def test_change_password_keeps_this_session(client, auth, create_user):
     response = client.post("/sv/staff/account", data={"password": "another long phrase here", "confirm": "another long phrase here"})
     assert response.status_code == 302
     assert client.get("/sv/staff/").status_code == 200
+
+
+def _code(secret: str) -> str:
+    from app.accounts import totp
+
+    return totp.code_at(secret, totp.current_step())
+
+
+def test_totp_verification_window_and_replay():
+    from app.accounts import totp
+
+    secret = totp.new_secret()
+    now = 1_800_000_000.0
+    step = totp.current_step(now)
+    assert totp.verify(secret, totp.code_at(secret, step - 1), now=now) == step - 1
+    assert totp.verify(secret, totp.code_at(secret, step - 3), now=now) is None
+    assert totp.verify(secret, totp.code_at(secret, step), now=now, last_step=step) is None
+    assert totp.verify(secret, "12345", now=now) is None
+    assert totp.code_at("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1) == "287082"  # RFC 6238 test vector (T=59 s)
+
+
+def test_two_factor_setup_and_login(client, auth, create_user, db_session):
+    user = create_user()
+    auth.login(user)
+    client.get("/sv/staff/account/two-factor")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    html = client.post("/sv/staff/account/two-factor", data={"code": "000000"}).get_data(as_text=True)
+    assert 'id="code-error"' in html
+    assert client.post("/sv/staff/account/two-factor", data={"code": _code(secret)}).status_code == 302
+    assert user.totp_secret == secret
+    auth.logout()
+    response = client.post("/sv/login", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/sv/login/code")
+    assert client.get("/sv/staff/").status_code == 302  # not logged in yet
+    # the code that enabled it cannot be replayed
+    assert 'id="code-error"' in client.post("/sv/login/code", data={"code": _code(secret)}).get_data(as_text=True)
+    user.totp_last_step = user.totp_last_step - 5
+    db_session.commit()
+    assert client.post("/sv/login/code", data={"code": _code(secret)}).status_code == 302
+    assert client.get("/sv/staff/").status_code == 200
+
+
+def test_site_admin_must_set_up_two_factor(client, auth, create_user):
+    admin = create_user(is_site_admin=True, two_factor=False)
+    response = auth.login(admin)
+    assert response.headers["Location"].endswith("/sv/staff/account/two-factor")
+    assert client.get("/sv/staff/").headers["Location"].endswith("/sv/staff/account/two-factor")
+    assert client.get("/rom/staff/translations").headers["Location"].endswith("/rom/staff/account/two-factor")

@@ -23,6 +23,7 @@ import pytest
 
 from tests.browser.support import (
     LiveServer,
+    axe_source,
     chromium_path,
     load_demo,
     login,
@@ -146,6 +147,7 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
 def anon_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """One anonymous page for the whole session (contexts are slow to create)."""
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context.add_init_script(script=axe_source())  # once, not per page: see run_axe
     yield context.new_page()
     context.close()
 
@@ -154,6 +156,7 @@ def anon_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 def staff_page(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]) -> Iterator[Any]:
     """One page logged in as the demo staff user for the whole session."""
     context = browser.new_context(base_url=live_server.url, bypass_csp=True, storage_state=staff_state)
+    context.add_init_script(script=axe_source())
     yield context.new_page()
     context.close()
 

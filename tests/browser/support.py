@@ -160,14 +160,18 @@ def login(page: Any, server: LiveServer, lang: str) -> None:
 
 
 @cache
-def _axe_source() -> str:
+def axe_source() -> str:
     return AXE_PATH.read_text(encoding="utf-8")
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
-    """Inject axe-core into the page and return its WCAG 2.1 A/AA violations."""
+    """Return axe-core's WCAG 2.1 A/AA violations on the page.
+
+    axe is injected unless an init script of the context already loaded it
+    (cheaper: the 500 KB source crosses the driver pipe once per context).
+    """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=_axe_source())
+        page.add_script_tag(content=axe_source())
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
@@ -206,15 +210,20 @@ _FILL_REQUIRED = """form => {
 
 
 def submit_with_required_fields(page: Any, url: str, form_selector: str = "main form[method=post]") -> str:
-    """Open ``url``, fill the required fields of its form with plausible text, submit; return the new URL.
+    """Open ``url``, fill the required fields of its form with plausible text, submit; describe the outcome.
 
     Generic on purpose, so seeding data through the public forms survives their
     field lists changing. Used to create rows that some pages need (a
     registration, a view, a feedback theme).
     """
-    page.goto(url)
-    form = page.locator(form_selector).last
+    response = page.goto(url)
+    status = response.status if response else "no response"
+    forms = page.locator(form_selector)
+    if forms.count() == 0:
+        return f"no form on the page (HTTP {status})"
+    form = forms.last
     form.evaluate(_FILL_REQUIRED)
     with page.expect_navigation():
         form.locator("button[type=submit], input[type=submit]").last.click()
-    return page.url
+    errors = page.locator(".error-summary").all_inner_texts()
+    return page.url + (f" (form errors: {' / '.join(errors)})" if errors else "")

@@ -10,6 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from app.accounts.models import Role
+from app.boards.models import BoardKind
 from app.consultations.models import Consultation
 from app.consultations.models import ConsultationStatus as S
 from tests.conftest import in_days
@@ -209,7 +210,7 @@ def _form(**overrides):
 
 
 def test_schedule_co_hosted_consultation_and_publish(client, auth, board, publisher, create_board, db_session):
-    district = create_board(kind=__import__("app.boards.models", fromlist=["BoardKind"]).BoardKind.DISTRICT)
+    district = create_board(kind=BoardKind.DISTRICT)
     auth.login(publisher)
     response = client.post("/sv/staff/consultations/new", data=_form(lead_board_id=board.id, co_host_ids=[district.id]))
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -354,11 +355,6 @@ def test_dashboard_lists_my_boards(client, auth, board, publisher, create_consul
     html = client.get("/rom/staff/").get_data(as_text=True)
     assert "Mitt utkast" in html or mine.title_rom in html
     assert "Annans utkast" not in html
-
-
-@pytest.fixture
-def csrf_app_overrides():
-    return {"WTF_CSRF_ENABLED": True}
 
 
 class TestCsrf:

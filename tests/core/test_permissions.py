@@ -17,9 +17,21 @@ from flask import Flask
 from datetime import date
 
 from app.accounts.models import Role
+from tests.conftest import in_days
+from app.consultations import services
+from app.consultations.models import ConsultationStatus
 from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
 from app.consultations.models import AgendaItem, Document
 from app.participation.models import Channel, Viewpoint
+from app.experiences.models import (
+    ExperienceAnswer,
+    ExperienceRecord,
+    QuestionKind,
+    RecordKind,
+    Service,
+    Survey,
+    SurveyQuestion,
+)
 
 STAFF_MARK = "/staff/"
 
@@ -51,6 +63,16 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
     theme = Theme(title_sv="Tema", position=1, viewpoints=[viewpoint],
                   response=ThemeResponse(outcome=Outcome.IMPLEMENTED, body_sv="Svar", decisions=[decision]))
     db_session.add(FeedbackReport(consultation=consultation, themes=[theme]))
+    service = Service(board=board, name_sv="Brobyggarverksamheten")
+    question = SurveyQuestion(kind=QuestionKind.TEXT, text_sv="Hur var det?", position=1)
+    survey = Survey(service=service, short_code="PERM23", title_sv="Enkät", opens_dt=in_days(-1), closes_dt=in_days(7),
+                    published_dt=in_days(-1), questions=[question])
+    db_session.add(survey)
+    db_session.flush()
+    experience = ExperienceRecord(service_id=service.id, survey_id=survey.id, kind=RecordKind.SURVEY,
+                                  occurred_on=date(2026, 5, 2),
+                                  answers=[ExperienceAnswer(question_id=question.id, text="Bra")])
+    db_session.add(experience)
     db_session.commit()
     return {
         "board": board,
@@ -59,6 +81,10 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
         "theme": theme,
         "decision": decision,
         "outsider": create_user(boards={create_board(): Role.PUBLISHER}),
+        "service": service,
+        "survey": survey,
+        "question": question,
+        "experience": experience,
     }
 
 
@@ -72,6 +98,11 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "viewpoint_id": lambda w: w["viewpoint"].id,
     "theme_id": lambda w: w["theme"].id,
     "decision_id": lambda w: w["decision"].id,
+    "service_id": lambda w: w["service"].id,
+    "survey_id": lambda w: w["survey"].id,
+    "question_id": lambda w: w["question"].id,
+    "record_id": lambda w: w["experience"].id,
+    "answer_id": lambda w: w["experience"].answers[0].id,
 }
 
 
@@ -103,3 +134,17 @@ def test_other_board_gets_403_on_every_object(app: Flask, client, auth, world) -
             assert response.status_code == 403, (method, url, response.status_code)
             checked += 1
     assert checked > 10
+
+
+def test_audit_log_is_for_site_admins(client, auth, create_user, create_board, create_consultation, db_session) -> None:
+    board = create_board()
+    publisher = create_user(boards={board: Role.PUBLISHER})
+    consultation = create_consultation(board=board, status=ConsultationStatus.DRAFT)
+    services.update_consultation(db_session, publisher, consultation, {"title_sv": "Ny titel"})
+    db_session.commit()
+    auth.login(publisher)
+    assert client.get("/sv/staff/audit").status_code == 403
+    auth.logout()
+    auth.login(create_user(is_site_admin=True))
+    html = client.get("/sv/staff/audit").get_data(as_text=True)
+    assert "consultation.update" in html and "Ny titel" in html

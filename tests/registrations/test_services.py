@@ -11,6 +11,7 @@ from app.common.errors import DomainError, PermissionDenied
 from app.consultations.models import ConsultationStatus as S
 from app.consultations.models import RomaniVariety
 from app.db import utcnow
+from app.i18n import gettext
 from app.mail.models import OutboxMessage
 from app.participation.models import Contact
 from app.registrations import services
@@ -99,7 +100,9 @@ def test_deadline_passed_stores_nothing(db_session, create_consultation, data):
     before = (_count(db_session, Registration), _count(db_session, Contact), _count(db_session, OutboxMessage))
     with pytest.raises(services.RegistrationClosed) as error:
         services.register(db_session, c, data(email="sen@example.com"))
-    assert "deadline" in str(error.value.message)
+    assert str(error.value.message) == gettext(
+        "The registration deadline has passed. Contact the board if you still want to come."
+    )
     assert (_count(db_session, Registration), _count(db_session, Contact), _count(db_session, OutboxMessage)) == before
 
 

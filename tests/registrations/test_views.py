@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
+from app.i18n import force_language, gettext
 from app.mail.models import OutboxMessage
 from app.participation.models import Contact
 from app.registrations import services
@@ -136,9 +137,7 @@ def test_deadline_passed_says_so_and_stores_nothing(client, db_session, create_c
     response = client.post(f"/sv/consultations/{c.id}/register", data=_form())
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    with client.application.test_request_context("/sv/"):
-        from app.i18n import gettext
-
+    with client.application.test_request_context("/sv/"), force_language("sv"):
         message = gettext("The registration deadline has passed. Contact the board if you still want to come.")
     assert message in html
     assert _registrations(db_session) == []
@@ -180,9 +179,7 @@ def test_wrong_token_gives_a_clear_message(client, token):
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "<h1>" in html and "registrations" in response.request.path
-    with client.application.test_request_context("/rom/"):
-        from app.i18n import gettext
-
+    with client.application.test_request_context("/rom/"), force_language("rom"):
         assert gettext("This link does not work") in html
     assert client.post(f"/rom/registrations/{token}/cancel").status_code == 404
 

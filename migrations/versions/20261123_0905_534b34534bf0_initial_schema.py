@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1d8c989f709d
+Revision ID: 534b34534bf0
 Revises: 
-Create Date: 2026-11-23 08:59:01.664176
+Create Date: 2026-11-23 09:05:54.487141
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '1d8c989f709d'
+revision: str = '534b34534bf0'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -80,6 +80,8 @@ def upgrade() -> None:
     sa.Column('last_login_dt', app.db.UTCDateTime(), nullable=True),
     sa.Column('failed_login_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('locked_until_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -99,6 +101,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_created_dt'), ['created_dt'], unique=False)
         batch_op.create_index('ix_audit_events_object_type_object_id', ['object_type', 'object_id'], unique=False)
+
+    op.create_table('city_services',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.Column('name_sv', sa.String(length=200), nullable=False),
+    sa.Column('name_rom', sa.String(length=200), nullable=True),
+    sa.Column('description_sv', sa.Text(), nullable=True),
+    sa.Column('description_rom', sa.Text(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_city_services_board_id_boards'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_city_services'))
+    )
+    with op.batch_alter_table('city_services', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_city_services_board_id'), ['board_id'], unique=False)
 
     op.create_table('consultations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -230,9 +246,29 @@ def upgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_consultation_id'), ['consultation_id'], unique=False)
 
+    op.create_table('experience_surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('short_code', sa.String(length=12), nullable=False),
+    sa.Column('title_sv', sa.String(length=300), nullable=False),
+    sa.Column('title_rom', sa.String(length=300), nullable=True),
+    sa.Column('intro_sv', sa.Text(), nullable=True),
+    sa.Column('intro_rom', sa.Text(), nullable=True),
+    sa.Column('opens_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('closes_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('published_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['city_services.id'], name=op.f('fk_experience_surveys_service_id_city_services'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_surveys')),
+    sa.UniqueConstraint('short_code', name=op.f('uq_experience_surveys_short_code'))
+    )
+    with op.batch_alter_table('experience_surveys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_surveys_service_id'), ['service_id'], unique=False)
+
     op.create_table('feedback_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('service_id', sa.Integer(), nullable=True),
     sa.Column('summary_sv', sa.Text(), nullable=True),
     sa.Column('summary_rom', sa.Text(), nullable=True),
     sa.Column('published_dt', app.db.UTCDateTime(), nullable=True),
@@ -240,8 +276,10 @@ def upgrade() -> None:
     sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
     sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_feedback_reports_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['city_services.id'], name=op.f('fk_feedback_reports_service_id_city_services'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_reports')),
-    sa.UniqueConstraint('consultation_id', name=op.f('uq_feedback_reports_consultation_id'))
+    sa.UniqueConstraint('consultation_id', name=op.f('uq_feedback_reports_consultation_id')),
+    sa.UniqueConstraint('service_id', name=op.f('uq_feedback_reports_service_id'))
     )
     with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_reports_published_dt'), ['published_dt'], unique=False)
@@ -271,6 +309,35 @@ def upgrade() -> None:
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.create_index('ix_registrations_consultation_id_status_created_dt', ['consultation_id', 'status', 'created_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('experience_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('survey', 'dialogue', 'group_interview', 'visit', name='recordkind', native_enum=False, length=32), nullable=False),
+    sa.Column('channel', sa.Enum('web', 'meeting', 'phone', 'letter', 'email', 'visit', name='channel', native_enum=False, length=32), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('romani_variety', sa.Enum('kalderash', 'arli', 'lovara', 'kale', 'svensk_romani', 'other', name='romanivariety', native_enum=False, length=32), nullable=True),
+    sa.Column('summary_sv', sa.Text(), nullable=True),
+    sa.Column('summary_rom', sa.Text(), nullable=True),
+    sa.Column('publish_consent', sa.Boolean(), nullable=False),
+    sa.Column('wants_updates', sa.Boolean(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_experience_records_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_experience_records_entered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['service_id'], ['city_services.id'], name=op.f('fk_experience_records_service_id_city_services'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['experience_surveys.id'], name=op.f('fk_experience_records_survey_id_experience_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_records')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_experience_records_idempotency_key'))
+    )
+    with op.batch_alter_table('experience_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_records_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_experience_records_service_id_occurred_on', ['service_id', 'occurred_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_experience_records_survey_id'), ['survey_id'], unique=False)
 
     op.create_table('feedback_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -304,12 +371,27 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback_themes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_themes_report_id'), ['report_id'], unique=False)
 
+    op.create_table('survey_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('text', 'choice', 'scale', name='questionkind', native_enum=False, length=32), nullable=False),
+    sa.Column('text_sv', sa.String(length=500), nullable=False),
+    sa.Column('text_rom', sa.String(length=500), nullable=True),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['experience_surveys.id'], name=op.f('fk_survey_questions_survey_id_experience_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_questions'))
+    )
+    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_questions_survey_id'), ['survey_id'], unique=False)
+
     op.create_table('viewpoints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
     sa.Column('agenda_item_id', sa.Integer(), nullable=True),
     sa.Column('reference_code', sa.String(length=12), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('masked_body', sa.Text(), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('romani_variety', sa.Enum('kalderash', 'arli', 'lovara', 'kale', 'svensk_romani', 'other', name='romanivariety', native_enum=False, length=32), nullable=True),
     sa.Column('other_language', sa.String(length=60), nullable=True),
@@ -356,6 +438,28 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_responses')),
     sa.UniqueConstraint('theme_id', name=op.f('uq_feedback_responses_theme_id'))
     )
+    op.create_table('survey_question_options',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('label_sv', sa.String(length=300), nullable=False),
+    sa.Column('label_rom', sa.String(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_questions.id'], name=op.f('fk_survey_question_options_question_id_survey_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_question_options'))
+    )
+    with op.batch_alter_table('survey_question_options', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_question_options_question_id'), ['question_id'], unique=False)
+
+    op.create_table('theme_experiences',
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['experience_records.id'], name=op.f('fk_theme_experiences_record_id_experience_records'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['theme_id'], ['feedback_themes.id'], name=op.f('fk_theme_experiences_theme_id_feedback_themes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('theme_id', 'record_id', name=op.f('pk_theme_experiences'))
+    )
+    with op.batch_alter_table('theme_experiences', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_theme_experiences_record_id'), ['record_id'], unique=False)
+
     op.create_table('theme_viewpoints',
     sa.Column('theme_id', sa.Integer(), nullable=False),
     sa.Column('viewpoint_id', sa.Integer(), nullable=False),
@@ -383,6 +487,43 @@ def upgrade() -> None:
     with op.batch_alter_table('viewpoint_translations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_viewpoint_translations_viewpoint_id'), ['viewpoint_id'], unique=False)
 
+    op.create_table('experience_answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=True),
+    sa.Column('scale_value', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('hidden_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Enum('personal_data', 'offensive', 'off_topic', name='hiddenreason', native_enum=False, length=32), nullable=True),
+    sa.Column('hidden_note', sa.Text(), nullable=True),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_experience_answers_hidden_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['option_id'], ['survey_question_options.id'], name=op.f('fk_experience_answers_option_id_survey_question_options'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_questions.id'], name=op.f('fk_experience_answers_question_id_survey_questions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['record_id'], ['experience_records.id'], name=op.f('fk_experience_answers_record_id_experience_records'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_experience_answers')),
+    sa.UniqueConstraint('record_id', 'question_id', name=op.f('uq_experience_answers_record_id_question_id'))
+    )
+    with op.batch_alter_table('experience_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_experience_answers_option_id'), ['option_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_experience_answers_question_id'), ['question_id'], unique=False)
+
+    op.create_table('measures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('response_id', sa.Integer(), nullable=False),
+    sa.Column('owner', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Enum('planned', 'ongoing', 'done', 'not_taken', name='measurestatus', native_enum=False, length=32), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['response_id'], ['feedback_responses.id'], name=op.f('fk_measures_response_id_feedback_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_measures')),
+    sa.UniqueConstraint('response_id', name=op.f('uq_measures_response_id'))
+    )
+    with op.batch_alter_table('measures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_measures_status'), ['status'], unique=False)
+
     op.create_table('response_decisions',
     sa.Column('response_id', sa.Integer(), nullable=False),
     sa.Column('decision_id', sa.Integer(), nullable=False),
@@ -402,6 +543,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_response_decisions_decision_id'))
 
     op.drop_table('response_decisions')
+    with op.batch_alter_table('measures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_measures_status'))
+
+    op.drop_table('measures')
+    with op.batch_alter_table('experience_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_answers_question_id'))
+        batch_op.drop_index(batch_op.f('ix_experience_answers_option_id'))
+
+    op.drop_table('experience_answers')
     with op.batch_alter_table('viewpoint_translations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_viewpoint_translations_viewpoint_id'))
 
@@ -410,6 +560,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_theme_viewpoints_viewpoint_id'))
 
     op.drop_table('theme_viewpoints')
+    with op.batch_alter_table('theme_experiences', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_theme_experiences_record_id'))
+
+    op.drop_table('theme_experiences')
+    with op.batch_alter_table('survey_question_options', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_question_options_question_id'))
+
+    op.drop_table('survey_question_options')
     op.drop_table('feedback_responses')
     with op.batch_alter_table('viewpoints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_viewpoints_contact_id'))
@@ -417,6 +575,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_viewpoints_agenda_item_id'))
 
     op.drop_table('viewpoints')
+    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_questions_survey_id'))
+
+    op.drop_table('survey_questions')
     with op.batch_alter_table('feedback_themes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_themes_report_id'))
 
@@ -425,6 +587,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_revisions_report_id'))
 
     op.drop_table('feedback_revisions')
+    with op.batch_alter_table('experience_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_records_survey_id'))
+        batch_op.drop_index('ix_experience_records_service_id_occurred_on')
+        batch_op.drop_index(batch_op.f('ix_experience_records_contact_id'))
+
+    op.drop_table('experience_records')
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registrations_contact_id'))
         batch_op.drop_index('ix_registrations_consultation_id_status_created_dt')
@@ -434,6 +602,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_reports_published_dt'))
 
     op.drop_table('feedback_reports')
+    with op.batch_alter_table('experience_surveys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_experience_surveys_service_id'))
+
+    op.drop_table('experience_surveys')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_consultation_id'))
 
@@ -461,6 +633,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_consultations_lead_board_id_start_dt')
 
     op.drop_table('consultations')
+    with op.batch_alter_table('city_services', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_city_services_board_id'))
+
+    op.drop_table('city_services')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_object_type_object_id')
         batch_op.drop_index(batch_op.f('ix_audit_events_created_dt'))

@@ -1,0 +1,54 @@
+"""``flask bench-data``: load the synthetic benchmark dataset."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+import app.registry  # noqa: F401
+from app.db import Base, make_engine
+
+
+@click.command("bench-data")
+@click.option("--boards", default=30, show_default=True)
+@click.option("--consultations", default=20_000, show_default=True)
+@click.option("--views", default=1_000_000, show_default=True)
+@click.option("--registrations", type=int, default=None, help="Default: one per ten views.")
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--database-url", default=None, help="Default: the app's DATABASE_URL.")
+@click.option("--if-missing", is_flag=True, help="Do nothing (but print the ids) if the dataset is already there.")
+@click.option("--reset", is_flag=True, help="Drop every table first. Destroys all data in that database.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the ids here.")
+@with_appcontext
+def bench_data_command(
+    boards: int, consultations: int, views: int, registrations: int | None, seed: int,
+    database_url: str | None, if_missing: bool, reset: bool, json_path: str | None,
+) -> None:
+    """Fill a database with a large, realistic synthetic dataset for benchmarks."""
+    from app.bench.datagen import Sizes, dataset_present, describe, generate
+
+    url = database_url or current_app.config["DATABASE_URL"]
+    engine = make_engine(url)
+    sizes = Sizes(boards=boards, consultations=consultations, views=views, registrations=registrations, seed=seed)
+    try:
+        if reset:
+            Base.metadata.drop_all(engine)
+        with engine.connect() as connection:
+            existing = dataset_present(connection)
+        if existing is not None:
+            if not if_missing:
+                raise click.ClickException("The database already holds a bench dataset (use --reset or --if-missing).")
+            click.echo("Bench dataset already present.")
+            result = existing
+        else:
+            click.echo(f"Generating into {engine.url.render_as_string(hide_password=True)} …")
+            result = generate(engine, sizes, echo=click.echo)
+        click.echo(describe(result, sizes))
+        if json_path:
+            with open(json_path, "w", encoding="utf-8") as out:
+                json.dump(result.as_dict(), out, indent=2)
+    finally:
+        engine.dispose()

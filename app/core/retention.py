@@ -1,0 +1,65 @@
+"""Retention (gallring) of personal data.
+
+Views are public records and stay; what identifies people does not. A set
+time after a consultation's feedback is published (or after it was
+cancelled), the contact data of its registrants and view authors is deleted,
+and so are registrants' free-text needs (which can describe health). The
+anonymous records — the views themselves, the registrations as counts,
+attendance — stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.consultations.models import Consultation, ConsultationStatus
+from app.feedback.models import FeedbackReport
+from app.participation.models import Contact, Viewpoint
+from app.registrations.models import Registration
+
+
+@dataclass
+class PurgeResult:
+    consultations: int
+    contacts: int
+    needs: int
+
+
+def purge_contact_data(session: Session, *, now: datetime, retention_days: int) -> PurgeResult:
+    """Delete contact data of consultations whose feedback was published (or that
+    were cancelled) more than ``retention_days`` ago. Idempotent; flushes only."""
+    cutoff = now - timedelta(days=retention_days)
+    due = sa.union(
+        sa.select(FeedbackReport.consultation_id).where(
+            FeedbackReport.published_dt.is_not(None), FeedbackReport.published_dt < cutoff,
+            FeedbackReport.consultation_id.is_not(None),
+        ),
+        sa.select(Consultation.id).where(
+            Consultation.status == ConsultationStatus.CANCELLED, Consultation.cancelled_dt < cutoff
+        ),
+    ).subquery()
+    consultation_ids = list(session.scalars(sa.select(due.c[0])))
+    if not consultation_ids:
+        return PurgeResult(0, 0, 0)
+    contact_ids = set(session.scalars(
+        sa.select(Viewpoint.contact_id).where(Viewpoint.consultation_id.in_(consultation_ids), Viewpoint.contact_id.is_not(None))
+    )) | set(session.scalars(
+        sa.select(Registration.contact_id).where(Registration.consultation_id.in_(consultation_ids), Registration.contact_id.is_not(None))
+    ))
+    if contact_ids:
+        # Unlink first (no reliance on ON DELETE SET NULL), then delete.
+        session.execute(sa.update(Viewpoint).where(Viewpoint.contact_id.in_(contact_ids)).values(contact_id=None, show_name=False))
+        session.execute(sa.update(Registration).where(Registration.contact_id.in_(contact_ids)).values(contact_id=None))
+        session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
+    needs = session.execute(
+        sa.update(Registration)
+        .where(Registration.consultation_id.in_(consultation_ids), Registration.needs.is_not(None))
+        .values(needs=None)
+    ).rowcount
+    session.flush()
+    session.expire_all()
+    return PurgeResult(len(consultation_ids), len(contact_ids), needs or 0)

@@ -1,0 +1,1 @@
+"""Experiences (erfarenheter) of city services: surveys, dialogue notes, results and measures."""

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.common.forms import BaseForm, CheckboxListField, EmailAddress, LocalDateTimeField, choices, empty_to_none, strip
+from app.consultations.models import RomaniVariety
+from app.experiences.models import NOTE_KINDS, SCALE_VALUES, MeasureStatus, QuestionKind, Survey
+from app.experiences.services import MAX_TEXT, AnswerData
+from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
+from app.participation.models import Channel, HiddenReason
+
+LONG = 20000
+
+
+def _text(label: Any, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
+    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def _line(label: Any, max_length: int = 300, **kwargs: Any) -> StringField:
+    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def _language_choices() -> list[Any]:
+    return choices([("rom", _l("Romani chib")), ("sv", _l("Swedish")), ("other", _l("Another language"))])
+
+
+def _variety_choices() -> list[Any]:
+    return choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
+
+
+class ServiceForm(BaseForm):
+    board_id = SelectField(_l("Board"), coerce=int, choices=[], validate_choice=True)
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=200)], filters=[strip],
+                          description=_l("E.g. Brobyggarverksamheten."))
+    name_rom = _line(_l("Name in Romani chib"), 200)
+    description_sv = _text(_l("Description in Swedish"))
+    description_rom = _text(_l("Description in Romani chib"))
+
+    def __init__(self, *args: Any, boards: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.board_id.choices = choices((b.id, localized_text(b, "name")) for b in boards or [])
+
+
+class SurveyForm(BaseForm):
+    title_sv = StringField(_l("Title in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
+    title_rom = _line(_l("Title in Romani chib"))
+    intro_sv = _text(_l("Introduction in Swedish"), description=_l("Why you ask and what happens with the answers."))
+    intro_rom = _text(_l("Introduction in Romani chib"))
+    opens_dt = LocalDateTimeField(_l("Opens"), validators=[DataRequired(message=_l("Say when the survey opens."))])
+    closes_dt = LocalDateTimeField(_l("Closes"), validators=[DataRequired(message=_l("Say when the survey closes."))])
+
+
+class QuestionForm(BaseForm):
+    kind = RadioField(_l("Kind of question"), validators=[DataRequired(message=_l("Choose the kind of question."))])
+    text_sv = StringField(_l("Question in Swedish"), validators=[DataRequired(), Length(max=500)], filters=[strip])
+    text_rom = _line(_l("Question in Romani chib"), 500)
+    options = _text(_l("Options"), 5000, description=_l(
+        "For a single-choice question: one option per line, Swedish | Romani chib."))
+    required = BooleanField(_l("An answer is required"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices((k.value, k.label) for k in QuestionKind)
+
+
+SCALE_LABELS = {
+    1: _l("1 – very bad"),
+    2: _l("2 – bad"),
+    3: _l("3 – neither good nor bad"),
+    4: _l("4 – good"),
+    5: _l("5 – very good"),
+}
+
+
+class _AnswerBase(BaseForm):
+    language = RadioField(_l("Language of your answers"), default="sv", validators=[DataRequired()])
+    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
+                                 description=_l("If you answered in Romani chib. Optional."))
+    name = StringField(_l("Your name or a pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+                       description=_l("Optional. Leave empty to be anonymous."))
+    email = EmailField(_l("E-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
+                       filters=[empty_to_none],
+                       description=_l("Optional. Only used to tell you about the measures taken."))
+    wants_updates = BooleanField(_l("Tell me by e-mail when measures are published or change"))
+    publish_consent = BooleanField(_l("My written answers may be published word for word, without my name"))
+
+    question_fields: list[str] = []
+
+    def to_data(self, contact_language: str) -> AnswerData:
+        variety = self.romani_variety.data or None
+        return AnswerData(
+            answers={int(name[2:]): getattr(self, name).data for name in self.question_fields},
+            language=self.language.data or "",
+            romani_variety=RomaniVariety(variety) if variety in RomaniVariety._value2member_map_ else None,
+            name=self.name.data,
+            email=self.email.data,
+            contact_language=contact_language,
+            wants_updates=bool(self.wants_updates.data),
+            publish_consent=bool(self.publish_consent.data),
+        )
+
+
+class _PublicAnswer(_AnswerBase):
+    #: Humans leave this empty; it is hidden from view and from screen readers.
+    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
+    submission_key = HiddenField()
+
+
+class _StaffAnswer(_AnswerBase):
+    channel = RadioField(_l("How were the answers given?"), validators=[DataRequired()])
+    occurred_on = DateField(_l("Date the answers were given"),
+                            validators=[DataRequired(message=_l("Give the date the answers were given."))])
+    name = StringField(_l("Name or pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+                       description=_l("Only if the person wants to leave it."))
+    publish_consent = BooleanField(_l("The person agrees that written answers may be published word for word"))
+
+
+def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _AnswerBase:
+    """A form with one field per question (``q_<id>``), built for this survey."""
+    base = _StaffAnswer if staff else _PublicAnswer
+
+    class AnswerForm(base):  # type: ignore[valid-type, misc]
+        pass
+
+    names = []
+    for q in survey.questions:
+        label = localized_text(q, "text")
+        validators: list[Any] = [Optional()]
+        if q.kind is QuestionKind.TEXT:
+            field: Any = TextAreaField(label, validators=[*validators, Length(max=MAX_TEXT)], filters=[strip])
+        elif q.kind is QuestionKind.CHOICE:
+            field = RadioField(label, validators=validators, validate_choice=False,
+                               choices=choices((str(o.id), localized_text(o, "label")) for o in q.options))
+        else:
+            field = RadioField(label, validators=validators, validate_choice=False,
+                               choices=choices((str(v), SCALE_LABELS[v]) for v in SCALE_VALUES))
+        setattr(AnswerForm, q.field_name, field)
+        names.append(q.field_name)
+    AnswerForm.question_fields = names
+    form = AnswerForm(**kwargs)
+    form.language.choices = _language_choices()
+    form.romani_variety.choices = _variety_choices()
+    if staff:
+        form.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)  # type: ignore[attr-defined]
+    return form
+
+
+class NoteForm(BaseForm):
+    kind = RadioField(_l("Kind of note"), validators=[DataRequired(message=_l("Choose the kind of note."))])
+    channel = RadioField(_l("How were the experiences given?"), validators=[DataRequired()])
+    occurred_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Give the date."))])
+    language = RadioField(_l("Language spoken"), default="rom", validators=[DataRequired()])
+    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()])
+    summary_sv = _text(_l("What was said, in Swedish"), MAX_TEXT)
+    summary_rom = _text(_l("What was said, in Romani chib"), MAX_TEXT)
+    publish_consent = BooleanField(_l("Those who spoke agree that the summary may be published"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices((k.value, k.label) for k in NOTE_KINDS)
+        self.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
+        self.language.choices = _language_choices()
+        self.romani_variety.choices = _variety_choices()
+
+
+class ThemeForm(BaseForm):
+    title_sv = StringField(_l("Theme in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
+    title_rom = _line(_l("Theme in Romani chib"))
+    summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the experiences in this theme."))
+    summary_rom = _text(_l("What was said, in Romani chib"))
+    record_ids = CheckboxListField(_l("Experiences in this theme"), coerce=int, validate_choice=True,
+                                   description=_l("An experience may belong to several themes."))
+
+
+class MeasureForm(BaseForm):
+    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG)],
+                            filters=[empty_to_none], description=_l("Markdown may be used."))
+    body_rom = _text(_l("The board's response in Romani chib"))
+    owner = StringField(_l("Responsible for the measure"), validators=[Optional(), Length(max=200)],
+                        filters=[empty_to_none], description=_l("A unit or a role, e.g. the head of the service."))
+    status = RadioField(_l("Status of the measure"), validators=[DataRequired(message=_l("Choose the status of the measure."))])
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+    reason_sv = _text(_l("Reason in Swedish"), description=_l("Required when no measure is taken."))
+    reason_rom = _text(_l("Reason in Romani chib"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices((s.value, s.label) for s in MeasureStatus)
+
+
+class SummaryForm(BaseForm):
+    summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
+    summary_rom = _text(_l("Summary in Romani chib"))
+
+
+class HideForm(BaseForm):
+    reason = RadioField(_l("Why hide the answer?"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note for colleagues"), validators=[Optional(), Length(max=2000)], filters=[empty_to_none])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.choices = choices((r.value, r.label) for r in HiddenReason)

@@ -1,0 +1,522 @@
+"""Staff: services, surveys and questions, entering answers and notes, results, measures.
+
+Each view: parse → load (404) → check permission (403) → one service call →
+commit → redirect, or re-render the form with the typed text and the errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.boards.services import list_boards
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.consultations.forms import ConfirmForm
+from app.db import commit, get_session
+from app.experiences import policies, services
+from app.experiences.forms import (
+    HideForm,
+    MeasureForm,
+    NoteForm,
+    QuestionForm,
+    ServiceForm,
+    SummaryForm,
+    SurveyForm,
+    ThemeForm,
+    answer_form,
+)
+from app.experiences.models import ExperienceAnswer, ExperienceRecord, Service, Survey, SurveyQuestion
+from app.feedback import services as feedback
+from app.feedback.forms import UpdateForm
+from app.feedback.models import Theme
+from app.i18n import gettext as _
+from app.participation.models import Channel, HiddenReason
+
+bp = Blueprint("experiences_staff", __name__)
+
+PREFIX = "/<lang_code>/staff/experiences"
+
+
+def _service(service_id: int) -> Service:
+    service: Service = load_or_404(Service, service_id)
+    require(policies.can_edit(actor(), service))
+    return service
+
+
+def _survey(survey_id: int) -> Survey:
+    survey: Survey = load_or_404(Survey, survey_id)
+    require(policies.can_edit(actor(), survey.service))
+    return survey
+
+
+def _theme(service_id: int, theme_id: int) -> tuple[Service, Theme]:
+    service = _service(service_id)
+    theme: Theme = load_or_404(Theme, theme_id)
+    if theme.report.service_id != service.id:
+        abort(404)
+    return service, theme
+
+
+def _form_error(form: Any, error: DomainError) -> None:
+    form.add_error(error.field, error.message)
+
+
+# --- Services ---------------------------------------------------------------------------
+
+
+@bp.route(f"{PREFIX}/")
+@staff_required
+def index() -> str:
+    return render_template("experiences/staff/index.html",
+                           services=services.services_for_staff(get_session(), actor()))
+
+
+@bp.route(f"{PREFIX}/services/new", methods=["GET", "POST"])
+@staff_required
+def service_new() -> str | Response:
+    session = get_session()
+    boards = policies.boards_for_new_service(actor(), list_boards(session))
+    if not boards:
+        abort(403)
+    form = ServiceForm(boards=boards)
+    if form.validate_on_submit():
+        board = next(b for b in boards if b.id == form.board_id.data)
+        try:
+            service = services.create_service(session, actor(), board, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The service has been added."), "success")
+            return redirect(url_for(".service", service_id=service.id))
+    return render_template("experiences/staff/service_form.html", form=form, service=None)
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>", methods=["GET", "POST"])
+@staff_required
+def service(service_id: int) -> str | Response:
+    session = get_session()
+    svc = _service(service_id)
+    boards = [svc.board]
+    form = ServiceForm(boards=boards) if request.method == "POST" else ServiceForm(obj=svc, boards=boards)
+    if form.validate_on_submit():
+        try:
+            services.update_service(session, actor(), svc, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The service has been saved."), "success")
+            return redirect(url_for(".service", service_id=svc.id))
+    return render_template(
+        "experiences/staff/service.html", service=svc, form=form, confirm_form=ConfirmForm(),
+        results=services.service_results(session, svc), records=services.list_records(session, svc),
+        counts={s.id: services.count_records(session, s) for s in svc.surveys},
+    )
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/delete", methods=["POST"])
+@staff_required
+def service_delete(service_id: int) -> Response:
+    svc = _service(service_id)
+    require(policies.can_publish(actor(), svc))
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_service(get_session(), actor(), svc)
+        except DomainError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for(".service", service_id=service_id))
+        commit()
+        flash(_("The service has been removed."), "success")
+    return redirect(url_for(".index"))
+
+
+# --- Surveys and questions ---------------------------------------------------------------------
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/surveys/new", methods=["GET", "POST"])
+@staff_required
+def survey_new(service_id: int) -> str | Response:
+    svc = _service(service_id)
+    form = SurveyForm()
+    if form.validate_on_submit():
+        try:
+            survey = services.create_survey(get_session(), actor(), svc, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The survey has been created. Now add its questions."), "success")
+            return redirect(url_for(".survey", survey_id=survey.id))
+    return render_template("experiences/staff/survey_form.html", service=svc, form=form, survey=None)
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>", methods=["GET", "POST"])
+@staff_required
+def survey(survey_id: int) -> str | Response:
+    session = get_session()
+    srv = _survey(survey_id)
+    form = SurveyForm() if request.method == "POST" else SurveyForm(obj=srv)
+    if form.validate_on_submit():
+        try:
+            services.update_survey(session, actor(), srv, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The survey has been saved."), "success")
+            return redirect(url_for(".survey", survey_id=srv.id))
+    return render_template(
+        "experiences/staff/survey.html", survey=srv, service=srv.service, form=form, confirm_form=ConfirmForm(),
+        answers=services.count_records(session, srv), can_publish=policies.can_publish(actor(), srv.service),
+        short_urls={lang: services.short_url(srv, lang) for lang in ("sv", "rom")},
+    )
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>/publish", methods=["POST"])
+@staff_required
+def survey_publish(survey_id: int) -> Response:
+    srv = _survey(survey_id)
+    require(policies.can_publish(actor(), srv.service))
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.publish_survey(get_session(), actor(), srv)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            commit()
+            flash(_("The survey is published."), "success")
+    return redirect(url_for(".survey", survey_id=srv.id))
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"])
+@staff_required
+def question_new(survey_id: int) -> str | Response:
+    srv = _survey(survey_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_question(get_session(), actor(), srv, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The question has been added."), "success")
+            return redirect(url_for(".survey", survey_id=srv.id))
+    return render_template("experiences/staff/question_form.html", survey=srv, service=srv.service, form=form,
+                           question=None)
+
+
+@bp.route(f"{PREFIX}/questions/<int:question_id>", methods=["GET", "POST"])
+@staff_required
+def question(question_id: int) -> str | Response:
+    q: SurveyQuestion = load_or_404(SurveyQuestion, question_id)
+    srv = _survey(q.survey_id)
+    if request.method == "POST":
+        form = QuestionForm()
+    else:
+        form = QuestionForm(obj=q, kind=q.kind.value, options=services.format_options(q))
+    if form.validate_on_submit():
+        try:
+            services.update_question(get_session(), actor(), q, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The question has been saved."), "success")
+            return redirect(url_for(".survey", survey_id=srv.id))
+    return render_template("experiences/staff/question_form.html", survey=srv, service=srv.service, form=form,
+                           question=q, confirm_form=ConfirmForm())
+
+
+@bp.route(f"{PREFIX}/questions/<int:question_id>/delete", methods=["POST"])
+@staff_required
+def question_delete(question_id: int) -> Response:
+    q: SurveyQuestion = load_or_404(SurveyQuestion, question_id)
+    srv = _survey(q.survey_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_question(get_session(), actor(), q)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            commit()
+            flash(_("The question has been removed."), "success")
+    return redirect(url_for(".survey", survey_id=srv.id))
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>/poster")
+@staff_required
+def poster(survey_id: int) -> str:
+    srv = _survey(survey_id)
+    codes = []
+    for lang, label in (("rom", _("Romani chib")), ("sv", _("Swedish"))):
+        url = services.short_url(srv, lang)
+        codes.append({"lang": lang, "url": url, "qr": services.qr_svg(url, _("QR code: %(url)s", url=url)),
+                      "label": label})
+    return render_template("experiences/staff/poster.html", survey=srv, service=srv.service, codes=codes)
+
+
+# --- Answers and notes ----------------------------------------------------------------------------
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>/answers/new", methods=["GET", "POST"])
+@staff_required
+def answers_new(survey_id: int) -> str | Response:
+    srv = _survey(survey_id)
+    form: Any = answer_form(srv, staff=True)
+    if form.validate_on_submit():
+        lang = form.language.data if form.language.data in ("sv", "rom") else "sv"
+        try:
+            services.record_answers(get_session(), actor(), srv, form.to_data(lang),
+                                    channel=Channel(form.channel.data), occurred_on=form.occurred_on.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The answers have been recorded."), "success")
+            return redirect(url_for(".answers_new", survey_id=srv.id))
+    return render_template("experiences/staff/answers_form.html", survey=srv, service=srv.service, form=form)
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/notes/new", methods=["GET", "POST"])
+@staff_required
+def note_new(service_id: int) -> str | Response:
+    svc = _service(service_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.record_note(get_session(), actor(), svc, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The note has been recorded."), "success")
+            return redirect(url_for(".service", service_id=svc.id))
+    return render_template("experiences/staff/note_form.html", service=svc, form=form)
+
+
+@bp.route(f"{PREFIX}/records/<int:record_id>")
+@staff_required
+def record(record_id: int) -> str:
+    rec: ExperienceRecord = load_or_404(ExperienceRecord, record_id)
+    svc = _service(rec.service_id)
+    return render_template("experiences/staff/record.html", record=rec, service=svc, confirm_form=ConfirmForm())
+
+
+# --- Results -----------------------------------------------------------------------------------------
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>/results")
+@staff_required
+def results(survey_id: int) -> str:
+    srv = _survey(survey_id)
+    return render_template("experiences/staff/results.html", survey=srv, service=srv.service,
+                           results=services.survey_results(get_session(), srv), chart=services.bar_chart_svg,
+                           confirm_form=ConfirmForm())
+
+
+@bp.route(f"{PREFIX}/surveys/<int:survey_id>/results.csv")
+@staff_required
+def results_csv(survey_id: int) -> Response:
+    srv = _survey(survey_id)
+    body = services.results_csv(services.survey_results(get_session(), srv))
+    return Response(
+        "\ufeff" + body, mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="survey-{srv.short_code}.csv"'},
+    )
+
+
+@bp.route(f"{PREFIX}/answers/<int:answer_id>/hide", methods=["GET", "POST"])
+@staff_required
+def answer_hide(answer_id: int) -> str | Response:
+    ans: ExperienceAnswer = load_or_404(ExperienceAnswer, answer_id)
+    svc = _service(ans.record.service_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        services.hide_answer(get_session(), actor(), ans, reason=HiddenReason(form.reason.data), note=form.note.data)
+        commit()
+        flash(_("The answer is hidden from public results."), "success")
+        return redirect(url_for(".results", survey_id=ans.record.survey_id))
+    return render_template("experiences/staff/hide.html", answer=ans, service=svc, form=form)
+
+
+@bp.route(f"{PREFIX}/answers/<int:answer_id>/unhide", methods=["POST"])
+@staff_required
+def answer_unhide(answer_id: int) -> Response:
+    ans: ExperienceAnswer = load_or_404(ExperienceAnswer, answer_id)
+    _service(ans.record.service_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unhide_answer(get_session(), actor(), ans)
+    commit()
+    flash(_("The answer is shown again."), "success")
+    return redirect(url_for(".results", survey_id=ans.record.survey_id))
+
+
+# --- Measures -----------------------------------------------------------------------------------------
+
+
+def _record_choices(service: Service) -> list[tuple[int, str]]:
+    out = []
+    for rec in services.list_records(get_session(), service):
+        if rec.summary_sv or rec.summary_rom:
+            text = " ".join((rec.summary_sv or rec.summary_rom or "").split())
+        else:
+            text = " ".join(" ".join(a.text for a in rec.answers if a.text).split())
+        label = f"#{rec.id} {rec.kind.label}, {rec.occurred_on.isoformat()}"
+        if text:
+            label += f": {text[:100]}{'…' if len(text) > 100 else ''}"
+        out.append((rec.id, label))
+    return out
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/measures", methods=["GET", "POST"])
+@staff_required
+def measures(service_id: int) -> str | Response:
+    session = get_session()
+    svc = _service(service_id)
+    report = services.get_report(session, svc)
+    form = SummaryForm() if request.method == "POST" else SummaryForm(obj=report)
+    if form.validate_on_submit():
+        try:
+            report = services.start_report(session, actor(), svc)
+            feedback.update_summary(session, actor(), report, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The summary has been saved."), "success")
+            return redirect(url_for(".measures", service_id=svc.id))
+    return render_template(
+        "experiences/staff/measures.html", service=svc, report=report, form=form,
+        measures=services.measures_for(session, report) if report else {},
+        counts=services.theme_record_counts(session, [t.id for t in report.themes]) if report else {},
+        problems=feedback.check_publishable(report) if report else {},
+        unpublished=bool(report and feedback.has_unpublished_changes(report)),
+        can_publish=policies.can_publish(actor(), svc),
+    )
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/new", methods=["GET", "POST"])
+@staff_required
+def theme_new(service_id: int) -> str | Response:
+    svc = _service(service_id)
+    form = ThemeForm()
+    form.record_ids.choices = _record_choices(svc)
+    if form.validate_on_submit():
+        try:
+            theme = services.add_theme(get_session(), actor(), svc, form.data, form.record_ids.data or [])
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The theme has been added. Now write the response and the measure."), "success")
+            return redirect(url_for(".measure", service_id=svc.id, theme_id=theme.id))
+    return render_template("experiences/staff/theme.html", service=svc, form=form, theme=None)
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>", methods=["GET", "POST"])
+@staff_required
+def theme_edit(service_id: int, theme_id: int) -> str | Response:
+    session = get_session()
+    svc, theme = _theme(service_id, theme_id)
+    if request.method == "POST":
+        form = ThemeForm()
+    else:
+        form = ThemeForm(obj=theme, record_ids=services.theme_record_ids(session, theme))
+    form.record_ids.choices = _record_choices(svc)
+    if form.validate_on_submit():
+        try:
+            services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [])
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The theme has been saved."), "success")
+            return redirect(url_for(".measures", service_id=svc.id))
+    return render_template("experiences/staff/theme.html", service=svc, form=form, theme=theme)
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>/measure", methods=["GET", "POST"])
+@staff_required
+def measure(service_id: int, theme_id: int) -> str | Response:
+    session = get_session()
+    svc, theme = _theme(service_id, theme_id)
+    current = services.get_measure(session, theme.response)
+    if request.method == "POST":
+        form = MeasureForm()
+    elif current is not None and theme.response is not None:
+        r = theme.response
+        form = MeasureForm(body_sv=r.body_sv, body_rom=r.body_rom, reason_sv=r.reason_sv, reason_rom=r.reason_rom,
+                           owner=current.owner, status=current.status.value, start_date=current.start_date,
+                           end_date=current.end_date)
+    else:
+        form = MeasureForm()
+    if form.validate_on_submit():
+        try:
+            services.save_measure(session, actor(), theme, form.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The measure has been saved."), "success")
+            return redirect(url_for(".measures", service_id=svc.id))
+    return render_template("experiences/staff/measure.html", service=svc, theme=theme, form=form)
+
+
+@bp.route(f"{PREFIX}/services/<int:service_id>/measures/publish", methods=["GET", "POST"])
+@staff_required
+def measures_publish(service_id: int) -> str | Response:
+    session = get_session()
+    svc = _service(service_id)
+    require(policies.can_publish(actor(), svc))
+    report = services.get_report(session, svc)
+    if report is None:
+        abort(404)
+    form: Any = UpdateForm() if report.is_published else ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.publish_measures(
+                session, actor(), svc,
+                change_note_sv=form.change_note_sv.data if report.is_published else None,
+                change_note_rom=form.change_note_rom.data if report.is_published else None,
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            commit()
+            flash(_("The measures are published."), "success")
+            return redirect(url_for(".measures", service_id=svc.id))
+    return render_template("experiences/staff/publish.html", service=svc, report=report, form=form,
+                           problems=feedback.check_publishable(report),
+                           unpublished=feedback.has_unpublished_changes(report))

@@ -1,0 +1,96 @@
+"""Public: services per board, answering a survey by its short link, results, measures."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.boards.services import get_board_by_slug
+from app.common.errors import DomainError
+from app.common.views import load_or_404
+from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.db import commit, get_session
+from app.experiences import services
+from app.experiences.forms import answer_form
+from app.experiences.models import Service
+from app.i18n import current_language
+from app.i18n import gettext as _
+
+bp = Blueprint("experiences", __name__)
+
+
+@bp.route("/<lang_code>/experiences/")
+def index() -> str:
+    """Every board's services: open surveys and published measures."""
+    return render_template("experiences/index.html", services=services.list_services(get_session()), board=None)
+
+
+@bp.route("/<lang_code>/boards/<slug>/services")
+def board_services(slug: str) -> str:
+    session = get_session()
+    board = get_board_by_slug(session, slug) or abort(404)
+    return render_template("experiences/index.html", services=services.list_services(session, {board.id}), board=board)
+
+
+@bp.route("/<lang_code>/s/<code>", methods=["GET", "POST"])
+@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+def answer(code: str) -> str | Response:
+    session = get_session()
+    survey = services.get_by_short_code(session, code)
+    if survey is None or not survey.is_published:
+        abort(404)
+    if code != survey.short_code:
+        return redirect(url_for(".answer", code=survey.short_code), code=301)
+    form = answer_form(survey)
+    if not form.is_submitted():
+        form.submission_key.data = secrets.token_urlsafe(24)
+        form.language.data = current_language()
+    is_open = survey.is_open()
+    if is_open and form.validate_on_submit():
+        if form.website.data:
+            form.add_error(None, _("The form could not be sent. Please check it and send it again."))
+            form.website.data = ""
+            form.website.raw_data = []
+        elif not (form.submission_key.data or "").strip():
+            form.add_error(None, _("The form was incomplete. Please send it again."))
+            form.submission_key.data = secrets.token_urlsafe(24)
+        else:
+            try:
+                services.submit_answers(session, survey, form.to_data(current_language()),
+                                        idempotency_key=form.submission_key.data[:64])
+            except DomainError as error:
+                form.add_error(error.field, error.message)
+            else:
+                commit()
+                return redirect(url_for(".thanks", code=survey.short_code))
+    return render_template("experiences/answer.html", survey=survey, form=form, is_open=is_open)
+
+
+@bp.route("/<lang_code>/s/<code>/thanks")
+def thanks(code: str) -> str:
+    survey = services.get_by_short_code(get_session(), code)
+    if survey is None or not survey.is_published:
+        abort(404)
+    return render_template("experiences/thanks.html", survey=survey)
+
+
+@bp.route("/<lang_code>/s/<code>/results")
+def results(code: str) -> str:
+    session = get_session()
+    survey = services.get_by_short_code(session, code)
+    if survey is None or not survey.is_published:
+        abort(404)
+    return render_template("experiences/results_public.html", survey=survey,
+                           results=services.survey_results(session, survey, public=True),
+                           chart=services.bar_chart_svg)
+
+
+@bp.route("/<lang_code>/services/<int:service_id>/measures")
+def measures(service_id: int) -> str:
+    session = get_session()
+    service: Service = load_or_404(Service, service_id)
+    report, page, counts = services.public_measures(session, service)
+    return render_template("experiences/measures.html", service=service, report=report, page=page, counts=counts,
+                           measure_of=services.measure_of, preview=False)

@@ -1,0 +1,236 @@
+"""Experiences without HTTP: answers, notes, results with a minimum group size, measures, ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from app.common.errors import DomainError, PermissionDenied
+from app.experiences import services as xp
+from app.experiences.models import ExperienceRecord, Measure, MeasureStatus, RecordKind, theme_experiences
+from app.feedback import services as fb
+from app.i18n import gettext as _
+from app.feedback.models import FeedbackReport, Outcome, Theme, ThemeResponse
+from app.mail.models import OutboxMessage
+from app.participation.models import Channel, Contact
+
+
+def _count(db_session, model) -> int:
+    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_anonymous_answers_store_no_personal_data(app, db_session, survey) -> None:
+    q_text, q_choice, q_scale = survey.questions
+    contacts = _count(db_session, Contact)
+    with app.test_request_context("/sv/"):
+        record, created = xp.submit_answers(db_session, survey, xp.AnswerData(
+            answers={q_text.id: "Bra böcker", q_choice.id: str(q_choice.options[1].id), q_scale.id: "5"}),
+            idempotency_key="k1")
+    assert created and record.contact_id is None
+    assert _count(db_session, Contact) == contacts
+    assert record.channel is Channel.WEB and record.kind is RecordKind.SURVEY
+    assert [(a.text, a.option_id, a.scale_value) for a in record.answers] == [
+        ("Bra böcker", None, None), (None, q_choice.options[1].id, None), (None, None, 5)]
+    columns = {c.name for c in ExperienceRecord.__table__.columns}
+    assert not {"ip", "ip_address", "user_agent", "remote_addr"} & columns
+
+
+def test_same_key_never_creates_a_second_record(app, db_session, survey) -> None:
+    data = xp.AnswerData(answers={survey.questions[2].id: "3"})
+    with app.test_request_context("/sv/"):
+        first, _ = xp.submit_answers(db_session, survey, data, idempotency_key="same")
+        again, created = xp.submit_answers(db_session, survey, data, idempotency_key="same")
+    assert again.id == first.id and not created
+    assert _count(db_session, ExperienceRecord) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "6", "x"])
+def test_scale_out_of_range_is_refused_at_the_field(app, db_session, survey, value) -> None:
+    with pytest.raises(DomainError) as caught, app.test_request_context("/sv/"):
+        xp.submit_answers(db_session, survey, xp.AnswerData(answers={survey.questions[2].id: value}),
+                          idempotency_key="bad")
+    assert caught.value.field == survey.questions[2].field_name
+
+
+def test_closed_survey_refuses_answers(app, db_session, create_survey) -> None:
+    from tests.conftest import in_days
+
+    closed = create_survey(opens_dt=in_days(-10), closes_dt=in_days(-1))
+    with pytest.raises(DomainError), app.test_request_context("/sv/"):
+        xp.submit_answers(db_session, closed, xp.AnswerData(answers={closed.questions[2].id: "3"}), idempotency_key="c")
+
+
+def test_staff_enter_paper_answers_with_channel(app, db_session, editor, survey) -> None:
+    with app.test_request_context("/sv/"):
+        record = xp.record_answers(db_session, editor, survey, xp.AnswerData(
+            answers={survey.questions[0].id: "Skrivet på papper"}, language="rom"),
+            channel=Channel.LETTER, occurred_on=date(2026, 4, 2))
+    assert record.channel is Channel.LETTER and record.entered_by_id == editor.id
+    assert record.occurred_on == date(2026, 4, 2) and record.language == "rom"
+    with pytest.raises(DomainError) as caught, app.test_request_context("/sv/"):
+        xp.record_answers(db_session, editor, survey, xp.AnswerData(answers={survey.questions[0].id: "x"}),
+                          channel=Channel.WEB, occurred_on=date(2026, 4, 2))
+    assert caught.value.field == "channel"
+
+
+def test_other_board_cannot_enter_answers(app, db_session, create_user, create_board, survey) -> None:
+    from app.accounts.models import Role
+
+    outsider = create_user(boards={create_board(): Role.PUBLISHER})
+    with pytest.raises(PermissionDenied), app.test_request_context("/sv/"):
+        xp.record_answers(db_session, outsider, survey, xp.AnswerData(answers={survey.questions[0].id: "x"}),
+                          channel=Channel.LETTER, occurred_on=date(2026, 4, 2))
+
+
+def test_note_needs_a_summary_and_keeps_kind_and_language(app, db_session, editor, service) -> None:
+    base = {"kind": "group_interview", "channel": "visit", "occurred_on": date(2026, 3, 3), "language": "rom",
+            "romani_variety": "arli"}
+    with pytest.raises(DomainError) as caught:
+        xp.record_note(db_session, editor, service, base)
+    assert caught.value.field == "summary_sv"
+    note = xp.record_note(db_session, editor, service, {**base, "summary_rom": "Phende kai..."})
+    assert note.kind is RecordKind.GROUP_INTERVIEW and note.lang_tag == "rmn"
+
+
+def test_minimum_group_size_hides_small_groups(app, db_session, survey, add_answers) -> None:
+    for _ in range(4):
+        add_answers(survey, text="Bra")
+    with app.test_request_context("/sv/"):
+        results = xp.survey_results(db_session, survey, min_group=5)
+        assert results.too_few and results.respondents == 4
+        assert all(q.too_few and not q.rows and not q.texts for q in results.questions)
+        csv_text = xp.results_csv(results)
+    assert "Too few answers to show" in csv_text and "Varje vecka" not in csv_text
+
+    add_answers(survey, text="Mycket bra", option=1, scale=None)
+    with app.test_request_context("/sv/"):
+        results = xp.survey_results(db_session, survey, min_group=5)
+        assert not results.too_few
+        text_q, choice_q, scale_q = results.questions
+        assert [(r.label, r.count) for r in choice_q.rows] == [("Varje vecka", 4), ("Sällan", 1)]
+        assert choice_q.rows[0].percent == pytest.approx(80.0)
+        assert scale_q.too_few  # only four answered the scale question
+        assert len(text_q.texts) == 5
+        csv_text = xp.results_csv(results)
+    assert "Hur ofta kommer du?,Varje vecka,4,80.0" in csv_text
+    assert f"Hur nöjd är du?,{too_few}" in csv_text
+
+
+def test_public_results_show_only_consented_visible_texts(app, db_session, editor, survey, add_answers) -> None:
+    from app.participation.models import HiddenReason
+
+    records = [add_answers(survey, text=f"Text {i}", publish_consent=i != 0) for i in range(5)]
+    hidden = next(a for a in records[1].answers if a.text)
+    xp.hide_answer(db_session, editor, hidden, reason=HiddenReason.PERSONAL_DATA)
+    with app.test_request_context("/sv/"):
+        public = xp.survey_results(db_session, survey, public=True, min_group=5)
+    assert [a.text for a in public.questions[0].texts] == ["Text 2", "Text 3", "Text 4"]
+    assert public.questions[0].hidden_texts == 2
+
+
+@pytest.fixture
+def measured(app, db_session, publisher, survey, add_answers):
+    """Measures on two themes, the first published: one planned, one not taken."""
+    rom = add_answers(survey, text="Fler böcker på romani", email="rom@example.org", language="rom", wants_updates=True)
+    sv = add_answers(survey, text="Längre öppettider", email="sv@example.org", language="sv", wants_updates=True)
+    add_answers(survey, text="Tyst", email="quiet@example.org", wants_updates=False)
+    with app.test_request_context("/sv/"):
+        books = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker", "title_rom": "Lila"},
+                             [rom.id])
+        hours = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Öppettider"}, [sv.id, rom.id])
+        xp.save_measure(db_session, publisher, books, {"body_sv": "Vi köper in böcker.", "owner": "Biblioteket",
+                                                       "status": "planned", "start_date": date(2026, 6, 1)})
+        xp.save_measure(db_session, publisher, hours, {"body_sv": "Inte nu.", "owner": "Chefen",
+                                                       "status": "not_taken", "reason_sv": "Budgeten räcker inte."})
+        report = xp.get_report(db_session, survey.service)
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
+    return {"books": books, "hours": hours, "report": report}
+
+
+def test_measures_reuse_the_feedback_model(app, db_session, publisher, survey, measured) -> None:
+    books = measured["books"]
+    assert type(books) is Theme and Theme.__tablename__ == "feedback_themes"
+    assert type(books.response) is ThemeResponse and ThemeResponse.__tablename__ == "feedback_responses"
+    assert type(books.report) is FeedbackReport and books.report.service_id == survey.service_id
+    assert books.report.consultation_id is None
+    assert books.response.outcome is Outcome.IMPLEMENTED
+    assert measured["hours"].response.outcome is Outcome.NOT_IMPLEMENTED
+    assert measured["hours"].response.reason_sv == "Budgeten räcker inte."
+    measure = db_session.scalar(sa.select(Measure).where(Measure.response_id == books.response.id))
+    assert measure.owner == "Biblioteket" and measure.status is MeasureStatus.PLANNED
+    assert sorted(db_session.execute(sa.select(theme_experiences.c.theme_id, sa.func.count())
+                                     .group_by(theme_experiences.c.theme_id)).all()) == sorted(
+        [(books.id, 1), (measured["hours"].id, 2)])
+
+
+def test_not_taken_needs_a_reason(app, db_session, publisher, measured) -> None:
+    with pytest.raises(DomainError) as caught, app.test_request_context("/sv/"):
+        xp.save_measure(db_session, publisher, measured["books"], {"body_sv": "x", "owner": "y", "status": "not_taken"})
+    assert caught.value.field == "reason_sv"
+
+
+def test_publishing_notifies_in_the_recipients_language(app, db_session, publisher, survey, measured) -> None:
+    with app.test_request_context("/sv/"):
+        revision = xp.publish_measures(db_session, publisher, survey.service)
+    assert revision.snapshot["themes"][0]["response"]["measure"]["status"] == "planned"
+    messages = {m.to_address: m for m in db_session.scalars(sa.select(OutboxMessage))}
+    assert set(messages) == {"rom@example.org", "sv@example.org"}
+    assert messages["rom@example.org"].language == "rom" and messages["sv@example.org"].language == "sv"
+    assert "/rom/services/" in messages["rom@example.org"].body_text
+    assert "Lila" in messages["rom@example.org"].body_text
+    assert "Böcker:" in messages["sv@example.org"].body_text
+
+    # a status change, published as an update, tells them again
+    with app.test_request_context("/sv/"):
+        xp.save_measure(db_session, publisher, measured["books"], {"body_sv": "Vi köper in böcker.",
+                                                                    "owner": "Biblioteket", "status": "ongoing"})
+        xp.publish_measures(db_session, publisher, survey.service, change_note_sv="Inköpet har börjat.")
+    kinds = sorted(m.kind for m in db_session.scalars(sa.select(OutboxMessage)))
+    assert kinds == ["measures.published"] * 2 + ["measures.updated"] * 2
+
+
+def test_consultation_snapshots_are_unchanged_by_the_measure_extension(db_session, create_consultation) -> None:
+    from app.consultations.models import ConsultationStatus
+
+    consultation = create_consultation(status=ConsultationStatus.HELD)
+    report = FeedbackReport(consultation=consultation, summary_sv="S",
+                            themes=[Theme(title_sv="T", position=1,
+                                          response=ThemeResponse(outcome=Outcome.IMPLEMENTED, body_sv="B"))])
+    db_session.add(report)
+    db_session.flush()
+    assert "measure" not in fb.build_snapshot(report)["themes"][0]["response"]
+
+
+def test_ledger_figures(app, db_session, publisher, board, service, create_survey, add_answers) -> None:
+    """Hand-computed: 2025: one survey with 2 answers; 2026: two surveys with 3 + 0 answers; a draft not counted."""
+    utc = timezone.utc
+    old = create_survey(opens_dt=datetime(2025, 3, 1, 9, tzinfo=utc), closes_dt=datetime(2025, 3, 31, 20, tzinfo=utc))
+    new = create_survey(opens_dt=datetime(2026, 2, 1, 9, tzinfo=utc), closes_dt=datetime(2026, 2, 28, 20, tzinfo=utc))
+    create_survey(opens_dt=datetime(2026, 5, 1, 9, tzinfo=utc), closes_dt=datetime(2026, 5, 20, 20, tzinfo=utc))
+    create_survey(published=False, opens_dt=datetime(2026, 6, 1, 9, tzinfo=utc),
+                  closes_dt=datetime(2026, 6, 20, 20, tzinfo=utc))
+    for _ in range(2):
+        add_answers(old)
+    records = [add_answers(new) for _ in range(3)]
+    xp.record_note(db_session, publisher, service, {"kind": "visit", "channel": "visit", "occurred_on": date(2026, 3, 1),
+                                                    "language": "sv", "summary_sv": "Besök"})
+    with app.test_request_context("/sv/"):
+        a = xp.add_theme(db_session, publisher, service, {"title_sv": "A"}, [records[0].id])
+        b = xp.add_theme(db_session, publisher, service, {"title_sv": "B"}, [])
+        c = xp.add_theme(db_session, publisher, service, {"title_sv": "C"}, [])
+        for theme, status in ((a, "done"), (b, "done"), (c, "ongoing")):
+            xp.save_measure(db_session, publisher, theme, {"body_sv": "x", "owner": "o", "status": status})
+        fb.update_summary(db_session, publisher, xp.get_report(db_session, service), {"summary_sv": "S"})
+        # published 10 days after the 2026-02 survey closed (and after the 2025 one: 2025-03-31 → 2026-03-10)
+        xp.publish_measures(db_session, publisher, service, now=datetime(2026, 3, 10, 12, tzinfo=utc))
+        ledger = xp.experience_ledger(db_session, board, now=datetime(2026, 7, 1, tzinfo=utc))
+    assert [(s.id, y, n, m) for s, y, n, m in ledger.surveys_per_service_year] == [
+        (service.id, 2025, 1, 2), (service.id, 2026, 2, 3)]
+    assert ledger.notes == 1
+    assert dict(ledger.measures_by_status) == {MeasureStatus.PLANNED: 0, MeasureStatus.ONGOING: 1,
+                                               MeasureStatus.DONE: 2, MeasureStatus.NOT_TAKEN: 0}
+    days = {s.id: d for s, d in ledger.days_to_measures}
+    assert days == {old.id: (date(2026, 3, 10) - date(2025, 3, 31)).days, new.id: 10}
+    assert ledger.median_days_to_measures == (344 + 10) / 2
