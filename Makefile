@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) compile-translations node-modules
+install: $(STAMP) compile-translations
 
 # Only reinstalls when package.json or the lock changed. Without npm the browser
 # tests are skipped locally (and fail in CI, where .ci/run installs npm).
@@ -44,7 +44,7 @@ demo-data: migrate
 run: demo-data
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install node-modules
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
