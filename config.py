@@ -98,6 +98,8 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Samrådsportalen <noreply@samradsportalen.example>"
     )
 
+    #: Days before a meeting that registrants get a reminder (``flask send-reminders``).
+    REMINDER_DAYS_BEFORE = _env_int("REMINDER_DAYS_BEFORE", 2)
     #: Days after published feedback (or a cancellation) that contact data is kept.
     CONTACT_RETENTION_DAYS = _env_int("CONTACT_RETENTION_DAYS", 90)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -55,6 +55,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     _init_language_routing(app)
 
     from app.accounts.views import bp as accounts_bp
+    from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.boards.views import bp as boards_bp
     from app.consultations.staff_views import bp as consultations_staff_bp
@@ -71,6 +72,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
 
     for blueprint in (
         core_bp,
+        api_bp,
         accounts_bp,
         audit_bp,
         boards_bp,
@@ -87,13 +89,14 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     ):
         app.register_blueprint(blueprint)
 
-    from app.core import errors, limits, security, templating
+    from app.core import caching, errors, limits, security, templating
 
     limits.init_app(app)
 
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    caching.init_app(app)
 
     from app.cli import register_cli
 

@@ -124,6 +124,7 @@ def load_demo_data(session: Session, config: Any) -> None:
         session, staff, rinkeby,
         {"title_sv": "Utkast: samråd om fritidsgården", "summary_sv": "Ett utkast som inte är publicerat."},
     )
+    _demo_experiences(session, staff, culture)
     session.flush()
 
 
@@ -139,3 +140,51 @@ def _demo_registrations(session: Session, consultation: Any) -> None:
                          needs="Behöver hörslinga."),
     ):
         register(session, consultation, data)
+
+
+def _demo_experiences(session: Session, staff: Any, board: Any) -> None:
+    """A service with an open survey and a few anonymous answers (no e-mail addresses)."""
+    from app.experiences import services as experiences
+    from app.participation.models import Channel
+
+    service = experiences.create_service(session, staff, board, {
+        "name_sv": "Romsk läsambassad, Stadsbiblioteket",
+        "name_rom": "Rromani chitaimaski ambasada, Forosko Biblioteko",
+        "description_sv": "Böcker, sagostunder och läxhjälp på romani chib och svenska.",
+    })
+    survey = experiences.create_survey(session, staff, service, {
+        "title_sv": "Hur var ditt besök på läsambassaden?",
+        "title_rom": "Sar sas tyo vizito ande chitaimaski ambasada?",
+        "intro_sv": "Svaren är anonyma. Vi berättar här vad vi gör med dem.",
+        "intro_rom": "Le anglipe si bi anava. Phenas akate so keras lenca.",
+        "opens_dt": _at(-7, 9), "closes_dt": _at(30, 20),
+    })
+    text = experiences.add_question(session, staff, survey, {
+        "kind": "text", "text_sv": "Vad var bra, och vad kan bli bättre?", "text_rom": "So sas lasho, thai so shai te avel mai lasho?",
+    })
+    often = experiences.add_question(session, staff, survey, {
+        "kind": "choice", "text_sv": "Hur ofta kommer du hit?", "text_rom": "Kaj drom aves akate?",
+        "options": "Varje vecka | Sako kurko\nNågon gång i månaden | Varekana ando shon\nFörsta gången | O anglo drom",
+    })
+    scale = experiences.add_question(session, staff, survey, {
+        "kind": "scale", "text_sv": "Hur nöjd är du med besöket?", "text_rom": "Sar san multsumime le vizitosa?",
+        "required": True,
+    })
+    experiences.publish_survey(session, staff, survey)
+    answers = (
+        ("Fler böcker på romani chib, tack!", 0, "5", "rom"),
+        ("Sagostunden för barnen är fin.", 1, "4", "sv"),
+        (None, 0, "4", "rom"),
+        ("Öppet på kvällar skulle hjälpa.", 2, "3", "sv"),
+        (None, 1, "5", "rom"),
+        ("Lashi butyi!", 0, "5", "rom"),
+    )
+    for i, (free, option, value, language) in enumerate(answers):
+        data = experiences.AnswerData(
+            answers={text.id: free, often.id: str(often.options[option].id), scale.id: value},
+            language=language, publish_consent=True,
+        )
+        if i == 3:
+            experiences.record_answers(session, staff, survey, data, channel=Channel.LETTER, occurred_on=_at(-2, 12).date())
+        else:
+            experiences.submit_answers(session, survey, data, idempotency_key=f"demo-experience-{i}")

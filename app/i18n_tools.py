@@ -28,6 +28,10 @@ def catalogs(directory: Path) -> list[Path]:
     return sorted(directory.glob("*/LC_MESSAGES/messages.po"))
 
 
+DEFAULT_FIELDS = {
+    "Report-Msgid-Bugs-To": "samradsportalen@stockholm.example",
+    "Last-Translator": "Samradsportalen <samradsportalen@stockholm.example>",
+}
 HEADER_COMMENTS = {
     "sv": [
         "# Swedish translations for Samrådsportalen (City of Stockholm).",
@@ -67,6 +71,10 @@ def fix_header(path: Path) -> None:
             continue  # an orphan continuation of a wrapped value
         key, value = entry.split(":", 1)
         fields[key.strip()] = value.strip()
+    # Babel's template placeholders say nothing useful; point at the project instead.
+    for key, value in DEFAULT_FIELDS.items():
+        if key not in fields or "EMAIL@ADDRESS" in fields[key]:
+            fields[key] = value
     fields.update(
         {
             "Project-Id-Version": "Samradsportalen",

@@ -182,6 +182,11 @@ def update_consultation(
     if consultation.romani_pending and all(getattr(consultation, f) for f in ROMANI_REQUIRED):
         consultation.romani_pending = False
     session.flush()
+    if "capacity" in changed and consultation.status is S.PUBLISHED:
+        # More places (or no limit any more): the waiting list moves up.
+        from app.registrations.services import capacity_changed
+
+        capacity_changed(session, consultation)
     if changed:
         fields = changed - {"co_hosts"}
         record(session, actor, "consultation.update", consultation,

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.accounts.models import User
 from app.boards.models import Board
@@ -74,7 +74,12 @@ def stockholm_today(now: datetime | None = None) -> date:
 
 
 def get_report(session: Session, consultation: Consultation) -> FeedbackReport | None:
-    return session.scalar(sa.select(FeedbackReport).where(FeedbackReport.consultation_id == consultation.id))
+    # The themes (with their views, responses and decisions) load only when used:
+    # public pages read the published snapshot and never need them.
+    return session.scalar(
+        sa.select(FeedbackReport).where(FeedbackReport.consultation_id == consultation.id)
+        .options(lazyload(FeedbackReport.themes))
+    )
 
 
 def start_report(session: Session, actor: User, consultation: Consultation) -> FeedbackReport:
@@ -514,6 +519,23 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
         key = email.strip().lower()
         entry = recipients.setdefault(key, {"to": email.strip(), "language": language, "codes": []})
         entry["codes"].append(code)
+    # Registrants who asked to be told (their views, if any, are listed above).
+    from app.registrations.models import Registration, RegistrationStatus
+
+    registrants = session.execute(
+        sa.select(Contact.email, Contact.language)
+        .join(Registration, Registration.contact_id == Contact.id)
+        .where(
+            Registration.consultation_id == report.consultation_id,
+            Registration.wants_feedback.is_(True),
+            Registration.status != RegistrationStatus.CANCELLED,
+            Contact.email.is_not(None),
+            Contact.email != "",
+        )
+        .order_by(Registration.id)
+    ).all()
+    for email, language in registrants:
+        recipients.setdefault(email.strip().lower(), {"to": email.strip(), "language": language, "codes": []})
     if not recipients:
         return 0
     languages = current_app.config["LANGUAGES"]
@@ -726,6 +748,7 @@ def public_feedback(session: Session, report: FeedbackReport, *, draft: bool = F
     themes = themes_from_snapshot(snapshot)
     all_views = list(session.scalars(
         sa.select(Viewpoint).where(Viewpoint.consultation_id == report.consultation_id).order_by(Viewpoint.id)
+        .options(joinedload(Viewpoint.contact))  # author_label() reads the name: no query per view
     )) if report.consultation_id is not None else []
     public = [v for v in all_views if v.is_public]
     by_id = {v.id: v for v in public}

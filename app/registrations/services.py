@@ -253,6 +253,52 @@ def cancel(
     return fill_from_waitlist(session, registration.consultation, now=now)
 
 
+def capacity_changed(session: Session, consultation: Consultation) -> list[Registration]:
+    """After staff raised (or removed) the capacity: lock and move the waiting list up."""
+    return fill_from_waitlist(session, _lock(session, consultation))
+
+
+def personal_data(registration: Registration) -> dict[str, object]:
+    """Everything held about the person behind a registration (for the data download)."""
+    contact = registration.contact
+    return {
+        "consultation": {"id": registration.consultation_id, "title": registration.consultation.title_sv},
+        "registration": {
+            "status": registration.status.value,
+            "created": registration.created_dt.isoformat(),
+            "language": registration.language,
+            "romani_variety": registration.romani_variety.value if registration.romani_variety else None,
+            "needs_interpreter": registration.needs_interpreter,
+            "interpreter_variety": registration.interpreter_variety.value if registration.interpreter_variety else None,
+            "needs": registration.needs,
+            "wants_feedback": registration.wants_feedback,
+            "attended": registration.attended,
+        },
+        "contact": None if contact is None else {
+            "name": contact.name, "email": contact.email, "phone": contact.phone,
+            "organisation": contact.organisation, "language": contact.language,
+        },
+    }
+
+
+def withdraw_contact_data(session: Session, registration: Registration) -> None:
+    """Delete the person's contact data and needs now; the place itself is released.
+
+    The anonymous record (that someone registered) stays for the counts. The
+    private link stops working, since it identified the person.
+    """
+    contact = registration.contact
+    if registration.status is not R.CANCELLED and can_cancel(registration):
+        cancel(session, registration)
+    registration.contact = None
+    registration.contact_id = None
+    registration.needs = None
+    registration.wants_feedback = False
+    if contact is not None:
+        session.delete(contact)
+    session.flush()
+
+
 def fill_from_waitlist(session: Session, consultation: Consultation, *, now: datetime | None = None) -> list[Registration]:
     """Give free places to the waiting list, first come first served, and tell them by e-mail.
 

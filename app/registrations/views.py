@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
@@ -112,6 +112,28 @@ def cancel(token: str) -> Response:
         commit()
         flash(_("Your registration is cancelled. Thank you for telling us."), "success")
     return _private(redirect(url_for(".manage", token=registration.token)))
+
+
+@bp.route("/<lang_code>/registrations/<token>/my-data.json")
+def my_data(token: str) -> Response:
+    """Download everything held about the person, as JSON."""
+    registration = _load(token)
+    response = jsonify(services.personal_data(registration))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return _private(response)
+
+
+@bp.route("/<lang_code>/registrations/<token>/withdraw", methods=["POST"])
+@limiter.limit(ANONYMOUS_POST_LIMIT)
+def withdraw(token: str) -> Response:
+    """Delete the person's contact data now (the private link then stops working)."""
+    registration = _load(token)
+    if not CancelRegistrationForm().validate_on_submit():
+        abort(400)
+    services.withdraw_contact_data(get_session(), registration)
+    commit()
+    flash(_("Your contact details have been deleted. This link no longer works."), "success")
+    return _private(redirect(url_for("consultations.detail", consultation_id=registration.consultation_id)))
 
 
 @bp.cli.command("send-reminders")

@@ -95,14 +95,15 @@ def test_note_needs_a_summary_and_keeps_kind_and_language(app, db_session, edito
 
 
 def test_minimum_group_size_hides_small_groups(app, db_session, survey, add_answers) -> None:
-    for _ in range(4):
+    for _i in range(4):
         add_answers(survey, text="Bra")
     with app.test_request_context("/sv/"):
         results = xp.survey_results(db_session, survey, min_group=5)
         assert results.too_few and results.respondents == 4
         assert all(q.too_few and not q.rows and not q.texts for q in results.questions)
         csv_text = xp.results_csv(results)
-    assert "Too few answers to show" in csv_text and "Varje vecka" not in csv_text
+        too_few = _("Too few answers to show (fewer than %(num)d).", num=5)
+    assert too_few in csv_text and "Varje vecka" not in csv_text and "Vad var bra?" not in csv_text
 
     add_answers(survey, text="Mycket bra", option=1, scale=None)
     with app.test_request_context("/sv/"):
@@ -211,9 +212,9 @@ def test_ledger_figures(app, db_session, publisher, board, service, create_surve
     create_survey(opens_dt=datetime(2026, 5, 1, 9, tzinfo=utc), closes_dt=datetime(2026, 5, 20, 20, tzinfo=utc))
     create_survey(published=False, opens_dt=datetime(2026, 6, 1, 9, tzinfo=utc),
                   closes_dt=datetime(2026, 6, 20, 20, tzinfo=utc))
-    for _ in range(2):
+    for _i in range(2):
         add_answers(old)
-    records = [add_answers(new) for _ in range(3)]
+    records = [add_answers(new) for _i in range(3)]
     xp.record_note(db_session, publisher, service, {"kind": "visit", "channel": "visit", "occurred_on": date(2026, 3, 1),
                                                     "language": "sv", "summary_sv": "Besök"})
     with app.test_request_context("/sv/"):

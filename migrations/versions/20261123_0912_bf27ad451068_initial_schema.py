@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 534b34534bf0
+Revision ID: bf27ad451068
 Revises: 
-Create Date: 2026-11-23 09:05:54.487141
+Create Date: 2026-11-23 09:12:28.640732
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '534b34534bf0'
+revision: str = 'bf27ad451068'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

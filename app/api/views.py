@@ -1,0 +1,143 @@
+"""Read-only JSON API for consultations, feedback reports, themes, responses and decisions.
+
+Only what the public pages show, and never a name, e-mail, phone number or
+reference code. Texts come in both languages (``*_sv``/``*_rom``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from werkzeug.wrappers import Response
+
+from app.boards.models import Board
+from app.boards.services import get_board_by_slug, list_boards
+from app.consultations import services as consultations
+from app.consultations.models import Consultation
+from app.db import get_session
+from app.feedback import services as feedback
+from app.feedback.models import FeedbackReport
+from app.api.openapi import OPENAPI
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PER_PAGE = 100
+
+
+def _dt(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _board(board: Board) -> dict[str, Any]:
+    return {"id": board.id, "slug": board.slug, "name_sv": board.name_sv, "name_rom": board.name_rom,
+            "kind": board.kind.value}
+
+
+def _consultation(c: Consultation, *, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": c.id,
+        "status": c.status.value,
+        "title_sv": c.title_sv,
+        "title_rom": c.title_rom,
+        "start": _dt(c.start_dt),
+        "end": _dt(c.end_dt),
+        "format": c.format.value,
+        "is_open": c.is_open,
+        "lead_board": _board(c.lead_board),
+        "co_hosting_boards": [_board(b) for b in c.co_hosts if b.id != c.lead_board_id],
+        "feedback_due_date": c.feedback_due_date.isoformat() if c.feedback_due_date else None,
+        "url": url_for("consultations.detail", consultation_id=c.id, lang_code="sv", _external=True),
+    }
+    if full:
+        data.update({
+            "summary_sv": c.summary_sv, "summary_rom": c.summary_rom,
+            "influence_sv": c.influence_sv, "influence_rom": c.influence_rom,
+            "decided_sv": c.decided_sv, "decided_rom": c.decided_rom,
+            "case_reference": c.case_reference,
+            "venue_name": c.venue_name, "address": c.address,
+            "interpreter_languages": list(c.interpreter_languages or []),
+            "cancel_reason_sv": c.cancel_reason_sv if c.is_cancelled else None,
+            "agenda": [{"position": i.position, "title_sv": i.title_sv, "title_rom": i.title_rom} for i in c.agenda_items],
+            "feedback_url": url_for("api.consultation_feedback", consultation_id=c.id, _external=True),
+        })
+    return data
+
+
+@bp.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(OPENAPI)
+
+
+@bp.route("/boards")
+def boards() -> Response:
+    return jsonify({"items": [_board(b) for b in list_boards(get_session())]})
+
+
+@bp.route("/consultations")
+def consultation_list() -> Response:
+    session = get_session()
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
+    per_page = max(1, min(request.args.get("per_page", current_app.config["PAGE_SIZE"], type=int) or 1, MAX_PER_PAGE))
+    filters = consultations.ListFilters(when="all")
+    slug = request.args.get("board", "").replace("\x00", "")[:80]
+    if slug:
+        board = get_board_by_slug(session, slug)
+        if board is None:
+            abort(404)
+        filters.board_id = board.id
+    result = consultations.list_public(session, filters, page, per_page)
+    return jsonify({"items": [_consultation(c) for c in result.items], "page": result.page,
+                    "per_page": result.per_page, "total": result.total, "pages": result.pages})
+
+
+@bp.route("/consultations/<int:consultation_id>")
+def consultation_detail(consultation_id: int) -> Response:
+    consultation = consultations.get_public_consultation(get_session(), consultation_id) or abort(404)
+    return jsonify(_consultation(consultation, full=True))
+
+
+@bp.route("/consultations/<int:consultation_id>/feedback")
+def consultation_feedback(consultation_id: int) -> Response:
+    session = get_session()
+    consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
+    report = feedback.get_report(session, consultation)
+    published = feedback.public_feedback(session, report) if report is not None else None
+    if published is None:
+        abort(404)
+    revision = published.revision
+    return jsonify({
+        "consultation_id": consultation.id,
+        "first_published": _dt(published.first_published_dt),
+        "updated": _dt(revision.published_dt if revision else None),
+        "revision": revision.number if revision else None,
+        "summary_sv": published.summary_sv,
+        "summary_rom": published.summary_rom,
+        "themes": (revision.snapshot if revision else {"themes": []})["themes"],
+        "views": [
+            {"id": v.id, "language": v.language, "lang_tag": v.lang_tag or None, "channel": v.channel.value,
+             "text": v.public_body, "theme_ids": [t.id for t in published.themes_of.get(v.id, [])]}
+            for v in published.viewpoints
+        ],
+        "hidden_views": published.hidden_count,
+        "unpublished_views": published.unpublished_count,
+    })
+
+
+@bp.route("/decisions")
+def decisions() -> Response:
+    """Every decision cited in published feedback."""
+    session = get_session()
+    seen: dict[int, dict[str, Any]] = {}
+    reports = session.scalars(sa.select(FeedbackReport).where(FeedbackReport.published_dt.is_not(None)))
+    for report in reports:
+        revision = report.latest_revision
+        if revision is None:
+            continue
+        for theme in revision.snapshot.get("themes", []):
+            for decision in (theme.get("response") or {}).get("decisions", []):
+                entry = seen.setdefault(decision["id"], {**decision, "consultation_ids": []})
+                if report.consultation_id not in entry["consultation_ids"]:
+                    entry["consultation_ids"].append(report.consultation_id)
+    return jsonify({"items": sorted(seen.values(), key=lambda d: (d["meeting_date"], d["id"]))})

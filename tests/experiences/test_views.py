@@ -1,0 +1,256 @@
+"""Experiences over HTTP: answering by short link, staff flows, results, CSV, poster, measures, ledger."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.experiences import services as xp
+from app.experiences.models import ExperienceRecord, Service, Survey
+from app.feedback import services as fb
+from app.participation.models import Channel, Contact
+
+
+def _key(html: str) -> str:
+    return re.search(r'name="submission_key"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _count(db_session, model) -> int:
+    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_answer_page_renders_in_both_languages(client, survey, lang) -> None:
+    response = client.get(f"/{lang}/s/{survey.short_code}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'<html lang="{lang}"' in html
+    assert ("So sas lasho?" if lang == "rom" else "Vad var bra?") in html
+    assert ("Sako kurko" if lang == "rom" else "Varje vecka") in html
+
+
+def test_short_code_is_forgiving(client, survey) -> None:
+    response = client.get(f"/sv/s/{survey.short_code.lower()}")
+    assert response.status_code == 301 and response.headers["Location"].endswith(f"/sv/s/{survey.short_code}")
+    assert client.get("/sv/s/NOPE99").status_code == 404
+
+
+def test_draft_survey_is_not_public(client, create_survey) -> None:
+    draft = create_survey(published=False)
+    assert client.get(f"/sv/s/{draft.short_code}").status_code == 404
+
+
+def test_anonymous_answer_over_http_stores_no_personal_data(client, db_session, survey) -> None:
+    q_text, q_choice, q_scale = survey.questions
+    contacts = _count(db_session, Contact)
+    key = _key(client.get(f"/sv/s/{survey.short_code}").get_data(as_text=True))
+    data = {q_text.field_name: "Trevlig personal", q_choice.field_name: str(q_choice.options[0].id),
+            q_scale.field_name: "4", "language": "rom", "romani_variety": "kalderash", "submission_key": key}
+    response = client.post(f"/sv/s/{survey.short_code}", data=data, environ_base={"REMOTE_ADDR": "203.0.113.7"},
+                           headers={"User-Agent": "SecretBrowser/1.0"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/thanks")
+    # sent again (double click): still one record
+    client.post(f"/sv/s/{survey.short_code}", data=data)
+    records = list(db_session.scalars(sa.select(ExperienceRecord)))
+    assert len(records) == 1 and records[0].contact_id is None and records[0].channel is Channel.WEB
+    assert _count(db_session, Contact) == contacts
+    dump = repr([tuple(row) for row in db_session.execute(sa.select(ExperienceRecord.__table__)).all()])
+    assert "203.0.113.7" not in dump and "SecretBrowser" not in dump
+    assert client.get(f"/sv/s/{survey.short_code}/thanks").status_code == 200
+
+
+def test_contact_details_only_when_left(client, db_session, survey) -> None:
+    key = _key(client.get(f"/rom/s/{survey.short_code}").get_data(as_text=True))
+    client.post(f"/rom/s/{survey.short_code}", data={
+        survey.questions[2].field_name: "2", "language": "rom", "email": "me@example.org", "wants_updates": "y",
+        "submission_key": key})
+    record = db_session.scalar(sa.select(ExperienceRecord))
+    assert record.contact.email == "me@example.org" and record.contact.language == "rom" and record.wants_updates
+
+
+def test_bad_input_is_shown_next_to_the_field_and_kept(client, db_session, survey) -> None:
+    q_text, _q_choice, q_scale = survey.questions
+    key = _key(client.get(f"/sv/s/{survey.short_code}").get_data(as_text=True))
+    response = client.post(f"/sv/s/{survey.short_code}", data={
+        q_text.field_name: "Min text som ska finnas kvar", q_scale.field_name: "9", "language": "sv",
+        "submission_key": key})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'id="{q_scale.field_name}-error"' in html
+    assert "Min text som ska finnas kvar" in html
+    assert _count(db_session, ExperienceRecord) == 0
+
+    response = client.post(f"/sv/s/{survey.short_code}", data={
+        q_text.field_name: "Kvar", "email": "inte-en-adress", "language": "sv", "submission_key": key})
+    html = response.get_data(as_text=True)
+    assert 'id="email-error"' in html and "inte-en-adress" in html
+
+
+def test_closed_survey_says_so(client, create_survey) -> None:
+    from tests.conftest import in_days
+
+    closed = create_survey(opens_dt=in_days(-10), closes_dt=in_days(-1))
+    html = client.get(f"/sv/s/{closed.short_code}").get_data(as_text=True)
+    assert "<form method=\"post\"" not in html.split("<main", 1)[1]
+
+
+def test_staff_enter_paper_answers_with_channel(client, auth, db_session, editor, survey) -> None:
+    auth.login(editor)
+    url = f"/sv/staff/experiences/surveys/{survey.id}/answers/new"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data={"channel": "letter", "occurred_on": "2026-04-01", "language": "sv",
+                                      survey.questions[0].field_name: "Från pappersenkät"})
+    assert response.status_code == 302
+    record = db_session.scalar(sa.select(ExperienceRecord))
+    assert record.channel is Channel.LETTER and record.entered_by_id == editor.id
+    # the channel is required
+    response = client.post(url, data={"occurred_on": "2026-04-01", "language": "sv",
+                                      survey.questions[0].field_name: "Utan kanal"})
+    html = response.get_data(as_text=True)
+    assert 'id="channel-error"' in html and "Utan kanal" in html
+
+
+def test_staff_create_service_survey_question_and_publish(client, auth, db_session, publisher, board) -> None:
+    auth.login(publisher)
+    response = client.post("/sv/staff/experiences/services/new", data={"board_id": board.id, "name_sv": ""})
+    assert 'id="name_sv-error"' in response.get_data(as_text=True)
+    response = client.post("/sv/staff/experiences/services/new", data={
+        "board_id": board.id, "name_sv": "Brobyggarverksamheten", "name_rom": "O Phurtyarimos"})
+    assert response.status_code == 302
+    service = db_session.scalar(sa.select(Service).where(Service.name_sv == "Brobyggarverksamheten"))
+    response = client.post(f"/sv/staff/experiences/services/{service.id}/surveys/new", data={
+        "title_sv": "Enkät 2026", "opens_dt": "2026-01-10T09:00", "closes_dt": "2026-01-01T09:00"})
+    assert 'id="closes_dt-error"' in response.get_data(as_text=True)
+    response = client.post(f"/sv/staff/experiences/services/{service.id}/surveys/new", data={
+        "title_sv": "Enkät 2026", "opens_dt": "2026-01-10T09:00", "closes_dt": "2036-01-01T09:00"})
+    survey = db_session.scalar(sa.select(Survey).where(Survey.service_id == service.id))
+    response = client.post(f"/sv/staff/experiences/surveys/{survey.id}/questions/new", data={
+        "kind": "choice", "text_sv": "Hur fick du veta?", "options": "Vänner"})
+    html = response.get_data(as_text=True)
+    assert 'id="options-error"' in html and "Hur fick du veta?" in html
+    client.post(f"/sv/staff/experiences/surveys/{survey.id}/questions/new", data={
+        "kind": "choice", "text_sv": "Hur fick du veta?", "options": "Vänner | Amala\nAffisch"})
+    assert [(o.label_sv, o.label_rom) for o in survey.questions[0].options] == [("Vänner", "Amala"), ("Affisch", None)]
+    client.post(f"/sv/staff/experiences/surveys/{survey.id}/publish")
+    assert survey.is_published
+    assert client.get(f"/rom/s/{survey.short_code}").status_code == 200
+
+
+def test_poster_has_accessible_qr_codes_in_both_languages(client, auth, editor, survey) -> None:
+    auth.login(editor)
+    html = client.get(f"/sv/staff/experiences/surveys/{survey.id}/poster").get_data(as_text=True)
+    assert html.count('<svg role="img" aria-label=') == 2
+    assert f"/sv/s/{survey.short_code}" in html and f"/rom/s/{survey.short_code}" in html
+    assert "<title>" in html
+
+
+def test_results_page_and_csv_hide_small_groups(client, auth, editor, survey, add_answers) -> None:
+    auth.login(editor)
+    for _i in range(4):
+        add_answers(survey, text="Hemligt litet svar")
+    html = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results").get_data(as_text=True)
+    assert "too-few" in html and "Hemligt litet svar" not in html and "<svg" not in html
+    csv_text = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results.csv").get_data(as_text=True)
+    assert "Varje vecka" not in csv_text and "Hemligt" not in csv_text
+    add_answers(survey, text="Femte svaret")
+    html = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results").get_data(as_text=True)
+    assert '<svg class="chart" role="img" aria-label=' in html and "<title>Hur ofta kommer du?</title>" in html
+    assert "Femte svaret" in html and "<table" in html
+    response = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results.csv")
+    assert response.mimetype == "text/csv" and "Hur ofta kommer du?,Varje vecka,5,100.0" in response.get_data(as_text=True)
+
+
+def test_hide_a_free_text_answer(client, auth, db_session, editor, survey, add_answers) -> None:
+    auth.login(editor)
+    records = [add_answers(survey, text=f"Svar {i}") for i in range(5)]
+    answer = next(a for a in records[0].answers if a.text)
+    response = client.post(f"/sv/staff/experiences/answers/{answer.id}/hide", data={"reason": "personal_data"})
+    assert response.status_code == 302 and answer.is_hidden
+    public = client.get(f"/sv/s/{survey.short_code}/results").get_data(as_text=True)
+    assert "Svar 0" not in public and "Svar 1" in public
+
+
+def test_anonymous_is_sent_to_login(client, survey) -> None:
+    response = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_other_board_gets_403(client, auth, create_user, create_board, survey) -> None:
+    from app.accounts.models import Role
+
+    auth.login(create_user(boards={create_board(): Role.PUBLISHER}))
+    assert client.get(f"/sv/staff/experiences/surveys/{survey.id}/results.csv").status_code == 403
+    assert client.get(f"/sv/staff/experiences/services/{survey.service_id}/measures").status_code == 403
+
+
+def test_record_a_dialogue_note(client, auth, db_session, editor, service) -> None:
+    auth.login(editor)
+    url = f"/sv/staff/experiences/services/{service.id}/notes/new"
+    response = client.post(url, data={"kind": "dialogue", "channel": "meeting", "occurred_on": "2026-03-01",
+                                      "language": "rom"})
+    assert 'id="summary_sv-error"' in response.get_data(as_text=True)
+    response = client.post(url, data={"kind": "dialogue", "channel": "meeting", "occurred_on": "2026-03-01",
+                                      "language": "rom", "romani_variety": "lovara", "summary_rom": "Vorbisardam."})
+    assert response.status_code == 302
+    record = db_session.scalar(sa.select(ExperienceRecord))
+    assert record.summary_rom == "Vorbisardam." and record.lang_tag == "rmy"
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_measures_flow_and_public_page(client, auth, db_session, publisher, survey, add_answers, lang) -> None:
+    auth.login(publisher)
+    record = add_answers(survey, text="Fler böcker", email="x@example.org", language="rom", wants_updates=True)
+    base = f"/sv/staff/experiences/services/{survey.service_id}/measures"
+    response = client.post(f"{base}/themes/new", data={"title_sv": "Böcker", "title_rom": "Lila",
+                                                       "record_ids": [str(record.id)]})
+    assert response.status_code == 302
+    theme_id = int(re.search(r"/themes/(\d+)/measure", response.headers["Location"]).group(1))
+    response = client.post(f"{base}/themes/{theme_id}/measure", data={
+        "body_sv": "Vi köper böcker.", "owner": "Biblioteket", "status": "not_taken"})
+    html = response.get_data(as_text=True)
+    assert 'id="reason_sv-error"' in html and "Vi köper böcker." in html
+    client.post(f"{base}/themes/{theme_id}/measure", data={
+        "body_sv": "Vi köper böcker.", "body_rom": "Kinas lila.", "owner": "Biblioteket", "status": "planned",
+        "start_date": "2026-09-01"})
+    client.post(base, data={"summary_sv": "Det här gör vi.", "summary_rom": "Kado keras."})
+    assert client.get(f"{base}/publish").status_code == 200
+    response = client.post(f"{base}/publish")
+    assert response.status_code == 302
+    html = client.get(f"/{lang}/services/{survey.service_id}/measures").get_data(as_text=True)
+    assert f'<html lang="{lang}"' in html
+    assert ("Kinas lila." if lang == "rom" else "Vi köper böcker.") in html
+    assert 'data-status="planned"' in html and "Biblioteket" in html
+
+
+def test_ledger_shows_experiences(client, board, survey, add_answers) -> None:
+    for _i in range(2):
+        add_answers(survey)
+    html = client.get(f"/sv/boards/{board.slug}/ledger").get_data(as_text=True)
+    assert f'data-service="{survey.service_id}"' in html and 'data-answers="2"' in html
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_public_lists_render(client, board, survey, lang) -> None:
+    for url in (f"/{lang}/experiences/", f"/{lang}/boards/{board.slug}/services"):
+        html = client.get(url).get_data(as_text=True)
+        assert f"/{lang}/s/{survey.short_code}" in html
+        assert ("Rromani chitaimaski ambasada" if lang == "rom" else "Romsk läsambassad") in html
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_staff_pages_render_in_both_languages(client, auth, editor, survey, add_answers, lang) -> None:
+    auth.login(editor, lang=lang)
+    record = add_answers(survey, text="Hej")
+    service_id = survey.service_id
+    for url in (
+        "/staff/experiences/", "/staff/experiences/services/new", f"/staff/experiences/services/{service_id}",
+        f"/staff/experiences/surveys/{survey.id}", f"/staff/experiences/surveys/{survey.id}/questions/new",
+        f"/staff/experiences/questions/{survey.questions[0].id}", f"/staff/experiences/records/{record.id}",
+        f"/staff/experiences/services/{service_id}/notes/new", f"/staff/experiences/services/{service_id}/measures",
+        f"/staff/experiences/services/{service_id}/measures/themes/new",
+    ):
+        response = client.get(f"/{lang}{url}")
+        assert response.status_code == 200, url
+        assert f'<html lang="{lang}"' in response.get_data(as_text=True)
