@@ -54,6 +54,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     _init_login(app)
     _init_language_routing(app)
 
+    from app.accounts.admin_views import bp as accounts_admin_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
@@ -74,6 +75,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         core_bp,
         api_bp,
         accounts_bp,
+        accounts_admin_bp,
         audit_bp,
         boards_bp,
         consultations_bp,

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from typing import Any
+
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.common.forms import BaseForm, EmailAddress, strip
+from app.common.forms import BaseForm, EmailAddress, choices, strip
 from app.i18n import lazy_gettext as _l
 
 
@@ -33,3 +35,30 @@ class CodeForm(BaseForm):
         _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
         description=_l("Six digits. A new code appears every 30 seconds."),
     )
+
+
+class NewUserForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip])
+    preferred_language = SelectField(_l("Language of e-mails"), default="sv")
+    is_site_admin = BooleanField(_l("Site administrator (manages boards and accounts, sees every board)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.preferred_language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
+
+
+def user_form_class(boards: list[Any]) -> type[BaseForm]:
+    """A form with the account flags and one role choice per board."""
+    from app.i18n import localized_text
+
+    role_choices = [("", _l("No role")), ("editor", _l("Editor")), ("publisher", _l("Publisher"))]
+
+    class UserForm(BaseForm):
+        is_active = BooleanField(_l("Active (may log in)"))
+        is_site_admin = BooleanField(_l("Site administrator"))
+
+    for board in boards:
+        setattr(UserForm, f"role_{board.id}", SelectField(localized_text(board, "name"), choices=choices(role_choices),
+                                                          default=""))
+    return UserForm

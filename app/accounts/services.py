@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from app.accounts import totp
 from app.accounts.models import Membership, Role, User, new_session_nonce
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.boards.models import Board
-from app.common.errors import DomainError
+from app.audit.services import record
+from app.common.errors import DomainError, PermissionDenied
 from app.db import utcnow
 from app.i18n import lazy_gettext as _l
 
@@ -80,7 +82,7 @@ def grant_role(session: Session, user: User, board: Board, role: Role) -> Member
             membership.role = role
             session.flush()
             return membership
-    membership = Membership(user=user, board=board, role=role)
+    membership = Membership(board=board, role=role)
     user.memberships.append(membership)
     session.flush()
     return membership
@@ -190,3 +192,48 @@ def disable_two_factor(session: Session, user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     session.flush()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(sa.select(User).order_by(User.name, User.id)))
+
+
+def require_site_admin(actor: User) -> None:
+    if not actor.is_site_admin:
+        raise PermissionDenied(_l("You do not have permission to do this."))
+
+
+def admin_create_user(session: Session, actor: User, *, email: str, name: str, is_site_admin: bool = False,
+                      preferred_language: str = "sv") -> User:
+    """A site administrator creates an account; the person sets a password through the e-mailed link."""
+    require_site_admin(actor)
+    user = create_user(session, email=email, name=name, password=secrets.token_urlsafe(32),
+                       is_site_admin=is_site_admin, preferred_language=preferred_language)
+    record(session, actor, "user.create", user, after={"email": user.email, "is_site_admin": is_site_admin})
+    return user
+
+
+def admin_update_user(session: Session, actor: User, user: User, *, is_active: bool, is_site_admin: bool,
+                      roles: dict[int, Role | None]) -> None:
+    """Set a user's active flag, site administration and role per board (``None`` removes the membership)."""
+    require_site_admin(actor)
+    if user.id == actor.id and (not is_active or not is_site_admin):
+        raise DomainError(_l("You cannot remove your own administration rights or deactivate yourself."))
+    before = {"is_active": user.is_active, "is_site_admin": user.is_site_admin,
+              "roles": {m.board_id: m.role.value for m in user.memberships}}
+    if user.is_active and not is_active:
+        user.session_nonce = new_session_nonce()  # log the person out everywhere
+    user.is_active = is_active
+    user.is_site_admin = is_site_admin
+    boards = {b.id: b for b in session.scalars(sa.select(Board).where(Board.id.in_(list(roles))))} if roles else {}
+    for board_id, role in roles.items():
+        existing = next((m for m in user.memberships if m.board_id == board_id), None)
+        if role is None:
+            if existing is not None:
+                user.memberships.remove(existing)
+        elif board_id in boards:
+            grant_role(session, user, boards[board_id], role)
+    session.flush()
+    record(session, actor, "user.update", user, before=before, after={
+        "is_active": user.is_active, "is_site_admin": user.is_site_admin,
+        "roles": {m.board_id: m.role.value for m in user.memberships}})

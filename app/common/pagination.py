@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -35,4 +36,26 @@ def paginate(session: Session, stmt: sa.Select[Any], page: int, per_page: int) -
     page = max(1, page)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def paginate_ids(
+    session: Session,
+    id_stmt: sa.Select[Any],
+    load: Callable[[Session, list[Any]], Sequence[Any]],
+    page: int,
+    per_page: int,
+) -> Page[Any]:
+    """Paginate a query of primary keys, then load only that page's rows ("deferred join").
+
+    Counting, sorting and skipping ``OFFSET`` rows touch only the (covering)
+    index of the id query, never the wide rows, so a deep page costs an index
+    scan instead of reading every skipped row. ``load(session, ids)`` returns
+    the objects in any order; they are put back in the order of the ids.
+    """
+    page = max(1, page)
+    total = session.scalar(sa.select(sa.func.count()).select_from(id_stmt.order_by(None).subquery())) or 0
+    ids = list(session.scalars(id_stmt.limit(per_page).offset((page - 1) * per_page)))
+    by_id = {item.id: item for item in load(session, ids)} if ids else {}
+    items = [by_id[i] for i in ids if i in by_id]
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -112,6 +112,14 @@ class Consultation(Base):
     __table_args__ = (
         sa.Index("ix_consultations_status_start_dt", "status", "start_dt"),
         sa.Index("ix_consultations_lead_board_id_start_dt", "lead_board_id", "start_dt"),
+        # Public lists (see services.list_public): covering indexes, so counting,
+        # sorting and OFFSET are index-only scans. "All" and "past" walk the
+        # first in start order; "upcoming" takes the range end_dt >= now of the
+        # second and sorts the few rows it finds.
+        sa.Index("ix_consultations_start_dt_id_status", "start_dt", "id", "status", "end_dt"),
+        sa.Index("ix_consultations_end_dt_start_dt", "end_dt", "start_dt", "id", "status"),
+        # Feeds: newest publication first.
+        sa.Index("ix_consultations_published_dt_id", "published_dt", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

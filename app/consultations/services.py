@@ -20,13 +20,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.accounts.models import User
 from app.audit.services import record, snapshot
 from app.boards.models import Board
 from app.common.errors import DomainError, PermissionDenied
-from app.common.pagination import Page, paginate
+from app.common.pagination import Page, paginate_ids
 from app.consultations import policies
 from app.consultations.documents import DocumentStore
 from app.consultations.models import (
@@ -435,8 +435,16 @@ def get_public_consultation(session: Session, consultation_id: int) -> Consultat
 
 
 def _board_filter(board_id: int) -> sa.ColumnElement[bool]:
+    """Led or co-hosted by the board. A UNION of two indexed lookups rather than
+    ``lead = x OR id IN (…)``, which no index can serve."""
+    led = sa.select(Consultation.id).where(Consultation.lead_board_id == board_id)
     co_hosted = sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id == board_id)
-    return sa.or_(Consultation.lead_board_id == board_id, Consultation.id.in_(co_hosted))
+    return Consultation.id.in_(sa.union(led, co_hosted))
+
+
+#: Lists show title, time, place and boards: the agenda and documents (eager on
+#: the model, for the consultation page) are not loaded for them.
+_LIST_OPTIONS = (lazyload(Consultation.agenda_items), lazyload(Consultation.documents))
 
 
 @dataclass
@@ -449,7 +457,9 @@ class ListFilters:
 def list_public(session: Session, filters: ListFilters, page: int, per_page: int, *, now: datetime | None = None) -> Page[Consultation]:
     """Published (and later) consultations, upcoming soonest first or past latest first."""
     now = now or utcnow()
-    stmt = sa.select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
+    # Only ids are counted, sorted and skipped (an index-only scan of a covering
+    # index, see the model); then one page of full rows is loaded by primary key.
+    stmt = sa.select(Consultation.id).where(Consultation.status.in_(PUBLIC_STATUSES))
     if filters.board_id:
         stmt = stmt.where(_board_filter(filters.board_id))
     if filters.format:
@@ -460,7 +470,12 @@ def list_public(session: Session, filters: ListFilters, page: int, per_page: int
         stmt = stmt.where(Consultation.end_dt < now).order_by(Consultation.start_dt.desc(), Consultation.id.desc())
     else:
         stmt = stmt.order_by(Consultation.start_dt.desc(), Consultation.id.desc())
-    return paginate(session, stmt, page, per_page)
+    return paginate_ids(session, stmt, _load_by_ids, page, per_page)
+
+
+def _load_by_ids(session: Session, ids: list[int]) -> list[Consultation]:
+    rows = session.scalars(sa.select(Consultation).where(Consultation.id.in_(ids)).options(*_LIST_OPTIONS))
+    return list(rows)
 
 
 def list_upcoming(session: Session, limit: int, *, now: datetime | None = None) -> list[Consultation]:
@@ -470,6 +485,7 @@ def list_upcoming(session: Session, limit: int, *, now: datetime | None = None) 
         .where(Consultation.status == S.PUBLISHED, Consultation.end_dt >= now, Consultation.is_open.is_(True))
         .order_by(Consultation.start_dt, Consultation.id)
         .limit(limit)
+        .options(*_LIST_OPTIONS)
     )
     return list(session.scalars(stmt))
 
@@ -479,7 +495,10 @@ def list_for_feed(session: Session, *, board_id: int | None = None, limit: int |
     stmt = sa.select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
     if board_id:
         stmt = stmt.where(_board_filter(board_id))
-    stmt = stmt.order_by(Consultation.published_dt.desc(), Consultation.id.desc())
+    # Feeds show the lead board only.
+    stmt = stmt.order_by(Consultation.published_dt.desc(), Consultation.id.desc()).options(
+        *_LIST_OPTIONS, lazyload(Consultation.co_hosts)
+    )
     if limit:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

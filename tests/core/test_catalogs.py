@@ -35,6 +35,7 @@ KEYWORDS = {
 }
 # %(name)s, %(num)d, %(percent).1f ... ("%%" is a literal percent sign, not a placeholder).
 PLACEHOLDER = re.compile(r"%\((\w+)\)[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+HTML_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b")
 
 
 def _read(path: Path) -> Catalog:
@@ -47,7 +48,8 @@ def _messages(path: Path) -> list[Message]:
 
 
 def _placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
+    """Named placeholders, plus any HTML tags (which must survive translation too)."""
+    return set(PLACEHOLDER.findall(text)) | {f"<{tag}>" for tag in HTML_TAG.findall(text)}
 
 
 def _header_fields(path: Path) -> tuple[list[str], dict[str, str]]:

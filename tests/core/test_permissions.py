@@ -98,6 +98,7 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "viewpoint_id": lambda w: w["viewpoint"].id,
     "theme_id": lambda w: w["theme"].id,
     "decision_id": lambda w: w["decision"].id,
+    "user_id": lambda w: w["outsider"].id,
     "service_id": lambda w: w["service"].id,
     "survey_id": lambda w: w["survey"].id,
     "question_id": lambda w: w["question"].id,

@@ -1,0 +1,82 @@
+"""Site administration: staff accounts and their roles per board."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from app.accounts import services
+from app.accounts.forms import NewUserForm, user_form_class
+from app.accounts.models import Role, User
+from app.boards.services import list_boards
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.db import commit, get_session
+from app.i18n import gettext as _
+from app.mail.services import queue_email
+
+bp = Blueprint("accounts_admin", __name__)
+
+
+@bp.route("/<lang_code>/staff/admin/users")
+@staff_required
+def users() -> str:
+    require(actor().is_site_admin)
+    return render_template("accounts/admin/users.html", users=services.list_users(get_session()))
+
+
+@bp.route("/<lang_code>/staff/admin/users/new", methods=["GET", "POST"])
+@staff_required
+def new_user() -> str | Response:
+    require(actor().is_site_admin)
+    form = NewUserForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = services.admin_create_user(
+                db, actor(), email=form.email.data or "", name=form.name.data or "",
+                is_site_admin=bool(form.is_site_admin.data), preferred_language=form.preferred_language.data or "sv",
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
+            queue_email(db, to=user.email, template="accounts/welcome", language=user.preferred_language,
+                        kind="account.welcome", user=user,
+                        link=url_for("accounts.reset_password", token=token, lang_code=user.preferred_language,
+                                     _external=True))
+            commit()
+            flash(_("The account has been created and an e-mail sent to choose a password."), "success")
+            return redirect(url_for(".edit_user", user_id=user.id))
+    return render_template("accounts/admin/new_user.html", form=form)
+
+
+@bp.route("/<lang_code>/staff/admin/users/<int:user_id>", methods=["GET", "POST"])
+@staff_required
+def edit_user(user_id: int) -> str | Response:
+    require(actor().is_site_admin)
+    user: User = load_or_404(User, user_id)
+    boards = list_boards(get_session())
+    form_class = user_form_class(boards)
+    data = {"is_active": user.is_active, "is_site_admin": user.is_site_admin}
+    data.update({f"role_{m.board_id}": m.role.value for m in user.memberships})
+    form = form_class(data=data) if not form_class().is_submitted() else form_class()
+    if form.validate_on_submit():
+        roles = {b.id: (Role(getattr(form, f"role_{b.id}").data) if getattr(form, f"role_{b.id}").data else None)
+                 for b in boards}
+        try:
+            services.admin_update_user(get_session(), actor(), user, is_active=bool(form.is_active.data),
+                                       is_site_admin=bool(form.is_site_admin.data), roles=roles)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for(".users"))
+    return render_template("accounts/admin/edit_user.html", form=form, user=user, boards=boards)
+
+
