@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: install node-modules run test translations compile-translations migrate demo-data clean
+.PHONY: install node-modules run test translations compile-translations migrate demo-data clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ run: demo-data
 
 test: install node-modules
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load test (docs/performance.md): builds the dataset once, serves it with gunicorn
+# (2 sync workers), drives it with wrk and writes the table into docs/performance.md.
+# BENCH_DB=sqlite|postgresql; smaller dataset: BENCH_VIEWS=100000 BENCH_CONSULTATIONS=4000.
+BENCH_DB ?= sqlite
+BENCH_BOARDS ?= 30
+BENCH_CONSULTATIONS ?= 20000
+BENCH_VIEWS ?= 1000000
+BENCH_DURATION ?= 10
+bench: $(STAMP) compile-translations
+	$(BIN)/python bench/run.py --db $(BENCH_DB) --boards $(BENCH_BOARDS) --consultations $(BENCH_CONSULTATIONS) \
+		--views $(BENCH_VIEWS) --duration $(BENCH_DURATION)
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
 translations: $(STAMP)

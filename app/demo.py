@@ -15,7 +15,7 @@ from app.accounts.models import Role
 from app.accounts.services import create_user, get_user_by_email, grant_role
 from app.boards.services import get_board_by_slug, seed_boards
 from app.consultations import services as consultations
-from app.consultations.models import MeetingFormat
+from app.consultations.models import MeetingFormat, RomaniVariety
 from app.i18n import STOCKHOLM
 
 
@@ -119,6 +119,7 @@ def load_demo_data(session: Session, config: Any) -> None:
     )
     consultations.publish_consultation(session, staff, past)
     consultations.mark_held(session, staff, past)
+    _demo_feedback(session, staff, past, elderly)
 
     consultations.create_consultation(
         session, staff, rinkeby,
@@ -128,9 +129,59 @@ def load_demo_data(session: Session, config: Any) -> None:
     session.flush()
 
 
+def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) -> None:
+    """Views (written and spoken), two themes, responses citing a decision, published feedback."""
+    from datetime import date
+
+    from app.feedback import services as feedback
+    from app.participation import services as participation
+    from app.participation.models import Channel
+
+    spoken = participation.record_spoken_viewpoint(
+        session, staff, consultation,
+        participation.ViewpointData(body="Amen kamas te avel jekh manush kai vorbil rromanes ando azhutipe ando kher.",
+                                    language="rom", romani_variety=RomaniVariety.KALDERASH, publish_consent=True),
+        channel=Channel.MEETING,
+    )
+    participation.add_translation(session, staff, spoken, language="sv",
+                                  body="Vi vill att någon i hemtjänsten talar romani.",
+                                  provenance=participation.Provenance.HUMAN, translator="Brobyggare (demo)")
+    written = participation.record_spoken_viewpoint(
+        session, staff, consultation,
+        participation.ViewpointData(body="Träffpunkten borde vara öppen på kvällen också.", language="sv",
+                                    publish_consent=True, organisation="Romska seniorföreningen (demo)"),
+        channel=Channel.LETTER,
+    )
+    report = feedback.start_report(session, staff, consultation)
+    feedback.update_summary(session, staff, report, {
+        "summary_sv": "Tack för alla synpunkter. Här är vad nämnden har gjort med dem.",
+        "summary_rom": "Nais tumenge vash savorre gindura. Akate si so kerdya i komisia lenca.",
+    })
+    language = feedback.add_theme(session, staff, report, {"title_sv": "Romani i hemtjänsten",
+                                                           "title_rom": "Rromani chib ando azhutipe ando kher"}, [spoken.id])
+    response = feedback.save_response(session, staff, language, {
+        "outcome": "implemented",
+        "body_sv": "Hemtjänsten rekryterar två medarbetare som talar romani under 2027.",
+        "body_rom": "O azhutipe ando kher lel duj butyarne kai vorbin rromanes ande 2027.",
+    })
+    feedback.cite_decision(session, staff, response, {
+        "board_id": board.id, "meeting_date": date.today().replace(day=1), "case_reference": "ÄLD 2026/114",
+        "paragraph": "9", "title_sv": "Handlingsplan för romsk inkludering inom äldreomsorgen",
+        "title_rom": "Plano vash o Rromano inkluzia ando grizhipe le phurengo",
+    })
+    evenings = feedback.add_theme(session, staff, report, {"title_sv": "Öppettider", "title_rom": "Vakto kana si phutardo"},
+                                  [written.id])
+    feedback.save_response(session, staff, evenings, {
+        "outcome": "partly",
+        "body_sv": "Träffpunkten prövar öppet en kväll i veckan under våren.",
+        "body_rom": "O than kai arakhadyon zumavel te avel phutardo jekh rat ando kurko ande primavara.",
+        "reason_sv": "Budgeten räcker inte till fler kvällar.",
+    })
+    feedback.publish_feedback(session, staff, report)
+
+
 def _demo_registrations(session: Session, consultation: Any) -> None:
     """A few registrations (without e-mail addresses, so nothing is sent)."""
-    from app.consultations.models import RomaniVariety
     from app.registrations.services import RegistrationData, register
 
     for data in (

@@ -1,8 +1,11 @@
 """Catalog maintenance that pybabel cannot do for a language without CLDR data.
 
 ``python -m app.i18n_tools fix-headers translations`` writes a valid header
-(Language, Plural-Forms, no fuzzy flag) into every catalog after
-``pybabel update``, which drops Plural-Forms for Romani.
+(Language, Plural-Forms, Language-Team, header comment, no fuzzy flag) into
+every catalog after ``pybabel update``, which drops Plural-Forms for Romani and
+wraps long header values over several lines. The Romani catalog keeps the note
+"Romani (kalderash) – awaiting native review" until a native review is done
+(see translations/README.md).
 ``python -m app.i18n_tools check translations`` lists untranslated or fuzzy entries.
 """
 
@@ -75,12 +78,14 @@ def fix_header(path: Path) -> None:
     for key, value in DEFAULT_FIELDS.items():
         if key not in fields or "EMAIL@ADDRESS" in fields[key]:
             fields[key] = value
+    # Our values for the languages we know; for others keep what pybabel wrote
+    # (from CLDR), falling back to two forms only when there is nothing.
     fields.update(
         {
             "Project-Id-Version": "Samradsportalen",
             "Language": lang,
-            "Language-Team": LANGUAGE_TEAMS.get(lang, lang),
-            "Plural-Forms": PLURAL_FORMS.get(lang, "nplurals=2; plural=(n != 1);"),
+            "Language-Team": LANGUAGE_TEAMS.get(lang) or fields.get("Language-Team") or lang,
+            "Plural-Forms": PLURAL_FORMS.get(lang) or fields.get("Plural-Forms") or "nplurals=2; plural=(n != 1);",
             "Content-Type": "text/plain; charset=utf-8",
         }
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -18,6 +20,13 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown to safe HTML: raw HTML is escaped, then the result is cleaned."""
     if not text:
         return Markup("")
+    return _render_markdown(text)
+
+
+@lru_cache(maxsize=2048)
+def _render_markdown(text: str) -> Markup:
+    # A pure function of the text, and the same few texts are shown on every
+    # request (a consultation page renders five): parse and clean each once.
     html = _md.render(text)
     # Headings in user text start below the page's own h1/h2.
     for level, new in (("h1", "h3"), ("h2", "h4")):

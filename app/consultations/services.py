@@ -504,6 +504,18 @@ def list_for_feed(session: Session, *, board_id: int | None = None, limit: int |
     return list(session.scalars(stmt))
 
 
+def feed_version(session: Session, *, board_id: int | None = None) -> tuple[int, str]:
+    """What a feed's content depends on, cheaply: how many public consultations
+    there are and when the latest one changed (any change bumps ``updated_dt``)."""
+    stmt = sa.select(sa.func.count(), sa.func.max(Consultation.updated_dt)).where(
+        Consultation.status.in_(PUBLIC_STATUSES)
+    )
+    if board_id:
+        stmt = stmt.where(_board_filter(board_id))
+    count, latest = session.execute(stmt).one()
+    return int(count or 0), latest.isoformat() if latest else ""
+
+
 def list_for_staff(session: Session, actor: User) -> list[Consultation]:
     """Every consultation of the boards the user belongs to (all for site admins)."""
     stmt = sa.select(Consultation)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug, list_boards
@@ -56,8 +56,20 @@ def calendar(consultation_id: int) -> Response:
 
 @bp.route("/<lang_code>/consultations.ics")
 def calendar_all() -> Response:
-    items = consultations.list_for_feed(get_session())
-    return feeds.ics_response(items, filename="samrad.ics", calendar_name=_("Consultations with Roma in Stockholm"))
+    """Every public consultation. Building it takes a while with thousands of
+    events, so the body is kept per process until a consultation changes."""
+    from app.core.caching import body_cache, body_etag
+    from app.i18n import current_language
+
+    session = get_session()
+    version = consultations.feed_version(session)
+    key = ("consultations.ics", current_language(), request.host_url, version)
+    body = body_cache().get(key, lambda: feeds.build_calendar(
+        consultations.list_for_feed(session), _("Consultations with Roma in Stockholm")))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="samrad.ics"'
+    g.etag = body_etag(repr(key).encode())  # see app.core.caching
+    return response
 
 
 @bp.route("/<lang_code>/consultations.atom")

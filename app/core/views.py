@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.wrappers import Response
 
 from app.consultations import services as consultations
+from app.feedback import services as feedback
 from app.db import get_session
 
 bp = Blueprint("core", __name__)
@@ -22,7 +23,8 @@ def root() -> Response:
 def home() -> str:
     session = get_session()
     upcoming = consultations.list_upcoming(session, limit=6)
-    return render_template("core/home.html", upcoming=upcoming)
+    recent_feedback = feedback.list_recent_feedback(session, limit=4)
+    return render_template("core/home.html", upcoming=upcoming, recent_feedback=recent_feedback)
 
 
 @bp.route("/<lang_code>/privacy")

@@ -868,3 +868,18 @@ def board_ledger(session: Session, board: Board, *, today: date | None = None) -
         median_days_to_feedback=median,
         experiences=experience_ledger(session, board),
     )
+
+
+def list_recent_feedback(session: Session, limit: int = 5) -> list[tuple[Consultation, FeedbackReport]]:
+    """Consultations whose feedback was published most recently (for the home page)."""
+    rows = session.execute(
+        sa.select(Consultation, FeedbackReport)
+        .join(FeedbackReport, FeedbackReport.consultation_id == Consultation.id)
+        .where(FeedbackReport.published_dt.is_not(None))
+        .order_by(FeedbackReport.last_published_dt.desc().nulls_last(), FeedbackReport.id.desc())
+        .limit(limit)
+        # Title, board and date only: not the themes with all their views, nor the agenda.
+        .options(lazyload(FeedbackReport.themes), lazyload(Consultation.agenda_items),
+                 lazyload(Consultation.documents), lazyload(Consultation.co_hosts))
+    ).all()
+    return [(c, r) for c, r in rows]

@@ -132,3 +132,18 @@ def unhide(viewpoint_id: int) -> Response:
     commit()
     flash(_("The view is shown again."), "success")
     return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views.csv")
+@staff_required
+def export(consultation_id: int) -> Response:
+    """Every view of the consultation as CSV, streamed (see ``participation.export``)."""
+    from flask import stream_with_context
+
+    from app.participation.export import iter_csv
+
+    consultation = _load_consultation(consultation_id)
+    response = Response(stream_with_context(iter_csv(get_session(), consultation.id)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="synpunkter-{consultation.id}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

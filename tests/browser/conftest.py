@@ -10,6 +10,10 @@
   (run ``make install``) but fail in CI (``CI`` set), so they can't vanish.
 * ``staff_state``: the storage state of a context logged in as the demo staff
   user through the real login form; ``new_context(staff=True)`` reuses it.
+* ``anon_page``/``staff_page``/``admin_page``: one page each for the whole
+  session, with axe-core preloaded (contexts are slow to create). The site
+  admin is created for these tests and logs in with a TOTP code.
+* ``site_data``: rows the demo data may lack, created through the forms.
 """
 
 from __future__ import annotations
@@ -71,6 +75,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "RATELIMIT_ENABLED": False,  # every browser request comes from 127.0.0.1
         },
     )
+    # create_app() binds the module-level ``app.database``, which the other tests'
+    # ``app`` fixture later points at a rolled-back session (``external_session``).
+    # The server lives across tests, so it gets a Database of its own.
+    from app.db import Database
+
+    Database().init_app(application)
     demo = load_demo(url, application.config)
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
@@ -118,11 +128,23 @@ def staff_state(browser: Any, live_server: LiveServer) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def admin_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """One page logged in as a site admin (two-factor code included), for admin-only pages."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context.add_init_script(script=axe_source())
+    page = context.new_page()
+    login(page, live_server, "sv", admin=True)
+    assert "/sv/staff/" in page.url, f"the site admin login did not reach the dashboard: {page.url}"
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
 def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]) -> LiveServer:
     """Rows the demo data lacks, created through the public and staff forms.
 
     A registration (for ``<token>``), a written view (``<code>``, ``<viewpoint_id>``)
-    and a feedback theme on the held consultation (``<theme_id>``). A form that
+    and feedback themes (``<theme_id>``) on the held consultation and on a city service. A form that
     fails leaves its rows missing; the resolvers then report which data is absent.
     """
     demo = live_server.demo
@@ -134,9 +156,11 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
             seeded = submit_with_required_fields(page, live_server(path))
             live_server.seed_log.append(f"{path} -> {seeded}")
         page = staff.new_page()
-        path = f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new"
-        seeded = submit_with_required_fields(page, live_server(path))
-        live_server.seed_log.append(f"{path} -> {seeded}")
+        paths = [f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new"]
+        paths += [f"/sv/staff/experiences/services/{sid}/measures/themes/new" for sid in demo.ids("city_services")[:1]]
+        for path in paths:
+            seeded = submit_with_required_fields(page, live_server(path))
+            live_server.seed_log.append(f"{path} -> {seeded}")
     finally:
         anon.close()
         staff.close()

@@ -112,6 +112,8 @@ def _viewpoint_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[An
 def _code(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     if page.endpoint.startswith(("participation.", "feedback.")):  # a view's receipt code
         return demo.values("viewpoints", "reference_code")[:1]
+    if page.endpoint.startswith("experiences."):  # a survey's short link
+        return demo.values("experience_surveys", "short_code")[:1]
     raise MissingResolver(
         f"{page.rule} ({page.endpoint}) takes a <code> of a kind the browser tests don't know: "
         "teach _code in tests/browser/pages.py where to get one."
@@ -131,8 +133,20 @@ def _token(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
 
 
 def _theme_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
-    report_ids = demo.ids("feedback_reports", consultation_id=values["consultation_id"])
+    # A feedback theme, in the report of the consultation or of the city service in the URL.
+    owner = next((key for key in ("consultation_id", "service_id") if key in values), None)
+    if owner is None:
+        raise MissingResolver(f"{page.rule} ({page.endpoint}): _theme_id needs a consultation_id or service_id")
+    report_ids = demo.ids("feedback_reports", **{owner: values[owner]})
     return demo.ids("feedback_themes", report_id=report_ids[0])[:1] if report_ids else []
+
+
+def _first(table: str) -> Resolver:
+    def resolver(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
+        return demo.ids(table)[:1]
+
+    resolver.__name__ = f"_first_{table}"
+    return resolver
 
 
 #: In resolution order: later resolvers may read the values chosen by earlier ones.
@@ -141,6 +155,12 @@ RESOLVERS: dict[str, Resolver] = {
     "item_id": _item_id,
     "slug": _slug,
     "viewpoint_id": _viewpoint_id,
+    "service_id": _first("city_services"),
+    "survey_id": _first("experience_surveys"),
+    "question_id": _first("survey_questions"),
+    "answer_id": _first("experience_answers"),
+    "user_id": lambda demo, page, values: demo.values("users", "id", email=demo.staff_email),
+    "record_id": _first("experience_records"),
     "theme_id": _theme_id,
     "code": _code,
     "token": _token,

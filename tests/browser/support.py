@@ -60,7 +60,7 @@ class Demo:
 
     upcoming_id: int  # published, upcoming, hybrid, full Romani texts, agenda
     digital_id: int  # published, digital, Romani texts pending
-    held_id: int  # published and held (in the past)
+    held_id: int  # the meeting was held (perhaps with feedback published)
     draft_id: int  # never published
     agenda_item_ids: dict[int, list[int]]
     board_slugs: list[str]
@@ -68,6 +68,9 @@ class Demo:
     staff_password: str
     db_url: str
     secret_key: str
+    admin_email: str = "browser.admin@stockholm.example"
+    admin_password: str = "browser-admin-password-2026"
+    admin_totp_secret: str = ""
 
     def ids(self, table: str, **where: Any) -> list[Any]:
         """Ids of the rows of ``table`` matching ``where``, oldest first (for resolvers)."""
@@ -113,6 +116,17 @@ class LiveServer:
         return self.url + path
 
 
+def _create_site_admin(session: Session, email: str, password: str) -> str:
+    """A site admin with two-factor login on (site admins must have it); returns the TOTP secret."""
+    from app.accounts import totp
+    from app.accounts.services import create_user
+
+    admin = create_user(session, email=email, name="Browser Admin", password=password, is_site_admin=True)
+    admin.totp_secret = totp.new_secret()
+    session.flush()
+    return admin.totp_secret
+
+
 def load_demo(url: str, config: Any) -> Demo:
     from app.boards.models import Board
     from app.consultations.models import AgendaItem, Consultation, ConsultationStatus
@@ -123,40 +137,55 @@ def load_demo(url: str, config: Any) -> Demo:
     try:
         with Session(engine, expire_on_commit=False) as session:
             load_demo_data(session, config)
+            admin_secret = _create_site_admin(session, Demo.admin_email, Demo.admin_password)
             session.commit()
             consultations = session.scalars(select(Consultation).order_by(Consultation.id)).all()
 
-            def find(predicate: Callable[[Consultation], bool]) -> int:
-                return next(c.id for c in consultations if predicate(c))
+            def find(what: str, predicate: Callable[[Consultation], bool]) -> int:
+                found = [c.id for c in consultations if predicate(c)]
+                if not found:
+                    raise LookupError(f"the demo data (app/demo.py) has no {what} consultation any more; "
+                                      "adjust load_demo in tests/browser/support.py")
+                return found[0]
 
             published = [c for c in consultations if c.status is not ConsultationStatus.DRAFT]
-            upcoming_id = find(lambda c: c in published and bool(c.title_rom) and c.start_dt is not None
+            past = {ConsultationStatus.HELD, ConsultationStatus.FEEDBACK_PUBLISHED, ConsultationStatus.CLOSED}
+            upcoming_id = find("published upcoming hybrid", lambda c: c in published and bool(c.title_rom) and c.start_dt is not None
                                and c.status is ConsultationStatus.PUBLISHED and c.format.value == "hybrid")
             items: dict[int, list[int]] = {}
             for item in session.scalars(select(AgendaItem).order_by(AgendaItem.id)):
                 items.setdefault(item.consultation_id, []).append(item.id)
             return Demo(
                 upcoming_id=upcoming_id,
-                digital_id=find(lambda c: c in published and c.format.value == "digital"),
-                held_id=find(lambda c: c.status is ConsultationStatus.HELD),
-                draft_id=find(lambda c: c.status is ConsultationStatus.DRAFT),
+                digital_id=find("published digital", lambda c: c in published and c.format.value == "digital"),
+                held_id=find("held", lambda c: c.status in past),
+                draft_id=find("draft", lambda c: c.status is ConsultationStatus.DRAFT),
                 agenda_item_ids=items,
                 board_slugs=list(session.scalars(select(Board.slug).order_by(Board.id))),
                 staff_email=config["DEMO_STAFF_EMAIL"],
                 staff_password=config["DEMO_STAFF_PASSWORD"],
                 db_url=url,
                 secret_key=config["SECRET_KEY"],
+                admin_totp_secret=admin_secret,
             )
     finally:
         engine.dispose()
 
 
-def login(page: Any, server: LiveServer, lang: str) -> None:
+def login(page: Any, server: LiveServer, lang: str, admin: bool = False) -> None:
+    """Log in through the real form; ``admin`` logs in the site admin, with a TOTP code."""
+    demo = server.demo
     page.goto(server(f"/{lang}/login"))
-    page.locator("input[name=email]").fill(server.demo.staff_email)
-    page.locator("input[name=password]").fill(server.demo.staff_password)
+    page.locator("input[name=email]").fill(demo.admin_email if admin else demo.staff_email)
+    page.locator("input[name=password]").fill(demo.admin_password if admin else demo.staff_password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    if admin:
+        from app.accounts import totp
+
+        page.locator("main form input[name=code]").fill(totp.code_at(demo.admin_totp_secret, totp.current_step()))
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
 
 
 @cache

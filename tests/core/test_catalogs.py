@@ -52,18 +52,20 @@ def _placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text)) | {f"<{tag}>" for tag in HTML_TAG.findall(text)}
 
 
-def _header_fields(path: Path) -> tuple[list[str], dict[str, str]]:
-    """The header entry's comment/flag lines and its fields, parsed from the raw file."""
-    head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    flags = [line for line in head.splitlines() if line.startswith("#,")]
-    quoted = "".join(line.strip()[1:-1] for line in head.splitlines()[head.splitlines().index('msgstr ""') :]
-                     if line.startswith('"'))
-    fields = {}
-    for entry in quoted.split("\\n"):
+def _header_fields(path: Path) -> tuple[list[str], dict[str, str], list[str]]:
+    """The header entry's flag lines, its fields, and any entries that are not "Key: value"."""
+    lines = path.read_text(encoding="utf-8").split("\n\n", 1)[0].splitlines()
+    flags = [line for line in lines if line.startswith("#,")]
+    start = lines.index('msgstr ""')
+    quoted = "".join(line.strip()[1:-1] for line in lines[start:] if line.startswith('"'))
+    fields, strays = {}, []
+    for entry in filter(None, quoted.split("\\n")):
         if ":" in entry:
             key, value = entry.split(":", 1)
             fields[key.strip()] = value.strip()
-    return flags, fields
+        else:
+            strays.append(entry)
+    return flags, fields, strays
 
 
 def test_there_are_catalogs() -> None:
@@ -111,9 +113,10 @@ def test_placeholders_are_kept(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CATALOG_PATHS, ids=CATALOG_IDS)
 def test_header(path: Path) -> None:
-    flags, fields = _header_fields(path)
+    flags, fields, strays = _header_fields(path)
     lang = path.parent.parent.name
     assert not any("fuzzy" in flag for flag in flags), "the header is fuzzy: run make translations"
+    assert not strays, f"broken header lines (run make translations): {strays}"
     assert fields.get("Language") == lang
     assert re.fullmatch(r"nplurals=\d+; plural=.+;", fields.get("Plural-Forms", "")), fields
     assert "charset=utf-8" in fields.get("Content-Type", "")

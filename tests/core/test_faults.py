@@ -95,10 +95,23 @@ def outage_app(backend):
     proxy.close()
 
 
+def _eventually(client, status: int, seconds: float = 10.0) -> bool:
+    """The health check reaches ``status`` within ``seconds`` (a loaded CI machine is slow)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if client.get("/healthz").status_code == status:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 def test_post_during_outage_keeps_text_and_recovers(outage_app) -> None:
     app, proxy = outage_app
     client = app.test_client()
-    assert client.get("/healthz").status_code == 200
+    assert _eventually(client, 200)
     proxy.cut()
     text = "Det här får inte försvinna – åäö 😀"
     response = client.post("/sv/consultations/1/views/new", data={"body": text, "language": "sv", "submission_key": "k1"})
@@ -108,4 +121,4 @@ def test_post_during_outage_keeps_text_and_recovers(outage_app) -> None:
     assert 'name="submission_key" value="k1"' in html
     assert client.get("/healthz").status_code == 503
     proxy.restore()
-    assert client.get("/healthz").status_code == 200  # pool_pre_ping replaced the dead connections
+    assert _eventually(client, 200)  # pool_pre_ping replaced the dead connections by itself

@@ -235,3 +235,12 @@ def test_ledger_figures(app, db_session, publisher, board, service, create_surve
     days = {s.id: d for s, d in ledger.days_to_measures}
     assert days == {old.id: (date(2026, 3, 10) - date(2025, 3, 31)).days, new.id: 10}
     assert ledger.median_days_to_measures == (344 + 10) / 2
+
+
+def test_removing_a_theme_removes_its_measure(app, db_session, publisher, measured) -> None:
+    books = measured["books"]
+    fb.delete_theme(db_session, publisher, books)
+    db_session.expire_all()
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Measure)) == 1
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(theme_experiences)
+                             .where(theme_experiences.c.theme_id == books.id)) == 0

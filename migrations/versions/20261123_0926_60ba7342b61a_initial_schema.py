@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bf27ad451068
+Revision ID: 60ba7342b61a
 Revises: 
-Create Date: 2026-11-23 09:12:28.640732
+Create Date: 2026-11-23 09:26:31.416728
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = 'bf27ad451068'
+revision: str = '60ba7342b61a'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -167,8 +167,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultations'))
     )
     with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.create_index('ix_consultations_end_dt_start_dt', ['end_dt', 'start_dt', 'id', 'status'], unique=False)
         batch_op.create_index('ix_consultations_lead_board_id_start_dt', ['lead_board_id', 'start_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_published_dt'), ['published_dt'], unique=False)
+        batch_op.create_index('ix_consultations_published_dt_id', ['published_dt', 'id', 'status'], unique=False)
+        batch_op.create_index('ix_consultations_start_dt_id_status', ['start_dt', 'id', 'status', 'end_dt'], unique=False)
         batch_op.create_index('ix_consultations_status_start_dt', ['status', 'start_dt'], unique=False)
 
     op.create_table('decisions',
@@ -629,8 +632,11 @@ def downgrade() -> None:
     op.drop_table('decisions')
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.drop_index('ix_consultations_status_start_dt')
+        batch_op.drop_index('ix_consultations_start_dt_id_status')
+        batch_op.drop_index('ix_consultations_published_dt_id')
         batch_op.drop_index(batch_op.f('ix_consultations_published_dt'))
         batch_op.drop_index('ix_consultations_lead_board_id_start_dt')
+        batch_op.drop_index('ix_consultations_end_dt_start_dt')
 
     op.drop_table('consultations')
     with op.batch_alter_table('city_services', schema=None) as batch_op:

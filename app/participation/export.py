@@ -1,0 +1,74 @@
+"""Streaming CSV export of a consultation's views (staff).
+
+One row per view, in the order they came. Headers and codes are stable and
+language-independent (``channel`` is ``web``/``meeting``/…), so a spreadsheet
+or script reading the file does not depend on the UI language. Contact data
+(names, e-mail addresses) is *not* exported: it lives apart from the views and
+is purged on schedule.
+
+The rows come from a server-side cursor (``yield_per``: PostgreSQL streams
+them, SQLite steps its cursor) as plain tuples, never ORM objects, and are
+written to the response as they arrive, so memory stays flat however many
+views there are (see ``bench/export_rss.py`` and docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.consultations.models import AgendaItem
+from app.participation.models import Viewpoint
+
+COLUMNS = (
+    "reference_code", "received_utc", "channel", "language", "romani_variety", "other_language",
+    "question", "text", "publish_consent", "hidden_reason", "on_behalf_of",
+)
+#: Rows fetched from the database at a time.
+CHUNK = 2000
+
+
+def _safe(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
+    """The CSV text in pieces of about ``CHUNK`` rows (UTF-8 BOM, semicolons, as Excel in Sweden expects)."""
+    stmt = (
+        sa.select(
+            Viewpoint.reference_code, Viewpoint.created_dt, Viewpoint.channel, Viewpoint.language,
+            Viewpoint.romani_variety, Viewpoint.other_language, AgendaItem.title_sv, Viewpoint.body,
+            Viewpoint.publish_consent, Viewpoint.hidden_reason, Viewpoint.on_behalf_of,
+        )
+        .outerjoin(AgendaItem, Viewpoint.agenda_item_id == AgendaItem.id)
+        .where(Viewpoint.consultation_id == consultation_id)
+        .order_by(Viewpoint.created_dt, Viewpoint.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    result = session.execute(stmt)
+    try:
+        for rows in result.partitions():
+            for code, created, channel, language, variety, other, question, body, consent, hidden, behalf in rows:
+                writer.writerow([
+                    code, created.strftime("%Y-%m-%d %H:%M:%S"), channel.value, language,
+                    variety.value if variety else "", _safe(other or ""), _safe(question or ""), _safe(body),
+                    "yes" if consent else "no", hidden.value if hidden else "", _safe(behalf or ""),
+                ])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    finally:
+        result.close()

@@ -1,0 +1,1 @@
+"""Load-test tooling (``make bench``); not part of the application."""
