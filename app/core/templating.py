@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, request, url_for
 from werkzeug.routing import BuildError
 
@@ -35,10 +37,25 @@ def localized_block(obj: object, field: str) -> Markup:
     return fallback_markup(render_markdown(fallback), block=True)
 
 
+def localized_excerpt(obj: object, field: str, length: int = 160) -> Markup:
+    """The first ``length`` characters of a text field as plain text, marked ``lang="sv"`` if it falls back."""
+    lang = current_language()
+    value = getattr(obj, f"{field}_{lang}", None)
+    fallback = not value
+    text = value or getattr(obj, f"{field}_sv", None) or ""
+    plain = " ".join(re.sub(r"[*_`#>\[\]()]", "", text).split())
+    if len(plain) > length:
+        plain = plain[: length - 1].rsplit(" ", 1)[0] + "…"
+    if fallback and lang != "sv" and plain:
+        return Markup('<span lang="sv">{}</span>').format(plain)
+    return Markup("{}").format(plain)
+
+
 def init_app(app: Flask) -> None:
     from app.participation.services import input_window_open
 
     app.jinja_env.globals.update(
-        switch_language_url=switch_language_url, localized_block=localized_block, view_window_open=input_window_open
+        switch_language_url=switch_language_url, localized_block=localized_block, view_window_open=input_window_open,
+        localized_excerpt=localized_excerpt,
     )
     app.jinja_env.filters.update(markdown=render_markdown)
