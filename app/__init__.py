@@ -14,7 +14,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.db import Database, get_session
 
-database = Database()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -48,7 +47,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
 
     from app import i18n
 
-    database.init_app(app)
+    Database().init_app(app)  # one per application: tests create many
     csrf.init_app(app)
     i18n.init_app(app)
     _init_login(app)

@@ -75,12 +75,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "RATELIMIT_ENABLED": False,  # every browser request comes from 127.0.0.1
         },
     )
-    # create_app() binds the module-level ``app.database``, which the other tests'
-    # ``app`` fixture later points at a rolled-back session (``external_session``).
-    # The server lives across tests, so it gets a Database of its own.
-    from app.db import Database
-
-    Database().init_app(application)
     demo = load_demo(url, application.config)
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
