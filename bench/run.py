@@ -146,6 +146,16 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> d
             "errors": errors.group(0) if errors else "", "raw": out}
 
 
+def sequential_ms(url: str, n: int = 15) -> float:
+    """Median time of one request at a time: the service time, without queueing behind others."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fetch(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)[len(times) // 2]
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -217,12 +227,14 @@ def main() -> int:
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status}")
                 size, gz = len(body), len(gzip.compress(body, 6))
+                single = sequential_ms(base + path)
             else:
                 size = gz = 0
+                single = float("nan")
             result = run_wrk(base + path, args, script)
-            result.update(name=name, path=path, size=size, gzip=gz)
+            result.update(name=name, path=path, size=size, gzip=gz, single=single)
             results.append(result)
-            print(f"{name:<34} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
+            print(f"{name:<34} {single:6.1f} ms alone {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
                   f"  {size / 1024:7.1f} KB  non-2xx {result['non2xx']} {result['errors']}", flush=True)
     finally:
         stop_gunicorn(proc)
@@ -244,13 +256,13 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
         f"({counts['feedback_themes']} themes). Server: gunicorn, {args.workers} sync workers; "
         f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s`.",
         "",
-        "| page | req/s | p50 ms | p99 ms | vs /healthz | body KB (gzip) | non-2xx/3xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | req/s | p50 ms | p99 ms | vs /healthz | one at a time, ms | body KB (gzip) | non-2xx/3xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         size = f"{r['size'] / 1024:.1f} ({r['gzip'] / 1024:.1f})" if r["size"] else "–"
         lines.append(f"| {r['name']} (`{r['path']}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                     f"{r['rps'] / baseline:.0%} | {size} | {r['non2xx']} |")
+                     f"{r['rps'] / baseline:.0%} | {r['single']:.1f} | {size} | {r['non2xx']} |")
     return "\n".join(lines)
 
 

@@ -62,3 +62,8 @@ def user_form_class(boards: list[Any]) -> type[BaseForm]:
         setattr(UserForm, f"role_{board.id}", SelectField(localized_text(board, "name"), choices=choices(role_choices),
                                                           default=""))
     return UserForm
+
+
+class LanguageForm(BaseForm):
+    language = SelectField(_l("Your language"), validators=[DataRequired()],
+                           description=_l("Used for e-mails to you and for the staff pages after you log in."))

@@ -237,3 +237,11 @@ def admin_update_user(session: Session, actor: User, user: User, *, is_active: b
     record(session, actor, "user.update", user, before=before, after={
         "is_active": user.is_active, "is_site_admin": user.is_site_admin,
         "roles": {m.board_id: m.role.value for m in user.memberships}})
+
+
+def set_preferred_language(session: Session, user: User, language: str, available: set[str] | list[str]) -> None:
+    """The language of the user's e-mails and of the staff pages after login."""
+    if language not in available:
+        raise DomainError(_l("Choose a language from the list."), field="language")
+    user.preferred_language = language
+    session.flush()

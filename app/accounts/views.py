@@ -8,12 +8,14 @@ from werkzeug.wrappers import Response
 
 from app.accounts import services
 from app.accounts import totp
-from app.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.accounts.forms import CodeForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm
 from app.common.errors import DomainError
+from app.common.forms import choices
 from app.common.views import actor, staff_required
 from app.consultations.forms import ConfirmForm
 from app.core.limits import limiter
 from app.db import commit, get_session
+from app.i18n import current_language
 from app.i18n import gettext as _
 from app.mail.services import queue_email
 
@@ -47,7 +49,11 @@ def login() -> str | Response:
                 form.add_error("password", _("The e-mail address or the password is wrong."))
         commit()  # failed attempts count towards the lockout
         if user is not None:
-            target = _safe_next(form.next.data) or url_for("consultations_staff.dashboard")
+            home_language = (
+                user.preferred_language if user.preferred_language in current_app.config["LANGUAGES"]
+                else current_language()
+            )
+            target = _safe_next(form.next.data) or url_for("consultations_staff.dashboard", lang_code=home_language)
             session.clear()  # a fresh session on login
             if user.has_two_factor:
                 session["pending_2fa"] = user.get_id()
@@ -142,7 +148,28 @@ def account() -> str | Response:
             login_user(actor())  # keep this session, with the new nonce
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for(".account"))
-    return render_template("accounts/account.html", form=form, confirm_form=ConfirmForm())
+    return render_template("accounts/account.html", form=form, confirm_form=ConfirmForm(),
+                           language_form=_language_form())
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm()
+    form.language.choices = choices((code, info["name"]) for code, info in current_app.config["LANGUAGES"].items())
+    if not form.is_submitted():
+        form.language.data = actor().preferred_language
+    return form
+
+
+@bp.route("/<lang_code>/staff/account/language", methods=["POST"])
+@staff_required
+def language() -> str | Response:
+    form = _language_form()
+    if form.validate_on_submit():
+        services.set_preferred_language(get_session(), actor(), form.language.data or "", list(current_app.config["LANGUAGES"]))
+        commit()
+        return redirect(url_for(".account", lang_code=form.language.data))
+    return render_template("accounts/account.html", form=NewPasswordForm(formdata=None), confirm_form=ConfirmForm(),
+                           language_form=form)
 
 
 @bp.route("/<lang_code>/staff/account/logout-everywhere", methods=["POST"])

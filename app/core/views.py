@@ -32,6 +32,12 @@ def privacy() -> str:
     return render_template("core/privacy.html")
 
 
+@bp.route("/<lang_code>/easy-read")
+def easy_read() -> str:
+    """Lättläst: what a consultation is, how to take part, what happens afterwards."""
+    return render_template("core/easy_read.html")
+
+
 @bp.route("/<lang_code>/accessibility")
 def accessibility() -> str:
     return render_template("core/accessibility.html")

@@ -96,7 +96,12 @@ class Viewpoint(Base):
     """A view (synpunkt): written on the web, or said aloud and recorded by staff."""
 
     __tablename__ = "viewpoints"
-    __table_args__ = (sa.Index("ix_viewpoints_consultation_id_created_dt", "consultation_id", "created_dt"),)
+    __table_args__ = (
+        sa.Index("ix_viewpoints_consultation_id_created_dt", "consultation_id", "created_dt"),
+        # The board ledger counts views by language over a board's consultations:
+        # an index-only scan with this one.
+        sa.Index("ix_viewpoints_consultation_id_language", "consultation_id", "language"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"))

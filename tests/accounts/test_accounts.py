@@ -149,3 +149,21 @@ def test_site_admin_must_set_up_two_factor(client, auth, create_user):
     assert response.headers["Location"].endswith("/sv/staff/account/two-factor")
     assert client.get("/sv/staff/").headers["Location"].endswith("/sv/staff/account/two-factor")
     assert client.get("/rom/staff/translations").headers["Location"].endswith("/rom/staff/account/two-factor")
+
+
+def test_language_choice_is_remembered(client, auth, create_user, db_session):
+    user = create_user()
+    auth.login(user)
+    response = client.post("/sv/staff/account/language", data={"language": "rom"})
+    assert response.headers["Location"].endswith("/rom/staff/account")
+    assert user.preferred_language == "rom"
+    assert 'id="language-error"' in client.post("/sv/staff/account/language", data={"language": "xx"}).get_data(as_text=True)
+    auth.logout()
+    assert auth.login(user).headers["Location"].endswith("/rom/staff/")
+
+
+def test_easy_read_page_linked_everywhere(client, create_consultation):
+    c = create_consultation()
+    for lang in ("sv", "rom"):
+        assert client.get(f"/{lang}/easy-read").status_code == 200
+        assert f'href="/{lang}/easy-read"' in client.get(f"/{lang}/consultations/{c.id}").get_data(as_text=True)

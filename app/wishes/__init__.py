@@ -1,0 +1,1 @@
+"""Wishes (önskemål) for future consultations: proposed by anyone, answered by the boards."""

@@ -1,0 +1,120 @@
+"""Wishes (önskemål): a topic, time, place or format proposed for future consultations.
+
+Anyone may send one, anonymously. Contact data, if given, lives in
+``contacts`` (see ``participation.models.Contact``) and can be purged while the
+wish and its public answer stay. No IP address or user agent is stored.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.boards.models import Board
+from app.consultations.models import RomaniVariety
+from app.db import Base, str_enum, utcnow
+from app.i18n import lazy_gettext as _l
+from app.participation.models import Contact, HiddenReason, language_tag
+
+
+class WishKind(enum.Enum):
+    TOPIC = "topic"
+    TIME = "time"
+    PLACE = "place"
+    FORMAT = "format"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(WISH_KIND_LABELS[self])
+
+
+WISH_KIND_LABELS = {
+    WishKind.TOPIC: _l("A topic"),
+    WishKind.TIME: _l("A time"),
+    WishKind.PLACE: _l("A place"),
+    WishKind.FORMAT: _l("A way of meeting"),
+    WishKind.OTHER: _l("Something else"),
+}
+
+
+class WishStatus(enum.Enum):
+    NEW = "new"
+    PLANNED = "planned"
+    ANSWERED = "answered"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return str(WISH_STATUS_LABELS[self])
+
+
+WISH_STATUS_LABELS = {
+    WishStatus.NEW: _l("Not answered yet"),
+    WishStatus.PLANNED: _l("Planned"),
+    WishStatus.ANSWERED: _l("Answered"),
+    WishStatus.DECLINED: _l("Declined"),
+}
+
+
+wish_boards = sa.Table(
+    "wish_boards",
+    Base.metadata,
+    sa.Column("wish_id", sa.ForeignKey("wishes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("board_id", sa.ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Wish(Base):
+    """A wish for future open consultations, addressed to one or more boards."""
+
+    __tablename__ = "wishes"
+    __table_args__ = (sa.Index("ix_wishes_hidden_dt_created_dt", "hidden_dt", "created_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[WishKind] = mapped_column(str_enum(WishKind))
+    text: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    romani_variety: Mapped[RomaniVariety | None] = mapped_column(str_enum(RomaniVariety))
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    #: The person wants an e-mail when the boards answer (needs an address in the contact).
+    wants_answer: Mapped[bool] = mapped_column(default=False)
+    #: Makes a resent form harmless: the same key never creates a second wish.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    status: Mapped[WishStatus] = mapped_column(str_enum(WishStatus), default=WishStatus.NEW, index=True)
+    #: The public answer; when declined, the reason.
+    answer_sv: Mapped[str | None] = mapped_column(sa.Text)
+    answer_rom: Mapped[str | None] = mapped_column(sa.Text)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    answered_dt: Mapped[datetime | None]
+
+    hidden_dt: Mapped[datetime | None]
+    hidden_reason: Mapped[HiddenReason | None] = mapped_column(str_enum(HiddenReason))
+    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    boards: Mapped[list[Board]] = relationship(secondary=wish_boards, lazy="selectin", order_by=Board.name_sv)
+    contact: Mapped[Contact | None] = relationship()
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    @property
+    def board_ids(self) -> set[int]:
+        return {b.id for b in self.boards}
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_dt is not None
+
+    @property
+    def lang_tag(self) -> str:
+        return language_tag(self.language, self.romani_variety)
+
+    @property
+    def has_answer(self) -> bool:
+        return bool(self.answer_sv)

@@ -1,0 +1,226 @@
+"""Wishes for future consultations: sent by anyone, answered and moderated by the boards.
+
+Nothing here stores an IP address or a user agent. Contact data goes to a
+separate ``Contact`` row, only if the person gives it, so it can be purged
+while the wish and its answer stay. Services flush but never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.audit.services import record
+from app.boards.models import Board
+from app.common.errors import DomainError, PermissionDenied
+from app.common.pagination import Page, paginate
+from app.consultations.models import RomaniVariety
+from app.db import utcnow
+from app.i18n import lazy_gettext as _l
+from app.mail.services import queue_email
+from app.participation.models import INPUT_LANGUAGES, Contact, HiddenReason
+from app.wishes import policies
+from app.wishes.models import Wish, WishKind, WishStatus, wish_boards
+
+MAX_TEXT = 5000
+MAX_ANSWER = 10000
+PUBLIC_PER_PAGE = 30
+
+
+@dataclass
+class WishData:
+    """What a person proposes, to whom, and (optionally) how to reach them."""
+
+    kind: WishKind
+    text: str
+    language: str
+    board_ids: list[int] = field(default_factory=list)
+    romani_variety: RomaniVariety | None = None
+    name: str | None = None
+    email: str | None = None
+    contact_language: str = "sv"
+    wants_answer: bool = False
+
+
+def _validate(session: Session, data: WishData) -> list[Board]:
+    if not isinstance(data.kind, WishKind):
+        raise DomainError(_l("Choose what your wish is about."), field="kind")
+    if not data.text or not data.text.strip():
+        raise DomainError(_l("Write your wish."), field="text")
+    if len(data.text) > MAX_TEXT:
+        raise DomainError(_l("Your wish is too long. Split it into two, or send it by e-mail."), field="text")
+    if data.language not in INPUT_LANGUAGES:
+        raise DomainError(_l("Choose a language from the list."), field="language")
+    ids = set(data.board_ids or [])
+    if not ids:
+        raise DomainError(_l("Choose at least one board."), field="board_ids")
+    boards = list(session.scalars(sa.select(Board).where(Board.id.in_(ids)).order_by(Board.name_sv)))
+    if len(boards) != len(ids):
+        raise DomainError(_l("Choose boards from the list."), field="board_ids")
+    if data.wants_answer and not data.email:
+        raise DomainError(_l("Give an e-mail address if you want to be told when the boards answer."), field="email")
+    return boards
+
+
+def _contact(data: WishData) -> Contact | None:
+    if not (data.name or data.email):
+        return None
+    return Contact(name=data.name, email=data.email, language=data.contact_language)
+
+
+def get_by_idempotency_key(session: Session, key: str) -> Wish | None:
+    return session.scalar(sa.select(Wish).where(Wish.idempotency_key == key))
+
+
+def submit_wish(session: Session, data: WishData, *, idempotency_key: str) -> tuple[Wish, bool]:
+    """Store a wish sent on the public form; return ``(wish, created)``.
+
+    The same ``idempotency_key`` (one per opened form) never creates a second
+    wish: a double click, a reload or a resent form returns the first one.
+    """
+    existing = get_by_idempotency_key(session, idempotency_key)
+    if existing is not None:
+        return existing, False
+    boards = _validate(session, data)
+    wish = Wish(
+        kind=data.kind,
+        text=data.text.strip(),
+        language=data.language,
+        romani_variety=data.romani_variety if data.language == "rom" else None,
+        wants_answer=bool(data.wants_answer and data.email),
+        contact=_contact(data),
+        idempotency_key=idempotency_key,
+        boards=boards,
+    )
+    session.add(wish)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # The same form was sent twice at the same moment: the other request won.
+        existing = get_by_idempotency_key(session, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return wish, True
+
+
+def answer_wish(
+    session: Session,
+    actor: User,
+    wish: Wish,
+    *,
+    status: WishStatus,
+    answer_sv: str | None,
+    answer_rom: str | None = None,
+) -> int:
+    """Set the status and the public answer of a wish; return how many e-mails were queued.
+
+    Answered and declined need an answer in Swedish (for declined: the reason);
+    the Romani answer is optional and falls back to Swedish on public pages.
+    When the status changes to planned, answered or declined and the person
+    asked to be told, an e-mail is queued in their language. Audited.
+    """
+    if not policies.can_answer(actor, wish):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    if not isinstance(status, WishStatus):
+        raise DomainError(_l("Choose a status from the list."), field="status")
+    answer_sv = (answer_sv or "").strip() or None
+    answer_rom = (answer_rom or "").strip() or None
+    if status is WishStatus.DECLINED and not answer_sv:
+        raise DomainError(_l("Give the reason for declining, in Swedish."), field="answer_sv")
+    if status is WishStatus.ANSWERED and not answer_sv:
+        raise DomainError(_l("Write the answer in Swedish."), field="answer_sv")
+    if answer_rom and not answer_sv:
+        raise DomainError(_l("Write the answer in Swedish too."), field="answer_sv")
+    for name, value in (("answer_sv", answer_sv), ("answer_rom", answer_rom)):
+        if value and len(value) > MAX_ANSWER:
+            raise DomainError(_l("The text is too long."), field=name)
+    before = {"status": wish.status, "answer_sv": wish.answer_sv, "answer_rom": wish.answer_rom}
+    changed_status = status is not wish.status
+    wish.status = status
+    wish.answer_sv = answer_sv
+    wish.answer_rom = answer_rom
+    wish.answered_by_id = actor.id
+    wish.answered_dt = utcnow()
+    session.flush()
+    record(session, actor, "wish.answer", wish, before=before,
+           after={"status": status, "answer_sv": answer_sv, "answer_rom": answer_rom})
+    if changed_status and status is not WishStatus.NEW:
+        return notify_person(session, wish)
+    return 0
+
+
+def notify_person(session: Session, wish: Wish) -> int:
+    """E-mail the person who sent ``wish`` the boards' answer, if they asked to be told.
+
+    The message is rendered in the language they used on the site. Returns 1
+    if a message was queued, otherwise 0.
+    """
+    contact = wish.contact
+    if not (wish.wants_answer and contact is not None and contact.email):
+        return 0
+    from app.feedback.services import public_url
+
+    languages = current_app.config["LANGUAGES"]
+    lang = contact.language if contact.language in languages else current_app.config["DEFAULT_LANGUAGE"]
+    queue_email(
+        session, to=contact.email.strip(), language=lang, template="wishes/answered", kind="wish.answered",
+        wish=wish, wishes_url=public_url("wishes.index", lang_code=lang) + f"#wish-{wish.id}",
+    )
+    return 1
+
+
+def hide_wish(session: Session, actor: User, wish: Wish, *, reason: HiddenReason, note: str | None = None) -> None:
+    """Hide a wish from public pages. It is never deleted; the action is audited."""
+    if not policies.can_moderate(actor, wish):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    if not isinstance(reason, HiddenReason):
+        raise DomainError(_l("Choose a reason from the list."), field="reason")
+    wish.hidden_dt = utcnow()
+    wish.hidden_reason = reason
+    wish.hidden_note = (note or "").strip() or None
+    wish.hidden_by_id = actor.id
+    session.flush()
+    record(session, actor, "wish.hide", wish, after={"reason": reason, "note": wish.hidden_note})
+
+
+def unhide_wish(session: Session, actor: User, wish: Wish) -> None:
+    """Show a hidden wish again. Audited."""
+    if not policies.can_moderate(actor, wish):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    before = {"reason": wish.hidden_reason}
+    wish.hidden_dt = wish.hidden_reason = wish.hidden_note = wish.hidden_by_id = None
+    session.flush()
+    record(session, actor, "wish.unhide", wish, before=before)
+
+
+# --- Reads ----------------------------------------------------------------------
+
+
+def list_public(session: Session, page: int = 1, per_page: int = PUBLIC_PER_PAGE) -> Page[Wish]:
+    """Wishes that are not hidden, newest first, with their status and answers."""
+    stmt = sa.select(Wish).where(Wish.hidden_dt.is_(None)).order_by(Wish.created_dt.desc(), Wish.id.desc())
+    return paginate(session, stmt, page, per_page)
+
+
+def list_for_staff(session: Session, actor: User, status: WishStatus | None = None) -> list[Wish]:
+    """Wishes addressed to the actor's boards (every wish for site admins), hidden ones too.
+
+    Unanswered wishes first, then newest first.
+    """
+    stmt = sa.select(Wish)
+    if not actor.is_site_admin:
+        ids = sorted(actor.board_ids)
+        if not ids:
+            return []
+        stmt = stmt.where(Wish.id.in_(sa.select(wish_boards.c.wish_id).where(wish_boards.c.board_id.in_(ids))))
+    if status is not None:
+        stmt = stmt.where(Wish.status == status)
+    stmt = stmt.order_by(sa.case((Wish.status == WishStatus.NEW, 0), else_=1), Wish.created_dt.desc(), Wish.id.desc())
+    return list(session.scalars(stmt))
