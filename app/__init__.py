@@ -69,9 +69,13 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.participation.views import bp as participation_bp
     from app.registrations.staff_views import bp as registrations_staff_bp
     from app.registrations.views import bp as registrations_bp
+    from app.site.views import bp as site_bp
+    from app.wishes.staff_views import bp as wishes_staff_bp
+    from app.wishes.views import bp as wishes_bp
 
     for blueprint in (
         core_bp,
+        site_bp,
         api_bp,
         accounts_bp,
         accounts_admin_bp,
@@ -87,6 +91,8 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         feedback_staff_bp,
         experiences_bp,
         experiences_staff_bp,
+        wishes_bp,
+        wishes_staff_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,3 +9,5 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.feedback.models import Decision, FeedbackReport, FeedbackRevision, Theme, ThemeResponse  # noqa: F401
 from app.registrations.models import Registration  # noqa: F401
 from app.experiences.models import ExperienceAnswer, ExperienceRecord, Measure, QuestionOption, Service, Survey, SurveyQuestion  # noqa: F401
+from app.wishes.models import Wish  # noqa: F401
+from app.site.models import SiteText  # noqa: F401

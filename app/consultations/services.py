@@ -173,9 +173,9 @@ def update_consultation(
     before = snapshot(consultation, data.keys())
     changed = _apply(consultation, data)
     if co_host_ids is not None:
-        before = {b.id for b in consultation.co_hosts}
+        hosts_before = {b.id for b in consultation.co_hosts}
         _set_co_hosts(session, consultation, co_host_ids)
-        if before != {b.id for b in consultation.co_hosts}:
+        if hosts_before != {b.id for b in consultation.co_hosts}:
             changed.add("co_hosts")
     if consultation.is_public and changed & CALENDAR_FIELDS:
         consultation.ics_sequence += 1

@@ -33,7 +33,7 @@ STATIC_MAX_AGE = 31_536_000
 
 #: Endpoints whose GET responses are the same for every anonymous visitor.
 PUBLIC_ENDPOINTS = frozenset({
-    "core.home", "core.privacy", "core.accessibility",
+    "core.home", "core.privacy", "site.accessibility",
     "consultations.index", "consultations.detail", "consultations.calendar", "consultations.calendar_all",
     "consultations.atom",
     "boards.index", "boards.detail", "boards.calendar",

@@ -38,11 +38,6 @@ def easy_read() -> str:
     return render_template("core/easy_read.html")
 
 
-@bp.route("/<lang_code>/accessibility")
-def accessibility() -> str:
-    return render_template("core/accessibility.html")
-
-
 @bp.route("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
     """200 when the database answers, 503 otherwise."""

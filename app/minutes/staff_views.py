@@ -1,0 +1,129 @@
+"""Staff pages: write and publish the minutes, answer correction proposals, read the evaluation.
+
+Each view: parse → load (404) → check permission (403) → one service call →
+commit → redirect, or re-render the form with the typed text and the errors.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.consultations import policies
+from app.consultations.models import Consultation
+from app.db import commit, get_session
+from app.i18n import gettext as _
+from app.minutes import services
+from app.minutes.forms import DecisionForm, MinutesForm
+from app.minutes.models import CorrectionProposal, Minutes
+
+bp = Blueprint("minutes_staff", __name__)
+
+
+def _load_editable(consultation_id: int) -> Consultation:
+    consultation: Consultation = load_or_404(Consultation, consultation_id)
+    require(policies.can_edit(actor(), consultation))
+    return consultation
+
+
+def _decision_form(proposal: CorrectionProposal, formdata: object = None) -> DecisionForm:
+    return DecisionForm(formdata=formdata, prefix=f"p{proposal.id}")
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/minutes", methods=["GET", "POST"])
+@staff_required
+def edit(consultation_id: int) -> str | Response:
+    session = get_session()
+    consultation = _load_editable(consultation_id)
+    minutes = services.get_minutes(session, consultation)
+    if request.method == "POST":
+        form = MinutesForm()
+    else:
+        form = MinutesForm(data={"body_sv": minutes.body_sv if minutes else "",
+                                 "body_rom": minutes.body_rom if minutes else "",
+                                 "version": str(minutes.version if minutes else 0)})
+    publish = request.form.get("action") == "publish"
+    conflict: Minutes | None = None
+    if form.validate_on_submit():
+        try:
+            services.save_minutes(
+                session, actor(), consultation, body_sv=form.body_sv.data, body_rom=form.body_rom.data,
+                expected_version=form.expected_version(), publish=publish, note=form.note.data,
+            )
+        except PermissionDenied:
+            raise
+        except services.StaleMinutes as error:
+            conflict = error.minutes
+            form.add_error(None, error.message)
+            form.version.data = str(conflict.version)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The minutes are published.") if publish else _("Your changes have been saved."), "success")
+            return redirect(url_for(".edit", consultation_id=consultation.id))
+    pending = 0
+    if minutes is not None:
+        pending = sum(1 for p in services.list_proposals(session, minutes) if p.status.value == "pending")
+    return render_template(
+        "minutes/staff/edit.html", consultation=consultation, minutes=minutes, form=form, conflict=conflict,
+        can_publish=policies.can_publish(actor(), consultation)
+        and consultation.status in services.PUBLISHABLE_STATUSES,
+        pending=pending,
+    )
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/minutes/proposals")
+@staff_required
+def proposals(consultation_id: int) -> str:
+    session = get_session()
+    consultation = _load_editable(consultation_id)
+    minutes = services.get_minutes(session, consultation)
+    items = services.list_proposals(session, minutes) if minutes else []
+    return render_template("minutes/staff/proposals.html", consultation=consultation, minutes=minutes,
+                           proposals=items, forms={p.id: _decision_form(p) for p in items})
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/minutes/proposals/<int:proposal_id>",
+          methods=["POST"])
+@staff_required
+def decide(consultation_id: int, proposal_id: int) -> str | Response:
+    session = get_session()
+    consultation = _load_editable(consultation_id)
+    proposal: CorrectionProposal = load_or_404(CorrectionProposal, proposal_id)
+    if proposal.minutes.consultation_id != consultation.id:
+        abort(404)
+    form = _decision_form(proposal, request.form)
+    if form.validate():
+        try:
+            services.decide_proposal(session, actor(), proposal, accept=form.decision.data == "accept",
+                                     reason=form.reason.data)
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            if form.decision.data == "accept":
+                flash(_("The proposal is accepted. Now correct the minutes and publish a new revision."), "success")
+                return redirect(url_for(".edit", consultation_id=consultation.id))
+            flash(_("The proposal is declined. The proposer is told why."), "success")
+            return redirect(url_for(".proposals", consultation_id=consultation.id))
+    items = services.list_proposals(session, proposal.minutes)
+    forms = {p.id: (form if p.id == proposal.id else _decision_form(p)) for p in items}
+    return render_template("minutes/staff/proposals.html", consultation=consultation, minutes=proposal.minutes,
+                           proposals=items, forms=forms, error_form=form)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/evaluation")
+@staff_required
+def evaluation(consultation_id: int) -> str:
+    session = get_session()
+    consultation = _load_editable(consultation_id)
+    return render_template(
+        "minutes/staff/evaluation.html", consultation=consultation,
+        results=services.evaluation_results(session, consultation), state=services.evaluation_state(consultation),
+        comments=services.evaluation_comments(session, actor(), consultation),
+    )

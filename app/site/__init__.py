@@ -1,0 +1,1 @@
+"""Site-wide texts that the city edits itself (the accessibility statement's authority-specific parts)."""

@@ -1,0 +1,68 @@
+"""Reading and editing the accessibility statement's authority-specific parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.audit.services import record
+from app.common.errors import DomainError, PermissionDenied
+from app.i18n import lazy_gettext as _l
+from app.site.models import SiteText
+
+#: The parts of the accessibility statement (tillgänglighetsredogörelse) the city fills in.
+ACCESSIBILITY_KEYS = ("a11y_compliance", "a11y_gaps", "a11y_assessment", "a11y_contact")
+DEFAULTS = {
+    "a11y_compliance": ("Samrådsportalen är delvis förenlig med lagen om tillgänglighet till digital offentlig service, "
+                        "på grund av de brister som beskrivs nedan.", None),
+    "a11y_gaps": ("Dokument (underlag) som laddas upp av nämnderna kan vara otillgängliga PDF-filer. "
+                  "Be nämnden om underlaget i annat format.", None),
+    "a11y_assessment": ("Stockholms stad har granskat tjänsten själv med automatiska tester (axe-core) på varje sida, "
+                        "tangentbordstest och test med skärmläsare.", None),
+    "a11y_contact": ("Skriv till tillganglighet@stockholm.example eller ring 08-508 00 000.", None),
+}
+
+
+@dataclass
+class Texts:
+    values: dict[str, SiteText | None]
+
+    def get(self, key: str, lang: str) -> tuple[str, str]:
+        """``(text, language of the text)``: Romani if there is one, else Swedish (or the default)."""
+        row = self.values.get(key)
+        if row is not None and lang == "rom" and row.value_rom:
+            return row.value_rom, "rom"
+        if row is not None and row.value_sv:
+            return row.value_sv, "sv"
+        default_sv, default_rom = DEFAULTS[key]
+        if lang == "rom" and default_rom:
+            return default_rom, "rom"
+        return default_sv, "sv"
+
+
+def load_texts(session: Session, keys: tuple[str, ...] = ACCESSIBILITY_KEYS) -> Texts:
+    rows = {row.key: row for row in session.scalars(sa.select(SiteText).where(SiteText.key.in_(keys)))}
+    return Texts({key: rows.get(key) for key in keys})
+
+
+def save_texts(session: Session, actor: User, data: dict[str, Any]) -> None:
+    """Site administrators edit the statement; every change is audited."""
+    if not actor.is_site_admin:
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    for key in ACCESSIBILITY_KEYS:
+        value_sv = (data.get(f"{key}_sv") or "").strip() or None
+        if value_sv is None:
+            raise DomainError(_l("Fill in the Swedish text."), field=f"{key}_sv")
+        row = session.get(SiteText, key) or SiteText(key=key)
+        before = {"sv": row.value_sv, "rom": row.value_rom}
+        row.value_sv = value_sv
+        row.value_rom = (data.get(f"{key}_rom") or "").strip() or None
+        row.updated_by_id = actor.id
+        session.add(row)
+        session.flush()
+        if before != {"sv": row.value_sv, "rom": row.value_rom}:
+            record(session, actor, "site_text.update", row, before=before, after={"sv": row.value_sv, "rom": row.value_rom})

@@ -1,0 +1,88 @@
+"""Staff: the wishes addressed to one's boards; answer them, hide them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from app.common.errors import DomainError, PermissionDenied
+from app.common.views import actor, load_or_404, require, staff_required
+from app.consultations.forms import ConfirmForm
+from app.db import commit, get_session
+from app.i18n import gettext as _
+from app.participation.models import HiddenReason
+from app.wishes import policies, services
+from app.wishes.forms import AnswerForm, HideForm
+from app.wishes.models import Wish, WishStatus
+
+bp = Blueprint("wishes_staff", __name__)
+
+PREFIX = "/<lang_code>/staff/wishes"
+
+
+def _load_wish(wish_id: int) -> Wish:
+    wish: Wish = load_or_404(Wish, wish_id)
+    require(policies.can_answer(actor(), wish))
+    return wish
+
+
+@bp.route(f"{PREFIX}/")
+@staff_required
+def index() -> str:
+    raw = request.args.get("status", "")
+    status = next((s for s in WishStatus if s.value == raw), None)
+    wishes = services.list_for_staff(get_session(), actor(), status)
+    return render_template("wishes/staff/index.html", wishes=wishes, status=status, statuses=list(WishStatus))
+
+
+@bp.route(f"{PREFIX}/<int:wish_id>", methods=["GET", "POST"])
+@staff_required
+def answer(wish_id: int) -> str | Response:
+    wish = _load_wish(wish_id)
+    form = AnswerForm()
+    if not form.is_submitted():
+        form.status.data = wish.status.value
+        form.answer_sv.data = wish.answer_sv
+        form.answer_rom.data = wish.answer_rom
+    if form.validate_on_submit():
+        try:
+            queued = services.answer_wish(
+                get_session(), actor(), wish, status=WishStatus(form.status.data),
+                answer_sv=form.answer_sv.data, answer_rom=form.answer_rom.data,
+            )
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            commit()
+            flash(_("The answer has been saved and is public."), "success")
+            if queued:
+                flash(_("The person who sent the wish will be told by e-mail."), "info")
+            return redirect(url_for(".answer", wish_id=wish.id))
+    return render_template("wishes/staff/answer.html", wish=wish, form=form, confirm_form=ConfirmForm())
+
+
+@bp.route(f"{PREFIX}/<int:wish_id>/hide", methods=["GET", "POST"])
+@staff_required
+def hide(wish_id: int) -> str | Response:
+    wish = _load_wish(wish_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        services.hide_wish(get_session(), actor(), wish, reason=HiddenReason(form.reason.data), note=form.note.data)
+        commit()
+        flash(_("The wish is hidden from public pages."), "success")
+        return redirect(url_for(".answer", wish_id=wish.id))
+    return render_template("wishes/staff/hide.html", wish=wish, form=form)
+
+
+@bp.route(f"{PREFIX}/<int:wish_id>/unhide", methods=["POST"])
+@staff_required
+def unhide(wish_id: int) -> Response:
+    wish = _load_wish(wish_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unhide_wish(get_session(), actor(), wish)
+    commit()
+    flash(_("The wish is shown again."), "success")
+    return redirect(url_for(".answer", wish_id=wish.id))
