@@ -65,6 +65,8 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.experiences.views import bp as experiences_bp
     from app.feedback.staff_views import bp as feedback_staff_bp
     from app.feedback.views import bp as feedback_bp
+    from app.minutes.staff_views import bp as minutes_staff_bp
+    from app.minutes.views import bp as minutes_bp
     from app.participation.staff_views import bp as participation_staff_bp
     from app.participation.views import bp as participation_bp
     from app.registrations.staff_views import bp as registrations_staff_bp
@@ -89,6 +91,8 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         participation_staff_bp,
         feedback_bp,
         feedback_staff_bp,
+        minutes_bp,
+        minutes_staff_bp,
         experiences_bp,
         experiences_staff_bp,
         wishes_bp,

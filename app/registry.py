@@ -11,3 +11,4 @@ from app.registrations.models import Registration  # noqa: F401
 from app.experiences.models import ExperienceAnswer, ExperienceRecord, Measure, QuestionOption, Service, Survey, SurveyQuestion  # noqa: F401
 from app.wishes.models import Wish  # noqa: F401
 from app.site.models import SiteText  # noqa: F401
+from app.minutes.models import CorrectionProposal, Evaluation, Minutes, MinutesRevision  # noqa: F401

@@ -32,6 +32,7 @@ from app.consultations.models import Consultation, ConsultationStatus, consultat
 from app.consultations.services import TRANSITIONS, TransitionError
 from app.db import utcnow
 from app.feedback import policies
+from app.feedback import reports as _reports
 from app.feedback.models import (
     Decision,
     FeedbackReport,
@@ -778,7 +779,7 @@ def author_label(viewpoint: Viewpoint) -> str | None:
 # --- The influence ledger --------------------------------------------------------------------------
 
 #: Statuses in which a consultation counts as held.
-HELD_STATUSES = (S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED)
+HELD_STATUSES = _reports.HELD_STATUSES
 
 
 @dataclass
@@ -793,80 +794,39 @@ class Ledger:
     median_days_to_feedback: float | None
     #: Experiences of the board's city services (``app.experiences.services.ExperienceLedger``).
     experiences: Any = None
+    #: People who came, per year (attendance where marked, else confirmed registrations).
+    participants_per_year: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def share_on_time(self) -> float | None:
         return self.feedback_on_time / self.feedback_due if self.feedback_due else None
 
 
-def _hosted_by(board_id: int) -> sa.ColumnElement[bool]:
-    co_hosted = sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id == board_id)
-    return sa.or_(Consultation.lead_board_id == board_id, Consultation.id.in_(co_hosted))
-
-
 def board_ledger(session: Session, board: Board, *, today: date | None = None) -> Ledger:
     """Aggregate figures for a board's consultations (led or co-hosted).
 
-    Counts use aggregate SQL. Timeliness is judged per consultation in
-    Stockholm dates (a feedback published at 00:30 on the day after the
-    promise is late), so those few rows are compared in Python.
+    Four aggregate statements, shared with the city report
+    (:func:`app.feedback.reports.figures`): consultations and participants
+    per year; views by language, responses by outcome, and the promises
+    (Stockholm dates, compared in SQL) over all years.
     """
     from app.experiences.services import experience_ledger
 
     today = today or stockholm_today()
-    hosted = _hosted_by(board.id)
-    year = sa.extract("year", Consultation.start_dt)
-    held_rows = session.execute(
-        sa.select(year, sa.func.count(Consultation.id))
-        .where(hosted, Consultation.status.in_(HELD_STATUSES), Consultation.start_dt.is_not(None))
-        .group_by(year).order_by(year)
-    ).all()
-    language_rows = session.execute(
-        sa.select(Viewpoint.language, sa.func.count(Viewpoint.id))
-        .join(Consultation, Viewpoint.consultation_id == Consultation.id)
-        .where(hosted, Consultation.status.in_(HELD_STATUSES))
-        .group_by(Viewpoint.language).order_by(sa.func.count(Viewpoint.id).desc(), Viewpoint.language)
-    ).all()
-    outcome_rows = session.execute(
-        sa.select(ThemeResponse.outcome, sa.func.count(ThemeResponse.id))
-        .join(Theme, ThemeResponse.theme_id == Theme.id)
-        .join(FeedbackReport, Theme.report_id == FeedbackReport.id)
-        .join(Consultation, FeedbackReport.consultation_id == Consultation.id)
-        .where(hosted, FeedbackReport.published_dt.is_not(None))
-        .group_by(ThemeResponse.outcome)
-    ).all()
-    counts = dict(outcome_rows)
-    timing = session.execute(
-        sa.select(Consultation.feedback_due_date, Consultation.start_dt, FeedbackReport.published_dt)
-        .outerjoin(FeedbackReport, FeedbackReport.consultation_id == Consultation.id)
-        .where(hosted, Consultation.status.in_(HELD_STATUSES))
-    ).all()
-    due = on_time = 0
-    days: list[int] = []
-    for due_date, start, published in timing:
-        published_on = stockholm_today(published) if published else None
-        if published_on and start:
-            days.append((published_on - stockholm_today(start)).days)
-        if due_date is None:
-            continue
-        if published_on is not None:
-            due += 1
-            on_time += published_on <= due_date
-        elif today > due_date:
-            due += 1
-    days.sort()
-    median = None
-    if days:
-        mid = len(days) // 2
-        median = float(days[mid]) if len(days) % 2 else (days[mid - 1] + days[mid]) / 2
+    per_year = _reports.figures(session, today=today, board_id=board.id, by_year=True, parts=("held",))
+    total = _reports.figures(
+        session, today=today, board_id=board.id, parts=("views", "responses", "timing")
+    ).get((None, None), _reports.Figures())
+    years = sorted((y, f) for (_, y), f in per_year.items() if y is not None and f.held)
     return Ledger(
-        held_per_year=[(int(y), n) for y, n in held_rows],
-        views_by_language=[(lang, n) for lang, n in language_rows],
-        responses_by_outcome=[(o, counts.get(o, 0)) for o in Outcome],
-        feedback_due=due,
-        feedback_on_time=on_time,
-        median_days_to_feedback=median,
+        held_per_year=[(y, f.held) for y, f in years],
+        views_by_language=total.languages(),
+        responses_by_outcome=total.outcomes(),
+        feedback_due=total.feedback_due,
+        feedback_on_time=total.feedback_on_time,
+        median_days_to_feedback=total.median_days_to_feedback,
         experiences=experience_ledger(session, board),
+        participants_per_year=[(y, f.participants) for y, f in years],
     )
 
 

@@ -84,7 +84,7 @@ Resolver = Callable[[Demo, PageRule, dict[str, Any]], list[Any]]
 def _consultation_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     # Published, upcoming, open for registration and input, with an agenda and
     # full Romani texts; the demo staff user may publish and edit it.
-    if page.endpoint.startswith("feedback"):  # feedback follows a held meeting
+    if page.endpoint.startswith(("feedback", "minutes")):  # feedback and minutes follow a held meeting
         return [demo.held_id]
     ids = [demo.upcoming_id]
     if page.endpoint == "consultations.detail":  # the public page in all its states
@@ -122,7 +122,7 @@ def _code(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
 
 def _token(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     # Several kinds of token share the name: decide by blueprint / endpoint.
-    if page.endpoint.startswith("registrations."):
+    if page.endpoint.startswith("registrations.") or page.endpoint == "minutes.correction":
         return demo.values("registrations", "token")[:1]
     if page.endpoint == "accounts.reset_password":
         return [demo.password_reset_token()]
@@ -161,6 +161,7 @@ RESOLVERS: dict[str, Resolver] = {
     "answer_id": _first("experience_answers"),
     "user_id": lambda demo, page, values: demo.values("users", "id", email=demo.staff_email),
     "record_id": _first("experience_records"),
+    "wish_id": _first("wishes"),
     "theme_id": _theme_id,
     "code": _code,
     "token": _token,

@@ -23,6 +23,8 @@ from app.consultations.models import ConsultationStatus
 from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
 from app.consultations.models import AgendaItem, Document
 from app.participation.models import Channel, Viewpoint
+from app.minutes.models import CorrectionProposal, Minutes
+from app.wishes.models import Wish, WishKind
 from app.experiences.models import (
     ExperienceAnswer,
     ExperienceRecord,
@@ -73,6 +75,11 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
                                   occurred_on=date(2026, 5, 2),
                                   answers=[ExperienceAnswer(question_id=question.id, text="Bra")])
     db_session.add(experience)
+    minutes = Minutes(consultation=consultation, body_sv="Anteckningar")
+    proposal = CorrectionProposal(minutes=minutes, text="Rätta detta")
+    db_session.add_all([minutes, proposal])
+    wish = Wish(kind=WishKind.TOPIC, text="Önskemål", language="sv", boards=[board])
+    db_session.add(wish)
     db_session.commit()
     return {
         "board": board,
@@ -85,6 +92,8 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
         "survey": survey,
         "question": question,
         "experience": experience,
+        "proposal": proposal,
+        "wish": wish,
     }
 
 
@@ -104,6 +113,8 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "question_id": lambda w: w["question"].id,
     "record_id": lambda w: w["experience"].id,
     "answer_id": lambda w: w["experience"].answers[0].id,
+    "proposal_id": lambda w: w["proposal"].id,
+    "wish_id": lambda w: w["wish"].id,
 }
 
 

@@ -156,7 +156,7 @@ def test_results_page_and_csv_hide_small_groups(client, auth, editor, survey, ad
     assert "Varje vecka" not in csv_text and "Hemligt" not in csv_text
     add_answers(survey, text="Femte svaret")
     html = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results").get_data(as_text=True)
-    assert '<svg class="chart" role="img" aria-label=' in html and "<title>Hur ofta kommer du?</title>" in html
+    assert '<svg class="chart" role="img" aria-labelledby=' in html and ">Hur ofta kommer du?</title>" in html
     assert "Femte svaret" in html and "<table" in html
     response = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results.csv")
     assert response.mimetype == "text/csv" and "Hur ofta kommer du?,Varje vecka,5,100.0" in response.get_data(as_text=True)

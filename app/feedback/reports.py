@@ -1,0 +1,511 @@
+"""The influence ledger and the city report: aggregate figures by board and year.
+
+Every figure is **one aggregate SQL statement**, grouped by board and/or year
+as asked; Python only files the aggregated rows under their keys, never loops
+over consultations. The same statements serve a board's ledger
+(``board_id=…``), the city report (``by_board=True`` for the per-board table,
+neither for the city's own figures) and the CSV exports (``by_year=True``).
+
+What is counted, for consultations *held* (held, feedback published or
+closed), each under its lead board and every co-host (so the city's totals,
+which count each consultation once, are not the sum of the boards' rows):
+
+* ``held``: consultations, by the year of the meeting in Stockholm;
+* ``participants``: people who came. Where staff have marked attendance for a
+  consultation, those marked as present; where they have not, the confirmed
+  registrations (people with a place);
+* ``views``: views given, by language (all of them, hidden ones too: they were
+  still said);
+* ``responses``: the board's responses in published feedback, by outcome;
+* ``timing``: promises of feedback that fell due (feedback published, or the
+  promised date passed without it), how many were kept, and the median number
+  of days from the meeting to the first publication of feedback.
+
+Dates are Stockholm dates, computed in SQL (:class:`stockholm_date`): feedback
+published at 00:30 local time on the day after the promised date is late.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import expression
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from app.boards.models import Board
+from app.consultations.models import PUBLIC_STATUSES, Consultation, consultation_hosts
+from app.consultations.models import ConsultationStatus as S
+from app.feedback.models import FeedbackReport, FeedbackRevision, Outcome, Theme, ThemeResponse
+from app.participation.models import Viewpoint
+from app.registrations.models import Registration, RegistrationStatus
+
+#: Statuses in which a consultation counts as held.
+HELD_STATUSES = (S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED)
+#: The figures, one SQL statement each.
+PARTS = ("held", "views", "responses", "timing")
+#: Languages that always get a column in the CSV (others get one when they occur).
+VIEW_LANGUAGES = ("rom", "sv", "other")
+
+Key = tuple[int | None, int | None]  # (board id, year); None where not grouped
+
+
+# --- Stockholm dates in SQL ------------------------------------------------------------------------
+
+
+class stockholm_date(expression.FunctionElement[date]):  # noqa: N801 - reads like the SQL function it is
+    """The Stockholm calendar date of a UTC timestamp column, in SQL.
+
+    PostgreSQL converts with its time-zone database. SQLite has none, so the
+    EU rule is written out: summer time (UTC+2) from 01:00 UTC on the last
+    Sunday of March to 01:00 UTC on the last Sunday of October, UTC+1
+    otherwise (Sweden has followed it since 1996).
+    """
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "stockholm_date"
+
+
+@compiles(stockholm_date)
+def _stockholm_date_default(element: stockholm_date, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    value = compiler.process(column, **kw)
+    return f"CAST(timezone('Europe/Stockholm', timezone('UTC', {value})) AS DATE)"
+
+
+@compiles(stockholm_date, "sqlite")
+def _stockholm_date_sqlite(element: stockholm_date, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    v = compiler.process(column, **kw)
+
+    def change(month: str) -> str:  # 01:00 UTC on the month's last Sunday
+        return f"datetime(date(strftime('%Y', {v}) || '-{month}-31', '-6 days', 'weekday 0'), '+1 hours')"
+
+    summer = f"{v} >= {change('03')} AND {v} < {change('10')}"
+    return f"date({v}, CASE WHEN {summer} THEN '+2 hours' ELSE '+1 hours' END)"
+
+
+class days_between(expression.FunctionElement[int]):  # noqa: N801
+    """Whole days from the date ``start`` to the date ``end`` (``end - start``)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    end, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({end} - {start})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    end, start = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+# --- Figures ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """The figures of one board, one year, one board's year, or the whole city."""
+
+    held: int = 0
+    participants: int = 0
+    views_by_language: dict[str, int] = field(default_factory=dict)
+    responses_by_outcome: dict[Outcome, int] = field(default_factory=dict)
+    feedback_due: int = 0  # consultations whose feedback is published or already late
+    feedback_on_time: int = 0
+    median_days_to_feedback: float | None = None
+
+    @property
+    def views(self) -> int:
+        return sum(self.views_by_language.values())
+
+    @property
+    def responses(self) -> int:
+        return sum(self.responses_by_outcome.values())
+
+    @property
+    def share_on_time(self) -> float | None:
+        return self.feedback_on_time / self.feedback_due if self.feedback_due else None
+
+    def languages(self) -> list[tuple[str, int]]:
+        """Views by language, most first."""
+        return sorted(self.views_by_language.items(), key=lambda pair: (-pair[1], pair[0]))
+
+    def outcomes(self) -> list[tuple[Outcome, int]]:
+        """Responses by outcome, every outcome in its fixed order."""
+        return [(o, self.responses_by_outcome.get(o, 0)) for o in Outcome]
+
+
+def _year(column: Any) -> Any:
+    return sa.cast(sa.extract("year", stockholm_date(column)), sa.Integer)
+
+
+def _scope(board_id: int | None, by_board: bool) -> sa.Subquery:
+    """Held consultations, one row per (board, consultation) when boards are asked for, else one per consultation."""
+    held = Consultation.status.in_(HELD_STATUSES)
+    if board_id is None and not by_board:
+        return (
+            sa.select(
+                sa.null().label("board_id"), Consultation.id.label("consultation_id"),
+                _year(Consultation.start_dt).label("year"), Consultation.start_dt.label("start_dt"),
+                Consultation.feedback_due_date.label("due"),
+            ).where(held).subquery("scope")
+        )
+    lead = sa.select(Consultation.lead_board_id.label("board_id"), Consultation.id.label("consultation_id"))
+    co = sa.select(consultation_hosts.c.board_id, consultation_hosts.c.consultation_id)
+    if board_id is not None:
+        lead = lead.where(Consultation.lead_board_id == board_id)
+        co = co.where(consultation_hosts.c.board_id == board_id)
+    pairs = sa.union(lead, co).subquery("pairs")  # UNION: a lead board listed as co-host counts once
+    return (
+        sa.select(
+            pairs.c.board_id, Consultation.id.label("consultation_id"),
+            _year(Consultation.start_dt).label("year"), Consultation.start_dt.label("start_dt"),
+            Consultation.feedback_due_date.label("due"),
+        )
+        .join(Consultation, Consultation.id == pairs.c.consultation_id)
+        .where(held)
+        .subquery("scope")
+    )
+
+
+def _keys(scope: sa.Subquery, by_board: bool, by_year: bool) -> list[Any]:
+    keys = []
+    if by_board:
+        keys.append(scope.c.board_id)
+    if by_year:
+        keys.append(scope.c.year)
+    return keys
+
+
+def _key(row: Any, by_board: bool, by_year: bool) -> Key:
+    values = list(row[: int(by_board) + int(by_year)])
+    board = values.pop(0) if by_board else None
+    year = values.pop(0) if by_year else None
+    return (board, None if year is None else int(year))
+
+
+def _held(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any]:
+    """Consultations held and their participants, in one statement."""
+    attended = sa.func.sum(sa.case((Registration.attended.is_(True), 1), else_=0))
+    confirmed = sa.func.sum(sa.case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0))
+    per_consultation = (
+        sa.select(
+            Registration.consultation_id,
+            # attendance marked for anyone → those present; otherwise those with a place
+            sa.case((sa.func.count(Registration.attended) > 0, attended), else_=confirmed).label("people"),
+        )
+        .group_by(Registration.consultation_id)
+        .subquery("people")
+    )
+    return session.execute(
+        sa.select(*keys, sa.func.count(scope.c.consultation_id), sa.func.coalesce(sa.func.sum(per_consultation.c.people), 0))
+        .select_from(scope)
+        .outerjoin(per_consultation, per_consultation.c.consultation_id == scope.c.consultation_id)
+        .group_by(*keys)
+    )
+
+
+def _views(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any]:
+    return session.execute(
+        sa.select(*keys, Viewpoint.language, sa.func.count(Viewpoint.id))
+        .select_from(scope)
+        .join(Viewpoint, Viewpoint.consultation_id == scope.c.consultation_id)
+        .group_by(*keys, Viewpoint.language)
+    )
+
+
+def _responses(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any]:
+    return session.execute(
+        sa.select(*keys, ThemeResponse.outcome, sa.func.count(ThemeResponse.id))
+        .select_from(scope)
+        .join(FeedbackReport, FeedbackReport.consultation_id == scope.c.consultation_id)
+        .join(Theme, Theme.report_id == FeedbackReport.id)
+        .join(ThemeResponse, ThemeResponse.theme_id == Theme.id)
+        .where(FeedbackReport.published_dt.is_not(None))
+        .group_by(*keys, ThemeResponse.outcome)
+    )
+
+
+def _timing(session: Session, scope: sa.Subquery, keys: list[Any], today: date) -> Iterable[Any]:
+    """Promises due and kept, and the median days from meeting to feedback, in one statement.
+
+    The median is taken with window functions (portable to SQLite): the
+    consultations with a number of days are numbered in order of it within
+    their group, and the middle one (or the mean of the middle two) is kept.
+    """
+    published = FeedbackReport.published_dt
+    published_on = stockholm_date(published)
+    days = days_between(published_on, stockholm_date(scope.c.start_dt))
+    has_days = sa.and_(published.is_not(None), scope.c.start_dt.is_not(None))
+    is_due = sa.and_(scope.c.due.is_not(None), sa.or_(published.is_not(None), scope.c.due < today))
+    on_time = sa.and_(scope.c.due.is_not(None), published.is_not(None), published_on <= scope.c.due)
+    rows = (
+        sa.select(
+            *keys,
+            sa.case((is_due, 1), else_=0).label("is_due"),
+            sa.case((on_time, 1), else_=0).label("on_time"),
+            sa.case((has_days, days), else_=None).label("days"),
+            sa.func.row_number().over(partition_by=[*keys, has_days], order_by=days).label("rank"),
+            sa.func.count(sa.case((has_days, 1), else_=None)).over(partition_by=keys or None).label("n"),
+        )
+        .select_from(scope)
+        .outerjoin(FeedbackReport, FeedbackReport.consultation_id == scope.c.consultation_id)
+        .subquery("timing")
+    )
+    outer_keys = [rows.c[k.name] for k in keys]
+    middle = sa.and_(
+        rows.c.days.is_not(None), sa.or_(rows.c.rank == (rows.c.n + 1) // 2, rows.c.rank == (rows.c.n + 2) // 2)
+    )
+    return session.execute(
+        sa.select(
+            *outer_keys, sa.func.sum(rows.c.is_due), sa.func.sum(rows.c.on_time),
+            sa.func.avg(sa.case((middle, rows.c.days), else_=None)),
+        ).group_by(*outer_keys)
+    )
+
+
+def figures(
+    session: Session,
+    *,
+    today: date,
+    board_id: int | None = None,
+    by_board: bool = False,
+    by_year: bool = False,
+    parts: Collection[str] = PARTS,
+) -> dict[Key, Figures]:
+    """The figures, keyed by ``(board id, year)`` (``None`` in what is not grouped).
+
+    ``board_id`` limits to one board; ``by_board`` groups by board (a
+    consultation counts for its lead board and each co-host); neither gives the
+    city's figures, each consultation once. ``parts`` chooses which of
+    :data:`PARTS` to compute, one statement each.
+    """
+    scope = _scope(board_id, by_board or board_id is not None)
+    grouped = by_board or board_id is not None
+    keys = _keys(scope, grouped, by_year)
+    n = len(keys)
+    out: dict[Key, Figures] = {}
+
+    def at(row: Any) -> Figures:
+        key = _key(row, grouped, by_year)
+        if board_id is not None and not by_board:
+            key = (None, key[1])
+        return out.setdefault(key, Figures())
+
+    if "held" in parts:
+        for row in _held(session, scope, keys):
+            f = at(row)
+            f.held, f.participants = int(row[n]), int(row[n + 1])
+    if "views" in parts:
+        for row in _views(session, scope, keys):
+            at(row).views_by_language[row[n]] = int(row[n + 1])
+    if "responses" in parts:
+        for row in _responses(session, scope, keys):
+            at(row).responses_by_outcome[row[n]] = int(row[n + 1])
+    if "timing" in parts:
+        for row in _timing(session, scope, keys, today):
+            f = at(row)
+            f.feedback_due, f.feedback_on_time = int(row[n] or 0), int(row[n + 1] or 0)
+            f.median_days_to_feedback = None if row[n + 2] is None else float(row[n + 2])
+    return out
+
+
+# --- The city report ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardFigures:
+    board: Board
+    total: Figures
+    this_year: Figures
+
+
+@dataclass
+class CityReport:
+    year: int
+    total: Figures
+    per_year: list[tuple[int, Figures]]
+    boards: list[BoardFigures]
+
+    @property
+    def not_consulted(self) -> list[Board]:
+        """Boards that have held no consultation this year (led or co-hosted)."""
+        return [b.board for b in self.boards if not b.this_year.held]
+
+
+def city_report(session: Session, *, today: date) -> CityReport:
+    """The city's figures, per year and per board (eight aggregate statements and the boards)."""
+    boards = list(session.scalars(sa.select(Board).order_by(Board.name_sv)))
+    total = figures(session, today=today).get((None, None), Figures())
+    per_year = figures(session, today=today, by_year=True, parts=("held",))
+    per_board = figures(session, today=today, by_board=True)
+    board_years = figures(session, today=today, by_board=True, by_year=True, parts=("held",))
+    return CityReport(
+        year=today.year,
+        total=total,
+        per_year=sorted((y, f) for (_, y), f in per_year.items() if y is not None),
+        boards=[
+            BoardFigures(b, per_board.get((b.id, None), Figures()), board_years.get((b.id, today.year), Figures()))
+            for b in boards
+        ],
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------------------------
+
+
+def csv_safe(value: Any) -> Any:
+    """Keep spreadsheet programs from running a text cell as a formula (numbers stay numbers)."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def iter_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """CSV text row by row: UTF-8 with a BOM, semicolons, CRLF (as Excel in Sweden expects)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(list(header))
+    yield "\ufeff" + flush()
+    for row in rows:
+        writer.writerow([csv_safe("" if cell is None else cell) for cell in row])
+        yield flush()
+
+
+FIGURE_COLUMNS = (
+    "board_slug", "board_name_sv", "year", "consultations_held", "participants", "views",
+)
+
+
+def _figure_row(board: Board | None, year: int | None, f: Figures, languages: list[str]) -> list[Any]:
+    return [
+        board.slug if board else "", board.name_sv if board else "", year if year is not None else "",
+        f.held, f.participants, f.views,
+        *(f.views_by_language.get(lang, 0) for lang in languages),
+        f.responses,
+        *(f.responses_by_outcome.get(o, 0) for o in Outcome),
+        f.feedback_due, f.feedback_on_time,
+        "" if f.share_on_time is None else round(100 * f.share_on_time, 1),
+        "" if f.median_days_to_feedback is None else f.median_days_to_feedback,
+    ]
+
+
+def figures_csv(session: Session, *, today: date, board: Board | None = None) -> Iterator[str]:
+    """The figures per board and year, with the city's own rows (empty board) first.
+
+    Every board gets a row for every year in which the city held a
+    consultation, zeros included, so a board that did not consult shows up.
+    With ``board``, that board's rows only. Headers are stable and
+    language-independent.
+    """
+    if board is not None:
+        boards = [board]
+        rows = figures(session, today=today, board_id=board.id, by_board=True, by_year=True)
+        city: dict[Key, Figures] = {}
+    else:
+        boards = list(session.scalars(sa.select(Board).order_by(Board.name_sv)))
+        rows = figures(session, today=today, by_board=True, by_year=True)
+        city = figures(session, today=today, by_year=True)
+    years = sorted({y for _, y in [*rows, *city] if y is not None})
+    seen = {lang for f in [*rows.values(), *city.values()] for lang in f.views_by_language}
+    languages = [*VIEW_LANGUAGES, *sorted(seen - set(VIEW_LANGUAGES))]
+    header = [
+        *FIGURE_COLUMNS, *(f"views_{lang}" for lang in languages), "responses",
+        *(f"responses_{o.value}" for o in Outcome),
+        "feedback_due", "feedback_on_time", "feedback_on_time_percent", "median_days_to_feedback",
+    ]
+
+    def generate() -> Iterator[list[Any]]:
+        for year in years:
+            if city:
+                yield _figure_row(None, year, city.get((None, year), Figures()), languages)
+        for b in boards:
+            for year in years:
+                yield _figure_row(b, year, rows.get((b.id, year), Figures()), languages)
+
+    yield from iter_csv(header, generate())
+
+
+FEEDBACK_COLUMNS = (
+    "consultation_id", "consultation_title_sv", "meeting_date", "board_slug", "board_name_sv",
+    "theme_title_sv", "theme_title_rom", "outcome", "response_sv",
+    "decision_board_slug", "decision_case_reference", "decision_paragraph", "decision_date", "minutes_url",
+    "feedback_first_published", "feedback_revision",
+)
+#: Revisions fetched from the database at a time.
+CHUNK = 200
+
+
+def feedback_csv(session: Session) -> Iterator[str]:
+    """Every published theme, response and cited decision, from each report's latest published revision.
+
+    One row per decision cited (a response without decisions gets one row with
+    the decision columns empty; a theme without a response, one row with the
+    response columns empty). Revisions stream from a server-side cursor.
+    """
+    from app.feedback.services import stockholm_today
+
+    latest = (
+        sa.select(FeedbackRevision.report_id, sa.func.max(FeedbackRevision.number).label("number"))
+        .group_by(FeedbackRevision.report_id)
+        .subquery("latest")
+    )
+    stmt = (
+        sa.select(
+            Consultation.id, Consultation.title_sv, Consultation.start_dt, Board.slug, Board.name_sv,
+            FeedbackReport.published_dt, FeedbackRevision.number, FeedbackRevision.snapshot,
+        )
+        .select_from(FeedbackRevision)
+        .join(latest, sa.and_(latest.c.report_id == FeedbackRevision.report_id,
+                              latest.c.number == FeedbackRevision.number))
+        .join(FeedbackReport, FeedbackReport.id == FeedbackRevision.report_id)
+        .join(Consultation, Consultation.id == FeedbackReport.consultation_id)
+        .join(Board, Board.id == Consultation.lead_board_id)
+        .where(Consultation.status.in_(PUBLIC_STATUSES), FeedbackReport.published_dt.is_not(None))
+        .order_by(Consultation.start_dt, Consultation.id)
+        .execution_options(yield_per=CHUNK)
+    )
+
+    def local(value: Any) -> str:
+        return stockholm_today(value).isoformat() if value else ""
+
+    def generate() -> Iterator[list[Any]]:
+        result = session.execute(stmt)
+        try:
+            for cid, title, start, slug, name, first, number, snapshot in result:
+                common = [cid, title, local(start), slug, name]
+                tail = [local(first), number]
+                for theme in (snapshot or {}).get("themes", []):
+                    response = theme.get("response") or {}
+                    head = [*common, theme.get("title_sv"), theme.get("title_rom"),
+                            response.get("outcome"), response.get("body_sv")]
+                    decisions = response.get("decisions") or [{}]
+                    for d in decisions:
+                        yield [*head, (d.get("board") or {}).get("slug"), d.get("case_reference"),
+                               d.get("paragraph"), d.get("meeting_date"), d.get("minutes_url"), *tail]
+        finally:
+            result.close()
+
+    yield from iter_csv(FEEDBACK_COLUMNS, generate())
+

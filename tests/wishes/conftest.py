@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.accounts.models import Role
+from app.wishes.models import Wish, WishKind
+
+
+@pytest.fixture
+def board(create_board):
+    return create_board()
+
+
+@pytest.fixture
+def other_board(create_board):
+    return create_board()
+
+
+@pytest.fixture
+def staff(create_user, board):
+    return create_user(boards={board: Role.EDITOR})
+
+
+@pytest.fixture
+def create_wish(db_session, board) -> Callable[..., Wish]:
+    """A wish written directly (bypassing the form)."""
+
+    def _create(boards: list[Any] | None = None, **kwargs: Any) -> Wish:
+        values: dict[str, Any] = {"kind": WishKind.TOPIC, "text": "Samråd om bostäder, tack", "language": "sv"}
+        values.update(kwargs)
+        wish = Wish(boards=list(boards or [board]), **values)
+        db_session.add(wish)
+        db_session.commit()
+        return wish
+
+    return _create
