@@ -16,7 +16,7 @@ from app.minutes.models import CorrectionProposal, Evaluation, MinutesRevision, 
 from app.participation.models import Contact
 from app.registrations import services as registrations
 
-pytestmark = pytest.mark.usefixtures("ctx")
+pytestmark = pytest.mark.usefixtures("ctx", "marker_catalog")
 
 
 def _outbox(db_session, kind=None):
@@ -93,6 +93,7 @@ def test_stale_save_is_refused(db_session, create_consultation, board, editor):
 def test_new_revision_needs_a_change_and_a_note(db_session, create_consultation, board, publisher, held):
     c = held(create_consultation(board=board))
     _publish(db_session, publisher, c, body="Version ett")
+    db_session.commit()
     with pytest.raises(DomainError, match="Nothing has changed"):
         _publish(db_session, publisher, c, body="Version ett", note="igen")
     with pytest.raises(DomainError) as error:
