@@ -90,7 +90,7 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
     log = open(ROOT / "instance" / "bench-gunicorn.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.wsgi:app"],
+         "--timeout", "120", "--log-level", "warning", "bench.wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     for _ in range(120):

@@ -52,10 +52,11 @@ def localized_excerpt(obj: object, field: str, length: int = 160) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    from app.common.charts import bar_chart
     from app.participation.services import input_window_open
 
     app.jinja_env.globals.update(
         switch_language_url=switch_language_url, localized_block=localized_block, view_window_open=input_window_open,
-        localized_excerpt=localized_excerpt,
+        localized_excerpt=localized_excerpt, bar_chart=bar_chart,
     )
     app.jinja_env.filters.update(markdown=render_markdown)

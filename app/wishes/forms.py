@@ -24,8 +24,9 @@ class WishForm(BaseForm):
                          description=_l("For example a question you want a consultation about, a good time or place, "
                                         "or how you would like to meet. Write in Romani chib, Swedish or another language."))
     board_ids = CheckboxListField(
+        # "At least one" is checked by the service: a ``required`` flag would
+        # mark every single checkbox as required.
         _l("Which boards is the wish for?"), coerce=int, validate_choice=True,
-        validators=[DataRequired(message=_l("Choose at least one board."))],
         description=_l("Choose one or more. If you are not sure, choose the City executive board."),
     )
     language = RadioField(_l("Language of your wish"), default="sv", validators=[DataRequired()])

@@ -8,6 +8,7 @@ while the wish and its answer stay. Services flush but never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -198,6 +199,30 @@ def unhide_wish(session: Session, actor: User, wish: Wish) -> None:
     wish.hidden_dt = wish.hidden_reason = wish.hidden_note = wish.hidden_by_id = None
     session.flush()
     record(session, actor, "wish.unhide", wish, before=before)
+
+
+def purge_contacts(session: Session, *, now: datetime, retention_days: int) -> int:
+    """Delete the contact data of wishes answered or declined more than ``retention_days`` ago.
+
+    The wish and its answer stay, anonymous. Wishes still new or only planned
+    keep their contact, so the person can be told when they are answered.
+    Idempotent; flushes only. Returns the number of contacts deleted.
+    """
+    cutoff = now - timedelta(days=retention_days)
+    contact_ids = set(session.scalars(
+        sa.select(Wish.contact_id).where(
+            Wish.contact_id.is_not(None),
+            Wish.status.in_([WishStatus.ANSWERED, WishStatus.DECLINED]),
+            Wish.answered_dt < cutoff,
+        )
+    ))
+    if contact_ids:
+        # Unlink first (no reliance on ON DELETE SET NULL), then delete.
+        session.execute(sa.update(Wish).where(Wish.contact_id.in_(contact_ids)).values(contact_id=None, wants_answer=False))
+        session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
+        session.flush()
+        session.expire_all()
+    return len(contact_ids)
 
 
 # --- Reads ----------------------------------------------------------------------

@@ -198,5 +198,5 @@ def test_results_need_the_minimum_group(db_session, create_consultation, held):
     results = services.evaluation_results(db_session, c)
     assert results.shown and results.count == 5
     well_run = results.questions[0]
-    assert well_run.name == "well_run" and well_run.average == 3.2
+    assert well_run.name == "well_run" and well_run.average == 3.0
     assert well_run.distribution == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}

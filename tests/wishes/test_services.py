@@ -135,3 +135,23 @@ def test_staff_list_shows_own_boards_only(db_session, staff, create_wish, other_
     assert {mine.id, theirs.id, both.id} <= {w.id for w in services.list_for_staff(db_session, admin)}
     assert create_user().board_ids == set() and services.list_for_staff(db_session, create_user()) == []
     assert theirs.id not in {w.id for w in services.list_for_staff(db_session, admin, WishStatus.ANSWERED)}
+
+
+def test_purge_contacts_after_the_answer(app, db_session, board, staff):
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    with app.app_context():
+        old, _ = services.submit_wish(db_session, _data([board.id], email="old@example.org", wants_answer=True),
+                                      idempotency_key="s-old")
+        open_, _ = services.submit_wish(db_session, _data([board.id], email="open@example.org", wants_answer=True),
+                                        idempotency_key="s-open")
+        services.answer_wish(db_session, staff, old, status=WishStatus.ANSWERED, answer_sv="Svar")
+    old.answered_dt = utcnow() - timedelta(days=100)
+    db_session.flush()
+    assert services.purge_contacts(db_session, now=utcnow(), retention_days=90) == 1
+    assert old.contact_id is None and not old.wants_answer and old.answer_sv == "Svar"
+    assert open_.contact.email == "open@example.org"
+    assert db_session.scalar(sa.select(Contact).where(Contact.email == "old@example.org")) is None
+    assert services.purge_contacts(db_session, now=utcnow(), retention_days=90) == 0
