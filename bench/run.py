@@ -261,8 +261,9 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
     ]
     for r in results:
         size = f"{r['size'] / 1024:.1f} ({r['gzip'] / 1024:.1f})" if r["size"] else "–"
+        single = "–" if r["single"] != r["single"] else f"{r['single']:.1f}"  # NaN for the POST
         lines.append(f"| {r['name']} (`{r['path']}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                     f"{r['rps'] / baseline:.0%} | {r['single']:.1f} | {size} | {r['non2xx']} |")
+                     f"{r['rps'] / baseline:.0%} | {single} | {size} | {r['non2xx']} |")
     return "\n".join(lines)
 
 

@@ -41,6 +41,8 @@ def bench_data_command(
         if existing is not None:
             if not if_missing:
                 raise click.ClickException("The database already holds a bench dataset (use --reset or --if-missing).")
+            # Tables added to the models since the dataset was built (empty).
+            Base.metadata.create_all(engine)
             click.echo("Bench dataset already present.")
             result = existing
         else:

@@ -201,7 +201,7 @@ def _participate(page: Any, server: LiveServer, consultation_id: int, *, email: 
     return Participation(manage_url=manage_url, reference_code=code)
 
 
-def _find_view(page: Any, server: LiveServer, code: str) -> None:
+def _find_view(page: Any, code: str) -> None:
     """Type the code as people do: lower case, a space instead of the dash."""
     typed = code.lower().replace("-", " ")
     form = page.locator("main form.find-view")
@@ -355,7 +355,7 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     offline = new_context(java_script_enabled=False, bypass_csp=False).new_page()
     theirs = _participate(offline, server, consultation_id, email=OFFLINE_EMAIL, name="Dragan", view=OFFLINE_VIEW)
     _check_ok(offline.goto(server(f"/rom/consultations/{consultation_id}/feedback")), "the feedback page before feedback")
-    _find_view(offline, server, theirs.reference_code)
+    _find_view(offline, theirs.reference_code)
     assert offline.locator("main blockquote[lang=rmy]", has_text=OFFLINE_VIEW).count() == 1
 
     registered = server.demo.values("registrations", "status", consultation_id=consultation_id)
@@ -392,7 +392,7 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     assert participant.locator("html").get_attribute("lang") == "rom"
     assert participant.locator("main", has_text=CASE_REFERENCE).count() == 1
     _screenshot(participant, "feedback-rom")
-    _find_view(participant, server, mine.reference_code)
+    _find_view(participant, mine.reference_code)
     assert participant.locator("html").get_attribute("lang") == "rom"
     assert participant.locator("main blockquote[lang=rmy]", has_text=ROMANI_VIEW).count() == 1, \
         "the view's text is not marked up as Kalderash Romani (lang=rmy)"

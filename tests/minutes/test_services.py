@@ -12,7 +12,7 @@ from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
 from app.mail.models import OutboxMessage
 from app.minutes import services
-from app.minutes.models import CorrectionProposal, Evaluation, MinutesRevision, ProposalStatus
+from app.minutes.models import CorrectionProposal, Evaluation, ProposalStatus
 from app.participation.models import Contact
 from app.registrations import services as registrations
 

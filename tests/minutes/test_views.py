@@ -228,3 +228,27 @@ def test_staff_read_the_comments(client, auth, db_session, meeting, editor):
     auth.login(editor)
     html = client.get(f"/sv/staff/consultations/{meeting.id}/evaluation").get_data(as_text=True)
     assert "Hemlig kommentar" in html and "<table" not in html
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_every_page_renders_with_content(client, auth, db_session, create_consultation, board, publisher, register,
+                                         held, app, lang):
+    c = create_consultation(board=board)
+    with app.test_request_context("/sv/"):
+        reg = register(c, email="sara@example.com", language=lang)
+        db_session.commit()
+    held(c)
+    _published(db_session, publisher, c, app)
+    client.post(f"/{lang}/registrations/{reg.token}/correction", data={"text": "Rätta"})
+    for n in range(app.config["MIN_GROUP_SIZE"]):
+        client.post(f"/{lang}/consultations/{c.id}/evaluation", data=_evaluation(submission_key=f"r{n}"))
+    public = [f"/{lang}/consultations/{c.id}/minutes", f"/{lang}/consultations/{c.id}/evaluation",
+              f"/{lang}/consultations/{c.id}/evaluation/results", f"/{lang}/registrations/{reg.token}/correction",
+              f"/{lang}/registrations/{reg.token}", f"/{lang}/consultations/{c.id}"]
+    for url in public:
+        assert client.get(url).status_code == 200, url
+    assert "<table" in client.get(f"/{lang}/consultations/{c.id}/evaluation/results").get_data(as_text=True)
+    auth.login(publisher, lang=lang)
+    for url in (f"/{lang}/staff/consultations/{c.id}/minutes", f"/{lang}/staff/consultations/{c.id}/minutes/proposals",
+                f"/{lang}/staff/consultations/{c.id}/evaluation", f"/{lang}/staff/consultations/{c.id}"):
+        assert client.get(url).status_code == 200, url

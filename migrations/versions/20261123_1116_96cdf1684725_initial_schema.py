@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 60ba7342b61a
+Revision ID: 96cdf1684725
 Revises: 
-Create Date: 2026-11-23 09:26:31.416728
+Create Date: 2026-11-23 11:16:30.793584
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '60ba7342b61a'
+revision: str = '96cdf1684725'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -205,6 +205,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_memberships_board_id'), ['board_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('site_texts',
+    sa.Column('key', sa.String(length=60), nullable=False),
+    sa.Column('value_sv', sa.Text(), nullable=True),
+    sa.Column('value_rom', sa.Text(), nullable=True),
+    sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_site_texts_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_site_texts'))
+    )
+    op.create_table('wishes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('topic', 'time', 'place', 'format', 'other', name='wishkind', native_enum=False, length=32), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('romani_variety', sa.Enum('kalderash', 'arli', 'lovara', 'kale', 'svensk_romani', 'other', name='romanivariety', native_enum=False, length=32), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('wants_answer', sa.Boolean(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('status', sa.Enum('new', 'planned', 'answered', 'declined', name='wishstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('answer_sv', sa.Text(), nullable=True),
+    sa.Column('answer_rom', sa.Text(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('hidden_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Enum('personal_data', 'offensive', 'off_topic', name='hiddenreason', native_enum=False, length=32), nullable=True),
+    sa.Column('hidden_note', sa.Text(), nullable=True),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_wishes_answered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_wishes_contact_id_contacts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_wishes_hidden_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wishes')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_wishes_idempotency_key'))
+    )
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wishes_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_wishes_hidden_dt_created_dt', ['hidden_dt', 'created_dt'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wishes_status'), ['status'], unique=False)
+
     op.create_table('agenda_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -287,6 +326,36 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_reports_published_dt'), ['published_dt'], unique=False)
 
+    op.create_table('minutes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('body_sv', sa.Text(), nullable=True),
+    sa.Column('body_rom', sa.Text(), nullable=True),
+    sa.Column('published_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_minutes_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_minutes_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes')),
+    sa.UniqueConstraint('consultation_id', name=op.f('uq_minutes_consultation_id'))
+    )
+    op.create_table('minutes_evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('well_run', sa.SmallInteger(), nullable=False),
+    sa.Column('could_speak', sa.SmallInteger(), nullable=False),
+    sa.Column('language_support', sa.SmallInteger(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_minutes_evaluations_consultation_id_consultations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes_evaluations')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_minutes_evaluations_idempotency_key'))
+    )
+    with op.batch_alter_table('minutes_evaluations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_minutes_evaluations_consultation_id'), ['consultation_id'], unique=False)
+
     op.create_table('registrations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -312,6 +381,16 @@ def upgrade() -> None:
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.create_index('ix_registrations_consultation_id_status_created_dt', ['consultation_id', 'status', 'created_dt'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('wish_boards',
+    sa.Column('wish_id', sa.Integer(), nullable=False),
+    sa.Column('board_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['board_id'], ['boards.id'], name=op.f('fk_wish_boards_board_id_boards'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['wish_id'], ['wishes.id'], name=op.f('fk_wish_boards_wish_id_wishes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('wish_id', 'board_id', name=op.f('pk_wish_boards'))
+    )
+    with op.batch_alter_table('wish_boards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wish_boards_board_id'), ['board_id'], unique=False)
 
     op.create_table('experience_records',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -374,6 +453,43 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback_themes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_themes_report_id'), ['report_id'], unique=False)
 
+    op.create_table('minutes_correction_proposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('minutes_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=True),
+    sa.Column('revision_number', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'accepted', 'declined', name='proposalstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_dt', app.db.UTCDateTime(), nullable=True),
+    sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_minutes_correction_proposals_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['minutes_id'], ['minutes.id'], name=op.f('fk_minutes_correction_proposals_minutes_id_minutes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_minutes_correction_proposals_registration_id_registrations'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes_correction_proposals'))
+    )
+    with op.batch_alter_table('minutes_correction_proposals', schema=None) as batch_op:
+        batch_op.create_index('ix_minutes_correction_proposals_minutes_id_status', ['minutes_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_minutes_correction_proposals_registration_id'), ['registration_id'], unique=False)
+
+    op.create_table('minutes_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('minutes_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('body_sv', sa.Text(), nullable=False),
+    sa.Column('body_rom', sa.Text(), nullable=True),
+    sa.Column('published_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['minutes_id'], ['minutes.id'], name=op.f('fk_minutes_revisions_minutes_id_minutes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_minutes_revisions_published_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minutes_revisions')),
+    sa.UniqueConstraint('minutes_id', 'number', name=op.f('uq_minutes_revisions_minutes_id_number'))
+    )
+    with op.batch_alter_table('minutes_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_minutes_revisions_minutes_id'), ['minutes_id'], unique=False)
+
     op.create_table('survey_questions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('survey_id', sa.Integer(), nullable=False),
@@ -423,6 +539,7 @@ def upgrade() -> None:
     with op.batch_alter_table('viewpoints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_viewpoints_agenda_item_id'), ['agenda_item_id'], unique=False)
         batch_op.create_index('ix_viewpoints_consultation_id_created_dt', ['consultation_id', 'created_dt'], unique=False)
+        batch_op.create_index('ix_viewpoints_consultation_id_language', ['consultation_id', 'language'], unique=False)
         batch_op.create_index(batch_op.f('ix_viewpoints_contact_id'), ['contact_id'], unique=False)
 
     op.create_table('feedback_responses',
@@ -574,6 +691,7 @@ def downgrade() -> None:
     op.drop_table('feedback_responses')
     with op.batch_alter_table('viewpoints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_viewpoints_contact_id'))
+        batch_op.drop_index('ix_viewpoints_consultation_id_language')
         batch_op.drop_index('ix_viewpoints_consultation_id_created_dt')
         batch_op.drop_index(batch_op.f('ix_viewpoints_agenda_item_id'))
 
@@ -582,6 +700,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_survey_questions_survey_id'))
 
     op.drop_table('survey_questions')
+    with op.batch_alter_table('minutes_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_minutes_revisions_minutes_id'))
+
+    op.drop_table('minutes_revisions')
+    with op.batch_alter_table('minutes_correction_proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_minutes_correction_proposals_registration_id'))
+        batch_op.drop_index('ix_minutes_correction_proposals_minutes_id_status')
+
+    op.drop_table('minutes_correction_proposals')
     with op.batch_alter_table('feedback_themes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_themes_report_id'))
 
@@ -596,11 +723,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_experience_records_contact_id'))
 
     op.drop_table('experience_records')
+    with op.batch_alter_table('wish_boards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wish_boards_board_id'))
+
+    op.drop_table('wish_boards')
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registrations_contact_id'))
         batch_op.drop_index('ix_registrations_consultation_id_status_created_dt')
 
     op.drop_table('registrations')
+    with op.batch_alter_table('minutes_evaluations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_minutes_evaluations_consultation_id'))
+
+    op.drop_table('minutes_evaluations')
+    op.drop_table('minutes')
     with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_reports_published_dt'))
 
@@ -621,6 +757,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agenda_items_consultation_id'))
 
     op.drop_table('agenda_items')
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wishes_status'))
+        batch_op.drop_index('ix_wishes_hidden_dt_created_dt')
+        batch_op.drop_index(batch_op.f('ix_wishes_contact_id'))
+
+    op.drop_table('wishes')
+    op.drop_table('site_texts')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_board_id'))
