@@ -365,7 +365,7 @@ def generate(engine: sa.Engine, sizes: Sizes, *, now: datetime | None = None,
             for table in Base.metadata.sorted_tables:
                 if "id" in table.c and table.c.id.primary_key:
                     connection.exec_driver_sql(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # nosec B608
                         f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{table.name}\"), 1))"
                     )
     if postgres:
