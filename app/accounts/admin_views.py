@@ -9,8 +9,7 @@ from app.accounts import services
 from app.accounts.forms import NewUserForm, user_form_class
 from app.accounts.models import Role, User
 from app.boards.services import list_boards
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.mail.services import queue_email
@@ -32,16 +31,12 @@ def new_user() -> str | Response:
     form = NewUserForm()
     if form.validate_on_submit():
         db = get_session()
-        try:
+        with form_errors(form) as attempt:
             user = services.admin_create_user(
                 db, actor(), email=form.email.data or "", name=form.name.data or "",
                 is_site_admin=bool(form.is_site_admin.data), preferred_language=form.preferred_language.data or "sv",
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
             queue_email(db, to=user.email, template="accounts/welcome", language=user.preferred_language,
                         kind="account.welcome", user=user,
@@ -66,14 +61,10 @@ def edit_user(user_id: int) -> str | Response:
     if form.validate_on_submit():
         roles = {b.id: (Role(getattr(form, f"role_{b.id}").data) if getattr(form, f"role_{b.id}").data else None)
                  for b in boards}
-        try:
+        with form_errors(form) as attempt:
             services.admin_update_user(get_session(), actor(), user, is_active=bool(form.is_active.data),
                                        is_site_admin=bool(form.is_site_admin.data), roles=roles)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The account has been saved."), "success")
             return redirect(url_for(".users"))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, flash
 from flask_login import current_user, login_required
 
+from app.common.errors import DomainError, PermissionDenied
 from app.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,3 +41,43 @@ def require(allowed: bool) -> None:
 def actor() -> Any:
     """The logged-in staff user (the ``actor`` argument of every service)."""
     return current_user._get_current_object()
+
+
+@dataclass
+class Attempt:
+    ok: bool = True
+
+
+@contextmanager
+def form_errors(form: Any) -> Iterator[Attempt]:
+    """Run a service call; a broken domain rule becomes an error next to its field.
+
+    ``PermissionDenied`` is not caught (it is answered with 403)::
+
+        with form_errors(form) as attempt:
+            item = services.do_something(session, actor(), ...)
+        if attempt.ok:
+            commit()
+            return redirect(...)
+    """
+    with _domain_errors(lambda error: form.add_error(error.field, error.message)) as attempt:
+        yield attempt
+
+
+@contextmanager
+def flash_errors() -> Iterator[Attempt]:
+    """As :func:`form_errors`, for one-button actions: the message is flashed."""
+    with _domain_errors(lambda error: flash(str(error.message), "error")) as attempt:
+        yield attempt
+
+
+@contextmanager
+def _domain_errors(report: Callable[[DomainError], None]) -> Iterator[Attempt]:
+    attempt = Attempt()
+    try:
+        yield attempt
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        report(error)
+        attempt.ok = False

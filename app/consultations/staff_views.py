@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from app.boards.models import Board
 from app.boards.services import list_boards
 from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.views import actor, flash_errors, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
@@ -84,15 +84,11 @@ def create() -> str | Response:
     form.co_host_ids.choices = board_choices(boards)
     if form.validate_on_submit():
         board = session.get(Board, form.lead_board_id.data) or abort(400)
-        try:
+        with form_errors(form) as attempt:
             consultation = consultations.create_consultation(
                 session, user, board, form.to_data(), form.co_host_ids.data or []
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The draft has been saved."), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
@@ -178,15 +174,11 @@ def cancel(consultation_id: int) -> str | Response:
     require(policies.can_publish(actor(), consultation))
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             consultations.cancel_consultation(
                 get_session(), actor(), consultation, reason_sv=form.reason_sv.data or "", reason_rom=form.reason_rom.data
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The consultation is cancelled."), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
@@ -212,13 +204,9 @@ def _simple_transition(consultation_id: int, operation: Any, success: str) -> Re
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_errors() as attempt:
         operation(get_session(), actor(), consultation)
-    except PermissionDenied:
-        raise
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
+    if attempt.ok:
         commit()
         flash(success, "success")
     return redirect(url_for(".manage", consultation_id=consultation.id))
@@ -240,13 +228,9 @@ def agenda(consultation_id: int) -> str | Response:
     consultation = _load_editable(consultation_id)
     form = AgendaItemForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             consultations.add_agenda_item(get_session(), actor(), consultation, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The item has been added to the agenda."), "success")
             return redirect(url_for(".agenda", consultation_id=consultation.id))
@@ -261,13 +245,9 @@ def agenda_item(consultation_id: int, item_id: int) -> str | Response:
     item = _load_item(consultation, item_id)
     form = AgendaItemForm(obj=item)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             consultations.update_agenda_item(get_session(), actor(), item, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The item has been saved."), "success")
             return redirect(url_for(".agenda", consultation_id=consultation.id))
@@ -292,13 +272,9 @@ def agenda_delete(consultation_id: int, item_id: int) -> Response:
     consultation = _load_editable(consultation_id)
     item = _load_item(consultation, item_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with flash_errors() as attempt:
             consultations.delete_agenda_item(get_session(), actor(), item)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
+        if attempt.ok:
             commit()
             flash(_("The item has been removed."), "success")
     return redirect(url_for(".agenda", consultation_id=consultation.id))
@@ -314,16 +290,12 @@ def documents(consultation_id: int) -> str | Response:
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with form_errors(form) as attempt:
             consultations.add_document(
                 get_session(), actor(), consultation, _store(), title=form.title.data or "",
                 filename=upload.filename or "", data=upload.read(), language=form.language.data or "sv",
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The document has been uploaded."), "success")
             return redirect(url_for(".documents", consultation_id=consultation.id))
@@ -339,13 +311,9 @@ def document_delete(consultation_id: int, document_id: int) -> Response:
     if document.consultation_id != consultation.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
+        with flash_errors() as attempt:
             consultations.delete_document(get_session(), actor(), document, _store())
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
+        if attempt.ok:
             commit()
             flash(_("The document has been removed."), "success")
     return redirect(url_for(".documents", consultation_id=consultation.id))

@@ -12,8 +12,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.errors import DomainError
+from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations.forms import ConfirmForm
 from app.db import commit, get_session
 from app.experiences import policies, services
@@ -60,10 +60,6 @@ def _theme(service_id: int, theme_id: int) -> tuple[Service, Theme]:
     return service, theme
 
 
-def _form_error(form: Any, error: DomainError) -> None:
-    form.add_error(error.field, error.message)
-
-
 # --- Services ---------------------------------------------------------------------------
 
 
@@ -84,13 +80,9 @@ def service_new() -> str | Response:
     form = ServiceForm(boards=boards)
     if form.validate_on_submit():
         board = next(b for b in boards if b.id == form.board_id.data)
-        try:
+        with form_errors(form) as attempt:
             service = services.create_service(session, actor(), board, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The service has been added."), "success")
             return redirect(url_for(".service", service_id=service.id))
@@ -105,13 +97,9 @@ def service(service_id: int) -> str | Response:
     boards = [svc.board]
     form = ServiceForm(boards=boards) if request.method == "POST" else ServiceForm(obj=svc, boards=boards)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.update_service(session, actor(), svc, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The service has been saved."), "success")
             return redirect(url_for(".service", service_id=svc.id))
@@ -147,13 +135,9 @@ def survey_new(service_id: int) -> str | Response:
     svc = _service(service_id)
     form = SurveyForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             survey = services.create_survey(get_session(), actor(), svc, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The survey has been created. Now add its questions."), "success")
             return redirect(url_for(".survey", survey_id=survey.id))
@@ -167,13 +151,9 @@ def survey(survey_id: int) -> str | Response:
     srv = _survey(survey_id)
     form = SurveyForm() if request.method == "POST" else SurveyForm(obj=srv)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.update_survey(session, actor(), srv, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The survey has been saved."), "success")
             return redirect(url_for(".survey", survey_id=srv.id))
@@ -206,13 +186,9 @@ def question_new(survey_id: int) -> str | Response:
     srv = _survey(survey_id)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.add_question(get_session(), actor(), srv, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The question has been added."), "success")
             return redirect(url_for(".survey", survey_id=srv.id))
@@ -230,13 +206,9 @@ def question(question_id: int) -> str | Response:
     else:
         form = QuestionForm(obj=q, kind=q.kind.value, options=services.format_options(q))
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.update_question(get_session(), actor(), q, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The question has been saved."), "success")
             return redirect(url_for(".survey", survey_id=srv.id))
@@ -282,14 +254,10 @@ def answers_new(survey_id: int) -> str | Response:
     form: Any = answer_form(srv, staff=True)
     if form.validate_on_submit():
         lang = form.language.data if form.language.data in ("sv", "rom") else "sv"
-        try:
+        with form_errors(form) as attempt:
             services.record_answers(get_session(), actor(), srv, form.to_data(lang),
                                     channel=Channel(form.channel.data), occurred_on=form.occurred_on.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The answers have been recorded."), "success")
             return redirect(url_for(".answers_new", survey_id=srv.id))
@@ -302,13 +270,9 @@ def note_new(service_id: int) -> str | Response:
     svc = _service(service_id)
     form = NoteForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.record_note(get_session(), actor(), svc, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The note has been recorded."), "success")
             return redirect(url_for(".service", service_id=svc.id))
@@ -398,14 +362,10 @@ def measures(service_id: int) -> str | Response:
     report = services.get_report(session, svc)
     form = SummaryForm() if request.method == "POST" else SummaryForm(obj=report)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             report = services.start_report(session, actor(), svc)
             feedback.update_summary(session, actor(), report, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The summary has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
@@ -426,13 +386,9 @@ def theme_new(service_id: int) -> str | Response:
     form = ThemeForm()
     form.record_ids.choices = _record_choices(svc)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             theme = services.add_theme(get_session(), actor(), svc, form.data, form.record_ids.data or [])
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The theme has been added. Now write the response and the measure."), "success")
             return redirect(url_for(".measure", service_id=svc.id, theme_id=theme.id))
@@ -450,13 +406,9 @@ def theme_edit(service_id: int, theme_id: int) -> str | Response:
         form = ThemeForm(obj=theme, record_ids=services.theme_record_ids(session, theme))
     form.record_ids.choices = _record_choices(svc)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [])
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
@@ -479,13 +431,9 @@ def measure(service_id: int, theme_id: int) -> str | Response:
     else:
         form = MeasureForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.save_measure(session, actor(), theme, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The measure has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
@@ -503,17 +451,13 @@ def measures_publish(service_id: int) -> str | Response:
         abort(404)
     form: Any = UpdateForm() if report.is_published else ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.publish_measures(
                 session, actor(), svc,
                 change_note_sv=form.change_note_sv.data if report.is_published else None,
                 change_note_rom=form.change_note_rom.data if report.is_published else None,
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            _form_error(form, error)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The measures are published."), "success")
             return redirect(url_for(".measures", service_id=svc.id))

@@ -13,8 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.views import actor, flash_errors, form_errors, load_or_404, require, staff_required
 from app.consultations import policies as consultation_policies
 from app.consultations.forms import ConfirmForm
 from app.consultations.models import Consultation
@@ -68,14 +67,10 @@ def overview(consultation_id: int) -> str | Response:
     consultation, report = _load(consultation_id)
     form = SummaryForm() if request.method == "POST" else SummaryForm(obj=report)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             report = feedback.start_report(session, actor(), consultation)
             feedback.update_summary(session, actor(), report, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The summary has been saved."), "success")
             return _back(consultation)
@@ -95,14 +90,10 @@ def theme_new(consultation_id: int) -> str | Response:
     form = ThemeForm()
     form.viewpoint_ids.choices = _viewpoint_choices(consultation)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             report = feedback.start_report(session, actor(), consultation)
             theme = feedback.add_theme(session, actor(), report, form.data, form.viewpoint_ids.data or [])
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The theme has been added. Now write the board's response."), "success")
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
@@ -120,13 +111,9 @@ def theme_edit(consultation_id: int, theme_id: int) -> str | Response:
         form = ThemeForm(obj=theme, viewpoint_ids=[v.id for v in theme.viewpoints])
     form.viewpoint_ids.choices = _viewpoint_choices(consultation)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [])
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return _back(consultation)
@@ -140,13 +127,9 @@ def theme_edit(consultation_id: int, theme_id: int) -> str | Response:
 def theme_delete(consultation_id: int, theme_id: int) -> Response:
     consultation, _report, theme = _load_theme(consultation_id, theme_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        with flash_errors() as attempt:
             feedback.delete_theme(get_session(), actor(), theme)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
+        if attempt.ok:
             commit()
             flash(_("The theme has been removed."), "success")
     return _back(consultation)
@@ -167,13 +150,9 @@ def response(consultation_id: int, theme_id: int) -> str | Response:
     else:
         form = ResponseForm(boards=boards)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             feedback.save_response(session, actor(), theme, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The response has been saved."), "success")
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
@@ -195,13 +174,9 @@ def decision_add(consultation_id: int, theme_id: int) -> str | Response:
         return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
     form = DecisionForm(boards=list_boards(session))
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             feedback.cite_decision(session, actor(), theme.response, form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The decision has been added."), "success")
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
@@ -225,13 +200,9 @@ def decision_remove(consultation_id: int, theme_id: int, decision_id: int) -> Re
     if theme.response is None or decision not in theme.response.decisions:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
+        with flash_errors() as attempt:
             feedback.remove_decision(get_session(), actor(), theme.response, decision)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
+        if attempt.ok:
             commit()
             flash(_("The decision is no longer cited."), "success")
     return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
@@ -261,17 +232,13 @@ def publish(consultation_id: int) -> str | Response:
     require(policies.can_publish(actor(), report))
     form: Any = UpdateForm() if report.is_published else ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             if report.is_published:
                 feedback.publish_update(session, actor(), report, change_note_sv=form.change_note_sv.data,
                                         change_note_rom=form.change_note_rom.data)
             else:
                 feedback.publish_feedback(session, actor(), report)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The feedback is published."), "success")
             return _back(consultation)

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
@@ -97,14 +97,10 @@ def decide(consultation_id: int, proposal_id: int) -> str | Response:
         abort(404)
     form = _decision_form(proposal, request.form)
     if form.validate():
-        try:
+        with form_errors(form) as attempt:
             services.decide_proposal(session, actor(), proposal, accept=form.decision.data == "accept",
                                      reason=form.reason.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             if form.decision.data == "accept":
                 flash(_("The proposal is accepted. Now correct the minutes and publish a new revision."), "success")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.errors import DomainError
+from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.forms import ConfirmForm
 from app.consultations.models import Consultation
@@ -49,16 +49,12 @@ def record(consultation_id: int) -> str | Response:
     consultation = _load_consultation(consultation_id)
     form = SpokenViewpointForm(consultation=consultation)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             viewpoint = services.record_spoken_viewpoint(
                 get_session(), actor(), consultation, form.to_data(form.language.data if form.language.data in ("sv", "rom") else "sv"),
                 channel=Channel(form.channel.data),
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The view has been recorded. Reference code: %(code)s", code=viewpoint.reference_code), "success")
             return redirect(url_for(".record", consultation_id=consultation.id))
@@ -73,16 +69,12 @@ def translate(viewpoint_id: int) -> str | Response:
     if not form.is_submitted():
         form.language.data = "sv" if viewpoint.language != "sv" else "rom"
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.add_translation(
                 get_session(), actor(), viewpoint, language=form.language.data or "", body=form.body.data or "",
                 provenance=Provenance(form.provenance.data), translator=form.translator.data,
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The translation has been saved."), "success")
             return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, flash, redirect, render_template, stream_with_context, url_for
 
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
@@ -55,13 +54,9 @@ def attendance(consultation_id: int) -> tuple[str, int] | Response:
         (r.id, r.id) for r in services.list_registrations(session, actor(), consultation) if r.is_active
     ]
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             count = services.mark_attendance(session, actor(), consultation, form.attended.data or [])
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("Attendance is saved: %(num)d came.", num=count), "success")
             return redirect(url_for(".index", consultation_id=consultation.id))

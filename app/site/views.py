@@ -3,8 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, require, staff_required
+from app.common.views import actor, form_errors, require, staff_required
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.site import services
@@ -31,13 +30,9 @@ def edit_accessibility() -> str | Response:
             getattr(form, f"{key}_sv").data = row.value_sv if row else services.DEFAULTS[key][0]
             getattr(form, f"{key}_rom").data = row.value_rom if row else services.DEFAULTS[key][1]
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.save_texts(get_session(), actor(), form.data)
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The accessibility statement has been saved."), "success")
             return redirect(url_for(".accessibility"))

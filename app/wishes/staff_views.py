@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, load_or_404, require, staff_required
+from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations.forms import ConfirmForm
 from app.db import commit, get_session
 from app.i18n import gettext as _
@@ -45,16 +44,12 @@ def answer(wish_id: int) -> str | Response:
         form.answer_sv.data = wish.answer_sv
         form.answer_rom.data = wish.answer_rom
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             queued = services.answer_wish(
                 get_session(), actor(), wish, status=WishStatus(form.status.data),
                 answer_sv=form.answer_sv.data, answer_rom=form.answer_rom.data,
             )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The answer has been saved and is public."), "success")
             if queued:

@@ -7,9 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.experiences import services as xp
 from app.experiences.models import ExperienceRecord, Service, Survey
-from app.feedback import services as fb
 from app.participation.models import Channel, Contact
 
 

@@ -154,7 +154,7 @@ def test_find_unknown_code_shows_error_next_to_field(client):
 
 def _staff_urls(c, report=None):
     urls = [f"/sv/staff/consultations/{c.id}/feedback", f"/sv/staff/consultations/{c.id}/feedback/themes/new",
-            f"/rom/staff/feedback/overdue"]
+            "/rom/staff/feedback/overdue"]
     if report is not None:
         t = report.themes[0]
         urls += [f"/sv/staff/consultations/{c.id}/feedback/themes/{t.id}",
