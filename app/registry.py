@@ -1,14 +1,28 @@
 """Imports every domain's models so that metadata is complete (Alembic, tests)."""
 
 from app.accounts.models import Membership, User  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
 from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401
+from app.experiences.models import (  # noqa: F401
+    ExperienceAnswer,
+    ExperienceRecord,
+    Measure,
+    QuestionOption,
+    Service,
+    Survey,
+    SurveyQuestion,
+)
+from app.feedback.models import (  # noqa: F401
+    Decision,
+    FeedbackReport,
+    FeedbackRevision,
+    Theme,
+    ThemeResponse,
+)
 from app.mail.models import OutboxMessage  # noqa: F401
-from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401
-from app.audit.models import AuditEvent  # noqa: F401
-from app.feedback.models import Decision, FeedbackReport, FeedbackRevision, Theme, ThemeResponse  # noqa: F401
-from app.registrations.models import Registration  # noqa: F401
-from app.experiences.models import ExperienceAnswer, ExperienceRecord, Measure, QuestionOption, Service, Survey, SurveyQuestion  # noqa: F401
-from app.wishes.models import Wish  # noqa: F401
-from app.site.models import SiteText  # noqa: F401
 from app.minutes.models import CorrectionProposal, Evaluation, Minutes, MinutesRevision  # noqa: F401
+from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401
+from app.registrations.models import Registration  # noqa: F401
+from app.site.models import SiteText  # noqa: F401
+from app.wishes.models import Wish  # noqa: F401

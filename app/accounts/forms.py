@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.common.forms import BaseForm, EmailAddress, choices, strip

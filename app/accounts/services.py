@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.accounts import totp
 from app.accounts.models import Membership, Role, User, new_session_nonce
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
-from app.boards.models import Board
 from app.audit.services import record
-from app.common.errors import DomainError, PermissionDenied
+from app.boards.models import Board
+from app.common.errors import DomainError, require_permission
 from app.db import utcnow
 from app.i18n import lazy_gettext as _l
 
@@ -199,8 +199,7 @@ def list_users(session: Session) -> list[User]:
 
 
 def require_site_admin(actor: User) -> None:
-    if not actor.is_site_admin:
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(actor.is_site_admin)
 
 
 def admin_create_user(session: Session, actor: User, *, email: str, name: str, is_site_admin: bool = False,

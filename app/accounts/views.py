@@ -2,13 +2,28 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts import services
-from app.accounts import totp
-from app.accounts.forms import CodeForm, ForgotPasswordForm, LanguageForm, LoginForm, NewPasswordForm
+from app.accounts import services, totp
+from app.accounts.forms import (
+    CodeForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    NewPasswordForm,
+)
 from app.common.errors import DomainError
 from app.common.forms import choices
 from app.common.views import actor, staff_required

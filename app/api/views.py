@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
+from app.api.openapi import OPENAPI
 from app.boards.models import Board
 from app.boards.services import get_board_by_slug, list_boards
 from app.consultations import services as consultations
@@ -19,7 +20,6 @@ from app.consultations.models import Consultation
 from app.db import get_session
 from app.feedback import services as feedback
 from app.feedback.models import FeedbackReport
-from app.api.openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -66,7 +66,14 @@ from app.feedback.models import (
     response_decisions,
     theme_viewpoints,
 )
-from app.participation.models import Channel, Contact, HiddenReason, Provenance, Viewpoint, ViewpointTranslation
+from app.participation.models import (
+    Channel,
+    Contact,
+    HiddenReason,
+    Provenance,
+    Viewpoint,
+    ViewpointTranslation,
+)
 from app.registrations.models import Registration, RegistrationStatus
 
 S = ConsultationStatus

@@ -21,3 +21,11 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     """The object does not exist (answered with 404)."""
+
+
+def require_permission(allowed: bool) -> None:
+    """Raise :class:`PermissionDenied` unless ``allowed`` (the services' own permission check)."""
+    if not allowed:
+        from app.i18n import lazy_gettext
+
+        raise PermissionDenied(lazy_gettext("You do not have permission to do this."))

@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectChoice, SelectMultipleField, ValidationError, widgets
+from wtforms import (
+    DateTimeLocalField,
+    SelectChoice,
+    SelectMultipleField,
+    ValidationError,
+    widgets,
+)
 
 from app.i18n import STOCKHOLM, get_translations
 from app.i18n import ngettext as _ngettext

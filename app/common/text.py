@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -47,3 +48,11 @@ def strip_nul(value: str | None) -> str | None:
     if value is None:
         return None
     return value.replace("\x00", "")
+
+
+def text_field(data: dict[str, Any], name: str) -> str | None:
+    """``data[name]`` trimmed and without NUL characters; ``None`` if empty or absent."""
+    value = data.get(name)
+    if isinstance(value, str):
+        value = value.replace("\x00", "").strip()
+    return value or None

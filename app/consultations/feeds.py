@@ -10,8 +10,7 @@ from flask import Response, current_app, url_for
 from icalendar import Calendar, Event
 
 from app.consultations.models import Consultation, MeetingFormat
-from app.i18n import STOCKHOLM, current_language, gettext, localized_text
-from app.i18n import language_info
+from app.i18n import STOCKHOLM, current_language, gettext, language_info, localized_text
 
 
 def _uid(consultation: Consultation) -> str:

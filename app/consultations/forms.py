@@ -4,19 +4,26 @@ from typing import Any
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    SelectChoice,
     BooleanField,
     DateField,
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from app.common.forms import BaseForm, CheckboxListField, LocalDateTimeField, choices, empty_to_none, strip
+from app.common.forms import (
+    BaseForm,
+    CheckboxListField,
+    LocalDateTimeField,
+    choices,
+    empty_to_none,
+    strip,
+)
 from app.consultations.models import MeetingFormat, RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text

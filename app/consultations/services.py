@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, lazyload
 from app.accounts.models import User
 from app.audit.services import record, snapshot
 from app.boards.models import Board
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
 from app.common.pagination import Page, paginate_ids
 from app.consultations import policies
 from app.consultations.documents import DocumentStore
@@ -80,11 +80,6 @@ class TransitionError(DomainError):
     """The consultation cannot move to that status now."""
 
 
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied(_l("You do not have permission to do this."))
-
-
 def _transition(consultation: Consultation, target: ConsultationStatus) -> None:
     if target not in TRANSITIONS[consultation.status]:
         raise TransitionError(
@@ -136,7 +131,7 @@ def create_consultation(
     session: Session, actor: User, lead_board: Board, data: dict[str, Any], co_host_ids: list[int] | None = None
 ) -> Consultation:
     """Create a draft consultation led by ``lead_board``, optionally co-hosted by other boards."""
-    _require(policies.can_create_in(actor, lead_board))
+    require_permission(policies.can_create_in(actor, lead_board))
     if not (data.get("title_sv") or "").strip():
         raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
     consultation = Consultation(lead_board=lead_board, lead_board_id=lead_board.id, created_by=actor,
@@ -163,7 +158,7 @@ def update_consultation(
     calendars pick it up. ``expected_version`` guards against overwriting a
     colleague's newer save.
     """
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     if consultation.status in (S.CLOSED, S.CANCELLED):
         raise TransitionError(_l("A closed or cancelled consultation can no longer be edited."))
     if expected_version is not None and expected_version != consultation.version:
@@ -249,7 +244,7 @@ def publish_consultation(
     room). Missing Romani text is allowed only when the publisher confirms that
     the translation is pending; the public page then says so in both languages.
     """
-    _require(policies.can_publish(actor, consultation))
+    require_permission(policies.can_publish(actor, consultation))
     check = check_publishable(consultation)
     if not check.ok:
         field, message = next(iter(check.problems.items()))
@@ -273,7 +268,7 @@ def cancel_consultation(
     session: Session, actor: User, consultation: Consultation, *, reason_sv: str, reason_rom: str | None = None
 ) -> Consultation:
     """Cancel a draft or published consultation; the reason is shown publicly."""
-    _require(policies.can_publish(actor, consultation))
+    require_permission(policies.can_publish(actor, consultation))
     if not (reason_sv or "").strip():
         raise DomainError(_l("Give the reason for cancelling, in Swedish."), field="reason_sv")
     _transition(consultation, S.CANCELLED)
@@ -288,7 +283,7 @@ def cancel_consultation(
 
 def mark_held(session: Session, actor: User, consultation: Consultation, *, now: datetime | None = None) -> Consultation:
     """Record that the meeting took place (only once it has started)."""
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     now = now or utcnow()
     if consultation.status is S.PUBLISHED and consultation.start_dt and consultation.start_dt > now:
         raise TransitionError(_l("The consultation cannot be marked as held before it has started."))
@@ -301,7 +296,7 @@ def mark_held(session: Session, actor: User, consultation: Consultation, *, now:
 
 def close_consultation(session: Session, actor: User, consultation: Consultation) -> Consultation:
     """Close a held consultation (with or without published feedback)."""
-    _require(policies.can_publish(actor, consultation))
+    require_permission(policies.can_publish(actor, consultation))
     _transition(consultation, S.CLOSED)
     session.flush()
     record(session, actor, "consultation.close", consultation)
@@ -312,7 +307,7 @@ def close_consultation(session: Session, actor: User, consultation: Consultation
 
 
 def _require_editable(actor: User, consultation: Consultation) -> None:
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     if consultation.status in (S.CLOSED, S.CANCELLED):
         raise TransitionError(_l("A closed or cancelled consultation can no longer be edited."))
 

@@ -8,13 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from app.boards.models import Board
 from app.boards.services import list_boards
 from app.common.errors import DomainError, PermissionDenied
-from app.common.views import actor, flash_errors, form_errors, load_or_404, require, staff_required
+from app.common.views import (
+    actor,
+    flash_errors,
+    form_errors,
+    load_or_404,
+    require,
+    staff_required,
+)
 from app.consultations import policies
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
@@ -28,7 +44,12 @@ from app.consultations.forms import (
     PublishForm,
     board_choices,
 )
-from app.consultations.models import AgendaItem, Consultation, ConsultationStatus, Document
+from app.consultations.models import (
+    AgendaItem,
+    Consultation,
+    ConsultationStatus,
+    Document,
+)
 from app.db import commit, get_session
 from app.i18n import gettext as _
 

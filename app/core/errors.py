@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException
 from app.common.errors import NotFound, PermissionDenied
 from app.db import get_session
 
-
 #: Sent again but not shown to the person.
 HIDDEN_FIELDS = {"submission_key", "next", "version"}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from flask import Flask, request, url_for
-from werkzeug.routing import BuildError
-
 from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 from app.common.text import render_markdown
 from app.i18n import current_language, fallback_markup

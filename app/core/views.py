@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from werkzeug.wrappers import Response
 
 from app.consultations import services as consultations
-from app.feedback import services as feedback
 from app.db import get_session
+from app.feedback import services as feedback
 
 bp = Blueprint("core", __name__)
 

@@ -14,9 +14,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.common.forms import BaseForm, CheckboxListField, EmailAddress, LocalDateTimeField, choices, empty_to_none, strip
+from app.common.forms import (
+    BaseForm,
+    CheckboxListField,
+    EmailAddress,
+    LocalDateTimeField,
+    choices,
+    empty_to_none,
+    strip,
+)
 from app.consultations.models import RomaniVariety
-from app.experiences.models import NOTE_KINDS, SCALE_VALUES, MeasureStatus, QuestionKind, Survey
+from app.experiences.models import (
+    NOTE_KINDS,
+    SCALE_VALUES,
+    MeasureStatus,
+    QuestionKind,
+    Survey,
+)
 from app.experiences.services import MAX_TEXT, AnswerData
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.services import record as audit
 from app.boards.models import Board
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
+from app.common.text import text_field
 from app.consultations.models import RomaniVariety
 from app.db import utcnow
 from app.experiences import policies
@@ -52,7 +53,13 @@ from app.experiences.models import (
     theme_experiences,
 )
 from app.feedback import services as feedback
-from app.feedback.models import FeedbackReport, FeedbackRevision, Outcome, Theme, ThemeResponse
+from app.feedback.models import (
+    FeedbackReport,
+    FeedbackRevision,
+    Outcome,
+    Theme,
+    ThemeResponse,
+)
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
 from app.participation.models import INPUT_LANGUAGES, Channel, Contact, HiddenReason
@@ -60,18 +67,6 @@ from app.participation.models import INPUT_LANGUAGES, Channel, Contact, HiddenRe
 #: Unambiguous characters for short codes (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_TEXT = 10000
-
-
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied(_l("You do not have permission to do this."))
-
-
-def _text(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if isinstance(value, str):
-        value = value.replace("\x00", "").strip()
-    return value or None
 
 
 def min_group_size() -> int:
@@ -82,17 +77,17 @@ def min_group_size() -> int:
 
 
 def _service_fields(service: Service, data: dict[str, Any]) -> None:
-    name = _text(data, "name_sv")
+    name = text_field(data, "name_sv")
     if not name:
         raise DomainError(_l("Give the service a name in Swedish."), field="name_sv")
     service.name_sv = name
-    service.name_rom = _text(data, "name_rom")
-    service.description_sv = _text(data, "description_sv")
-    service.description_rom = _text(data, "description_rom")
+    service.name_rom = text_field(data, "name_rom")
+    service.description_sv = text_field(data, "description_sv")
+    service.description_rom = text_field(data, "description_rom")
 
 
 def create_service(session: Session, actor: User, board: Board, data: dict[str, Any]) -> Service:
-    _require(policies.can_manage_in(actor, board))
+    require_permission(policies.can_manage_in(actor, board))
     service = Service(board=board, board_id=board.id)
     _service_fields(service, data)
     session.add(service)
@@ -102,7 +97,7 @@ def create_service(session: Session, actor: User, board: Board, data: dict[str, 
 
 
 def update_service(session: Session, actor: User, service: Service, data: dict[str, Any]) -> Service:
-    _require(policies.can_edit(actor, service))
+    require_permission(policies.can_edit(actor, service))
     _service_fields(service, data)
     session.flush()
     return service
@@ -110,7 +105,7 @@ def update_service(session: Session, actor: User, service: Service, data: dict[s
 
 def delete_service(session: Session, actor: User, service: Service) -> None:
     """Remove a service that has no experiences recorded (otherwise they would be lost)."""
-    _require(policies.can_publish(actor, service))
+    require_permission(policies.can_publish(actor, service))
     count = session.scalar(sa.select(sa.func.count()).where(ExperienceRecord.service_id == service.id))
     if count:
         raise DomainError(_l("The service has recorded experiences and cannot be removed."))
@@ -152,7 +147,7 @@ def get_by_short_code(session: Session, code: str | None) -> Survey | None:
 
 
 def _survey_fields(survey: Survey, data: dict[str, Any]) -> None:
-    title = _text(data, "title_sv")
+    title = text_field(data, "title_sv")
     if not title:
         raise DomainError(_l("Give the survey a title in Swedish."), field="title_sv")
     opens, closes = data.get("opens_dt"), data.get("closes_dt")
@@ -163,15 +158,15 @@ def _survey_fields(survey: Survey, data: dict[str, Any]) -> None:
     if closes <= opens:
         raise DomainError(_l("The survey must close after it opens."), field="closes_dt")
     survey.title_sv = title
-    survey.title_rom = _text(data, "title_rom")
-    survey.intro_sv = _text(data, "intro_sv")
-    survey.intro_rom = _text(data, "intro_rom")
+    survey.title_rom = text_field(data, "title_rom")
+    survey.intro_sv = text_field(data, "intro_sv")
+    survey.intro_rom = text_field(data, "intro_rom")
     survey.opens_dt = opens
     survey.closes_dt = closes
 
 
 def create_survey(session: Session, actor: User, service: Service, data: dict[str, Any]) -> Survey:
-    _require(policies.can_edit(actor, service))
+    require_permission(policies.can_edit(actor, service))
     survey = Survey(service=service, service_id=service.id, short_code=_new_short_code(session))
     _survey_fields(survey, data)
     session.add(survey)
@@ -181,7 +176,7 @@ def create_survey(session: Session, actor: User, service: Service, data: dict[st
 
 
 def update_survey(session: Session, actor: User, survey: Survey, data: dict[str, Any]) -> Survey:
-    _require(policies.can_edit(actor, survey.service))
+    require_permission(policies.can_edit(actor, survey.service))
     _survey_fields(survey, data)
     session.flush()
     return survey
@@ -189,7 +184,7 @@ def update_survey(session: Session, actor: User, survey: Survey, data: dict[str,
 
 def publish_survey(session: Session, actor: User, survey: Survey, *, now: datetime | None = None) -> Survey:
     """Make the survey public: the short link answers from its opening until its closing."""
-    _require(policies.can_publish(actor, survey.service))
+    require_permission(policies.can_publish(actor, survey.service))
     if survey.is_published:
         raise DomainError(_l("The survey is already published."))
     if not survey.questions:
@@ -205,7 +200,7 @@ def count_records(session: Session, survey: Survey) -> int:
 
 
 def _require_questions_editable(session: Session, actor: User, survey: Survey) -> None:
-    _require(policies.can_edit(actor, survey.service))
+    require_permission(policies.can_edit(actor, survey.service))
     if count_records(session, survey):
         raise DomainError(_l("The survey has answers; its questions can no longer change."))
 
@@ -231,7 +226,7 @@ def _question_fields(question: SurveyQuestion, data: dict[str, Any]) -> None:
         kind = QuestionKind._value2member_map_.get(kind)
     if not isinstance(kind, QuestionKind):
         raise DomainError(_l("Choose the kind of question."), field="kind")
-    text = _text(data, "text_sv")
+    text = text_field(data, "text_sv")
     if not text:
         raise DomainError(_l("Write the question in Swedish."), field="text_sv")
     options = parse_options(data.get("options"))
@@ -239,7 +234,7 @@ def _question_fields(question: SurveyQuestion, data: dict[str, Any]) -> None:
         raise DomainError(_l("Give at least two options, one per line."), field="options")
     question.kind = kind
     question.text_sv = text
-    question.text_rom = _text(data, "text_rom")
+    question.text_rom = text_field(data, "text_rom")
     question.required = bool(data.get("required"))
     question.options = [
         QuestionOption(position=i, label_sv=sv, label_rom=rom)
@@ -392,7 +387,7 @@ def record_answers(
     session: Session, actor: User, survey: Survey, data: AnswerData, *, channel: Channel, occurred_on: date | None
 ) -> ExperienceRecord:
     """Enter answers given on paper, by phone or at a visit; the channel is recorded."""
-    _require(policies.can_edit(actor, survey.service))
+    require_permission(policies.can_edit(actor, survey.service))
     if not survey.is_published:
         raise DomainError(_l("Publish the survey before entering answers."))
     if channel is Channel.WEB:
@@ -410,7 +405,7 @@ def record_answers(
 
 def record_note(session: Session, actor: User, service: Service, data: dict[str, Any]) -> ExperienceRecord:
     """Record what was said in ongoing dialogue, a group interview or a visit."""
-    _require(policies.can_edit(actor, service))
+    require_permission(policies.can_edit(actor, service))
     kind = data.get("kind")
     if isinstance(kind, str):
         kind = RecordKind._value2member_map_.get(kind)
@@ -427,7 +422,7 @@ def record_note(session: Session, actor: User, service: Service, data: dict[str,
     language = data.get("language") or ""
     if language not in INPUT_LANGUAGES:
         raise DomainError(_l("Choose a language from the list."), field="language")
-    summary_sv, summary_rom = _text(data, "summary_sv"), _text(data, "summary_rom")
+    summary_sv, summary_rom = text_field(data, "summary_sv"), text_field(data, "summary_rom")
     if not (summary_sv or summary_rom):
         raise DomainError(_l("Write what was said, in Swedish or Romani chib."), field="summary_sv")
     variety = data.get("romani_variety")
@@ -454,7 +449,7 @@ def list_records(session: Session, service: Service) -> list[ExperienceRecord]:
 def hide_answer(session: Session, actor: User, answer: ExperienceAnswer, *, reason: HiddenReason,
                 note: str | None = None) -> None:
     """Hide a free-text answer from results. Never deleted; audited."""
-    _require(policies.can_edit(actor, answer.record.service))
+    require_permission(policies.can_edit(actor, answer.record.service))
     answer.hidden_dt = utcnow()
     answer.hidden_reason = reason
     answer.hidden_note = (note or "").strip() or None
@@ -464,7 +459,7 @@ def hide_answer(session: Session, actor: User, answer: ExperienceAnswer, *, reas
 
 
 def unhide_answer(session: Session, actor: User, answer: ExperienceAnswer) -> None:
-    _require(policies.can_edit(actor, answer.record.service))
+    require_permission(policies.can_edit(actor, answer.record.service))
     before = {"reason": answer.hidden_reason}
     answer.hidden_dt = answer.hidden_reason = answer.hidden_note = answer.hidden_by_id = None
     session.flush()
@@ -659,7 +654,7 @@ def get_report(session: Session, service: Service) -> FeedbackReport | None:
 
 def start_report(session: Session, actor: User, service: Service) -> FeedbackReport:
     """The service's measures report (a feedback report), created empty on first use."""
-    _require(policies.can_edit(actor, service))
+    require_permission(policies.can_edit(actor, service))
     report = get_report(session, service)
     if report is None:
         report = FeedbackReport(service=service, service_id=service.id)
@@ -687,7 +682,7 @@ def theme_record_counts(session: Session, theme_ids: list[int]) -> dict[int, int
 def set_theme_experiences(session: Session, actor: User, theme: Theme, record_ids: list[int]) -> None:
     """Replace the experiences grouped in a theme (records of the report's service only)."""
     report = theme.report
-    _require(report.service is not None and policies.can_edit(actor, report.service))
+    require_permission(report.service is not None and policies.can_edit(actor, report.service))
     ids = sorted(set(record_ids))
     if ids:
         found = set(session.scalars(sa.select(ExperienceRecord.id).where(
@@ -731,13 +726,13 @@ def save_measure(session: Session, actor: User, theme: Theme, data: dict[str, An
     outcome *not implemented*, so its reason is required the same way.
     """
     report = theme.report
-    _require(report.service is not None and policies.can_edit(actor, report.service))
+    require_permission(report.service is not None and policies.can_edit(actor, report.service))
     status = data.get("status")
     if isinstance(status, str):
         status = MeasureStatus._value2member_map_.get(status)
     if not isinstance(status, MeasureStatus):
         raise DomainError(_l("Choose the status of the measure."), field="status")
-    owner = _text(data, "owner")
+    owner = text_field(data, "owner")
     if not owner:
         raise DomainError(_l("Say who is responsible for the measure."), field="owner")
     start, end = data.get("start_date"), data.get("end_date")
@@ -745,7 +740,7 @@ def save_measure(session: Session, actor: User, theme: Theme, data: dict[str, An
     end = end if isinstance(end, date) else None
     if start and end and end < start:
         raise DomainError(_l("The end date cannot be before the start date."), field="end_date")
-    if status is MeasureStatus.NOT_TAKEN and not _text(data, "reason_sv"):
+    if status is MeasureStatus.NOT_TAKEN and not text_field(data, "reason_sv"):
         raise DomainError(_l("Say why no measure is taken, in Swedish."), field="reason_sv")
     response = feedback.save_response(session, actor, theme, {
         "outcome": STATUS_OUTCOMES[status], "body_sv": data.get("body_sv"), "body_rom": data.get("body_rom"),
@@ -812,7 +807,7 @@ def publish_measures(
     report = get_report(session, service)
     if report is None:
         raise DomainError(_l("Add at least one theme."))
-    _require(policies.can_publish(actor, service))
+    require_permission(policies.can_publish(actor, service))
     measures = measures_for(session, report)
     for theme in report.themes:
         if theme.id not in measures:

@@ -28,7 +28,13 @@ from app.experiences.forms import (
     ThemeForm,
     answer_form,
 )
-from app.experiences.models import ExperienceAnswer, ExperienceRecord, Service, Survey, SurveyQuestion
+from app.experiences.models import (
+    ExperienceAnswer,
+    ExperienceRecord,
+    Service,
+    Survey,
+    SurveyQuestion,
+)
 from app.feedback import services as feedback
 from app.feedback.forms import UpdateForm
 from app.feedback.models import Theme

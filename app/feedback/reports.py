@@ -43,7 +43,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from app.boards.models import Board
 from app.consultations.models import PUBLIC_STATUSES, Consultation, consultation_hosts
 from app.consultations.models import ConsultationStatus as S
-from app.feedback.models import FeedbackReport, FeedbackRevision, Outcome, Theme, ThemeResponse
+from app.feedback.models import (
+    FeedbackReport,
+    FeedbackRevision,
+    Outcome,
+    Theme,
+    ThemeResponse,
+)
 from app.participation.models import Viewpoint
 from app.registrations.models import Registration, RegistrationStatus
 

@@ -27,8 +27,13 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from app.accounts.models import User
 from app.boards.models import Board
-from app.common.errors import DomainError, PermissionDenied
-from app.consultations.models import Consultation, ConsultationStatus, consultation_hosts
+from app.common.errors import DomainError, require_permission
+from app.common.text import text_field
+from app.consultations.models import (
+    Consultation,
+    ConsultationStatus,
+    consultation_hosts,
+)
 from app.consultations.services import TRANSITIONS, TransitionError
 from app.db import utcnow
 from app.feedback import policies
@@ -54,18 +59,6 @@ PREPARABLE = (S.PUBLISHED, S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED)
 OWING = (S.PUBLISHED, S.HELD)
 
 
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied(_l("You do not have permission to do this."))
-
-
-def _text(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if isinstance(value, str):
-        value = value.replace("\x00", "").strip()
-    return value or None
-
-
 def stockholm_today(now: datetime | None = None) -> date:
     """Today's date in Stockholm (promises are made and broken in local dates)."""
     return (now or utcnow()).astimezone(STOCKHOLM).date()
@@ -88,7 +81,7 @@ def start_report(session: Session, actor: User, consultation: Consultation) -> F
     report = get_report(session, consultation)
     if report is None:
         report = FeedbackReport(consultation=consultation, consultation_id=consultation.id)
-    _require(policies.can_edit(actor, report))
+    require_permission(policies.can_edit(actor, report))
     if consultation.status not in PREPARABLE:
         raise TransitionError(_l("Feedback can be prepared once the consultation is published."))
     if report.id is None:
@@ -98,7 +91,7 @@ def start_report(session: Session, actor: User, consultation: Consultation) -> F
 
 
 def _require_editable(actor: User, report: FeedbackReport) -> None:
-    _require(policies.can_edit(actor, report))
+    require_permission(policies.can_edit(actor, report))
     if report.consultation is not None and report.consultation.status not in PREPARABLE:
         raise TransitionError(_l("Feedback can be prepared once the consultation is published."))
 
@@ -106,8 +99,8 @@ def _require_editable(actor: User, report: FeedbackReport) -> None:
 def update_summary(session: Session, actor: User, report: FeedbackReport, data: dict[str, Any]) -> FeedbackReport:
     """Set the report's introduction (Markdown, Swedish and Romani)."""
     _require_editable(actor, report)
-    report.summary_sv = _text(data, "summary_sv")
-    report.summary_rom = _text(data, "summary_rom")
+    report.summary_sv = text_field(data, "summary_sv")
+    report.summary_rom = text_field(data, "summary_rom")
     session.flush()
     return report
 
@@ -126,13 +119,13 @@ def _viewpoints_for(session: Session, report: FeedbackReport, ids: list[int]) ->
 
 
 def _theme_fields(theme: Theme, data: dict[str, Any]) -> None:
-    title = _text(data, "title_sv")
+    title = text_field(data, "title_sv")
     if not title:
         raise DomainError(_l("Give the theme a title in Swedish."), field="title_sv")
     theme.title_sv = title
-    theme.title_rom = _text(data, "title_rom")
-    theme.summary_sv = _text(data, "summary_sv")
-    theme.summary_rom = _text(data, "summary_rom")
+    theme.title_rom = text_field(data, "title_rom")
+    theme.summary_sv = text_field(data, "summary_sv")
+    theme.summary_rom = text_field(data, "summary_rom")
 
 
 def add_theme(
@@ -191,10 +184,10 @@ def save_response(
         outcome = Outcome._value2member_map_.get(outcome)
     if not isinstance(outcome, Outcome):
         raise DomainError(_l("Choose what came of it."), field="outcome")
-    body = _text(data, "body_sv")
+    body = text_field(data, "body_sv")
     if not body:
         raise DomainError(_l("Write the board's response in Swedish."), field="body_sv")
-    reason_sv, reason_rom = _text(data, "reason_sv"), _text(data, "reason_rom")
+    reason_sv, reason_rom = text_field(data, "reason_sv"), text_field(data, "reason_rom")
     if outcome is Outcome.NOT_IMPLEMENTED and not reason_sv:
         raise DomainError(_l("Say why it will not be implemented, in Swedish."), field="reason_sv")
     forwarded: Board | None = None
@@ -215,7 +208,7 @@ def save_response(
     response = theme.response or ThemeResponse()
     response.outcome = outcome
     response.body_sv = body
-    response.body_rom = _text(data, "body_rom")
+    response.body_rom = text_field(data, "body_rom")
     keeps_reason = outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY)
     response.reason_sv = reason_sv if keeps_reason else None
     response.reason_rom = reason_rom if keeps_reason else None
@@ -244,13 +237,13 @@ def cite_decision(session: Session, actor: User, response: ThemeResponse, data: 
     board = session.get(Board, board_id) if board_id else None
     if board is None:
         raise DomainError(_l("Choose the board that made the decision."), field="board_id")
-    case_reference = " ".join((_text(data, "case_reference") or "").split())
+    case_reference = " ".join((text_field(data, "case_reference") or "").split())
     if not case_reference:
         raise DomainError(_l("Give the case reference (diarienummer)."), field="case_reference")
-    paragraph = _PARAGRAPH.sub("", _text(data, "paragraph") or "").strip()
+    paragraph = _PARAGRAPH.sub("", text_field(data, "paragraph") or "").strip()
     if not paragraph:
         raise DomainError(_l("Give the paragraph (§) of the minutes."), field="paragraph")
-    minutes_url = _text(data, "minutes_url")
+    minutes_url = text_field(data, "minutes_url")
     if minutes_url and not _URL.match(minutes_url):
         raise DomainError(_l("Enter a web address that starts with https://"), field="minutes_url")
 
@@ -265,16 +258,16 @@ def cite_decision(session: Session, actor: User, response: ThemeResponse, data: 
         meeting_date = data.get("meeting_date")
         if not isinstance(meeting_date, date):
             raise DomainError(_l("Give the date of the meeting."), field="meeting_date")
-        title = _text(data, "title_sv")
+        title = text_field(data, "title_sv")
         if not title:
             raise DomainError(_l("Give the decision's title in Swedish."), field="title_sv")
         decision = Decision(
             board=board, board_id=board.id, meeting_date=meeting_date, case_reference=case_reference,
-            paragraph=paragraph, title_sv=title, title_rom=_text(data, "title_rom"), minutes_url=minutes_url,
+            paragraph=paragraph, title_sv=title, title_rom=text_field(data, "title_rom"), minutes_url=minutes_url,
         )
         session.add(decision)
     else:
-        decision.title_rom = decision.title_rom or _text(data, "title_rom")
+        decision.title_rom = decision.title_rom or text_field(data, "title_rom")
         decision.minutes_url = decision.minutes_url or minutes_url
     if decision not in response.decisions:
         response.decisions.append(decision)
@@ -435,7 +428,7 @@ def publish_feedback(
     response to every theme. The consultation becomes ``feedback_published``
     and everyone who asked to be told gets an e-mail.
     """
-    _require(policies.can_publish(actor, report))
+    require_permission(policies.can_publish(actor, report))
     if report.is_published:
         raise TransitionError(_l("The feedback is already published. Publish an update instead."))
     consultation = report.consultation
@@ -465,7 +458,7 @@ def publish_update(
     now: datetime | None = None,
 ) -> FeedbackRevision:
     """Publish changes to feedback already published, with a note on what changed."""
-    _require(policies.can_publish(actor, report))
+    require_permission(policies.can_publish(actor, report))
     if not report.is_published:
         raise TransitionError(_l("The feedback has not been published yet."))
     note_sv = (change_note_sv or "").replace("\x00", "").strip()

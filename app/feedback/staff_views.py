@@ -13,14 +13,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
-from app.common.views import actor, flash_errors, form_errors, load_or_404, require, staff_required
+from app.common.views import (
+    actor,
+    flash_errors,
+    form_errors,
+    load_or_404,
+    require,
+    staff_required,
+)
 from app.consultations import policies as consultation_policies
 from app.consultations.forms import ConfirmForm
 from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.feedback import policies
 from app.feedback import services as feedback
-from app.feedback.forms import DecisionForm, ResponseForm, SummaryForm, ThemeForm, UpdateForm
+from app.feedback.forms import (
+    DecisionForm,
+    ResponseForm,
+    SummaryForm,
+    ThemeForm,
+    UpdateForm,
+)
 from app.feedback.models import Decision, FeedbackReport, Theme
 from app.i18n import gettext as _
 from app.participation.models import Viewpoint

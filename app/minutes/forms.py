@@ -7,7 +7,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.common.forms import BaseForm, choices, empty_to_none, strip
 from app.i18n import lazy_gettext as _l
-from app.minutes.services import MAX_BODY, MAX_COMMENT, MAX_NOTE, MAX_PROPOSAL, MAX_REASON, EvaluationData
+from app.minutes.services import (
+    MAX_BODY,
+    MAX_COMMENT,
+    MAX_NOTE,
+    MAX_PROPOSAL,
+    MAX_REASON,
+    EvaluationData,
+)
 
 
 class MinutesForm(BaseForm):

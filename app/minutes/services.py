@@ -26,13 +26,19 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus
 from app.db import utcnow
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
-from app.minutes.models import CorrectionProposal, Evaluation, Minutes, MinutesRevision, ProposalStatus
+from app.minutes.models import (
+    CorrectionProposal,
+    Evaluation,
+    Minutes,
+    MinutesRevision,
+    ProposalStatus,
+)
 from app.registrations.models import Registration, RegistrationStatus
 from app.registrations.services import public_url, registration_url
 
@@ -62,11 +68,6 @@ class StaleMinutes(DomainError):
 
 class EvaluationClosed(DomainError):
     """The evaluation does not take answers now."""
-
-
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied(_l("You do not have permission to do this."))
 
 
 # --- Minutes ------------------------------------------------------------------------------
@@ -100,9 +101,9 @@ def save_minutes(
     ``None`` for minutes that did not exist yet); a different current version
     raises :class:`StaleMinutes` and nothing is written.
     """
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     if publish:
-        _require(policies.can_publish(actor, consultation))
+        require_permission(policies.can_publish(actor, consultation))
     if consultation.status not in EDITABLE_STATUSES:
         raise DomainError(_l("Minutes can be written once the consultation is published."))
     body_sv = (body_sv or "").strip() or None
@@ -145,7 +146,7 @@ def publish_minutes(
 ) -> MinutesRevision:
     """Publish the working copy as the next revision and e-mail it to the registrants."""
     consultation = minutes.consultation
-    _require(policies.can_publish(actor, consultation))
+    require_permission(policies.can_publish(actor, consultation))
     if consultation.status not in PUBLISHABLE_STATUSES:
         raise DomainError(_l("Minutes can be published after the meeting has been held."))
     if not minutes.body_sv:
@@ -292,7 +293,7 @@ def decide_proposal(
     publish a new revision with a note.
     """
     consultation = proposal.minutes.consultation
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     if proposal.status is not ProposalStatus.PENDING:
         raise DomainError(_l("This proposal has already been answered."))
     reason = (reason or "").replace("\x00", "").strip() or None
@@ -437,7 +438,7 @@ def evaluation_results(session: Session, consultation: Consultation) -> Evaluati
 
 def evaluation_comments(session: Session, actor: User, consultation: Consultation) -> list[str]:
     """The free-text comments, for the hosting boards' staff only (never published)."""
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     return list(session.scalars(
         sa.select(Evaluation.comment)
         .where(Evaluation.consultation_id == consultation.id, Evaluation.comment.is_not(None))

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.common.forms import BaseForm, EmailAddress, choices, empty_to_none, strip

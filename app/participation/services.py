@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import utcnow
@@ -176,8 +176,7 @@ def record_spoken_viewpoint(
     It is the same record as a written view, with the channel and the staff
     member who entered it; the speaker's consent decides publication.
     """
-    if not policies.can_edit(actor, consultation):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_edit(actor, consultation))
     if channel is Channel.WEB:
         raise DomainError(_l("Choose how the view was given."), field="channel")
     if consultation.status not in (ConsultationStatus.PUBLISHED, ConsultationStatus.HELD):
@@ -201,8 +200,7 @@ def add_translation(
     translator: str | None = None,
 ) -> ViewpointTranslation:
     """Add (or replace) a translation of a view. The original always stays."""
-    if not policies.can_edit(actor, viewpoint.consultation):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_edit(actor, viewpoint.consultation))
     if language not in ("sv", "rom"):
         raise DomainError(_l("Choose a language from the list."), field="language")
     if language == viewpoint.language:
@@ -227,8 +225,7 @@ def add_translation(
 
 def hide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, reason: HiddenReason, note: str | None = None) -> None:
     """Hide a view from public pages. It is never deleted; the action is audited."""
-    if not policies.can_edit(actor, viewpoint.consultation):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_edit(actor, viewpoint.consultation))
     viewpoint.hidden_dt = utcnow()
     viewpoint.hidden_reason = reason
     viewpoint.hidden_note = (note or "").strip() or None
@@ -242,8 +239,7 @@ def mask_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, maske
 
     The original stays in the record for the archive; an empty text removes the mask.
     """
-    if not policies.can_edit(actor, viewpoint.consultation):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_edit(actor, viewpoint.consultation))
     masked = (masked_body or "").strip() or None
     if masked is not None and len(masked) > MAX_BODY:
         raise DomainError(_l("The text is too long."), field="masked_body")
@@ -254,8 +250,7 @@ def mask_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, maske
 
 
 def unhide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint) -> None:
-    if not policies.can_edit(actor, viewpoint.consultation):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_edit(actor, viewpoint.consultation))
     before = {"reason": viewpoint.hidden_reason}
     viewpoint.hidden_dt = viewpoint.hidden_reason = viewpoint.hidden_note = viewpoint.hidden_by_id = None
     session.flush()

@@ -13,7 +13,12 @@ from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.participation import services
-from app.participation.forms import HideForm, MaskForm, SpokenViewpointForm, TranslationForm
+from app.participation.forms import (
+    HideForm,
+    MaskForm,
+    SpokenViewpointForm,
+    TranslationForm,
+)
 from app.participation.models import Channel, HiddenReason, Provenance, Viewpoint
 
 bp = Blueprint("participation_staff", __name__)

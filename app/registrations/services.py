@@ -27,14 +27,18 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import utcnow
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
 from app.participation.models import Contact
-from app.registrations.models import REGISTRATION_LANGUAGES, Registration, RegistrationStatus
+from app.registrations.models import (
+    REGISTRATION_LANGUAGES,
+    Registration,
+    RegistrationStatus,
+)
 
 R = RegistrationStatus
 
@@ -403,14 +407,9 @@ def send_reminders(session: Session, *, days_before: int = DEFAULT_REMINDER_DAYS
 # --- Staff ------------------------------------------------------------------------------
 
 
-def _require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied(_l("You do not have permission to do this."))
-
-
 def list_registrations(session: Session, actor: User, consultation: Consultation) -> list[Registration]:
     """All registrations, with places first, then the waiting list in order, then cancelled."""
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     order = sa.case(
         (Registration.status == R.CONFIRMED, 0), (Registration.status == R.WAITLISTED, 1), else_=2
     )
@@ -429,7 +428,7 @@ def iter_registrations(session: Session, actor: User, consultation: Consultation
     Loaded up front rather than through a server-side cursor: a consultation has
     at most a few hundred, and the response then streams them row by row.
     """
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     stmt = (
         sa.select(Registration)
         .options(joinedload(Registration.contact))
@@ -503,7 +502,7 @@ def mark_attendance(
 
     Returns the number marked as attended.
     """
-    _require(policies.can_edit(actor, consultation))
+    require_permission(policies.can_edit(actor, consultation))
     if not attendance_open(consultation, now):
         raise DomainError(_l("Attendance can be marked once the meeting has started."), field="attended")
     wanted = set(attended_ids)

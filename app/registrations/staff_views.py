@@ -6,7 +6,15 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, flash, redirect, render_template, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
 
 from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies

@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
 from app.i18n import lazy_gettext as _l
 from app.site.models import SiteText
 
@@ -51,8 +51,7 @@ def load_texts(session: Session, keys: tuple[str, ...] = ACCESSIBILITY_KEYS) -> 
 
 def save_texts(session: Session, actor: User, data: dict[str, Any]) -> None:
     """Site administrators edit the statement; every change is audited."""
-    if not actor.is_site_admin:
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(actor.is_site_admin)
     for key in ACCESSIBILITY_KEYS:
         value_sv = (data.get(f"{key}_sv") or "").strip() or None
         if value_sv is None:

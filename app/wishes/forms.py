@@ -2,11 +2,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.boards.models import Board
-from app.common.forms import BaseForm, CheckboxListField, EmailAddress, choices, empty_to_none, strip
+from app.common.forms import (
+    BaseForm,
+    CheckboxListField,
+    EmailAddress,
+    choices,
+    empty_to_none,
+    strip,
+)
 from app.consultations.models import RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text

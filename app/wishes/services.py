@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.services import record
 from app.boards.models import Board
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, require_permission
 from app.common.pagination import Page, paginate
 from app.consultations.models import RomaniVariety
 from app.db import utcnow
@@ -127,8 +127,7 @@ def answer_wish(
     When the status changes to planned, answered or declined and the person
     asked to be told, an e-mail is queued in their language. Audited.
     """
-    if not policies.can_answer(actor, wish):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_answer(actor, wish))
     if not isinstance(status, WishStatus):
         raise DomainError(_l("Choose a status from the list."), field="status")
     answer_sv = (answer_sv or "").strip() or None
@@ -179,8 +178,7 @@ def notify_person(session: Session, wish: Wish) -> int:
 
 def hide_wish(session: Session, actor: User, wish: Wish, *, reason: HiddenReason, note: str | None = None) -> None:
     """Hide a wish from public pages. It is never deleted; the action is audited."""
-    if not policies.can_moderate(actor, wish):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_moderate(actor, wish))
     if not isinstance(reason, HiddenReason):
         raise DomainError(_l("Choose a reason from the list."), field="reason")
     wish.hidden_dt = utcnow()
@@ -193,8 +191,7 @@ def hide_wish(session: Session, actor: User, wish: Wish, *, reason: HiddenReason
 
 def unhide_wish(session: Session, actor: User, wish: Wish) -> None:
     """Show a hidden wish again. Audited."""
-    if not policies.can_moderate(actor, wish):
-        raise PermissionDenied(_l("You do not have permission to do this."))
+    require_permission(policies.can_moderate(actor, wish))
     before = {"reason": wish.hidden_reason}
     wish.hidden_dt = wish.hidden_reason = wish.hidden_note = wish.hidden_by_id = None
     session.flush()
