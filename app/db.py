@@ -147,3 +147,26 @@ def get_session() -> Session:
 def commit() -> None:
     """The one commit point of a request."""
     get_session().commit()
+
+
+def add_once(session: Session, obj: Any, key: str) -> tuple[Any, bool]:
+    """Add ``obj`` (a model with a unique ``idempotency_key``) unless a row with
+    ``key`` exists; return ``(row, created)``.
+
+    If the same form is sent twice at the same moment, the unique constraint
+    lets one request win; the other gets the winner's row instead of an error.
+    """
+    model = type(obj)
+    existing = session.scalar(sa.select(model).where(model.idempotency_key == key))
+    if existing is not None:
+        return existing, False
+    session.add(obj)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError:
+        existing = session.scalar(sa.select(model).where(model.idempotency_key == key))
+        if existing is None:
+            raise
+        return existing, False
+    return obj, True

@@ -26,7 +26,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -35,7 +34,7 @@ from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
 from app.common.text import text_field
 from app.consultations.models import RomaniVariety
-from app.db import utcnow
+from app.db import add_once, utcnow
 from app.experiences import policies
 from app.experiences.models import (
     NOTE_KINDS,
@@ -371,16 +370,7 @@ def submit_answers(
     answers = _build_answers(survey, data.answers)
     record = _new_record(survey, data, answers, channel=Channel.WEB, occurred_on=feedback.stockholm_today(now),
                          idempotency_key=idempotency_key)
-    session.add(record)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        existing = get_by_idempotency_key(session, idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-    return record, True
+    return add_once(session, record, idempotency_key)
 
 
 def record_answers(

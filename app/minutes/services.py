@@ -29,7 +29,7 @@ from app.audit.services import record
 from app.common.errors import DomainError, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus
-from app.db import utcnow
+from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
 from app.minutes.models import (
@@ -386,16 +386,7 @@ def submit_evaluation(
         raise DomainError(_l("Please keep it shorter."), field="comment")
     answer = Evaluation(consultation_id=consultation.id, comment=comment, idempotency_key=key,
                         created_dt=now or utcnow(), **values)
-    session.add(answer)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(sa.select(Evaluation).where(Evaluation.idempotency_key == key))
-        if existing is None:
-            raise
-        return existing, False
-    return answer, True
+    return add_once(session, answer, key)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -20,7 +19,7 @@ from app.audit.services import record
 from app.common.errors import DomainError, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
-from app.db import utcnow
+from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
 from app.participation.models import (
     INPUT_LANGUAGES,
@@ -155,17 +154,7 @@ def submit_viewpoint(
         raise InputWindowClosed(_l("Written views are not accepted for this consultation now."))
     _validate(consultation, data)
     viewpoint = _new_viewpoint(consultation, data, channel=Channel.WEB, idempotency_key=idempotency_key)
-    session.add(viewpoint)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        # The same form was sent twice at the same moment: the other request won.
-        existing = get_by_idempotency_key(session, idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-    return viewpoint, True
+    return add_once(session, viewpoint, idempotency_key)
 
 
 def record_spoken_viewpoint(

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -21,7 +20,7 @@ from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
 from app.common.pagination import Page, paginate
 from app.consultations.models import RomaniVariety
-from app.db import utcnow
+from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
 from app.participation.models import INPUT_LANGUAGES, Contact, HiddenReason
@@ -98,17 +97,7 @@ def submit_wish(session: Session, data: WishData, *, idempotency_key: str) -> tu
         idempotency_key=idempotency_key,
         boards=boards,
     )
-    session.add(wish)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        # The same form was sent twice at the same moment: the other request won.
-        existing = get_by_idempotency_key(session, idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-    return wish, True
+    return add_once(session, wish, idempotency_key)
 
 
 def answer_wish(

@@ -9,22 +9,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from datetime import date
-
 from app.accounts.models import Role
-from tests.conftest import in_days
 from app.consultations import services
-from app.consultations.models import ConsultationStatus
-from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
-from app.consultations.models import AgendaItem, Document
-from app.participation.models import Channel, Viewpoint
-from app.minutes.models import CorrectionProposal, Minutes
-from app.wishes.models import Wish, WishKind
+from app.consultations.models import AgendaItem, ConsultationStatus, Document
 from app.experiences.models import (
     ExperienceAnswer,
     ExperienceRecord,
@@ -34,6 +27,11 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
+from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
+from app.minutes.models import CorrectionProposal, Minutes
+from app.participation.models import Channel, Viewpoint
+from app.wishes.models import Wish, WishKind
+from tests.conftest import in_days
 
 STAFF_MARK = "/staff/"
 

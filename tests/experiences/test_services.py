@@ -9,10 +9,16 @@ import sqlalchemy as sa
 
 from app.common.errors import DomainError, PermissionDenied
 from app.experiences import services as xp
-from app.experiences.models import ExperienceRecord, Measure, MeasureStatus, RecordKind, theme_experiences
+from app.experiences.models import (
+    ExperienceRecord,
+    Measure,
+    MeasureStatus,
+    RecordKind,
+    theme_experiences,
+)
 from app.feedback import services as fb
-from app.i18n import gettext as _
 from app.feedback.models import FeedbackReport, Outcome, Theme, ThemeResponse
+from app.i18n import gettext as _
 from app.mail.models import OutboxMessage
 from app.participation.models import Channel, Contact
 

@@ -7,12 +7,11 @@ import asyncio
 import contextlib
 import email
 import email.policy
-import os
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 import app.registry  # noqa: F401
 from app.db import Base
+from tests.databases import empty_database
 
 
 def free_port() -> int:
@@ -68,18 +68,8 @@ def scratch_postgres() -> Iterator[str]:
     Threads in a test connect to it with their own engines and commit for real,
     which the rolled-back ``db_session`` of the other tests cannot show.
     """
-    base_url = sa.make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"samrad_scratch_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base_url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with empty_database("postgresql", Path("."), "scratch") as url:
         engine = sa.create_engine(url)
         Base.metadata.create_all(engine)
         engine.dispose()
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.db import make_engine, utcnow
 from app.mail.models import OutboxMessage, OutboxStatus
-from app.mail.services import MAX_ATTEMPTS, SmtpSettings, deliver_pending, queue_email, render_email
+from app.mail.services import (
+    MAX_ATTEMPTS,
+    SmtpSettings,
+    deliver_pending,
+    queue_email,
+    render_email,
+)
 from tests.mail.helpers import free_port, scratch_postgres, smtp_server
 
 SENDER = "Samrådsportalen <noreply@samradsportalen.example>"

@@ -11,11 +11,16 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.common.errors import DomainError, PermissionDenied
-from app.consultations.models import AgendaItem
+from app.consultations.models import AgendaItem, RomaniVariety
 from app.consultations.models import ConsultationStatus as S
-from app.consultations.models import RomaniVariety
 from app.participation import services
-from app.participation.models import Channel, Contact, HiddenReason, Provenance, Viewpoint
+from app.participation.models import (
+    Channel,
+    Contact,
+    HiddenReason,
+    Provenance,
+    Viewpoint,
+)
 from tests.conftest import in_days
 
 

@@ -19,11 +19,22 @@ from app.boards.models import Board
 from app.consultations.models import AgendaItem, Consultation
 from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
-from app.feedback.models import Decision, FeedbackReport, FeedbackRevision, Outcome, Theme, ThemeResponse
+from app.feedback.models import (
+    Decision,
+    FeedbackReport,
+    FeedbackRevision,
+    Outcome,
+    Theme,
+    ThemeResponse,
+)
 from app.feedback.services import build_snapshot
-from app.participation.models import Contact, Viewpoint, ViewpointTranslation, Provenance
+from app.participation.models import (
+    Contact,
+    Provenance,
+    Viewpoint,
+    ViewpointTranslation,
+)
 from tests.conftest import in_days
-
 
 _codes = itertools.count(1)
 

@@ -6,8 +6,8 @@ import csv
 import io
 
 from app.accounts.models import Role
-from app.participation.models import Channel, Contact, HiddenReason, Viewpoint
 from app.db import utcnow
+from app.participation.models import Channel, Contact, HiddenReason, Viewpoint
 
 
 def _add_views(db_session, consultation, n):
