@@ -82,6 +82,11 @@ def pgettext(context: str, message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
+def gettext_in(lang: str, message: str) -> str:
+    """``message`` in a given language, whatever the page's language (bilingual notices)."""
+    return get_translations(lang).ugettext(message)
+
+
 def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False, **variables)
 
@@ -104,6 +109,11 @@ def force_language(lang: str) -> Iterator[None]:
     finally:
         g.ui_lang = previous
 
+
+#: Shown in both languages on a page whose Romani text is still being translated.
+ROMANI_PENDING = "The translation into Romani chib is in progress."
+if False:  # pragma: no cover - marks the message for extraction
+    gettext("The translation into Romani chib is in progress.")
 
 # --- Dates -----------------------------------------------------------------
 
@@ -257,4 +267,6 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         language_info=language_info,
         language_name=language_name,
+        gettext_in=gettext_in,
+        ROMANI_PENDING=ROMANI_PENDING,
     )
