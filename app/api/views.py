@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
@@ -18,8 +17,8 @@ from app.boards.services import get_board_by_slug, list_boards
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
+from app.feedback import reports
 from app.feedback import services as feedback
-from app.feedback.models import FeedbackReport
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -128,16 +127,11 @@ def consultation_feedback(consultation_id: int) -> Response:
 @bp.route("/decisions")
 def decisions() -> Response:
     """Every decision cited in published feedback."""
-    session = get_session()
     seen: dict[int, dict[str, Any]] = {}
-    reports = session.scalars(sa.select(FeedbackReport).where(FeedbackReport.published_dt.is_not(None)))
-    for report in reports:
-        revision = report.latest_revision
-        if revision is None:
-            continue
-        for theme in revision.snapshot.get("themes", []):
+    for consultation_id, snapshot in reports.latest_snapshots(get_session()):
+        for theme in snapshot.get("themes", []):
             for decision in (theme.get("response") or {}).get("decisions", []):
                 entry = seen.setdefault(decision["id"], {**decision, "consultation_ids": []})
-                if report.consultation_id not in entry["consultation_ids"]:
-                    entry["consultation_ids"].append(report.consultation_id)
+                if consultation_id not in entry["consultation_ids"]:
+                    entry["consultation_ids"].append(consultation_id)
     return jsonify({"items": sorted(seen.values(), key=lambda d: (d["meeting_date"], d["id"]))})

@@ -463,6 +463,29 @@ FEEDBACK_COLUMNS = (
 CHUNK = 200
 
 
+def latest_revision_numbers() -> sa.Subquery:
+    """``(report_id, number)`` of every report's latest published revision."""
+    return (
+        sa.select(FeedbackRevision.report_id, sa.func.max(FeedbackRevision.number).label("number"))
+        .group_by(FeedbackRevision.report_id)
+        .subquery("latest")
+    )
+
+
+def latest_snapshots(session: Session) -> Iterable[Any]:
+    """``(consultation_id, snapshot)`` of every consultation's published feedback, in one query."""
+    latest = latest_revision_numbers()
+    return session.execute(
+        sa.select(FeedbackReport.consultation_id, FeedbackRevision.snapshot)
+        .select_from(FeedbackRevision)
+        .join(latest, sa.and_(latest.c.report_id == FeedbackRevision.report_id,
+                              latest.c.number == FeedbackRevision.number))
+        .join(FeedbackReport, FeedbackReport.id == FeedbackRevision.report_id)
+        .where(FeedbackReport.published_dt.is_not(None), FeedbackReport.consultation_id.is_not(None))
+        .order_by(FeedbackReport.consultation_id)
+    ).all()
+
+
 def feedback_csv(session: Session) -> Iterator[str]:
     """Every published theme, response and cited decision, from each report's latest published revision.
 
@@ -472,11 +495,7 @@ def feedback_csv(session: Session) -> Iterator[str]:
     """
     from app.feedback.services import stockholm_today
 
-    latest = (
-        sa.select(FeedbackRevision.report_id, sa.func.max(FeedbackRevision.number).label("number"))
-        .group_by(FeedbackRevision.report_id)
-        .subquery("latest")
-    )
+    latest = latest_revision_numbers()
     stmt = (
         sa.select(
             Consultation.id, Consultation.title_sv, Consultation.start_dt, Board.slug, Board.name_sv,
