@@ -56,17 +56,3 @@ def test_pages_send_few_statements(app, client, db_session, build_world, page):
     with count_statements(db_session) as statements:
         assert client.get(url).status_code == 200
     assert len(statements) <= 12, statements.statements
-
-
-def test_print_statements(app, client, db_session, build_world):  # pragma: no cover - debugging aid
-    import os
-
-    if not os.environ.get("SHOW_SQL"):
-        pytest.skip("set SHOW_SQL=page-name to list a page's statements")
-    world = build_world(10)
-    url = _pages(world)[os.environ["SHOW_SQL"]]
-    db_session.expire_all()
-    with count_statements(db_session) as statements:
-        client.get(url)
-    print("\n\n".join(" ".join(s.split())[-260:] for s in statements.statements))
-    raise AssertionError(len(statements))
