@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -170,3 +171,25 @@ def add_once(session: Session, obj: Any, key: str) -> tuple[Any, bool]:
             raise
         return existing, False
     return obj, True
+
+
+def keep_session_open(chunks: Iterable[Any]) -> Iterator[Any]:
+    """Let a streamed response use the request's session after the view returned.
+
+    The session is taken away from the application context (whose teardown
+    would close it before the first row is written) and closed when the last
+    chunk has been produced, or the client went away.
+    """
+    session: Session | None = g.pop("db_session", None)
+    database = get_db()
+
+    def generate() -> Iterator[Any]:
+        try:
+            yield from chunks
+        finally:
+            if session is not None:
+                session.rollback()
+                if session is not database.external_session:
+                    session.close()
+
+    return generate()

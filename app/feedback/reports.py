@@ -442,15 +442,11 @@ def figures_csv(session: Session, *, today: date, board: Board | None = None) ->
         "feedback_due", "feedback_on_time", "feedback_on_time_percent", "median_days_to_feedback",
     ]
 
-    def generate() -> Iterator[list[Any]]:
-        for year in years:
-            if city:
-                yield _figure_row(None, year, city.get((None, year), Figures()), languages)
-        for b in boards:
-            for year in years:
-                yield _figure_row(b, year, rows.get((b.id, year), Figures()), languages)
-
-    yield from iter_csv(header, generate())
+    # Built now (boards × years is small), so that a streamed response does
+    # not touch ORM objects after the request's session has been closed.
+    table = [_figure_row(None, year, city.get((None, year), Figures()), languages) for year in years if city]
+    table += [_figure_row(b, year, rows.get((b.id, year), Figures()), languages) for b in boards for year in years]
+    return iter_csv(header, iter(table))
 
 
 FEEDBACK_COLUMNS = (

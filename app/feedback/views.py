@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
-from app.db import get_session
+from app.db import get_session, keep_session_open
 from app.feedback import reports
 from app.feedback import services as feedback
 from app.feedback.forms import FindViewForm
@@ -112,7 +112,7 @@ def ledger(slug: str) -> str:
 
 def _csv(chunks: Iterator[str], filename: str) -> Response:
     """A CSV download, written to the client as it is produced."""
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response = Response(stream_with_context(keep_session_open(chunks)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

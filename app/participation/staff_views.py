@@ -10,7 +10,7 @@ from app.common.views import actor, form_errors, load_or_404, require, staff_req
 from app.consultations import policies
 from app.consultations.forms import ConfirmForm
 from app.consultations.models import Consultation
-from app.db import commit, get_session
+from app.db import commit, get_session, keep_session_open
 from app.i18n import gettext as _
 from app.participation import services
 from app.participation.forms import (
@@ -140,7 +140,7 @@ def export(consultation_id: int) -> Response:
     from app.participation.export import iter_csv
 
     consultation = _load_consultation(consultation_id)
-    response = Response(stream_with_context(iter_csv(get_session(), consultation.id)), mimetype="text/csv")
+    response = Response(stream_with_context(keep_session_open(iter_csv(get_session(), consultation.id))), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="synpunkter-{consultation.id}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

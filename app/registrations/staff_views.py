@@ -19,7 +19,7 @@ from flask import (
 from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
-from app.db import commit, get_session
+from app.db import commit, get_session, keep_session_open
 from app.i18n import format_datetime, language_name
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -139,7 +139,7 @@ def export(consultation_id: int) -> Response:
             writer.writerow([_safe(cell) for cell in _row(registration)])
             yield flush()
 
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response = Response(stream_with_context(keep_session_open(generate())), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="anmalningar-{consultation.id}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -341,3 +341,30 @@ def test_csv_downloads(client, world, on_today):
     ledger = client.get("/sv/boards/c-namnden/ledger.csv").get_data(as_text=True)
     assert ledger.splitlines()[1].startswith("c-namnden;C-nämnden;2025;1;0;0;")
     assert client.get("/sv/boards/no-such-board/ledger.csv").status_code == 404
+
+
+def test_ledger_csv_streams_after_the_request(tmp_path):
+    """The download is written after the view returned and the request's session
+    was closed (as in production, unlike the joined test session): it must not
+    need that session's objects."""
+    from sqlalchemy.orm import Session
+
+    from app import create_app, migrate
+    from app.boards.models import Board, BoardKind
+    from app.consultations.models import Consultation, ConsultationStatus
+    from config import TestConfig
+    from tests.databases import empty_database
+
+    with empty_database("sqlite", tmp_path, "stream") as url:
+        migrate.upgrade(url)
+        app = create_app(TestConfig, {"DATABASE_URL": url})
+        with Session(app.extensions["db"].engine) as session:
+            board = Board(slug="farsta", name_sv="Farsta stadsdelsnämnd", kind=BoardKind.DISTRICT)
+            start = datetime(2026, 3, 3, 17, tzinfo=timezone.utc)
+            session.add(Consultation(lead_board=board, status=ConsultationStatus.HELD, title_sv="Samråd",
+                                     start_dt=start, end_dt=start + timedelta(hours=2), held_dt=start))
+            session.commit()
+        response = app.test_client().get("/sv/boards/farsta/ledger.csv")
+        assert response.status_code == 200
+        assert "farsta" in response.get_data(as_text=True)
+        app.extensions["db"].engine.dispose()
