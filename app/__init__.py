@@ -11,6 +11,7 @@ from flask import Flask, abort, g, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.db import Database, get_session
 
@@ -52,6 +53,9 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     i18n.init_app(app)
     _init_login(app)
     _init_language_routing(app)
+
+    # Ids in URLs fit the database's INTEGER: a larger number is a 404, not a 500.
+    app.url_map.converters["int"] = _DatabaseInteger
 
     from app.accounts.admin_views import bp as accounts_admin_bp
     from app.accounts.views import bp as accounts_bp
@@ -113,6 +117,12 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
 
     register_cli(app)
     return app
+
+
+class _DatabaseInteger(IntegerConverter):
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -95,3 +95,9 @@ def test_production_cookie_flags_and_hsts(monkeypatch: pytest.MonkeyPatch, engin
         assert headers["Strict-Transport-Security"].startswith("max-age=")
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     app.extensions["db"].engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["/sv/consultations/99999999999999999999", "/api/v1/consultations/4294967296",
+                                 "/rom/consultations/2147483648/feedback"])
+def test_ids_too_large_for_the_database_are_404(client, url) -> None:
+    assert client.get(url).status_code == 404
