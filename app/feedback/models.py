@@ -72,6 +72,7 @@ class FeedbackReport(Base):
     """The feedback on one source of input: a consultation, or a city service's experiences."""
 
     __tablename__ = "feedback_reports"
+    __table_args__ = (sa.Index("ix_feedback_reports_last_published_dt_id", "last_published_dt", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int | None] = mapped_column(

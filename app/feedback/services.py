@@ -828,8 +828,9 @@ def list_recent_feedback(session: Session, limit: int = 5) -> list[tuple[Consult
     rows = session.execute(
         sa.select(Consultation, FeedbackReport)
         .join(FeedbackReport, FeedbackReport.consultation_id == Consultation.id)
-        .where(FeedbackReport.published_dt.is_not(None))
-        .order_by(FeedbackReport.last_published_dt.desc().nulls_last(), FeedbackReport.id.desc())
+        # Every publication sets last_published_dt, so the index serves the sort.
+        .where(FeedbackReport.last_published_dt.is_not(None))
+        .order_by(FeedbackReport.last_published_dt.desc(), FeedbackReport.id.desc())
         .limit(limit)
         # Title, board and date only: not the themes with all their views, nor the agenda.
         .options(lazyload(FeedbackReport.themes), lazyload(Consultation.agenda_items),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 96cdf1684725
+Revision ID: 83ca3bd72155
 Revises: 
-Create Date: 2026-11-23 11:16:30.793584
+Create Date: 2026-11-23 11:40:34.186791
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '96cdf1684725'
+revision: str = '83ca3bd72155'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -324,6 +324,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('service_id', name=op.f('uq_feedback_reports_service_id'))
     )
     with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_reports_last_published_dt_id', ['last_published_dt', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_reports_published_dt'), ['published_dt'], unique=False)
 
     op.create_table('minutes',
@@ -739,6 +740,7 @@ def downgrade() -> None:
     op.drop_table('minutes')
     with op.batch_alter_table('feedback_reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_reports_published_dt'))
+        batch_op.drop_index('ix_feedback_reports_last_published_dt_id')
 
     op.drop_table('feedback_reports')
     with op.batch_alter_table('experience_surveys', schema=None) as batch_op:
