@@ -75,6 +75,8 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PAGE_SIZE = _env_int("PAGE_SIZE", 20)
     FEEDBACK_WEEKS_DEFAULT = _env_int("FEEDBACK_WEEKS_DEFAULT", 8)
+    #: Days after a meeting that participants can answer its evaluation.
+    EVALUATION_OPEN_DAYS = _env_int("EVALUATION_OPEN_DAYS", 30)
     #: Experience results with fewer answers than this are not shown (page and CSV).
     MIN_GROUP_SIZE = _env_int("MIN_GROUP_SIZE", 5)
 
@@ -102,6 +104,9 @@ class Config:
     REMINDER_DAYS_BEFORE = _env_int("REMINDER_DAYS_BEFORE", 2)
     #: Days after published feedback (or a cancellation) that contact data is kept.
     CONTACT_RETENTION_DAYS = _env_int("CONTACT_RETENTION_DAYS", 90)
+    #: Days after a wish was answered or declined that the sender's contact data is kept
+    #: (wishes still new or planned keep it, so the person can be told).
+    WISH_CONTACT_RETENTION_DAYS = _env_int("WISH_CONTACT_RETENTION_DAYS", CONTACT_RETENTION_DAYS)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
 

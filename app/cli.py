@@ -80,18 +80,29 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Sent {sent}, failed {failed}.")
 
     @app.cli.command("purge")
-    @click.option("--days", type=int, default=None, help="Override CONTACT_RETENTION_DAYS.")
-    def purge_command(days: int | None) -> None:
-        """Delete contact data a set time after feedback is published (gallring)."""
+    @click.option("--days", type=click.IntRange(min=0), default=None,
+                  help="Override CONTACT_RETENTION_DAYS (and WISH_CONTACT_RETENTION_DAYS unless --wish-days is given).")
+    @click.option("--wish-days", type=click.IntRange(min=0), default=None, help="Override WISH_CONTACT_RETENTION_DAYS.")
+    def purge_command(days: int | None, wish_days: int | None) -> None:
+        """Delete contact data a set time after feedback is published or a wish answered (gallring)."""
         from app.core.retention import purge_contact_data
         from app.db import utcnow
+        from app.wishes.services import purge_contacts as purge_wish_contacts
 
+        config = current_app.config
+        if wish_days is None:
+            wish_days = days if days is not None else config["WISH_CONTACT_RETENTION_DAYS"]
+        if days is None:
+            days = config["CONTACT_RETENTION_DAYS"]
         session = get_session()
-        result = purge_contact_data(
-            session, now=utcnow(), retention_days=days if days is not None else current_app.config["CONTACT_RETENTION_DAYS"]
-        )
+        now = utcnow()
+        result = purge_contact_data(session, now=now, retention_days=days)
+        wish_contacts = purge_wish_contacts(session, now=now, retention_days=wish_days)
         session.commit()
-        click.echo(f"Purged {result.contacts} contacts and {result.needs} needs from {result.consultations} consultations.")
+        click.echo(
+            f"Purged {result.contacts} contacts and {result.needs} needs from {result.consultations} consultations, "
+            f"and {wish_contacts} wish contacts."
+        )
 
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))

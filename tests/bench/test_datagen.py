@@ -1,0 +1,88 @@
+"""The bench generator at a tiny size: the data arrives and the schema is left exactly as it was."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import app.registry  # noqa: F401
+from app.bench import datagen
+from app.db import Base, make_engine
+from tests.databases import empty_database
+
+SIZES = datagen.Sizes(boards=3, consultations=40, views=1600, registrations=50, seed=7)
+
+
+def _indexes(engine: sa.Engine) -> dict[tuple[str, str], object]:
+    """Every index of the database with its definition (on PostgreSQL the full ``CREATE INDEX``)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.execute(sa.text(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"))
+        else:
+            rows = connection.execute(sa.text(
+                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index'"))
+        return {(table, name): definition for table, name, definition in rows}
+
+
+def _metadata_indexes() -> set[tuple[str, str]]:
+    return {(table.name, str(index.name)) for table in Base.metadata.tables.values() for index in table.indexes}
+
+
+def test_generates_and_keeps_every_index(backend: str, tmp_path) -> None:
+    with empty_database(backend, tmp_path, "bench") as url:
+        engine = make_engine(url)
+        try:
+            Base.metadata.create_all(engine)
+            before = _indexes(engine)
+            lines: list[str] = []
+            result = datagen.generate(engine, SIZES, echo=lines.append)
+            after = _indexes(engine)
+            with engine.connect() as connection:
+                views = connection.scalar(sa.select(sa.func.count()).select_from(Base.metadata.tables["viewpoints"]))
+                present = datagen.dataset_present(connection)
+        finally:
+            engine.dispose()
+    assert views == SIZES.views and result.counts["viewpoints"] == SIZES.views
+    assert present is not None and present.consultation_500 == result.consultation_500
+    assert _metadata_indexes() <= set(after)
+    assert after == before
+    if backend == "postgresql":  # the indexes were really dropped and rebuilt
+        assert any("secondary indexes dropped" in line for line in lines) and "indexes" in result.timings
+
+
+def test_failure_leaves_every_index(backend: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args, **kwargs):
+        raise RuntimeError("generator failed half-way")
+
+    monkeypatch.setattr(datagen, "_registrations", fail)
+    with empty_database(backend, tmp_path, "bench") as url:
+        engine = make_engine(url)
+        try:
+            Base.metadata.create_all(engine)
+            before = _indexes(engine)
+            with pytest.raises(RuntimeError, match="half-way"):
+                datagen.generate(engine, SIZES, echo=lambda line: None)
+            after = _indexes(engine)
+            with engine.connect() as connection:
+                views = connection.scalar(sa.select(sa.func.count()).select_from(Base.metadata.tables["viewpoints"]))
+        finally:
+            engine.dispose()
+    assert after == before and _metadata_indexes() <= set(after)
+    assert views == 0  # nothing half-written either
+
+
+def test_bench_data_command(tmp_path) -> None:
+    from app import create_app
+    from config import TestConfig
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    application = create_app(TestConfig, {"DATABASE_URL": "sqlite://", "UPLOAD_DIR": str(tmp_path)})
+    runner = application.test_cli_runner()
+    args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Consultation page (500 views)" in result.output and "Total time" in result.output
+    again = runner.invoke(args=[*args, "--if-missing"])
+    assert again.exit_code == 0 and "already present" in again.output
+    application.extensions["db"].engine.dispose()
