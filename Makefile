@@ -61,7 +61,7 @@ bench: $(STAMP) compile-translations
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ --ignore-dirs '.* __pycache__' --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python -m app.i18n_tools fix-headers translations
 	$(BIN)/pybabel compile --statistics -d translations -D messages

@@ -161,9 +161,11 @@ def add_once(session: Session, obj: Any, key: str) -> tuple[Any, bool]:
     existing = session.scalar(sa.select(model).where(model.idempotency_key == key))
     if existing is not None:
         return existing, False
-    session.add(obj)
     try:
+        # Added inside the SAVEPOINT: begin_nested() flushes what is pending
+        # first, so an object added before it would be inserted outside.
         with session.begin_nested():
+            session.add(obj)
             session.flush()
     except sa.exc.IntegrityError:
         existing = session.scalar(sa.select(model).where(model.idempotency_key == key))

@@ -14,6 +14,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
+    HiddenField,
     SelectChoice,
     SelectMultipleField,
     ValidationError,
@@ -78,6 +79,19 @@ class BaseForm(FlaskForm):
             self.form_errors.append(str(message))
         else:
             field.errors = [*field.errors, str(message)]
+
+
+class VersionedForm(BaseForm):
+    """An edit form that carries the version of the row it was opened with
+    (optimistic locking: consultations, minutes, feedback)."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        """The version posted back, or ``None`` if there is none. Only ASCII
+        digits count (``"²".isdigit()`` is true but ``int("²")`` fails)."""
+        value = "" if self.version.data is None else str(self.version.data).strip()
+        return int(value) if value.isascii() and value.isdigit() else None
 
 
 def strip(value: Any) -> Any:

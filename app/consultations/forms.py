@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -20,6 +19,7 @@ from app.common.forms import (
     BaseForm,
     CheckboxListField,
     LocalDateTimeField,
+    VersionedForm,
     choices,
     empty_to_none,
     strip,
@@ -39,7 +39,7 @@ def _line(label: Any, max_length: int = 200, **kwargs: Any) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
-class ConsultationForm(BaseForm):
+class ConsultationForm(VersionedForm):
     lead_board_id = SelectField(_l("Lead board"), coerce=int, validators=[DataRequired()])
     co_host_ids = CheckboxListField(
         _l("Co-hosting boards"), coerce=int, validate_choice=True,
@@ -100,7 +100,6 @@ class ConsultationForm(BaseForm):
         _l("Feedback promised by"), validators=[Optional()],
         description=_l("If empty, set at publication from the board's usual number of weeks."),
     )
-    version = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

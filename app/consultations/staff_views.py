@@ -145,7 +145,7 @@ def edit(consultation_id: int) -> str | Response:
     form.co_host_ids.choices = board_choices([b for b in boards if b.id != consultation.lead_board_id])
     conflict = None
     if form.validate_on_submit():
-        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+        expected = form.expected_version()
         try:
             consultations.update_consultation(
                 session, actor(), consultation, form.to_data(), form.co_host_ids.data or [], expected_version=expected

@@ -5,7 +5,14 @@ from typing import Any
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from app.common.forms import BaseForm, CheckboxListField, choices, empty_to_none, strip
+from app.common.forms import (
+    BaseForm,
+    CheckboxListField,
+    VersionedForm,
+    choices,
+    empty_to_none,
+    strip,
+)
 from app.feedback.models import Outcome
 from app.i18n import lazy_gettext as _l
 
@@ -26,12 +33,12 @@ def _optional_int(value: Any) -> int | None:
     return int(value)
 
 
-class SummaryForm(BaseForm):
+class SummaryForm(VersionedForm):
     summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
     summary_rom = _text(_l("Summary in Romani chib"))
 
 
-class ThemeForm(BaseForm):
+class ThemeForm(VersionedForm):
     title_sv = StringField(_l("Theme in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
     title_rom = _line(_l("Theme in Romani chib"))
     summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the views in this theme."))
@@ -42,7 +49,7 @@ class ThemeForm(BaseForm):
     )
 
 
-class ResponseForm(BaseForm):
+class ResponseForm(VersionedForm):
     outcome = RadioField(_l("What came of it"), choices=[], validators=[DataRequired(message=_l("Choose what came of it."))])
     body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG)],
                             filters=[empty_to_none], description=_l("Markdown may be used."))

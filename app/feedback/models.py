@@ -90,6 +90,10 @@ class FeedbackReport(Base):
     last_published_dt: Mapped[datetime | None]
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Optimistic locking: a stale save is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     consultation: Mapped[Consultation | None] = relationship()
     service: Mapped[Any] = relationship("Service")
@@ -121,6 +125,10 @@ class Theme(Base):
     title_rom: Mapped[str | None] = mapped_column(sa.String(300))
     summary_sv: Mapped[str | None] = mapped_column(sa.Text)
     summary_rom: Mapped[str | None] = mapped_column(sa.Text)
+    #: Optimistic locking: a stale save is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     report: Mapped[FeedbackReport] = relationship(back_populates="themes")
     viewpoints: Mapped[list[Viewpoint]] = relationship(
@@ -149,6 +157,10 @@ class ThemeResponse(Base):
     #: When the board will say more (required for ``under_consideration``).
     next_update_date: Mapped[date | None] = mapped_column(sa.Date)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Optimistic locking: a stale save is refused instead of overwriting.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     theme: Mapped[Theme] = relationship(back_populates="response")
     forwarded_to: Mapped[Board | None] = relationship(lazy="joined")

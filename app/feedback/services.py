@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,10 +25,13 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
+from app.common.pagination import Page
 from app.common.text import text_field
 from app.consultations.models import (
     Consultation,
@@ -85,8 +89,17 @@ def start_report(session: Session, actor: User, consultation: Consultation) -> F
     if consultation.status not in PREPARABLE:
         raise TransitionError(_l("Feedback can be prepared once the consultation is published."))
     if report.id is None:
-        session.add(report)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+        except sa.exc.IntegrityError:
+            # A colleague started it at the same moment (one report per
+            # consultation): work on theirs.
+            theirs = get_report(session, consultation)
+            if theirs is None:
+                raise
+            report = theirs
     return report
 
 
@@ -96,12 +109,83 @@ def _require_editable(actor: User, report: FeedbackReport) -> None:
         raise TransitionError(_l("Feedback can be prepared once the consultation is published."))
 
 
-def update_summary(session: Session, actor: User, report: FeedbackReport, data: dict[str, Any]) -> FeedbackReport:
-    """Set the report's introduction (Markdown, Swedish and Romani)."""
+# --- Optimistic locking -----------------------------------------------------------------
+#
+# Reports, themes and responses carry a ``version`` (SQLAlchemy's
+# ``version_id_col``). An edit form sends back the version it was opened with
+# (``expected_version``; ``None`` skips the check); when the row has been saved
+# since, the service raises a ``Stale…`` error carrying the row as it is now, and
+# nothing is written. Two saves that pass the check at the same moment meet at
+# the database (``UPDATE … WHERE version = …`` matches no row): the loser gets
+# the same error instead of a 500.
+
+
+class StaleSummary(DomainError):
+    """Someone else saved the report's summary after this form was opened."""
+
+    def __init__(self, report: FeedbackReport) -> None:
+        super().__init__(_l("Someone else has saved this summary since you opened it."))
+        self.report = report
+
+
+class StaleTheme(DomainError):
+    """Someone else saved the theme after this form was opened."""
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__(_l("Someone else has saved this theme since you opened it."))
+        self.theme = theme
+
+
+class StaleResponse(DomainError):
+    """Someone else saved the response after this form was opened."""
+
+    def __init__(self, response: ThemeResponse) -> None:
+        super().__init__(_l("Someone else has saved this response since you opened it."))
+        self.response = response
+
+
+def _check_version(row: Any, expected_version: int | None, stale: Callable[[Any], DomainError]) -> None:
+    if expected_version is not None and expected_version != row.version:
+        raise stale(row)
+
+
+@contextmanager
+def _saving(session: Session, row: Any, stale: Callable[[Any], DomainError]) -> Iterator[None]:
+    """Make the changes to ``row`` in the block and flush them inside a SAVEPOINT.
+
+    If the row was saved by another transaction after it was loaded, the
+    savepoint is rolled back, the row is reloaded as now saved and
+    ``stale(row)`` is raised. (The savepoint starts before the changes:
+    ``begin_nested()`` flushes what is pending before it opens one.)
+    """
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except StaleDataError:
+        session.refresh(row)
+        raise stale(row) from None
+
+
+def update_summary(
+    session: Session, actor: User, report: FeedbackReport, data: dict[str, Any], *, expected_version: int | None = None
+) -> FeedbackReport:
+    """Set the report's introduction (Markdown, Swedish and Romani).
+
+    ``expected_version`` is the report's version when the form was opened, ``0``
+    if there was no report yet (then only a summary saved since is a conflict,
+    not a report created by adding a theme); a conflict raises
+    :class:`StaleSummary`.
+    """
     _require_editable(actor, report)
-    report.summary_sv = text_field(data, "summary_sv")
-    report.summary_rom = text_field(data, "summary_rom")
-    session.flush()
+    if expected_version == 0:
+        if report.summary_sv is not None or report.summary_rom is not None:
+            raise StaleSummary(report)
+    else:
+        _check_version(report, expected_version, StaleSummary)
+    with _saving(session, report, StaleSummary):
+        report.summary_sv = text_field(data, "summary_sv")
+        report.summary_rom = text_field(data, "summary_rom")
     return report
 
 
@@ -142,14 +226,31 @@ def add_theme(
 
 
 def update_theme(
-    session: Session, actor: User, theme: Theme, data: dict[str, Any], viewpoint_ids: list[int] | None = None
+    session: Session,
+    actor: User,
+    theme: Theme,
+    data: dict[str, Any],
+    viewpoint_ids: list[int] | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> Theme:
-    """Edit a theme's text; if ``viewpoint_ids`` is given, it replaces the theme's views."""
+    """Edit a theme's text; if ``viewpoint_ids`` is given, it replaces the theme's views.
+
+    ``expected_version`` is the theme's version when the form was opened; a
+    conflict raises :class:`StaleTheme`. A change of the views alone counts as
+    a save too (it bumps the version).
+    """
     _require_editable(actor, theme.report)
-    _theme_fields(theme, data)
-    if viewpoint_ids is not None:
-        theme.viewpoints = _viewpoints_for(session, theme.report, viewpoint_ids)
-    session.flush()
+    _check_version(theme, expected_version, StaleTheme)
+    with _saving(session, theme, StaleTheme):
+        _theme_fields(theme, data)
+        if viewpoint_ids is not None:
+            viewpoints = _viewpoints_for(session, theme.report, viewpoint_ids)
+            if {v.id for v in viewpoints} != {v.id for v in theme.viewpoints}:
+                theme.viewpoints = viewpoints
+                # The views live in an association table, which does not bump the
+                # version by itself: force the UPDATE so an open form sees the change.
+                flag_modified(theme, "title_sv")
     return theme
 
 
@@ -166,7 +267,13 @@ def delete_theme(session: Session, actor: User, theme: Theme) -> None:
 
 
 def save_response(
-    session: Session, actor: User, theme: Theme, data: dict[str, Any], *, today: date | None = None
+    session: Session,
+    actor: User,
+    theme: Theme,
+    data: dict[str, Any],
+    *,
+    today: date | None = None,
+    expected_version: int | None = None,
 ) -> ThemeResponse:
     """Write (or rewrite) the board's response to a theme.
 
@@ -175,9 +282,18 @@ def save_response(
     the board answering); *under consideration* needs the date of the next
     update, not in the past. Fields that do not belong to the outcome are
     cleared.
+
+    ``expected_version`` is the response's version when the form was opened
+    (``0`` if there was no response yet); a conflict raises
+    :class:`StaleResponse` and nothing is written.
     """
     report = theme.report
     _require_editable(actor, report)
+    if theme.response is not None:
+        _check_version(theme.response, expected_version, StaleResponse)
+    elif expected_version:
+        # The form was opened on a response that has since been removed (with its theme): cannot happen today.
+        raise DomainError(_l("Someone else has saved this response since you opened it."))
     today = today or stockholm_today()
     outcome = data.get("outcome")
     if isinstance(outcome, str):
@@ -205,19 +321,29 @@ def save_response(
         if next_update < today:
             raise DomainError(_l("The date of the next update cannot be in the past."), field="next_update_date")
 
-    response = theme.response or ThemeResponse()
-    response.outcome = outcome
-    response.body_sv = body
-    response.body_rom = text_field(data, "body_rom")
-    keeps_reason = outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY)
-    response.reason_sv = reason_sv if keeps_reason else None
-    response.reason_rom = reason_rom if keeps_reason else None
-    response.forwarded_to = forwarded
-    response.forwarded_to_board_id = forwarded.id if forwarded else None
-    response.next_update_date = next_update if outcome is Outcome.UNDER_CONSIDERATION else None
-    if theme.response is None:
-        theme.response = response
-    session.flush()
+    existing = theme.response
+    response = existing or ThemeResponse()
+    try:
+        with _saving(session, response, StaleResponse):
+            response.outcome = outcome
+            response.body_sv = body
+            response.body_rom = text_field(data, "body_rom")
+            keeps_reason = outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY)
+            response.reason_sv = reason_sv if keeps_reason else None
+            response.reason_rom = reason_rom if keeps_reason else None
+            response.forwarded_to = forwarded
+            response.forwarded_to_board_id = forwarded.id if forwarded else None
+            response.next_update_date = next_update if outcome is Outcome.UNDER_CONSIDERATION else None
+            if existing is None:
+                theme.response = response
+    except sa.exc.IntegrityError:
+        # Two first responses to the theme at the same moment: the other one won.
+        if existing is not None:
+            raise
+        session.refresh(theme)
+        if theme.response is None:
+            raise
+        raise StaleResponse(theme.response) from None
     return response
 
 
@@ -665,6 +791,8 @@ class PublicTheme:
     viewpoint_ids: list[int]
     response: PublicResponse | None
     viewpoints: list[Viewpoint] = field(default_factory=list)
+    #: How many of ``viewpoint_ids`` may be shown today (published, not hidden).
+    published_count: int = 0
 
 
 @dataclass
@@ -676,10 +804,18 @@ class PublicFeedback:
     themes: list[PublicTheme]
     revision: FeedbackRevision | None
     first_published_dt: datetime | None
+    #: The views shown: all published views, or (``public_feedback_page``) those of ``listing``.
     viewpoints: list[Viewpoint]
+    #: The themes of each view in ``viewpoints``.
     themes_of: dict[int, list[PublicTheme]]
     hidden_count: int
     unpublished_count: int
+    #: All published views of the consultation (not only those in ``viewpoints``).
+    published_count: int = 0
+    #: The page of views shown (``public_feedback_page``); ``None`` when ``viewpoints`` holds them all.
+    listing: Page[Viewpoint] | None = None
+    #: The theme the list of views is limited to, if any.
+    selected_theme: PublicTheme | None = None
 
     def theme(self, theme_id: int) -> PublicTheme | None:
         return next((t for t in self.themes if t.id == theme_id), None)
@@ -725,20 +861,31 @@ def themes_from_snapshot(snapshot: dict[str, Any]) -> list[PublicTheme]:
     return themes
 
 
+def _public_snapshot(report: FeedbackReport, draft: bool) -> tuple[dict[str, Any], FeedbackRevision | None] | None:
+    """The snapshot the public page shows and its revision (the draft's: none); ``None`` if nothing is published."""
+    revision = report.latest_revision
+    if draft:
+        return build_snapshot(report), None
+    if revision is None:
+        return None
+    return revision.snapshot, revision
+
+
 def public_feedback(session: Session, report: FeedbackReport, *, draft: bool = False) -> PublicFeedback | None:
-    """The published feedback (or, for a staff preview, the current draft).
+    """The published feedback (or, for a staff preview, the current draft), with all its views.
 
     Only views that may be public are listed; hidden views and views without
     consent are counted, never shown. Visibility is checked now, so a view
     hidden after publication disappears from the page at once.
+
+    This loads every view of the consultation (the open-data API lists them
+    all); the public page uses :func:`public_feedback_page`, which loads one
+    page of them.
     """
-    revision = report.latest_revision
-    if draft:
-        snapshot = build_snapshot(report)
-    elif revision is None:
+    found = _public_snapshot(report, draft)
+    if found is None:
         return None
-    else:
-        snapshot = revision.snapshot
+    snapshot, revision = found
     themes = themes_from_snapshot(snapshot)
     all_views = list(session.scalars(
         sa.select(Viewpoint).where(Viewpoint.consultation_id == report.consultation_id).order_by(Viewpoint.id)
@@ -749,14 +896,95 @@ def public_feedback(session: Session, report: FeedbackReport, *, draft: bool = F
     themes_of: dict[int, list[PublicTheme]] = defaultdict(list)
     for theme in themes:
         theme.viewpoints = [by_id[i] for i in theme.viewpoint_ids if i in by_id]
+        theme.published_count = len(theme.viewpoints)
         for v in theme.viewpoints:
             themes_of[v.id].append(theme)
     return PublicFeedback(
         summary_sv=snapshot.get("summary_sv"), summary_rom=snapshot.get("summary_rom"), themes=themes,
-        revision=None if draft else revision, first_published_dt=report.published_dt, viewpoints=public,
+        revision=revision, first_published_dt=report.published_dt, viewpoints=public,
         themes_of=dict(themes_of),
         hidden_count=sum(1 for v in all_views if v.is_hidden),
         unpublished_count=sum(1 for v in all_views if not v.is_hidden and not v.publish_consent),
+        published_count=len(public),
+    )
+
+
+def published_themes(report: FeedbackReport) -> list[PublicTheme] | None:
+    """The themes of the published feedback, without loading any view; ``None`` if nothing is published."""
+    found = _public_snapshot(report, draft=False)
+    return themes_from_snapshot(found[0]) if found else None
+
+
+#: Views per page in the list of views on the public feedback page.
+VIEWS_PER_PAGE = 50
+
+
+def public_feedback_page(
+    session: Session,
+    report: FeedbackReport,
+    *,
+    page: int = 1,
+    theme_id: int | None = None,
+    per_page: int = VIEWS_PER_PAGE,
+    draft: bool = False,
+) -> PublicFeedback | None:
+    """The feedback page with one page of its published views, perhaps of one theme.
+
+    What :func:`public_feedback` returns, but the database does the paging:
+    one query counts the views (published, hidden, without consent, and
+    published per theme) and one loads only the ``per_page`` views of page
+    ``page``, in the order of the full list. ``theme_id`` limits the list to
+    that theme's views; an id that is not a theme of this feedback is ignored
+    (like any unknown filter value), and a page past the end shows the last
+    page. The themes' ``viewpoints`` stay empty: the page links from each theme
+    to its views instead of showing them twice.
+    """
+    found = _public_snapshot(report, draft)
+    if found is None:
+        return None
+    snapshot, revision = found
+    themes = themes_from_snapshot(snapshot)
+    selected = next((t for t in themes if t.id == theme_id), None) if theme_id is not None else None
+    consultation_id = report.consultation_id
+    published = hidden = unpublished = 0
+    public = sa.and_(Viewpoint.publish_consent.is_(True), Viewpoint.hidden_dt.is_(None))  # Viewpoint.is_public
+    without_consent = sa.and_(Viewpoint.publish_consent.is_(False), Viewpoint.hidden_dt.is_(None))
+    if consultation_id is not None:
+        counts = session.execute(
+            sa.select(
+                sa.func.count(sa.case((public, 1))),
+                sa.func.count(Viewpoint.hidden_dt),
+                sa.func.count(sa.case((without_consent, 1))),
+                # The snapshot says which views a theme holds: count those that may be shown today.
+                *(sa.func.count(sa.case((sa.and_(public, Viewpoint.id.in_(t.viewpoint_ids)), 1))) for t in themes),
+            ).where(Viewpoint.consultation_id == consultation_id)
+        ).one()
+        published, hidden, unpublished = counts[0], counts[1], counts[2]
+        for theme, count in zip(themes, counts[3:], strict=True):
+            theme.published_count = count
+    total = selected.published_count if selected else published
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    items: list[Viewpoint] = []
+    if total:
+        stmt = (
+            sa.select(Viewpoint).where(Viewpoint.consultation_id == consultation_id, public)
+            .order_by(Viewpoint.id).limit(per_page).offset((page - 1) * per_page)
+            .options(joinedload(Viewpoint.contact))  # author_label() reads the name: no query per view
+        )
+        if selected:
+            stmt = stmt.where(Viewpoint.id.in_(selected.viewpoint_ids))
+        items = list(session.scalars(stmt))
+    shown = {v.id for v in items}
+    themes_of: dict[int, list[PublicTheme]] = defaultdict(list)
+    for theme in themes:
+        for viewpoint_id in theme.viewpoint_ids:
+            if viewpoint_id in shown:
+                themes_of[viewpoint_id].append(theme)
+    return PublicFeedback(
+        summary_sv=snapshot.get("summary_sv"), summary_rom=snapshot.get("summary_rom"), themes=themes,
+        revision=revision, first_published_dt=report.published_dt, viewpoints=items, themes_of=dict(themes_of),
+        hidden_count=hidden, unpublished_count=unpublished, published_count=published,
+        listing=Page(items=items, page=page, per_page=per_page, total=total), selected_theme=selected,
     )
 
 

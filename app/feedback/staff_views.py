@@ -34,7 +34,8 @@ from app.feedback.forms import (
     ThemeForm,
     UpdateForm,
 )
-from app.feedback.models import Decision, FeedbackReport, Theme
+from app.feedback.models import Decision, FeedbackReport, Theme, ThemeResponse
+from app.feedback.views import view_list_args
 from app.i18n import gettext as _
 from app.participation.models import Viewpoint
 
@@ -75,24 +76,34 @@ def _back(consultation: Consultation) -> Response:
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback", methods=["GET", "POST"])
 @staff_required
-def overview(consultation_id: int) -> str | Response:
+def overview(consultation_id: int) -> tuple[str, int] | Response:
     session = get_session()
     consultation, report = _load(consultation_id)
-    form = SummaryForm() if request.method == "POST" else SummaryForm(obj=report)
+    if request.method == "POST":
+        form = SummaryForm()
+    else:
+        form = SummaryForm(obj=report)
+        form.version.data = str(report.version if report else 0)
+    conflict: FeedbackReport | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             report = feedback.start_report(session, actor(), consultation)
-            feedback.update_summary(session, actor(), report, form.data)
+            try:
+                feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
+            except feedback.StaleSummary as error:
+                conflict = error.report
+                form.version.data = str(conflict.version)
+                raise
         if attempt.ok:
             commit()
             flash(_("The summary has been saved."), "success")
             return _back(consultation)
     return render_template(
-        "feedback/staff/overview.html", consultation=consultation, report=report, form=form,
+        "feedback/staff/overview.html", consultation=consultation, report=report, form=form, conflict=conflict,
         problems=feedback.check_publishable(report) if report else {},
         unpublished=bool(report and feedback.has_unpublished_changes(report)),
         can_publish=consultation_policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
-    )
+    ), 409 if conflict else 200
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/new", methods=["GET", "POST"])
@@ -116,22 +127,30 @@ def theme_new(consultation_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>",
           methods=["GET", "POST"])
 @staff_required
-def theme_edit(consultation_id: int, theme_id: int) -> str | Response:
+def theme_edit(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
     consultation, _report, theme = _load_theme(consultation_id, theme_id)
     if request.method == "POST":
         form = ThemeForm()
     else:
         form = ThemeForm(obj=theme, viewpoint_ids=[v.id for v in theme.viewpoints])
+        form.version.data = str(theme.version)
     form.viewpoint_ids.choices = _viewpoint_choices(consultation)
+    conflict: Theme | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [])
+            try:
+                feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [],
+                                      expected_version=form.expected_version())
+            except feedback.StaleTheme as error:
+                conflict = error.theme
+                form.version.data = str(conflict.version)
+                raise
         if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return _back(consultation)
     return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=theme,
-                           confirm_form=ConfirmForm())
+                           confirm_form=ConfirmForm(), conflict=conflict), 409 if conflict else 200
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/delete",
@@ -151,7 +170,7 @@ def theme_delete(consultation_id: int, theme_id: int) -> Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/response",
           methods=["GET", "POST"])
 @staff_required
-def response(consultation_id: int, theme_id: int) -> str | Response:
+def response(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
     session = get_session()
     consultation, _report, theme = _load_theme(consultation_id, theme_id)
     boards = [b for b in list_boards(session) if b.id != consultation.lead_board_id]
@@ -160,20 +179,27 @@ def response(consultation_id: int, theme_id: int) -> str | Response:
     elif theme.response is not None:
         r = theme.response
         form = ResponseForm(obj=r, boards=boards, outcome=r.outcome.value)
+        form.version.data = str(r.version)
     else:
-        form = ResponseForm(boards=boards)
+        form = ResponseForm(boards=boards, version="0")
+    conflict: ThemeResponse | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            feedback.save_response(session, actor(), theme, form.data)
+            try:
+                feedback.save_response(session, actor(), theme, form.data, expected_version=form.expected_version())
+            except feedback.StaleResponse as error:
+                conflict = error.response
+                form.version.data = str(conflict.version)
+                raise
         if attempt.ok:
             commit()
             flash(_("The response has been saved."), "success")
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
     return render_template(
-        "feedback/staff/response.html", consultation=consultation, theme=theme, form=form,
+        "feedback/staff/response.html", consultation=consultation, theme=theme, form=form, conflict=conflict,
         decision_form=DecisionForm(formdata=None, boards=list_boards(session), board_id=consultation.lead_board_id),
         confirm_form=ConfirmForm(),
-    )
+    ), 409 if conflict else 200
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/decisions",
@@ -229,7 +255,8 @@ def preview(consultation_id: int) -> str:
     if report is None:
         abort(404)
     return render_template(
-        "feedback/public.html", consultation=consultation, page=feedback.public_feedback(session, report, draft=True),
+        "feedback/public.html", consultation=consultation,
+        page=feedback.public_feedback_page(session, report, draft=True, **view_list_args()),
         preview=True, promise=feedback.promise(consultation, report, feedback.stockholm_today()),
         find_form=None, author_label=feedback.author_label,
     )

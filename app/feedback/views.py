@@ -41,12 +41,24 @@ def _promise_for(consultation: Consultation) -> dict[str, Any]:
     }
 
 
+def view_list_args() -> dict[str, int | None]:
+    """``?page=`` and ``?theme=`` of the list of views on the feedback page.
+
+    As on the list of consultations, a value that is not a number is ignored
+    (page 1, all views), and the page is bounded; the service ignores a theme
+    that is not in the feedback and shows the last page for one past the end.
+    """
+    page = request.args.get("page", 1, type=int) or 1
+    theme_id = request.args.get("theme", type=int)
+    return {"page": min(max(page, 1), 100000), "theme_id": theme_id}
+
+
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/feedback")
 def public(consultation_id: int) -> str:
     session = get_session()
     consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
     report = feedback.get_report(session, consultation)
-    page = feedback.public_feedback(session, report) if report else None
+    page = feedback.public_feedback_page(session, report, **view_list_args()) if report else None
     return render_template(
         "feedback/public.html", consultation=consultation, page=page, preview=False,
         promise=feedback.promise(consultation, report, feedback.stockholm_today()),
@@ -91,10 +103,11 @@ def view(code: str) -> str | Response:
         return redirect(url_for(".view", code=viewpoint.reference_code), code=301)
     consultation = viewpoint.consultation
     report = feedback.get_report(session, consultation)
-    page = feedback.public_feedback(session, report) if report else None
-    themes = [t for t in page.themes if viewpoint.id in t.viewpoint_ids] if page else []
+    published = feedback.published_themes(report) if report else None  # the themes only: no other view is loaded
+    themes = [t for t in published if viewpoint.id in t.viewpoint_ids] if published is not None else []
     return render_template(
-        "feedback/view.html", viewpoint=viewpoint, consultation=consultation, page=page, themes=themes,
+        "feedback/view.html", viewpoint=viewpoint, consultation=consultation, published=published is not None,
+        themes=themes,
         promise=feedback.promise(consultation, report, feedback.stockholm_today()),
         author_label=feedback.author_label,
     )

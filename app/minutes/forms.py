@@ -5,7 +5,7 @@ from typing import Any
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.common.forms import BaseForm, choices, empty_to_none, strip
+from app.common.forms import BaseForm, VersionedForm, choices, empty_to_none, strip
 from app.i18n import lazy_gettext as _l
 from app.minutes.services import (
     MAX_BODY,
@@ -17,18 +17,13 @@ from app.minutes.services import (
 )
 
 
-class MinutesForm(BaseForm):
+class MinutesForm(VersionedForm):
     body_sv = TextAreaField(_l("Minutes in Swedish"), validators=[Optional(), Length(max=MAX_BODY)], filters=[strip],
                             description=_l("Markdown: a blank line between paragraphs, # for headings, - for lists."))
     body_rom = TextAreaField(_l("Minutes in Romani chib"), validators=[Optional(), Length(max=MAX_BODY)],
                              filters=[strip])
     note = TextAreaField(_l("What was changed"), validators=[Optional(), Length(max=MAX_NOTE)], filters=[empty_to_none],
                          description=_l("Shown in the revision history. Needed when publishing a new revision."))
-    version = HiddenField()
-
-    def expected_version(self) -> int | None:
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
 
 
 class CorrectionForm(BaseForm):

@@ -117,14 +117,16 @@ def save_minutes(
             # The form was opened on minutes that have since been deleted: cannot happen today.
             raise DomainError(_l("Someone else has saved these minutes since you opened them."))
         minutes = Minutes(consultation_id=consultation.id, consultation=consultation)
-        session.add(minutes)
     elif expected_version is not None and expected_version != minutes.version:
         raise StaleMinutes(minutes)
     changed = (minutes.body_sv, minutes.body_rom) != (body_sv, body_rom)
     minutes.body_sv, minutes.body_rom = body_sv, body_rom
     minutes.updated_by_id = actor.id
     try:
+        # A new row is added inside the SAVEPOINT (begin_nested() first flushes
+        # what is pending, which would insert it outside).
         with session.begin_nested():
+            session.add(minutes)
             session.flush()
     except IntegrityError:
         # Two first saves at the same moment: the other one won.

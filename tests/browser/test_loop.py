@@ -405,5 +405,14 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     assert theme.locator(".tag-outcome.tag-implemented").count() == 1, "the theme's outcome is not shown"
     assert CASE_REFERENCE in theme.locator(".decisions").inner_text(), "the decision's case reference is not shown"
     assert theme.locator(".decisions a[href^='https://']").count() == 1, "the minutes are not linked"
-    # The spoken view is shown with its human translation only in the Swedish UI; in Romani it needs none.
-    assert theme.locator("blockquote[lang=rmy]", has_text=SPOKEN_VIEW).count() == 1
+    # The theme links to its views (listed once, below the themes): the participant follows it to the
+    # spoken view, shown with its human translation only in the Swedish UI; in Romani it needs none.
+    theme_id = urlsplit(participant.url).fragment.removeprefix("theme-")
+    with participant.expect_navigation():
+        theme.locator(f"a[href*='?theme={theme_id}#views-title']").click()
+    assert _path(participant) == feedback_path and urlsplit(participant.url).query == f"theme={theme_id}"
+    views = participant.locator("main section.views")
+    assert views.locator("h2", has_text="Sikavipe pe romani chib").count() == 1, "the list does not say which theme"
+    assert views.locator("blockquote[lang=rmy]", has_text=SPOKEN_VIEW).count() == 1
+    assert views.locator(f"#view-{mine.reference_code} a[href='#theme-{theme_id}']").count() == 1, \
+        "the participant's view does not link back to its theme"

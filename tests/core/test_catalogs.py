@@ -159,8 +159,9 @@ def _extracted() -> set[tuple[str | None, str]]:
 
     def only_sources(dirpath: str) -> bool:
         relative = Path(os.path.relpath(dirpath, ROOT)).parts
+        # Partials in folders like templates/_macros count; caches and dotfiles do not.
         return bool(relative) and relative[0] in {"app", "templates"} and not any(
-            part.startswith((".", "_")) for part in relative
+            part.startswith(".") or part == "__pycache__" for part in relative
         )
 
     found = set()

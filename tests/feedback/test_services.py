@@ -115,6 +115,23 @@ def test_other_board_may_not_touch_feedback(db_session, held, create_user, creat
         fb.add_theme(db_session, outsider, report, {"title_sv": "X"})
 
 
+def test_two_staff_starting_the_report_at_the_same_moment_share_one(db_session, publisher, held, monkeypatch):
+    """The colleague's report was committed after this request looked for one."""
+    theirs = fb.start_report(db_session, publisher, held)
+    db_session.commit()
+    real_get = fb.get_report
+    calls = []
+
+    def missing_first(session, consultation):
+        calls.append(1)
+        return None if len(calls) == 1 else real_get(session, consultation)
+
+    monkeypatch.setattr(fb, "get_report", missing_first)
+    mine = fb.start_report(db_session, publisher, held)
+    assert mine.id == theirs.id
+    db_session.commit()  # nothing half-written
+
+
 def test_no_feedback_on_a_draft(db_session, publisher, create_consultation, board):
     draft = create_consultation(board=board, status=S.DRAFT)
     with pytest.raises(TransitionError):
@@ -343,3 +360,133 @@ def test_board_ledger(db_session, publisher, board, other_board, create_consulta
     assert dict(ledger.responses_by_outcome)[Outcome.ALREADY_IN_PLACE] == 2
     assert (ledger.feedback_on_time, ledger.feedback_due) == (1, 3)
     assert ledger.median_days_to_feedback == 24.0
+
+
+# --- Optimistic locking: a stale save is refused, not written over a colleague's --------------------
+
+
+def test_stale_summary_is_refused(db_session, publisher, report):
+    opened = report.version
+    fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans sammanfattning"}, expected_version=opened)
+    assert report.version == opened + 1
+    with pytest.raises(fb.StaleSummary) as error:
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Min sammanfattning"}, expected_version=opened)
+    assert error.value.report.summary_sv == "Kollegans sammanfattning"
+    db_session.expire_all()
+    assert report.summary_sv == "Kollegans sammanfattning" and report.version == opened + 1
+    # Saved again with the version the conflict showed: a deliberate overwrite.
+    fb.update_summary(db_session, publisher, report, {"summary_sv": "Min sammanfattning"}, expected_version=opened + 1)
+    assert report.summary_sv == "Min sammanfattning" and report.version == opened + 2
+
+
+def test_summary_opened_before_the_report_existed(db_session, publisher, report, theme):
+    # A colleague created the report by adding a theme: no summary to overwrite.
+    fb.update_summary(db_session, publisher, report, {"summary_sv": "Första"}, expected_version=0)
+    assert report.summary_sv == "Första"
+    # A second form opened before the report existed now would overwrite that summary.
+    with pytest.raises(fb.StaleSummary):
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Andra"}, expected_version=0)
+    assert report.summary_sv == "Första"
+
+
+def test_stale_theme_is_refused(db_session, publisher, theme):
+    opened = theme.version
+    fb.update_theme(db_session, publisher, theme, {"title_sv": "Kollegans tema"}, expected_version=opened)
+    assert theme.version == opened + 1
+    with pytest.raises(fb.StaleTheme) as error:
+        fb.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, expected_version=opened)
+    assert error.value.theme.title_sv == "Kollegans tema"
+    db_session.expire_all()
+    assert theme.title_sv == "Kollegans tema"
+    fb.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, expected_version=opened + 1)
+    assert theme.title_sv == "Mitt tema" and theme.version == opened + 2
+
+
+def test_regrouping_views_alone_bumps_the_theme_version(db_session, publisher, theme, held, create_viewpoint):
+    other = create_viewpoint(held, "Fler fritidsgårdar.")
+    opened = theme.version
+    data = {"title_sv": theme.title_sv, "title_rom": theme.title_rom}
+    fb.update_theme(db_session, publisher, theme, data, [v.id for v in theme.viewpoints] + [other.id],
+                    expected_version=opened)
+    assert theme.version == opened + 1
+    with pytest.raises(fb.StaleTheme):
+        fb.update_theme(db_session, publisher, theme, data, [], expected_version=opened)
+    assert other in theme.viewpoints
+    # Saving the same views again changes nothing and keeps the version.
+    fb.update_theme(db_session, publisher, theme, data, [v.id for v in theme.viewpoints], expected_version=opened + 1)
+    assert theme.version == opened + 1
+
+
+def test_stale_response_is_refused(db_session, publisher, theme):
+    response = fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Första svaret"},
+                                today=TODAY, expected_version=0)
+    opened = response.version
+    assert opened == 1
+    fb.save_response(db_session, publisher, theme, {"outcome": "partly", "body_sv": "Kollegans svar"},
+                     today=TODAY, expected_version=opened)
+    assert response.version == opened + 1
+    with pytest.raises(fb.StaleResponse) as error:
+        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
+                         today=TODAY, expected_version=opened)
+    assert error.value.response.body_sv == "Kollegans svar"
+    # A form opened before the first response was written is stale as well.
+    with pytest.raises(fb.StaleResponse):
+        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
+                         today=TODAY, expected_version=0)
+    db_session.expire_all()
+    assert theme.response.body_sv == "Kollegans svar" and theme.response.outcome is Outcome.PARTLY
+    fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
+                     today=TODAY, expected_version=opened + 1)
+    assert theme.response.body_sv == "Mitt svar" and theme.response.version == opened + 2
+
+
+def _saved_behind_the_sessions_back(db_session, model, row_id, **values):
+    """Another transaction's save that this session has not seen (the ORM object keeps its old version)."""
+    db_session.execute(
+        sa.update(model).where(model.id == row_id).values(version=model.version + 1, **values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def test_save_that_loses_the_race_at_the_database_is_a_conflict(db_session, publisher, report, theme):
+    from app.feedback.models import FeedbackReport, Theme, ThemeResponse
+
+    response = _answer(db_session, publisher, theme)
+    db_session.commit()
+    # Each save passes the version check (the form and the loaded row agree), but
+    # the row changed in between: UPDATE … WHERE version = … matches nothing.
+    _saved_behind_the_sessions_back(db_session, FeedbackReport, report.id, summary_sv="Kollegans")
+    with pytest.raises(fb.StaleSummary) as summary_error:
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Min"}, expected_version=report.version)
+    assert summary_error.value.report.summary_sv == "Kollegans"
+
+    _saved_behind_the_sessions_back(db_session, Theme, theme.id, title_sv="Kollegans tema")
+    with pytest.raises(fb.StaleTheme) as theme_error:
+        fb.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, expected_version=theme.version)
+    assert theme_error.value.theme.title_sv == "Kollegans tema"
+
+    _saved_behind_the_sessions_back(db_session, ThemeResponse, response.id, body_sv="Kollegans svar")
+    with pytest.raises(fb.StaleResponse) as response_error:
+        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
+                         today=TODAY, expected_version=response.version)
+    assert response_error.value.response.body_sv == "Kollegans svar"
+    # The conflict showed the current versions, and saving with them goes through.
+    assert (summary_error.value.report.version, theme_error.value.theme.version) == (report.version, theme.version)
+    fb.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, expected_version=theme.version)
+    db_session.commit()
+    assert theme.title_sv == "Mitt tema"
+    assert report.summary_sv == "Kollegans" and theme.response.body_sv == "Kollegans svar"
+
+
+def test_two_first_responses_at_the_same_moment(db_session, publisher, theme):
+    from app.feedback.models import ThemeResponse
+
+    assert theme.response is None
+    # The colleague's first response, committed after this request loaded the theme.
+    db_session.execute(sa.insert(ThemeResponse).values(theme_id=theme.id, outcome=Outcome.PARTLY, body_sv="Kollegans svar"))
+    with pytest.raises(fb.StaleResponse) as error:
+        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
+                         today=TODAY, expected_version=0)
+    assert error.value.response.body_sv == "Kollegans svar" and error.value.response.version == 1
+    db_session.commit()
+    assert theme.response.body_sv == "Kollegans svar"

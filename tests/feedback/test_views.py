@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -276,3 +277,100 @@ def test_ledger_page(client, board, held, published, lang):
     assert 'data-outcome="implemented">2<' in html
     assert 'data-on-time="1/1"' in html
     assert client.get(f"/{lang}/boards/no-such-board/ledger").status_code == 404
+
+
+# --- Staff: two people editing the same text (optimistic locking) ---------------------------------
+
+
+def _version_in(html):
+    match = re.search(r'<input id="version" name="version" type="hidden" value="(\d+)">', html)
+    assert match, "no hidden version field"
+    return match.group(1)
+
+
+def test_stale_summary_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, publisher):
+    report = fb.start_report(db_session, publisher, held)
+    fb.update_summary(db_session, publisher, report, {"summary_sv": "Första"})
+    db_session.commit()
+    auth.login(publisher)
+    url = f"/sv/staff/consultations/{held.id}/feedback"
+    opened = _version_in(client.get(url).get_data(as_text=True))
+    assert opened == str(report.version)
+    fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans sammanfattning"})
+    db_session.commit()
+    response = client.post(url, data={"summary_sv": "Min <sammanfattning>", "summary_rom": "Miri", "version": opened})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="conflict-title"' in html and 'class="error-summary"' in html
+    assert "Kollegans sammanfattning" in html and "Min &lt;sammanfattning&gt;" in html and "Miri" in html
+    assert report.summary_sv == "Kollegans sammanfattning"
+    # The form now carries the version the user has seen: saving again overwrites on purpose.
+    assert _version_in(html) == str(report.version) != opened
+    again = client.post(url, data={"summary_sv": "Min sammanfattning", "version": _version_in(html)})
+    assert again.status_code == 302
+    assert report.summary_sv == "Min sammanfattning"
+
+
+def test_summary_form_opened_before_the_report_existed(client, auth, db_session, held, publisher):
+    auth.login(publisher)
+    url = f"/sv/staff/consultations/{held.id}/feedback"
+    assert _version_in(client.get(url).get_data(as_text=True)) == "0"
+    assert client.post(url, data={"summary_sv": "Kollegans", "version": "0"}).status_code == 302
+    response = client.post(url, data={"summary_sv": "Min", "version": "0"})
+    assert response.status_code == 409 and "Kollegans" in response.get_data(as_text=True)
+    assert fb.get_report(db_session, held).summary_sv == "Kollegans"
+
+
+def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, editor, views):
+    report = fb.start_report(db_session, editor, held)
+    theme = fb.add_theme(db_session, editor, report, {"title_sv": "Läxhjälp"}, [views["anonymous"].id])
+    db_session.commit()
+    auth.login(editor)
+    url = f"/sv/staff/consultations/{held.id}/feedback/themes/{theme.id}"
+    opened = _version_in(client.get(url).get_data(as_text=True))
+    fb.update_theme(db_session, editor, theme, {"title_sv": "Kollegans tema", "summary_sv": "Kollegan skrev."},
+                    [views["anonymous"].id, views["named"].id])
+    db_session.commit()
+    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
+                                      "viewpoint_ids": [views["anonymous"].id]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="conflict-title"' in html
+    assert "Kollegans tema" in html and "Kollegan skrev." in html and views["named"].reference_code in html
+    assert 'value="Mitt tema"' in html and "Jag skrev." in html
+    assert theme.title_sv == "Kollegans tema" and len(theme.viewpoints) == 2
+    again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html),
+                                   "viewpoint_ids": [views["anonymous"].id]})
+    assert again.status_code == 302
+    assert theme.title_sv == "Mitt tema" and theme.viewpoints == [views["anonymous"]]
+
+
+def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, publisher,
+                                                                   other_board):
+    report = fb.start_report(db_session, publisher, held)
+    theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Läxhjälp"})
+    db_session.commit()
+    auth.login(publisher)
+    url = f"/sv/staff/consultations/{held.id}/feedback/themes/{theme.id}/response"
+    # Both open the empty form; the colleague saves first.
+    assert _version_in(client.get(url).get_data(as_text=True)) == "0"
+    fb.save_response(db_session, publisher, theme, {"outcome": "forwarded", "body_sv": "Kollegans svar",
+                                                    "forwarded_to_board_id": other_board.id})
+    db_session.commit()
+    response = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "body_rom": "Miro", "version": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="conflict-title"' in html
+    assert "Kollegans svar" in html and "Socialnämnden" in html
+    assert "Mitt svar" in html and "Miro" in html
+    assert theme.response.body_sv == "Kollegans svar"
+    seen = _version_in(html)
+    assert seen == str(theme.response.version)
+    # The colleague saves once more: the version the conflict showed is stale in its turn.
+    fb.save_response(db_session, publisher, theme, {"outcome": "partly", "body_sv": "Kollegans andra svar"})
+    db_session.commit()
+    assert client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": seen}).status_code == 409
+    assert theme.response.body_sv == "Kollegans andra svar"
+    again = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": str(theme.response.version)})
+    assert again.status_code == 302
+    assert theme.response.body_sv == "Mitt svar" and theme.response.outcome.value == "implemented"

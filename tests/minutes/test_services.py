@@ -200,3 +200,21 @@ def test_results_need_the_minimum_group(db_session, create_consultation, held):
     well_run = results.questions[0]
     assert well_run.name == "well_run" and well_run.average == 3.0
     assert well_run.distribution == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+
+
+def test_two_first_saves_at_the_same_moment_give_a_conflict_not_an_error(
+    db_session, create_consultation, board, editor, monkeypatch
+):
+    """The other editor's first save committed after this one looked for minutes."""
+    c = create_consultation(board=board)
+    theirs = services.save_minutes(db_session, editor, c, body_sv="Deras utkast", body_rom=None, expected_version=0)
+    db_session.commit()
+    real_get = services.get_minutes
+    calls = []
+    monkeypatch.setattr(services, "get_minutes", lambda s, cons: None if not calls.append(1) and len(calls) == 1 else real_get(s, cons))
+    with pytest.raises(services.StaleMinutes) as raised:
+        services.save_minutes(db_session, editor, c, body_sv="Mitt utkast", body_rom=None, expected_version=0)
+    assert raised.value.minutes.id == theirs.id
+    # The session is still usable and nothing of the losing save was written.
+    db_session.rollback()
+    assert real_get(db_session, c).body_sv == "Deras utkast"

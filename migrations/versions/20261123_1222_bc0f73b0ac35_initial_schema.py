@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 83ca3bd72155
+Revision ID: bc0f73b0ac35
 Revises: 
-Create Date: 2026-11-23 11:40:34.186791
+Create Date: 2026-11-23 12:22:10.939762
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '83ca3bd72155'
+revision: str = 'bc0f73b0ac35'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -317,6 +317,7 @@ def upgrade() -> None:
     sa.Column('last_published_dt', app.db.UTCDateTime(), nullable=True),
     sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
     sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], name=op.f('fk_feedback_reports_consultation_id_consultations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['service_id'], ['city_services.id'], name=op.f('fk_feedback_reports_service_id_city_services'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_reports')),
@@ -448,6 +449,7 @@ def upgrade() -> None:
     sa.Column('title_rom', sa.String(length=300), nullable=True),
     sa.Column('summary_sv', sa.Text(), nullable=True),
     sa.Column('summary_rom', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['report_id'], ['feedback_reports.id'], name=op.f('fk_feedback_themes_report_id_feedback_reports'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_themes'))
     )
@@ -554,6 +556,7 @@ def upgrade() -> None:
     sa.Column('forwarded_to_board_id', sa.Integer(), nullable=True),
     sa.Column('next_update_date', sa.Date(), nullable=True),
     sa.Column('updated_dt', app.db.UTCDateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['forwarded_to_board_id'], ['boards.id'], name=op.f('fk_feedback_responses_forwarded_to_board_id_boards'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['theme_id'], ['feedback_themes.id'], name=op.f('fk_feedback_responses_theme_id_feedback_themes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_responses')),

@@ -1,0 +1,37 @@
+"""Database helpers in app/db.py."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.db import add_once
+from app.participation.models import Channel, Viewpoint
+
+
+def test_add_once_returns_the_winners_row_when_the_same_key_was_inserted_meanwhile(
+    db_session, create_consultation, monkeypatch
+):
+    """Two identical submissions at the same moment: the first lookup of the
+    second found nothing, then the unique key refused its insert."""
+    c = create_consultation()
+    first = Viewpoint(consultation=c, body="Vi vill ha kvällsmöten.", language="sv", channel=Channel.WEB,
+                      idempotency_key="same-key", reference_code="ABCD-2345")
+    db_session.add(first)
+    db_session.commit()
+
+    real_scalar = db_session.scalar
+    calls = []
+
+    def scalar_missing_first(stmt, *args, **kwargs):
+        calls.append(stmt)
+        return None if len(calls) == 1 else real_scalar(stmt, *args, **kwargs)
+
+    monkeypatch.setattr(db_session, "scalar", scalar_missing_first)
+    again = Viewpoint(consultation=c, body="Vi vill ha kvällsmöten.", language="sv", channel=Channel.WEB,
+                      idempotency_key="same-key", reference_code="WXYZ-6789")
+    row, created = add_once(db_session, again, "same-key")
+    monkeypatch.undo()
+    assert (row.id, created) == (first.id, False)
+    assert again not in db_session
+    db_session.commit()  # the session is usable: nothing half-written
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)) == 1
