@@ -109,6 +109,11 @@ class Config:
     WISH_CONTACT_RETENTION_DAYS = _env_int("WISH_CONTACT_RETENTION_DAYS", CONTACT_RETENTION_DAYS)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    #: Rendered public pages for anonymous visitors (app/core/pagecache.py):
+    #: memory:// (per process), redis://host:6379/1 (shared), or off.
+    PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "memory://")
+    PAGE_CACHE_MAX_MB = _env_int("PAGE_CACHE_MAX_MB", 64)
+    PAGE_CACHE_PREFIX = os.environ.get("PAGE_CACHE_PREFIX", "samrad:page:")
 
     DEMO_STAFF_EMAIL = "demo.staff@stockholm.example"
     DEMO_STAFF_PASSWORD = os.environ.get("DEMO_STAFF_PASSWORD", "demo-password-2026")
@@ -131,6 +136,7 @@ class TestConfig(Config):
     UPLOAD_DIR = ""  # set per test run by the fixtures
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    PAGE_CACHE_URL = "memory://"  # on, as in production: the suite runs through it
     PUBLIC_BASE_URL = "http://localhost"
 
 

@@ -9,12 +9,14 @@ anywhere leaves nothing half-written.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+import itertools
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -96,11 +98,90 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A request that will write takes the write lock up front: a
+            # deferred BEGIN that reads first cannot upgrade its lock while
+            # another process writes and fails at once ("database is locked"),
+            # whereas BEGIN IMMEDIATE waits (busy timeout) for its turn.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+#: Set while handling a request that will write (POST and friends); SQLite then
+#: begins its transactions with ``BEGIN IMMEDIATE``. PostgreSQL ignores it.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+#: Tables whose rows no public page shows: writing them does not invalidate
+#: cached public pages (logins, the mail outbox, the audit log).
+PAGE_NEUTRAL_TABLES = frozenset({"users", "memberships", "outbox_messages", "audit_events", "content_generation"})
+
+
+class AppSession(Session):
+    """The application's session: remembers whether a transaction wrote rows
+    public pages may show, and then bumps the content generation as the last
+    statement before COMMIT (see :func:`bump_content_generation`)."""
+
+
+def _table_name(entity: Any) -> str | None:
+    table = getattr(entity, "__table__", None)
+    return getattr(table, "name", None)
+
+
+@event.listens_for(AppSession, "after_flush")
+def _note_flushed_writes(session: Session, _context: Any) -> None:
+    if session.info.get("public_write"):
+        return
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if _table_name(obj) not in PAGE_NEUTRAL_TABLES:
+            session.info["public_write"] = True
+            return
+
+
+@event.listens_for(AppSession, "do_orm_execute")
+def _note_statement_writes(state: Any) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if getattr(getattr(state.statement, "table", None), "name", None) not in PAGE_NEUTRAL_TABLES:
+        state.session.info["public_write"] = True
+
+
+@event.listens_for(AppSession, "before_commit")
+def _bump_before_commit(session: Session) -> None:
+    session.flush()  # what commit() would flush next, so it is noted above
+    if session.info.pop("public_write", False):
+        bump_content_generation(session.connection())
+
+
+@event.listens_for(AppSession, "after_transaction_end")
+def _forget_writes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (a SAVEPOINT does not count)
+        session.info.pop("public_write", None)
+
+
+def bump_content_generation(connection: sa.Connection) -> None:
+    """Count one more change of public content (an upsert of the single row).
+
+    Runs as the transaction's last statement, so the row lock it takes on
+    PostgreSQL is held only for the COMMIT and cannot take part in a deadlock.
+    """
+    from app.core.models import ContentGeneration
+
+    table = ContentGeneration.__table__
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = insert(table).values(id=1, value=1)
+    connection.execute(statement.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1}))
+
+
+def content_generation(session: Session) -> int:
+    """The current generation (0 before the first change)."""
+    from app.core.models import ContentGeneration
+
+    return session.scalar(sa.select(ContentGeneration.value).where(ContentGeneration.id == 1)) or 0
 
 
 class Database:
@@ -114,9 +195,23 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.session_factory = sessionmaker(self.engine, class_=AppSession, expire_on_commit=False)
         app.extensions["db"] = self
         app.teardown_appcontext(self._teardown)
+
+        @app.before_request
+        def _note_write_intent() -> None:
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                g.write_intent_token = write_intent.set(True)
+
+        @app.teardown_request
+        def _forget_write_intent(_exc: BaseException | None) -> None:
+            token = g.pop("write_intent_token", None)
+            if token is not None:
+                try:
+                    write_intent.reset(token)
+                except ValueError:  # torn down in another context (a streamed response)
+                    write_intent.set(False)
 
     def session(self) -> Session:
         if self.external_session is not None:

@@ -4,6 +4,7 @@ from app.accounts.models import Membership, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401
+from app.core.models import ContentGeneration  # noqa: F401
 from app.experiences.models import (  # noqa: F401
     ExperienceAnswer,
     ExperienceRecord,

@@ -84,9 +84,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int, page_cache: str) -> subprocess.Popen:
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url, "SAMRAD_BENCH": "1",
-           "RATELIMIT_ENABLED": "0", "FLASK_DEBUG": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+           "RATELIMIT_ENABLED": "0", "FLASK_DEBUG": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "PAGE_CACHE_URL": page_cache}
     log = open(ROOT / "instance" / "bench-gunicorn.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
@@ -146,12 +147,20 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> d
             "errors": errors.group(0) if errors else "", "raw": out}
 
 
-def sequential_ms(url: str, n: int = 15) -> float:
-    """Median time of one request at a time: the service time, without queueing behind others."""
+def sequential_ms(url: str, n: int = 15, *, uncached: bool = False) -> float:
+    """Median time of one request at a time: the service time, without queueing behind others.
+
+    ``uncached`` adds a query parameter no page reads, new for each request, so
+    the page cache misses and the page is rendered: the cost of a page the
+    first time after a change.
+    """
     times = []
-    for _ in range(n):
+    for i in range(n):
+        target = url
+        if uncached:
+            target += ("&" if "?" in url else "?") + f"bench_nocache={time.monotonic_ns()}{i}"
         started = time.perf_counter()
-        fetch(url)
+        fetch(target)
         times.append((time.perf_counter() - started) * 1000)
     return sorted(times)[len(times) // 2]
 
@@ -199,6 +208,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--page-cache", default=os.environ.get("BENCH_PAGE_CACHE", "memory://"),
+                        help="PAGE_CACHE_URL of the server: memory:// (default), redis://127.0.0.1:6379/1 or off.")
     parser.add_argument("--only", default=None, help="Run only pages whose name contains this text.")
     parser.add_argument("--no-doc", action="store_true", help="Do not write docs/performance.md.")
     args = parser.parse_args()
@@ -214,7 +225,7 @@ def main() -> int:
     counts = dataset_counts(url)
     deep_page = max(1, int(counts["consultations"] * 0.9 / 20))
     port = free_port()
-    proc = start_gunicorn(url, port, args.workers)
+    proc = start_gunicorn(url, port, args.workers, args.page_cache)
     base = f"http://127.0.0.1:{port}"
     results = []
     try:
@@ -228,13 +239,14 @@ def main() -> int:
                     raise RuntimeError(f"{path} answered {status}")
                 size, gz = len(body), len(gzip.compress(body, 6))
                 single = sequential_ms(base + path)
+                rendered = sequential_ms(base + path, uncached=True)
             else:
                 size = gz = 0
-                single = float("nan")
+                single = rendered = float("nan")
             result = run_wrk(base + path, args, script)
-            result.update(name=name, path=path, size=size, gzip=gz, single=single)
+            result.update(name=name, path=path, size=size, gzip=gz, single=single, rendered=rendered)
             results.append(result)
-            print(f"{name:<34} {single:6.1f} ms alone {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
+            print(f"{name:<34} {single:6.1f} ms alone ({rendered:6.1f} rendered) {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
                   f"  {size / 1024:7.1f} KB  non-2xx {result['non2xx']} {result['errors']}", flush=True)
     finally:
         stop_gunicorn(proc)
@@ -254,16 +266,17 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
         f"Dataset: {counts['boards']} boards, {counts['consultations']} consultations, {counts['viewpoints']} views, "
         f"{counts['registrations']} registrations, {counts['feedback_reports']} published feedback reports "
         f"({counts['feedback_themes']} themes). Server: gunicorn, {args.workers} sync workers; "
-        f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s`.",
+        f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s`; page cache `{args.page_cache}`.",
         "",
-        "| page | req/s | p50 ms | p99 ms | vs /healthz | one at a time, ms | body KB (gzip) | non-2xx/3xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | req/s | p50 ms | p99 ms | vs /healthz | one at a time, ms | rendered (cache miss), ms | body KB (gzip) | non-2xx/3xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         size = f"{r['size'] / 1024:.1f} ({r['gzip'] / 1024:.1f})" if r["size"] else "–"
         single = "–" if r["single"] != r["single"] else f"{r['single']:.1f}"  # NaN for the POST
+        rendered = "–" if r["rendered"] != r["rendered"] or "healthz" in r["path"] else f"{r['rendered']:.1f}"
         lines.append(f"| {r['name']} (`{r['path']}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                     f"{r['rps'] / baseline:.0%} | {single} | {size} | {r['non2xx']} |")
+                     f"{r['rps'] / baseline:.0%} | {single} | {rendered} | {size} | {r['non2xx']} |")
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ from app.accounts.services import create_user as create_user_service
 from app.accounts.services import grant_role
 from app.boards.models import Board, BoardKind
 from app.consultations.models import Consultation, ConsultationStatus, MeetingFormat
-from app.db import Base, make_engine
+from app.db import AppSession, Base, make_engine
 from config import TestConfig
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -77,7 +77,7 @@ def backend(engine: sa.Engine) -> str:
 def db_session(engine: sa.Engine) -> Iterator[Session]:
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    session = AppSession(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield session
     finally:

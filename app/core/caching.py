@@ -12,6 +12,9 @@
 * **Static files** are linked as ``/static/css/site.css?v=<content hash>``;
   such a request is answered with ``Cache-Control: public, max-age=31536000,
   immutable``. A changed file gets a new hash, hence a new URL.
+* **In the app**, the same public responses are kept in the page cache
+  (:mod:`app.core.pagecache`), keyed by the content generation, so a burst of
+  anonymous visitors is answered without rendering.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
+
+from app.core import pagecache
 
 #: Lifetime for public pages in shared caches and browsers (seconds).
 PUBLIC_MAX_AGE = 60
@@ -73,7 +78,9 @@ def _add_http_caching(response: Response) -> Response:
         return response
     # A view that knows what its body depends on may name the validator
     # (``g.etag``) and save hashing a large body.
-    response.set_etag(g.get("etag") or body_etag(response.get_data()), weak=True)
+    etag = g.get("etag") or body_etag(response.get_data())
+    response.set_etag(etag, weak=True)
+    pagecache.store_if_new(response, etag)
     response.cache_control.public = True
     response.cache_control.max_age = PUBLIC_MAX_AGE
     response.vary.add("Cookie")
@@ -152,6 +159,7 @@ def init_app(app: Flask) -> None:
                 values["v"] = digest
 
     app.after_request(_add_http_caching)
+    pagecache.init_app(app)
     _fast_language_defaults(app)
 
 

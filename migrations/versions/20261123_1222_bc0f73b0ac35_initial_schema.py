@@ -48,6 +48,11 @@ def upgrade() -> None:
     sa.Column('created_dt', app.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
+    op.create_table('content_generation',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_generation'))
+    )
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('to_address', sa.String(length=254), nullable=False),
@@ -803,6 +808,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_kind'))
 
     op.drop_table('outbox_messages')
+    op.drop_table('content_generation')
     op.drop_table('contacts')
     with op.batch_alter_table('boards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_boards_kind'))

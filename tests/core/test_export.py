@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app, migrate
 from app.core.export import export_database, import_database
-from app.db import Base, make_engine
+from app.db import Base, content_generation, make_engine
 from app.demo import load_demo_data
 from config import TestConfig
 from tests.databases import empty_database
@@ -38,7 +38,12 @@ def test_export_import_round_trip(backend, tmp_path) -> None:
             with target.begin() as conn:
                 imported = import_database(conn, buffer)
             assert imported == exported
+            assert "content_generation" not in exported  # the page cache's counter is not content
+            with target.connect() as conn:
+                assert content_generation(Session(conn)) >= 1  # bumped: pages cached before the import are not served
             for table in Base.metadata.sorted_tables:
+                if table.name == "content_generation":
+                    continue
                 with source.connect() as a, target.connect() as b:
                     order = list(table.primary_key.columns)
                     assert a.execute(sa.select(table).order_by(*order)).all() == b.execute(sa.select(table).order_by(*order)).all(), table.name

@@ -1,4 +1,5 @@
-"""More than one app server: rate-limit counters are shared through Redis.
+"""More than one app server: rate-limit counters are shared through Redis
+(on PostgreSQL, both servers also share the database).
 
 Flask-Limiter keeps its storage on the (module-global) ``Limiter``, so two
 apps in one process would share counters even in memory. The second instance
@@ -69,9 +70,10 @@ SECOND_INSTANCE = textwrap.dedent(
 
 
 class SecondInstance:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, database_url: str | None = None) -> None:
+        database_url = database_url or f"sqlite:///{tmp_path / 'second.sqlite'}"
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SECOND_INSTANCE, REDIS_URL, f"sqlite:///{tmp_path / 'second.sqlite'}"],
+            [sys.executable, "-c", SECOND_INSTANCE, REDIS_URL, database_url],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             env={**os.environ, "APP_ENV": "test"},
         )
@@ -95,11 +97,14 @@ class SecondInstance:
             self.process.stdout.close()
 
 
-def test_login_limit_is_shared_between_two_app_servers(redis_db, client, tmp_path):
+def test_login_limit_is_shared_between_two_app_servers(redis_db, client, tmp_path, engine):
     from app.accounts.views import LOGIN_LIMIT
 
     per_minute = int(LOGIN_LIMIT.split()[0])
-    second = SecondInstance(tmp_path)
+    # On PostgreSQL both servers use the same database, as in production; a
+    # SQLite file cannot be shared with the first server's open test transaction.
+    shared = engine.url.render_as_string(hide_password=False) if engine.dialect.name == "postgresql" else None
+    second = SecondInstance(tmp_path, shared)
     try:
         statuses = []
         for attempt in range(per_minute):

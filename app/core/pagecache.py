@@ -1,0 +1,212 @@
+"""A cache of rendered public pages, shared by every request of a process (or,
+with Redis, of every app server), that is never stale after a change.
+
+Public pages are the same for every anonymous visitor (see
+:func:`app.core.caching.is_cacheable`), and a burst of visitors from a link
+shared in a group chat asks for the same few pages again and again. Rendering
+the consultation page costs 10–20 ms of Python; answering from this cache
+costs one primary-key query and a dictionary (or Redis) lookup.
+
+**Never stale.** Every entry is keyed by the *content generation*
+(:class:`app.core.models.ContentGeneration`): a counter that every commit
+which wrote rows a public page may show bumps as its last statement
+(:mod:`app.db`). Each request reads the counter first, so a page rendered
+before a change is never served after it, by any server. Time is the other
+input of a page ("upcoming" becomes "past", "registration closes"), so an
+entry also expires after :data:`PAGE_TTL` seconds — the ``max-age`` that public
+pages already carry for browsers and proxies.
+
+**Only for the anonymous.** A page is looked up only for a GET/HEAD to a
+public endpoint from a visitor with an empty session who is not logged in,
+and stored only if the response is cacheable by the HTTP-caching rules (no
+cookie set, nothing put in the session — so no form with a CSRF token, no
+flash message). Everyone else gets a freshly rendered page.
+
+Configuration: ``PAGE_CACHE_URL`` = ``memory://`` (default: a per-process LRU
+bounded by ``PAGE_CACHE_MAX_MB``), ``redis://host:6379/1`` (shared by all app
+servers; entries expire in Redis), or ``off``. A Redis that does not answer
+makes the cache miss, never the page fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from flask import Flask, Response, current_app, g, request, session
+
+from app.db import content_generation, get_session
+
+log = logging.getLogger(__name__)
+
+#: Seconds an entry is served at most (the same as public pages' ``max-age``).
+PAGE_TTL = 60
+#: Larger bodies are not kept (the all-consultations calendar has its own cache).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Headers that are per response, not part of the page.
+_NOT_STORED = frozenset({"set-cookie", "content-length", "date", "etag", "cache-control", "vary"})
+
+
+class PageStore(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, payload: bytes, ttl: int) -> None: ...
+
+
+class MemoryPageStore:
+    """Least-recently-used entries of one process, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def set(self, key: str, payload: bytes, ttl: int) -> None:
+        if len(payload) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (time.monotonic() + ttl, payload)
+            self._size += len(payload)
+            while self._size > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        _, payload = self._entries.pop(key)
+        self._size -= len(payload)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class RedisPageStore:
+    """Entries in Redis, shared by every app server; Redis expires them."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._errors = redis.RedisError
+        self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self.prefix = prefix
+        self._warned = False
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            value = self.client.get(self.prefix + key)
+        except self._errors as error:
+            self._warn(error)
+            return None
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, payload: bytes, ttl: int) -> None:
+        try:
+            self.client.set(self.prefix + key, payload, ex=ttl)
+        except self._errors as error:
+            self._warn(error)
+
+    def _warn(self, error: Exception) -> None:
+        if not self._warned:  # once per process: a missing Redis must not flood the log
+            log.warning("page cache: Redis unavailable (%s); serving uncached pages", type(error).__name__)
+            self._warned = True
+
+
+def make_store(url: str, *, max_mb: int, prefix: str) -> PageStore | None:
+    url = (url or "").strip()
+    if url in ("", "off", "none"):
+        return None
+    if url.startswith("memory://"):
+        return MemoryPageStore(max_mb * 1024 * 1024)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisPageStore(url, prefix)
+    raise RuntimeError(f"PAGE_CACHE_URL must be memory://, redis://… or off, not {url!r}")
+
+
+def encode(response: Response, etag: str) -> bytes:
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
+    meta = json.dumps({"etag": etag, "headers": headers}, separators=(",", ":")).encode()
+    return meta + b"\n" + response.get_data()
+
+
+def decode(payload: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+    meta, _, body = payload.partition(b"\n")
+    data = json.loads(meta)
+    return data["etag"], [tuple(h) for h in data["headers"]], body  # type: ignore[misc]
+
+
+def page_store() -> PageStore | None:
+    return current_app.extensions.get("page_cache")
+
+
+def _anonymous() -> bool:
+    if session:
+        return False
+    from flask_login import current_user
+
+    return not current_user.is_authenticated
+
+
+def _lookup() -> Response | None:
+    """``before_request``: answer a public page from the cache if it is there."""
+    from app.core.caching import PUBLIC_ENDPOINTS
+
+    store = page_store()
+    if store is None or request.method not in ("GET", "HEAD") or request.endpoint not in PUBLIC_ENDPOINTS:
+        return None
+    if not _anonymous():
+        return None
+    # The generation is read before anything is rendered: a page rendered while
+    # a change commits is stored under the old generation and never served after.
+    generation = content_generation(get_session())
+    raw = f"{generation}\0{request.host}\0{request.full_path}"
+    key = hashlib.blake2b(raw.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+    payload = store.get(key)
+    if payload is None:
+        g.page_cache_key = key
+        return None
+    etag, headers, body = decode(payload)
+    g.etag = etag
+    g.page_cache_hit = True
+    response = current_app.response_class(body, status=200, headers=headers)
+    response.headers["X-Page-Cache"] = "hit"
+    return response
+
+
+def store_if_new(response: Response, etag: str) -> None:
+    """Called by the HTTP-caching hook once it decided ``response`` is public."""
+    key = g.pop("page_cache_key", None)
+    store = page_store()
+    if key is None or store is None or g.get("page_cache_hit"):
+        return
+    if response.content_length is not None and response.content_length > MAX_BODY_BYTES:
+        return
+    store.set(key, encode(response, etag), PAGE_TTL)
+    response.headers["X-Page-Cache"] = "miss"
+
+
+def init_app(app: Flask) -> None:
+    store = make_store(
+        app.config.get("PAGE_CACHE_URL", "memory://"),
+        max_mb=int(app.config.get("PAGE_CACHE_MAX_MB", 64)),
+        prefix=app.config.get("PAGE_CACHE_PREFIX", "samrad:page:"),
+    )
+    if store is not None:
+        app.extensions["page_cache"] = store
+        app.before_request(_lookup)
