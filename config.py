@@ -75,6 +75,8 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     PAGE_SIZE = _env_int("PAGE_SIZE", 20)
     FEEDBACK_WEEKS_DEFAULT = _env_int("FEEDBACK_WEEKS_DEFAULT", 8)
+    #: Calendars of many consultations (all, a board's) keep meetings that ended this many days ago.
+    CALENDAR_PAST_DAYS = _env_int("CALENDAR_PAST_DAYS", 365)
     #: Days after a meeting that participants can answer its evaluation.
     EVALUATION_OPEN_DAYS = _env_int("EVALUATION_OPEN_DAYS", 30)
     #: Experience results with fewer answers than this are not shown (page and CSV).

@@ -34,5 +34,5 @@ def detail(slug: str) -> str:
 def calendar(slug: str) -> Response:
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
-    items = consultations.list_for_feed(session, board_id=board.id)
+    items = consultations.list_for_feed(session, board_id=board.id, ended_since=feeds.calendar_window_start())
     return feeds.ics_response(items, filename=f"{board.slug}.ics", calendar_name=board.name_sv)

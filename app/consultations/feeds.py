@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -10,7 +11,17 @@ from flask import Response, current_app, url_for
 from icalendar import Calendar, Event
 
 from app.consultations.models import Consultation, MeetingFormat
+from app.db import utcnow
 from app.i18n import STOCKHOLM, current_language, gettext, language_info, localized_text
+
+
+def calendar_window_start(now: datetime | None = None) -> datetime:
+    """Calendars of many consultations (all, a board's) hold what is coming and
+    what ended since this moment: ``CALENDAR_PAST_DAYS`` ago, at midnight UTC
+    (so the window, and a cached calendar, changes once a day)."""
+    days = int(current_app.config.get("CALENDAR_PAST_DAYS", 365))
+    start = (now or utcnow()) - timedelta(days=days)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _uid(consultation: Consultation) -> str:

@@ -485,11 +485,19 @@ def list_upcoming(session: Session, limit: int, *, now: datetime | None = None) 
     return list(session.scalars(stmt))
 
 
-def list_for_feed(session: Session, *, board_id: int | None = None, limit: int | None = None) -> list[Consultation]:
-    """Public consultations for calendar and Atom feeds, newest publication first."""
+def list_for_feed(
+    session: Session, *, board_id: int | None = None, limit: int | None = None, ended_since: datetime | None = None
+) -> list[Consultation]:
+    """Public consultations for calendar and Atom feeds, newest publication first.
+
+    ``ended_since`` leaves out meetings that ended before it: a calendar
+    subscription needs what is coming and the recent past, not every meeting
+    of all years (each consultation keeps its own ``.ics``)."""
     stmt = sa.select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
     if board_id:
         stmt = stmt.where(_board_filter(board_id))
+    if ended_since is not None:
+        stmt = stmt.where(Consultation.end_dt >= ended_since)
     # Feeds show the lead board only.
     stmt = stmt.order_by(Consultation.published_dt.desc(), Consultation.id.desc()).options(
         *_LIST_OPTIONS, lazyload(Consultation.co_hosts)
@@ -497,18 +505,6 @@ def list_for_feed(session: Session, *, board_id: int | None = None, limit: int |
     if limit:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
-
-
-def feed_version(session: Session, *, board_id: int | None = None) -> tuple[int, str]:
-    """What a feed's content depends on, cheaply: how many public consultations
-    there are and when the latest one changed (any change bumps ``updated_dt``)."""
-    stmt = sa.select(sa.func.count(), sa.func.max(Consultation.updated_dt)).where(
-        Consultation.status.in_(PUBLIC_STATUSES)
-    )
-    if board_id:
-        stmt = stmt.where(_board_filter(board_id))
-    count, latest = session.execute(stmt).one()
-    return int(count or 0), latest.isoformat() if latest else ""
 
 
 def list_for_staff(session: Session, actor: User) -> list[Consultation]:

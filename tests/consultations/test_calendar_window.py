@@ -1,0 +1,44 @@
+"""Calendars of many consultations keep what is coming and the recent past
+(``CALENDAR_PAST_DAYS``), not every meeting of all years."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.consultations.models import ConsultationStatus
+from tests.conftest import in_days
+
+
+@pytest.fixture
+def meetings(create_board, create_consultation):
+    board = create_board(slug="kulturnamnden")
+    old = create_consultation(board=board, status=ConsultationStatus.CLOSED, title_sv="Gammalt samråd om biblioteken",
+                              start_dt=in_days(-400), end_dt=in_days(-400) + timedelta(hours=2))
+    recent = create_consultation(board=board, status=ConsultationStatus.HELD, title_sv="Nyligen om badhuset",
+                                 start_dt=in_days(-30), end_dt=in_days(-30) + timedelta(hours=2))
+    coming = create_consultation(board=board, title_sv="Snart om fritidsgården")
+    return board, old, recent, coming
+
+
+def test_calendars_leave_out_meetings_that_ended_long_ago(client, meetings):
+    board, old, recent, coming = meetings
+    for url in ("/sv/consultations.ics", f"/sv/boards/{board.slug}.ics"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        assert f"consultation-{recent.id}@" in text and f"consultation-{coming.id}@" in text, url
+        assert f"consultation-{old.id}@" not in text, url
+    # The old meeting keeps its own calendar file.
+    assert client.get(f"/sv/consultations/{old.id}.ics").status_code == 200
+
+
+class TestLongerWindow:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"CALENDAR_PAST_DAYS": 500}
+
+    def test_the_window_is_configurable(self, client, meetings):
+        _board, old, _recent, _coming = meetings
+        assert f"consultation-{old.id}@" in client.get("/sv/consultations.ics").get_data(as_text=True)
