@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -38,6 +39,13 @@ def bench_data_command(
             Base.metadata.drop_all(engine)
         with engine.connect() as connection:
             existing = dataset_present(connection)
+            outdated = existing is not None and _missing_columns(connection)
+        if outdated and if_missing:
+            # A dataset built before a model gained a column cannot serve the
+            # app; it is the bench's own (it carries the marker): build it again.
+            click.echo(f"The bench dataset predates the models ({', '.join(outdated[:5])} missing): rebuilding it.")
+            Base.metadata.drop_all(engine)
+            existing = None
         if existing is not None:
             if not if_missing:
                 raise click.ClickException("The database already holds a bench dataset (use --reset or --if-missing).")
@@ -54,3 +62,15 @@ def bench_data_command(
                 json.dump(result.as_dict(), out, indent=2)
     finally:
         engine.dispose()
+
+
+def _missing_columns(connection: sa.Connection) -> list[str]:
+    """``table.column`` of the models that the database's existing tables lack."""
+    inspector = sa.inspect(connection)
+    tables = set(inspector.get_table_names())
+    missing = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+    return missing

@@ -86,3 +86,26 @@ def test_bench_data_command(tmp_path) -> None:
     again = runner.invoke(args=[*args, "--if-missing"])
     assert again.exit_code == 0 and "already present" in again.output
     application.extensions["db"].engine.dispose()
+
+
+def test_an_outdated_bench_dataset_is_rebuilt(tmp_path) -> None:
+    """A dataset built before a model gained a column would make every page fail."""
+    from app import create_app
+    from config import TestConfig
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    application = create_app(TestConfig, {"DATABASE_URL": "sqlite://", "UPLOAD_DIR": str(tmp_path)})
+    runner = application.test_cli_runner()
+    args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url, "--if-missing"]
+    assert runner.invoke(args=args).exit_code == 0
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE feedback_reports DROP COLUMN version"))
+    again = runner.invoke(args=args)
+    assert again.exit_code == 0, again.output
+    assert "feedback_reports.version missing" in again.output and "already present" not in again.output
+    assert "version" in {c["name"] for c in sa.inspect(engine).get_columns("feedback_reports")}
+    with engine.connect() as connection:
+        assert datagen.dataset_present(connection) is not None
+    engine.dispose()
+    application.extensions["db"].engine.dispose()
