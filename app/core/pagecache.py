@@ -175,7 +175,8 @@ def _lookup() -> Response | None:
     # The generation is read before anything is rendered: a page rendered while
     # a change commits is stored under the old generation and never served after.
     generation = content_generation(get_session())
-    raw = f"{generation}\0{request.host}\0{request.full_path}"
+    # The scheme and host are part of the key: pages carry absolute links (hreflang, feeds).
+    raw = f"{generation}\0{request.scheme}://{request.host}\0{request.full_path}"
     key = hashlib.blake2b(raw.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
     payload = store.get(key)
     if payload is None:

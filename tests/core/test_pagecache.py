@@ -42,11 +42,12 @@ def test_second_anonymous_request_is_served_from_the_cache(client, consultation)
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
-def test_query_string_language_and_host_are_part_of_the_key(client, consultation):
+def test_query_string_language_scheme_and_host_are_part_of_the_key(client, consultation):
     _get(client, "/sv/consultations/")
     assert _get(client, "/sv/consultations/?when=past").headers["X-Page-Cache"] == "miss"
     assert _get(client, "/rom/consultations/").headers["X-Page-Cache"] == "miss"
     assert client.get("/sv/consultations/", base_url="http://other.example").headers["X-Page-Cache"] == "miss"
+    assert client.get("/sv/consultations/", base_url="https://localhost").headers["X-Page-Cache"] == "miss"
     assert _get(client, "/sv/consultations/").headers["X-Page-Cache"] == "hit"
 
 
