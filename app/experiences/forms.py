@@ -19,6 +19,7 @@ from app.common.forms import (
     CheckboxListField,
     EmailAddress,
     LocalDateTimeField,
+    VersionedForm,
     choices,
     empty_to_none,
     strip,
@@ -190,7 +191,7 @@ class NoteForm(BaseForm):
         self.romani_variety.choices = _variety_choices()
 
 
-class ThemeForm(BaseForm):
+class ThemeForm(VersionedForm):
     title_sv = StringField(_l("Theme in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
     title_rom = _line(_l("Theme in Romani chib"))
     summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the experiences in this theme."))
@@ -199,7 +200,7 @@ class ThemeForm(BaseForm):
                                    description=_l("An experience may belong to several themes."))
 
 
-class MeasureForm(BaseForm):
+class MeasureForm(VersionedForm):
     body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG)],
                             filters=[empty_to_none], description=_l("Markdown may be used."))
     body_rom = _text(_l("The board's response in Romani chib"))
@@ -216,7 +217,7 @@ class MeasureForm(BaseForm):
         self.status.choices = choices((s.value, s.label) for s in MeasureStatus)
 
 
-class SummaryForm(BaseForm):
+class SummaryForm(VersionedForm):
     summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
     summary_rom = _text(_l("Summary in Romani chib"))
 

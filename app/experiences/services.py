@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.accounts.models import User
 from app.audit.services import record as audit
@@ -648,8 +649,17 @@ def start_report(session: Session, actor: User, service: Service) -> FeedbackRep
     report = get_report(session, service)
     if report is None:
         report = FeedbackReport(service=service, service_id=service.id)
-        session.add(report)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+        except sa.exc.IntegrityError:
+            # A colleague started it at the same moment (one report per
+            # service): work on theirs.
+            theirs = get_report(session, service)
+            if theirs is None:
+                raise
+            report = theirs
     return report
 
 
@@ -669,20 +679,32 @@ def theme_record_counts(session: Session, theme_ids: list[int]) -> dict[int, int
     ).all())
 
 
-def set_theme_experiences(session: Session, actor: User, theme: Theme, record_ids: list[int]) -> None:
-    """Replace the experiences grouped in a theme (records of the report's service only)."""
-    report = theme.report
-    require_permission(report.service is not None and policies.can_edit(actor, report.service))
+def _checked_record_ids(session: Session, report: FeedbackReport, record_ids: list[int]) -> list[int]:
+    """``record_ids`` sorted and without repeats, if they are all records of the report's service."""
     ids = sorted(set(record_ids))
     if ids:
         found = set(session.scalars(sa.select(ExperienceRecord.id).where(
             ExperienceRecord.id.in_(ids), ExperienceRecord.service_id == report.service_id)))
         if found != set(ids):
             raise DomainError(_l("Choose experiences of this service."), field="record_ids")
+    return ids
+
+
+def set_theme_experiences(session: Session, actor: User, theme: Theme, record_ids: list[int]) -> bool:
+    """Replace the experiences grouped in a theme (records of the report's service only).
+
+    Returns whether they changed.
+    """
+    report = theme.report
+    require_permission(report.service is not None and policies.can_edit(actor, report.service))
+    ids = _checked_record_ids(session, report, record_ids)
+    if ids == theme_record_ids(session, theme):
+        return False
     session.execute(sa.delete(theme_experiences).where(theme_experiences.c.theme_id == theme.id))
     if ids:
         session.execute(sa.insert(theme_experiences), [{"theme_id": theme.id, "record_id": i} for i in ids])
     session.flush()
+    return True
 
 
 def add_theme(session: Session, actor: User, service: Service, data: dict[str, Any], record_ids: list[int]) -> Theme:
@@ -693,9 +715,32 @@ def add_theme(session: Session, actor: User, service: Service, data: dict[str, A
     return theme
 
 
-def update_theme(session: Session, actor: User, theme: Theme, data: dict[str, Any], record_ids: list[int]) -> Theme:
-    feedback.update_theme(session, actor, theme, data)
-    set_theme_experiences(session, actor, theme, record_ids)
+def update_theme(
+    session: Session, actor: User, theme: Theme, data: dict[str, Any], record_ids: list[int], *,
+    expected_version: int | None = None,
+) -> Theme:
+    """Edit a theme's text and replace the experiences grouped in it.
+
+    ``expected_version`` is the theme's version when the form was opened; a
+    conflict raises :class:`app.feedback.services.StaleTheme` and nothing is
+    written. The experiences live in an association table, which does not bump
+    the version by itself: a change of them alone bumps it too, so an open form
+    sees it.
+    """
+    report = theme.report
+    require_permission(report.service is not None and policies.can_edit(actor, report.service))
+    if expected_version is not None and expected_version != theme.version:
+        raise feedback.StaleTheme(theme)
+    ids = _checked_record_ids(session, report, record_ids)
+    before = theme.version
+    feedback.update_theme(session, actor, theme, data, expected_version=expected_version)
+    if ids != theme_record_ids(session, theme):
+        if theme.version == before:
+            # Only the experiences changed: bump the version first (UPDATE … WHERE
+            # version = …), so a colleague's save in between is a conflict, not lost.
+            with feedback._saving(session, theme, feedback.StaleTheme):
+                flag_modified(theme, "title_sv")
+        set_theme_experiences(session, actor, theme, ids)
     return theme
 
 
@@ -708,15 +753,44 @@ STATUS_OUTCOMES = {
 }
 
 
-def save_measure(session: Session, actor: User, theme: Theme, data: dict[str, Any]) -> Measure:
+class StaleMeasure(feedback.StaleResponse):
+    """Someone else saved the response or the measure after this form was opened.
+
+    ``response`` and ``measure`` are the colleague's, as now saved (``measure``
+    is ``None`` if the response has none).
+    """
+
+    def __init__(self, response: ThemeResponse, measure: Measure | None) -> None:
+        super().__init__(response)
+        self.measure = measure
+
+
+def _stale_measure(session: Session, response: ThemeResponse) -> StaleMeasure:
+    measure = session.scalar(
+        sa.select(Measure).where(Measure.response_id == response.id).execution_options(populate_existing=True)
+    )
+    return StaleMeasure(response, measure)
+
+
+def save_measure(
+    session: Session, actor: User, theme: Theme, data: dict[str, Any], *, expected_version: int | None = None
+) -> Measure:
     """Write the response to a theme and its measure (owner, status, dates).
 
     The response is the feedback :class:`ThemeResponse` (written by
     :func:`app.feedback.services.save_response`); *not taken* is saved as the
     outcome *not implemented*, so its reason is required the same way.
+
+    ``expected_version`` is the response's version when the form was opened
+    (``0`` if there was none yet); a conflict raises :class:`StaleMeasure` and
+    nothing is written. The response's version guards the pair: a save that
+    changes only the measure bumps the response's version too.
     """
     report = theme.report
     require_permission(report.service is not None and policies.can_edit(actor, report.service))
+    existing = theme.response
+    if existing is not None and expected_version is not None and expected_version != existing.version:
+        raise _stale_measure(session, existing)
     status = data.get("status")
     if isinstance(status, str):
         status = MeasureStatus._value2member_map_.get(status)
@@ -732,16 +806,27 @@ def save_measure(session: Session, actor: User, theme: Theme, data: dict[str, An
         raise DomainError(_l("The end date cannot be before the start date."), field="end_date")
     if status is MeasureStatus.NOT_TAKEN and not text_field(data, "reason_sv"):
         raise DomainError(_l("Say why no measure is taken, in Swedish."), field="reason_sv")
-    response = feedback.save_response(session, actor, theme, {
-        "outcome": STATUS_OUTCOMES[status], "body_sv": data.get("body_sv"), "body_rom": data.get("body_rom"),
-        "reason_sv": data.get("reason_sv"), "reason_rom": data.get("reason_rom"),
-    })
-    measure = get_measure(session, response)
+    owner = owner[:200]
+    version = existing.version if existing is not None else None
+    try:
+        response = feedback.save_response(session, actor, theme, {
+            "outcome": STATUS_OUTCOMES[status], "body_sv": data.get("body_sv"), "body_rom": data.get("body_rom"),
+            "reason_sv": data.get("reason_sv"), "reason_rom": data.get("reason_rom"),
+        }, expected_version=expected_version)
+        measure = get_measure(session, response)
+        if (measure is None or (measure.owner, measure.status, measure.start_date, measure.end_date)
+                != (owner, status, start, end)) and response.version == version:
+            # Only the measure changes: bump the response's version first (UPDATE …
+            # WHERE version = …), so a colleague's save in between is a conflict.
+            with feedback._saving(session, response, feedback.StaleResponse):
+                flag_modified(response, "body_sv")
+    except feedback.StaleResponse as error:
+        raise _stale_measure(session, error.response) from None
     before = {"status": measure.status} if measure else None
     if measure is None:
         measure = Measure(response=response, response_id=response.id)
         session.add(measure)
-    measure.owner = owner[:200]
+    measure.owner = owner
     measure.status = status
     measure.start_date = start
     measure.end_date = end

@@ -37,7 +37,7 @@ from app.experiences.models import (
 )
 from app.feedback import services as feedback
 from app.feedback.forms import UpdateForm
-from app.feedback.models import Theme
+from app.feedback.models import FeedbackReport, Theme
 from app.i18n import gettext as _
 from app.participation.models import Channel, HiddenReason
 
@@ -362,27 +362,37 @@ def _record_choices(service: Service) -> list[tuple[int, str]]:
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures", methods=["GET", "POST"])
 @staff_required
-def measures(service_id: int) -> str | Response:
+def measures(service_id: int) -> tuple[str, int] | Response:
     session = get_session()
     svc = _service(service_id)
     report = services.get_report(session, svc)
-    form = SummaryForm() if request.method == "POST" else SummaryForm(obj=report)
+    if request.method == "POST":
+        form = SummaryForm()
+    else:
+        form = SummaryForm(obj=report)
+        form.version.data = str(report.version if report else 0)
+    conflict: FeedbackReport | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             report = services.start_report(session, actor(), svc)
-            feedback.update_summary(session, actor(), report, form.data)
+            try:
+                feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
+            except feedback.StaleSummary as error:
+                conflict = error.report
+                form.version.data = str(conflict.version)
+                raise
         if attempt.ok:
             commit()
             flash(_("The summary has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
     return render_template(
-        "experiences/staff/measures.html", service=svc, report=report, form=form,
+        "experiences/staff/measures.html", service=svc, report=report, form=form, conflict=conflict,
         measures=services.measures_for(session, report) if report else {},
         counts=services.theme_record_counts(session, [t.id for t in report.themes]) if report else {},
         problems=feedback.check_publishable(report) if report else {},
         unpublished=bool(report and feedback.has_unpublished_changes(report)),
         can_publish=policies.can_publish(actor(), svc),
-    )
+    ), 409 if conflict else 200
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/new", methods=["GET", "POST"])
@@ -403,27 +413,38 @@ def theme_new(service_id: int) -> str | Response:
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>", methods=["GET", "POST"])
 @staff_required
-def theme_edit(service_id: int, theme_id: int) -> str | Response:
+def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     session = get_session()
     svc, theme = _theme(service_id, theme_id)
     if request.method == "POST":
         form = ThemeForm()
     else:
         form = ThemeForm(obj=theme, record_ids=services.theme_record_ids(session, theme))
+        form.version.data = str(theme.version)
     form.record_ids.choices = _record_choices(svc)
+    conflict: Theme | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [])
+            try:
+                services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [],
+                                      expected_version=form.expected_version())
+            except feedback.StaleTheme as error:
+                conflict = error.theme
+                form.version.data = str(conflict.version)
+                raise
         if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
-    return render_template("experiences/staff/theme.html", service=svc, form=form, theme=theme)
+    return render_template(
+        "experiences/staff/theme.html", service=svc, form=form, theme=theme, conflict=conflict,
+        conflict_record_ids=services.theme_record_ids(session, conflict) if conflict else [],
+    ), 409 if conflict else 200
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>/measure", methods=["GET", "POST"])
 @staff_required
-def measure(service_id: int, theme_id: int) -> str | Response:
+def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     session = get_session()
     svc, theme = _theme(service_id, theme_id)
     current = services.get_measure(session, theme.response)
@@ -436,14 +457,26 @@ def measure(service_id: int, theme_id: int) -> str | Response:
                            end_date=current.end_date)
     else:
         form = MeasureForm()
+    if request.method != "POST":
+        # The response's version guards the response and its measure together.
+        form.version.data = str(theme.response.version if theme.response is not None else 0)
+    conflict: services.StaleMeasure | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.save_measure(session, actor(), theme, form.data)
+            try:
+                services.save_measure(session, actor(), theme, form.data, expected_version=form.expected_version())
+            except services.StaleMeasure as error:
+                conflict = error
+                form.version.data = str(error.response.version)
+                raise
         if attempt.ok:
             commit()
             flash(_("The measure has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
-    return render_template("experiences/staff/measure.html", service=svc, theme=theme, form=form)
+    return render_template(
+        "experiences/staff/measure.html", service=svc, theme=theme, form=form,
+        conflict=conflict.response if conflict else None, conflict_measure=conflict.measure if conflict else None,
+    ), 409 if conflict else 200
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/publish", methods=["GET", "POST"])

@@ -250,3 +250,177 @@ def test_removing_a_theme_removes_its_measure(app, db_session, publisher, measur
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Measure)) == 1
     assert db_session.scalar(sa.select(sa.func.count()).select_from(theme_experiences)
                              .where(theme_experiences.c.theme_id == books.id)) == 0
+
+
+# --- Optimistic locking on the measures pages: a stale save is refused, not written over a colleague's ------
+
+
+def _saved_behind_the_sessions_back(db_session, model, row_id, **values):
+    """Another transaction's save that this session has not seen (the ORM object keeps its old values)."""
+    db_session.execute(sa.update(model).where(model.id == row_id).values(**values),
+                       execution_options={"synchronize_session": False})
+
+
+MEASURE = {"body_sv": "Vi köper in böcker.", "owner": "Biblioteket", "status": "planned"}
+
+
+def test_two_staff_starting_the_measures_report_at_the_same_moment_share_one(db_session, publisher, service,
+                                                                            monkeypatch) -> None:
+    """The colleague's report was committed after this request looked for one."""
+    theirs = xp.start_report(db_session, publisher, service)
+    db_session.commit()
+    real_get = xp.get_report
+    calls = []
+
+    def missing_first(session, svc):
+        calls.append(1)
+        return None if len(calls) == 1 else real_get(session, svc)
+
+    monkeypatch.setattr(xp, "get_report", missing_first)
+    mine = xp.start_report(db_session, publisher, service)
+    assert mine.id == theirs.id
+    db_session.commit()  # nothing half-written
+
+
+def test_stale_measures_summary_is_refused(app, db_session, publisher, service) -> None:
+    with app.test_request_context("/sv/"):
+        xp.add_theme(db_session, publisher, service, {"title_sv": "Böcker"}, [])
+        report = xp.get_report(db_session, service)
+        # The form was opened before the report existed; adding a theme created it without a summary.
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans"}, expected_version=0)
+        opened = report.version
+        with pytest.raises(fb.StaleSummary):
+            fb.update_summary(db_session, publisher, report, {"summary_sv": "Min"}, expected_version=0)
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans andra"}, expected_version=opened)
+        with pytest.raises(fb.StaleSummary) as error:
+            fb.update_summary(db_session, publisher, report, {"summary_sv": "Min"}, expected_version=opened)
+    assert error.value.report.summary_sv == "Kollegans andra"
+    db_session.expire_all()
+    assert report.summary_sv == "Kollegans andra" and report.version == opened + 1
+
+
+def test_stale_experience_theme_is_refused(app, db_session, publisher, survey, add_answers) -> None:
+    one, two = add_answers(survey, text="Ett"), add_answers(survey, text="Två")
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [one.id])
+        opened = theme.version
+        xp.update_theme(db_session, publisher, theme, {"title_sv": "Kollegans tema"}, [one.id, two.id],
+                        expected_version=opened)
+        assert theme.version == opened + 1  # text and experiences changed: one save
+        with pytest.raises(fb.StaleTheme) as error:
+            xp.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, [], expected_version=opened)
+        assert error.value.theme.title_sv == "Kollegans tema"
+        db_session.expire_all()
+        assert theme.title_sv == "Kollegans tema" and xp.theme_record_ids(db_session, theme) == [one.id, two.id]
+        # Saved again with the version the conflict showed: a deliberate overwrite.
+        xp.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, [], expected_version=opened + 1)
+    assert theme.title_sv == "Mitt tema" and theme.version == opened + 2
+    assert xp.theme_record_ids(db_session, theme) == []
+
+
+def test_regrouping_experiences_alone_bumps_the_theme_version(app, db_session, publisher, survey,
+                                                              add_answers) -> None:
+    one, two = add_answers(survey, text="Ett"), add_answers(survey, text="Två")
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [one.id])
+        opened = theme.version
+        data = {"title_sv": "Böcker"}
+        xp.update_theme(db_session, publisher, theme, data, [one.id, two.id], expected_version=opened)
+        assert theme.version == opened + 1
+        with pytest.raises(fb.StaleTheme):
+            xp.update_theme(db_session, publisher, theme, data, [one.id], expected_version=opened)
+        assert xp.theme_record_ids(db_session, theme) == [one.id, two.id]
+        # Saving the same text and experiences again changes nothing and keeps the version.
+        xp.update_theme(db_session, publisher, theme, data, [two.id, one.id], expected_version=opened + 1)
+    assert theme.version == opened + 1
+
+
+def test_stale_measure_is_refused(app, db_session, publisher, survey) -> None:
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
+        xp.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Första svaret"}, expected_version=0)
+        opened = theme.response.version
+        assert opened == 1
+        xp.save_measure(db_session, publisher, theme, {
+            "body_sv": "Kollegans svar", "owner": "Kollegan", "status": "not_taken", "reason_sv": "Ingen budget."},
+            expected_version=opened)
+        assert theme.response.version == opened + 1
+        with pytest.raises(xp.StaleMeasure) as error:
+            xp.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Mitt svar"}, expected_version=opened)
+        assert isinstance(error.value, fb.StaleResponse)
+        assert error.value.response.body_sv == "Kollegans svar" and error.value.response.reason_sv == "Ingen budget."
+        assert error.value.measure.owner == "Kollegan" and error.value.measure.status is MeasureStatus.NOT_TAKEN
+        # A form opened before the first measure was written is stale as well.
+        with pytest.raises(xp.StaleMeasure):
+            xp.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Mitt svar"}, expected_version=0)
+        # The conflict comes before the checks of the fields: the user sees what changed first.
+        with pytest.raises(xp.StaleMeasure):
+            xp.save_measure(db_session, publisher, theme, {"body_sv": "Mitt svar", "status": "planned"},
+                            expected_version=opened)
+        db_session.expire_all()
+        measure = xp.get_measure(db_session, theme.response)
+        assert theme.response.body_sv == "Kollegans svar" and measure.owner == "Kollegan"
+        xp.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Mitt svar"}, expected_version=opened + 1)
+    db_session.expire_all()
+    assert theme.response.body_sv == "Mitt svar" and theme.response.outcome is Outcome.IMPLEMENTED
+    assert theme.response.reason_sv is None and theme.response.version == opened + 2
+    assert xp.get_measure(db_session, theme.response).owner == "Biblioteket"
+
+
+def test_changing_only_the_measure_bumps_the_response_version(app, db_session, publisher, survey) -> None:
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
+        xp.save_measure(db_session, publisher, theme, MEASURE, expected_version=0)
+        opened = theme.response.version
+        # Planned → ongoing keeps the outcome (implemented) and the text: only the measure row changes.
+        xp.save_measure(db_session, publisher, theme, {**MEASURE, "status": "ongoing", "owner": "Kollegan",
+                                                       "start_date": date(2026, 9, 1)}, expected_version=opened)
+        assert theme.response.version == opened + 1
+        with pytest.raises(xp.StaleMeasure) as error:
+            xp.save_measure(db_session, publisher, theme, {**MEASURE, "status": "done"}, expected_version=opened)
+        assert error.value.measure.owner == "Kollegan" and error.value.measure.status is MeasureStatus.ONGOING
+        assert error.value.measure.start_date == date(2026, 9, 1)
+        # Text and measure changed together: one save, one version.
+        xp.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Nytt svar", "status": "done"},
+                        expected_version=opened + 1)
+        assert theme.response.version == opened + 2
+        # Saving the same again changes nothing and keeps the version.
+        xp.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Nytt svar", "status": "done"},
+                        expected_version=opened + 2)
+        assert theme.response.version == opened + 2
+    db_session.expire_all()
+    measure = xp.get_measure(db_session, theme.response)
+    assert measure.status is MeasureStatus.DONE and measure.owner == "Biblioteket" and measure.start_date is None
+
+
+def test_measure_save_that_loses_the_race_at_the_database_is_a_conflict(app, db_session, publisher, survey,
+                                                                         add_answers) -> None:
+    record = add_answers(survey, text="Ett")
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
+        xp.save_measure(db_session, publisher, theme, MEASURE, expected_version=0)
+        db_session.commit()
+        response, measure = theme.response, xp.get_measure(db_session, theme.response)
+        # Each save passes the version check (the form and the loaded row agree), but the
+        # colleague saved in between: UPDATE … WHERE version = … matches nothing.
+        _saved_behind_the_sessions_back(db_session, ThemeResponse, response.id, version=ThemeResponse.version + 1)
+        _saved_behind_the_sessions_back(db_session, Measure, measure.id, owner="Kollegan", status=MeasureStatus.DONE)
+        with pytest.raises(xp.StaleMeasure) as error:
+            # Only a measure field changes: the response's version still guards it.
+            xp.save_measure(db_session, publisher, theme, {**MEASURE, "owner": "Jag"},
+                            expected_version=response.version)
+        assert error.value.measure.owner == "Kollegan" and error.value.measure.status is MeasureStatus.DONE
+        assert error.value.response.version == 2
+
+        _saved_behind_the_sessions_back(db_session, Theme, theme.id, version=Theme.version + 1, title_sv="Kollegans")
+        with pytest.raises(fb.StaleTheme) as theme_error:
+            # Only the experiences change: the theme's version still guards them.
+            xp.update_theme(db_session, publisher, theme, {"title_sv": "Böcker"}, [record.id],
+                            expected_version=theme.version)
+        assert theme_error.value.theme.title_sv == "Kollegans"
+        assert xp.theme_record_ids(db_session, theme) == []
+        # The conflict showed the current versions, and saving with them goes through.
+        xp.save_measure(db_session, publisher, theme, {**MEASURE, "owner": "Jag"},
+                        expected_version=error.value.response.version)
+        db_session.commit()
+    assert xp.get_measure(db_session, theme.response).owner == "Jag" and theme.response.version == 3

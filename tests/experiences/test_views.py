@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -252,3 +253,106 @@ def test_staff_pages_render_in_both_languages(client, auth, editor, survey, add_
         response = client.get(f"/{lang}{url}")
         assert response.status_code == 200, url
         assert f'<html lang="{lang}"' in response.get_data(as_text=True)
+
+
+# --- Staff: two people editing the same measures page (optimistic locking) ----------------------------------
+
+
+def _version_in(html: str) -> str:
+    match = re.search(r'<input id="version" name="version" type="hidden" value="(\d+)">', html)
+    assert match, "no hidden version field"
+    return match.group(1)
+
+
+def test_stale_measures_summary_shows_both_versions(app, client, auth, db_session, publisher, service) -> None:
+    from app.experiences import services as xp
+    from app.feedback import services as fb
+
+    auth.login(publisher)
+    url = f"/sv/staff/experiences/services/{service.id}/measures"
+    assert _version_in(client.get(url).get_data(as_text=True)) == "0"
+    with app.test_request_context("/sv/"):
+        report = xp.start_report(db_session, publisher, service)
+        fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans sammanfattning"})
+    db_session.commit()
+    response = client.post(url, data={"summary_sv": "Min <sammanfattning>", "summary_rom": "Miri", "version": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="conflict-title"' in html and 'class="error-summary"' in html
+    assert "Kollegans sammanfattning" in html and "Min &lt;sammanfattning&gt;" in html and "Miri" in html
+    assert report.summary_sv == "Kollegans sammanfattning"
+    # The form now carries the version the user has seen: saving again overwrites on purpose.
+    assert _version_in(html) == str(report.version)
+    again = client.post(url, data={"summary_sv": "Min sammanfattning", "version": _version_in(html)})
+    assert again.status_code == 302
+    assert report.summary_sv == "Min sammanfattning"
+
+
+def test_stale_experience_theme_shows_both_versions(app, client, auth, db_session, editor, survey,
+                                                    add_answers) -> None:
+    from app.experiences import services as xp
+
+    one, two = add_answers(survey, text="Ett"), add_answers(survey, text="Två")
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, editor, survey.service, {"title_sv": "Böcker"}, [one.id])
+    db_session.commit()
+    auth.login(editor)
+    url = f"/sv/staff/experiences/services/{survey.service_id}/measures/themes/{theme.id}"
+    opened = _version_in(client.get(url).get_data(as_text=True))
+    assert opened == str(theme.version)
+    # The colleague only regroups the experiences.
+    with app.test_request_context("/sv/"):
+        xp.update_theme(db_session, editor, theme, {"title_sv": "Böcker"}, [one.id, two.id])
+    db_session.commit()
+    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
+                                      "record_ids": [str(one.id)]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="conflict-title"' in html
+    assert '<dd lang="sv">Böcker</dd>' in html and f"#{one.id}, #{two.id}</dd>" in html
+    assert 'value="Mitt tema"' in html and "Jag skrev." in html
+    assert theme.title_sv == "Böcker" and xp.theme_record_ids(db_session, theme) == [one.id, two.id]
+    again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html),
+                                   "record_ids": [str(one.id)]})
+    assert again.status_code == 302
+    assert theme.title_sv == "Mitt tema" and xp.theme_record_ids(db_session, theme) == [one.id]
+
+
+def test_stale_measure_shows_both_versions(app, client, auth, db_session, publisher, survey) -> None:
+    from app.experiences import services as xp
+
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
+    db_session.commit()
+    auth.login(publisher)
+    url = f"/sv/staff/experiences/services/{survey.service_id}/measures/themes/{theme.id}/measure"
+    # Both open the empty form; the colleague saves first.
+    assert _version_in(client.get(url).get_data(as_text=True)) == "0"
+    with app.test_request_context("/sv/"):
+        xp.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans enhet",
+                                                       "status": "planned", "start_date": date(2026, 9, 1)})
+    db_session.commit()
+    mine = {"body_sv": "Mitt svar", "body_rom": "Miro", "owner": "Min enhet", "status": "ongoing"}
+    response = client.post(url, data={**mine, "version": "0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'id="conflict-title"' in html
+    assert "Kollegans svar" in html and "Kollegans enhet" in html and "1 september 2026" in html
+    assert "Mitt svar" in html and "Miro" in html and 'value="Min enhet"' in html
+    assert theme.response.body_sv == "Kollegans svar"
+    seen = _version_in(html)
+    assert seen == str(theme.response.version)
+    # The colleague changes only the measure: the version the conflict showed is stale in its turn.
+    with app.test_request_context("/sv/"):
+        xp.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans andra enhet",
+                                                       "status": "planned"})
+    db_session.commit()
+    response = client.post(url, data={**mine, "version": seen})
+    assert response.status_code == 409 and "Kollegans andra enhet" in response.get_data(as_text=True)
+    assert xp.get_measure(db_session, theme.response).owner == "Kollegans andra enhet"
+    again = client.post(url, data={**mine, "version": str(theme.response.version)})
+    assert again.status_code == 302
+    measure = xp.get_measure(db_session, theme.response)
+    assert theme.response.body_sv == "Mitt svar" and measure.owner == "Min enhet" and measure.status.value == "ongoing"
+    # The form opened on the saved measure carries its response's version.
+    assert _version_in(client.get(url).get_data(as_text=True)) == str(theme.response.version)
