@@ -159,33 +159,56 @@ def _year(column: Any) -> Any:
     return sa.cast(sa.extract("year", stockholm_date(column)), sa.Integer)
 
 
-def _scope(board_id: int | None, by_board: bool) -> sa.Subquery:
-    """Held consultations, one row per (board, consultation) when boards are asked for, else one per consultation."""
+def _scope(board_id: int | None, by_board: bool, *, year: bool, dates: bool = False) -> sa.Subquery:
+    """Held consultations, one row per (board, consultation) when boards are asked for, else one per consultation.
+
+    A consultation counts for its lead board and for each co-host that is not
+    also the lead: ``UNION ALL`` of the two, which need no de-duplication (a
+    board is a co-host of a consultation once, by the primary key).
+
+    For one board, both halves are index lookups (``lead_board_id``,
+    ``consultation_hosts.board_id``), not a join of every held consultation.
+    For every board, the (board, consultation) pairs are joined to
+    ``consultations`` afterwards, so that statements join on
+    ``consultations.id``: PostgreSQL has no statistics for a column of a
+    ``UNION ALL`` and misestimates joins on it by orders of magnitude.
+
+    Only the columns a statement reads are selected (``year``: the Stockholm
+    year of the meeting; ``dates``: ``start_dt`` and ``due``): SQLite
+    materialises the subquery and would otherwise compute the Stockholm date
+    of every meeting for nothing.
+    """
     held = Consultation.status.in_(HELD_STATUSES)
+
+    def columns(board: Any) -> list[Any]:
+        selected = [board.label("board_id"), Consultation.id.label("consultation_id")]
+        if year:
+            selected.append(_year(Consultation.start_dt).label("year"))
+        if dates:
+            selected += [Consultation.start_dt.label("start_dt"), Consultation.feedback_due_date.label("due")]
+        return selected
+
     if board_id is None and not by_board:
-        return (
-            sa.select(
-                sa.null().label("board_id"), Consultation.id.label("consultation_id"),
-                _year(Consultation.start_dt).label("year"), Consultation.start_dt.label("start_dt"),
-                Consultation.feedback_due_date.label("due"),
-            ).where(held).subquery("scope")
-        )
-    lead = sa.select(Consultation.lead_board_id.label("board_id"), Consultation.id.label("consultation_id"))
-    co = sa.select(consultation_hosts.c.board_id, consultation_hosts.c.consultation_id)
-    if board_id is not None:
-        lead = lead.where(Consultation.lead_board_id == board_id)
-        co = co.where(consultation_hosts.c.board_id == board_id)
-    pairs = sa.union(lead, co).subquery("pairs")  # UNION: a lead board listed as co-host counts once
-    return (
-        sa.select(
-            pairs.c.board_id, Consultation.id.label("consultation_id"),
-            _year(Consultation.start_dt).label("year"), Consultation.start_dt.label("start_dt"),
-            Consultation.feedback_due_date.label("due"),
-        )
-        .join(Consultation, Consultation.id == pairs.c.consultation_id)
-        .where(held)
-        .subquery("scope")
+        return sa.select(*columns(sa.null())).where(held).subquery("scope")
+    co_hosted = (
+        sa.select(consultation_hosts.c.board_id, consultation_hosts.c.consultation_id)
+        .join(Consultation, Consultation.id == consultation_hosts.c.consultation_id)
+        .where(consultation_hosts.c.board_id != Consultation.lead_board_id)
     )
+    if board_id is None:
+        led = sa.select(Consultation.lead_board_id.label("board_id"), Consultation.id.label("consultation_id"))
+        pairs = sa.union_all(led, co_hosted).subquery("pairs")
+        return (
+            sa.select(*columns(pairs.c.board_id))
+            .join_from(pairs, Consultation, Consultation.id == pairs.c.consultation_id)
+            .where(held)
+            .subquery("scope")
+        )
+    led = sa.select(*columns(Consultation.lead_board_id)).where(held, Consultation.lead_board_id == board_id)
+    co_hosted = co_hosted.with_only_columns(*columns(consultation_hosts.c.board_id)).where(
+        held, consultation_hosts.c.board_id == board_id
+    )
+    return sa.union_all(led, co_hosted).subquery("scope")
 
 
 def _keys(scope: sa.Subquery, by_board: bool, by_year: bool) -> list[Any]:
@@ -204,21 +227,45 @@ def _key(row: Any, by_board: bool, by_year: bool) -> Key:
     return (board, None if year is None else int(year))
 
 
-def _held(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any]:
-    """Consultations held and their participants, in one statement."""
+def _people() -> Any:
+    """People who came, over one consultation's registrations (an aggregate).
+
+    Where staff marked attendance for anyone, those marked present; where they
+    did not, the registrations with a place.
+    """
+    marked = sa.func.count(Registration.attended) > 0
     attended = sa.func.sum(sa.case((Registration.attended.is_(True), 1), else_=0))
     confirmed = sa.func.sum(sa.case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0))
-    per_consultation = (
-        sa.select(
-            Registration.consultation_id,
-            # attendance marked for anyone → those present; otherwise those with a place
-            sa.case((sa.func.count(Registration.attended) > 0, attended), else_=confirmed).label("people"),
+    return sa.case((marked, attended), else_=confirmed)
+
+
+def _held(session: Session, scope: sa.Subquery, keys: list[Any], *, one_board: bool) -> Iterable[Any]:
+    """Consultations held and their participants, in one statement.
+
+    For one board, each of its consultations' registrations are counted
+    through the index on ``registrations.consultation_id`` (a correlated
+    subquery per consultation); for the city or every board, all
+    registrations are aggregated once and joined.
+    """
+    if one_board:
+        people = (
+            sa.select(_people())
+            .where(Registration.consultation_id == scope.c.consultation_id)
+            .correlate(scope)
+            .scalar_subquery()
         )
+        rows = sa.select(*keys, people.label("people")).select_from(scope).subquery("held")
+        outer = [rows.c[k.name] for k in keys]
+        return session.execute(
+            sa.select(*outer, sa.func.count(), sa.func.coalesce(sa.func.sum(rows.c.people), 0)).group_by(*outer)
+        )
+    per_consultation = (
+        sa.select(Registration.consultation_id, _people().label("people"))
         .group_by(Registration.consultation_id)
         .subquery("people")
     )
     return session.execute(
-        sa.select(*keys, sa.func.count(scope.c.consultation_id), sa.func.coalesce(sa.func.sum(per_consultation.c.people), 0))
+        sa.select(*keys, sa.func.count(), sa.func.coalesce(sa.func.sum(per_consultation.c.people), 0))
         .select_from(scope)
         .outerjoin(per_consultation, per_consultation.c.consultation_id == scope.c.consultation_id)
         .group_by(*keys)
@@ -226,8 +273,9 @@ def _held(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any
 
 
 def _views(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any]:
+    # count(*), not count(viewpoints.id): the index (consultation_id, language) then answers alone.
     return session.execute(
-        sa.select(*keys, Viewpoint.language, sa.func.count(Viewpoint.id))
+        sa.select(*keys, Viewpoint.language, sa.func.count())
         .select_from(scope)
         .join(Viewpoint, Viewpoint.consultation_id == scope.c.consultation_id)
         .group_by(*keys, Viewpoint.language)
@@ -236,7 +284,7 @@ def _views(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[An
 
 def _responses(session: Session, scope: sa.Subquery, keys: list[Any]) -> Iterable[Any]:
     return session.execute(
-        sa.select(*keys, ThemeResponse.outcome, sa.func.count(ThemeResponse.id))
+        sa.select(*keys, ThemeResponse.outcome, sa.func.count())
         .select_from(scope)
         .join(FeedbackReport, FeedbackReport.consultation_id == scope.c.consultation_id)
         .join(Theme, Theme.report_id == FeedbackReport.id)
@@ -300,30 +348,41 @@ def figures(
     city's figures, each consultation once. ``parts`` chooses which of
     :data:`PARTS` to compute, one statement each.
     """
-    scope = _scope(board_id, by_board or board_id is not None)
-    grouped = by_board or board_id is not None
-    keys = _keys(scope, grouped, by_year)
-    n = len(keys)
+    # One board's figures are not grouped by board in SQL (it is the same in
+    # every row); its id is put back in the keys here when by_board asks for it.
+    group_board = by_board and board_id is None
+    n = int(group_board) + int(by_year)
+
+    def scoped(dates: bool = False) -> tuple[sa.Subquery, list[Any]]:
+        scope = _scope(board_id, by_board or board_id is not None, year=by_year, dates=dates)
+        return scope, _keys(scope, group_board, by_year)
+
     out: dict[Key, Figures] = {}
 
     def at(row: Any) -> Figures:
-        key = _key(row, grouped, by_year)
-        if board_id is not None and not by_board:
-            key = (None, key[1])
-        return out.setdefault(key, Figures())
+        board, year = _key(row, group_board, by_year)
+        if board_id is not None and by_board:
+            board = board_id
+        return out.setdefault((board, year), Figures())
 
+    # Without GROUP BY, an aggregate over no rows still returns one row
+    # (count 0, sums NULL): nothing is filed for it, as none is when grouped.
     if "held" in parts:
-        for row in _held(session, scope, keys):
+        for row in _held(session, *scoped(), one_board=board_id is not None):
+            if not row[n]:
+                continue
             f = at(row)
             f.held, f.participants = int(row[n]), int(row[n + 1])
     if "views" in parts:
-        for row in _views(session, scope, keys):
+        for row in _views(session, *scoped()):
             at(row).views_by_language[row[n]] = int(row[n + 1])
     if "responses" in parts:
-        for row in _responses(session, scope, keys):
+        for row in _responses(session, *scoped()):
             at(row).responses_by_outcome[row[n]] = int(row[n + 1])
     if "timing" in parts:
-        for row in _timing(session, scope, keys, today):
+        for row in _timing(session, *scoped(dates=True), today):
+            if row[n] is None:
+                continue
             f = at(row)
             f.feedback_due, f.feedback_on_time = int(row[n] or 0), int(row[n + 1] or 0)
             f.median_days_to_feedback = None if row[n + 2] is None else float(row[n + 2])
