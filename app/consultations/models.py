@@ -111,7 +111,10 @@ class Consultation(Base):
     __tablename__ = "consultations"
     __table_args__ = (
         sa.Index("ix_consultations_status_start_dt", "status", "start_dt"),
-        sa.Index("ix_consultations_lead_board_id_start_dt", "lead_board_id", "start_dt"),
+        # A board's page and its ledger (feedback.reports): the trailing columns
+        # let the ledger find the board's consultations from the index alone.
+        sa.Index("ix_consultations_lead_board_id_start_dt", "lead_board_id", "start_dt", "status", "id",
+                 "feedback_due_date"),
         # Public lists (see services.list_public): covering indexes, so counting,
         # sorting and OFFSET are index-only scans. "All" and "past" walk the
         # first in start order; "upcoming" takes the range end_dt >= now of the

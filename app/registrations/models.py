@@ -43,7 +43,10 @@ REGISTRATION_LANGUAGES = ("sv", "rom")
 class Registration(Base):
     __tablename__ = "registrations"
     __table_args__ = (
-        sa.Index("ix_registrations_consultation_id_status_created_dt", "consultation_id", "status", "created_dt"),
+        # Places left (the leading columns) and the ledger's participants per
+        # year (``attended`` read from the index alone).
+        sa.Index("ix_registrations_consultation_id_status_created_dt", "consultation_id", "status", "created_dt",
+                 "attended"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

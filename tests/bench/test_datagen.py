@@ -109,3 +109,25 @@ def test_an_outdated_bench_dataset_is_rebuilt(tmp_path) -> None:
         assert datagen.dataset_present(connection) is not None
     engine.dispose()
     application.extensions["db"].engine.dispose()
+
+
+def test_a_bench_dataset_with_other_indexes_is_rebuilt(tmp_path) -> None:
+    from app import create_app
+    from config import TestConfig
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    application = create_app(TestConfig, {"DATABASE_URL": "sqlite://", "UPLOAD_DIR": str(tmp_path)})
+    runner = application.test_cli_runner()
+    args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url, "--if-missing"]
+    assert runner.invoke(args=args).exit_code == 0
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP INDEX ix_registrations_consultation_id_status_created_dt"))
+        connection.execute(sa.text(
+            "CREATE INDEX ix_registrations_consultation_id_status_created_dt ON registrations (consultation_id, status)"))
+    again = runner.invoke(args=args)
+    assert again.exit_code == 0, again.output
+    assert "index ix_registrations_consultation_id_status_created_dt" in again.output
+    assert runner.invoke(args=args).output.count("already present") == 1  # rebuilt right: nothing missing now
+    engine.dispose()
+    application.extensions["db"].engine.dispose()

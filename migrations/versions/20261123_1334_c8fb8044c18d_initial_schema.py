@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bc0f73b0ac35
+Revision ID: c8fb8044c18d
 Revises: 
-Create Date: 2026-11-23 12:22:10.939762
+Create Date: 2026-11-23 13:34:13.020208
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 
-revision: str = 'bc0f73b0ac35'
+revision: str = 'c8fb8044c18d'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -173,7 +173,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.create_index('ix_consultations_end_dt_start_dt', ['end_dt', 'start_dt', 'id', 'status'], unique=False)
-        batch_op.create_index('ix_consultations_lead_board_id_start_dt', ['lead_board_id', 'start_dt'], unique=False)
+        batch_op.create_index('ix_consultations_lead_board_id_start_dt', ['lead_board_id', 'start_dt', 'status', 'id', 'feedback_due_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_published_dt'), ['published_dt'], unique=False)
         batch_op.create_index('ix_consultations_published_dt_id', ['published_dt', 'id', 'status'], unique=False)
         batch_op.create_index('ix_consultations_start_dt_id_status', ['start_dt', 'id', 'status', 'end_dt'], unique=False)
@@ -386,7 +386,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token', name=op.f('uq_registrations_token'))
     )
     with op.batch_alter_table('registrations', schema=None) as batch_op:
-        batch_op.create_index('ix_registrations_consultation_id_status_created_dt', ['consultation_id', 'status', 'created_dt'], unique=False)
+        batch_op.create_index('ix_registrations_consultation_id_status_created_dt', ['consultation_id', 'status', 'created_dt', 'attended'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_contact_id'), ['contact_id'], unique=False)
 
     op.create_table('wish_boards',
