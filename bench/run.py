@@ -147,6 +147,16 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> d
             "errors": errors.group(0) if errors else "", "raw": out}
 
 
+def warm_up(url: str, workers: int) -> None:
+    """A few requests at once, so that every worker (not only the one that
+    happened to take a single warm-up request) has built what it keeps per
+    process (the calendar of all consultations, memory page cache entries)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers * 2) as pool:
+        list(pool.map(lambda _: fetch(url), range(workers * 4)))
+
+
 def sequential_ms(url: str, n: int = 15, *, uncached: bool = False) -> float:
     """Median time of one request at a time: the service time, without queueing behind others.
 
@@ -234,7 +244,8 @@ def main() -> int:
             if args.only and args.only not in name and "baseline" not in name:
                 continue
             if script is None:
-                status, body = fetch(base + path)  # warm-up, size, and a check that the page works
+                warm_up(base + path, args.workers)
+                status, body = fetch(base + path)  # size, and a check that the page works
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status}")
                 size, gz = len(body), len(gzip.compress(body, 6))

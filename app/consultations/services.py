@@ -507,6 +507,21 @@ def list_for_feed(
     return list(session.scalars(stmt))
 
 
+def feed_version(session: Session, *, ended_since: datetime | None = None) -> tuple[int, str]:
+    """What a calendar of consultations depends on, cheaply: how many public
+    consultations it holds and when the latest one changed (any change bumps
+    ``updated_dt``). Narrower than the content generation, which every
+    submitted view bumps: the calendar of all consultations takes seconds to
+    build with thousands of events."""
+    stmt = sa.select(sa.func.count(), sa.func.max(Consultation.updated_dt)).where(
+        Consultation.status.in_(PUBLIC_STATUSES)
+    )
+    if ended_since is not None:
+        stmt = stmt.where(Consultation.end_dt >= ended_since)
+    count, latest = session.execute(stmt).one()
+    return int(count or 0), latest.isoformat() if latest else ""
+
+
 def list_for_staff(session: Session, actor: User) -> list[Consultation]:
     """Every consultation of the boards the user belongs to (all for site admins)."""
     stmt = sa.select(Consultation)

@@ -10,7 +10,7 @@ from app.consultations import feeds
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
 from app.consultations.models import Document, MeetingFormat
-from app.db import content_generation, get_session
+from app.db import get_session
 from app.i18n import gettext as _
 
 bp = Blueprint("consultations", __name__)
@@ -57,14 +57,15 @@ def calendar(consultation_id: int) -> Response:
 @bp.route("/<lang_code>/consultations.ics")
 def calendar_all() -> Response:
     """Every public consultation that is coming or ended within ``CALENDAR_PAST_DAYS``.
-    Building it takes a while with thousands of events, so the body is kept per
-    process until public content changes (the content generation)."""
+    Building it takes seconds with thousands of events, so the body is kept per
+    process until a consultation in it changes (not on every submitted view)."""
     from app.core.caching import body_cache, body_etag
     from app.i18n import current_language
 
     session = get_session()
     since = feeds.calendar_window_start()
-    key = ("consultations.ics", current_language(), request.host_url, since, content_generation(session))
+    version = consultations.feed_version(session, ended_since=since)
+    key = ("consultations.ics", current_language(), request.host_url, since, version)
     body = body_cache().get(key, lambda: feeds.build_calendar(
         consultations.list_for_feed(session, ended_since=since), _("Consultations with Roma in Stockholm")))
     response = Response(body, mimetype="text/calendar")

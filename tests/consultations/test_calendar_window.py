@@ -42,3 +42,25 @@ class TestLongerWindow:
     def test_the_window_is_configurable(self, client, meetings):
         _board, old, _recent, _coming = meetings
         assert f"consultation-{old.id}@" in client.get("/sv/consultations.ics").get_data(as_text=True)
+
+
+def test_the_calendar_of_all_is_rebuilt_when_a_consultation_changes_not_when_a_view_arrives(
+    client, meetings, db_session, monkeypatch
+):
+    from app.consultations import feeds
+    from app.participation.models import Channel, Viewpoint
+
+    _board, _old, recent, coming = meetings
+    builds = []
+    real_build = feeds.build_calendar
+    monkeypatch.setattr(feeds, "build_calendar", lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    client.get("/sv/consultations.ics")
+    db_session.add(Viewpoint(consultation=recent, body="Bra möte.", language="sv", channel=Channel.WEB,
+                             reference_code="CALX-2345"))
+    db_session.commit()
+    client.get("/sv/consultations.ics")
+    assert len(builds) == 1
+    coming.title_sv = "Snart om biblioteket"
+    db_session.commit()
+    assert "Snart om biblioteket" in client.get("/sv/consultations.ics").get_data(as_text=True)
+    assert len(builds) == 2
