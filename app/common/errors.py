@@ -15,6 +15,11 @@ class DomainError(Exception):
         self.field = field
 
 
+class DeletedMeanwhile(DomainError):
+    """What the form edits was deleted by someone else while it was open.
+    Answered with 409 and the typed text shown back (app/core/errors.py)."""
+
+
 class PermissionDenied(DomainError):
     """The acting user may not do this (answered with 403)."""
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from flask import abort, flash
 from flask_login import current_user, login_required
 
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DeletedMeanwhile, DomainError, PermissionDenied
 from app.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,7 +76,7 @@ def _domain_errors(report: Callable[[DomainError], None]) -> Iterator[Attempt]:
     attempt = Attempt()
     try:
         yield attempt
-    except PermissionDenied:
+    except (PermissionDenied, DeletedMeanwhile):
         raise
     except DomainError as error:
         report(error)

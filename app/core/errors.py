@@ -7,7 +7,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import HTTPException
 
-from app.common.errors import NotFound, PermissionDenied
+from app.common.errors import DeletedMeanwhile, NotFound, PermissionDenied
 from app.db import get_session
 
 #: Sent again but not shown to the person.
@@ -50,15 +50,28 @@ def init_app(app: Flask) -> None:
             pass
         if "_login_user" not in g:
             g._login_user = AnonymousUserMixin()
-        resend, kept = [], []
-        if request.method == "POST":
-            resend = [
-                (name, value) for name, value in request.form.items(multi=True)
-                if name not in ("csrf_token", "website") and "password" not in name
-            ]
-            kept = [(n, v) for n, v in resend if n not in HIDDEN_FIELDS and v.strip()]
+        resend, kept = _posted_input()
         return render_template("errors/503.html", code=503, kept=kept, resend=resend), 503
+
+    @app.errorhandler(DeletedMeanwhile)
+    def _deleted_meanwhile(error: DeletedMeanwhile) -> tuple[str, int]:
+        """What the form edits is gone: say so, and give back what was typed."""
+        get_session().rollback()
+        _resend, kept = _posted_input()
+        return render_template("errors/409.html", code=409, message=error.message, kept=kept), 409
 
     @app.errorhandler(500)
     def _server_error(error: Exception) -> tuple[str, int]:
         return render_template("errors/500.html", code=500), 500
+
+
+def _posted_input() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``(resend, kept)``: the posted fields to send again (no CSRF token, honeypot
+    or password) and those of them worth showing (typed text, not hidden keys)."""
+    if request.method != "POST":
+        return [], []
+    resend = [
+        (name, value) for name, value in request.form.items(multi=True)
+        if name not in ("csrf_token", "website") and "password" not in name
+    ]
+    return resend, [(n, v) for n, v in resend if n not in HIDDEN_FIELDS and v.strip()]

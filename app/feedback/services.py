@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.boards.models import Board
-from app.common.errors import DomainError, require_permission
+from app.common.errors import DeletedMeanwhile, DomainError, require_permission
 from app.common.pagination import Page
 from app.common.text import text_field
 from app.consultations.models import (
@@ -163,7 +163,10 @@ def _saving(session: Session, row: Any, stale: Callable[[Any], DomainError]) -> 
             yield
             session.flush()
     except StaleDataError:
-        session.refresh(row)
+        try:
+            session.refresh(row)
+        except sa.exc.InvalidRequestError:  # a colleague deleted it meanwhile
+            raise DeletedMeanwhile(_l("Someone else has deleted this while you were editing it.")) from None
         raise stale(row) from None
 
 

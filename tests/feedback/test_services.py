@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DeletedMeanwhile, DomainError, PermissionDenied
 from app.consultations.models import ConsultationStatus as S
 from app.consultations.services import TransitionError
 from app.feedback import services as fb
@@ -476,6 +476,18 @@ def test_save_that_loses_the_race_at_the_database_is_a_conflict(db_session, publ
     db_session.commit()
     assert theme.title_sv == "Mitt tema"
     assert report.summary_sv == "Kollegans" and theme.response.body_sv == "Kollegans svar"
+
+
+def test_saving_a_theme_a_colleague_deleted_meanwhile_is_an_error_not_a_500(db_session, publisher, report, theme):
+    from app.feedback.models import Theme, theme_viewpoints
+
+    db_session.commit()
+    # The colleague deleted the theme after this request loaded it.
+    db_session.execute(sa.delete(theme_viewpoints).where(theme_viewpoints.c.theme_id == theme.id))
+    db_session.execute(sa.delete(Theme).where(Theme.id == theme.id), execution_options={"synchronize_session": False})
+    with pytest.raises(DeletedMeanwhile):
+        fb.update_theme(db_session, publisher, theme, {"title_sv": "Mitt tema"}, expected_version=theme.version)
+    db_session.rollback()  # the session is usable afterwards
 
 
 def test_two_first_responses_at_the_same_moment(db_session, publisher, theme):

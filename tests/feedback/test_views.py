@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
@@ -343,6 +344,33 @@ def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db
                                    "viewpoint_ids": [views["anonymous"].id]})
     assert again.status_code == 302
     assert theme.title_sv == "Mitt tema" and theme.viewpoints == [views["anonymous"]]
+
+
+def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_session, held, editor, views,
+                                                                    monkeypatch):
+    from app.feedback.models import Theme, theme_viewpoints
+
+    report = fb.start_report(db_session, editor, held)
+    theme = fb.add_theme(db_session, editor, report, {"title_sv": "Läxhjälp"}, [views["anonymous"].id])
+    db_session.commit()
+    auth.login(editor)
+    url = f"/sv/staff/consultations/{held.id}/feedback/themes/{theme.id}"
+    opened = _version_in(client.get(url).get_data(as_text=True))
+    real_update = fb.update_theme
+
+    def deleted_after_loading(session, *args, **kwargs):
+        # The colleague's delete commits after this request loaded the theme.
+        session.execute(sa.delete(theme_viewpoints).where(theme_viewpoints.c.theme_id == theme.id))
+        session.execute(sa.delete(Theme).where(Theme.id == theme.id), execution_options={"synchronize_session": False})
+        return real_update(session, *args, **kwargs)
+
+    monkeypatch.setattr(fb, "update_theme", deleted_after_loading)
+    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
+                                      "viewpoint_ids": [views["anonymous"].id]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Mitt tema" in html and "Jag skrev." in html  # nothing typed is lost
+    assert "<h1>Someone else has deleted this while you were editing it.</h1>" in html or "tagit bort" in html
 
 
 def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, publisher,
