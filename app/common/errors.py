@@ -15,6 +15,18 @@ class DomainError(Exception):
         self.field = field
 
 
+class StaleVersion(DomainError):
+    """Someone else saved the row after the form was opened (optimistic locking).
+
+    ``current`` is the row as now saved; :func:`app.common.views.form_errors`
+    puts its version into the form, so that saving again overwrites on purpose.
+    """
+
+    def __init__(self, message: str, current: object) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class DeletedMeanwhile(DomainError):
     """What the form edits was deleted by someone else while it was open.
     Answered with 409 and the typed text shown back (app/core/errors.py)."""

@@ -10,7 +10,12 @@ from typing import Any, TypeVar
 from flask import abort, flash
 from flask_login import current_user, login_required
 
-from app.common.errors import DeletedMeanwhile, DomainError, PermissionDenied
+from app.common.errors import (
+    DeletedMeanwhile,
+    DomainError,
+    PermissionDenied,
+    StaleVersion,
+)
 from app.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,21 +51,33 @@ def actor() -> Any:
 @dataclass
 class Attempt:
     ok: bool = True
+    #: The optimistic-locking conflict the service raised, if any.
+    conflict: StaleVersion | None = None
 
 
 @contextmanager
 def form_errors(form: Any) -> Iterator[Attempt]:
     """Run a service call; a broken domain rule becomes an error next to its field.
 
-    ``PermissionDenied`` is not caught (it is answered with 403)::
+    ``PermissionDenied`` and ``DeletedMeanwhile`` are not caught (answered with
+    403 and 409). A :class:`StaleVersion` is kept as ``attempt.conflict`` and
+    the form's ``version`` set to the row's current one, so the page can show
+    both versions and a second save overwrites deliberately::
 
         with form_errors(form) as attempt:
-            item = services.do_something(session, actor(), ...)
+            item = services.do_something(session, actor(), ..., expected_version=form.expected_version())
         if attempt.ok:
             commit()
             return redirect(...)
+        conflict = attempt.conflict
     """
-    with _domain_errors(lambda error: form.add_error(error.field, error.message)) as attempt:
+
+    def report(error: DomainError) -> None:
+        form.add_error(error.field, error.message)
+        if isinstance(error, StaleVersion):
+            form.version.data = str(error.current.version)  # type: ignore[attr-defined]
+
+    with _domain_errors(report) as attempt:
         yield attempt
 
 
@@ -81,3 +98,5 @@ def _domain_errors(report: Callable[[DomainError], None]) -> Iterator[Attempt]:
     except DomainError as error:
         report(error)
         attempt.ok = False
+        if isinstance(error, StaleVersion):
+            attempt.conflict = error

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, lazyload
 from app.accounts.models import User
 from app.audit.services import record, snapshot
 from app.boards.models import Board
-from app.common.errors import DomainError, require_permission
+from app.common.errors import DomainError, StaleVersion, require_permission
 from app.common.pagination import Page, paginate_ids
 from app.consultations import policies
 from app.consultations.documents import DocumentStore
@@ -189,11 +189,11 @@ def update_consultation(
     return changed
 
 
-class StaleEdit(DomainError):
+class StaleEdit(StaleVersion):
     """Someone else saved the consultation after this form was opened."""
 
     def __init__(self, consultation: Consultation) -> None:
-        super().__init__(_l("Someone else has saved this consultation since you opened it."))
+        super().__init__(_l("Someone else has saved this consultation since you opened it."), consultation)
         self.consultation = consultation
 
 

@@ -145,23 +145,14 @@ def edit(consultation_id: int) -> str | Response:
     form.co_host_ids.choices = board_choices([b for b in boards if b.id != consultation.lead_board_id])
     conflict = None
     if form.validate_on_submit():
-        expected = form.expected_version()
-        try:
-            consultations.update_consultation(
-                session, actor(), consultation, form.to_data(), form.co_host_ids.data or [], expected_version=expected
-            )
-        except PermissionDenied:
-            raise
-        except consultations.StaleEdit as error:
-            conflict = error.consultation
-            form.add_error(None, error.message)
-            form.version.data = str(consultation.version)
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        with form_errors(form) as attempt:
+            consultations.update_consultation(session, actor(), consultation, form.to_data(),
+                                              form.co_host_ids.data or [], expected_version=form.expected_version())
+        if attempt.ok:
             commit()
             flash(_("Your changes have been saved."), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
+        conflict = attempt.conflict and attempt.conflict.current
     return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict)
 
 

@@ -375,16 +375,12 @@ def measures(service_id: int) -> tuple[str, int] | Response:
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             report = services.start_report(session, actor(), svc)
-            try:
-                feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
-            except feedback.StaleSummary as error:
-                conflict = error.report
-                form.version.data = str(conflict.version)
-                raise
+            feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The summary has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
+        conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "experiences/staff/measures.html", service=svc, report=report, form=form, conflict=conflict,
         measures=services.measures_for(session, report) if report else {},
@@ -425,17 +421,13 @@ def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     conflict: Theme | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            try:
-                services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [],
-                                      expected_version=form.expected_version())
-            except feedback.StaleTheme as error:
-                conflict = error.theme
-                form.version.data = str(conflict.version)
-                raise
+            services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [],
+                                  expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
+        conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "experiences/staff/theme.html", service=svc, form=form, theme=theme, conflict=conflict,
         conflict_record_ids=services.theme_record_ids(session, conflict) if conflict else [],
@@ -463,16 +455,12 @@ def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     conflict: services.StaleMeasure | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            try:
-                services.save_measure(session, actor(), theme, form.data, expected_version=form.expected_version())
-            except services.StaleMeasure as error:
-                conflict = error
-                form.version.data = str(error.response.version)
-                raise
+            services.save_measure(session, actor(), theme, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The measure has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
+        conflict = attempt.conflict  # type: ignore[assignment]  # save_measure raises StaleMeasure
     return render_template(
         "experiences/staff/measure.html", service=svc, theme=theme, form=form,
         conflict=conflict.response if conflict else None, conflict_measure=conflict.measure if conflict else None,

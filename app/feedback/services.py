@@ -30,7 +30,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
 from app.boards.models import Board
-from app.common.errors import DeletedMeanwhile, DomainError, require_permission
+from app.common.errors import (
+    DeletedMeanwhile,
+    DomainError,
+    StaleVersion,
+    require_permission,
+)
 from app.common.pagination import Page
 from app.common.text import text_field
 from app.consultations.models import (
@@ -120,27 +125,27 @@ def _require_editable(actor: User, report: FeedbackReport) -> None:
 # the same error instead of a 500.
 
 
-class StaleSummary(DomainError):
+class StaleSummary(StaleVersion):
     """Someone else saved the report's summary after this form was opened."""
 
     def __init__(self, report: FeedbackReport) -> None:
-        super().__init__(_l("Someone else has saved this summary since you opened it."))
+        super().__init__(_l("Someone else has saved this summary since you opened it."), report)
         self.report = report
 
 
-class StaleTheme(DomainError):
+class StaleTheme(StaleVersion):
     """Someone else saved the theme after this form was opened."""
 
     def __init__(self, theme: Theme) -> None:
-        super().__init__(_l("Someone else has saved this theme since you opened it."))
+        super().__init__(_l("Someone else has saved this theme since you opened it."), theme)
         self.theme = theme
 
 
-class StaleResponse(DomainError):
+class StaleResponse(StaleVersion):
     """Someone else saved the response after this form was opened."""
 
     def __init__(self, response: ThemeResponse) -> None:
-        super().__init__(_l("Someone else has saved this response since you opened it."))
+        super().__init__(_l("Someone else has saved this response since you opened it."), response)
         self.response = response
 
 

@@ -88,16 +88,12 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             report = feedback.start_report(session, actor(), consultation)
-            try:
-                feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
-            except feedback.StaleSummary as error:
-                conflict = error.report
-                form.version.data = str(conflict.version)
-                raise
+            feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The summary has been saved."), "success")
             return _back(consultation)
+        conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "feedback/staff/overview.html", consultation=consultation, report=report, form=form, conflict=conflict,
         problems=feedback.check_publishable(report) if report else {},
@@ -138,17 +134,13 @@ def theme_edit(consultation_id: int, theme_id: int) -> tuple[str, int] | Respons
     conflict: Theme | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            try:
-                feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [],
-                                      expected_version=form.expected_version())
-            except feedback.StaleTheme as error:
-                conflict = error.theme
-                form.version.data = str(conflict.version)
-                raise
+            feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [],
+                                  expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return _back(consultation)
+        conflict = attempt.conflict and attempt.conflict.current
     return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=theme,
                            confirm_form=ConfirmForm(), conflict=conflict), 409 if conflict else 200
 
@@ -185,16 +177,12 @@ def response(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
     conflict: ThemeResponse | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            try:
-                feedback.save_response(session, actor(), theme, form.data, expected_version=form.expected_version())
-            except feedback.StaleResponse as error:
-                conflict = error.response
-                form.version.data = str(conflict.version)
-                raise
+            feedback.save_response(session, actor(), theme, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The response has been saved."), "success")
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+        conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "feedback/staff/response.html", consultation=consultation, theme=theme, form=form, conflict=conflict,
         decision_form=DecisionForm(formdata=None, boards=list_boards(session), board_id=consultation.lead_board_id),

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
 from app.audit.services import record
-from app.common.errors import DomainError, require_permission
+from app.common.errors import DomainError, StaleVersion, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus
 from app.db import add_once, utcnow
@@ -58,11 +58,11 @@ EVALUATION_QUESTIONS = ("well_run", "could_speak", "language_support")
 SCALE = range(1, 6)
 
 
-class StaleMinutes(DomainError):
+class StaleMinutes(StaleVersion):
     """Someone else saved the minutes after this form was opened."""
 
     def __init__(self, minutes: Minutes) -> None:
-        super().__init__(_l("Someone else has saved these minutes since you opened them."))
+        super().__init__(_l("Someone else has saved these minutes since you opened them."), minutes)
         self.minutes = minutes
 
 

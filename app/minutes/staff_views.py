@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.common.errors import DomainError, PermissionDenied
 from app.common.views import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
@@ -47,23 +46,16 @@ def edit(consultation_id: int) -> str | Response:
     publish = request.form.get("action") == "publish"
     conflict: Minutes | None = None
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as attempt:
             services.save_minutes(
                 session, actor(), consultation, body_sv=form.body_sv.data, body_rom=form.body_rom.data,
                 expected_version=form.expected_version(), publish=publish, note=form.note.data,
             )
-        except PermissionDenied:
-            raise
-        except services.StaleMinutes as error:
-            conflict = error.minutes
-            form.add_error(None, error.message)
-            form.version.data = str(conflict.version)
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        if attempt.ok:
             commit()
             flash(_("The minutes are published.") if publish else _("Your changes have been saved."), "success")
             return redirect(url_for(".edit", consultation_id=consultation.id))
+        conflict = attempt.conflict and attempt.conflict.current
     pending = 0
     if minutes is not None:
         pending = sum(1 for p in services.list_proposals(session, minutes) if p.status.value == "pending")
