@@ -1033,7 +1033,10 @@ def experience_ledger(session: Session, board: Board, *, now: datetime | None = 
                FeedbackRevision.published_dt >= Survey.closes_dt)
         .group_by(Survey.id, Survey.closes_dt).order_by(Survey.closes_dt, Survey.id)
     ).all()
-    days = [(session.get(Survey, sid), (feedback.stockholm_today(published) - feedback.stockholm_today(closes)).days)
+    # One query for all closed surveys (not one per survey), none when there are none.
+    closed = {s.id: s for s in session.scalars(
+        sa.select(Survey).where(Survey.id.in_([row[0] for row in first_after])))} if first_after else {}
+    days = [(closed[sid], (feedback.stockholm_today(published) - feedback.stockholm_today(closes)).days)
             for sid, closes, published in first_after]
     return ExperienceLedger(
         surveys_per_service_year=[(services[sid], y, surveys.get((sid, y), 0), answers.get((sid, y), 0))

@@ -424,3 +424,31 @@ def test_measure_save_that_loses_the_race_at_the_database_is_a_conflict(app, db_
                         expected_version=error.value.response.version)
         db_session.commit()
     assert xp.get_measure(db_session, theme.response).owner == "Jag" and theme.response.version == 3
+
+
+def test_ledger_statements_do_not_grow_with_closed_surveys(app, db_session, publisher, board, service, create_survey):
+    """One query for the closed surveys' days to measures, not one per survey."""
+    from tests.perf.conftest import count_statements
+
+    utc = timezone.utc
+
+    def statements() -> int:
+        db_session.expunge_all()  # nothing from the fixtures in the identity map
+        with count_statements(db_session) as counter, app.test_request_context("/sv/"):
+            ledger = xp.experience_ledger(db_session, db_session.merge(board), now=datetime(2026, 7, 1, tzinfo=utc))
+        return len(counter), len(ledger.days_to_measures)
+
+    create_survey(opens_dt=datetime(2026, 1, 1, 9, tzinfo=utc), closes_dt=datetime(2026, 1, 31, 20, tzinfo=utc))
+    with app.test_request_context("/sv/"):
+        theme = xp.add_theme(db_session, publisher, service, {"title_sv": "A"}, [])
+        xp.save_measure(db_session, publisher, theme, {"body_sv": "x", "owner": "o", "status": "done"})
+        fb.update_summary(db_session, publisher, xp.get_report(db_session, service), {"summary_sv": "S"})
+        xp.publish_measures(db_session, publisher, service, now=datetime(2026, 3, 10, 12, tzinfo=utc))
+    db_session.commit()
+    one = statements()
+    for month in (4, 5, 6):
+        create_survey(opens_dt=datetime(2025, month, 1, 9, tzinfo=utc), closes_dt=datetime(2025, month, 20, tzinfo=utc))
+    db_session.commit()
+    four = statements()
+    assert (one[1], four[1]) == (1, 4)
+    assert four[0] == one[0]
