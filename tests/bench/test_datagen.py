@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
@@ -88,8 +91,10 @@ def test_bench_data_command(tmp_path) -> None:
     application.extensions["db"].engine.dispose()
 
 
-def test_an_outdated_bench_dataset_is_rebuilt(tmp_path) -> None:
-    """A dataset built before a model gained a column would make every page fail."""
+@pytest.fixture
+def built_bench(tmp_path) -> Iterator[tuple[Callable[[], Any], sa.Engine]]:
+    """A tiny bench dataset built by the CLI, a function running the same
+    ``bench-data --if-missing`` again, and an engine on that database."""
     from app import create_app
     from config import TestConfig
 
@@ -99,35 +104,31 @@ def test_an_outdated_bench_dataset_is_rebuilt(tmp_path) -> None:
     args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url, "--if-missing"]
     assert runner.invoke(args=args).exit_code == 0
     engine = make_engine(url)
+    yield (lambda: runner.invoke(args=args)), engine
+    engine.dispose()
+    application.extensions["db"].engine.dispose()
+
+
+def test_an_outdated_bench_dataset_is_rebuilt(built_bench) -> None:
+    """A dataset built before a model gained a column would make every page fail."""
+    run_again, engine = built_bench
     with engine.begin() as connection:
         connection.execute(sa.text("ALTER TABLE feedback_reports DROP COLUMN version"))
-    again = runner.invoke(args=args)
+    again = run_again()
     assert again.exit_code == 0, again.output
     assert "feedback_reports.version missing" in again.output and "already present" not in again.output
     assert "version" in {c["name"] for c in sa.inspect(engine).get_columns("feedback_reports")}
     with engine.connect() as connection:
         assert datagen.dataset_present(connection) is not None
-    engine.dispose()
-    application.extensions["db"].engine.dispose()
 
 
-def test_a_bench_dataset_with_other_indexes_is_rebuilt(tmp_path) -> None:
-    from app import create_app
-    from config import TestConfig
-
-    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
-    application = create_app(TestConfig, {"DATABASE_URL": "sqlite://", "UPLOAD_DIR": str(tmp_path)})
-    runner = application.test_cli_runner()
-    args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url, "--if-missing"]
-    assert runner.invoke(args=args).exit_code == 0
-    engine = make_engine(url)
+def test_a_bench_dataset_with_other_indexes_is_rebuilt(built_bench) -> None:
+    run_again, engine = built_bench
     with engine.begin() as connection:
         connection.execute(sa.text("DROP INDEX ix_registrations_consultation_id_status_created_dt"))
         connection.execute(sa.text(
             "CREATE INDEX ix_registrations_consultation_id_status_created_dt ON registrations (consultation_id, status)"))
-    again = runner.invoke(args=args)
+    again = run_again()
     assert again.exit_code == 0, again.output
     assert "index ix_registrations_consultation_id_status_created_dt" in again.output
-    assert runner.invoke(args=args).output.count("already present") == 1  # rebuilt right: nothing missing now
-    engine.dispose()
-    application.extensions["db"].engine.dispose()
+    assert run_again().output.count("already present") == 1  # rebuilt right: nothing missing now
