@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
@@ -253,9 +253,21 @@ def add_once(session: Session, obj: Any, key: str) -> tuple[Any, bool]:
     lets one request win; the other gets the winner's row instead of an error.
     """
     model = type(obj)
-    existing = session.scalar(sa.select(model).where(model.idempotency_key == key))
-    if existing is not None:
-        return existing, False
+
+    def existing() -> Any:
+        return session.scalar(sa.select(model).where(model.idempotency_key == key))
+
+    row = existing()
+    if row is not None:
+        return row, False
+    return insert_or_existing(session, obj, existing)
+
+
+def insert_or_existing(session: Session, obj: Any, existing: Callable[[], Any]) -> tuple[Any, bool]:
+    """Insert ``obj``; if a unique constraint refuses it because another
+    transaction inserted the same thing a moment earlier, return that row
+    (``existing()``) instead: ``(row, created)``. The session stays usable.
+    """
     try:
         # Added inside the SAVEPOINT: begin_nested() flushes what is pending
         # first, so an object added before it would be inserted outside.
@@ -263,10 +275,10 @@ def add_once(session: Session, obj: Any, key: str) -> tuple[Any, bool]:
             session.add(obj)
             session.flush()
     except sa.exc.IntegrityError:
-        existing = session.scalar(sa.select(model).where(model.idempotency_key == key))
-        if existing is None:
+        row = existing()
+        if row is None:
             raise
-        return existing, False
+        return row, False
     return obj, True
 
 

@@ -35,7 +35,7 @@ from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
 from app.common.text import text_field
 from app.consultations.models import RomaniVariety
-from app.db import add_once, utcnow
+from app.db import add_once, insert_or_existing, utcnow
 from app.experiences import policies
 from app.experiences.models import (
     NOTE_KINDS,
@@ -648,18 +648,9 @@ def start_report(session: Session, actor: User, service: Service) -> FeedbackRep
     require_permission(policies.can_edit(actor, service))
     report = get_report(session, service)
     if report is None:
-        report = FeedbackReport(service=service, service_id=service.id)
-        try:
-            with session.begin_nested():
-                session.add(report)
-                session.flush()
-        except sa.exc.IntegrityError:
-            # A colleague started it at the same moment (one report per
-            # service): work on theirs.
-            theirs = get_report(session, service)
-            if theirs is None:
-                raise
-            report = theirs
+        # A colleague may start it at the same moment (one report per service): then work on theirs.
+        report, _created = insert_or_existing(session, FeedbackReport(service=service, service_id=service.id),
+                                              lambda: get_report(session, service))
     return report
 
 

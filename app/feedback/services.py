@@ -44,7 +44,7 @@ from app.consultations.models import (
     consultation_hosts,
 )
 from app.consultations.services import TRANSITIONS, TransitionError
-from app.db import utcnow
+from app.db import insert_or_existing, utcnow
 from app.feedback import policies
 from app.feedback import reports as _reports
 from app.feedback.models import (
@@ -94,17 +94,8 @@ def start_report(session: Session, actor: User, consultation: Consultation) -> F
     if consultation.status not in PREPARABLE:
         raise TransitionError(_l("Feedback can be prepared once the consultation is published."))
     if report.id is None:
-        try:
-            with session.begin_nested():
-                session.add(report)
-                session.flush()
-        except sa.exc.IntegrityError:
-            # A colleague started it at the same moment (one report per
-            # consultation): work on theirs.
-            theirs = get_report(session, consultation)
-            if theirs is None:
-                raise
-            report = theirs
+        # A colleague may start it at the same moment (one report per consultation): then work on theirs.
+        report, _created = insert_or_existing(session, report, lambda: get_report(session, consultation))
     return report
 
 
