@@ -117,6 +117,7 @@ def test_logged_in_users_neither_get_nor_fill_the_cache(client, auth, create_use
     for _ in range(2):
         response = _get(client, url)
         assert "X-Page-Cache" not in response.headers
+        assert "Logga ut" in response.get_data(as_text=True)  # the staff rendering, which must not be shared
     anonymous = client.application.test_client()
     page = anonymous.get(url)
     assert page.headers["X-Page-Cache"] == "miss"  # the staff rendering was not stored
