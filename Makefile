@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: audit install node-modules run test translations compile-translations migrate demo-data clean bench
+.PHONY: lint audit install node-modules run test translations compile-translations migrate demo-data clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ BENCH_DURATION ?= 10
 bench: $(STAMP) compile-translations
 	$(BIN)/python bench/run.py --db $(BENCH_DB) --boards $(BENCH_BOARDS) --consultations $(BENCH_CONSULTATIONS) \
 		--views $(BENCH_VIEWS) --duration $(BENCH_DURATION)
+
+# Static checks: the import contracts of pyproject.toml ([tool.importlinter]:
+# layers point down, no cycles, no domain imports another's views).
+lint: $(STAMP)
+	$(BIN)/lint-imports
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
 translations: $(STAMP)

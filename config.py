@@ -111,7 +111,7 @@ class Config:
     WISH_CONTACT_RETENTION_DAYS = _env_int("WISH_CONTACT_RETENTION_DAYS", CONTACT_RETENTION_DAYS)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    #: Rendered public pages for anonymous visitors (app/core/pagecache.py):
+    #: Rendered public pages for anonymous visitors (app/web/pagecache.py):
     #: memory:// (per process), redis://host:6379/1 (shared), or off.
     PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "memory://")
     PAGE_CACHE_MAX_MB = _env_int("PAGE_CACHE_MAX_MB", 64)

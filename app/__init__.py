@@ -46,6 +46,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    from app import registry  # noqa: F401  (every table, every domain's hooks)
     from app import i18n
 
     Database().init_app(app)  # one per application: tests create many
@@ -61,10 +62,9 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
-    from app.boards.views import bp as boards_bp
+    from app.consultations.board_views import bp as boards_bp
     from app.consultations.staff_views import bp as consultations_staff_bp
     from app.consultations.views import bp as consultations_bp
-    from app.core.views import bp as core_bp
     from app.experiences.staff_views import bp as experiences_staff_bp
     from app.experiences.views import bp as experiences_bp
     from app.feedback.staff_views import bp as feedback_staff_bp
@@ -76,11 +76,12 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.registrations.staff_views import bp as registrations_staff_bp
     from app.registrations.views import bp as registrations_bp
     from app.site.views import bp as site_bp
+    from app.web.routes import bp as web_bp
     from app.wishes.staff_views import bp as wishes_staff_bp
     from app.wishes.views import bp as wishes_bp
 
     for blueprint in (
-        core_bp,
+        web_bp,
         site_bp,
         api_bp,
         accounts_bp,
@@ -104,7 +105,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     ):
         app.register_blueprint(blueprint)
 
-    from app.core import caching, errors, limits, security, templating
+    from app.web import caching, errors, limits, security, templating
 
     limits.init_app(app)
 
@@ -134,7 +135,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_login(app: Flask) -> None:
     from app.accounts.services import load_user_by_session_id
-    from app.common.forms import N_
+    from app.web.forms import N_
     from app.i18n import gettext
 
     login_manager.init_app(app)

@@ -85,7 +85,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--wish-days", type=click.IntRange(min=0), default=None, help="Override WISH_CONTACT_RETENTION_DAYS.")
     def purge_command(days: int | None, wish_days: int | None) -> None:
         """Delete contact data a set time after feedback is published or a wish answered (gallring)."""
-        from app.core.retention import purge_contact_data
+        from app.jobs.retention import purge_contact_data
         from app.db import utcnow
         from app.wishes.services import purge_contacts as purge_wish_contacts
 
@@ -108,7 +108,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def export_command(path: str) -> None:
         """Write every table to PATH as JSON."""
-        from app.core.export import export_database
+        from app.jobs.export import export_database
 
         engine = current_app.extensions["db"].engine
         with engine.connect() as connection, open(path, "w", encoding="utf-8") as out:
@@ -119,7 +119,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def import_command(path: str) -> None:
         """Load an export into an empty, migrated database."""
-        from app.core.export import import_database
+        from app.jobs.export import import_database
 
         engine = current_app.extensions["db"].engine
         with engine.begin() as connection, open(path, encoding="utf-8") as data:

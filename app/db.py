@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -160,14 +160,26 @@ def _forget_writes(session: Session, transaction: Any) -> None:
         session.info.pop("public_write", None)
 
 
+class ContentGeneration(Base):
+    """A counter bumped by every commit that changed rows public pages may show.
+
+    The page cache (:mod:`app.web.pagecache`) keys rendered pages by it, so a
+    change is visible on the next request, on every app server. One row
+    (``id = 1``), written by :func:`bump_content_generation`.
+    """
+
+    __tablename__ = "content_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 def bump_content_generation(connection: sa.Connection) -> None:
     """Count one more change of public content (an upsert of the single row).
 
     Runs as the transaction's last statement, so the row lock it takes on
     PostgreSQL is held only for the COMMIT and cannot take part in a deadlock.
     """
-    from app.core.models import ContentGeneration
-
     table = ContentGeneration.__table__
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -179,8 +191,6 @@ def bump_content_generation(connection: sa.Connection) -> None:
 
 def content_generation(session: Session) -> int:
     """The current generation (0 before the first change)."""
-    from app.core.models import ContentGeneration
-
     return session.scalar(sa.select(ContentGeneration.value).where(ContentGeneration.id == 1)) or 0
 
 

@@ -1,10 +1,15 @@
-"""Imports every domain's models so that metadata is complete (Alembic, tests)."""
+"""Imports every domain's models so that metadata is complete (Alembic, tests),
+and every domain's ``hooks`` module, which plugs a higher domain into a lower
+one's extension points (so the lower one never imports the higher).
+
+The app factory, the CLI, the migrations and the tests import this module.
+"""
 
 from app.accounts.models import Membership, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401
-from app.core.models import ContentGeneration  # noqa: F401
+from app.db import ContentGeneration  # noqa: F401
 from app.experiences.models import (  # noqa: F401
     ExperienceAnswer,
     ExperienceRecord,
@@ -27,3 +32,5 @@ from app.participation.models import Contact, Viewpoint, ViewpointTranslation  #
 from app.registrations.models import Registration  # noqa: F401
 from app.site.models import SiteText  # noqa: F401
 from app.wishes.models import Wish  # noqa: F401
+
+import app.registrations.hooks  # noqa: E402, F401

@@ -9,7 +9,7 @@ from app.accounts import services
 from app.accounts.forms import NewUserForm, user_form_class
 from app.accounts.models import Role, User
 from app.boards.services import list_boards
-from app.common.views import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.mail.services import queue_email

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.common.forms import BaseForm, EmailAddress, choices, strip
+from app.web.forms import BaseForm, EmailAddress, choices, strip
 from app.i18n import lazy_gettext as _l
 
 

@@ -25,10 +25,10 @@ from app.accounts.forms import (
     NewPasswordForm,
 )
 from app.common.errors import DomainError
-from app.common.forms import choices
-from app.common.views import actor, staff_required
-from app.consultations.forms import ConfirmForm
-from app.core.limits import limiter
+from app.web.forms import choices
+from app.web.helpers import actor, staff_required
+from app.web.forms import ConfirmForm
+from app.web.limits import limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
@@ -145,7 +145,7 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))
 
 
 @bp.route("/<lang_code>/staff/account", methods=["GET", "POST"])

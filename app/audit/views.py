@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 
 from app.audit.models import AuditEvent
 from app.common.pagination import paginate
-from app.common.views import actor, require, staff_required
+from app.web.helpers import actor, require, staff_required
 from app.db import get_session
 
 bp = Blueprint("audit", __name__)

@@ -18,7 +18,7 @@ class DomainError(Exception):
 class StaleVersion(DomainError):
     """Someone else saved the row after the form was opened (optimistic locking).
 
-    ``current`` is the row as now saved; :func:`app.common.views.form_errors`
+    ``current`` is the row as now saved; :func:`app.web.helpers.form_errors`
     puts its version into the form, so that saving again overwrites on purpose.
     """
 
@@ -29,7 +29,7 @@ class StaleVersion(DomainError):
 
 class DeletedMeanwhile(DomainError):
     """What the form edits was deleted by someone else while it was open.
-    Answered with 409 and the typed text shown back (app/core/errors.py)."""
+    Answered with 409 and the typed text shown back (app/web/errors.py)."""
 
 
 class PermissionDenied(DomainError):

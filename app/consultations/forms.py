@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from app.common.forms import (
+from app.web.forms import (
     BaseForm,
     CheckboxListField,
     LocalDateTimeField,
@@ -162,10 +162,6 @@ class DocumentForm(BaseForm):
     )
 
 
-class ConfirmForm(BaseForm):
-    """A form with nothing but the CSRF token, for one-button actions."""
-
-
 def board_choices(boards: list[Any]) -> list[SelectChoice]:
     return choices((b.id, localized_text(b, "name")) for b in boards)
 
@@ -173,7 +169,6 @@ def board_choices(boards: list[Any]) -> list[SelectChoice]:
 __all__ = [
     "AgendaItemForm",
     "CancelForm",
-    "ConfirmForm",
     "ConsultationForm",
     "DocumentForm",
     "MoveForm",

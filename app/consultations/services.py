@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -144,6 +145,13 @@ def create_consultation(
     return consultation
 
 
+#: Called with (session, consultation) when a published consultation's capacity
+#: changed: the registrations domain moves its waiting list up. Higher domains
+#: add themselves in their ``hooks`` module (wired by :mod:`app.registry`), so
+#: this domain imports none of them.
+CAPACITY_CHANGED: list[Callable[[Session, Consultation], Any]] = []
+
+
 def update_consultation(
     session: Session,
     actor: User,
@@ -179,9 +187,8 @@ def update_consultation(
     session.flush()
     if "capacity" in changed and consultation.status is S.PUBLISHED:
         # More places (or no limit any more): the waiting list moves up.
-        from app.registrations.services import capacity_changed
-
-        capacity_changed(session, consultation)
+        for listener in CAPACITY_CHANGED:
+            listener(session, consultation)
     if changed:
         fields = changed - {"co_hosts"}
         record(session, actor, "consultation.update", consultation,

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from app.boards.models import Board
 from app.boards.services import list_boards
 from app.common.errors import DomainError, PermissionDenied
-from app.common.views import (
+from app.web.helpers import (
     actor,
     flash_errors,
     form_errors,
@@ -34,10 +34,10 @@ from app.common.views import (
 from app.consultations import policies
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
+from app.web.forms import ConfirmForm
 from app.consultations.forms import (
     AgendaItemForm,
     CancelForm,
-    ConfirmForm,
     ConsultationForm,
     DocumentForm,
     MoveForm,

@@ -59,7 +59,7 @@ def calendar_all() -> Response:
     """Every public consultation that is coming or ended within ``CALENDAR_PAST_DAYS``.
     Building it takes seconds with thousands of events, so the body is kept per
     process until a consultation in it changes (not on every submitted view)."""
-    from app.core.caching import body_cache, body_etag
+    from app.web.caching import body_cache, body_etag
     from app.i18n import current_language
 
     session = get_session()
@@ -74,7 +74,7 @@ def calendar_all() -> Response:
         consultations.list_for_feed(session, ended_since=since), _("Consultations with Roma in Stockholm")))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="samrad.ics"'
-    g.etag = body_etag(repr(key).encode())  # see app.core.caching
+    g.etag = body_etag(repr(key).encode())  # see app.web.caching
     return response
 
 

@@ -13,8 +13,8 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
 from app.common.errors import DomainError
-from app.common.views import actor, form_errors, load_or_404, require, staff_required
-from app.consultations.forms import ConfirmForm
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.forms import ConfirmForm
 from app.db import commit, get_session
 from app.experiences import policies, services
 from app.experiences.forms import (

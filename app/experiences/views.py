@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug
 from app.common.errors import DomainError
-from app.common.views import load_or_404
-from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.helpers import load_or_404
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.experiences import services
 from app.experiences.forms import answer_form

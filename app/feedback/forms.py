@@ -5,7 +5,7 @@ from typing import Any
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from app.common.forms import (
+from app.web.forms import (
     BaseForm,
     CheckboxListField,
     VersionedForm,

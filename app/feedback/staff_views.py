@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
-from app.common.views import (
+from app.web.helpers import (
     actor,
     flash_errors,
     form_errors,
@@ -22,7 +22,7 @@ from app.common.views import (
     staff_required,
 )
 from app.consultations import policies as consultation_policies
-from app.consultations.forms import ConfirmForm
+from app.web.forms import ConfirmForm
 from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.feedback import policies

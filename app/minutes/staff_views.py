@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.common.views import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session

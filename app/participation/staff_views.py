@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
-from app.common.views import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
-from app.consultations.forms import ConfirmForm
+from app.web.forms import ConfirmForm
 from app.consultations.models import Consultation
 from app.db import commit, get_session, keep_session_open
 from app.i18n import gettext as _

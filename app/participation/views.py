@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
 from app.consultations import services as consultations
-from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
@@ -17,6 +17,9 @@ from app.participation import services
 from app.participation.forms import ViewpointForm
 
 bp = Blueprint("participation", __name__)
+
+#: Whether a consultation takes views now, for every template (consultation pages, the home page).
+bp.add_app_template_global(services.input_window_open, "view_window_open")
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from app.common.views import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session, keep_session_open

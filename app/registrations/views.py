@@ -25,24 +25,17 @@ from werkzeug.wrappers import Response
 from app.common.errors import DomainError
 from app.consultations import services as consultations
 from app.consultations.models import Consultation, ConsultationStatus
-from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.registrations import services
 from app.registrations.forms import CancelRegistrationForm, RegistrationForm
 from app.registrations.models import Registration, RegistrationStatus
+from app.registrations.private import load_by_token as _load
+from app.registrations.private import private_page as _private
 
 bp = Blueprint("registrations", __name__, cli_group=None)
-
-
-def _private(response: Any) -> Response:
-    """Pages behind a private link: never cached, indexed or leaked in a Referer."""
-    response = make_response(response)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @bp.app_context_processor
@@ -87,13 +80,6 @@ def register(consultation_id: int) -> str | Response:
     left = services.places_left(session, consultation) if closed is None else None
     return render_template("registrations/register.html", consultation=consultation, form=form, closed=closed,
                            places_left=left)
-
-
-def _load(token: str) -> Registration:
-    registration = services.get_by_token(get_session(), token[:100])
-    if registration is None:
-        abort(_private(make_response(render_template("registrations/not_found.html", code=404), 404)))
-    return registration
 
 
 @bp.route("/<lang_code>/registrations/<token>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.common.forms import BaseForm, empty_to_none, strip
+from app.web.forms import BaseForm, empty_to_none, strip
 from app.i18n import lazy_gettext as _l
 
 

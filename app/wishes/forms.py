@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.boards.models import Board
-from app.common.forms import (
+from app.web.forms import (
     BaseForm,
     CheckboxListField,
     EmailAddress,

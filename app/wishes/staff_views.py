@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.common.views import actor, form_errors, load_or_404, require, staff_required
-from app.consultations.forms import ConfirmForm
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.forms import ConfirmForm
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.participation.models import HiddenReason

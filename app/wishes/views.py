@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
 from app.common.errors import DomainError
-from app.core.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _

@@ -21,7 +21,7 @@ from werkzeug.routing import Rule
 from tests.browser.support import Demo
 
 #: Endpoints that answer with something other than an HTML page.
-NON_HTML_ENDPOINTS = {"static", "core.healthz"}
+NON_HTML_ENDPOINTS = {"static", "web.healthz"}
 #: URL suffixes of non-HTML resources.
 NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf")
 #: View names of non-HTML resources: feeds, calendars, file downloads, exports, APIs.

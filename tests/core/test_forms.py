@@ -1,11 +1,11 @@
-"""Shared form helpers (app/common/forms.py)."""
+"""Shared form helpers (app/web/forms.py)."""
 
 from __future__ import annotations
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.common.forms import VersionedForm
+from app.web.forms import VersionedForm
 
 
 @pytest.mark.parametrize(("posted", "expected"), [

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.core import pagecache
+from app.web import pagecache
 from app.db import bump_content_generation, content_generation
 from app.mail.models import OutboxMessage
 

@@ -154,3 +154,7 @@ class EmailAddress:
         value = field.data or ""
         if value and not _EMAIL_RE.match(value):
             raise ValidationError(str(self.message or field.gettext("Invalid email address.")))
+
+
+class ConfirmForm(BaseForm):
+    """A form with nothing but the CSRF token, for one-button actions."""

@@ -13,7 +13,7 @@
   such a request is answered with ``Cache-Control: public, max-age=31536000,
   immutable``. A changed file gets a new hash, hence a new URL.
 * **In the app**, the same public responses are kept in the page cache
-  (:mod:`app.core.pagecache`), keyed by the content generation, so a burst of
+  (:mod:`app.web.pagecache`), keyed by the content generation, so a burst of
   anonymous visitors is answered without rendering.
 """
 
@@ -29,21 +29,13 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 
-from app.core import pagecache
+from app.web import pagecache
+from app.web.public import PUBLIC_ENDPOINTS
 
 #: Lifetime for public pages in shared caches and browsers (seconds).
 PUBLIC_MAX_AGE = 60
 #: Lifetime for static files linked with a content hash (one year).
 STATIC_MAX_AGE = 31_536_000
-
-#: Endpoints whose GET responses are the same for every anonymous visitor.
-PUBLIC_ENDPOINTS = frozenset({
-    "core.home", "core.privacy", "site.accessibility",
-    "consultations.index", "consultations.detail", "consultations.calendar", "consultations.calendar_all",
-    "consultations.atom",
-    "boards.index", "boards.detail", "boards.calendar",
-    "feedback.public", "feedback.ledger", "feedback.view",
-})
 
 
 def body_etag(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Template globals that need the request: the language switcher's links."""
+"""Template globals and filters of every page (a domain adds its own from its blueprint)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask, request, url_for
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from app.common.charts import bar_chart
 from app.common.text import render_markdown
 from app.i18n import current_language, fallback_markup
 
@@ -19,7 +20,7 @@ def switch_language_url(code: str) -> str:
             return url_for(request.endpoint, **{**request.args.to_dict(), **request.view_args, "lang_code": code})
         except BuildError:
             pass
-    return url_for("core.home", lang_code=code)
+    return url_for("site.home", lang_code=code)
 
 
 def localized_block(obj: object, field: str) -> Markup:
@@ -51,11 +52,8 @@ def localized_excerpt(obj: object, field: str, length: int = 160) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    from app.common.charts import bar_chart
-    from app.participation.services import input_window_open
-
     app.jinja_env.globals.update(
-        switch_language_url=switch_language_url, localized_block=localized_block, view_window_open=input_window_open,
+        switch_language_url=switch_language_url, localized_block=localized_block,
         localized_excerpt=localized_excerpt, bar_chart=bar_chart,
     )
     app.jinja_env.filters.update(markdown=render_markdown)

@@ -2,13 +2,13 @@
 with Redis, of every app server), that is never stale after a change.
 
 Public pages are the same for every anonymous visitor (see
-:func:`app.core.caching.is_cacheable`), and a burst of visitors from a link
+:func:`app.web.caching.is_cacheable`), and a burst of visitors from a link
 shared in a group chat asks for the same few pages again and again. Rendering
 the consultation page costs 10–20 ms of Python; answering from this cache
 costs one primary-key query and a dictionary (or Redis) lookup.
 
 **Never stale.** Every entry is keyed by the *content generation*
-(:class:`app.core.models.ContentGeneration`): a counter that every commit
+(:class:`app.db.ContentGeneration`): a counter that every commit
 which wrote rows a public page may show bumps as its last statement
 (:mod:`app.db`). Each request reads the counter first, so a page rendered
 before a change is never served after it, by any server. Time is the other
@@ -41,6 +41,7 @@ from typing import Protocol
 from flask import Flask, Response, current_app, g, request, session
 
 from app.db import content_generation, get_session
+from app.web.public import PUBLIC_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,6 @@ def _anonymous() -> bool:
 
 def _lookup() -> Response | None:
     """``before_request``: answer a public page from the cache if it is there."""
-    from app.core.caching import PUBLIC_ENDPOINTS
-
     store = page_store()
     if store is None or request.method not in ("GET", "HEAD") or request.endpoint not in PUBLIC_ENDPOINTS:
         return None

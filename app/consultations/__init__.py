@@ -1,0 +1,1 @@
+"""Consultations: scheduling, agenda, documents, lifecycle, calendar feeds."""

@@ -1,1 +1,0 @@
-"""Cross-cutting web pieces: home, health check, error pages, security headers."""

@@ -1,0 +1,9 @@
+"""How registrations plug into lower domains (imported once by :mod:`app.registry`)."""
+
+from __future__ import annotations
+
+from app.consultations import services as consultations
+from app.registrations.services import capacity_changed
+
+if capacity_changed not in consultations.CAPACITY_CHANGED:
+    consultations.CAPACITY_CHANGED.append(capacity_changed)
