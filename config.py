@@ -66,6 +66,14 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'samradsportalen.sqlite'}"
     )
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    #: Seconds a request may wait for PostgreSQL in all (a hung database then
+    #: gives a 503 instead of a worker stuck until gunicorn kills it).
+    DB_REQUEST_TIMEOUT = float(os.environ.get("DB_REQUEST_TIMEOUT") or 8)
+    #: /healthz warns (still 200) when the upload volume has less free space than this.
+    UPLOAD_MIN_FREE_MB = _env_int("UPLOAD_MIN_FREE_MB", 500)
+    #: While this file exists /healthz answers 503 so the load balancer drains
+    #: this server; gunicorn.conf.py creates it on SIGTERM before stopping.
+    DRAIN_FILE = os.environ.get("DRAIN_FILE", "")
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
     TRANSLATIONS_DIR = os.environ.get("TRANSLATIONS_DIR", str(BASE_DIR / "translations"))
     LANGUAGES = _languages()
@@ -135,6 +143,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret"
     DATABASE_URL = "sqlite://"
+    DB_REQUEST_TIMEOUT = 60.0  # a loaded CI machine is slow; the fault tests set their own
     UPLOAD_DIR = ""  # set per test run by the fixtures
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import enum
 import itertools
+import logging
+import math
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +24,8 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+log = logging.getLogger("app.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,7 +112,100 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        event.listen(engine, "do_connect", _connect_within_deadline)
+    return engine
+
+
+# --- Deadlines ------------------------------------------------------------------------
+#
+# A database that is down refuses connections at once; one that is hung (a
+# pooler or proxy in front of a dead primary) accepts them and never answers.
+# Without a deadline of our own a request would then wait until gunicorn kills
+# the worker, and the next one would hang again. Every wait for PostgreSQL is
+# therefore bounded by the deadline of the current request (or block, see
+# :func:`db_deadline`): when it passes, the connection is closed (its state is
+# unknown) and an ``OperationalError`` follows, which the views answer with
+# the same 503 as a refused connection (app/core/errors.py).
+
+#: ``time.monotonic()`` by which the current request's database waits end; ``None``: no limit.
+_deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)
+
+#: Seconds a new PostgreSQL connection may take at most (libpq's minimum is 2),
+#: unless the URL says otherwise (``?connect_timeout=N``).
+CONNECT_TIMEOUT = 3
+#: Seconds a server-side transaction may sit idle (its client gone) before PostgreSQL ends it.
+IDLE_IN_TRANSACTION_TIMEOUT = 60
+
+
+@contextmanager
+def db_deadline(seconds: float) -> Iterator[None]:
+    """Every PostgreSQL wait inside the block ends within ``seconds`` from now
+    (or by the deadline already in force, if that is earlier)."""
+    token = _deadline.set(_earlier(_deadline.get(), time.monotonic() + seconds))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _earlier(a: float | None, b: float) -> float:
+    return b if a is None else min(a, b)
+
+
+_connection_class: Any = None
+
+
+def _deadline_connection_class() -> Any:
+    """A psycopg connection whose waits for the server end at the deadline."""
+    global _connection_class
+    if _connection_class is not None:
+        return _connection_class
+    import psycopg
+    from psycopg import errors as pg_errors
+
+    class DeadlineTimeout(psycopg.OperationalError):
+        pass
+
+    class DeadlineConnection(psycopg.Connection):  # type: ignore[type-arg]
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            end = _deadline.get()
+            if end is None or timeout is not None:
+                return super().wait(gen, interval=interval, timeout=timeout)
+            try:
+                return super().wait(gen, interval=interval, timeout=max(end - time.monotonic(), 0.0))
+            except pg_errors._WaitTimeout:
+                # Half-way through the protocol: the connection cannot be used
+                # again. Closed, SQLAlchemy sees a disconnect and drops it from the pool.
+                self.pgconn.finish()
+                raise DeadlineTimeout("the database did not answer before the request's deadline") from None
+
+    _connection_class = DeadlineConnection
+    return DeadlineConnection
+
+
+def _connect_within_deadline(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+    """``do_connect``: open the connection with a connect timeout that ends by the deadline."""
+    connection_class = _deadline_connection_class()
+    params = dict(cparams)  # SQLAlchemy reuses the dict for every connection
+    timeout = float(params.get("connect_timeout") or CONNECT_TIMEOUT)
+    end = _deadline.get()
+    if end is not None:
+        left = end - time.monotonic()
+        if left <= 0.1:
+            import psycopg
+
+            raise psycopg.OperationalError("no time left to connect to the database before the request's deadline")
+        timeout = min(timeout, left)
+    # Whole seconds, at least 2 (psycopg's and libpq's minimum): may overrun a
+    # deadline by less than 2 s, never by a connection attempt's full length.
+    params["connect_timeout"] = max(2, math.floor(timeout))
+    if "options" not in params:
+        # A connection cut by the network leaves its server-side transaction
+        # (and its row locks) behind until the server notices: end it in time.
+        params["options"] = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT * 1000}"
+    return connection_class.connect(*cargs, **params)
 
 
 #: Set while handling a request that will write (POST and friends); SQLite then
@@ -199,6 +298,7 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self.request_timeout = 8.0
         self.session_factory: sessionmaker[Session] | None = None
         #: Tests set this to a session joined to an outer transaction.
         self.external_session: Session | None = None
@@ -207,7 +307,13 @@ class Database:
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session_factory = sessionmaker(self.engine, class_=AppSession, expire_on_commit=False)
         app.extensions["db"] = self
+        self.request_timeout = float(app.config.get("DB_REQUEST_TIMEOUT", 8))
         app.teardown_appcontext(self._teardown)
+
+        @app.before_request
+        def _start_deadline() -> None:
+            # Before anything else touches the database (the page cache, the login).
+            g.db_deadline_token = _deadline.set(time.monotonic() + self.request_timeout)
 
         @app.before_request
         def _note_write_intent() -> None:
@@ -231,12 +337,40 @@ class Database:
 
     def _teardown(self, exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
-        if session is None:
-            return
-        # Whatever the request did not commit is discarded.
+        token = g.pop("db_deadline_token", None)
+        try:
+            if session is not None:
+                discard(session, keep_open=session is self.external_session)
+        finally:
+            if token is not None:
+                try:
+                    _deadline.reset(token)
+                except ValueError:  # torn down in another context (a streamed response)
+                    _deadline.set(None)
+
+
+def discard(session: Session, *, keep_open: bool = False) -> None:
+    """Roll back whatever ``session`` did not commit and close it.
+
+    Never raises for a connection that died meanwhile (a flapping or hung
+    database): there is nothing left to roll back, and the pool drops the
+    connection. The answer the request already has (often a 503) stands.
+    """
+    try:
         session.rollback()
-        if session is not self.external_session:
-            session.close()
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("database connection lost at the end of a request: %s", _reason(error))
+        try:
+            session.invalidate()
+        except sa.exc.SQLAlchemyError:
+            pass
+        return
+    if not keep_open:
+        session.close()
+
+
+def _reason(error: BaseException) -> str:
+    return type(getattr(error, "orig", None) or error).__name__
 
 
 def get_db() -> Database:
@@ -307,8 +441,6 @@ def keep_session_open(chunks: Iterable[Any]) -> Iterator[Any]:
             yield from chunks
         finally:
             if session is not None:
-                session.rollback()
-                if session is not database.external_session:
-                    session.close()
+                discard(session, keep_open=session is database.external_session)
 
     return generate()

@@ -40,10 +40,14 @@ def init_app(app: Flask) -> None:
         return render_template("errors/400.html", code=400), 400
 
     @app.errorhandler(sa.exc.OperationalError)
-    def _database_down(error: sa.exc.OperationalError) -> tuple[str, int]:
-        """The database is unreachable: answer 503 and give back what was typed,
-        with a button that sends it again once the service is back."""
-        current_app.logger.error("database unavailable: %s", error.orig.__class__.__name__)
+    @app.errorhandler(sa.exc.InterfaceError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _database_down(error: sa.exc.SQLAlchemyError) -> tuple[str, int]:
+        """The database is unreachable, hung or lost the connection half-way
+        (refused, no answer before the request's deadline, no connection left
+        in the pool): answer 503 and give back what was typed, with a button
+        that sends it again once the service is back."""
+        current_app.logger.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
         try:
             get_session().rollback()
         except sa.exc.SQLAlchemyError:
