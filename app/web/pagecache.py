@@ -24,8 +24,8 @@ flash message). Everyone else gets a freshly rendered page.
 
 Configuration: ``PAGE_CACHE_URL`` = ``memory://`` (default: a per-process LRU
 bounded by ``PAGE_CACHE_MAX_MB``), ``redis://host:6379/1`` (shared by all app
-servers; entries expire in Redis), or ``off``. A Redis that does not answer
-makes the cache miss, never the page fail.
+servers; entries expire in Redis), or ``off``. A Redis that is down or hung
+makes the cache miss, never the page fail or wait (see :class:`RedisPageStore`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask, Response, current_app, g, request, session
@@ -99,34 +100,59 @@ class MemoryPageStore:
 
 
 class RedisPageStore:
-    """Entries in Redis, shared by every app server; Redis expires them."""
+    """Entries in Redis, shared by every app server; Redis expires them.
 
-    def __init__(self, url: str, prefix: str) -> None:
+    Fails open: a Redis that is down or hung makes the cache miss, never a
+    page fail or wait long. Every call is bounded by short socket timeouts and
+    is not retried; after a failure Redis is left alone for
+    :attr:`pause_after_failure` seconds (the pages are rendered meanwhile), so
+    a hung Redis costs one timeout per pause, not one per request. One warning
+    per outage, one note when Redis answers again.
+    """
+
+    #: Seconds to connect, and to wait for an answer.
+    SOCKET_TIMEOUT = 0.25
+
+    def __init__(self, url: str, prefix: str, *, pause_after_failure: float = 10.0) -> None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self._errors = redis.RedisError
-        self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=self.SOCKET_TIMEOUT, socket_connect_timeout=self.SOCKET_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
         self.prefix = prefix
-        self._warned = False
+        self.pause_after_failure = pause_after_failure
+        self._paused_until = 0.0
+        self._failing = False
+        #: Calls that reached Redis (for tests and the curious).
+        self.calls = 0
 
     def get(self, key: str) -> bytes | None:
-        try:
-            value = self.client.get(self.prefix + key)
-        except self._errors as error:
-            self._warn(error)
-            return None
+        value = self._call(lambda: self.client.get(self.prefix + key))
         return value if isinstance(value, bytes) else None
 
     def set(self, key: str, payload: bytes, ttl: int) -> None:
-        try:
-            self.client.set(self.prefix + key, payload, ex=ttl)
-        except self._errors as error:
-            self._warn(error)
+        self._call(lambda: self.client.set(self.prefix + key, payload, ex=ttl))
 
-    def _warn(self, error: Exception) -> None:
-        if not self._warned:  # once per process: a missing Redis must not flood the log
-            log.warning("page cache: Redis unavailable (%s); serving uncached pages", type(error).__name__)
-            self._warned = True
+    def _call(self, operation: Callable[[], object]) -> object:
+        if time.monotonic() < self._paused_until:
+            return None
+        self.calls += 1
+        try:
+            result = operation()
+        except self._errors as error:
+            self._paused_until = time.monotonic() + self.pause_after_failure
+            if not self._failing:  # once per outage: a missing Redis must not flood the log
+                log.warning("page cache: Redis unavailable (%s); serving uncached pages", type(error).__name__)
+                self._failing = True
+            return None
+        if self._failing:
+            log.info("page cache: Redis answers again")
+            self._failing = False
+        return result
 
 
 def make_store(url: str, *, max_mb: int, prefix: str) -> PageStore | None:

@@ -1,0 +1,99 @@
+"""Redis (the shared page cache) goes down or hangs: pages and forms are
+served as before, each Redis call is bounded by short timeouts, the cache is
+left alone for a pause after a failure, one warning per outage, and the cache
+works again once Redis answers. (The rate limiter's Redis: tests of app/core/limits.py.)"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from app.core import pagecache
+from tests.faults.proxy import TcpProxy
+
+REDIS = ("127.0.0.1", 6379)
+
+
+@pytest.fixture
+def redis_proxy() -> Iterator[TcpProxy]:
+    import redis
+
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    finally:
+        client.close()
+    proxy = TcpProxy(*REDIS)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def cached_app(make_fault_app, redis_proxy):
+    prefix = f"faults:{os.getpid()}:{time.monotonic_ns()}:"
+    app = make_fault_app(PAGE_CACHE_URL=f"redis://127.0.0.1:{redis_proxy.port}/13", PAGE_CACHE_PREFIX=prefix)
+    store = app.extensions["page_cache"]
+    store.pause_after_failure = 1.0
+    yield app
+    try:
+        for key in store.client.scan_iter(prefix + "*"):
+            store.client.delete(key)
+    finally:
+        store.client.close()
+
+
+@pytest.mark.parametrize("fault", ["cut", "hang"])
+def test_pages_and_forms_work_while_redis_is_down_or_hung(cached_app, redis_proxy, consultation_id, pg_url, caplog, fault):
+    client = cached_app.test_client()
+    store = cached_app.extensions["page_cache"]
+    url = f"/sv/consultations/{consultation_id}"
+    assert client.get(url).headers["X-Page-Cache"] == "miss"
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+
+    getattr(redis_proxy, fault)()
+    calls_before = store.calls
+    caplog.set_level(logging.WARNING, logger="app.core.pagecache")
+    started = time.monotonic()
+    for _ in range(10):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Samråd om badhuset" in page.get_data(as_text=True)
+        assert page.headers["X-Page-Cache"] == "miss"
+    elapsed = time.monotonic() - started
+    # Paused after the first failure: not one timeout per request (each is 0.25 s).
+    assert store.calls - calls_before == 1
+    assert elapsed < 10 * store.SOCKET_TIMEOUT
+    warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
+    assert len(warnings) == 1
+
+    response = client.post(f"/sv/consultations/{consultation_id}/views/new",
+                           data={"body": "Redis är nere", "language": "sv", "submission_key": f"redis-{fault}"})
+    assert response.status_code == 302
+
+    redis_proxy.restore()
+    time.sleep(store.pause_after_failure + 0.1)
+    assert client.get(url).headers["X-Page-Cache"] == "miss"  # the view above changed the page
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+    assert len([r for r in caplog.records if "Redis unavailable" in r.getMessage()]) == 1
+
+
+@pytest.mark.parametrize("fault", ["cut", "hang"])
+def test_each_redis_call_is_bounded(redis_proxy, fault):
+    """A dead or hung Redis costs one short timeout per call at most."""
+    store = pagecache.RedisPageStore(f"redis://127.0.0.1:{redis_proxy.port}/13", "bounded:")
+    try:
+        assert store.get("x") is None
+        getattr(redis_proxy, fault)()
+        started = time.monotonic()
+        assert store.get("x") is None
+        assert time.monotonic() - started < 2 * store.SOCKET_TIMEOUT
+    finally:
+        store.client.close()
