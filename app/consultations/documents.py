@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import secrets
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 from app.common.errors import DomainError
 from app.i18n import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
@@ -77,10 +83,35 @@ class DocumentStore:
                 _l("This type of file cannot be uploaded. Use PDF, Word, OpenDocument, Excel, text, PNG or JPEG."),
                 field="file",
             )
-        self.directory.mkdir(parents=True, exist_ok=True)
         name = secrets.token_hex(16)
-        (self.directory / name).write_bytes(data)
+        # Written under a temporary name and renamed into place: a file that
+        # exists under its final name is complete. Whatever fails on the way
+        # (a full or read-only volume) leaves nothing behind that would eat the
+        # space the next upload needs.
+        partial = self.directory / f".{name}.partial"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with open(partial, "xb") as handle:
+                self._write(handle, data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, self.directory / name)
+        except OSError as error:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass  # never created (the directory is missing or unwritable)
+            log.error("document store: could not write %d bytes to %s (%s)", len(data), self.directory,
+                      errno.errorcode.get(error.errno or 0, type(error).__name__))
+            raise DomainError(
+                _l("The file could not be stored on the server (its disk may be full). "
+                   "Nothing was saved; please try again later or tell the site's administrator."),
+                field="file",
+            ) from error
         return name, kind
+
+    def _write(self, handle: BinaryIO, data: bytes) -> None:
+        handle.write(data)
 
     def path(self, stored_name: str) -> Path:
         if not stored_name.isalnum():

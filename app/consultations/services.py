@@ -397,19 +397,23 @@ def add_document(
     if not title.strip():
         raise DomainError(_l("Give the document a title."), field="title")
     stored_name, kind = store.save(data)
-    document = Document(
-        title=title.strip(),
-        language=language,
-        original_filename=filename[-255:] or f"document.{kind.extension}",
-        stored_name=stored_name,
-        content_type=kind.content_type,
-        extension=kind.extension,
-        size_bytes=len(data),
-        uploaded_by_id=actor.id,
-    )
-    consultation.documents.append(document)
-    session.flush()
-    record(session, actor, "document.add", document, after={"title": document.title, "consultation_id": consultation.id})
+    try:
+        document = Document(
+            title=title.strip(),
+            language=language,
+            original_filename=filename[-255:] or f"document.{kind.extension}",
+            stored_name=stored_name,
+            content_type=kind.content_type,
+            extension=kind.extension,
+            size_bytes=len(data),
+            uploaded_by_id=actor.id,
+        )
+        consultation.documents.append(document)
+        session.flush()
+        record(session, actor, "document.add", document, after={"title": document.title, "consultation_id": consultation.id})
+    except BaseException:
+        store.delete(stored_name)  # no file without its row (the caller deletes it if COMMIT fails)
+        raise
     return document
 
 

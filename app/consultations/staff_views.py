@@ -302,13 +302,18 @@ def documents(consultation_id: int) -> str | Response:
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
+        store = _store()
         with form_errors(form) as attempt:
-            consultations.add_document(
-                get_session(), actor(), consultation, _store(), title=form.title.data or "",
+            document = consultations.add_document(
+                get_session(), actor(), consultation, store, title=form.title.data or "",
                 filename=upload.filename or "", data=upload.read(), language=form.language.data or "sv",
             )
         if attempt.ok:
-            commit()
+            try:
+                commit()
+            except BaseException:
+                store.delete(document.stored_name)  # no file without its row (the database may be down)
+                raise
             flash(_("The document has been uploaded."), "success")
             return redirect(url_for(".documents", consultation_id=consultation.id))
     return render_template("consultations/staff/documents.html", consultation=consultation, form=form,
