@@ -127,7 +127,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 # therefore bounded by the deadline of the current request (or block, see
 # :func:`db_deadline`): when it passes, the connection is closed (its state is
 # unknown) and an ``OperationalError`` follows, which the views answer with
-# the same 503 as a refused connection (app/core/errors.py).
+# the same 503 as a refused connection (app/web/errors.py).
 
 #: ``time.monotonic()`` by which the current request's database waits end; ``None``: no limit.
 _deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)

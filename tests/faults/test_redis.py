@@ -1,7 +1,7 @@
 """Redis (the shared page cache) goes down or hangs: pages and forms are
 served as before, each Redis call is bounded by short timeouts, the cache is
 left alone for a pause after a failure, one warning per outage, and the cache
-works again once Redis answers. (The rate limiter's Redis: tests of app/core/limits.py.)"""
+works again once Redis answers. (The rate limiter's Redis: tests of app/web/limits.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.core import pagecache
+from app.web import pagecache
 from tests.faults.proxy import TcpProxy
 
 REDIS = ("127.0.0.1", 6379)
@@ -60,7 +60,7 @@ def test_pages_and_forms_work_while_redis_is_down_or_hung(cached_app, redis_prox
 
     getattr(redis_proxy, fault)()
     calls_before = store.calls
-    caplog.set_level(logging.WARNING, logger="app.core.pagecache")
+    caplog.set_level(logging.WARNING, logger="app.web.pagecache")
     started = time.monotonic()
     for _ in range(10):
         page = client.get(url)
