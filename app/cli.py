@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app.db import get_session
+from app.db import db_wait_limit, get_session
+
+#: Commands run by cron or a systemd timer (README, Operations).
+CRON_COMMANDS = ("send-mail", "send-reminders", "purge", "seed-boards")
+#: Seconds one wait for the database may take in those (a hung database must
+#: not leave one run hanging and the next ones piling up behind it).
+CRON_DB_WAIT = 30.0
+
+
+def _reporting_outages(app: Flask, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """A database outage ends the command with exit status 1 and one clear
+    line, not a traceback. Each command commits only whole steps, so what it
+    committed before stands and the next run carries on from there."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with db_wait_limit(app.config.get("CRON_DB_WAIT", CRON_DB_WAIT)):
+                return callback(*args, **kwargs)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError) as error:
+            reason = type(getattr(error, "orig", None) or error).__name__
+            raise click.ClickException(
+                f"The database is unavailable or did not answer ({reason}). Nothing half-done was kept: "
+                "what this run committed before stands, the rest is done by the next run once the database is back."
+            ) from None
+
+    return run
 
 
 def register_cli(app: Flask) -> None:
@@ -74,10 +105,25 @@ def register_cli(app: Flask) -> None:
     @click.option("--limit", default=100, show_default=True)
     def send_mail_command(limit: int) -> None:
         """Deliver pending e-mails from the outbox over SMTP (MAIL_* settings)."""
-        from app.mail.services import SmtpSettings, deliver_pending
+        from app.mail.services import SmtpSettings, SmtpUnavailable, deliver_pending, fail_interrupted
 
-        sent, failed = deliver_pending(get_session(), SmtpSettings.from_config(current_app.config), limit=limit)
+        session = get_session()
+        interrupted = fail_interrupted(session)
+        try:
+            sent, failed = deliver_pending(session, SmtpSettings.from_config(current_app.config), limit=limit)
+        except SmtpUnavailable as error:
+            raise click.ClickException(
+                f"The SMTP server {current_app.config['MAIL_SERVER']}:{current_app.config['MAIL_PORT']} is unavailable "
+                f"({error}). Messages accepted before this are marked sent; the others wait in the outbox, "
+                "unchanged, for the next run."
+            ) from None
         click.echo(f"Sent {sent}, failed {failed}.")
+        if interrupted:
+            raise click.ClickException(
+                f"{len(interrupted)} message(s) (outbox id {', '.join(map(str, interrupted))}) were interrupted while "
+                "being handed to the SMTP server, by a database outage or a killed sender: they may have been "
+                "delivered, so they are marked failed and not sent again. Check the mail server's log."
+            )
 
     @app.cli.command("purge")
     @click.option("--days", type=click.IntRange(min=0), default=None,
@@ -127,6 +173,10 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Imported {sum(counts.values())} rows.")
 
     from app.bench.cli import bench_data_command; app.cli.add_command(bench_data_command)  # noqa: E702
+
+    for name in CRON_COMMANDS:
+        command = app.cli.commands[name]
+        command.callback = _reporting_outages(app, command.callback)
 
     @app.cli.command("demo-data")
     def demo_data_command() -> None:

@@ -139,6 +139,31 @@ CONNECT_TIMEOUT = 3
 IDLE_IN_TRANSACTION_TIMEOUT = 60
 
 
+#: Seconds one wait may take at most (batch jobs: see :func:`db_wait_limit`); ``None``: no limit.
+_wait_limit: ContextVar[float | None] = ContextVar("db_wait_limit", default=None)
+
+
+@contextmanager
+def db_wait_limit(seconds: float) -> Iterator[None]:
+    """Inside the block no single wait for PostgreSQL (a statement, a COMMIT)
+    takes longer than ``seconds``: for batch jobs, which may run long in all
+    but must not hang on a database that stopped answering."""
+    token = _wait_limit.set(seconds)
+    try:
+        yield
+    finally:
+        _wait_limit.reset(token)
+
+
+def _wait_timeout() -> float | None:
+    """Seconds the next wait may take (``None``: unbounded)."""
+    end, limit = _deadline.get(), _wait_limit.get()
+    left = None if end is None else max(end - time.monotonic(), 0.0)
+    if limit is None:
+        return left
+    return limit if left is None else min(left, limit)
+
+
 @contextmanager
 def db_deadline(seconds: float) -> Iterator[None]:
     """Every PostgreSQL wait inside the block ends within ``seconds`` from now
@@ -170,16 +195,16 @@ def _deadline_connection_class() -> Any:
 
     class DeadlineConnection(psycopg.Connection):  # type: ignore[type-arg]
         def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-            end = _deadline.get()
-            if end is None or timeout is not None:
+            bound = _wait_timeout()
+            if bound is None or timeout is not None:
                 return super().wait(gen, interval=interval, timeout=timeout)
             try:
-                return super().wait(gen, interval=interval, timeout=max(end - time.monotonic(), 0.0))
+                return super().wait(gen, interval=interval, timeout=bound)
             except pg_errors._WaitTimeout:
                 # Half-way through the protocol: the connection cannot be used
                 # again. Closed, SQLAlchemy sees a disconnect and drops it from the pool.
                 self.pgconn.finish()
-                raise DeadlineTimeout("the database did not answer before the request's deadline") from None
+                raise DeadlineTimeout("the database did not answer in time") from None
 
     _connection_class = DeadlineConnection
     return DeadlineConnection

@@ -11,8 +11,12 @@ from app.db import Base, str_enum, utcnow
 
 class OutboxStatus(enum.Enum):
     PENDING = "pending"
+    #: Claimed by a sender and being handed to the SMTP server; ``next_attempt_dt``
+    #: is the end of the claim. Still SENDING after that: the sender died or lost
+    #: the database before it could record the outcome (see mail.services).
+    SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after the maximum number of attempts
+    FAILED = "failed"  # gave up after the maximum number of attempts, or interrupted while sending
 
 
 class OutboxMessage(Base):

@@ -86,12 +86,30 @@ def _to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def deliver_pending(session: Session, settings: SmtpSettings, *, limit: int = 100) -> tuple[int, int]:
-    """Send due messages, one transaction per message; return ``(sent, failed)``.
+class SmtpUnavailable(Exception):
+    """The SMTP server could not be reached, or it dropped the connection."""
 
-    A message is marked sent and committed right after the SMTP server accepted
-    it. A failure is recorded with its error and retried later with exponential
-    back-off, up to ``MAX_ATTEMPTS``; then it is marked failed.
+
+#: How long a sender's claim on a message lasts (far longer than one SMTP exchange).
+CLAIM = timedelta(minutes=15)
+
+
+def deliver_pending(session: Session, settings: SmtpSettings, *, limit: int = 100) -> tuple[int, int]:
+    """Send due messages, one transaction per step; return ``(sent, failed)``.
+
+    Each message is first claimed (status SENDING, committed), then handed to
+    the SMTP server, then marked SENT (committed). So the database is known to
+    work right before a message goes out, a message is never marked sent that
+    the server did not accept, and a message the server accepted is never
+    picked up again, even if the database went away before SENT was recorded
+    (it stays SENDING: :func:`fail_interrupted` reports it instead of sending
+    it twice).
+
+    A message the server refuses is retried later with exponential back-off,
+    up to ``MAX_ATTEMPTS``; then it is marked failed. A server that cannot be
+    reached or drops the connection is not the message's fault: the message
+    goes back to the queue unchanged and :class:`SmtpUnavailable` ends the run.
+    Database errors propagate (the caller reports them); what was committed stands.
     """
     sent = failed = 0
     smtp: smtplib.SMTP | None = None
@@ -111,24 +129,28 @@ def deliver_pending(session: Session, settings: SmtpSettings, *, limit: int = 10
                 message.last_error = f"{type(error).__name__}: {error}"[:2000]
                 session.commit()
                 continue
+            message.status = OutboxStatus.SENDING
+            due = message.next_attempt_dt
+            message.next_attempt_dt = utcnow() + CLAIM
+            session.commit()
             try:
                 if smtp is None:
-                    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-                    if settings.use_tls:
-                        smtp.starttls()
-                    if settings.username:
-                        smtp.login(settings.username, settings.password)
+                    smtp = _connect(settings)
                 smtp.send_message(email)
-            except (OSError, smtplib.SMTPException) as error:
+            except OSError as error:  # smtplib.SMTPException is an OSError too
+                if smtp is not None:
+                    _close_quietly(smtp)
+                    smtp = None
+                if not _refused(error):
+                    _requeue(session, message, due, error)
+                    raise SmtpUnavailable(f"{type(error).__name__}: {error}") from error
                 failed += 1
                 message.last_error = f"{type(error).__name__}: {error}"[:2000]
                 if message.attempts >= MAX_ATTEMPTS:
                     message.status = OutboxStatus.FAILED
                 else:
+                    message.status = OutboxStatus.PENDING
                     message.next_attempt_dt = utcnow() + timedelta(minutes=2 ** message.attempts)
-                if smtp is not None:
-                    _close_quietly(smtp)
-                    smtp = None
             else:
                 sent += 1
                 message.status = OutboxStatus.SENT
@@ -140,6 +162,58 @@ def deliver_pending(session: Session, settings: SmtpSettings, *, limit: int = 10
         if smtp is not None:
             _close_quietly(smtp)
     return sent, failed
+
+
+def _refused(error: OSError) -> bool:
+    """The server answered and refused this message (its recipient, sender or
+    content), as opposed to being unreachable, dropping the connection, or
+    closing the channel (421)."""
+    if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        return error.smtp_code != 421
+    return isinstance(error, smtplib.SMTPRecipientsRefused)
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.use_tls:
+            smtp.starttls()
+        if settings.username:
+            smtp.login(settings.username, settings.password)
+    except BaseException:
+        _close_quietly(smtp)
+        raise
+    return smtp
+
+
+def _requeue(session: Session, message: OutboxMessage, due: Any, error: BaseException) -> None:
+    """Back to the queue as it was (the attempt does not count): the server, not the message, failed."""
+    message.status = OutboxStatus.PENDING
+    message.attempts -= 1
+    message.next_attempt_dt = due
+    message.last_error = f"SMTP server unavailable: {type(error).__name__}: {error}"[:2000]
+    session.commit()
+
+
+def fail_interrupted(session: Session) -> list[int]:
+    """Messages whose sender was interrupted between claiming and recording
+    the outcome (the database went away, the process was killed): whether the
+    SMTP server accepted them is unknown. They are marked failed, not sent
+    again, so nobody gets a message twice; the ids are returned for the operator,
+    who can check the mail server's log and queue them again if needed."""
+    rows = list(session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_dt <= utcnow())
+        .order_by(OutboxMessage.id)
+    ))
+    for message in rows:
+        message.status = OutboxStatus.FAILED
+        message.last_error = (
+            "Interrupted while being handed to the SMTP server (the database or the sender failed): "
+            "it may or may not have been delivered, so it is not sent again. Check the mail server's log."
+        )
+    session.commit()
+    return [m.id for m in rows]
 
 
 def _close_quietly(smtp: smtplib.SMTP) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.services import (
     MAX_ATTEMPTS,
     SmtpSettings,
+    SmtpUnavailable,
     deliver_pending,
     queue_email,
     render_email,
@@ -85,34 +87,84 @@ def test_message_arrives_at_a_real_smtp_server(mail_app, db_session):
     assert message.sent_dt is not None and message.attempts == 1 and message.last_error is None
 
 
-def test_refused_connection_is_retried_later(mail_app, db_session):
+def test_an_unreachable_server_ends_the_run_and_costs_the_message_nothing(mail_app, db_session):
+    """The server's outage is not the message's fault: no attempt is counted, no
+    back-off, and the next run after the server is back delivers it."""
+    first, second = _queue(db_session, 2)
+    due = first.next_attempt_dt
+    with pytest.raises(SmtpUnavailable, match="ConnectionRefused"):
+        deliver_pending(db_session, _settings(free_port()))
+    for message in (first, second):
+        db_session.refresh(message)
+        assert message.status is OutboxStatus.PENDING
+        assert message.attempts == 0
+    assert "ConnectionRefused" in first.last_error
+    assert first.next_attempt_dt == due
+    assert second.last_error is None  # the run stopped at the first message
+
+    with smtp_server() as (sink, port):
+        assert deliver_pending(db_session, _settings(port)) == (2, 0)
+    assert len(sink.messages) == 2
+    db_session.refresh(first)
+    assert first.status is OutboxStatus.SENT
+    assert first.attempts == 1 and first.last_error is None
+
+
+class _Refusing:
+    """An SMTP server that refuses some recipients (550) and accepts the rest."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address.endswith("@blocked.example"):
+            return "550 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.received.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def _refusing_server():
+    from aiosmtpd.controller import Controller
+
+    handler = _Refusing()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def test_a_refused_message_is_retried_later(mail_app, db_session):
     (message,) = _queue(db_session)
-    closed_port = free_port()
+    message.to_address = "nobody@blocked.example"
+    db_session.commit()
     before = utcnow()
-    assert deliver_pending(db_session, _settings(closed_port)) == (0, 1)
+    with _refusing_server() as (_handler, port):
+        assert deliver_pending(db_session, _settings(port)) == (0, 1)
     db_session.refresh(message)
     assert message.status is OutboxStatus.PENDING
     assert message.attempts == 1
-    assert "ConnectionRefused" in message.last_error
+    assert "550" in message.last_error
     assert message.next_attempt_dt > before + timedelta(seconds=60)
-
     with smtp_server() as (sink, port):
         assert deliver_pending(db_session, _settings(port)) == (0, 0)  # not due yet: nothing is tried
         assert sink.messages == []
-        message.next_attempt_dt = utcnow() - timedelta(seconds=1)  # time passes
-        db_session.commit()
-        assert deliver_pending(db_session, _settings(port)) == (1, 0)
-    assert len(sink.messages) == 1
-    db_session.refresh(message)
-    assert message.status is OutboxStatus.SENT
-    assert message.attempts == 2 and message.last_error is None
 
 
 def test_gives_up_after_the_last_attempt(mail_app, db_session):
     (message,) = _queue(db_session)
+    message.to_address = "nobody@blocked.example"
     message.attempts = MAX_ATTEMPTS - 1
     db_session.commit()
-    assert deliver_pending(db_session, _settings(free_port())) == (0, 1)
+    with _refusing_server() as (_handler, port):
+        assert deliver_pending(db_session, _settings(port)) == (0, 1)
     db_session.refresh(message)
     assert message.status is OutboxStatus.FAILED
     assert message.attempts == MAX_ATTEMPTS
@@ -122,31 +174,8 @@ def test_one_failure_does_not_stop_the_rest(mail_app, db_session):
     messages = _queue(db_session, 3)
     messages[0].to_address = "nobody@blocked.example"
     db_session.commit()
-
-    class Picky:
-        def __init__(self):
-            self.received = []
-
-        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
-            if address.endswith("@blocked.example"):
-                return "550 No such user"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            self.received.extend(envelope.rcpt_tos)
-            return "250 OK"
-
-    from aiosmtpd.controller import Controller
-
-    handler = Picky()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with _refusing_server() as (handler, port):
         assert deliver_pending(db_session, _settings(port)) == (2, 1)
-    finally:
-        controller.stop()
     assert sorted(handler.received) == ["person1@example.com", "person2@example.com"]
     db_session.refresh(messages[0])
     assert messages[0].status is OutboxStatus.PENDING and "550" in messages[0].last_error
