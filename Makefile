@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 # axe-core for the browser tests (tests/browser), pinned in package-lock.json.
 NODE_STAMP := node_modules/.installed
 PORT ?= 5000
+export PORT  # config.py: PUBLIC_BASE_URL follows it in development
 export FLASK_APP := app
 
 .PHONY: lint audit install node-modules run test translations compile-translations migrate demo-data clean bench

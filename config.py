@@ -80,7 +80,10 @@ class Config:
     DEFAULT_LANGUAGE = "sv"
     TIMEZONE = "Europe/Stockholm"
     SITE_NAME = "Samrådsportalen"
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: The site's address as the public sees it: every absolute link (e-mails, calendars,
+    #: feeds, QR codes, the API) is built from it, never from the request's Host header.
+    #: Unset, it follows ``PORT`` (``PORT=8000 make run``).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}"
     PAGE_SIZE = _env_int("PAGE_SIZE", 20)
     FEEDBACK_WEEKS_DEFAULT = _env_int("FEEDBACK_WEEKS_DEFAULT", 8)
     #: Calendars of many consultations (all, a board's) keep meetings that ended this many days ago.
@@ -168,6 +171,11 @@ class ProductionConfig(Config):
             )
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("Production refuses to start: set DATABASE_URL.")
+        if not os.environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
+            raise RuntimeError(
+                "Production refuses to start: set PUBLIC_BASE_URL to the site's https:// address "
+                "(links in e-mails, calendars and feeds are built from it)."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

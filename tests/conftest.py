@@ -116,6 +116,20 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
+def totp_code(user: User) -> str:
+    """The current code of a two-factor user's authenticator (the replay guard is reset
+    so that each test login may reuse the current time step)."""
+    from sqlalchemy.orm import object_session
+
+    from app.accounts import totp
+
+    user.totp_last_step = None
+    session = object_session(user)
+    if session is not None:
+        session.commit()
+    return totp.code_at(user.totp_secret, totp.current_step())
+
+
 class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self._client = client
@@ -125,13 +139,7 @@ class AuthActions:
         email = user if isinstance(user, str) else user.email
         response = self._client.post(f"/{lang}/login", data={"email": email, "password": password})
         if isinstance(user, User) and user.totp_secret and response.headers.get("Location", "").endswith("/login/code"):
-            from app.accounts import totp
-
-            session = self._client.application.extensions["db"].external_session
-            user.totp_last_step = None  # each test login may reuse the current time step
-            session.commit()
-            code = totp.code_at(user.totp_secret, totp.current_step())
-            response = self._client.post(f"/{lang}/login/code", data={"code": code})
+            response = self._client.post(f"/{lang}/login/code", data={"code": totp_code(user)})
         return response
 
     def logout(self, lang: str = "sv") -> Any:

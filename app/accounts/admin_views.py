@@ -9,6 +9,7 @@ from app.accounts import services
 from app.accounts.forms import NewUserForm, user_form_class
 from app.accounts.models import Role, User
 from app.boards.services import list_boards
+from app.common.urls import external_url
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.db import commit, get_session
 from app.i18n import gettext as _
@@ -40,8 +41,7 @@ def new_user() -> str | Response:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
             queue_email(db, to=user.email, template="accounts/welcome", language=user.preferred_language,
                         kind="account.welcome", user=user,
-                        link=url_for("accounts.reset_password", token=token, lang_code=user.preferred_language,
-                                     _external=True))
+                        link=external_url("accounts.reset_password", token=token, lang_code=user.preferred_language))
             commit()
             flash(_("The account has been created and an e-mail sent to choose a password."), "success")
             return redirect(url_for(".edit_user", user_id=user.id))

@@ -25,6 +25,7 @@ from app.accounts.forms import (
     NewPasswordForm,
 )
 from app.common.errors import DomainError
+from app.common.urls import external_url
 from app.web.forms import choices
 from app.web.helpers import actor, staff_required
 from app.web.forms import ConfirmForm
@@ -212,7 +213,7 @@ def forgot_password() -> str | Response:
             queue_email(
                 db, to=user.email, template="accounts/password_reset", language=user.preferred_language,
                 kind="account.password_reset", user=user,
-                link=url_for(".reset_password", token=token, lang_code=user.preferred_language, _external=True),
+                link=external_url("accounts.reset_password", token=token, lang_code=user.preferred_language),
             )
             commit()
         # The same answer whether or not the address has an account.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from app.api.openapi import OPENAPI
 from app.boards.models import Board
+from app.common.urls import external_url
 from app.boards.services import get_board_by_slug, list_boards
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
@@ -47,7 +48,7 @@ def _consultation(c: Consultation, *, full: bool = False) -> dict[str, Any]:
         "lead_board": _board(c.lead_board),
         "co_hosting_boards": [_board(b) for b in c.co_hosts if b.id != c.lead_board_id],
         "feedback_due_date": c.feedback_due_date.isoformat() if c.feedback_due_date else None,
-        "url": url_for("consultations.detail", consultation_id=c.id, lang_code="sv", _external=True),
+        "url": external_url("consultations.detail", consultation_id=c.id, lang_code="sv"),
     }
     if full:
         data.update({
@@ -59,7 +60,7 @@ def _consultation(c: Consultation, *, full: bool = False) -> dict[str, Any]:
             "interpreter_languages": list(c.interpreter_languages or []),
             "cancel_reason_sv": c.cancel_reason_sv if c.is_cancelled else None,
             "agenda": [{"position": i.position, "title_sv": i.title_sv, "title_rom": i.title_rom} for i in c.agenda_items],
-            "feedback_url": url_for("api.consultation_feedback", consultation_id=c.id, _external=True),
+            "feedback_url": external_url("api.consultation_feedback", consultation_id=c.id),
         })
     return data
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask import Response, current_app, url_for
+from flask import Response, current_app
 from icalendar import Calendar, Event
 
+from app.common.urls import external_url
 from app.consultations.models import Consultation, MeetingFormat
 from app.db import utcnow
 from app.i18n import STOCKHOLM, current_language, gettext, language_info, localized_text
@@ -53,7 +54,7 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str) -> bytes:
     for consultation in items:
         if consultation.start_dt is None or consultation.end_dt is None:
             continue
-        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        url = external_url("consultations.detail", consultation_id=consultation.id)
         event = Event()
         event.add("uid", _uid(consultation))
         event.add("dtstamp", consultation.updated_dt)
@@ -85,17 +86,17 @@ def ics_response(items: Iterable[Consultation], *, filename: str, calendar_name:
 def atom_response(items: list[Consultation]) -> Response:
     lang = current_language()
     feed = FeedGenerator()
-    feed.id(url_for("consultations.atom", _external=True))
+    feed.id(external_url("consultations.atom"))
     feed.title(gettext("New consultations – Samrådsportalen"))
-    feed.link(href=url_for("consultations.index", _external=True), rel="alternate")
-    feed.link(href=url_for("consultations.atom", _external=True), rel="self")
+    feed.link(href=external_url("consultations.index"), rel="alternate")
+    feed.link(href=external_url("consultations.atom"), rel="self")
     feed.language(language_info(lang)["html_lang"])
     feed.author({"name": gettext("City of Stockholm")})
     updated = max((c.updated_dt for c in items), default=None)
     if updated:
         feed.updated(updated)
     for consultation in reversed(items):  # feedgen prepends entries
-        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        url = external_url("consultations.detail", consultation_id=consultation.id)
         entry = feed.add_entry()
         entry.id(url)
         entry.title(localized_text(consultation, "title"))

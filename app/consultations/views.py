@@ -69,7 +69,7 @@ def calendar_all() -> Response:
     cache = body_cache()
     version = cache.get(("consultations.ics:version", since, content_generation(session)),
                         lambda: repr(consultations.feed_version(session, ended_since=since)).encode())
-    key = ("consultations.ics", current_language(), request.host_url, since, version)
+    key = ("consultations.ics", current_language(), since, version)
     body = body_cache().get(key, lambda: feeds.build_calendar(
         consultations.list_for_feed(session, ended_since=since), _("Consultations with Roma in Stockholm")))
     response = Response(body, mimetype="text/calendar")

@@ -34,6 +34,7 @@ from app.audit.services import record as audit
 from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
 from app.common.text import text_field
+from app.common.urls import external_url
 from app.consultations.models import RomaniVariety
 from app.db import add_once, insert_or_existing, utcnow
 from app.experiences import policies
@@ -633,7 +634,7 @@ def qr_svg(url: str, label: str) -> Markup:
 
 
 def short_url(survey: Survey, lang: str) -> str:
-    return feedback.public_url("experiences.answer", lang_code=lang, code=survey.short_code)
+    return external_url("experiences.answer", lang_code=lang, code=survey.short_code)
 
 
 # --- Measures -----------------------------------------------------------------------------------------
@@ -931,7 +932,7 @@ def notify_measures(session: Session, report: FeedbackReport, revision: Feedback
             template="experiences/published" if first else "experiences/updated",
             kind="measures.published" if first else "measures.updated",
             service=report.service, revision=revision, changes=changes,
-            measures_url=feedback.public_url("experiences.measures", lang_code=lang, service_id=report.service_id),
+            measures_url=external_url("experiences.measures", lang_code=lang, service_id=report.service_id),
         )
     return len(recipients)
 

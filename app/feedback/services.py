@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,6 +37,7 @@ from app.common.errors import (
 )
 from app.common.pagination import Page
 from app.common.text import text_field
+from app.common.urls import external_url
 from app.consultations.models import (
     Consultation,
     ConsultationStatus,
@@ -603,13 +603,6 @@ def publish_update(
 # --- Notifications -------------------------------------------------------------------------
 
 
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL on the public site, usable outside a request (e-mails)."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def notify_participants(session: Session, report: FeedbackReport, revision: FeedbackRevision) -> int:
     """E-mail everyone who asked for feedback, once per address, in their language.
 
@@ -670,8 +663,8 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
             kind="feedback.published" if revision.number == 1 else "feedback.updated",
             consultation=report.consultation,
             revision=revision,
-            feedback_url=public_url("feedback.public", lang_code=lang, consultation_id=report.consultation_id),
-            views=[(code, public_url("feedback.view", lang_code=lang, code=code)) for code in entry["codes"]],
+            feedback_url=external_url("feedback.public", lang_code=lang, consultation_id=report.consultation_id),
+            views=[(code, external_url("feedback.view", lang_code=lang, code=code)) for code in entry["codes"]],
         )
     return len(recipients)
 

@@ -40,7 +40,8 @@ from app.minutes.models import (
     ProposalStatus,
 )
 from app.registrations.models import Registration, RegistrationStatus
-from app.registrations.services import public_url, registration_url
+from app.common.urls import external_url
+from app.registrations.services import registration_url
 
 S = ConsultationStatus
 
@@ -216,9 +217,9 @@ def _send_minutes(session: Session, minutes: Minutes, revision: MinutesRevision)
             kind="minutes.published" if revision.number == 1 else "minutes.updated",
             consultation=consultation,
             revision=revision,
-            minutes_url=public_url("minutes.public", lang_code=language, consultation_id=consultation.id),
-            correction_url=public_url("minutes.correction", lang_code=language, token=registration.token),
-            evaluation_url=(public_url("minutes.evaluation", lang_code=language, consultation_id=consultation.id)
+            minutes_url=external_url("minutes.public", lang_code=language, consultation_id=consultation.id),
+            correction_url=external_url("minutes.correction", lang_code=language, token=registration.token),
+            evaluation_url=(external_url("minutes.evaluation", lang_code=language, consultation_id=consultation.id)
                             if evaluation_open else None),
             link=registration_url(registration, language),
         )
@@ -318,8 +319,8 @@ def decide_proposal(
             session, to=contact.email, template="minutes/decision", language=language,
             kind=f"minutes.proposal_{proposal.status.value}",
             consultation=consultation, proposal=proposal,
-            minutes_url=public_url("minutes.public", lang_code=language, consultation_id=consultation.id),
-            correction_url=public_url("minutes.correction", lang_code=language, token=registration.token),
+            minutes_url=external_url("minutes.public", lang_code=language, consultation_id=consultation.id),
+            correction_url=external_url("minutes.correction", lang_code=language, token=registration.token),
         )
     return proposal
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.audit.services import record
 from app.common.errors import DomainError, require_permission
+from app.common.urls import external_url
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import utcnow
@@ -337,16 +338,9 @@ def fill_from_waitlist(session: Session, consultation: Consultation, *, now: dat
 # --- E-mail --------------------------------------------------------------------------
 
 
-def public_url(endpoint: str, **values: object) -> str:
-    """An absolute URL under ``PUBLIC_BASE_URL`` (works without a request, e.g. in CLI commands)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    adapter = current_app.url_map.bind("localhost", script_name="/")
-    return base + adapter.build(endpoint, values)
-
-
 def registration_url(registration: Registration, language: str | None = None) -> str:
     lang = language or (registration.contact.language if registration.contact else registration.language)
-    return public_url("registrations.manage", lang_code=lang, token=registration.token)
+    return external_url("registrations.manage", lang_code=lang, token=registration.token)
 
 
 def _notify(session: Session, registration: Registration, template: str) -> None:
@@ -365,7 +359,7 @@ def _notify(session: Session, registration: Registration, template: str) -> None
         consultation=registration.consultation,
         contact=contact,
         link=registration_url(registration, language),
-        consultation_link=public_url("consultations.detail", lang_code=language,
+        consultation_link=external_url("consultations.detail", lang_code=language,
                                      consultation_id=registration.consultation_id),
         position=waitlist_position(session, registration),
     )

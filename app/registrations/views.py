@@ -23,6 +23,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
+from app.common.urls import external_url
 from app.consultations import services as consultations
 from app.consultations.models import Consultation, ConsultationStatus
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
@@ -89,7 +90,7 @@ def manage(token: str) -> Response:
     return _private(render_template(
         "registrations/manage.html", registration=registration, consultation=registration.consultation,
         position=services.waitlist_position(session, registration), can_cancel=services.can_cancel(registration),
-        cancel_form=CancelRegistrationForm(), link=url_for(".manage", token=registration.token, _external=True),
+        cancel_form=CancelRegistrationForm(), link=external_url("registrations.manage", token=registration.token),
     ))
 
 

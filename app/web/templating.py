@@ -10,6 +10,7 @@ from werkzeug.routing import BuildError
 
 from app.common.charts import bar_chart
 from app.common.text import render_markdown
+from app.common.urls import external_url
 from app.i18n import current_language, fallback_markup
 
 
@@ -54,6 +55,6 @@ def localized_excerpt(obj: object, field: str, length: int = 160) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         switch_language_url=switch_language_url, localized_block=localized_block,
-        localized_excerpt=localized_excerpt, bar_chart=bar_chart,
+        localized_excerpt=localized_excerpt, bar_chart=bar_chart, external_url=external_url,
     )
     app.jinja_env.filters.update(markdown=render_markdown)

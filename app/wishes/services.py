@@ -154,13 +154,13 @@ def notify_person(session: Session, wish: Wish) -> int:
     contact = wish.contact
     if not (wish.wants_answer and contact is not None and contact.email):
         return 0
-    from app.feedback.services import public_url
+    from app.common.urls import external_url
 
     languages = current_app.config["LANGUAGES"]
     lang = contact.language if contact.language in languages else current_app.config["DEFAULT_LANGUAGE"]
     queue_email(
         session, to=contact.email.strip(), language=lang, template="wishes/answered", kind="wish.answered",
-        wish=wish, wishes_url=public_url("wishes.index", lang_code=lang) + f"#wish-{wish.id}",
+        wish=wish, wishes_url=external_url("wishes.index", lang_code=lang, _anchor=f"wish-{wish.id}"),
     )
     return 1
 

@@ -19,6 +19,13 @@ def test_production_refuses_default_secret(monkeypatch: pytest.MonkeyPatch) -> N
 def test_production_starts_with_real_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(ProductionConfig)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://samrad.example")
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(ProductionConfig)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://samrad.example")
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["WTF_CSRF_ENABLED"] is True
@@ -81,6 +88,7 @@ def test_healthz_unavailable_database(tmp_path) -> None:
 
 def test_production_cookie_flags_and_hsts(monkeypatch: pytest.MonkeyPatch, engine, db_session, create_user) -> None:
     monkeypatch.setenv("SECRET_KEY", "y" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://samrad.example")
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     app = create_app(ProductionConfig, {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     app.extensions["db"].external_session = db_session
