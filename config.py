@@ -62,6 +62,9 @@ class Config:
     DEBUG = False
     TESTING = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-secret-not-for-production")
+    #: Encrypts two-factor secrets in the database (app/common/secretbox.py); unset, a key is
+    #: derived from SECRET_KEY. When rotating SECRET_KEY, set this to the old SECRET_KEY.
+    DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
     DATABASE_URL = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'samradsportalen.sqlite'}"
     )

@@ -153,13 +153,24 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def export_command(path: str) -> None:
-        """Write every table to PATH as JSON."""
+        """Write every table to PATH as JSON, readable only by you (mode 0600).
+
+        The file holds everything: staff accounts with their password hashes and
+        (encrypted) two-factor secrets, participants' names, e-mail addresses and
+        phone numbers, registrations and views. Keep it like the database itself
+        and delete it when it has served its purpose.
+        """
+        import os
+
         from app.jobs.export import export_database
 
         engine = current_app.extensions["db"].engine
-        with engine.connect() as connection, open(path, "w", encoding="utf-8") as out:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
+        with engine.connect() as connection, os.fdopen(fd, "w", encoding="utf-8") as out:
             counts = export_database(connection, out)
-        click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {path}.")
+        click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {path} (mode 0600: "
+                   "it holds personal data and password hashes).")
 
     @app.cli.command("import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

@@ -127,7 +127,22 @@ def totp_code(user: User) -> str:
     session = object_session(user)
     if session is not None:
         session.commit()
-    return totp.code_at(user.totp_secret, totp.current_step())
+    return totp.code_at(plain_totp_secret(user), totp.current_step())
+
+
+def _test_key_material() -> str:
+    from app.common import secretbox
+
+    return secretbox.key_material({"SECRET_KEY": TestConfig.SECRET_KEY,
+                                   "DATA_ENCRYPTION_KEY": TestConfig.DATA_ENCRYPTION_KEY})
+
+
+def plain_totp_secret(user: User) -> str:
+    """A two-factor user's secret in clear (stored encrypted with the test configuration's key)."""
+    from app.common import secretbox
+
+    assert user.totp_secret is not None
+    return secretbox.decrypt(user.totp_secret, _test_key_material())
 
 
 class AuthActions:
@@ -196,8 +211,9 @@ def create_user(db_session: Session) -> Callable[..., User]:
             grant_role(db_session, user, board, role)
         if two_factor if two_factor is not None else is_site_admin:
             from app.accounts import totp
+            from app.common import secretbox
 
-            user.totp_secret = totp.new_secret()
+            user.totp_secret = secretbox.encrypt(totp.new_secret(), _test_key_material())
         db_session.commit()
         return user
 

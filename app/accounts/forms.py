@@ -37,11 +37,58 @@ class NewPasswordForm(BaseForm):
     )
 
 
+class ReauthForm(BaseForm):
+    """Proof that the account's holder is at the keyboard: the current password, and a
+    current code where two-factor login is on (the view removes ``current_code`` otherwise)."""
+
+    current_password = PasswordField(_l("Your current password"), validators=[DataRequired(), Length(max=1000)])
+    current_code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
+        description=_l("Six digits. A new code appears every 30 seconds."),
+    )
+
+    def __init__(self, *args: Any, two_factor: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not two_factor:
+            del self.current_code
+
+
+class ChangePasswordForm(ReauthForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=1000)],
+        description=_l("At least 12 characters. A phrase of several words is easy to remember and hard to guess."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
+    )
+
+
+class ChangeEmailForm(ReauthForm):
+    email = EmailField(_l("New e-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
+                       filters=[strip])
+
+
 class CodeForm(BaseForm):
     code = StringField(
         _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
         description=_l("Six digits. A new code appears every 30 seconds."),
     )
+
+
+class TwoFactorForm(ReauthForm):
+    """Turn on or replace two-factor login: re-authenticate (with the old app's code when
+    replacing it), then prove the new app with its code."""
+
+    code = StringField(
+        _l("Code from the new app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
+        description=_l("Six digits. A new code appears every 30 seconds."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "current_code" in self:
+            self.current_code.label.text = _l("Code from the app you use now")
 
 
 class NewUserForm(BaseForm):

@@ -44,11 +44,9 @@ class User(Base):
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_dt: Mapped[datetime | None]
-    #: Consecutive failed logins; reaching the limit locks the account for a while.
-    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until_dt: Mapped[datetime | None]
-    #: Base32 secret of the user's authenticator app; ``None`` without two-factor login.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The authenticator app's Base32 secret, encrypted (:mod:`app.common.secretbox`, read it with
+    #: ``services.totp_secret_of``); ``None`` without two-factor login.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     #: The last time step accepted, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
@@ -89,6 +87,22 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class LoginThrottle(Base):
+    """Failed attempts under one key (a submitted e-mail address, a client address, a known
+    device, an account's second step or re-authentication), never a hard lock: each failure
+    beyond the free ones doubles the wait. Keys are keyed hashes, so the table holds no
+    address in clear; rows are forgotten a day after their last failure."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_dt: Mapped[datetime] = mapped_column(index=True)
+    blocked_until_dt: Mapped[datetime | None]
+    #: Whether the account's holder has been told about this series of failures.
+    notified: Mapped[bool] = mapped_column(default=False)
 
 
 class Membership(Base):

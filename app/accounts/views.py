@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -18,16 +19,19 @@ from werkzeug.wrappers import Response
 
 from app.accounts import services, totp
 from app.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
     CodeForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
     NewPasswordForm,
+    TwoFactorForm,
 )
 from app.common.errors import DomainError
 from app.common.urls import external_url
 from app.web.forms import choices
-from app.web.helpers import actor, staff_required
+from app.web.helpers import actor, form_errors, staff_required
 from app.web.forms import ConfirmForm
 from app.web.limits import limiter
 from app.db import commit, get_session
@@ -50,20 +54,38 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+DEVICE_COOKIE = "samrad_device"
+
+
+def _finish_login(user: services.User, target: str) -> Response:
+    """Complete a login: a fresh session, the known-device cookie, then the target."""
+    session.clear()
+    login_user(user)
+    response = redirect(url_for(".two_factor") if user.must_set_up_two_factor else target)
+    response.set_cookie(
+        DEVICE_COOKIE, services.make_device_token(user), max_age=services.DEVICE_COOKIE_DAYS * 86400,
+        httponly=True, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
+        path="/",
+    )
+    return response
+
+
 @bp.route("/<lang_code>/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login() -> str | Response:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(get_session(), form.email.data or "", form.password.data or "")
-        except services.AccountLocked as error:
+            user = services.authenticate(get_session(), form.email.data or "", form.password.data or "",
+                                         client_address=request.remote_addr,
+                                         device_token=request.cookies.get(DEVICE_COOKIE))
+        except services.LoginThrottled as error:
             form.add_error("password", error.message)
             user = None
         else:
             if user is None:
                 form.add_error("password", _("The e-mail address or the password is wrong."))
-        commit()  # failed attempts count towards the lockout
+        commit()  # failed attempts count towards the waits
         if user is not None:
             home_language = (
                 user.preferred_language if user.preferred_language in current_app.config["LANGUAGES"]
@@ -73,30 +95,40 @@ def login() -> str | Response:
             session.clear()  # a fresh session on login
             if user.has_two_factor:
                 session["pending_2fa"] = user.get_id()
+                session["pending_since"] = time.time()
                 session["pending_next"] = target
                 return redirect(url_for(".login_code"))
-            login_user(user)
-            if user.must_set_up_two_factor:
-                return redirect(url_for(".two_factor"))
-            return redirect(target)
+            return _finish_login(user, target)
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/<lang_code>/login/code", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login_code() -> str | Response:
-    """Second step for accounts with two-factor login."""
+    """Second step for accounts with two-factor login; it expires after a few minutes."""
+    if not services.pending_login_valid(session.get("pending_since"), time.time()):
+        if session.pop("pending_2fa", None):
+            session.pop("pending_since", None)
+            session.pop("pending_next", None)
+            flash(_("The login took too long. Log in again."), "info")
+        return redirect(url_for(".login"))
     user = services.load_user_by_session_id(get_session(), session.get("pending_2fa", ""))
     if user is None:
         return redirect(url_for(".login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if services.check_two_factor(get_session(), user, form.code.data or ""):
+        try:
+            ok = services.check_login_code(get_session(), user, form.code.data or "")
+        except services.LoginThrottled as error:
             commit()
+            for key in ("pending_2fa", "pending_since", "pending_next"):
+                session.pop(key, None)
+            flash(str(error.message), "error")
+            return redirect(url_for(".login"))
+        commit()  # a wrong code counts
+        if ok:
             target = session.get("pending_next") or url_for("consultations_staff.dashboard")
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next(target) or url_for("consultations_staff.dashboard"))
+            return _finish_login(user, _safe_next(target) or url_for("consultations_staff.dashboard"))
         form.add_error("code", _("The code is not right. Try the newest code in your app."))
     return render_template("accounts/login_code.html", form=form)
 
@@ -104,18 +136,23 @@ def login_code() -> str | Response:
 @bp.route("/<lang_code>/staff/account/two-factor", methods=["GET", "POST"])
 @staff_required
 def two_factor() -> str | Response:
-    """Turn on two-factor login: scan or type the secret, then prove it with a code."""
+    """Turn on or replace two-factor login: the current password (and the old app's code when
+    replacing), then the new app's code."""
     user = actor()
-    form = CodeForm()
+    form = TwoFactorForm(two_factor=user.has_two_factor)
     secret = session.get("totp_setup") or totp.new_secret()
     session["totp_setup"] = secret
     if form.validate_on_submit():
-        try:
-            services.enable_two_factor(get_session(), user, secret, form.code.data or "")
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        db = get_session()
+        with form_errors(form) as attempt:
+            if totp.verify(secret, form.code.data or "") is None:  # before the old code is used up
+                raise DomainError(_("The code is not right. Check the time on your phone and try the newest code."),
+                                  field="code")
+            _reauthenticate(form, user)
+            services.enable_two_factor(db, user, secret, form.code.data or "")
+        if attempt.ok:
             commit()
+            login_user(user)  # this session continues with the new nonce; every other one ended
             session.pop("totp_setup", None)
             flash(_("Two-factor login is on."), "success")
             return redirect(url_for(".account"))
@@ -143,29 +180,73 @@ def _require_two_factor_for_admins() -> Response | None:
 
 @bp.route("/<lang_code>/logout", methods=["POST"])
 def logout() -> Response:
+    """Log out: the account's session nonce changes, so a copied session cookie stops working
+    too (every session of the account ends)."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        services.end_sessions(get_session(), actor())
+        commit()
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("site.home"))
 
 
+def _reauthenticate(form: ChangePasswordForm | ChangeEmailForm | TwoFactorForm, user: services.User) -> None:
+    """The current password (and code) before a sensitive change; a wrong guess is committed
+    so that it counts, whatever happens next."""
+    try:
+        services.reauthenticate(get_session(), user, form.current_password.data or "",
+                                form.current_code.data if "current_code" in form else None)
+    finally:
+        commit()
+
+
+def _account_page(**forms: object) -> str:
+    user = actor()
+    forms.setdefault("form", ChangePasswordForm(formdata=None, two_factor=user.has_two_factor))
+    forms.setdefault("email_form", ChangeEmailForm(formdata=None, two_factor=user.has_two_factor))
+    forms.setdefault("language_form", _language_form())
+    return render_template("accounts/account.html", confirm_form=ConfirmForm(), **forms)
+
+
 @bp.route("/<lang_code>/staff/account", methods=["GET", "POST"])
 @staff_required
 def account() -> str | Response:
-    """Change one's password (which logs out every other session)."""
-    form = NewPasswordForm()
+    """Change one's password (with the current one; this ends every other session)."""
+    user = actor()
+    form = ChangePasswordForm(two_factor=user.has_two_factor)
     if form.validate_on_submit():
-        try:
-            services.change_password(get_session(), actor(), form.password.data or "")
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
+        db = get_session()
+        with form_errors(form) as attempt:
+            services.check_password_strength(form.password.data or "", email=user.email)
+            _reauthenticate(form, user)
+            services.change_password(db, user, form.password.data or "")
+        if attempt.ok:
             commit()
-            login_user(actor())  # keep this session, with the new nonce
+            login_user(user)  # keep this session, with the new nonce
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for(".account"))
-    return render_template("accounts/account.html", form=form, confirm_form=ConfirmForm(),
-                           language_form=_language_form())
+    return _account_page(form=form)
+
+
+@bp.route("/<lang_code>/staff/account/email", methods=["POST"])
+@staff_required
+def change_email() -> str | Response:
+    user = actor()
+    form = ChangeEmailForm(two_factor=user.has_two_factor)
+    if form.validate_on_submit():
+        db = get_session()
+        with form_errors(form) as attempt:
+            services.check_email_available(db, user, form.email.data or "")
+            _reauthenticate(form, user)
+            services.change_email(db, user, form.email.data or "")
+        if attempt.ok:
+            commit()
+            flash(_("Your e-mail address has been changed. We have told both addresses."), "success")
+            return redirect(url_for(".account"))
+    return _account_page(email_form=form)
 
 
 def _language_form() -> LanguageForm:
@@ -184,8 +265,7 @@ def language() -> str | Response:
         services.set_preferred_language(get_session(), actor(), form.language.data or "", list(current_app.config["LANGUAGES"]))
         commit()
         return redirect(url_for(".account", lang_code=form.language.data))
-    return render_template("accounts/account.html", form=NewPasswordForm(formdata=None), confirm_form=ConfirmForm(),
-                           language_form=form)
+    return _account_page(language_form=form)
 
 
 @bp.route("/<lang_code>/staff/account/logout-everywhere", methods=["POST"])
@@ -231,7 +311,7 @@ def reset_password(token: str) -> str | Response:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(db, user, form.password.data or "")
+            services.change_password(db, user, form.password.data or "", reason="password_reset")
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:

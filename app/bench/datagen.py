@@ -359,7 +359,7 @@ def generate(engine: sa.Engine, sizes: Sizes, *, now: datetime | None = None,
         writer.write(User.__table__, [{
             "id": user_id, "email": MARKER_EMAIL, "name": "Bench data", "password_hash": "!", "is_active": False,
             "is_site_admin": False, "preferred_language": "sv", "session_nonce": secrets.token_hex(16),
-            "created_dt": now, "failed_login_count": 0,
+            "created_dt": now,
         }])
         result.board_slug = boards[0]["slug"]
         consultations, hosts, agenda = _consultations(rng, sizes.consultations, boards, base, now)

@@ -116,15 +116,17 @@ class LiveServer:
         return self.url + path
 
 
-def _create_site_admin(session: Session, email: str, password: str) -> str:
+def _create_site_admin(session: Session, email: str, password: str, config: Any) -> str:
     """A site admin with two-factor login on (site admins must have it); returns the TOTP secret."""
     from app.accounts import totp
     from app.accounts.services import create_user
+    from app.common import secretbox
 
     admin = create_user(session, email=email, name="Browser Admin", password=password, is_site_admin=True)
-    admin.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    admin.totp_secret = secretbox.encrypt(secret, secretbox.key_material(config))
     session.flush()
-    return admin.totp_secret
+    return secret
 
 
 def load_demo(url: str, config: Any) -> Demo:
@@ -137,7 +139,7 @@ def load_demo(url: str, config: Any) -> Demo:
     try:
         with Session(engine, expire_on_commit=False) as session:
             load_demo_data(session, config)
-            admin_secret = _create_site_admin(session, Demo.admin_email, Demo.admin_password)
+            admin_secret = _create_site_admin(session, Demo.admin_email, Demo.admin_password, config)
             session.commit()
             consultations = session.scalars(select(Consultation).order_by(Consultation.id)).all()
 

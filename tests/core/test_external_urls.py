@@ -80,10 +80,10 @@ def test_external_url_ignores_the_request_and_keeps_a_base_path(app) -> None:
     app.config["PUBLIC_BASE_URL"] = "https://city.example/samrad/"
     with app.test_request_context("/rom/", base_url=FORGED_BASE_URL, headers=FORGED):
         app.preprocess_request()
-        assert external_url("core.home") == "https://city.example/samrad/rom/"
+        assert external_url("site.home") == "https://city.example/samrad/rom/"
         assert external_url("wishes.index", lang_code="sv", _anchor="wish-3") == "https://city.example/samrad/sv/wishes/#wish-3"
     with app.app_context():  # no request at all (CLI, mail sender)
-        assert external_url("core.home", lang_code="sv") == "https://city.example/samrad/sv/"
+        assert external_url("site.home", lang_code="sv") == "https://city.example/samrad/sv/"
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
