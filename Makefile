@@ -3,7 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# axe-core for the browser tests (tests/browser), pinned in package-lock.json.
+# Node tooling pinned in package-lock.json: axe-core (browser tests), ical.js (calendar
+# interop test), vnu-jar (HTML validation; needs java). Install scripts are skipped:
+# vnu-jar's would download a JRE when java is missing; .ci/run installs Debian's instead.
 NODE_STAMP := node_modules/.installed
 PORT ?= 5000
 export PORT  # config.py: PUBLIC_BASE_URL follows it in development
@@ -27,7 +29,7 @@ node-modules: $(NODE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
 		echo "npm not found: browser tests will be skipped (apt-get install nodejs npm)" >&2; \
 	fi

@@ -7,6 +7,7 @@ from app.boards.services import get_board_by_slug, list_boards
 from app.consultations import feeds
 from app.consultations import services as consultations
 from app.db import get_session
+from app.i18n import localized_text
 
 bp = Blueprint("boards", __name__)
 
@@ -35,4 +36,4 @@ def calendar(slug: str) -> Response:
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
     items = consultations.list_for_feed(session, board_id=board.id, ended_since=feeds.calendar_window_start())
-    return feeds.ics_response(items, filename=f"{board.slug}.ics", calendar_name=board.name_sv)
+    return feeds.ics_response(items, filename=f"{board.slug}.ics", calendar_name=localized_text(board, "name"))

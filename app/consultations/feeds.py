@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask import Response, current_app
-from icalendar import Calendar, Event
+from flask import Response, current_app, g
+from icalendar import Calendar, Event, Timezone
 
 from app.common.urls import external_url
 from app.consultations.models import Consultation, MeetingFormat
@@ -38,12 +38,42 @@ def _location(consultation: Consultation) -> str:
     return place
 
 
-def build_calendar(items: Iterable[Consultation], calendar_name: str) -> bytes:
-    """An iCalendar with one VEVENT per consultation that has a time.
+#: Europe/Stockholm as the EU has kept it since 1996: summer time from the
+#: last Sunday of March 02:00 to the last Sunday of October 03:00. Written with
+#: RRULEs, the form every calendar parser reads (ical.js and vobject read the
+#: RDATE lists of ``add_missing_timezones()`` as CET all year); a test checks
+#: it against the tz database for the years ahead.
+STOCKHOLM_VTIMEZONE = """BEGIN:VTIMEZONE\r
+TZID:Europe/Stockholm\r
+X-LIC-LOCATION:Europe/Stockholm\r
+BEGIN:DAYLIGHT\r
+TZOFFSETFROM:+0100\r
+TZOFFSETTO:+0200\r
+TZNAME:CEST\r
+DTSTART:19700329T020000\r
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r
+END:DAYLIGHT\r
+BEGIN:STANDARD\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+TZNAME:CET\r
+DTSTART:19701025T030000\r
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
+END:STANDARD\r
+END:VTIMEZONE\r
+"""
+
+
+def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: datetime | None = None) -> bytes:
+    """An iCalendar with one VEVENT per consultation that has a time, in the
+    current language (calendar name, titles, organisers).
 
     UIDs are stable; a change bumps SEQUENCE; a cancellation is sent as
     ``STATUS:CANCELLED`` so subscribed calendars remove or mark the event.
+    ``DTSTAMP`` is when the calendar was generated (RFC 5545), ``LAST-MODIFIED``
+    when the consultation last changed.
     """
+    generated = (now or utcnow()).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", "-//Stockholms stad//Samradsportalen//SV")
     cal.add("version", "2.0")
@@ -51,13 +81,14 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", "Europe/Stockholm")
+    cal.add_component(Timezone.from_ical(STOCKHOLM_VTIMEZONE))
     for consultation in items:
         if consultation.start_dt is None or consultation.end_dt is None:
             continue
         url = external_url("consultations.detail", consultation_id=consultation.id)
         event = Event()
         event.add("uid", _uid(consultation))
-        event.add("dtstamp", consultation.updated_dt)
+        event.add("dtstamp", generated)
         event.add("last-modified", consultation.updated_dt)
         event.add("dtstart", consultation.start_dt.astimezone(STOCKHOLM))
         event.add("dtend", consultation.end_dt.astimezone(STOCKHOLM))
@@ -71,15 +102,24 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str) -> bytes:
         event.add("sequence", consultation.ics_sequence)
         event.add("status", "CANCELLED" if consultation.is_cancelled else "CONFIRMED")
         event.add("organizer", f"mailto:{consultation.lead_board.contact_email or 'noreply@stockholm.example'}",
-                  parameters={"CN": consultation.lead_board.name_sv})
+                  parameters={"CN": localized_text(consultation.lead_board, "name")})
         cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 
+def calendar_etag(body: bytes) -> str:
+    """A validator for a calendar that ignores ``DTSTAMP`` (the generation time),
+    so an unchanged calendar still answers ``304 Not Modified``."""
+    from app.core.caching import body_etag
+
+    return body_etag(b"\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP")))
+
+
 def ics_response(items: Iterable[Consultation], *, filename: str, calendar_name: str) -> Response:
-    response = Response(build_calendar(items, calendar_name), mimetype="text/calendar")
+    body = build_calendar(items, calendar_name)
+    response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    g.etag = calendar_etag(body)  # see app.core.caching
     return response
 
 

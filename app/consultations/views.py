@@ -12,6 +12,7 @@ from app.consultations.documents import DocumentStore
 from app.consultations.models import Document, MeetingFormat
 from app.db import content_generation, get_session
 from app.i18n import gettext as _
+from app.i18n import localized_text
 
 bp = Blueprint("consultations", __name__)
 
@@ -51,7 +52,7 @@ def detail(consultation_id: int) -> str:
 def calendar(consultation_id: int) -> Response:
     consultation = consultations.get_public_consultation(get_session(), consultation_id) or abort(404)
     return feeds.ics_response([consultation], filename=f"samrad-{consultation.id}.ics",
-                              calendar_name=consultation.title_sv)
+                              calendar_name=localized_text(consultation, "title"))
 
 
 @bp.route("/<lang_code>/consultations.ics")
