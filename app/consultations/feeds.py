@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import Response, current_app, g
 from icalendar import Calendar, Event, Timezone
 
 from app.common.urls import external_url
-from app.consultations.models import Consultation, MeetingFormat
+from app.consultations.models import Consultation
 from app.db import utcnow
-from app.i18n import STOCKHOLM, current_language, gettext, language_info, localized_text
+from app.consultations import describe
+from app.i18n import STOCKHOLM, current_language, gettext, has_translation, language_info, localized_text
 
 
 def calendar_window_start(now: datetime | None = None) -> datetime:
@@ -28,14 +31,6 @@ def calendar_window_start(now: datetime | None = None) -> datetime:
 def _uid(consultation: Consultation) -> str:
     host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "samradsportalen"
     return f"consultation-{consultation.id}@{host}"
-
-
-def _location(consultation: Consultation) -> str:
-    parts = [consultation.venue_name, consultation.room, consultation.address]
-    place = ", ".join(p for p in parts if p)
-    if consultation.format is MeetingFormat.DIGITAL:
-        return consultation.join_url or gettext("Digital meeting")
-    return place
 
 
 #: Europe/Stockholm as the EU has kept it since 1996: summer time from the
@@ -92,10 +87,10 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
         event.add("last-modified", consultation.updated_dt)
         event.add("dtstart", consultation.start_dt.astimezone(STOCKHOLM))
         event.add("dtend", consultation.end_dt.astimezone(STOCKHOLM))
-        event.add("summary", localized_text(consultation, "title"))
+        event.add("summary", describe.title(consultation))
         description = localized_text(consultation, "summary") or ""
         event.add("description", f"{description}\n\n{url}".strip())
-        location = _location(consultation)
+        location = describe.meeting_place(consultation)
         if location:
             event.add("location", location)
         event.add("url", url)
@@ -123,9 +118,33 @@ def ics_response(items: Iterable[Consultation], *, filename: str, calendar_name:
     return response
 
 
+class _SwedishFallback(BaseEntryExtension):
+    """Marks an entry's elements whose text is the Swedish original (no
+    translation yet) with ``xml:lang="sv"`` in a feed of another language."""
+
+    def __init__(self) -> None:
+        self.elements: list[str] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        for name in self.elements:
+            # feedgen builds the elements without a namespace; the root's default one applies
+            element = entry.find(name)
+            if element is not None:
+                element.set(XML_LANG, "sv")
+        return entry
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
 def atom_response(items: list[Consultation]) -> Response:
+    """The Atom feed of the latest public consultations in the current language:
+    each entry says when, where and which boards (the lead board is the author,
+    every board a category), and a cancelled one says so in its title and summary.
+    The consultation's own text, where it has no translation yet, is tagged Swedish."""
     lang = current_language()
     feed = FeedGenerator()
+    feed.register_extension("swedish", BaseExtension, _SwedishFallback, atom=True, rss=False)
     feed.id(external_url("consultations.atom"))
     feed.title(gettext("New consultations – Samrådsportalen"))
     feed.link(href=external_url("consultations.index"), rel="alternate")
@@ -139,9 +158,25 @@ def atom_response(items: list[Consultation]) -> Response:
         url = external_url("consultations.detail", consultation_id=consultation.id)
         entry = feed.add_entry()
         entry.id(url)
-        entry.title(localized_text(consultation, "title"))
+        entry.title(describe.title(consultation))
         entry.link(href=url)
         entry.published(consultation.published_dt or consultation.created_dt)
         entry.updated(consultation.updated_dt)
-        entry.summary(localized_text(consultation, "summary") or "")
+        entry.author({"name": localized_text(consultation.lead_board, "name")})
+        for board in consultation.boards:
+            entry.category(term=board.slug, label=localized_text(board, "name"))
+        entry.summary(describe.facts(consultation))
+        text = localized_text(consultation, "summary")
+        if consultation.is_cancelled:
+            reason = getattr(consultation, f"cancel_reason_{lang}", None)
+            text = f"{reason}\n\n{text}".strip() if reason else text
+        if text:
+            entry.content(text, type="text")
+        fallback = entry.swedish.elements
+        if lang != "sv":
+            if not has_translation(consultation, "title"):
+                fallback.append("title")
+            if text and not has_translation(consultation, "summary") and not (
+                    consultation.is_cancelled and getattr(consultation, f"cancel_reason_{lang}", None)):
+                fallback.append("content")
     return Response(feed.atom_str(pretty=False), mimetype="application/atom+xml")

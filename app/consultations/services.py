@@ -497,21 +497,22 @@ def list_upcoming(session: Session, limit: int, *, now: datetime | None = None) 
 
 
 def list_for_feed(
-    session: Session, *, board_id: int | None = None, limit: int | None = None, ended_since: datetime | None = None
+    session: Session, *, board_id: int | None = None, limit: int | None = None, ended_since: datetime | None = None,
+    with_co_hosts: bool = False,
 ) -> list[Consultation]:
     """Public consultations for calendar and Atom feeds, newest publication first.
 
     ``ended_since`` leaves out meetings that ended before it: a calendar
     subscription needs what is coming and the recent past, not every meeting
-    of all years (each consultation keeps its own ``.ics``)."""
+    of all years (each consultation keeps its own ``.ics``). Calendars name the
+    lead board only; ``with_co_hosts`` loads the co-hosts too (the Atom feed)."""
     stmt = sa.select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
     if board_id:
         stmt = stmt.where(_board_filter(board_id))
     if ended_since is not None:
         stmt = stmt.where(Consultation.end_dt >= ended_since)
-    # Feeds show the lead board only.
     stmt = stmt.order_by(Consultation.published_dt.desc(), Consultation.id.desc()).options(
-        *_LIST_OPTIONS, lazyload(Consultation.co_hosts)
+        *_LIST_OPTIONS, *(() if with_co_hosts else (lazyload(Consultation.co_hosts),))
     )
     if limit:
         stmt = stmt.limit(limit)

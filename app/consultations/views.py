@@ -81,7 +81,7 @@ def calendar_all() -> Response:
 
 @bp.route("/<lang_code>/consultations.atom")
 def atom() -> Response:
-    return feeds.atom_response(consultations.list_for_feed(get_session(), limit=50))
+    return feeds.atom_response(consultations.list_for_feed(get_session(), limit=50, with_co_hosts=True))
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/documents/<int:document_id>")
