@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 description of ``/api/v1`` (schemas are JSON Schema 2020-12)."""
+"""The OpenAPI 3.1 description of ``/api/v1`` (schemas are JSON Schema 2020-12).
+
+Every answer may be ``503`` (database outage) and carries CORS and caching
+headers; errors are ``application/problem+json`` (RFC 9457). A method other
+than GET/HEAD/OPTIONS is answered ``405`` with ``Allow``."""
 
 from __future__ import annotations
 
@@ -13,14 +17,46 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _ok(schema: str, description: str) -> dict[str, Any]:
-    return {"200": {"description": description, "content": {"application/json": {"schema": _ref(schema)}}},
-            "404": {"description": "Not found", "content": {"application/json": {"schema": _ref("Error")}}}}
+#: Headers on every answer: open to any origin, cacheable with revalidation.
+HEADERS: dict[str, Any] = {
+    "Access-Control-Allow-Origin": {"description": "Always `*`: any web page may read the open data.",
+                                    "schema": {"const": "*"}},
+    "ETag": {"description": "Weak validator; send it back as `If-None-Match` to get `304` while nothing changed.",
+             "schema": {"type": "string"}},
+    "Cache-Control": {"description": "`public, max-age=60`", "schema": {"type": "string"}},
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+
+
+def _ok(schema: str, description: str, *, not_found: bool = True) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": description, "headers": HEADERS,
+                "content": {"application/json": {"schema": _ref(schema)}}},
+        "304": {"description": "Not modified since the `ETag` sent in `If-None-Match`", "headers": HEADERS},
+        "503": {"$ref": "#/components/responses/Unavailable"},
+    }
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    return responses
+
+
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                 "description": "The `ETag` of an earlier answer"}
 
 
 SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error", "status"],
-              "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}},
+    "Problem": {
+        "description": "RFC 9457 problem details",
+        "type": "object", "required": ["type", "title", "status"],
+        "properties": {"type": {"type": "string", "format": "uri-reference"}, "title": {"type": "string"},
+                       "status": {"type": "integer", "minimum": 400, "maximum": 599}, "detail": {"type": "string"},
+                       "invalid_params": {"type": "array", "items": {
+                           "type": "object", "required": ["name", "reason"],
+                           "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}},
+    },
     "Board": {
         "type": "object", "required": ["id", "slug", "name_sv", "name_rom", "kind"],
         "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name_sv": {"type": "string"},
@@ -140,28 +176,43 @@ OPENAPI: dict[str, Any] = {
     },
     "servers": [{"url": "/api/v1"}],
     "paths": {
-        "/boards": {"get": {"summary": "All boards", "responses": _ok("BoardList", "Boards")}},
+        "/boards": {"get": {"summary": "All boards", "parameters": [IF_NONE_MATCH],
+                            "responses": _ok("BoardList", "Boards", not_found=False)}},
         "/consultations": {"get": {
             "summary": "Public consultations, latest first",
             "parameters": [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-                {"name": "board", "in": "query", "schema": {"type": "string"}, "description": "A board's slug"},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000},
+                 "description": "Page number, from 1 (default 1)"},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                 "description": "Consultations per page, 1 to 100 (default 20)"},
+                {"name": "board", "in": "query", "schema": {"type": "string"},
+                 "description": "A board's slug (404 if there is no such board)"},
+                IF_NONE_MATCH,
             ],
-            "responses": _ok("ConsultationPage", "A page of consultations"),
+            "responses": {**_ok("ConsultationPage", "A page of consultations"),
+                          "400": _problem("`page` or `per_page` is not an integer within its bounds")},
         }},
         "/consultations/{id}": {"get": {
             "summary": "One consultation",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           IF_NONE_MATCH],
             "responses": _ok("Consultation", "The consultation"),
         }},
         "/consultations/{id}/feedback": {"get": {
             "summary": "The published feedback report: themes, responses, decisions, and published views",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                           IF_NONE_MATCH],
             "responses": _ok("Feedback", "The latest published revision"),
         }},
-        "/decisions": {"get": {"summary": "Decisions cited in published feedback",
-                               "responses": _ok("DecisionList", "Decisions")}},
+        "/decisions": {"get": {"summary": "Decisions cited in published feedback", "parameters": [IF_NONE_MATCH],
+                               "responses": _ok("DecisionList", "Decisions", not_found=False)}},
     },
-    "components": {"schemas": SCHEMAS},
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": {
+            "NotFound": _problem("No such (public) object"),
+            "Unavailable": {**_problem("The database is unavailable (an outage); try again after `Retry-After`"),
+                            "headers": {"Retry-After": {"description": "Seconds", "schema": {"type": "string"}}}},
+        },
+    },
 }

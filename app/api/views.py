@@ -2,11 +2,17 @@
 
 Only what the public pages show, and never a name, e-mail, phone number or
 reference code. Texts come in both languages (``*_sv``/``*_rom``).
+
+Open to browser apps on any origin (``Access-Control-Allow-Origin: *``), with
+``ETag``/``Cache-Control`` and ``304 Not Modified`` for polling clients
+(:mod:`app.core.caching`); errors are RFC 9457 problem details.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import re
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
@@ -15,6 +21,7 @@ from app.api.openapi import OPENAPI
 from app.boards.models import Board
 from app.common.urls import external_url
 from app.boards.services import get_board_by_slug, list_boards
+from app.common.problems import problem_response
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
@@ -24,6 +31,45 @@ from app.feedback import services as feedback
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+
+
+class InvalidParameter(Exception):
+    """A query parameter outside what the OpenAPI document allows (answered 400)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@bp.errorhandler(InvalidParameter)
+def _invalid_parameter(error: InvalidParameter) -> Response:
+    return problem_response(400, "Bad Request", f"Query parameter {error.name} {error.reason}.",
+                            invalid_params=[{"name": error.name, "reason": error.reason}])
+
+
+@bp.after_app_request
+def _open_to_other_origins(response: Response) -> Response:
+    """Read-only open data: any web page may read it, no credentials involved."""
+    if request.path.startswith(bp.url_prefix or "/api/"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        if request.method == "OPTIONS":  # a preflight, e.g. for If-None-Match
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
+    """An integer query parameter within bounds; anything else is a 400, never silently adjusted."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not minimum <= int(raw) <= maximum:
+        raise InvalidParameter(name, f"must be an integer from {minimum} to {maximum}")
+    return int(raw)
 
 
 def _dt(value: Any) -> str | None:
@@ -78,8 +124,8 @@ def boards() -> Response:
 @bp.route("/consultations")
 def consultation_list() -> Response:
     session = get_session()
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
-    per_page = max(1, min(request.args.get("per_page", current_app.config["PAGE_SIZE"], type=int) or 1, MAX_PER_PAGE))
+    page = _int_arg("page", 1, 1, MAX_PAGE)
+    per_page = _int_arg("per_page", min(current_app.config["PAGE_SIZE"], MAX_PER_PAGE), 1, MAX_PER_PAGE)
     filters = consultations.ListFilters(when="all")
     slug = request.args.get("board", "").replace("\x00", "")[:80]
     if slug:

@@ -1,6 +1,6 @@
 """HTTP caching: ETags and shared-cache lifetimes for public pages, immutable static files.
 
-* **Public GET pages and feeds** (the endpoints in :data:`PUBLIC_ENDPOINTS`),
+* **Public GET pages, feeds and the open-data API** (the endpoints in :data:`PUBLIC_ENDPOINTS`),
   answered to an anonymous visitor with nothing in the session (no flash
   message, no CSRF token, no login) and no cookie being set, get a weak
   ``ETag`` computed from the body, ``Cache-Control: public, max-age=60`` and

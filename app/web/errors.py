@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import HTTPException
 
 from app.common.errors import DeletedMeanwhile, NotFound, PermissionDenied
+from app.common.problems import problem_response
 from app.db import get_session
 
 #: Sent again but not shown to the person.
@@ -16,12 +17,14 @@ HIDDEN_FIELDS = {"submission_key", "next", "version"}
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[str, int]:
+    def _http_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
         code = error.code or 500
-        if request.path.startswith("/api/"):
-            return {"error": error.name, "status": code}, code  # type: ignore[return-value]
+        # Headers the error carries (``Allow`` on a 405, ``Retry-After`` on a 429), not its content type.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        if _is_api():
+            return problem_response(code, error.name, headers=headers)
         template = f"errors/{code}.html" if code in (400, 403, 404, 405, 413, 429, 503) else "errors/generic.html"
-        return render_template(template, error=error, code=code), code
+        return render_template(template, error=error, code=code), code, headers
 
     @app.errorhandler(PermissionDenied)
     def _forbidden(error: PermissionDenied) -> tuple[str, int]:
@@ -42,7 +45,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.InterfaceError)
     @app.errorhandler(sa.exc.TimeoutError)
-    def _database_down(error: sa.exc.SQLAlchemyError) -> tuple[str, int]:
+    def _database_down(error: sa.exc.SQLAlchemyError) -> tuple[str, int] | Response:
         """The database is unreachable, hung or lost the connection half-way
         (refused, no answer before the request's deadline, no connection left
         in the pool): answer 503 and give back what was typed, with a button
@@ -52,6 +55,9 @@ def init_app(app: Flask) -> None:
             get_session().rollback()
         except sa.exc.SQLAlchemyError:
             pass
+        if _is_api():
+            return problem_response(503, "Service Unavailable", "The database is unavailable; try again shortly.",
+                                    headers={"Retry-After": "30"})
         if "_login_user" not in g:
             g._login_user = AnonymousUserMixin()
         resend, kept = _posted_input()
@@ -65,8 +71,15 @@ def init_app(app: Flask) -> None:
         return render_template("errors/409.html", code=409, message=error.message, kept=kept), 409
 
     @app.errorhandler(500)
-    def _server_error(error: Exception) -> tuple[str, int]:
+    def _server_error(error: Exception) -> tuple[str, int] | Response:
+        if _is_api():
+            return problem_response(500, "Internal Server Error")
         return render_template("errors/500.html", code=500), 500
+
+
+def _is_api() -> bool:
+    """The JSON API answers errors as problem details (RFC 9457), not pages."""
+    return request.path.startswith("/api/")
 
 
 def _posted_input() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

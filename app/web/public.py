@@ -13,4 +13,6 @@ PUBLIC_ENDPOINTS = frozenset({
     "consultations.atom",
     "boards.index", "boards.detail", "boards.calendar",
     "feedback.public", "feedback.ledger", "feedback.view",
+    "api.openapi", "api.boards", "api.consultation_list", "api.consultation_detail", "api.consultation_feedback",
+    "api.decisions",
 })

@@ -80,13 +80,98 @@ def test_errors_are_json(client, create_consultation):
                 "/api/v1/consultations?board=nope"):
         response = client.get(url)
         assert response.status_code == 404
-        _validate(response.json, "Error")
+        assert response.mimetype == "application/problem+json"
+        _validate(response.get_json(force=True), "Problem")
     held = create_consultation(status=S.HELD)
     assert client.get(f"/api/v1/consultations/{held.id}/feedback").status_code == 404
 
 
-def test_pagination_is_bounded(client, create_consultation):
+@pytest.mark.parametrize("query", ["per_page=null", "per_page=abc", "per_page=0", "per_page=1000", "per_page=",
+                                   "page=-1", "page=0", "page=1.5", "page=100001", "page=%2B1", "per_page=%201"])
+def test_bad_paging_is_a_400_problem_not_silently_adjusted(client, create_consultation, query):
+    create_consultation()
+    response = client.get(f"/api/v1/consultations?{query}")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json(force=True)
+    _validate(problem, "Problem")
+    name = query.split("=")[0]
+    assert problem["invalid_params"][0]["name"] == name and name in problem["detail"]
+
+
+def test_paging_bounds_are_documented_and_accepted(client, create_consultation):
     for _ in range(3):
         create_consultation()
-    page = client.get("/api/v1/consultations?per_page=100000&page=-5").json
-    assert page["per_page"] == 100 and page["page"] == 1
+    (page, per_page) = [p for p in OPENAPI["paths"]["/consultations"]["get"]["parameters"]
+                        if p["name"] in ("page", "per_page")]
+    assert (page["schema"]["minimum"], page["schema"]["maximum"]) == (1, 100000)
+    assert (per_page["schema"]["minimum"], per_page["schema"]["maximum"]) == (1, 100)
+    assert "400" in OPENAPI["paths"]["/consultations"]["get"]["responses"]
+    body = client.get("/api/v1/consultations?per_page=100&page=1").json
+    assert body["per_page"] == 100 and body["total"] == 3
+    assert client.get("/api/v1/consultations?per_page=1&page=100000").json["items"] == []
+
+
+def test_405_names_the_allowed_methods(client):
+    for url in ("/api/v1/consultations", "/api/v1/boards"):
+        response = client.post(url)
+        assert response.status_code == 405
+        assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+        assert response.mimetype == "application/problem+json"
+    page = client.delete("/sv/consultations/")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"] and page.mimetype == "text/html"
+
+
+def test_open_to_browser_apps_on_other_origins(client, create_consultation):
+    c = create_consultation()
+    for url in ("/api/v1/consultations", f"/api/v1/consultations/{c.id}", "/api/v1/nothing", "/api/v1/openapi.json"):
+        response = client.get(url, headers={"Origin": "https://example.org"})
+        assert response.headers["Access-Control-Allow-Origin"] == "*", url
+    preflight = client.options("/api/v1/consultations", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    assert preflight.status_code == 200
+    assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    assert client.get("/sv/consultations/").headers.get("Access-Control-Allow-Origin") is None  # pages are not
+
+
+def test_polling_clients_get_304_while_nothing_changed(client, create_consultation, db_session):
+    c = create_consultation()
+    for url in ("/api/v1/consultations", f"/api/v1/consultations/{c.id}", "/api/v1/boards", "/api/v1/decisions"):
+        first = client.get(url)
+        assert first.headers["Cache-Control"] == "public, max-age=60", url
+        assert first.headers["ETag"], url
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b"", url
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+    etag = client.get(f"/api/v1/consultations/{c.id}").headers["ETag"]
+    c.title_sv = "Nytt namn"
+    db_session.commit()
+    changed = client.get(f"/api/v1/consultations/{c.id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json["title_sv"] == "Nytt namn"
+
+
+def test_a_database_outage_is_a_503_problem(tmp_path):
+    """Nothing listens where the database should be: the API answers 503 as a
+    problem document, as its OpenAPI description says, and pages stay HTML."""
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, {"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
+                                  "UPLOAD_DIR": str(tmp_path)})
+    app.logger.disabled = True
+    client = app.test_client()
+    for url in ("/api/v1/consultations", "/api/v1/consultations/1", "/api/v1/decisions"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert response.mimetype == "application/problem+json"
+        _validate(response.get_json(force=True), "Problem")
+        assert response.headers["Retry-After"] == "30"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    for path in ("/consultations", "/consultations/{id}", "/decisions"):
+        assert OPENAPI["paths"][path]["get"]["responses"]["503"] == {"$ref": "#/components/responses/Unavailable"}
+    assert "application/problem+json" in OPENAPI["components"]["responses"]["Unavailable"]["content"]
+    page = client.get("/sv/consultations/")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    app.extensions["db"].engine.dispose()
