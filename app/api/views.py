@@ -5,7 +5,7 @@ reference code. Texts come in both languages (``*_sv``/``*_rom``).
 
 Open to browser apps on any origin (``Access-Control-Allow-Origin: *``), with
 ``ETag``/``Cache-Control`` and ``304 Not Modified`` for polling clients
-(:mod:`app.core.caching`); errors are RFC 9457 problem details.
+(:mod:`app.web.caching`); errors are RFC 9457 problem details.
 """
 
 from __future__ import annotations

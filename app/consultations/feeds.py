@@ -105,7 +105,7 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
 def calendar_etag(body: bytes) -> str:
     """A validator for a calendar that ignores ``DTSTAMP`` (the generation time),
     so an unchanged calendar still answers ``304 Not Modified``."""
-    from app.core.caching import body_etag
+    from app.web.caching import body_etag
 
     return body_etag(b"\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP")))
 
@@ -114,7 +114,7 @@ def ics_response(items: Iterable[Consultation], *, filename: str, calendar_name:
     body = build_calendar(items, calendar_name)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    g.etag = calendar_etag(body)  # see app.core.caching
+    g.etag = calendar_etag(body)  # see app.web.caching
     return response
 
 
