@@ -15,10 +15,9 @@ and tells the people who left contact details.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.accounts.models import User
 from app.audit.services import record as audit
 from app.boards.models import Board
+from app.common.csvexport import iter_csv
 from app.common.errors import DomainError, require_permission
 from app.common.text import text_field
 from app.common.urls import external_url
@@ -553,26 +553,31 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
                          questions=results)
 
 
-def results_csv(results: SurveyResults) -> str:
-    """The same figures as the page, one row per question and value; small groups are not shown."""
-    from app.i18n import gettext as _
+#: Stable, language-independent headers of the survey results CSV.
+RESULT_COLUMNS = ("question_position", "question_sv", "answer_value", "answer_sv", "count", "percent", "note")
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Question"), _("Answer"), _("Count"), _("Percent")])
+
+def results_csv(results: SurveyResults) -> Iterator[str]:
+    """The same figures as the page, one row per question and value (:mod:`app.common.csvexport`).
+    A group below the minimum size shows no figures, only the note ``too_few``; a
+    free-text question gives its number of answers with the note ``free_text``."""
+    return iter_csv(RESULT_COLUMNS, _result_rows(results))
+
+
+def _result_rows(results: SurveyResults) -> Iterator[list[Any]]:
     if results.too_few:
-        writer.writerow(["", _("Too few answers to show (fewer than %(num)d).", num=results.min_group), "", ""])
-        return out.getvalue()
+        yield ["", "", "", "", "", "", "too_few"]
+        return
     for q in results.questions:
-        text = q.question.text_sv
+        position, text = q.question.position, q.question.text_sv
         if q.too_few:
-            writer.writerow([text, _("Too few answers to show (fewer than %(num)d).", num=results.min_group), "", ""])
+            yield [position, text, "", "", "", "", "too_few"]
         elif q.question.kind is QuestionKind.TEXT:
-            writer.writerow([text, _("Free-text answers"), q.answered, ""])
+            yield [position, text, "", "", q.answered, "", "free_text"]
         else:
+            options = {str(o.id): o.label_sv for o in q.question.options}
             for row in q.rows:
-                writer.writerow([text, row.label, row.count, f"{row.percent:.1f}"])
-    return out.getvalue()
+                yield [position, text, row.value, options.get(row.value, row.value), row.count, f"{row.percent:.1f}", ""]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from app.boards.services import list_boards
 from app.common.errors import DomainError
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.web.forms import ConfirmForm
+from app.common.csvexport import csv_download
 from app.db import commit, get_session
 from app.experiences import policies, services
 from app.experiences.forms import (
@@ -309,11 +310,8 @@ def results(survey_id: int) -> str:
 @staff_required
 def results_csv(survey_id: int) -> Response:
     srv = _survey(survey_id)
-    body = services.results_csv(services.survey_results(get_session(), srv))
-    return Response(
-        "\ufeff" + body, mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="survey-{srv.short_code}.csv"'},
-    )
+    return csv_download(services.results_csv(services.survey_results(get_session(), srv)),
+                        f"survey-{srv.short_code}.csv", private=True)
 
 
 @bp.route(f"{PREFIX}/answers/<int:answer_id>/hide", methods=["GET", "POST"])

@@ -27,8 +27,6 @@ published at 00:30 local time on the day after the promised date is late.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +39,7 @@ from sqlalchemy.sql import expression
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.boards.models import Board
+from app.common.csvexport import iter_csv
 from app.consultations.models import PUBLIC_STATUSES, Consultation, consultation_hosts
 from app.consultations.models import ConsultationStatus as S
 from app.feedback.models import (
@@ -431,31 +430,6 @@ def city_report(session: Session, *, today: date) -> CityReport:
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------
-
-
-def csv_safe(value: Any) -> Any:
-    """Keep spreadsheet programs from running a text cell as a formula (numbers stay numbers)."""
-    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
-def iter_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """CSV text row by row: UTF-8 with a BOM, semicolons, CRLF (as Excel in Sweden expects)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(list(header))
-    yield "\ufeff" + flush()
-    for row in rows:
-        writer.writerow([csv_safe("" if cell is None else cell) for cell in row])
-        yield flush()
 
 
 FIGURE_COLUMNS = (

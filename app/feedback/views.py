@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -11,14 +10,14 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from werkzeug.wrappers import Response
 
+from app.common.csvexport import csv_download
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
-from app.db import get_session, keep_session_open
+from app.db import get_session
 from app.feedback import reports
 from app.feedback import services as feedback
 from app.feedback.forms import FindViewForm
@@ -123,13 +122,6 @@ def ledger(slug: str) -> str:
     return render_template("feedback/ledger.html", board=board, ledger=feedback.board_ledger(session, board))
 
 
-def _csv(chunks: Iterator[str], filename: str) -> Response:
-    """A CSV download, written to the client as it is produced."""
-    response = Response(stream_with_context(keep_session_open(chunks)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.route("/<lang_code>/boards/<slug>/ledger.csv")
 def ledger_csv(slug: str) -> Response:
     """The board's ledger figures per year (the columns of the city's report.csv)."""
@@ -138,7 +130,7 @@ def ledger_csv(slug: str) -> Response:
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
     today = feedback.stockholm_today()
-    return _csv(reports.figures_csv(session, today=today, board=board), f"ledger-{board.slug}.csv")
+    return csv_download(reports.figures_csv(session, today=today, board=board), f"ledger-{board.slug}.csv")
 
 
 @bp.route("/<lang_code>/report")
@@ -152,11 +144,11 @@ def city_report() -> str:
 def report_csv() -> Response:
     """The city report's figures per board and year."""
     today = feedback.stockholm_today()
-    return _csv(reports.figures_csv(get_session(), today=today), f"report-{today.isoformat()}.csv")
+    return csv_download(reports.figures_csv(get_session(), today=today), f"report-{today.isoformat()}.csv")
 
 
 @bp.route("/<lang_code>/report/feedback.csv")
 def feedback_csv() -> Response:
     """All published themes, responses and decisions (latest published revisions), for the follow-up report."""
     today = feedback.stockholm_today()
-    return _csv(reports.feedback_csv(get_session()), f"feedback-{today.isoformat()}.csv")
+    return csv_download(reports.feedback_csv(get_session()), f"feedback-{today.isoformat()}.csv")

@@ -14,13 +14,12 @@ views there are (see ``bench/export_rss.py`` and docs/performance.md).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.common import csvexport
 from app.consultations.models import AgendaItem
 from app.participation.models import Viewpoint
 
@@ -32,15 +31,8 @@ COLUMNS = (
 CHUNK = 2000
 
 
-def _safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
-    """The CSV text in pieces of about ``CHUNK`` rows (UTF-8 BOM, semicolons, as Excel in Sweden expects)."""
+    """The CSV text in pieces of ``CHUNK`` rows (:mod:`app.common.csvexport`)."""
     stmt = (
         sa.select(
             Viewpoint.reference_code, Viewpoint.created_dt, Viewpoint.channel, Viewpoint.language,
@@ -52,23 +44,17 @@ def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
         .order_by(Viewpoint.created_dt, Viewpoint.id)
         .execution_options(yield_per=CHUNK)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
     result = session.execute(stmt)
+
+    def rows() -> Iterator[list[object]]:
+        for code, created, channel, language, variety, other, question, body, consent, hidden, behalf in result:
+            yield [
+                code, created.strftime("%Y-%m-%d %H:%M:%S"), channel.value, language,
+                variety.value if variety else "", other, question, body,
+                "yes" if consent else "no", hidden.value if hidden else "", behalf,
+            ]
+
     try:
-        for rows in result.partitions():
-            for code, created, channel, language, variety, other, question, body, consent, hidden, behalf in rows:
-                writer.writerow([
-                    code, created.strftime("%Y-%m-%d %H:%M:%S"), channel.value, language,
-                    variety.value if variety else "", _safe(other or ""), _safe(question or ""), _safe(body),
-                    "yes" if consent else "no", hidden.value if hidden else "", _safe(behalf or ""),
-                ])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        yield from csvexport.iter_csv(COLUMNS, rows(), rows_per_chunk=CHUNK)
     finally:
         result.close()

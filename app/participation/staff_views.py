@@ -10,7 +10,8 @@ from app.web.helpers import actor, form_errors, load_or_404, require, staff_requ
 from app.consultations import policies
 from app.web.forms import ConfirmForm
 from app.consultations.models import Consultation
-from app.db import commit, get_session, keep_session_open
+from app.common.csvexport import csv_download
+from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.participation import services
 from app.participation.forms import (
@@ -135,12 +136,7 @@ def unhide(viewpoint_id: int) -> Response:
 @staff_required
 def export(consultation_id: int) -> Response:
     """Every view of the consultation as CSV, streamed (see ``participation.export``)."""
-    from flask import stream_with_context
-
     from app.participation.export import iter_csv
 
     consultation = _load_consultation(consultation_id)
-    response = Response(stream_with_context(keep_session_open(iter_csv(get_session(), consultation.id))), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="synpunkter-{consultation.id}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(iter_csv(get_session(), consultation.id), f"synpunkter-{consultation.id}.csv", private=True)

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-
 from flask import (
     Blueprint,
     Response,
     flash,
     redirect,
     render_template,
-    stream_with_context,
     url_for,
 )
 
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.common.csvexport import csv_download, iter_csv
 from app.consultations import policies
 from app.consultations.models import Consultation
-from app.db import commit, get_session, keep_session_open
-from app.i18n import format_datetime, language_name
+from app.db import commit, get_session
 from app.i18n import gettext as _
-from app.i18n import lazy_gettext as _l
 from app.registrations import services
 from app.registrations.forms import AttendanceForm
 from app.registrations.models import Registration
@@ -72,74 +66,41 @@ def attendance(consultation_id: int) -> tuple[str, int] | Response:
 
 
 #: Columns of the export: what staff need to plan and follow up, nothing more.
+#: Stable, language-independent headers; values are codes (``yes``/``no``, ``registered``, ``sv``).
 CSV_COLUMNS = (
-    _l("Status"),
-    _l("Registered"),
-    _l("Name or pseudonym"),
-    _l("E-mail address"),
-    _l("Phone number"),
-    _l("Organisation"),
-    _l("Language"),
-    _l("Romani variety"),
-    _l("Needs an interpreter"),
-    _l("Interpreter into"),
-    _l("Accessibility or other needs"),
-    _l("Wants the feedback"),
-    _l("Came"),
+    "status", "registered_utc", "name", "email", "phone", "organisation", "language", "romani_variety",
+    "needs_interpreter", "interpreter_variety", "needs", "wants_feedback", "attended",
 )
 
 
-def _safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 
 
-def _row(r: Registration) -> list[str]:
+def _row(r: Registration) -> list[str | None]:
     contact = r.contact
-    yes, no = _("Yes"), _("No")
     return [
-        r.status.label,
-        format_datetime(r.created_dt, weekday=False),
-        contact.name or "" if contact else "",
-        contact.email or "" if contact else "",
-        contact.phone or "" if contact else "",
-        contact.organisation or "" if contact else "",
-        language_name(r.language),
-        r.romani_variety.label if r.romani_variety else "",
-        yes if r.needs_interpreter else no,
-        r.interpreter_variety.label if r.interpreter_variety else "",
-        r.needs or "",
-        yes if r.wants_feedback else no,
-        "" if r.attended is None else (yes if r.attended else no),
+        r.status.value,
+        r.created_dt.strftime("%Y-%m-%d %H:%M:%S"),
+        contact.name if contact else None,
+        contact.email if contact else None,
+        contact.phone if contact else None,
+        contact.organisation if contact else None,
+        r.language,
+        r.romani_variety.value if r.romani_variety else None,
+        _yes_no(r.needs_interpreter),
+        r.interpreter_variety.value if r.interpreter_variety else None,
+        r.needs,
+        _yes_no(r.wants_feedback),
+        _yes_no(r.attended),
     ]
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/registrations.csv")
 @staff_required
 def export(consultation_id: int) -> Response:
-    """Semicolon-separated UTF-8 with a byte order mark, as Excel with Swedish settings expects."""
+    """Every registration with its contact data (:mod:`app.common.csvexport`); never cached."""
     consultation = _load(consultation_id)
     rows = services.iter_registrations(get_session(), actor(), consultation)
-
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
-        writer.writerow([str(label) for label in CSV_COLUMNS])
-        yield "\ufeff" + flush()
-        for registration in rows:
-            writer.writerow([_safe(cell) for cell in _row(registration)])
-            yield flush()
-
-    response = Response(stream_with_context(keep_session_open(generate())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="anmalningar-{consultation.id}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(iter_csv(CSV_COLUMNS, map(_row, rows)),
+                        f"anmalningar-{consultation.id}.csv", private=True)

@@ -158,7 +158,9 @@ def test_results_page_and_csv_hide_small_groups(client, auth, editor, survey, ad
     assert '<svg class="chart" role="img" aria-labelledby=' in html and ">Hur ofta kommer du?</title>" in html
     assert "Femte svaret" in html and "<table" in html
     response = client.get(f"/sv/staff/experiences/surveys/{survey.id}/results.csv")
-    assert response.mimetype == "text/csv" and "Hur ofta kommer du?,Varje vecka,5,100.0" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.mimetype == "text/csv" and text.startswith("\ufeffquestion_position;question_sv;")
+    assert ";Hur ofta kommer du?;" in text and ";Varje vecka;5;100.0;\r\n" in text
 
 
 def test_hide_a_free_text_answer(client, auth, db_session, editor, survey, add_answers) -> None:

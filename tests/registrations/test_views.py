@@ -310,3 +310,5 @@ def test_csv_export(client, auth, registered, create_user, board):
     assert names == ["Ett", "Två", "Tre"]
     assert rows[1][3] == "sara@example.com"
     assert rows[1][10].startswith("'=")  # a formula is never run by a spreadsheet
+    assert rows[0][:4] == ["status", "registered_utc", "name", "email"]  # stable, whatever the UI language
+    assert response.headers["Cache-Control"] == "no-store"
