@@ -35,7 +35,7 @@ from app.experiences.models import (
 from app.experiences.services import MAX_TEXT, AnswerData
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
-from app.participation.models import Channel, HiddenReason
+from app.participation.models import Channel
 
 LONG = 20000
 
@@ -220,12 +220,3 @@ class MeasureForm(VersionedForm):
 class SummaryForm(VersionedForm):
     summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
     summary_rom = _text(_l("Summary in Romani chib"))
-
-
-class HideForm(BaseForm):
-    reason = RadioField(_l("Why hide the answer?"), validators=[DataRequired()])
-    note = TextAreaField(_l("Note for colleagues"), validators=[Optional(), Length(max=2000)], filters=[empty_to_none])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reason.choices = choices((r.value, r.label) for r in HiddenReason)

@@ -27,7 +27,8 @@ from app.consultations.models import RomaniVariety
 from app.db import Base, str_enum, utcnow
 from app.feedback.models import ThemeResponse
 from app.i18n import lazy_gettext as _l
-from app.participation.models import Channel, Contact, HiddenReason, language_tag
+from app.moderation.models import Moderated
+from app.participation.models import Channel, Contact, language_tag
 
 
 class Service(Base):
@@ -201,8 +202,12 @@ class ExperienceRecord(Base):
         return language_tag(self.language, self.romani_variety)
 
 
-class ExperienceAnswer(Base):
-    """The answer to one question: an option, a scale value or a text (moderated like views)."""
+class ExperienceAnswer(Moderated, Base):
+    """The answer to one question: an option, a scale value or a text (moderated like views, :mod:`app.moderation`)."""
+
+    moderated_text = "text"
+    masked_text_attr = "masked_text"
+    audit_name = "experience_answer"
 
     __tablename__ = "experience_answers"
     __table_args__ = (sa.UniqueConstraint("record_id", "question_id"),)
@@ -215,18 +220,16 @@ class ExperienceAnswer(Base):
     )
     scale_value: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_dt: Mapped[datetime | None]
-    hidden_reason: Mapped[HiddenReason | None] = mapped_column(str_enum(HiddenReason))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The text as published with personal data masked (``app.moderation``).
+    masked_text: Mapped[str | None] = mapped_column(sa.Text)
 
     record: Mapped[ExperienceRecord] = relationship(back_populates="answers")
     question: Mapped[SurveyQuestion] = relationship()
     option: Mapped[QuestionOption | None] = relationship()
 
     @property
-    def is_hidden(self) -> bool:
-        return self.hidden_dt is not None
+    def lang_tag(self) -> str:
+        return self.record.lang_tag
 
 
 #: Experiences grouped in a feedback theme (as ``theme_viewpoints`` does for views).

@@ -63,7 +63,9 @@ from app.feedback.models import (
 )
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
-from app.participation.models import INPUT_LANGUAGES, Channel, Contact, HiddenReason
+from app.moderation import services as moderation
+from app.moderation.models import HiddenReason
+from app.participation.models import INPUT_LANGUAGES, Channel, Contact
 
 #: Unambiguous characters for short codes (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -440,22 +442,19 @@ def list_records(session: Session, service: Service) -> list[ExperienceRecord]:
 
 def hide_answer(session: Session, actor: User, answer: ExperienceAnswer, *, reason: HiddenReason,
                 note: str | None = None) -> None:
-    """Hide a free-text answer from results. Never deleted; audited."""
-    require_permission(policies.can_edit(actor, answer.record.service))
-    answer.hidden_dt = utcnow()
-    answer.hidden_reason = reason
-    answer.hidden_note = (note or "").strip() or None
-    answer.hidden_by_id = actor.id
-    session.flush()
-    audit(session, actor, "experience_answer.hide", answer, after={"reason": reason, "note": answer.hidden_note})
+    """Hide a free-text answer from results. Never deleted; audited (``app.moderation``)."""
+    moderation.hide(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service),
+                    reason=reason, note=note)
 
 
 def unhide_answer(session: Session, actor: User, answer: ExperienceAnswer) -> None:
-    require_permission(policies.can_edit(actor, answer.record.service))
-    before = {"reason": answer.hidden_reason}
-    answer.hidden_dt = answer.hidden_reason = answer.hidden_note = answer.hidden_by_id = None
-    session.flush()
-    audit(session, actor, "experience_answer.unhide", answer, before=before)
+    moderation.unhide(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service))
+
+
+def mask_answer(session: Session, actor: User, answer: ExperienceAnswer, *, masked_text: str | None) -> None:
+    """Publish a free-text answer with personal data masked; the original stays for the archive."""
+    moderation.mask(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service),
+                    masked_text=masked_text)
 
 
 # --- Results ------------------------------------------------------------------------------------------

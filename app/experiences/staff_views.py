@@ -19,7 +19,6 @@ from app.common.csvexport import csv_download
 from app.db import commit, get_session
 from app.experiences import policies, services
 from app.experiences.forms import (
-    HideForm,
     MeasureForm,
     NoteForm,
     QuestionForm,
@@ -40,7 +39,8 @@ from app.feedback import services as feedback
 from app.feedback.forms import UpdateForm
 from app.feedback.models import FeedbackReport, Theme
 from app.i18n import gettext as _
-from app.participation.models import Channel, HiddenReason
+from app.moderation import views as moderation
+from app.participation.models import Channel
 
 bp = Blueprint("experiences_staff", __name__)
 
@@ -314,31 +314,47 @@ def results_csv(survey_id: int) -> Response:
                         f"survey-{srv.short_code}.csv", private=True)
 
 
+def _answer(answer_id: int) -> ExperienceAnswer:
+    ans: ExperienceAnswer = load_or_404(ExperienceAnswer, answer_id)
+    _service(ans.record.service_id)
+    return ans
+
+
 @bp.route(f"{PREFIX}/answers/<int:answer_id>/hide", methods=["GET", "POST"])
 @staff_required
 def answer_hide(answer_id: int) -> str | Response:
-    ans: ExperienceAnswer = load_or_404(ExperienceAnswer, answer_id)
-    svc = _service(ans.record.service_id)
-    form = HideForm()
-    if form.validate_on_submit():
-        services.hide_answer(get_session(), actor(), ans, reason=HiddenReason(form.reason.data), note=form.note.data)
-        commit()
-        flash(_("The answer is hidden from public results."), "success")
-        return redirect(url_for(".results", survey_id=ans.record.survey_id))
-    return render_template("experiences/staff/hide.html", answer=ans, service=svc, form=form)
+    ans = _answer(answer_id)
+    return moderation.hide_page(
+        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        done_url=url_for(".results", survey_id=ans.record.survey_id),
+        done_message=_("The answer is hidden from public results."), reason_label=_("Why hide the answer?"),
+        heading=_("Hide an answer"), submit_label=_("Hide the answer"), service=ans.record.service,
+        nav="experiences/staff/_nav.html",
+        explanation=_("A hidden answer is not deleted: staff still see it, and the public results count it as not shown."),
+    )
+
+
+@bp.route(f"{PREFIX}/answers/<int:answer_id>/mask", methods=["GET", "POST"])
+@staff_required
+def answer_mask(answer_id: int) -> str | Response:
+    ans = _answer(answer_id)
+    return moderation.mask_page(
+        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        done_url=url_for(".results", survey_id=ans.record.survey_id) + f"#answer-{ans.id}",
+        service=ans.record.service, nav="experiences/staff/_nav.html",
+    )
 
 
 @bp.route(f"{PREFIX}/answers/<int:answer_id>/unhide", methods=["POST"])
 @staff_required
 def answer_unhide(answer_id: int) -> Response:
-    ans: ExperienceAnswer = load_or_404(ExperienceAnswer, answer_id)
-    _service(ans.record.service_id)
+    ans = _answer(answer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.unhide_answer(get_session(), actor(), ans)
-    commit()
-    flash(_("The answer is shown again."), "success")
-    return redirect(url_for(".results", survey_id=ans.record.survey_id))
+    return moderation.unhide_action(
+        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        done_url=url_for(".results", survey_id=ans.record.survey_id), done_message=_("The answer is shown again."),
+    )
 
 
 # --- Measures -----------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ One row per view, in the order they came. Headers and codes are stable and
 language-independent (``channel`` is ``web``/``meeting``/…), so a spreadsheet
 or script reading the file does not depend on the UI language. Contact data
 (names, e-mail addresses) is *not* exported: it lives apart from the views and
-is purged on schedule.
+is purged on schedule. The text is what moderation lets out (``moderation.models.export_text``):
+masked where staff masked it, empty for a view hidden because it holds personal data.
 
 The rows come from a server-side cursor (``yield_per``: PostgreSQL streams
 them, SQLite steps its cursor) as plain tuples, never ORM objects, and are
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.common import csvexport
 from app.consultations.models import AgendaItem
+from app.moderation.models import export_text
 from app.participation.models import Viewpoint
 
 COLUMNS = (
@@ -36,7 +38,7 @@ def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
     stmt = (
         sa.select(
             Viewpoint.reference_code, Viewpoint.created_dt, Viewpoint.channel, Viewpoint.language,
-            Viewpoint.romani_variety, Viewpoint.other_language, AgendaItem.title_sv, Viewpoint.body,
+            Viewpoint.romani_variety, Viewpoint.other_language, AgendaItem.title_sv, Viewpoint.body, Viewpoint.masked_body,
             Viewpoint.publish_consent, Viewpoint.hidden_reason, Viewpoint.on_behalf_of,
         )
         .outerjoin(AgendaItem, Viewpoint.agenda_item_id == AgendaItem.id)
@@ -47,10 +49,10 @@ def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
     result = session.execute(stmt)
 
     def rows() -> Iterator[list[object]]:
-        for code, created, channel, language, variety, other, question, body, consent, hidden, behalf in result:
+        for code, created, channel, language, variety, other, question, body, masked, consent, hidden, behalf in result:
             yield [
                 code, created.strftime("%Y-%m-%d %H:%M:%S"), channel.value, language,
-                variety.value if variety else "", other, question, body,
+                variety.value if variety else "", other, question, export_text(body, masked, hidden),
                 "yes" if consent else "no", hidden.value if hidden else "", behalf,
             ]
 

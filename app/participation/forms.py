@@ -17,7 +17,7 @@ from app.web.forms import BaseForm, EmailAddress, choices, empty_to_none, strip
 from app.consultations.models import Consultation, RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
-from app.participation.models import Channel, HiddenReason, Provenance
+from app.participation.models import Channel, Provenance
 from app.participation.services import MAX_BODY, ViewpointData
 
 
@@ -104,19 +104,3 @@ class TranslationForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
         self.provenance.choices = choices((p.value, p.label) for p in Provenance)
-
-
-class HideForm(BaseForm):
-    reason = RadioField(_l("Why hide the view?"), validators=[DataRequired()])
-    note = TextAreaField(_l("Note for colleagues"), validators=[Optional(), Length(max=2000)], filters=[empty_to_none])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reason.choices = choices((r.value, r.label) for r in HiddenReason)
-
-
-class MaskForm(BaseForm):
-    masked_body = TextAreaField(
-        _l("Text to publish"), validators=[Optional(), Length(max=MAX_BODY)],
-        description=_l("Replace names, phone numbers and other personal data, e.g. with [name]. Leave empty to publish the original."),
-    )

@@ -10,6 +10,14 @@ from app.accounts.models import User
 from app.consultations.models import AgendaItem, Consultation, RomaniVariety
 from app.db import Base, str_enum, utcnow
 from app.i18n import lazy_gettext as _l
+from app.moderation.models import (
+    HIDDEN_LABELS,
+    HiddenReason,
+    Moderated,
+    copy_public_text,
+)
+
+__all__ = ["HIDDEN_LABELS", "HiddenReason"]  # moved to app.moderation; imported from here by older code
 
 
 class Contact(Base):
@@ -51,23 +59,6 @@ CHANNEL_LABELS = {
 }
 
 
-class HiddenReason(enum.Enum):
-    PERSONAL_DATA = "personal_data"
-    OFFENSIVE = "offensive"
-    OFF_TOPIC = "off_topic"
-
-    @property
-    def label(self) -> str:
-        return str(HIDDEN_LABELS[self])
-
-
-HIDDEN_LABELS = {
-    HiddenReason.PERSONAL_DATA: _l("Contains personal data"),
-    HiddenReason.OFFENSIVE: _l("Offensive"),
-    HiddenReason.OFF_TOPIC: _l("Off topic"),
-}
-
-
 class Provenance(enum.Enum):
     HUMAN = "human"
     MACHINE = "machine"
@@ -92,8 +83,16 @@ def language_tag(language: str, variety: RomaniVariety | None) -> str:
     return ""
 
 
-class Viewpoint(Base):
-    """A view (synpunkt): written on the web, or said aloud and recorded by staff."""
+class Viewpoint(Moderated, Base):
+    """A view (synpunkt): written on the web, or said aloud and recorded by staff.
+
+    Hidden and masked through :mod:`app.moderation`; its translations are copies
+    of the text that masking reaches.
+    """
+
+    moderated_text = "body"
+    masked_text_attr = "masked_body"
+    audit_name = "viewpoint"
 
     __tablename__ = "viewpoints"
     __table_args__ = (
@@ -125,10 +124,6 @@ class Viewpoint(Base):
     #: Makes a resent form harmless: the same key never creates a second view.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
-    hidden_dt: Mapped[datetime | None]
-    hidden_reason: Mapped[HiddenReason | None] = mapped_column(str_enum(HiddenReason))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     consultation: Mapped[Consultation] = relationship()
     agenda_item: Mapped[AgendaItem | None] = relationship()
@@ -139,17 +134,22 @@ class Viewpoint(Base):
     )
 
     @property
-    def is_hidden(self) -> bool:
-        return self.hidden_dt is not None
-
-    @property
     def lang_tag(self) -> str:
         return language_tag(self.language, self.romani_variety)
 
     @property
     def public_body(self) -> str:
         """What public pages show: the masked text if staff masked it."""
-        return self.masked_body or self.body
+        return self.public_text
+
+    def text_copies(self) -> list[ViewpointTranslation]:
+        return list(self.translations)
+
+    def public_translation(self, language: str) -> ViewpointTranslation | None:
+        """The translation into ``language`` that public pages may show (see ``copy_public_text``)."""
+        if language == self.language:
+            return None
+        return next((t for t in self.translations if t.language == language and t.public_body), None)
 
     @property
     def is_public(self) -> bool:
@@ -167,9 +167,16 @@ class ViewpointTranslation(Base):
     viewpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("viewpoints.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(sa.String(8))
     body: Mapped[str] = mapped_column(sa.Text)
+    #: The translation as published while the view is masked (``None``: not shown while masked).
+    masked_body: Mapped[str | None] = mapped_column(sa.Text)
     provenance: Mapped[Provenance] = mapped_column(str_enum(Provenance), default=Provenance.HUMAN)
     translator: Mapped[str | None] = mapped_column(sa.String(200))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
     viewpoint: Mapped[Viewpoint] = relationship(back_populates="translations")
+
+    @property
+    def public_body(self) -> str | None:
+        """What public pages show of this translation; ``None``: nothing (masked view, translation not masked)."""
+        return copy_public_text(self.viewpoint, self)

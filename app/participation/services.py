@@ -21,6 +21,7 @@ from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
+from app.moderation import services as moderation
 from app.participation.models import (
     INPUT_LANGUAGES,
     Channel,
@@ -206,6 +207,8 @@ def add_translation(
     translation.body = body.strip()
     translation.provenance = provenance
     translation.translator = (translator or "").strip() or None
+    # A view masked before it was translated: the translator worked from the masked text.
+    moderation.mask_new_copy(viewpoint, translation)
     session.flush()
     record(session, actor, "viewpoint.translate", viewpoint, before=before,
            after={"language": language, "provenance": provenance, "body": translation.body})
@@ -213,37 +216,25 @@ def add_translation(
 
 
 def hide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, reason: HiddenReason, note: str | None = None) -> None:
-    """Hide a view from public pages. It is never deleted; the action is audited."""
-    require_permission(policies.can_edit(actor, viewpoint.consultation))
-    viewpoint.hidden_dt = utcnow()
-    viewpoint.hidden_reason = reason
-    viewpoint.hidden_note = (note or "").strip() or None
-    viewpoint.hidden_by_id = actor.id
-    session.flush()
-    record(session, actor, "viewpoint.hide", viewpoint, after={"reason": reason, "note": viewpoint.hidden_note})
+    """Hide a view from public pages. It is never deleted; the action is audited (``app.moderation``)."""
+    moderation.hide(session, actor, viewpoint, permitted=policies.can_edit(actor, viewpoint.consultation),
+                    reason=reason, note=note)
 
 
-def mask_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, masked_body: str | None) -> None:
-    """Publish a version of the text with personal data masked (e.g. "[name]").
+def mask_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, masked_body: str | None,
+                   translations: dict[int, str | None] | None = None) -> None:
+    """Publish a version of the text with personal data masked (e.g. "[name]"), and of each translation.
 
-    The original stays in the record for the archive; an empty text removes the mask.
+    The original stays in the record for the archive; an empty text removes the
+    mask. While a view is masked, a translation is public only as masked here
+    (``translations`` by translation id), see :func:`app.moderation.services.mask`.
     """
-    require_permission(policies.can_edit(actor, viewpoint.consultation))
-    masked = (masked_body or "").strip() or None
-    if masked is not None and len(masked) > MAX_BODY:
-        raise DomainError(_l("The text is too long."), field="masked_body")
-    before = {"masked_body": viewpoint.masked_body}
-    viewpoint.masked_body = masked
-    session.flush()
-    record(session, actor, "viewpoint.mask", viewpoint, before=before, after={"masked_body": masked})
+    moderation.mask(session, actor, viewpoint, permitted=policies.can_edit(actor, viewpoint.consultation),
+                    masked_text=masked_body, copies=translations)
 
 
 def unhide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint) -> None:
-    require_permission(policies.can_edit(actor, viewpoint.consultation))
-    before = {"reason": viewpoint.hidden_reason}
-    viewpoint.hidden_dt = viewpoint.hidden_reason = viewpoint.hidden_note = viewpoint.hidden_by_id = None
-    session.flush()
-    record(session, actor, "viewpoint.unhide", viewpoint, before=before)
+    moderation.unhide(session, actor, viewpoint, permitted=policies.can_edit(actor, viewpoint.consultation))
 
 
 # --- Reads ----------------------------------------------------------------------

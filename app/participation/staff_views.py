@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.common.errors import DomainError
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.web.forms import ConfirmForm
@@ -13,14 +12,10 @@ from app.consultations.models import Consultation
 from app.common.csvexport import csv_download
 from app.db import commit, get_session
 from app.i18n import gettext as _
+from app.moderation import views as moderation
 from app.participation import services
-from app.participation.forms import (
-    HideForm,
-    MaskForm,
-    SpokenViewpointForm,
-    TranslationForm,
-)
-from app.participation.models import Channel, HiddenReason, Provenance, Viewpoint
+from app.participation.forms import SpokenViewpointForm, TranslationForm
+from app.participation.models import Channel, Provenance, Viewpoint
 
 bp = Blueprint("participation_staff", __name__)
 
@@ -91,33 +86,25 @@ def translate(viewpoint_id: int) -> str | Response:
 @staff_required
 def hide(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
-    form = HideForm()
-    if form.validate_on_submit():
-        services.hide_viewpoint(get_session(), actor(), viewpoint, reason=HiddenReason(form.reason.data), note=form.note.data)
-        commit()
-        flash(_("The view is hidden from public pages."), "success")
-        return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
-    return render_template("participation/staff/hide.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
+    return moderation.hide_page(
+        viewpoint, permitted=policies.can_edit(actor(), viewpoint.consultation),
+        done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
+        done_message=_("The view is hidden from public pages."), reason_label=_("Why hide the view?"),
+        heading=_("Hide a view"), submit_label=_("Hide the view"), consultation=viewpoint.consultation,
+        nav="consultations/staff/_nav.html",
+        explanation=_("A hidden view is not deleted: it stays in the archive, staff still see it, and the public page counts it as hidden."),
+    )
 
 
 @bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/mask", methods=["GET", "POST"])
 @staff_required
 def mask(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
-    form = MaskForm()
-    if not form.is_submitted():
-        form.masked_body.data = viewpoint.masked_body or viewpoint.body
-    if form.validate_on_submit():
-        masked = form.masked_body.data if form.masked_body.data != viewpoint.body else None
-        try:
-            services.mask_viewpoint(get_session(), actor(), viewpoint, masked_body=masked)
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
-            commit()
-            flash(_("The published text has been saved. The original is kept in the archive."), "success")
-            return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
-    return render_template("participation/staff/mask.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
+    return moderation.mask_page(
+        viewpoint, permitted=policies.can_edit(actor(), viewpoint.consultation),
+        done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
+        consultation=viewpoint.consultation, nav="consultations/staff/_nav.html",
+    )
 
 
 @bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/unhide", methods=["POST"])
@@ -126,10 +113,10 @@ def unhide(viewpoint_id: int) -> Response:
     viewpoint = _load_viewpoint(viewpoint_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.unhide_viewpoint(get_session(), actor(), viewpoint)
-    commit()
-    flash(_("The view is shown again."), "success")
-    return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
+    return moderation.unhide_action(
+        viewpoint, permitted=policies.can_edit(actor(), viewpoint.consultation),
+        done_url=url_for(".index", consultation_id=viewpoint.consultation_id), done_message=_("The view is shown again."),
+    )
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views.csv")

@@ -25,7 +25,6 @@ from app.web.forms import (
 from app.consultations.models import RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
-from app.participation.models import HiddenReason
 from app.wishes.models import WishKind, WishStatus
 from app.wishes.services import MAX_ANSWER, MAX_TEXT, WishData
 
@@ -90,12 +89,3 @@ class AnswerForm(BaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = choices((s.value, s.label) for s in WishStatus)
-
-
-class HideForm(BaseForm):
-    reason = RadioField(_l("Why hide the wish?"), validators=[DataRequired()])
-    note = TextAreaField(_l("Note for colleagues"), validators=[Optional(), Length(max=2000)], filters=[empty_to_none])
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reason.choices = choices((r.value, r.label) for r in HiddenReason)

@@ -18,7 +18,8 @@ from app.boards.models import Board
 from app.consultations.models import RomaniVariety
 from app.db import Base, str_enum, utcnow
 from app.i18n import lazy_gettext as _l
-from app.participation.models import Contact, HiddenReason, language_tag
+from app.moderation.models import Moderated
+from app.participation.models import Contact, language_tag
 
 
 class WishKind(enum.Enum):
@@ -69,8 +70,12 @@ wish_boards = sa.Table(
 )
 
 
-class Wish(Base):
-    """A wish for future open consultations, addressed to one or more boards."""
+class Wish(Moderated, Base):
+    """A wish for future open consultations, addressed to one or more boards (moderated: :mod:`app.moderation`)."""
+
+    moderated_text = "text"
+    masked_text_attr = "masked_text"
+    audit_name = "wish"
 
     __tablename__ = "wishes"
     __table_args__ = (sa.Index("ix_wishes_hidden_dt_created_dt", "hidden_dt", "created_dt"),)
@@ -94,10 +99,8 @@ class Wish(Base):
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     answered_dt: Mapped[datetime | None]
 
-    hidden_dt: Mapped[datetime | None]
-    hidden_reason: Mapped[HiddenReason | None] = mapped_column(str_enum(HiddenReason))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The text as published with personal data masked (``app.moderation``).
+    masked_text: Mapped[str | None] = mapped_column(sa.Text)
 
     boards: Mapped[list[Board]] = relationship(secondary=wish_boards, lazy="selectin", order_by=Board.name_sv)
     contact: Mapped[Contact | None] = relationship()
@@ -106,10 +109,6 @@ class Wish(Base):
     @property
     def board_ids(self) -> set[int]:
         return {b.id for b in self.boards}
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_dt is not None
 
     @property
     def lang_tag(self) -> str:

@@ -23,7 +23,9 @@ from app.consultations.models import RomaniVariety
 from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
-from app.participation.models import INPUT_LANGUAGES, Contact, HiddenReason
+from app.moderation import services as moderation
+from app.moderation.models import HiddenReason
+from app.participation.models import INPUT_LANGUAGES, Contact
 from app.wishes import policies
 from app.wishes.models import Wish, WishKind, WishStatus, wish_boards
 
@@ -166,25 +168,18 @@ def notify_person(session: Session, wish: Wish) -> int:
 
 
 def hide_wish(session: Session, actor: User, wish: Wish, *, reason: HiddenReason, note: str | None = None) -> None:
-    """Hide a wish from public pages. It is never deleted; the action is audited."""
-    require_permission(policies.can_moderate(actor, wish))
-    if not isinstance(reason, HiddenReason):
-        raise DomainError(_l("Choose a reason from the list."), field="reason")
-    wish.hidden_dt = utcnow()
-    wish.hidden_reason = reason
-    wish.hidden_note = (note or "").strip() or None
-    wish.hidden_by_id = actor.id
-    session.flush()
-    record(session, actor, "wish.hide", wish, after={"reason": reason, "note": wish.hidden_note})
+    """Hide a wish from public pages. It is never deleted; the action is audited (``app.moderation``)."""
+    moderation.hide(session, actor, wish, permitted=policies.can_moderate(actor, wish), reason=reason, note=note)
 
 
 def unhide_wish(session: Session, actor: User, wish: Wish) -> None:
     """Show a hidden wish again. Audited."""
-    require_permission(policies.can_moderate(actor, wish))
-    before = {"reason": wish.hidden_reason}
-    wish.hidden_dt = wish.hidden_reason = wish.hidden_note = wish.hidden_by_id = None
-    session.flush()
-    record(session, actor, "wish.unhide", wish, before=before)
+    moderation.unhide(session, actor, wish, permitted=policies.can_moderate(actor, wish))
+
+
+def mask_wish(session: Session, actor: User, wish: Wish, *, masked_text: str | None) -> None:
+    """Publish a wish with personal data masked; the original stays for the archive."""
+    moderation.mask(session, actor, wish, permitted=policies.can_moderate(actor, wish), masked_text=masked_text)
 
 
 def purge_contacts(session: Session, *, now: datetime, retention_days: int) -> int:

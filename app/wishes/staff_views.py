@@ -9,9 +9,9 @@ from app.web.helpers import actor, form_errors, load_or_404, require, staff_requ
 from app.web.forms import ConfirmForm
 from app.db import commit, get_session
 from app.i18n import gettext as _
-from app.participation.models import HiddenReason
+from app.moderation import views as moderation
 from app.wishes import policies, services
-from app.wishes.forms import AnswerForm, HideForm
+from app.wishes.forms import AnswerForm
 from app.wishes.models import Wish, WishStatus
 
 bp = Blueprint("wishes_staff", __name__)
@@ -62,13 +62,23 @@ def answer(wish_id: int) -> str | Response:
 @staff_required
 def hide(wish_id: int) -> str | Response:
     wish = _load_wish(wish_id)
-    form = HideForm()
-    if form.validate_on_submit():
-        services.hide_wish(get_session(), actor(), wish, reason=HiddenReason(form.reason.data), note=form.note.data)
-        commit()
-        flash(_("The wish is hidden from public pages."), "success")
-        return redirect(url_for(".answer", wish_id=wish.id))
-    return render_template("wishes/staff/hide.html", wish=wish, form=form)
+    return moderation.hide_page(
+        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
+        done_message=_("The wish is hidden from public pages."), reason_label=_("Why hide the wish?"),
+        heading=_("Hide a wish"), submit_label=_("Hide the wish"),
+        back_url=url_for(".answer", wish_id=wish.id), back_label=_("Answer a wish"),
+        explanation=_("A hidden wish is not deleted: it stays in the archive and staff still see it."),
+    )
+
+
+@bp.route(f"{PREFIX}/<int:wish_id>/mask", methods=["GET", "POST"])
+@staff_required
+def mask(wish_id: int) -> str | Response:
+    wish = _load_wish(wish_id)
+    return moderation.mask_page(
+        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
+        back_url=url_for(".answer", wish_id=wish.id), back_label=_("Answer a wish"),
+    )
 
 
 @bp.route(f"{PREFIX}/<int:wish_id>/unhide", methods=["POST"])
@@ -77,7 +87,7 @@ def unhide(wish_id: int) -> Response:
     wish = _load_wish(wish_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.unhide_wish(get_session(), actor(), wish)
-    commit()
-    flash(_("The wish is shown again."), "success")
-    return redirect(url_for(".answer", wish_id=wish.id))
+    return moderation.unhide_action(
+        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
+        done_message=_("The wish is shown again."),
+    )
