@@ -123,6 +123,11 @@ class Config:
     #: Days after a wish was answered or declined that the sender's contact data is kept
     #: (wishes still new or planned keep it, so the person can be told).
     WISH_CONTACT_RETENTION_DAYS = _env_int("WISH_CONTACT_RETENTION_DAYS", CONTACT_RETENTION_DAYS)
+    #: Days after an experience answer that its contact details are deleted at the latest
+    #: (sooner: CONTACT_RETENTION_DAYS after the service's measures were published).
+    ANSWER_CONTACT_MAX_DAYS = _env_int("ANSWER_CONTACT_MAX_DAYS", 365)
+    #: Hours a sent (or given-up) e-mail keeps its address, subject and body in the outbox.
+    OUTBOX_KEEP_HOURS = _env_int("OUTBOX_KEEP_HOURS", 48)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     #: Rendered public pages for anonymous visitors (app/web/pagecache.py):

@@ -107,7 +107,13 @@ def register_cli(app: Flask) -> None:
         """Deliver pending e-mails from the outbox over SMTP (MAIL_* settings)."""
         from app.mail.services import SmtpSettings, SmtpUnavailable, deliver_pending, fail_interrupted
 
+        from app.db import utcnow
+        from app.mail.services import redact_delivered
+
         session = get_session()
+        # First, what was sent long enough ago loses its address and text (no SMTP needed for that).
+        redacted = redact_delivered(session, now=utcnow(), keep_hours=current_app.config["OUTBOX_KEEP_HOURS"])
+        session.commit()
         interrupted = fail_interrupted(session)
         try:
             sent, failed = deliver_pending(session, SmtpSettings.from_config(current_app.config), limit=limit)
@@ -117,7 +123,7 @@ def register_cli(app: Flask) -> None:
                 f"({error}). Messages accepted before this are marked sent; the others wait in the outbox, "
                 "unchanged, for the next run."
             ) from None
-        click.echo(f"Sent {sent}, failed {failed}.")
+        click.echo(f"Sent {sent}, failed {failed}. Redacted {redacted} e-mails sent earlier.")
         if interrupted:
             raise click.ClickException(
                 f"{len(interrupted)} message(s) (outbox id {', '.join(map(str, interrupted))}) were interrupted while "
@@ -130,9 +136,13 @@ def register_cli(app: Flask) -> None:
                   help="Override CONTACT_RETENTION_DAYS (and WISH_CONTACT_RETENTION_DAYS unless --wish-days is given).")
     @click.option("--wish-days", type=click.IntRange(min=0), default=None, help="Override WISH_CONTACT_RETENTION_DAYS.")
     def purge_command(days: int | None, wish_days: int | None) -> None:
-        """Delete contact data a set time after feedback is published or a wish answered (gallring)."""
+        """Delete personal data on schedule (gallring): contact data of consultations, survey answers and
+        wishes, with every e-mail to those people, and the address and text of e-mails sent more than
+        OUTBOX_KEEP_HOURS ago."""
         from app.jobs.retention import purge_contact_data
         from app.db import utcnow
+        from app.experiences.retention import purge_contacts as purge_answer_contacts
+        from app.mail.services import redact_delivered
         from app.wishes.services import purge_contacts as purge_wish_contacts
 
         config = current_app.config
@@ -144,10 +154,14 @@ def register_cli(app: Flask) -> None:
         now = utcnow()
         result = purge_contact_data(session, now=now, retention_days=days)
         wish_contacts = purge_wish_contacts(session, now=now, retention_days=wish_days)
+        answer_contacts = purge_answer_contacts(session, now=now, retention_days=days,
+                                                max_days=config["ANSWER_CONTACT_MAX_DAYS"])
+        redacted = redact_delivered(session, now=now, keep_hours=config["OUTBOX_KEEP_HOURS"])
         session.commit()
         click.echo(
             f"Purged {result.contacts} contacts and {result.needs} needs from {result.consultations} consultations, "
-            f"and {wish_contacts} wish contacts."
+            f"and {wish_contacts} wish contacts, {answer_contacts} survey answer contacts. "
+            f"Redacted {redacted} e-mails sent earlier."
         )
 
     @app.cli.command("export")

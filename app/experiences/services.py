@@ -917,22 +917,22 @@ def notify_measures(session: Session, report: FeedbackReport, revision: Feedback
     if revision.number > 1 and not changes:
         return 0
     rows = session.execute(
-        sa.select(Contact.email, Contact.language)
+        sa.select(Contact.email, Contact.language, Contact.id)
         .join(ExperienceRecord, ExperienceRecord.contact_id == Contact.id)
         .where(ExperienceRecord.service_id == report.service_id, ExperienceRecord.wants_updates.is_(True),
                Contact.email.is_not(None), Contact.email != "")
         .order_by(ExperienceRecord.id)
     ).all()
-    recipients: dict[str, tuple[str, str]] = {}
-    for email, language in rows:
-        recipients.setdefault(email.strip().lower(), (email.strip(), language))
+    recipients: dict[str, tuple[str, str, int]] = {}
+    for email, language, contact_id in rows:
+        recipients.setdefault(email.strip().lower(), (email.strip(), language, contact_id))
     languages = current_app.config["LANGUAGES"]
     default = current_app.config["DEFAULT_LANGUAGE"]
     first = revision.number == 1
-    for to, language in recipients.values():
+    for to, language, contact_id in recipients.values():
         lang = language if language in languages else default
         queue_email(
-            session, to=to, language=lang,
+            session, to=to, language=lang, contact_id=contact_id,
             template="experiences/published" if first else "experiences/updated",
             kind="measures.published" if first else "measures.updated",
             service=report.service, revision=revision, changes=changes,

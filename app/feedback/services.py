@@ -616,7 +616,7 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
     if report.consultation_id is None:
         return 0
     rows = session.execute(
-        sa.select(Viewpoint.reference_code, Contact.email, Contact.language)
+        sa.select(Viewpoint.reference_code, Contact.email, Contact.language, Contact.id)
         .join(Contact, Viewpoint.contact_id == Contact.id)
         .where(
             Viewpoint.consultation_id == report.consultation_id,
@@ -627,15 +627,16 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
         .order_by(Viewpoint.id)
     ).all()
     recipients: dict[str, dict[str, Any]] = {}
-    for code, email, language in rows:
+    for code, email, language, contact_id in rows:
         key = email.strip().lower()
-        entry = recipients.setdefault(key, {"to": email.strip(), "language": language, "codes": []})
+        entry = recipients.setdefault(key, {"to": email.strip(), "language": language, "codes": [],
+                                            "contact_id": contact_id})
         entry["codes"].append(code)
     # Registrants who asked to be told (their views, if any, are listed above).
     from app.registrations.models import Registration, RegistrationStatus
 
     registrants = session.execute(
-        sa.select(Contact.email, Contact.language)
+        sa.select(Contact.email, Contact.language, Contact.id)
         .join(Registration, Registration.contact_id == Contact.id)
         .where(
             Registration.consultation_id == report.consultation_id,
@@ -646,8 +647,9 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
         )
         .order_by(Registration.id)
     ).all()
-    for email, language in registrants:
-        recipients.setdefault(email.strip().lower(), {"to": email.strip(), "language": language, "codes": []})
+    for email, language, contact_id in registrants:
+        recipients.setdefault(email.strip().lower(), {"to": email.strip(), "language": language, "codes": [],
+                                                      "contact_id": contact_id})
     if not recipients:
         return 0
     languages = current_app.config["LANGUAGES"]
@@ -658,6 +660,7 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
         queue_email(
             session,
             to=entry["to"],
+            contact_id=entry["contact_id"],
             template=template,
             language=lang,
             kind="feedback.published" if revision.number == 1 else "feedback.updated",

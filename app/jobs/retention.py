@@ -3,8 +3,8 @@
 Views are public records and stay; what identifies people does not. A set
 time after a consultation's feedback is published (or after it was
 cancelled), the contact data of its registrants and view authors is deleted,
-and so are registrants' free-text needs (which can describe health). The
-anonymous records — the views themselves, the registrations as counts,
+and so are registrants' free-text needs (which can describe health) and
+every outbox message to those people. The anonymous records — the views themselves, the registrations as counts,
 attendance — stay.
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.consultations.models import Consultation, ConsultationStatus
 from app.feedback.models import FeedbackReport
+from app.mail.services import forget_contacts
 from app.participation.models import Contact, Viewpoint
 from app.registrations.models import Registration
 
@@ -54,6 +55,7 @@ def purge_contact_data(session: Session, *, now: datetime, retention_days: int) 
         # Unlink first (no reliance on ON DELETE SET NULL), then delete.
         session.execute(sa.update(Viewpoint).where(Viewpoint.contact_id.in_(contact_ids)).values(contact_id=None, show_name=False))
         session.execute(sa.update(Registration).where(Registration.contact_id.in_(contact_ids)).values(contact_id=None))
+        forget_contacts(session, contact_ids)  # their messages leave the outbox with them
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
     needs = session.execute(
         sa.update(Registration)

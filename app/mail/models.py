@@ -20,6 +20,14 @@ class OutboxStatus(enum.Enum):
 
 
 class OutboxMessage(Base):
+    """A message to send, and for a short while after, what was sent.
+
+    The body holds names and private links: :func:`app.mail.services.redact_delivered`
+    empties address, subject and body ``OUTBOX_KEEP_HOURS`` after delivery (or
+    after giving up), and :func:`app.mail.services.forget_contacts` deletes the
+    messages to a person whose contact data is withdrawn or purged.
+    """
+
     __tablename__ = "outbox_messages"
     __table_args__ = (sa.Index("ix_outbox_messages_status_next_attempt_dt", "status", "next_attempt_dt"),)
 
@@ -36,3 +44,5 @@ class OutboxMessage(Base):
     next_attempt_dt: Mapped[datetime] = mapped_column(default=utcnow)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     sent_dt: Mapped[datetime | None]
+    #: The participant the message is about (registrant, view author, …); ``None`` for staff mail.
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)

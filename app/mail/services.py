@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -32,10 +33,16 @@ def render_email(template: str, language: str, **context: Any) -> tuple[str, str
     return subject.strip(), body.strip() + "\n"
 
 
-def queue_email(session: Session, *, to: str, template: str, language: str, kind: str, **context: Any) -> OutboxMessage:
-    """Write a message to the outbox, to be sent after the current transaction commits."""
+def queue_email(session: Session, *, to: str, template: str, language: str, kind: str,
+                contact_id: int | None = None, **context: Any) -> OutboxMessage:
+    """Write a message to the outbox, to be sent after the current transaction commits.
+
+    ``contact_id`` names the participant's ``Contact`` the message goes to, so
+    that withdrawing or purging that contact deletes the message too.
+    """
     subject, body = render_email(template, language, **context)
-    message = OutboxMessage(to_address=to, subject=subject, body_text=body, language=language, kind=kind)
+    message = OutboxMessage(to_address=to, subject=subject, body_text=body, language=language, kind=kind,
+                            contact_id=contact_id)
     session.add(message)
     session.flush()
     return message
@@ -221,3 +228,44 @@ def _close_quietly(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (OSError, smtplib.SMTPException):
         smtp.close()
+
+
+# --- Keeping as little as possible ----------------------------------------------------------------
+
+
+def redact_delivered(session: Session, *, now: datetime, keep_hours: float) -> int:
+    """Empty address, subject, body and error of messages sent (or given up) more than ``keep_hours`` ago.
+
+    What stays is what happened — kind, language, status, attempts, times — without
+    whom it went to or what it said (names, private links). Idempotent; flushes
+    only. Returns the number of messages redacted.
+    """
+    cutoff = now - timedelta(hours=keep_hours)
+    done = sa.or_(
+        sa.and_(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_dt < cutoff),
+        sa.and_(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.next_attempt_dt < cutoff),
+    )
+    count = session.execute(
+        sa.update(OutboxMessage)
+        .where(done, OutboxMessage.body_text != "")
+        .values(to_address="", subject="", body_text="", last_error=None, contact_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.flush()
+    return count or 0
+
+
+def forget_contacts(session: Session, contact_ids: Iterable[int]) -> int:
+    """Delete every message (pending or sent) to these contacts: they are being withdrawn or purged.
+
+    Call before deleting the contacts (the foreign key cascades too, but this
+    does not rely on it). Flushes only. Returns the number of messages deleted.
+    """
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return 0
+    count = session.execute(
+        sa.delete(OutboxMessage).where(OutboxMessage.contact_id.in_(ids)).execution_options(synchronize_session=False)
+    ).rowcount
+    session.flush()
+    return count or 0

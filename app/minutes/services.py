@@ -212,6 +212,7 @@ def _send_minutes(session: Session, minutes: Minutes, revision: MinutesRevision)
         queue_email(
             session,
             to=contact.email,
+            contact_id=contact.id,
             template="minutes/published" if revision.number == 1 else "minutes/updated",
             language=language,
             kind="minutes.published" if revision.number == 1 else "minutes.updated",
@@ -316,7 +317,7 @@ def decide_proposal(
     if contact is not None and contact.email:
         language = _language(contact.language)
         queue_email(
-            session, to=contact.email, template="minutes/decision", language=language,
+            session, to=contact.email, contact_id=contact.id, template="minutes/decision", language=language,
             kind=f"minutes.proposal_{proposal.status.value}",
             consultation=consultation, proposal=proposal,
             minutes_url=external_url("minutes.public", lang_code=language, consultation_id=consultation.id),

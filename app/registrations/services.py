@@ -33,7 +33,7 @@ from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import utcnow
 from app.i18n import lazy_gettext as _l
-from app.mail.services import queue_email
+from app.mail.services import forget_contacts, queue_email
 from app.participation.models import Contact
 from app.registrations.models import (
     REGISTRATION_LANGUAGES,
@@ -287,7 +287,7 @@ def personal_data(registration: Registration) -> dict[str, object]:
 
 
 def withdraw_contact_data(session: Session, registration: Registration) -> None:
-    """Delete the person's contact data and needs now; the place itself is released.
+    """Delete the person's contact data, needs and e-mails (sent or not) now; the place is released.
 
     The anonymous record (that someone registered) stays for the counts. The
     private link stops working, since it identified the person.
@@ -300,6 +300,8 @@ def withdraw_contact_data(session: Session, registration: Registration) -> None:
     registration.needs = None
     registration.wants_feedback = False
     if contact is not None:
+        session.flush()
+        forget_contacts(session, [contact.id])  # sent and pending mail to them, with the private link, goes too
         session.delete(contact)
     session.flush()
 
@@ -349,9 +351,12 @@ def _notify(session: Session, registration: Registration, template: str) -> None
     if contact is None or not contact.email:
         return
     language = contact.language if contact.language in current_app.config["LANGUAGES"] else "sv"
+    if contact.id is None:
+        session.flush()  # the message is linked to the contact, so withdrawing it deletes the message
     queue_email(
         session,
         to=contact.email,
+        contact_id=contact.id,
         template=f"registrations/{template}",
         language=language,
         kind=f"registration.{template}",

@@ -22,7 +22,7 @@ from app.common.pagination import Page, paginate
 from app.consultations.models import RomaniVariety
 from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
-from app.mail.services import queue_email
+from app.mail.services import forget_contacts, queue_email
 from app.moderation import services as moderation
 from app.moderation.models import HiddenReason
 from app.participation.models import INPUT_LANGUAGES, Contact
@@ -161,7 +161,8 @@ def notify_person(session: Session, wish: Wish) -> int:
     languages = current_app.config["LANGUAGES"]
     lang = contact.language if contact.language in languages else current_app.config["DEFAULT_LANGUAGE"]
     queue_email(
-        session, to=contact.email.strip(), language=lang, template="wishes/answered", kind="wish.answered",
+        session, to=contact.email.strip(), contact_id=contact.id, language=lang, template="wishes/answered",
+        kind="wish.answered",
         wish=wish, wishes_url=external_url("wishes.index", lang_code=lang, _anchor=f"wish-{wish.id}"),
     )
     return 1
@@ -200,6 +201,7 @@ def purge_contacts(session: Session, *, now: datetime, retention_days: int) -> i
     if contact_ids:
         # Unlink first (no reliance on ON DELETE SET NULL), then delete.
         session.execute(sa.update(Wish).where(Wish.contact_id.in_(contact_ids)).values(contact_id=None, wants_answer=False))
+        forget_contacts(session, contact_ids)  # their messages leave the outbox with them
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
         session.flush()
         session.expire_all()
