@@ -105,10 +105,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--limit", default=100, show_default=True)
     def send_mail_command(limit: int) -> None:
         """Deliver pending e-mails from the outbox over SMTP (MAIL_* settings)."""
-        from app.mail.services import SmtpSettings, SmtpUnavailable, deliver_pending, fail_interrupted
-
         from app.db import utcnow
-        from app.mail.services import redact_delivered
+        from app.mail.services import SmtpSettings, deliver_pending, redact_delivered
 
         session = get_session()
         # First, what was sent long enough ago loses its address and text (no SMTP needed for that).
