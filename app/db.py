@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
@@ -57,6 +58,53 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+#: Anonymous input is dated in the city's own days (what pages show).
+_LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
+
+
+def coarse_time(value: datetime, resolution: str = "day") -> datetime:
+    """``value`` (aware) rounded down to the start of its Stockholm day, or of its hour, in UTC.
+
+    Anonymous input keeps no finer time than this, so its timestamp cannot be
+    joined with the second of a request in a log. Ordering among rows of one
+    day or hour follows their ids.
+    """
+    if resolution == "hour":
+        return value.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    if resolution != "day":
+        raise ValueError(f"unknown resolution {resolution!r}")
+    local = value.astimezone(_LOCAL_ZONE)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=_LOCAL_ZONE)
+    return midnight.astimezone(timezone.utc)
+
+
+def utcnow_day() -> datetime:
+    """Now, kept to the day: the default timestamp of anonymous input (see :class:`CoarseUTCDateTime`)."""
+    return coarse_time(utcnow(), "day")
+
+
+class CoarseUTCDateTime(UTCDateTime):
+    """A :class:`UTCDateTime` that stores only the start of the day (or hour) of what it is given.
+
+    For anonymous input (views, survey answers, wishes, evaluations): whatever
+    code writes, the database never holds a finer time. The column type is
+    unchanged (a plain timestamp), so no migration is needed for the type.
+    """
+
+    cache_ok = True
+
+    def __init__(self, resolution: str = "day") -> None:
+        super().__init__()
+        self.resolution = resolution
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return super().process_bind_param(coarse_time(value, self.resolution), dialect)
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.boards.models import Board
 from app.consultations.models import RomaniVariety
-from app.db import Base, str_enum, utcnow
+from app.db import Base, CoarseUTCDateTime, str_enum, utcnow, utcnow_day
 from app.feedback.models import ThemeResponse
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import Moderated
@@ -187,7 +187,8 @@ class ExperienceRecord(Base):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: Makes a resent form harmless: the same key never creates a second record.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Kept to the day (``db.CoarseUTCDateTime``): anonymous input has no finer time.
+    created_dt: Mapped[datetime] = mapped_column(CoarseUTCDateTime("day"), default=utcnow_day)
 
     service: Mapped[Service] = relationship()
     survey: Mapped[Survey | None] = relationship()

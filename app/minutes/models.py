@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.consultations.models import Consultation
-from app.db import Base, str_enum, utcnow
+from app.db import Base, CoarseUTCDateTime, str_enum, utcnow, utcnow_day
 from app.i18n import lazy_gettext as _l
 from app.registrations.models import Registration
 
@@ -143,5 +143,6 @@ class Evaluation(Base):
     language_support: Mapped[int] = mapped_column(sa.SmallInteger)
     #: Free text for the board; never published.
     comment: Mapped[str | None] = mapped_column(sa.Text)
-    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Kept to the day (``db.CoarseUTCDateTime``): anonymous input has no finer time.
+    created_dt: Mapped[datetime] = mapped_column(CoarseUTCDateTime("day"), default=utcnow_day)
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -6,6 +6,7 @@ or script reading the file does not depend on the UI language. Contact data
 (names, e-mail addresses) is *not* exported: it lives apart from the views and
 is purged on schedule. The text is what moderation lets out (``moderation.models.export_text``):
 masked where staff masked it, empty for a view hidden because it holds personal data.
+``received_on`` is the Stockholm date: views keep no finer time (``db.CoarseUTCDateTime``).
 
 The rows come from a server-side cursor (``yield_per``: PostgreSQL streams
 them, SQLite steps its cursor) as plain tuples, never ORM objects, and are
@@ -22,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from app.common import csvexport
 from app.consultations.models import AgendaItem
+from app.i18n import STOCKHOLM
 from app.moderation.models import export_text
 from app.participation.models import Viewpoint
 
 COLUMNS = (
-    "reference_code", "received_utc", "channel", "language", "romani_variety", "other_language",
+    "reference_code", "received_on", "channel", "language", "romani_variety", "other_language",
     "question", "text", "publish_consent", "hidden_reason", "on_behalf_of",
 )
 #: Rows fetched from the database at a time.
@@ -51,7 +53,7 @@ def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
     def rows() -> Iterator[list[object]]:
         for code, created, channel, language, variety, other, question, body, masked, consent, hidden, behalf in result:
             yield [
-                code, created.strftime("%Y-%m-%d %H:%M:%S"), channel.value, language,
+                code, created.astimezone(STOCKHOLM).date().isoformat(), channel.value, language,
                 variety.value if variety else "", other, question, export_text(body, masked, hidden),
                 "yes" if consent else "no", hidden.value if hidden else "", behalf,
             ]

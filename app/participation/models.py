@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.consultations.models import AgendaItem, Consultation, RomaniVariety
-from app.db import Base, str_enum, utcnow
+from app.db import Base, CoarseUTCDateTime, str_enum, utcnow, utcnow_day
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import (
     HIDDEN_LABELS,
@@ -123,7 +123,8 @@ class Viewpoint(Moderated, Base):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: Makes a resent form harmless: the same key never creates a second view.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Kept to the day (``db.CoarseUTCDateTime``): anonymous input has no finer time.
+    created_dt: Mapped[datetime] = mapped_column(CoarseUTCDateTime("day"), default=utcnow_day)
 
     consultation: Mapped[Consultation] = relationship()
     agenda_item: Mapped[AgendaItem | None] = relationship()

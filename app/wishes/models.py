@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.boards.models import Board
 from app.consultations.models import RomaniVariety
-from app.db import Base, str_enum, utcnow
+from app.db import Base, CoarseUTCDateTime, str_enum, utcnow, utcnow_day
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import Moderated
 from app.participation.models import Contact, language_tag
@@ -90,7 +90,8 @@ class Wish(Moderated, Base):
     wants_answer: Mapped[bool] = mapped_column(default=False)
     #: Makes a resent form harmless: the same key never creates a second wish.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Kept to the day (``db.CoarseUTCDateTime``): anonymous input has no finer time.
+    created_dt: Mapped[datetime] = mapped_column(CoarseUTCDateTime("day"), default=utcnow_day)
 
     status: Mapped[WishStatus] = mapped_column(str_enum(WishStatus), default=WishStatus.NEW, index=True)
     #: The public answer; when declined, the reason.
