@@ -18,7 +18,13 @@ from app import migrate
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
 from app.db import coarse_time, make_engine, utcnow
-from app.experiences.models import ExperienceRecord, QuestionKind, Service, Survey, SurveyQuestion
+from app.experiences.models import (
+    ExperienceRecord,
+    QuestionKind,
+    Service,
+    Survey,
+    SurveyQuestion,
+)
 from app.i18n import STOCKHOLM
 from app.minutes import services as minutes
 from app.minutes.models import Evaluation
