@@ -128,6 +128,8 @@ class Config:
     ANSWER_CONTACT_MAX_DAYS = _env_int("ANSWER_CONTACT_MAX_DAYS", 365)
     #: Hours a sent (or given-up) e-mail keeps its address, subject and body in the outbox.
     OUTBOX_KEEP_HOURS = _env_int("OUTBOX_KEEP_HOURS", 48)
+    #: Days the deployment keeps access logs (log rotation is outside the app; the privacy notice states this).
+    LOG_RETENTION_DAYS = _env_int("LOG_RETENTION_DAYS", 14)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     #: Rendered public pages for anonymous visitors (app/web/pagecache.py):
