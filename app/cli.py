@@ -137,9 +137,8 @@ def register_cli(app: Flask) -> None:
         """Delete personal data on schedule (gallring): contact data of consultations, survey answers and
         wishes, with every e-mail to those people, and the address and text of e-mails sent more than
         OUTBOX_KEEP_HOURS ago."""
-        from app.jobs.retention import purge_contact_data
         from app.db import utcnow
-        from app.experiences.retention import purge_contacts as purge_answer_contacts
+        from app.jobs.retention import purge_answer_contacts, purge_contact_data
         from app.mail.services import redact_delivered
         from app.wishes.services import purge_contacts as purge_wish_contacts
 

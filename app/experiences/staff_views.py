@@ -39,7 +39,7 @@ from app.feedback import services as feedback
 from app.feedback.forms import UpdateForm
 from app.feedback.models import FeedbackReport, Theme
 from app.i18n import gettext as _
-from app.moderation import views as moderation
+from app.moderation import pages as moderation
 from app.participation.models import Channel
 
 bp = Blueprint("experiences_staff", __name__)

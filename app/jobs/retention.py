@@ -4,8 +4,15 @@ Views are public records and stay; what identifies people does not. A set
 time after a consultation's feedback is published (or after it was
 cancelled), the contact data of its registrants and view authors is deleted,
 and so are registrants' free-text needs (which can describe health) and
-every outbox message to those people. The anonymous records — the views themselves, the registrations as counts,
-attendance — stay.
+every outbox message to those people. The anonymous records — the views
+themselves, the registrations as counts, attendance — stay.
+
+A person who answers a survey may leave an e-mail address to be told when the
+service publishes its measures (:func:`purge_answer_contacts`). The address is
+deleted ``retention_days`` after the first publication of measures for that
+service that came after the answer (the promise is kept, and updates within
+that time reach them too), and in any case ``max_days`` after the answer, so
+that an address never outlives a service that publishes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.consultations.models import Consultation, ConsultationStatus
-from app.feedback.models import FeedbackReport
+from app.experiences.models import ExperienceRecord
+from app.feedback.models import FeedbackReport, FeedbackRevision
 from app.mail.services import forget_contacts
 from app.participation.models import Contact, Viewpoint
 from app.registrations.models import Registration
@@ -65,3 +73,37 @@ def purge_contact_data(session: Session, *, now: datetime, retention_days: int) 
     session.flush()
     session.expire_all()
     return PurgeResult(len(consultation_ids), len(contact_ids), needs or 0)
+
+
+def purge_answer_contacts(session: Session, *, now: datetime, retention_days: int, max_days: int) -> int:
+    """Delete the contact details of experience records that are due; idempotent, flushes only.
+
+    Messages to those contacts leave the outbox with them. Returns the number
+    of contacts deleted.
+    """
+    cutoff = now - timedelta(days=retention_days)
+    told = (
+        sa.select(FeedbackRevision.id)
+        .join(FeedbackReport, FeedbackRevision.report_id == FeedbackReport.id)
+        .where(
+            FeedbackReport.service_id == ExperienceRecord.service_id,
+            FeedbackRevision.published_dt >= ExperienceRecord.created_dt,
+            FeedbackRevision.published_dt < cutoff,
+        )
+        .exists()
+    )
+    contact_ids = set(session.scalars(
+        sa.select(ExperienceRecord.contact_id).where(
+            ExperienceRecord.contact_id.is_not(None),
+            sa.or_(told, ExperienceRecord.created_dt < now - timedelta(days=max_days)),
+        )
+    ))
+    if contact_ids:
+        # Unlink first (no reliance on ON DELETE SET NULL), then delete.
+        session.execute(sa.update(ExperienceRecord).where(ExperienceRecord.contact_id.in_(contact_ids))
+                        .values(contact_id=None, wants_updates=False))
+        forget_contacts(session, contact_ids)
+        session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
+        session.flush()
+        session.expire_all()
+    return len(contact_ids)

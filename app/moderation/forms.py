@@ -7,10 +7,10 @@ from typing import Any
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.web.forms import BaseForm, choices, empty_to_none
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import HiddenReason, Moderated
 from app.moderation.services import MAX_TEXT
+from app.web.forms import BaseForm, choices, empty_to_none
 
 
 class HideForm(BaseForm):

@@ -12,7 +12,7 @@ from app.consultations.models import Consultation
 from app.common.csvexport import csv_download
 from app.db import commit, get_session
 from app.i18n import gettext as _
-from app.moderation import views as moderation
+from app.moderation import pages as moderation
 from app.participation import services
 from app.participation.forms import SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, Provenance, Viewpoint

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.boards.models import Board
 from app.consultations.models import RomaniVariety
-from app.db import Base, CoarseUTCDateTime, str_enum, utcnow, utcnow_day
+from app.db import Base, CoarseUTCDateTime, str_enum, utcnow_day
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import Moderated
 from app.participation.models import Contact, language_tag

@@ -9,7 +9,7 @@ from app.web.helpers import actor, form_errors, load_or_404, require, staff_requ
 from app.web.forms import ConfirmForm
 from app.db import commit, get_session
 from app.i18n import gettext as _
-from app.moderation import views as moderation
+from app.moderation import pages as moderation
 from app.wishes import policies, services
 from app.wishes.forms import AnswerForm
 from app.wishes.models import Wish, WishStatus

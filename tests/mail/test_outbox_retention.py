@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
 from app.experiences.models import ExperienceRecord, RecordKind, Service
-from app.experiences.retention import purge_contacts as purge_answer_contacts
 from app.feedback.models import FeedbackReport, FeedbackRevision
+from app.jobs.retention import purge_answer_contacts
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.services import forget_contacts, redact_delivered
 from app.participation.models import Channel, Contact, Viewpoint

@@ -1,4 +1,4 @@
-"""The staff pages that hide and mask: one implementation, called by each domain's thin routes.
+"""The staff pages that hide and mask (view helpers): one implementation, called by each domain's thin routes.
 
 Each domain loads its item, checks its own policy (``permitted``) and says
 where to go afterwards; the form, the service call, the commit and the page
@@ -12,11 +12,11 @@ from typing import Any
 from flask import flash, redirect, render_template
 from werkzeug.wrappers import Response
 
-from app.web.helpers import actor, form_errors
 from app.db import commit, get_session
 from app.moderation import services
 from app.moderation.forms import HideForm, mask_form
 from app.moderation.models import HiddenReason, Moderated
+from app.web.helpers import actor, form_errors
 
 
 def hide_page(item: Moderated, *, permitted: bool, done_url: str, done_message: str, reason_label: Any = None,
