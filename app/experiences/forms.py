@@ -110,7 +110,10 @@ class _AnswerBase(BaseForm):
                        filters=[empty_to_none],
                        description=_l("Optional. Only used to tell you about the measures taken."))
     wants_updates = BooleanField(_l("Tell me by e-mail when measures are published or change"))
-    publish_consent = BooleanField(_l("My written answers may be published word for word, without my name"))
+    publish_consent = BooleanField(
+        _l("My written answers may be published word for word, without my name"),
+        description=_l("Staff read every answer first and mask or hide personal data before anything is published."),
+    )
 
     question_fields: list[str] = []
 

@@ -27,7 +27,7 @@ from app.consultations.models import RomaniVariety
 from app.db import Base, CoarseUTCDateTime, str_enum, utcnow, utcnow_day
 from app.feedback.models import ThemeResponse
 from app.i18n import lazy_gettext as _l
-from app.moderation.models import Moderated
+from app.moderation.models import Moderated, Reviewed
 from app.participation.models import Channel, Contact, language_tag
 
 
@@ -203,7 +203,7 @@ class ExperienceRecord(Base):
         return language_tag(self.language, self.romani_variety)
 
 
-class ExperienceAnswer(Moderated, Base):
+class ExperienceAnswer(Moderated, Reviewed, Base):
     """The answer to one question: an option, a scale value or a text (moderated like views, :mod:`app.moderation`)."""
 
     moderated_text = "text"

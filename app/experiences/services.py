@@ -451,6 +451,11 @@ def unhide_answer(session: Session, actor: User, answer: ExperienceAnswer) -> No
     moderation.unhide(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service))
 
 
+def approve_answer(session: Session, actor: User, answer: ExperienceAnswer) -> None:
+    """Staff have read a free-text answer: with the author's consent it is public from now on. Audited."""
+    moderation.approve(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service))
+
+
 def mask_answer(session: Session, actor: User, answer: ExperienceAnswer, *, masked_text: str | None) -> None:
     """Publish a free-text answer with personal data masked; the original stays for the archive."""
     moderation.mask(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service),
@@ -499,7 +504,7 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
     Groups smaller than ``MIN_GROUP_SIZE`` are not shown: if the survey has
     fewer respondents, nothing is; if a question has fewer answers, that
     question is not. Public results list only texts whose author agreed to
-    publication and that are not hidden.
+    publication, that staff have read (approved) and that are not hidden.
     """
     from app.i18n import localized_text
 
@@ -543,7 +548,7 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
                     .order_by(ExperienceAnswer.id)
                 ))
                 if public:
-                    shown = [a for a in texts if not a.is_hidden and a.record.publish_consent]
+                    shown = [a for a in texts if a.is_reviewed and not a.is_hidden and a.record.publish_consent]
                     result.hidden_texts = len(texts) - len(shown)
                     texts = shown
                 result.texts = texts

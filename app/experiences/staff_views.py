@@ -345,6 +345,19 @@ def answer_mask(answer_id: int) -> str | Response:
     )
 
 
+@bp.route(f"{PREFIX}/answers/<int:answer_id>/approve", methods=["POST"])
+@staff_required
+def answer_approve(answer_id: int) -> Response:
+    ans = _answer(answer_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return moderation.approve_action(
+        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        done_url=url_for(".results", survey_id=ans.record.survey_id) + f"#answer-{ans.id}",
+        done_message=_("The answer is approved: it is public if its author agreed."),
+    )
+
+
 @bp.route(f"{PREFIX}/answers/<int:answer_id>/unhide", methods=["POST"])
 @staff_required
 def answer_unhide(answer_id: int) -> Response:

@@ -82,6 +82,28 @@ class Moderated:
         return []
 
 
+class Reviewed:
+    """Mixin for participant text that is public only after staff have read it (pre-moderation).
+
+    Free-text survey answers and wishes are published on the site as soon as
+    staff approve them (:func:`app.moderation.services.approve`); until then
+    public pages count them as not shown. (Views are published with the
+    board's feedback, which staff write after reading every view.)
+    """
+
+    reviewed_dt: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_dt is not None
+
+    @property
+    def awaits_review(self) -> bool:
+        """Not yet read by staff, and not hidden: what the staff pages flag."""
+        return self.reviewed_dt is None and getattr(self, "hidden_dt", None) is None
+
+
 def export_text(text: str | None, masked: str | None, hidden_reason: HiddenReason | None) -> str:
     """The text a staff export holds: the masked text where staff masked it, and nothing
     for an item hidden because it contains personal data (a file travels further than a page)."""

@@ -42,6 +42,14 @@ def unhide_action(item: Moderated, *, permitted: bool, done_url: str, done_messa
     return redirect(done_url)
 
 
+def approve_action(item: Moderated, *, permitted: bool, done_url: str, done_message: str) -> Response:
+    """POST only: staff have read ``item`` and it may be published."""
+    services.approve(get_session(), actor(), item, permitted=permitted)  # type: ignore[arg-type]
+    commit()
+    flash(done_message, "success")
+    return redirect(done_url)
+
+
 def mask_page(item: Moderated, *, permitted: bool, done_url: str, **context: Any) -> str | Response:
     """GET: the text and its copies to mask; POST: save them, commit, redirect to ``done_url``."""
     from app.i18n import gettext as _

@@ -15,7 +15,7 @@ from app.audit.services import record
 from app.common.errors import DomainError, require_permission
 from app.db import utcnow
 from app.i18n import lazy_gettext as _l
-from app.moderation.models import HiddenReason, Moderated
+from app.moderation.models import HiddenReason, Moderated, Reviewed
 
 #: Longest masked text (the longest text any moderated model accepts).
 MAX_TEXT = 10000
@@ -42,6 +42,23 @@ def unhide(session: Session, actor: Any, item: Moderated, *, permitted: bool) ->
     item.hidden_dt = item.hidden_reason = item.hidden_note = item.hidden_by_id = None
     session.flush()
     record(session, actor, f"{item.audit_name}.unhide", item, before=before)
+
+
+def approve(session: Session, actor: Any, item: Reviewed, *, permitted: bool) -> None:
+    """Staff have read ``item`` (a wish, a free-text answer): it may be public now, unless hidden. Audited."""
+    require_permission(permitted)
+    if item.reviewed_dt is None:
+        item.reviewed_dt = utcnow()
+        item.reviewed_by_id = actor.id
+        session.flush()
+        record(session, actor, f"{getattr(item, 'audit_name', type(item).__name__.lower())}.approve", item)
+
+
+def mark_reviewed(item: Reviewed, actor: Any) -> None:
+    """Staff acted on ``item`` having read it (answered a wish): it counts as reviewed. Flushes nothing."""
+    if item.reviewed_dt is None:
+        item.reviewed_dt = utcnow()
+        item.reviewed_by_id = actor.id
 
 
 def mask(session: Session, actor: Any, item: Moderated, *, permitted: bool, masked_text: str | None,

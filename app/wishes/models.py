@@ -18,7 +18,7 @@ from app.boards.models import Board
 from app.consultations.models import RomaniVariety
 from app.db import Base, CoarseUTCDateTime, str_enum, utcnow_day
 from app.i18n import lazy_gettext as _l
-from app.moderation.models import Moderated
+from app.moderation.models import Moderated, Reviewed
 from app.participation.models import Contact, language_tag
 
 
@@ -70,7 +70,7 @@ wish_boards = sa.Table(
 )
 
 
-class Wish(Moderated, Base):
+class Wish(Moderated, Reviewed, Base):
     """A wish for future open consultations, addressed to one or more boards (moderated: :mod:`app.moderation`)."""
 
     moderated_text = "text"

@@ -139,6 +139,7 @@ def answer_wish(
     wish.answer_rom = answer_rom
     wish.answered_by_id = actor.id
     wish.answered_dt = utcnow()
+    moderation.mark_reviewed(wish, actor)  # answering it, staff read it: the wish is public with its answer
     session.flush()
     record(session, actor, "wish.answer", wish, before=before,
            after={"status": status, "answer_sv": answer_sv, "answer_rom": answer_rom})
@@ -178,6 +179,11 @@ def unhide_wish(session: Session, actor: User, wish: Wish) -> None:
     moderation.unhide(session, actor, wish, permitted=policies.can_moderate(actor, wish))
 
 
+def approve_wish(session: Session, actor: User, wish: Wish) -> None:
+    """Staff have read the wish: it is public from now on (unless hidden). Audited."""
+    moderation.approve(session, actor, wish, permitted=policies.can_moderate(actor, wish))
+
+
 def mask_wish(session: Session, actor: User, wish: Wish, *, masked_text: str | None) -> None:
     """Publish a wish with personal data masked; the original stays for the archive."""
     moderation.mask(session, actor, wish, permitted=policies.can_moderate(actor, wish), masked_text=masked_text)
@@ -212,8 +218,11 @@ def purge_contacts(session: Session, *, now: datetime, retention_days: int) -> i
 
 
 def list_public(session: Session, page: int = 1, per_page: int = PUBLIC_PER_PAGE) -> Page[Wish]:
-    """Wishes that are not hidden, newest first, with their status and answers."""
-    stmt = sa.select(Wish).where(Wish.hidden_dt.is_(None)).order_by(Wish.created_dt.desc(), Wish.id.desc())
+    """Wishes staff have read (approved or answered) and not hidden, newest first, with their status and answers."""
+    stmt = (
+        sa.select(Wish).where(Wish.hidden_dt.is_(None), Wish.reviewed_dt.is_not(None))
+        .order_by(Wish.created_dt.desc(), Wish.id.desc())
+    )
     return paginate(session, stmt, page, per_page)
 
 

@@ -81,6 +81,18 @@ def mask(wish_id: int) -> str | Response:
     )
 
 
+@bp.route(f"{PREFIX}/<int:wish_id>/approve", methods=["POST"])
+@staff_required
+def approve(wish_id: int) -> Response:
+    wish = _load_wish(wish_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return moderation.approve_action(
+        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
+        done_message=_("The wish is published."),
+    )
+
+
 @bp.route(f"{PREFIX}/<int:wish_id>/unhide", methods=["POST"])
 @staff_required
 def unhide(wish_id: int) -> Response:

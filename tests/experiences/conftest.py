@@ -20,6 +20,7 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
+from app.db import utcnow
 from app.participation.models import Channel, Contact
 from tests.conftest import in_days
 
@@ -84,15 +85,16 @@ def survey(create_survey) -> Survey:
 
 @pytest.fixture
 def add_answers(db_session: Session) -> Callable[..., ExperienceRecord]:
-    """One respondent's answers, written directly."""
+    """One respondent's answers, written directly; a text answer already read by staff unless ``reviewed=False``."""
 
     def _add(survey: Survey, *, text: str | None = None, option: int | None = 0, scale: int | None = 4,
              channel: Channel = Channel.WEB, email: str | None = None, language: str = "sv",
-             wants_updates: bool = False, publish_consent: bool = True, occurred_on: date | None = None) -> ExperienceRecord:
+             wants_updates: bool = False, publish_consent: bool = True, occurred_on: date | None = None,
+             reviewed: bool = True) -> ExperienceRecord:
         q_text, q_choice, q_scale = survey.questions
         answers = []
         if text is not None:
-            answers.append(ExperienceAnswer(question_id=q_text.id, text=text))
+            answers.append(ExperienceAnswer(question_id=q_text.id, text=text, reviewed_dt=utcnow() if reviewed else None))
         if option is not None:
             answers.append(ExperienceAnswer(question_id=q_choice.id, option_id=q_choice.options[option].id))
         if scale is not None:

@@ -17,6 +17,7 @@ import pytest
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.consultations.models import ConsultationStatus as S
+from app.db import utcnow
 from app.experiences.models import (
     ExperienceAnswer,
     ExperienceRecord,
@@ -170,7 +171,8 @@ def survey(db_session, board):
             service_id=service.id, survey_id=survey.id, kind=RecordKind.SURVEY, channel=Channel.WEB,
             occurred_on=date(2026, 5, 1), language="sv", publish_consent=True,
             answers=[ExperienceAnswer(question_id=survey.questions[0].id,
-                                      text=f"Bibliotekarien {NAME} var snäll." if i == 0 else f"Bra nummer {i}.")],
+                                      text=f"Bibliotekarien {NAME} var snäll." if i == 0 else f"Bra nummer {i}.",
+                                      reviewed_dt=utcnow())],
         ))
     db_session.commit()
     return survey
@@ -195,7 +197,7 @@ def test_survey_answers_are_masked_and_hidden_through_the_same_path(client, auth
 
 
 def test_wishes_are_masked_and_hidden_through_the_same_path(client, auth, staff, board, db_session):
-    wish = Wish(kind=WishKind.TOPIC, text=f"Bjud in {NAME} som talar.", language="sv", boards=[board])
+    wish = Wish(kind=WishKind.TOPIC, text=f"Bjud in {NAME} som talar.", language="sv", boards=[board], reviewed_dt=utcnow())
     db_session.add(wish)
     db_session.commit()
     assert NAME in client.get("/sv/wishes/").get_data(as_text=True)
