@@ -106,7 +106,13 @@ def register_cli(app: Flask) -> None:
     def send_mail_command(limit: int) -> None:
         """Deliver pending e-mails from the outbox over SMTP (MAIL_* settings)."""
         from app.db import utcnow
-        from app.mail.services import SmtpSettings, deliver_pending, redact_delivered
+        from app.mail.services import (
+            SmtpSettings,
+            SmtpUnavailable,
+            deliver_pending,
+            fail_interrupted,
+            redact_delivered,
+        )
 
         session = get_session()
         # First, what was sent long enough ago loses its address and text (no SMTP needed for that).
