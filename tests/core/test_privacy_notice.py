@@ -22,9 +22,9 @@ def app_overrides():
 
 
 WORDS = {
-    "sv": ["allmän handling", "klockslaget", "IP-adress", "loggarna raderas efter 11 dagar", "77 dagar", "33 dagar",
+    "sv": ["allmän handling", "klockslaget", "IP-adress", "loggarna raderas efter 11 dagar", "webbläsare", "77 dagar", "33 dagar",
            "senast 222 dagar", "36 timmar", "maskera"],
-    "rom": ["(allmän handling)", "o časo", "IP adresa", "pala 11 djes", "77 djes", "33 djes", "222 djes", "36 ore",
+    "rom": ["(allmän handling)", "o časo", "IP adresa", "pala 11 djes", "browsero", "77 djes", "33 djes", "222 djes", "36 ore",
             "[anav]"],
 }
 
