@@ -126,7 +126,7 @@ def load_demo_data(session: Session, config: Any) -> None:
         {"title_sv": "Utkast: samråd om fritidsgården", "summary_sv": "Ett utkast som inte är publicerat."},
     )
     _demo_experiences(session, staff, culture)
-    _demo_wish(session, labour)
+    _demo_wish(session, staff, labour)
     session.flush()
 
 
@@ -181,14 +181,15 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
     feedback.publish_feedback(session, staff, report)
 
 
-def _demo_wish(session: Session, board: Any) -> None:
-    """An anonymous wish for a future consultation."""
+def _demo_wish(session: Session, staff: Any, board: Any) -> None:
+    """An anonymous wish for a future consultation, read and approved by staff (so it is public)."""
     from app.wishes import services as wishes
     from app.wishes.models import WishKind
 
-    wishes.submit_wish(session, wishes.WishData(
+    wish, _created = wishes.submit_wish(session, wishes.WishData(
         kind=list(WishKind)[0], text="Ett samråd på kvällstid i Skärholmen, tack.", language="sv",
         board_ids=[board.id]), idempotency_key="demo-wish-1")
+    wishes.approve_wish(session, staff, wish)
 
 
 def _demo_registrations(session: Session, consultation: Any) -> None:
