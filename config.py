@@ -77,7 +77,15 @@ class Config:
     #: While this file exists /healthz answers 503 so the load balancer drains
     #: this server; gunicorn.conf.py creates it on SIGTERM before stopping.
     DRAIN_FILE = os.environ.get("DRAIN_FILE", "")
-    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    #: Sound recordings (spoken views) and readings: the longest and largest accepted.
+    AUDIO_MAX_SECONDS = _env_int("AUDIO_MAX_SECONDS", 600)
+    AUDIO_MAX_MB = _env_int("AUDIO_MAX_MB", 20)
+    #: Days after a spoken view's transcription was published that the recording is kept.
+    AUDIO_RETENTION_DAYS = _env_int("AUDIO_RETENTION_DAYS", 30)
+    FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
+    FFPROBE = os.environ.get("FFPROBE", "ffprobe")
+    #: A request body larger than this is refused (413) before it is read; room for a full recording and the form.
+    MAX_CONTENT_LENGTH = max(_env_int("MAX_UPLOAD_MB", 20), AUDIO_MAX_MB + 1) * 1024 * 1024
     TRANSLATIONS_DIR = os.environ.get("TRANSLATIONS_DIR", str(BASE_DIR / "translations"))
     LANGUAGES = _languages()
     DEFAULT_LANGUAGE = "sv"

@@ -71,6 +71,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.feedback.views import bp as feedback_bp
     from app.minutes.staff_views import bp as minutes_staff_bp
     from app.minutes.views import bp as minutes_bp
+    from app.participation.audio_views import bp as participation_audio_bp
     from app.participation.staff_views import bp as participation_staff_bp
     from app.participation.views import bp as participation_bp
     from app.registrations.staff_views import bp as registrations_staff_bp
@@ -94,6 +95,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         registrations_staff_bp,
         participation_bp,
         participation_staff_bp,
+        participation_audio_bp,
         feedback_bp,
         feedback_staff_bp,
         minutes_bp,

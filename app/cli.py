@@ -139,13 +139,17 @@ def register_cli(app: Flask) -> None:
     @click.option("--days", type=click.IntRange(min=0), default=None,
                   help="Override CONTACT_RETENTION_DAYS (and WISH_CONTACT_RETENTION_DAYS unless --wish-days is given).")
     @click.option("--wish-days", type=click.IntRange(min=0), default=None, help="Override WISH_CONTACT_RETENTION_DAYS.")
-    def purge_command(days: int | None, wish_days: int | None) -> None:
+    @click.option("--audio-days", type=click.IntRange(min=0), default=None, help="Override AUDIO_RETENTION_DAYS.")
+    def purge_command(days: int | None, wish_days: int | None, audio_days: int | None) -> None:
         """Delete personal data on schedule (gallring): contact data of consultations, survey answers and
         wishes, with every e-mail to those people, and the address and text of e-mails sent more than
-        OUTBOX_KEEP_HOURS ago."""
+        OUTBOX_KEEP_HOURS ago; and recordings of spoken views AUDIO_RETENTION_DAYS after their
+        transcription was published."""
         from app.db import utcnow
         from app.jobs.retention import purge_answer_contacts, purge_contact_data
         from app.mail.services import redact_delivered
+        from app.media.audio import store_from_config
+        from app.participation.audio import purge_recordings
         from app.wishes.services import purge_contacts as purge_wish_contacts
 
         config = current_app.config
@@ -160,12 +164,15 @@ def register_cli(app: Flask) -> None:
         answer_contacts = purge_answer_contacts(session, now=now, retention_days=days,
                                                 max_days=config["ANSWER_CONTACT_MAX_DAYS"])
         redacted = redact_delivered(session, now=now, keep_hours=config["OUTBOX_KEEP_HOURS"])
+        recordings = purge_recordings(session, store_from_config(config), now=now,
+                                      retention_days=config["AUDIO_RETENTION_DAYS"] if audio_days is None else audio_days)
         session.commit()
         click.echo(
             f"Purged {result.contacts} contacts and {result.needs} needs from {result.consultations} consultations, "
             f"and {wish_contacts} wish contacts, {answer_contacts} survey answer contacts. "
             f"Redacted {redacted} e-mails sent earlier."
         )
+        click.echo(f"Deleted {recordings} recordings of spoken views.")
 
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))

@@ -28,6 +28,7 @@ from app.feedback.models import (  # noqa: F401
 )
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.minutes.models import CorrectionProposal, Evaluation, Minutes, MinutesRevision  # noqa: F401
+from app.participation.audio import ViewpointRecording  # noqa: F401
 from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401
 from app.registrations.models import Registration  # noqa: F401
 from app.site.models import SiteText  # noqa: F401

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     EmailField,
@@ -76,6 +78,23 @@ class ViewpointForm(BaseForm):
             publish_consent=bool(self.publish_consent.data),
             wants_feedback=bool(self.wants_feedback.data),
         )
+
+
+class PublicViewpointForm(ViewpointForm):
+    """The public form: a written view, a recorded one, or both (``participation.audio``)."""
+
+    body = TextAreaField(_l("Your view"), validators=[Optional(), Length(max=MAX_BODY)],
+                         description=_l("Write in Romani chib, Swedish or another language. You can also record your view below."))
+    recording_consent = BooleanField(
+        _l("I agree that staff of the board listen to my recording and write down what I said"),
+        description=_l("Needed only if you send a recording."),
+    )
+    recording = FileField(
+        _l("Your recording"),
+    )
+
+    def has_recording(self) -> bool:
+        return isinstance(self.recording.data, FileStorage) and bool(self.recording.data.filename)
 
 
 class SpokenViewpointForm(ViewpointForm):

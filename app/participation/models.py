@@ -155,7 +155,7 @@ class Viewpoint(Moderated, Base):
     @property
     def is_public(self) -> bool:
         """May the text be shown on public pages?"""
-        return self.publish_consent and not self.is_hidden
+        return self.publish_consent and not self.is_hidden and bool(self.body.strip())
 
 
 class ViewpointTranslation(Base):

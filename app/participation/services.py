@@ -86,8 +86,10 @@ class ViewpointData:
     wants_feedback: bool = False
 
 
-def _validate(consultation: Consultation, data: ViewpointData) -> None:
-    if not data.body or not data.body.strip():
+def validate_viewpoint(consultation: Consultation, data: ViewpointData, *, body_required: bool = True) -> None:
+    """Raise :class:`DomainError` next to the field that is wrong. A recorded view
+    (``participation.audio``) may come without typed text."""
+    if body_required and (not data.body or not data.body.strip()):
         raise DomainError(_l("Write your view."), field="body")
     if len(data.body) > MAX_BODY:
         raise DomainError(_l("Your view is too long. Split it into two, or send it by e-mail."), field="body")
@@ -107,7 +109,7 @@ def _contact(data: ViewpointData) -> Contact | None:
     return Contact(name=data.name, email=data.email, organisation=data.organisation, language=data.contact_language)
 
 
-def _new_viewpoint(consultation: Consultation, data: ViewpointData, **extra: Any) -> Viewpoint:
+def new_viewpoint(consultation: Consultation, data: ViewpointData, **extra: Any) -> Viewpoint:
     return Viewpoint(
         consultation=consultation,
         consultation_id=consultation.id,
@@ -153,8 +155,8 @@ def submit_viewpoint(
         return existing, False
     if not input_window_open(consultation, now):
         raise InputWindowClosed(_l("Written views are not accepted for this consultation now."))
-    _validate(consultation, data)
-    viewpoint = _new_viewpoint(consultation, data, channel=Channel.WEB, idempotency_key=idempotency_key)
+    validate_viewpoint(consultation, data)
+    viewpoint = new_viewpoint(consultation, data, channel=Channel.WEB, idempotency_key=idempotency_key)
     return add_once(session, viewpoint, idempotency_key)
 
 
@@ -171,8 +173,8 @@ def record_spoken_viewpoint(
         raise DomainError(_l("Choose how the view was given."), field="channel")
     if consultation.status not in (ConsultationStatus.PUBLISHED, ConsultationStatus.HELD):
         raise DomainError(_l("Views can be recorded for published or held consultations."))
-    _validate(consultation, data)
-    viewpoint = _new_viewpoint(consultation, data, channel=channel, entered_by_id=actor.id)
+    validate_viewpoint(consultation, data)
+    viewpoint = new_viewpoint(consultation, data, channel=channel, entered_by_id=actor.id)
     session.add(viewpoint)
     session.flush()
     record(session, actor, "viewpoint.record", viewpoint, after={"channel": channel, "language": data.language})

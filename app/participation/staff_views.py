@@ -14,6 +14,7 @@ from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
 from app.participation import services
+from app.participation.audio import recordings_by_viewpoint
 from app.participation.forms import SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, Provenance, Viewpoint
 
@@ -41,6 +42,7 @@ def index(consultation_id: int) -> str:
         "participation/staff/index.html", consultation=consultation,
         viewpoints=services.list_for_staff(session, consultation),
         counts=services.count_viewpoints(session, consultation.id), confirm_form=ConfirmForm(),
+        recordings=recordings_by_viewpoint(session, consultation),
     )
 
 

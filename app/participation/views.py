@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
@@ -13,8 +13,9 @@ from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.participation import services
-from app.participation.forms import ViewpointForm
+from app.media.audio import store_from_config
+from app.participation import audio, services
+from app.participation.forms import PublicViewpointForm
 
 bp = Blueprint("participation", __name__)
 
@@ -24,10 +25,10 @@ bp.add_app_template_global(services.input_window_open, "view_window_open")
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
-def submit(consultation_id: int) -> str | Response:
+def submit(consultation_id: int) -> Response:
     session = get_session()
     consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
-    form = ViewpointForm(consultation=consultation)
+    form = PublicViewpointForm(consultation=consultation)
     if not form.is_submitted():
         form.submission_key.data = secrets.token_urlsafe(24)
         form.language.data = current_language()
@@ -44,16 +45,29 @@ def submit(consultation_id: int) -> str | Response:
             form.submission_key.data = secrets.token_urlsafe(24)
         else:
             try:
-                viewpoint, _created = services.submit_viewpoint(
-                    session, consultation, form.to_data(current_language()),
-                    idempotency_key=form.submission_key.data[:64],
-                )
+                if form.has_recording():
+                    viewpoint, _created = audio.submit_spoken_viewpoint(
+                        session, consultation, form.to_data(current_language()), form.recording.data.stream,
+                        store_from_config(current_app.config), consent=bool(form.recording_consent.data),
+                        idempotency_key=form.submission_key.data[:64],
+                    )
+                else:
+                    viewpoint, _created = services.submit_viewpoint(
+                        session, consultation, form.to_data(current_language()),
+                        idempotency_key=form.submission_key.data[:64],
+                    )
             except DomainError as error:
                 form.add_error(error.field, error.message)
             else:
                 commit()
                 return redirect(url_for(".receipt", code=viewpoint.reference_code))
-    return render_template("participation/submit.html", consultation=consultation, form=form, window_open=window_open)
+    response = make_response(render_template(
+        "participation/submit.html", consultation=consultation, form=form, window_open=window_open,
+        audio_limits=audio.public_limits(current_app.config),
+    ))
+    # The only page that may use the microphone (the recorder); everywhere else it stays off.
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(self), geolocation=()"
+    return response
 
 
 @bp.route("/<lang_code>/views/receipt/<code>")

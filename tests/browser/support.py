@@ -228,7 +228,8 @@ def format_violations(url: str, violations: list[dict[str, Any]]) -> str:
 _FILL_REQUIRED = """form => {
   const values = {email: 'test.person@example.org', tel: '0701234567', url: 'https://example.org/',
                   number: '1', date: '2030-01-01', 'datetime-local': '2030-01-01T18:00'};
-  for (const el of form.querySelectorAll('input[required], textarea[required]')) {
+  // Text areas too, required or not: some forms need text or another input (the view form: text or a recording).
+  for (const el of form.querySelectorAll('input[required], textarea')) {
     if (el.type === 'checkbox') { el.checked = true; continue; }
     if (el.type === 'radio') {
       if (!form.querySelector(`input[type=radio][name="${el.name}"]:checked`)) el.checked = true;

@@ -1,0 +1,1 @@
+"""Media files kept outside the database: sound recordings and readings (``audio``)."""
