@@ -63,7 +63,7 @@ class ViewpointForm(BaseForm):
         self.romani_variety.choices = choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
 
     def to_data(self, contact_language: str) -> ViewpointData:
-        variety = self.romani_variety.data or None
+        variety = (self.romani_variety.data or "").strip() or None  # Optional() lets whitespace through
         return ViewpointData(
             body=self.body.data or "",
             language=self.language.data or "",
