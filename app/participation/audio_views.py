@@ -53,7 +53,7 @@ def play(viewpoint_id: int) -> Response:
 
 @bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/recording/original")
 @staff_required
-def original(viewpoint_id: int) -> Response:
+def download_original(viewpoint_id: int) -> Response:
     """The file as the participant sent it, as a download."""
     recording = _load_recording(viewpoint_id)
     extension = recording.original_type.split("/")[-1].replace("mpeg", "mp3").replace("x-", "")

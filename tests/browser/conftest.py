@@ -149,6 +149,7 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
         for path in (f"/sv/consultations/{demo.upcoming_id}/register", f"/sv/consultations/{demo.upcoming_id}/views/new"):
             seeded = submit_with_required_fields(page, live_server(path))
             live_server.seed_log.append(f"{path} -> {seeded}")
+        live_server.seed_log.append(f"recorded view -> {_send_recorded_view(page, live_server(f'/sv/consultations/{demo.upcoming_id}/views/new'))}")
         page = staff.new_page()
         paths = [f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new"]
         paths += [f"/sv/staff/experiences/services/{sid}/measures/themes/new" for sid in demo.ids("city_services")[:1]]
@@ -159,6 +160,22 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
         anon.close()
         staff.close()
     return live_server
+
+
+def _send_recorded_view(page: Any, url: str) -> str:
+    """A spoken view sent through the form's file input (the path without JavaScript)."""
+    from tests.media import sounds
+
+    sounds.require_ffmpeg()
+    page.goto(url)
+    page.locator("#recording").set_input_files(
+        files=[{"name": "inspelning.webm", "mimeType": "audio/webm", "buffer": sounds.tone_webm(2.0)}]
+    )
+    page.locator("#recording_consent").check()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    errors = page.locator(".error-summary").all_inner_texts()
+    return page.url + (f" (form errors: {' / '.join(errors)})" if errors else "")
 
 
 @pytest.fixture(scope="session")

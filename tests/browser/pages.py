@@ -23,7 +23,7 @@ from tests.browser.support import Demo
 #: Endpoints that answer with something other than an HTML page.
 NON_HTML_ENDPOINTS = {"static", "web.healthz"}
 #: URL suffixes of non-HTML resources.
-NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf")
+NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf", ".mp3")
 #: View names of non-HTML resources: feeds, calendars, file downloads, exports, APIs.
 NON_HTML_VIEW = re.compile(r"(^|_)(feed|feeds|atom|rss|ics|calendar|calendar_all|document|download|csv|export|api)($|_)")
 
@@ -106,6 +106,8 @@ def _slug(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
 
 
 def _viewpoint_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
+    if page.endpoint.startswith("participation_audio."):  # pages of a recorded view
+        return demo.values("viewpoint_recordings", "viewpoint_id")[:1]
     return demo.ids("viewpoints")[:1]
 
 
