@@ -15,6 +15,7 @@ further files or URLs are refused before they are parsed.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import subprocess  # nosec B404 - fixed argument lists, no shell
@@ -25,6 +26,8 @@ from typing import Any, BinaryIO
 
 from app.common.errors import DomainError
 from app.i18n import lazy_gettext as _l
+
+log = logging.getLogger(__name__)
 
 #: Demuxers of sound containers: what browsers' recorders and phones' recorder apps write.
 DEMUXERS = "wav,w64,mp3,ogg,matroska,webm,mov,mp4,m4a,3gp,flac,aac,amr,caf,aiff"
@@ -95,6 +98,12 @@ class AudioStore:
             if name:
                 self.path(name).unlink(missing_ok=True)
 
+    def _delete_quietly(self, *stored_names: str) -> None:
+        try:
+            self.delete(*stored_names)
+        except OSError:
+            pass  # never written (the directory is missing or unwritable)
+
     # --- ingest ------------------------------------------------------------------
 
     def ingest(self, stream: BinaryIO, *, field: str = "recording") -> StoredAudio:
@@ -103,15 +112,23 @@ class AudioStore:
         Raises :class:`AudioRejected` (with ``field``) for an empty, oversized,
         unreadable, non-audio, too long or silent file; then nothing is kept.
         """
-        self.directory.mkdir(parents=True, exist_ok=True)
         original = secrets.token_hex(16)
         playable = secrets.token_hex(16)
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             size = self._copy(stream, self.path(original), field)
             probe = self._probe(self.path(original), field)
             duration = self._transcode(self.path(original), self.path(playable), probe, field)
+        except OSError as error:  # a full or read-only volume: a message, not a 500
+            self._delete_quietly(original, playable)
+            log.error("audio store: could not write to %s (%s)", self.directory, type(error).__name__)
+            raise AudioRejected(
+                _l("The file could not be stored on the server (its disk may be full). "
+                   "Nothing was saved; please try again later or tell the site's administrator."),
+                field=field,
+            ) from error
         except BaseException:
-            self.delete(original, playable)
+            self._delete_quietly(original, playable)
             raise
         return StoredAudio(original, CONTENT_TYPES.get(probe.demuxer, "application/octet-stream"), playable, size, duration)
 

@@ -82,3 +82,21 @@ def test_stored_names_cannot_leave_the_directory(store):
     for name in ("../x", "a/b", "", "..", "abc.mp3"):
         with pytest.raises(ValueError):
             store.path(name)
+
+
+def test_a_full_disk_is_a_message_and_leaves_nothing(store, monkeypatch):
+    real_open = Path.open
+
+    def full_disk(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        if "w" in mode:
+            def write(data):
+                raise OSError(28, "No space left on device")
+            handle.write = write  # type: ignore[method-assign]
+        return handle
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    with pytest.raises(AudioRejected, match="could not be stored") as refused:
+        store.ingest(io.BytesIO(sounds.tone_wav(1.0)))
+    assert refused.value.field == "recording"
+    assert list(store.directory.iterdir()) == []
