@@ -11,6 +11,7 @@ this test cannot fill fails it: teach ``_values`` where to find one.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -46,6 +47,16 @@ def world(backend: str, tmp_path) -> Any:
                                        .order_by(Consultation.start_dt)).first()
             consultations.add_document(session, staff, upcoming, DocumentStore(app.config["UPLOAD_DIR"]),
                                        title="Underlag", filename="underlag.pdf", data=PDF)
+            # A spoken view, for the staff's recording downloads.
+            from app.media.audio import store_from_config
+            from app.participation.audio import submit_spoken_viewpoint
+            from app.participation.services import ViewpointData
+            from tests.media import sounds
+
+            sounds.require_ffmpeg()
+            submit_spoken_viewpoint(session, upcoming, ViewpointData(body="", language="rom"),
+                                    io.BytesIO(sounds.tone_webm(2.0)), store_from_config(app.config), consent=True,
+                                    idempotency_key="real-sessions-recording")
             session.commit()
         yield app
         engine.dispose()
@@ -59,6 +70,7 @@ def _values(app: Flask, argument: str, endpoint: str) -> Any:
         "token": "SELECT token FROM registrations ORDER BY id",
         "survey_id": "SELECT id FROM experience_surveys ORDER BY id",
         "document_id": "SELECT id FROM documents ORDER BY id",
+        "viewpoint_id": "SELECT viewpoint_id FROM viewpoint_recordings ORDER BY id",
     }
     if argument == "consultation_id":
         if endpoint == "consultations.document":
