@@ -1,7 +1,7 @@
 """viewpoint recordings
 
 Revision ID: a011dc9afdba
-Revises: c8fb8044c18d
+Revises: 8d2e6b4a9c31
 Create Date: 2026-11-29 10:22:03.561761
 """
 
@@ -16,7 +16,7 @@ import app.db
 
 
 revision: str = 'a011dc9afdba'
-down_revision: str | None = 'c8fb8044c18d'
+down_revision: str | None = '8d2e6b4a9c31'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
