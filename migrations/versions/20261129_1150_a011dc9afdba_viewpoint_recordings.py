@@ -1,7 +1,7 @@
 """viewpoint recordings
 
 Revision ID: a011dc9afdba
-Revises: 8d2e6b4a9c31
+Revises: 8a394562bafe
 Create Date: 2026-11-29 10:22:03.561761
 """
 
@@ -16,7 +16,7 @@ import app.db
 
 
 revision: str = 'a011dc9afdba'
-down_revision: str | None = '8d2e6b4a9c31'
+down_revision: str | None = '8a394562bafe'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
