@@ -146,6 +146,24 @@ class Config:
     PAGE_CACHE_MAX_MB = _env_int("PAGE_CACHE_MAX_MB", 64)
     PAGE_CACHE_PREFIX = os.environ.get("PAGE_CACHE_PREFIX", "samrad:page:")
 
+    #: Staff sign-in with the City's identity provider (OpenID Connect; README "Single sign-on").
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile offline_access")
+    #: The claim listing a person's groups, and the rules giving roles for groups
+    #: (``GROUP=BOARD_SLUG:ROLE`` or ``GROUP=site-admin``, separated by ``;``).
+    OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "")
+    OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
+    #: ``amr`` values (RFC 8176) and ``acr`` values that count as multi-factor authentication.
+    OIDC_MFA_AMR = os.environ.get("OIDC_MFA_AMR", "mfa")
+    OIDC_MFA_ACR = os.environ.get("OIDC_MFA_ACR", "")
+    OIDC_CLOCK_SKEW = _env_int("OIDC_CLOCK_SKEW", 60)
+    OIDC_REVALIDATE_MINUTES = _env_int("OIDC_REVALIDATE_MINUTES", 15)
+    OIDC_TIMEOUT = _env_int("OIDC_TIMEOUT", 10)
+    #: ``off`` hides the password login (break-glass: ``flask break-glass-login``).
+    LOCAL_LOGIN = _env_bool("LOCAL_LOGIN", True)
+
     DEMO_STAFF_EMAIL = "demo.staff@stockholm.example"
     DEMO_STAFF_PASSWORD = os.environ.get("DEMO_STAFF_PASSWORD", "demo-password-2026")
 
@@ -189,6 +207,8 @@ class ProductionConfig(Config):
             )
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("Production refuses to start: set DATABASE_URL.")
+        if os.environ.get("OIDC_ISSUER") and not os.environ["OIDC_ISSUER"].startswith("https://"):
+            raise RuntimeError("Production refuses to start: OIDC_ISSUER must be an https:// address.")
         if not os.environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
             raise RuntimeError(
                 "Production refuses to start: set PUBLIC_BASE_URL to the site's https:// address "

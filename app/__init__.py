@@ -58,7 +58,9 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     # Ids in URLs fit the database's INTEGER: a larger number is a 404, not a 500.
     app.url_map.converters["int"] = _DatabaseInteger
 
+    from app.accounts import sso_client
     from app.accounts.admin_views import bp as accounts_admin_bp
+    from app.accounts.sso_views import bp as sso_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
@@ -87,6 +89,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         api_bp,
         accounts_bp,
         accounts_admin_bp,
+        sso_bp,
         audit_bp,
         boards_bp,
         consultations_bp,
@@ -110,6 +113,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.web import caching, errors, limits, security, templating
 
     limits.init_app(app)
+    sso_client.init_app(app)
 
     errors.init_app(app)
     security.init_app(app)

@@ -5,7 +5,7 @@ one's extension points (so the lower one never imports the higher).
 The app factory, the CLI, the migrations and the tests import this module.
 """
 
-from app.accounts.models import LoginThrottle, Membership, User  # noqa: F401
+from app.accounts.models import AccessRequest, LoginThrottle, Membership, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401

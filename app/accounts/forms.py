@@ -47,10 +47,12 @@ class ReauthForm(BaseForm):
         description=_l("Six digits. A new code appears every 30 seconds."),
     )
 
-    def __init__(self, *args: Any, two_factor: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, two_factor: bool = False, password: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not two_factor:
             del self.current_code
+        if not password:  # an account of the identity provider: a fresh sign-in there instead
+            del self.current_password
 
 
 class ChangePasswordForm(ReauthForm):

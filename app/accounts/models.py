@@ -24,6 +24,10 @@ class Role(enum.Enum):
 ROLE_LABELS = {Role.EDITOR: _l("Editor"), Role.PUBLISHER: _l("Publisher")}
 
 
+#: The password hash of an account without a local password (it never verifies).
+NO_PASSWORD = "!"
+
+
 def new_session_nonce() -> str:
     return secrets.token_urlsafe(16)
 
@@ -49,6 +53,13 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     #: The last time step accepted, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: The identity provider's subject (``sub``) of this person, once linked (app/accounts/sso.py).
+    #: A linked account signs in only through the provider (break-glass aside).
+    oidc_sub: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    #: The provider's refresh token (encrypted), used to re-validate the person now and then.
+    oidc_refresh_token: Mapped[str | None] = mapped_column(sa.Text)
+    #: When the provider last confirmed that the person may still sign in.
+    oidc_checked_dt: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -71,6 +82,11 @@ class User(Base):
             if membership.board_id == board_id:
                 return membership.role
         return None
+
+    @property
+    def has_local_password(self) -> bool:
+        """Accounts created through the identity provider have none (``"!"``)."""
+        return self.password_hash != NO_PASSWORD and self.oidc_sub is None
 
     @property
     def has_two_factor(self) -> bool:
@@ -103,6 +119,31 @@ class LoginThrottle(Base):
     blocked_until_dt: Mapped[datetime | None]
     #: Whether the account's holder has been told about this series of failures.
     notified: Mapped[bool] = mapped_column(default=False)
+
+
+class AccessRequestStatus(enum.Enum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+class AccessRequest(Base):
+    """Someone signed in at the identity provider whom no staff account knows yet: a site
+    administrator grants access (a new account, or a link to an existing one whose e-mail
+    matches: the e-mail is only a hint, never linked without an administrator)."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[AccessRequestStatus] = mapped_column(str_enum(AccessRequestStatus),
+                                                        default=AccessRequestStatus.PENDING, index=True)
+    decided_dt: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Membership(Base):

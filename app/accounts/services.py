@@ -216,7 +216,8 @@ def authenticate(session: Session, email: str, password: str, *, client_address:
         verify_password(_DUMMY_HASH, password)
         ok = False
     else:
-        ok = verify_password(user.password_hash, password) and user.is_active
+        # An account linked to the identity provider signs in there (or by break-glass link).
+        ok = verify_password(user.password_hash, password) and user.is_active and user.has_local_password
     if not ok:
         account_row = record_failure(session, keys.account, now)
         if keys.address:
@@ -258,17 +259,26 @@ def check_login_code(session: Session, user: User, code: str, *, now: datetime |
     return False
 
 
-def reauthenticate(session: Session, user: User, password: str, code: str | None = None, *,
-                   now: datetime | None = None) -> None:
+#: An account of the identity provider re-authenticates by signing in there again: a
+#: sensitive change is allowed within this many seconds of that sign-in.
+FRESH_SIGN_IN_SECONDS = 600
+
+
+def reauthenticate(session: Session, user: User, password: str | None, code: str | None = None, *,
+                   signed_in_seconds_ago: float | None = None, now: datetime | None = None) -> None:
     """Prove again that the holder is at the keyboard before a sensitive change: the
-    current password and, where two-factor login is on, a current code. Guesses are
-    limited per account. Raises :class:`DomainError` next to the wrong field."""
+    current password (for an account of the identity provider: a sign-in there within
+    ``FRESH_SIGN_IN_SECONDS``) and, where two-factor login is on, a current code. Guesses
+    are limited per account. Raises :class:`DomainError` next to the wrong field."""
     now = now or utcnow()
     key = throttle_key("reauth", str(user.id))
     wait = throttle_wait(session, [key], now)
     if wait:
-        raise LoginThrottled(wait, field="current_password")
-    if not verify_password(user.password_hash, password):
+        raise LoginThrottled(wait, field="current_password" if user.has_local_password else "current_code")
+    if not user.has_local_password:
+        if signed_in_seconds_ago is None or signed_in_seconds_ago > FRESH_SIGN_IN_SECONDS:
+            raise DomainError(_l("For this change, sign in again with the City's account first."))
+    elif not verify_password(user.password_hash, password or ""):
         record_failure(session, key, now)
         raise DomainError(_l("This is not your current password."), field="current_password")
     if user.has_two_factor and not check_two_factor(session, user, code or ""):
@@ -349,7 +359,43 @@ def user_for_reset_token(session: Session, token: str, secret_key: str, max_age:
     user = session.get(User, data.get("id")) if isinstance(data, dict) and isinstance(data.get("id"), int) else None
     if user is None or not user.is_active or user.password_hash[-16:] != data.get("pw"):
         return None
+    if user.oidc_sub is not None:
+        return None  # signs in through the identity provider
     return user
+
+
+BREAK_GLASS_MINUTES = 15
+
+
+def make_break_glass_token(session: Session, user: User, secret_key: str) -> str:
+    """A one-time login link for a site administrator (``flask break-glass-login``): valid for
+    ``BREAK_GLASS_MINUTES``, used up by its first use (which changes the session nonce)."""
+    if not user.is_site_admin or not user.is_active:
+        raise DomainError(_l("Break-glass login is only for active site administrators."))
+    serializer = URLSafeTimedSerializer(secret_key, salt="break-glass")
+    return serializer.dumps({"id": user.id, "n": user.session_nonce})
+
+
+def user_for_break_glass_token(session: Session, token: str, secret_key: str) -> User | None:
+    serializer = URLSafeTimedSerializer(secret_key, salt="break-glass")
+    try:
+        data = serializer.loads(token, max_age=BREAK_GLASS_MINUTES * 60)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    user = session.get(User, data["id"])
+    if (user is None or not user.is_active or not user.is_site_admin
+            or not hmac.compare_digest(user.session_nonce, str(data.get("n")))):
+        return None
+    return user
+
+
+def use_break_glass(session: Session, user: User) -> None:
+    """Use up a break-glass link: every session of the account ends (the link with it)."""
+    end_sessions(session, user)
+    record(session, user, "user.break_glass_login", user)
+    notify_holder(session, user, "break_glass")
 
 
 def load_user_by_session_id(session: Session, session_id: str) -> User | None:
@@ -457,6 +503,13 @@ def admin_update_user(session: Session, actor: User, user: User, *, is_active: b
     record(session, actor, "user.update", user, before=before, after={
         "is_active": user.is_active, "is_site_admin": user.is_site_admin,
         "roles": {m.board_id: m.role.value for m in user.memberships}})
+
+
+def admin_end_sessions(session: Session, actor: User, user: User) -> None:
+    """A site administrator ends every session of a person at once."""
+    require_site_admin(actor)
+    end_sessions(session, user)
+    record(session, actor, "user.end_sessions", user)
 
 
 def set_preferred_language(session: Session, user: User, language: str, available: set[str] | list[str]) -> None:

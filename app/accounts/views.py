@@ -17,7 +17,9 @@ from flask import (
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app.accounts import services, totp
+from app.accounts import services, sso_client, totp
+from app.accounts.sso_client import enabled as sso_enabled
+from app.accounts.sso_client import local_login_enabled
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -57,11 +59,33 @@ def _safe_next(target: str | None) -> str | None:
 DEVICE_COOKIE = "samrad_device"
 
 
-def _finish_login(user: services.User, target: str) -> Response:
-    """Complete a login: a fresh session, the known-device cookie, then the target."""
+# A login through the identity provider (app/accounts/sso_views.py) keeps in the session:
+# idp, idp_at (when), idp_mfa (MFA asserted), idp_id_token (logout hint), idp_expires.
+PENDING_KEYS = ("pending_2fa", "pending_since", "pending_next", "pending_extra")
+
+
+def needs_local_two_factor_setup(user: services.User) -> bool:
+    """A site administrator without two-factor login, unless the provider asserted MFA."""
+    return user.must_set_up_two_factor and not session.get("idp_mfa")
+
+
+def start_second_step(user: services.User, target: str, extra: dict[str, object] | None = None) -> Response:
+    """Password (or provider) done, two-factor code pending: expires after a few minutes."""
     session.clear()
+    session["pending_2fa"] = user.get_id()
+    session["pending_since"] = time.time()
+    session["pending_next"] = target
+    session["pending_extra"] = extra or {}
+    return redirect(url_for("accounts.login_code"))
+
+
+def finish_login(user: services.User, target: str, extra: dict[str, object] | None = None) -> Response:
+    """Complete a login: a fresh session (with ``extra``: the provider's assertions), the
+    known-device cookie, then the target."""
+    session.clear()
+    session.update(extra or {})
     login_user(user)
-    response = redirect(url_for(".two_factor") if user.must_set_up_two_factor else target)
+    response = redirect(url_for("accounts.two_factor") if needs_local_two_factor_setup(user) else target)
     response.set_cookie(
         DEVICE_COOKIE, services.make_device_token(user), max_age=services.DEVICE_COOKIE_DAYS * 86400,
         httponly=True, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
@@ -73,7 +97,11 @@ def _finish_login(user: services.User, target: str) -> Response:
 @bp.route("/<lang_code>/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login() -> str | Response:
+    """The staff login page: "Sign in with the City's account" first (when configured),
+    then the password form (unless ``LOCAL_LOGIN=off``)."""
     form = LoginForm(next=request.args.get("next", ""))
+    if request.method == "POST" and not local_login_enabled():
+        abort(404)
     if form.validate_on_submit():
         try:
             user = services.authenticate(get_session(), form.email.data or "", form.password.data or "",
@@ -92,14 +120,11 @@ def login() -> str | Response:
                 else current_language()
             )
             target = _safe_next(form.next.data) or url_for("consultations_staff.dashboard", lang_code=home_language)
-            session.clear()  # a fresh session on login
             if user.has_two_factor:
-                session["pending_2fa"] = user.get_id()
-                session["pending_since"] = time.time()
-                session["pending_next"] = target
-                return redirect(url_for(".login_code"))
-            return _finish_login(user, target)
-    return render_template("accounts/login.html", form=form)
+                return start_second_step(user, target)
+            return finish_login(user, target)
+    return render_template("accounts/login.html", form=form, local_login=local_login_enabled(),
+                           sso=sso_enabled())
 
 
 @bp.route("/<lang_code>/login/code", methods=["GET", "POST"])
@@ -108,8 +133,8 @@ def login_code() -> str | Response:
     """Second step for accounts with two-factor login; it expires after a few minutes."""
     if not services.pending_login_valid(session.get("pending_since"), time.time()):
         if session.pop("pending_2fa", None):
-            session.pop("pending_since", None)
-            session.pop("pending_next", None)
+            for key in PENDING_KEYS:
+                session.pop(key, None)
             flash(_("The login took too long. Log in again."), "info")
         return redirect(url_for(".login"))
     user = services.load_user_by_session_id(get_session(), session.get("pending_2fa", ""))
@@ -121,14 +146,15 @@ def login_code() -> str | Response:
             ok = services.check_login_code(get_session(), user, form.code.data or "")
         except services.LoginThrottled as error:
             commit()
-            for key in ("pending_2fa", "pending_since", "pending_next"):
+            for key in PENDING_KEYS:
                 session.pop(key, None)
             flash(str(error.message), "error")
             return redirect(url_for(".login"))
         commit()  # a wrong code counts
         if ok:
             target = session.get("pending_next") or url_for("consultations_staff.dashboard")
-            return _finish_login(user, _safe_next(target) or url_for("consultations_staff.dashboard"))
+            return finish_login(user, _safe_next(target) or url_for("consultations_staff.dashboard"),
+                                dict(session.get("pending_extra") or {}))
         form.add_error("code", _("The code is not right. Try the newest code in your app."))
     return render_template("accounts/login_code.html", form=form)
 
@@ -139,7 +165,7 @@ def two_factor() -> str | Response:
     """Turn on or replace two-factor login: the current password (and the old app's code when
     replacing), then the new app's code."""
     user = actor()
-    form = TwoFactorForm(two_factor=user.has_two_factor)
+    form = TwoFactorForm(two_factor=user.has_two_factor, password=user.has_local_password)
     secret = session.get("totp_setup") or totp.new_secret()
     session["totp_setup"] = secret
     if form.validate_on_submit():
@@ -172,7 +198,7 @@ def _require_two_factor_for_admins() -> Response | None:
         and "/staff/" in request.path
         and request.endpoint not in {"accounts.two_factor", "accounts.logout"}
         and current_user.is_authenticated
-        and current_user.must_set_up_two_factor
+        and needs_local_two_factor_setup(current_user)
     ):
         return redirect(url_for("accounts.two_factor", lang_code=request.path.strip("/").split("/")[0]))
     return None
@@ -184,21 +210,31 @@ def logout() -> Response:
     too (every session of the account ends)."""
     from flask_login import current_user
 
+    id_token = session.get("idp_id_token") if session.get("idp") else None
+    was_sso = bool(session.get("idp"))
     if current_user.is_authenticated:
         services.end_sessions(get_session(), actor())
         commit()
     logout_user()
     session.clear()
     flash(_("You have been logged out."), "info")
+    if was_sso and sso_enabled():
+        # RP-initiated logout: the provider ends its session too, then sends the browser back.
+        target = sso_client.logout_url(id_token, current_language())
+        if target:
+            return redirect(target)
     return redirect(url_for("site.home"))
 
 
 def _reauthenticate(form: ChangePasswordForm | ChangeEmailForm | TwoFactorForm, user: services.User) -> None:
     """The current password (and code) before a sensitive change; a wrong guess is committed
     so that it counts, whatever happens next."""
+    idp_at = session.get("idp_at")
     try:
-        services.reauthenticate(get_session(), user, form.current_password.data or "",
-                                form.current_code.data if "current_code" in form else None)
+        services.reauthenticate(get_session(), user,
+                                form.current_password.data if "current_password" in form else None,
+                                form.current_code.data if "current_code" in form else None,
+                                signed_in_seconds_ago=time.time() - idp_at if idp_at else None)
     finally:
         commit()
 
@@ -284,11 +320,13 @@ def logout_everywhere() -> Response:
 @bp.route("/<lang_code>/password/forgot", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def forgot_password() -> str | Response:
+    if not local_login_enabled():
+        abort(404)
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         db = get_session()
         user = services.get_user_by_email(db, form.email.data or "")
-        if user is not None and user.is_active:
+        if user is not None and user.is_active and user.has_local_password:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
             queue_email(
                 db, to=user.email, template="accounts/password_reset", language=user.preferred_language,

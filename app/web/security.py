@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 #: Blueprints whose pages are about a staff account (login, two-factor, password reset).
-ACCOUNT_BLUEPRINTS = frozenset({"accounts", "accounts_admin"})
+ACCOUNT_BLUEPRINTS = frozenset({"accounts", "accounts_admin", "sso"})
 
 
 def _private_page() -> bool:

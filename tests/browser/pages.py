@@ -20,8 +20,9 @@ from werkzeug.routing import Rule
 
 from tests.browser.support import Demo
 
-#: Endpoints that answer with something other than an HTML page.
-NON_HTML_ENDPOINTS = {"static", "web.healthz"}
+#: Endpoints that answer with something other than an HTML page (the single sign-on steps
+#: redirect, or need the identity provider's answer: tests/browser/test_sso.py drives them).
+NON_HTML_ENDPOINTS = {"static", "web.healthz", "sso.start", "sso.callback", "sso.logged_out"}
 #: URL suffixes of non-HTML resources.
 NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf", ".mp3")
 #: View names of non-HTML resources: feeds, calendars, file downloads, exports, APIs.
@@ -128,6 +129,8 @@ def _token(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
         return demo.values("registrations", "token")[:1]
     if page.endpoint == "accounts.reset_password":
         return [demo.password_reset_token()]
+    if page.endpoint == "sso.break_glass":
+        return [demo.break_glass_token()]
     raise MissingResolver(
         f"{page.rule} ({page.endpoint}) takes a <token> of a kind the browser tests don't know: "
         "teach _token in tests/browser/pages.py where to get one."

@@ -91,6 +91,21 @@ class Demo:
         finally:
             engine.dispose()
 
+    def break_glass_token(self) -> str:
+        """A valid break-glass login token for the browser tests' site admin (opening the
+        page shows a button; only pressing it uses the token up)."""
+        from app.accounts.services import get_user_by_email, make_break_glass_token
+        from app.db import make_engine
+
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as session:
+                user = get_user_by_email(session, self.admin_email)
+                assert user is not None
+                return make_break_glass_token(session, user, self.secret_key)
+        finally:
+            engine.dispose()
+
     def values(self, table: str, column: str, **where: Any) -> list[Any]:
         """``column`` of the rows of ``table`` matching ``where``, oldest first."""
         from app.db import make_engine

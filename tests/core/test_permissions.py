@@ -78,6 +78,10 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
     db_session.add_all([minutes, proposal])
     wish = Wish(kind=WishKind.TOPIC, text="Önskemål", language="sv", boards=[board])
     db_session.add(wish)
+    from app.accounts.models import AccessRequest
+
+    access_request = AccessRequest(sub="idp-subject-1", email="new.person@stockholm.example", name="New Person")
+    db_session.add(access_request)
     db_session.commit()
     return {
         "board": board,
@@ -92,6 +96,7 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
         "experience": experience,
         "proposal": proposal,
         "wish": wish,
+        "access_request": access_request,
     }
 
 
@@ -113,6 +118,7 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "answer_id": lambda w: w["experience"].answers[0].id,
     "proposal_id": lambda w: w["proposal"].id,
     "wish_id": lambda w: w["wish"].id,
+    "request_id": lambda w: w["access_request"].id,
 }
 
 
