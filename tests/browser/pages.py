@@ -20,9 +20,11 @@ from werkzeug.routing import Rule
 
 from tests.browser.support import Demo
 
-#: Endpoints that answer with something other than an HTML page (the single sign-on steps
-#: redirect, or need the identity provider's answer: tests/browser/test_sso.py drives them).
-NON_HTML_ENDPOINTS = {"static", "web.healthz", "sso.start", "sso.callback", "sso.logged_out"}
+#: Endpoints that answer with something other than an HTML page.
+NON_HTML_ENDPOINTS = {"static", "web.healthz"}
+#: Steps of the single sign-on flow: they redirect, or need the identity provider's answer
+#: (tests/browser/test_sso.py drives them against a real provider).
+FLOW_ENDPOINTS = {"sso.start", "sso.callback", "sso.logged_out"}
 #: URL suffixes of non-HTML resources.
 NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf", ".mp3")
 #: View names of non-HTML resources: feeds, calendars, file downloads, exports, APIs.
@@ -67,7 +69,7 @@ def page_rules() -> tuple[PageRule, ...]:
         languages = list(app.config["LANGUAGES"])
         found = []
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
-            if not is_html_page(rule):
+            if not is_html_page(rule) or rule.endpoint in FLOW_ENDPOINTS:
                 continue
             arguments = tuple(sorted(a for a in rule.arguments if a != "lang_code"))
             langs: list[str | None] = languages if "lang_code" in rule.arguments else [None]
