@@ -211,6 +211,28 @@ def get_by_token(session: Session, token: str) -> Registration | None:
     return registration
 
 
+def expired_link_consultation(session: Session, token: str, now: datetime | None = None) -> Consultation | None:
+    """The public consultation of a private link that stopped working because the meeting is over.
+
+    ``None`` if the link never existed, or stopped working for another reason
+    (the person deleted their contact details before the meeting, or the
+    consultation is not public).
+    """
+    if not token or not TOKEN_RE.match(token):
+        return None
+    consultation = session.scalar(
+        sa.select(Consultation).join(Registration, Registration.consultation_id == Consultation.id)
+        .where(Registration.token == token)
+    )
+    if consultation is None or consultation.status is ConsultationStatus.DRAFT:
+        return None
+    now = now or utcnow()
+    over = consultation.status in (ConsultationStatus.HELD, ConsultationStatus.FEEDBACK_PUBLISHED,
+                                   ConsultationStatus.CLOSED) or (
+        consultation.start_dt is not None and consultation.start_dt <= now)
+    return consultation if over else None
+
+
 def waitlist_position(session: Session, registration: Registration) -> int | None:
     """1 for the first on the waiting list; ``None`` if not waitlisted."""
     if registration.status is not R.WAITLISTED:

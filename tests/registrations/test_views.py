@@ -203,12 +203,61 @@ def test_cancel_through_the_private_link_promotes_the_waiting_list(client, db_se
     assert holder.status is R.CANCELLED
 
 
-def test_expired_link_after_the_consultation_is_closed(client, db_session, create_consultation):
+def _text(client, lang, message, **kwargs):
+    with client.application.test_request_context(f"/{lang}/"), force_language(lang):
+        return gettext(message, **kwargs)
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+@pytest.mark.parametrize("status", [S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED])
+def test_link_after_the_meeting_says_registration_is_closed(client, db_session, create_consultation, lang, status):
+    c = create_consultation()
+    token = _token_from(client.post(f"/{lang}/consultations/{c.id}/register", data=_form()).headers["Location"])
+    c.status = status
+    c.start_dt = utcnow() - timedelta(days=3)
+    c.end_dt = c.start_dt + timedelta(hours=2)
+    db_session.execute(sa.update(Registration).values(contact_id=None))  # purged after the feedback
+    db_session.commit()
+    response = client.get(f"/{lang}/registrations/{token}")
+    assert response.status_code == 410
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert _text(client, lang, "Registration is closed") in html
+    assert _text(client, lang, "This link does not work") not in html
+    assert f'href="/{lang}/consultations/{c.id}"' in html
+
+
+def test_link_of_a_meeting_still_to_come_without_contact_data_is_not_found(client, db_session, create_consultation):
     c = create_consultation()
     location = client.post(f"/sv/consultations/{c.id}/register", data=_form()).headers["Location"]
-    c.status = S.CLOSED
+    client.post(f"{location}/withdraw")
+    response = client.get(location)
+    assert response.status_code == 404
+    assert f"/consultations/{c.id}" not in response.get_data(as_text=True)
+
+
+def test_link_of_a_draft_consultation_is_not_found(client, db_session, create_consultation):
+    c = create_consultation()
+    location = client.post(f"/sv/consultations/{c.id}/register", data=_form()).headers["Location"]
+    c.status = S.DRAFT
+    c.start_dt = utcnow() - timedelta(days=3)
     db_session.commit()
     assert client.get(location).status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+@pytest.mark.parametrize("waitlisted", [False, True])
+def test_cancelled_consultation_says_one_thing(client, db_session, create_consultation, lang, waitlisted):
+    c = create_consultation(capacity=0 if waitlisted else 5)
+    location = client.post(f"/{lang}/consultations/{c.id}/register", data=_form()).headers["Location"]
+    c.status = S.CANCELLED
+    c.cancelled_dt = utcnow()
+    c.cancel_reason_sv = "Lokalen är stängd."
+    db_session.commit()
+    html = client.get(location).get_data(as_text=True)
+    assert _text(client, lang, "This consultation is cancelled. The meeting will not take place, so there is nothing you need to do.") in html
+    for promise in ("You have a place at the meeting.", "You are on the waiting list.", "Cancel my registration"):
+        assert _text(client, lang, promise) not in html
 
 
 class TestCsrf:
