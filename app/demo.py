@@ -135,6 +135,10 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
     from datetime import date
 
     from app.feedback import services as feedback
+
+    from app.feedback import consultation as consultation_reports
+
+    from app.feedback import publication
     from app.participation import services as participation
     from app.participation.models import Channel
 
@@ -153,7 +157,7 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
                                     publish_consent=True, organisation="Romska seniorföreningen (demo)"),
         channel=Channel.LETTER,
     )
-    report = feedback.start_report(session, staff, consultation)
+    report = consultation_reports.start_report(session, staff, consultation)
     feedback.update_summary(session, staff, report, {
         "summary_sv": "Tack för alla synpunkter. Här är vad nämnden har gjort med dem.",
         "summary_rom": "Nais tumenge vash savorre gindura. Akate si so kerdya i komisia lenca.",
@@ -178,7 +182,7 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
         "body_rom": "O than kai arakhadyon zumavel te avel phutardo jekh rat ando kurko ande primavara.",
         "reason_sv": "Budgeten räcker inte till fler kvällar.",
     })
-    feedback.publish_feedback(session, staff, report)
+    publication.publish_feedback(session, staff, report)
 
 
 def _demo_wish(session: Session, staff: Any, board: Any) -> None:
@@ -208,6 +212,7 @@ def _demo_registrations(session: Session, consultation: Any) -> None:
 def _demo_experiences(session: Session, staff: Any, board: Any) -> None:
     """A service with an open survey and a few anonymous answers (no e-mail addresses)."""
     from app.experiences import services as experiences
+    from app.experiences import answers as xp_answers
     from app.participation.models import Channel
 
     service = experiences.create_service(session, staff, board, {
@@ -243,11 +248,11 @@ def _demo_experiences(session: Session, staff: Any, board: Any) -> None:
         ("Lashi butyi!", 0, "5", "rom"),
     )
     for i, (free, option, value, language) in enumerate(answers):
-        data = experiences.AnswerData(
+        data = xp_answers.AnswerData(
             answers={text.id: free, often.id: str(often.options[option].id), scale.id: value},
             language=language, publish_consent=True,
         )
         if i == 3:
-            experiences.record_answers(session, staff, survey, data, channel=Channel.LETTER, occurred_on=_at(-2, 12).date())
+            xp_answers.record_answers(session, staff, survey, data, channel=Channel.LETTER, occurred_on=_at(-2, 12).date())
         else:
-            experiences.submit_answers(session, survey, data, idempotency_key=f"demo-experience-{i}")
+            xp_answers.submit_answers(session, survey, data, idempotency_key=f"demo-experience-{i}")

@@ -34,4 +34,6 @@ from app.registrations.models import Registration  # noqa: F401
 from app.site.models import SiteText  # noqa: F401
 from app.wishes.models import Wish  # noqa: F401
 
+import app.experiences.hooks  # noqa: E402, F401
+import app.feedback.hooks  # noqa: E402, F401
 import app.registrations.hooks  # noqa: E402, F401

@@ -25,8 +25,9 @@ from app.common.problems import problem_response
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
-from app.feedback import reports
-from app.feedback import services as feedback
+from app.feedback import consultation as consultation_reports
+from app.feedback import exports
+from app.feedback import public as feedback_public
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -148,8 +149,8 @@ def consultation_detail(consultation_id: int) -> Response:
 def consultation_feedback(consultation_id: int) -> Response:
     session = get_session()
     consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
-    report = feedback.get_report(session, consultation)
-    published = feedback.public_feedback(session, report) if report is not None else None
+    report = consultation_reports.get_report(session, consultation)
+    published = feedback_public.public_feedback(session, report) if report is not None else None
     if published is None:
         abort(404)
     revision = published.revision
@@ -175,7 +176,7 @@ def consultation_feedback(consultation_id: int) -> Response:
 def decisions() -> Response:
     """Every decision cited in published feedback."""
     seen: dict[int, dict[str, Any]] = {}
-    for consultation_id, snapshot in reports.latest_snapshots(get_session()):
+    for consultation_id, snapshot in exports.latest_snapshots(get_session()):
         for theme in snapshot.get("themes", []):
             for decision in (theme.get("response") or {}).get("decisions", []):
                 entry = seen.setdefault(decision["id"], {**decision, "consultation_ids": []})

@@ -32,7 +32,8 @@ from app.experiences.models import (
     QuestionKind,
     Survey,
 )
-from app.experiences.services import MAX_TEXT, AnswerData
+from app.experiences.answers import AnswerData
+from app.experiences.services import MAX_TEXT
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.participation.models import Channel

@@ -13,11 +13,16 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
 from app.common.errors import DomainError
+from app.web.charts import bar_chart
+from app.web.qr import qr_svg
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.web.forms import ConfirmForm
 from app.common.csvexport import csv_download
 from app.db import commit, get_session
 from app.experiences import policies, services
+from app.experiences import answers as xp_answers
+from app.experiences import measures as xp_measures
+from app.experiences import results as xp_results
 from app.experiences.forms import (
     MeasureForm,
     NoteForm,
@@ -36,6 +41,8 @@ from app.experiences.models import (
     SurveyQuestion,
 )
 from app.feedback import services as feedback
+from app.feedback import publication
+from app.feedback import snapshots
 from app.feedback.forms import UpdateForm
 from app.feedback.models import FeedbackReport, Theme
 from app.i18n import gettext as _
@@ -112,7 +119,7 @@ def service(service_id: int) -> str | Response:
             return redirect(url_for(".service", service_id=svc.id))
     return render_template(
         "experiences/staff/service.html", service=svc, form=form, confirm_form=ConfirmForm(),
-        results=services.service_results(session, svc), records=services.list_records(session, svc),
+        results=xp_results.service_results(session, svc), records=xp_answers.list_records(session, svc),
         counts={s.id: services.count_records(session, s) for s in svc.surveys},
     )
 
@@ -167,7 +174,7 @@ def survey(survey_id: int) -> str | Response:
     return render_template(
         "experiences/staff/survey.html", survey=srv, service=srv.service, form=form, confirm_form=ConfirmForm(),
         answers=services.count_records(session, srv), can_publish=policies.can_publish(actor(), srv.service),
-        short_urls={lang: services.short_url(srv, lang) for lang in ("sv", "rom")},
+        short_urls={lang: xp_results.short_url(srv, lang) for lang in ("sv", "rom")},
     )
 
 
@@ -245,8 +252,8 @@ def poster(survey_id: int) -> str:
     srv = _survey(survey_id)
     codes = []
     for lang, label in (("rom", _("Romani chib")), ("sv", _("Swedish"))):
-        url = services.short_url(srv, lang)
-        codes.append({"lang": lang, "url": url, "qr": services.qr_svg(url, _("QR code: %(url)s", url=url)),
+        url = xp_results.short_url(srv, lang)
+        codes.append({"lang": lang, "url": url, "qr": qr_svg(url, _("QR code: %(url)s", url=url)),
                       "label": label})
     return render_template("experiences/staff/poster.html", survey=srv, service=srv.service, codes=codes)
 
@@ -262,7 +269,7 @@ def answers_new(survey_id: int) -> str | Response:
     if form.validate_on_submit():
         lang = form.language.data if form.language.data in ("sv", "rom") else "sv"
         with form_errors(form) as attempt:
-            services.record_answers(get_session(), actor(), srv, form.to_data(lang),
+            xp_answers.record_answers(get_session(), actor(), srv, form.to_data(lang),
                                     channel=Channel(form.channel.data), occurred_on=form.occurred_on.data)
         if attempt.ok:
             commit()
@@ -278,7 +285,7 @@ def note_new(service_id: int) -> str | Response:
     form = NoteForm()
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.record_note(get_session(), actor(), svc, form.data)
+            xp_answers.record_note(get_session(), actor(), svc, form.data)
         if attempt.ok:
             commit()
             flash(_("The note has been recorded."), "success")
@@ -302,7 +309,7 @@ def record(record_id: int) -> str:
 def results(survey_id: int) -> str:
     srv = _survey(survey_id)
     return render_template("experiences/staff/results.html", survey=srv, service=srv.service,
-                           results=services.survey_results(get_session(), srv), chart=services.bar_chart_svg,
+                           results=xp_results.survey_results(get_session(), srv), chart=bar_chart,
                            confirm_form=ConfirmForm())
 
 
@@ -310,7 +317,7 @@ def results(survey_id: int) -> str:
 @staff_required
 def results_csv(survey_id: int) -> Response:
     srv = _survey(survey_id)
-    return csv_download(services.results_csv(services.survey_results(get_session(), srv)),
+    return csv_download(xp_results.results_csv(xp_results.survey_results(get_session(), srv)),
                         f"survey-{srv.short_code}.csv", private=True)
 
 
@@ -375,7 +382,7 @@ def answer_unhide(answer_id: int) -> Response:
 
 def _record_choices(service: Service) -> list[tuple[int, str]]:
     out = []
-    for rec in services.list_records(get_session(), service):
+    for rec in xp_answers.list_records(get_session(), service):
         if rec.summary_sv or rec.summary_rom:
             text = " ".join((rec.summary_sv or rec.summary_rom or "").split())
         else:
@@ -392,7 +399,7 @@ def _record_choices(service: Service) -> list[tuple[int, str]]:
 def measures(service_id: int) -> tuple[str, int] | Response:
     session = get_session()
     svc = _service(service_id)
-    report = services.get_report(session, svc)
+    report = xp_measures.get_report(session, svc)
     if request.method == "POST":
         form = SummaryForm()
     else:
@@ -401,7 +408,7 @@ def measures(service_id: int) -> tuple[str, int] | Response:
     conflict: FeedbackReport | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            report = services.start_report(session, actor(), svc)
+            report = xp_measures.start_report(session, actor(), svc)
             feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
@@ -410,10 +417,10 @@ def measures(service_id: int) -> tuple[str, int] | Response:
         conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "experiences/staff/measures.html", service=svc, report=report, form=form, conflict=conflict,
-        measures=services.measures_for(session, report) if report else {},
-        counts=services.theme_record_counts(session, [t.id for t in report.themes]) if report else {},
-        problems=feedback.check_publishable(report) if report else {},
-        unpublished=bool(report and feedback.has_unpublished_changes(report)),
+        measures=xp_measures.measures_for(session, report) if report else {},
+        counts=xp_measures.theme_record_counts(session, [t.id for t in report.themes]) if report else {},
+        problems=publication.check_publishable(report) if report else {},
+        unpublished=bool(report and snapshots.has_unpublished_changes(report)),
         can_publish=policies.can_publish(actor(), svc),
     ), 409 if conflict else 200
 
@@ -426,7 +433,7 @@ def theme_new(service_id: int) -> str | Response:
     form.record_ids.choices = _record_choices(svc)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            theme = services.add_theme(get_session(), actor(), svc, form.data, form.record_ids.data or [])
+            theme = xp_measures.add_theme(get_session(), actor(), svc, form.data, form.record_ids.data or [])
         if attempt.ok:
             commit()
             flash(_("The theme has been added. Now write the response and the measure."), "success")
@@ -442,13 +449,13 @@ def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     if request.method == "POST":
         form = ThemeForm()
     else:
-        form = ThemeForm(obj=theme, record_ids=services.theme_record_ids(session, theme))
+        form = ThemeForm(obj=theme, record_ids=xp_measures.theme_record_ids(session, theme))
         form.version.data = str(theme.version)
     form.record_ids.choices = _record_choices(svc)
     conflict: Theme | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.update_theme(session, actor(), theme, form.data, form.record_ids.data or [],
+            xp_measures.update_theme(session, actor(), theme, form.data, form.record_ids.data or [],
                                   expected_version=form.expected_version())
         if attempt.ok:
             commit()
@@ -457,7 +464,7 @@ def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
         conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "experiences/staff/theme.html", service=svc, form=form, theme=theme, conflict=conflict,
-        conflict_record_ids=services.theme_record_ids(session, conflict) if conflict else [],
+        conflict_record_ids=xp_measures.theme_record_ids(session, conflict) if conflict else [],
     ), 409 if conflict else 200
 
 
@@ -466,7 +473,7 @@ def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
 def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     session = get_session()
     svc, theme = _theme(service_id, theme_id)
-    current = services.get_measure(session, theme.response)
+    current = xp_measures.get_measure(session, theme.response)
     if request.method == "POST":
         form = MeasureForm()
     elif current is not None and theme.response is not None:
@@ -479,10 +486,10 @@ def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     if request.method != "POST":
         # The response's version guards the response and its measure together.
         form.version.data = str(theme.response.version if theme.response is not None else 0)
-    conflict: services.StaleMeasure | None = None
+    conflict: xp_measures.StaleMeasure | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.save_measure(session, actor(), theme, form.data, expected_version=form.expected_version())
+            xp_measures.save_measure(session, actor(), theme, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The measure has been saved."), "success")
@@ -500,13 +507,13 @@ def measures_publish(service_id: int) -> str | Response:
     session = get_session()
     svc = _service(service_id)
     require(policies.can_publish(actor(), svc))
-    report = services.get_report(session, svc)
+    report = xp_measures.get_report(session, svc)
     if report is None:
         abort(404)
     form: Any = UpdateForm() if report.is_published else ConfirmForm()
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.publish_measures(
+            xp_measures.publish_measures(
                 session, actor(), svc,
                 change_note_sv=form.change_note_sv.data if report.is_published else None,
                 change_note_rom=form.change_note_rom.data if report.is_published else None,
@@ -516,5 +523,5 @@ def measures_publish(service_id: int) -> str | Response:
             flash(_("The measures are published."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
     return render_template("experiences/staff/publish.html", service=svc, report=report, form=form,
-                           problems=feedback.check_publishable(report),
-                           unpublished=feedback.has_unpublished_changes(report))
+                           problems=publication.check_publishable(report),
+                           unpublished=snapshots.has_unpublished_changes(report))

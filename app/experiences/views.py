@@ -9,10 +9,14 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug
 from app.common.errors import DomainError
+from app.web.charts import bar_chart
 from app.web.helpers import load_or_404
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.experiences import services
+from app.experiences import answers as xp_answers
+from app.experiences import measures as xp_measures
+from app.experiences import results as xp_results
 from app.experiences.forms import answer_form
 from app.experiences.models import Service
 from app.i18n import current_language
@@ -58,7 +62,7 @@ def answer(code: str) -> str | Response:
             form.submission_key.data = secrets.token_urlsafe(24)
         else:
             try:
-                services.submit_answers(session, survey, form.to_data(current_language()),
+                xp_answers.submit_answers(session, survey, form.to_data(current_language()),
                                         idempotency_key=form.submission_key.data[:64])
             except DomainError as error:
                 form.add_error(error.field, error.message)
@@ -83,14 +87,14 @@ def results(code: str) -> str:
     if survey is None or not survey.is_published:
         abort(404)
     return render_template("experiences/results_public.html", survey=survey,
-                           results=services.survey_results(session, survey, public=True),
-                           chart=services.bar_chart_svg)
+                           results=xp_results.survey_results(session, survey, public=True),
+                           chart=bar_chart)
 
 
 @bp.route("/<lang_code>/services/<int:service_id>/measures")
 def measures(service_id: int) -> str:
     session = get_session()
     service: Service = load_or_404(Service, service_id)
-    report, page, counts = services.public_measures(session, service)
+    report, page, counts = xp_measures.public_measures(session, service)
     return render_template("experiences/measures.html", service=service, report=report, page=page, counts=counts,
-                           measure_of=services.measure_of, preview=False)
+                           measure_of=xp_measures.measure_of, preview=False)

@@ -27,6 +27,11 @@ from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.feedback import policies
 from app.feedback import services as feedback
+from app.feedback import consultation as consultation_reports
+from app.feedback import promises
+from app.feedback import public as feedback_public
+from app.feedback import publication
+from app.feedback import snapshots
 from app.feedback.forms import (
     DecisionForm,
     ResponseForm,
@@ -45,7 +50,7 @@ bp = Blueprint("feedback_staff", __name__)
 def _load(consultation_id: int) -> tuple[Consultation, FeedbackReport | None]:
     consultation: Consultation = load_or_404(Consultation, consultation_id)
     require(consultation_policies.can_edit(actor(), consultation))
-    return consultation, feedback.get_report(get_session(), consultation)
+    return consultation, consultation_reports.get_report(get_session(), consultation)
 
 
 def _load_theme(consultation_id: int, theme_id: int) -> tuple[Consultation, FeedbackReport, Theme]:
@@ -87,7 +92,7 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
     conflict: FeedbackReport | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            report = feedback.start_report(session, actor(), consultation)
+            report = consultation_reports.start_report(session, actor(), consultation)
             feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
@@ -96,8 +101,8 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
         conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "feedback/staff/overview.html", consultation=consultation, report=report, form=form, conflict=conflict,
-        problems=feedback.check_publishable(report) if report else {},
-        unpublished=bool(report and feedback.has_unpublished_changes(report)),
+        problems=publication.check_publishable(report) if report else {},
+        unpublished=bool(report and snapshots.has_unpublished_changes(report)),
         can_publish=consultation_policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
     ), 409 if conflict else 200
 
@@ -111,7 +116,7 @@ def theme_new(consultation_id: int) -> str | Response:
     form.viewpoint_ids.choices = _viewpoint_choices(consultation)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            report = feedback.start_report(session, actor(), consultation)
+            report = consultation_reports.start_report(session, actor(), consultation)
             theme = feedback.add_theme(session, actor(), report, form.data, form.viewpoint_ids.data or [])
         if attempt.ok:
             commit()
@@ -244,9 +249,9 @@ def preview(consultation_id: int) -> str:
         abort(404)
     return render_template(
         "feedback/public.html", consultation=consultation,
-        page=feedback.public_feedback_page(session, report, draft=True, **view_list_args()),
-        preview=True, promise=feedback.promise(consultation, report, feedback.stockholm_today()),
-        find_form=None, author_label=feedback.author_label,
+        page=feedback_public.public_feedback_page(session, report, draft=True, **view_list_args()),
+        preview=True, promise=promises.promise(consultation, report, promises.stockholm_today()),
+        find_form=None, author_label=feedback_public.author_label,
     )
 
 
@@ -262,23 +267,23 @@ def publish(consultation_id: int) -> str | Response:
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             if report.is_published:
-                feedback.publish_update(session, actor(), report, change_note_sv=form.change_note_sv.data,
+                publication.publish_update(session, actor(), report, change_note_sv=form.change_note_sv.data,
                                         change_note_rom=form.change_note_rom.data)
             else:
-                feedback.publish_feedback(session, actor(), report)
+                publication.publish_feedback(session, actor(), report)
         if attempt.ok:
             commit()
             flash(_("The feedback is published."), "success")
             return _back(consultation)
     return render_template(
         "feedback/staff/publish.html", consultation=consultation, report=report, form=form,
-        problems=feedback.check_publishable(report), unpublished=feedback.has_unpublished_changes(report),
+        problems=publication.check_publishable(report), unpublished=snapshots.has_unpublished_changes(report),
     )
 
 
 @bp.route("/<lang_code>/staff/feedback/overdue")
 @staff_required
 def overdue() -> str:
-    today = feedback.stockholm_today()
-    groups = feedback.list_overdue(get_session(), actor(), today)
+    today = promises.stockholm_today()
+    groups = promises.list_overdue(get_session(), actor(), today)
     return render_template("feedback/staff/overdue.html", groups=groups, today=today)

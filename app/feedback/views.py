@@ -18,8 +18,12 @@ from app.common.csvexport import csv_download
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
-from app.feedback import reports
-from app.feedback import services as feedback
+from app.feedback import consultation as consultation_reports
+from app.feedback import exports
+from app.feedback import figures
+from app.feedback import ledger as feedback_ledger
+from app.feedback import promises
+from app.feedback import public as feedback_public
 from app.feedback.forms import FindViewForm
 
 bp = Blueprint("feedback", __name__)
@@ -33,9 +37,9 @@ def _globals() -> dict[str, Any]:
 def _promise_for(consultation: Consultation) -> dict[str, Any]:
     """For the consultation page: the promise and, once published, the link."""
     session = get_session()
-    report = feedback.get_report(session, consultation)
+    report = consultation_reports.get_report(session, consultation)
     return {
-        "promise": feedback.promise(consultation, report, feedback.stockholm_today()),
+        "promise": promises.promise(consultation, report, promises.stockholm_today()),
         "published": bool(report and report.is_published),
     }
 
@@ -56,13 +60,13 @@ def view_list_args() -> dict[str, int | None]:
 def public(consultation_id: int) -> str:
     session = get_session()
     consultation = consultations.get_public_consultation(session, consultation_id) or abort(404)
-    report = feedback.get_report(session, consultation)
-    page = feedback.public_feedback_page(session, report, **view_list_args()) if report else None
+    report = consultation_reports.get_report(session, consultation)
+    page = feedback_public.public_feedback_page(session, report, **view_list_args()) if report else None
     return render_template(
         "feedback/public.html", consultation=consultation, page=page, preview=False,
-        promise=feedback.promise(consultation, report, feedback.stockholm_today()),
+        promise=promises.promise(consultation, report, promises.stockholm_today()),
         find_form=FindViewForm(formdata=None),
-        author_label=feedback.author_label,
+        author_label=feedback_public.author_label,
     )
 
 
@@ -73,7 +77,7 @@ def find() -> str | Response:
     status = 200
     if request.args:
         if form.validate():
-            viewpoint = feedback.find_viewpoint(get_session(), form.code.data)
+            viewpoint = feedback_public.find_viewpoint(get_session(), form.code.data)
             if viewpoint is not None and viewpoint.consultation.is_public:
                 return redirect(url_for(".view", code=viewpoint.reference_code))
             form.add_error("code", _not_found())
@@ -95,20 +99,20 @@ def view(code: str) -> str | Response:
     which themes it fed into, without the text.
     """
     session = get_session()
-    viewpoint = feedback.find_viewpoint(session, code)
+    viewpoint = feedback_public.find_viewpoint(session, code)
     if viewpoint is None or not viewpoint.consultation.is_public:
         abort(404)
     if code != viewpoint.reference_code:
         return redirect(url_for(".view", code=viewpoint.reference_code), code=301)
     consultation = viewpoint.consultation
-    report = feedback.get_report(session, consultation)
-    published = feedback.published_themes(report) if report else None  # the themes only: no other view is loaded
+    report = consultation_reports.get_report(session, consultation)
+    published = feedback_public.published_themes(report) if report else None  # the themes only: no other view is loaded
     themes = [t for t in published if viewpoint.id in t.viewpoint_ids] if published is not None else []
     return render_template(
         "feedback/view.html", viewpoint=viewpoint, consultation=consultation, published=published is not None,
         themes=themes,
-        promise=feedback.promise(consultation, report, feedback.stockholm_today()),
-        author_label=feedback.author_label,
+        promise=promises.promise(consultation, report, promises.stockholm_today()),
+        author_label=feedback_public.author_label,
     )
 
 
@@ -119,7 +123,7 @@ def ledger(slug: str) -> str:
 
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
-    return render_template("feedback/ledger.html", board=board, ledger=feedback.board_ledger(session, board))
+    return render_template("feedback/ledger.html", board=board, ledger=feedback_ledger.board_ledger(session, board))
 
 
 @bp.route("/<lang_code>/boards/<slug>/ledger.csv")
@@ -129,26 +133,26 @@ def ledger_csv(slug: str) -> Response:
 
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
-    today = feedback.stockholm_today()
-    return csv_download(reports.figures_csv(session, today=today, board=board), f"ledger-{board.slug}.csv")
+    today = promises.stockholm_today()
+    return csv_download(exports.figures_csv(session, today=today, board=board), f"ledger-{board.slug}.csv")
 
 
 @bp.route("/<lang_code>/report")
 def city_report() -> str:
     """The city's influence report: consultations, participants, views, outcomes, promises kept, per board."""
     session = get_session()
-    return render_template("feedback/report.html", report=reports.city_report(session, today=feedback.stockholm_today()))
+    return render_template("feedback/report.html", report=figures.city_report(session, today=promises.stockholm_today()))
 
 
 @bp.route("/<lang_code>/report.csv")
 def report_csv() -> Response:
     """The city report's figures per board and year."""
-    today = feedback.stockholm_today()
-    return csv_download(reports.figures_csv(get_session(), today=today), f"report-{today.isoformat()}.csv")
+    today = promises.stockholm_today()
+    return csv_download(exports.figures_csv(get_session(), today=today), f"report-{today.isoformat()}.csv")
 
 
 @bp.route("/<lang_code>/report/feedback.csv")
 def feedback_csv() -> Response:
     """All published themes, responses and decisions (latest published revisions), for the follow-up report."""
-    today = feedback.stockholm_today()
-    return csv_download(reports.feedback_csv(get_session()), f"feedback-{today.isoformat()}.csv")
+    today = promises.stockholm_today()
+    return csv_download(exports.feedback_csv(get_session()), f"feedback-{today.isoformat()}.csv")

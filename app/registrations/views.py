@@ -15,7 +15,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     url_for,
@@ -32,7 +31,7 @@ from app.i18n import current_language
 from app.i18n import gettext as _
 from app.registrations import services
 from app.registrations.forms import CancelRegistrationForm, RegistrationForm
-from app.registrations.models import Registration, RegistrationStatus
+from app.registrations.models import RegistrationStatus
 from app.registrations.private import load_by_token as _load
 from app.registrations.private import private_page as _private
 

@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from app.consultations import services as consultations
 from app.db import commit, get_session
-from app.feedback import services as feedback
+from app.feedback import public as feedback_public
 from app.i18n import gettext as _
 from app.site import services
 from app.site.forms import AccessibilityForm
@@ -18,7 +18,7 @@ bp = Blueprint("site", __name__)
 def home() -> str:
     session = get_session()
     upcoming = consultations.list_upcoming(session, limit=6)
-    recent_feedback = feedback.list_recent_feedback(session, limit=4)
+    recent_feedback = feedback_public.list_recent_feedback(session, limit=4)
     return render_template("site/home.html", upcoming=upcoming, recent_feedback=recent_feedback)
 
 

@@ -12,6 +12,8 @@ from app.accounts.models import Role
 from app.api.openapi import OPENAPI
 from app.consultations.models import ConsultationStatus as S
 from app.feedback import services as feedback
+from app.feedback import consultation as consultation_reports
+from app.feedback import publication
 from app.participation.models import Contact, Viewpoint
 
 
@@ -40,7 +42,7 @@ def published(db_session, create_board, create_user, create_consultation):
                         language="sv", publish_consent=False)
     db_session.add_all([secret, private])
     db_session.commit()
-    report = feedback.start_report(db_session, publisher, consultation)
+    report = consultation_reports.start_report(db_session, publisher, consultation)
     feedback.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er.", "summary_rom": "Ashundyam tumen."})
     theme = feedback.add_theme(db_session, publisher, report, {"title_sv": "Information", "title_rom": "Informacia"},
                                [secret.id, private.id])
@@ -48,7 +50,7 @@ def published(db_session, create_board, create_user, create_consultation):
     feedback.cite_decision(db_session, publisher, response, {
         "board_id": board.id, "meeting_date": date(2026, 10, 20), "case_reference": "KUN 2026/12", "paragraph": "7",
         "title_sv": "Informationsplan", "minutes_url": "https://example.org/protokoll.pdf"})
-    feedback.publish_feedback(db_session, publisher, report)
+    publication.publish_feedback(db_session, publisher, report)
     db_session.commit()
     return consultation
 

@@ -267,14 +267,14 @@ def _version_in(html: str) -> str:
 
 
 def test_stale_measures_summary_shows_both_versions(app, client, auth, db_session, publisher, service) -> None:
-    from app.experiences import services as xp
+    from app.experiences import measures as xp_measures
     from app.feedback import services as fb
 
     auth.login(publisher)
     url = f"/sv/staff/experiences/services/{service.id}/measures"
     assert _version_in(client.get(url).get_data(as_text=True)) == "0"
     with app.test_request_context("/sv/"):
-        report = xp.start_report(db_session, publisher, service)
+        report = xp_measures.start_report(db_session, publisher, service)
         fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans sammanfattning"})
     db_session.commit()
     response = client.post(url, data={"summary_sv": "Min <sammanfattning>", "summary_rom": "Miri", "version": "0"})
@@ -292,11 +292,11 @@ def test_stale_measures_summary_shows_both_versions(app, client, auth, db_sessio
 
 def test_stale_experience_theme_shows_both_versions(app, client, auth, db_session, editor, survey,
                                                     add_answers) -> None:
-    from app.experiences import services as xp
+    from app.experiences import measures as xp_measures
 
     one, two = add_answers(survey, text="Ett"), add_answers(survey, text="Två")
     with app.test_request_context("/sv/"):
-        theme = xp.add_theme(db_session, editor, survey.service, {"title_sv": "Böcker"}, [one.id])
+        theme = xp_measures.add_theme(db_session, editor, survey.service, {"title_sv": "Böcker"}, [one.id])
     db_session.commit()
     auth.login(editor)
     url = f"/sv/staff/experiences/services/{survey.service_id}/measures/themes/{theme.id}"
@@ -304,7 +304,7 @@ def test_stale_experience_theme_shows_both_versions(app, client, auth, db_sessio
     assert opened == str(theme.version)
     # The colleague only regroups the experiences.
     with app.test_request_context("/sv/"):
-        xp.update_theme(db_session, editor, theme, {"title_sv": "Böcker"}, [one.id, two.id])
+        xp_measures.update_theme(db_session, editor, theme, {"title_sv": "Böcker"}, [one.id, two.id])
     db_session.commit()
     response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
                                       "record_ids": [str(one.id)]})
@@ -313,25 +313,25 @@ def test_stale_experience_theme_shows_both_versions(app, client, auth, db_sessio
     assert 'id="conflict-title"' in html
     assert '<dd lang="sv">Böcker</dd>' in html and f"#{one.id}, #{two.id}</dd>" in html
     assert 'value="Mitt tema"' in html and "Jag skrev." in html
-    assert theme.title_sv == "Böcker" and xp.theme_record_ids(db_session, theme) == [one.id, two.id]
+    assert theme.title_sv == "Böcker" and xp_measures.theme_record_ids(db_session, theme) == [one.id, two.id]
     again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html),
                                    "record_ids": [str(one.id)]})
     assert again.status_code == 302
-    assert theme.title_sv == "Mitt tema" and xp.theme_record_ids(db_session, theme) == [one.id]
+    assert theme.title_sv == "Mitt tema" and xp_measures.theme_record_ids(db_session, theme) == [one.id]
 
 
 def test_stale_measure_shows_both_versions(app, client, auth, db_session, publisher, survey) -> None:
-    from app.experiences import services as xp
+    from app.experiences import measures as xp_measures
 
     with app.test_request_context("/sv/"):
-        theme = xp.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
+        theme = xp_measures.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
     db_session.commit()
     auth.login(publisher)
     url = f"/sv/staff/experiences/services/{survey.service_id}/measures/themes/{theme.id}/measure"
     # Both open the empty form; the colleague saves first.
     assert _version_in(client.get(url).get_data(as_text=True)) == "0"
     with app.test_request_context("/sv/"):
-        xp.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans enhet",
+        xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans enhet",
                                                        "status": "planned", "start_date": date(2026, 9, 1)})
     db_session.commit()
     mine = {"body_sv": "Mitt svar", "body_rom": "Miro", "owner": "Min enhet", "status": "ongoing"}
@@ -346,15 +346,15 @@ def test_stale_measure_shows_both_versions(app, client, auth, db_session, publis
     assert seen == str(theme.response.version)
     # The colleague changes only the measure: the version the conflict showed is stale in its turn.
     with app.test_request_context("/sv/"):
-        xp.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans andra enhet",
+        xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans andra enhet",
                                                        "status": "planned"})
     db_session.commit()
     response = client.post(url, data={**mine, "version": seen})
     assert response.status_code == 409 and "Kollegans andra enhet" in response.get_data(as_text=True)
-    assert xp.get_measure(db_session, theme.response).owner == "Kollegans andra enhet"
+    assert xp_measures.get_measure(db_session, theme.response).owner == "Kollegans andra enhet"
     again = client.post(url, data={**mine, "version": str(theme.response.version)})
     assert again.status_code == 302
-    measure = xp.get_measure(db_session, theme.response)
+    measure = xp_measures.get_measure(db_session, theme.response)
     assert theme.response.body_sv == "Mitt svar" and measure.owner == "Min enhet" and measure.status.value == "ongoing"
     # The form opened on the saved measure carries its response's version.
     assert _version_in(client.get(url).get_data(as_text=True)) == str(theme.response.version)

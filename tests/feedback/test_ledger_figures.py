@@ -38,7 +38,11 @@ import pytest
 
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
-from app.feedback import reports
+from app.feedback import consultation as consultation_reports
+from app.feedback import figures
+from app.feedback import ledger as feedback_ledger
+from app.feedback import promises
+from app.feedback import publication
 from app.feedback import services as fb
 from app.feedback.models import Outcome
 from app.registrations.models import Registration, RegistrationStatus
@@ -75,13 +79,13 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
         return k
 
     def feedback(k, answers, published=None):
-        report = fb.start_report(db_session, user, k)
+        report = consultation_reports.start_report(db_session, user, k)
         fb.update_summary(db_session, user, report, {"summary_sv": "Vi hörde er."})
         for data in answers:
             theme = fb.add_theme(db_session, user, report, {"title_sv": "Tema"})
             fb.save_response(db_session, user, theme, {"body_sv": "Svar.", **data}, today=TODAY)
         if published is not None:
-            fb.publish_feedback(db_session, user, report, now=published)
+            publication.publish_feedback(db_session, user, report, now=published)
         db_session.commit()
         return report
 
@@ -90,7 +94,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     report1 = feedback(k1, [{"outcome": "implemented"}, {"outcome": "partly", "reason_sv": "Delvis."}],
                        published=_utc(2024, 5, 30, 10))
     report1.summary_sv = "Vi hörde er, och mer."
-    fb.publish_update(db_session, user, report1, change_note_sv="Mer text.", now=_utc(2024, 8, 1, 10))
+    publication.publish_update(db_session, user, report1, change_note_sv="Mer text.", now=_utc(2024, 8, 1, 10))
     k1.status = S.CLOSED
 
     k2 = consultation(b, S.HELD, _utc(2024, 12, 31, 23, 30), date(2025, 1, 31), co_hosts=[a],
@@ -125,7 +129,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
 ZERO = {o: 0 for o in Outcome}
 
 
-def _ledger(ledger: fb.Ledger) -> dict:
+def _ledger(ledger: feedback_ledger.Ledger) -> dict:
     return {
         "held": ledger.held_per_year, "participants": ledger.participants_per_year,
         "languages": ledger.views_by_language, "outcomes": ledger.responses_by_outcome,
@@ -135,7 +139,7 @@ def _ledger(ledger: fb.Ledger) -> dict:
 
 
 def test_ledger_of_a_board_that_leads_and_co_hosts(db_session, world):
-    assert _ledger(fb.board_ledger(db_session, world.a, today=TODAY)) == {
+    assert _ledger(feedback_ledger.board_ledger(db_session, world.a, today=TODAY)) == {
         "held": [(2023, 1), (2024, 1), (2025, 3), (2026, 2)],
         "participants": [(2023, 0), (2024, 3), (2025, 3), (2026, 1)],
         "languages": [("rom", 8), ("sv", 4), ("en", 1), ("other", 1)],
@@ -146,7 +150,7 @@ def test_ledger_of_a_board_that_leads_and_co_hosts(db_session, world):
 
 
 def test_ledger_of_a_co_host(db_session, world):
-    assert _ledger(fb.board_ledger(db_session, world.b, today=TODAY)) == {
+    assert _ledger(feedback_ledger.board_ledger(db_session, world.b, today=TODAY)) == {
         "held": [(2025, 2)], "participants": [(2025, 3)],
         "languages": [("sv", 2), ("en", 1), ("other", 1), ("rom", 1)],
         "outcomes": list({**ZERO, O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1}.items()),
@@ -155,14 +159,14 @@ def test_ledger_of_a_co_host(db_session, world):
 
 
 def test_ledger_without_feedback(db_session, world):
-    assert _ledger(fb.board_ledger(db_session, world.c, today=TODAY)) == {
+    assert _ledger(feedback_ledger.board_ledger(db_session, world.c, today=TODAY)) == {
         "held": [(2025, 1)], "participants": [(2025, 2)], "languages": [("sv", 1)],
         "outcomes": list(ZERO.items()), "due": 1, "on_time": 0, "median": None, "share": 0.0,
     }
 
 
 def test_ledger_of_a_board_without_consultations(db_session, world):
-    assert _ledger(fb.board_ledger(db_session, world.d, today=TODAY)) == {
+    assert _ledger(feedback_ledger.board_ledger(db_session, world.d, today=TODAY)) == {
         "held": [], "participants": [], "languages": [], "outcomes": list(ZERO.items()),
         "due": 0, "on_time": 0, "median": None, "share": None,
     }
@@ -170,11 +174,11 @@ def test_ledger_of_a_board_without_consultations(db_session, world):
 
 def test_promises_not_yet_due_on_an_earlier_day(db_session, world):
     # On 1 April 2025 k3's promise (1 April) is not broken yet. Published feedback counts whatever the day.
-    ledger = fb.board_ledger(db_session, world.a, today=date(2025, 4, 1))
+    ledger = feedback_ledger.board_ledger(db_session, world.a, today=date(2025, 4, 1))
     assert (ledger.feedback_due, ledger.feedback_on_time) == (3, 2)
 
 
-def _figures(f: reports.Figures) -> tuple:
+def _figures(f: figures.Figures) -> tuple:
     return (f.held, f.participants, dict(f.views_by_language), {o: n for o, n in f.responses_by_outcome.items() if n},
             f.feedback_due, f.feedback_on_time, f.median_days_to_feedback)
 
@@ -184,9 +188,9 @@ A_RESPONSES = {O.IMPLEMENTED: 2, O.PARTLY: 1, O.NOT_IMPLEMENTED: 1, O.FORWARDED:
 
 
 def test_city_figures(db_session, world):
-    total = reports.figures(db_session, today=TODAY)[(None, None)]
+    total = figures.figures(db_session, today=TODAY)[(None, None)]
     assert _figures(total) == (8, 9, {"rom": 8, "sv": 5, "other": 1, "en": 1}, A_RESPONSES, 5, 2, 28.0)
-    per_year = reports.figures(db_session, today=TODAY, by_year=True)
+    per_year = figures.figures(db_session, today=TODAY, by_year=True)
     assert {y: (f.held, f.participants, f.views, f.responses, f.feedback_due, f.feedback_on_time,
                 f.median_days_to_feedback) for (_, y), f in per_year.items()} == {
         2023: (1, 0, 1, 0, 0, 0, None),
@@ -198,7 +202,7 @@ def test_city_figures(db_session, world):
 
 def test_figures_per_board(db_session, world):
     w = world
-    per_board = reports.figures(db_session, today=TODAY, by_board=True)
+    per_board = figures.figures(db_session, today=TODAY, by_board=True)
     assert _figures(per_board[(w.a.id, None)]) == (
         7, 7, {"rom": 8, "sv": 4, "other": 1, "en": 1}, A_RESPONSES, 4, 2, 28.0)
     assert _figures(per_board[(w.b.id, None)]) == (
@@ -206,13 +210,13 @@ def test_figures_per_board(db_session, world):
     assert _figures(per_board[(w.c.id, None)]) == (1, 2, {"sv": 1}, {}, 1, 0, None)
     assert (w.d.id, None) not in per_board
     for board in (w.a, w.b, w.c):
-        alone = reports.figures(db_session, today=TODAY, board_id=board.id)[(None, None)]
+        alone = figures.figures(db_session, today=TODAY, board_id=board.id)[(None, None)]
         assert alone == per_board[(board.id, None)]
 
 
 def test_figures_per_board_and_year(db_session, world):
     w = world
-    grid = reports.figures(db_session, today=TODAY, by_board=True, by_year=True)
+    grid = figures.figures(db_session, today=TODAY, by_board=True, by_year=True)
     assert {k: _figures(f) for k, f in grid.items()} == {
         (w.a.id, 2023): (1, 0, {"rom": 1}, {}, 0, 0, None),
         (w.a.id, 2024): (1, 3, {"rom": 3, "sv": 1}, {O.IMPLEMENTED: 1, O.PARTLY: 1}, 1, 1, 20.0),
@@ -223,14 +227,14 @@ def test_figures_per_board_and_year(db_session, world):
                          2, 0, 33.0),
         (w.c.id, 2025): (1, 2, {"sv": 1}, {}, 1, 0, None),
     }
-    one = reports.figures(db_session, today=TODAY, board_id=w.a.id, by_board=True, by_year=True)
+    one = figures.figures(db_session, today=TODAY, board_id=w.a.id, by_board=True, by_year=True)
     assert one == {k: f for k, f in grid.items() if k[0] == w.a.id}
 
 
 @pytest.fixture
 def on_today(monkeypatch):
-    original = fb.stockholm_today
-    monkeypatch.setattr(fb, "stockholm_today", lambda now=None: TODAY if now is None else original(now))
+    original = promises.stockholm_today
+    monkeypatch.setattr(promises, "stockholm_today", lambda now=None: TODAY if now is None else original(now))
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])

@@ -14,11 +14,14 @@ from app.consultations.models import Consultation
 from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
 from app.feedback import services as fb
+from app.feedback import consultation as consultation_reports
+from app.feedback import public as feedback_public
+from app.feedback import publication
 from app.feedback.models import FeedbackReport
 from app.participation.models import Viewpoint
 from tests.conftest import in_days
 
-PER_PAGE = fb.VIEWS_PER_PAGE
+PER_PAGE = feedback_public.VIEWS_PER_PAGE
 VIEW_ID = re.compile(r'id="view-([A-Z0-9-]+)"')
 
 
@@ -50,12 +53,12 @@ def _views(db_session, consultation, n, **kwargs) -> list[Viewpoint]:
 
 def _publish(db_session, publisher, consultation, *themes: tuple[dict[str, str], list[int]]) -> FeedbackReport:
     """Publish feedback with these themes (title, view ids), each answered."""
-    report = fb.start_report(db_session, publisher, consultation)
+    report = consultation_reports.start_report(db_session, publisher, consultation)
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Tack för era synpunkter."})
     for data, ids in themes:
         theme = fb.add_theme(db_session, publisher, report, data, ids)
         fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Vi gör det."})
-    fb.publish_feedback(db_session, publisher, report)
+    publication.publish_feedback(db_session, publisher, report)
     db_session.commit()
     return report
 
@@ -258,7 +261,7 @@ def test_a_theme_without_published_views_has_no_link(client, db_session, publish
 
 def test_staff_preview_shows_the_draft(client, auth, db_session, publisher, held, create_viewpoint):
     views = [create_viewpoint(held, f"Utkastsynpunkt {i}.") for i in range(3)]
-    report = fb.start_report(db_session, publisher, held)
+    report = consultation_reports.start_report(db_session, publisher, held)
     theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Utkasttema"}, [views[0].id, views[1].id])
     db_session.commit()
     auth.login(publisher)

@@ -31,7 +31,12 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
 from app.db import UTCDateTime
-from app.feedback import reports
+from app.feedback import consultation as consultation_reports
+from app.feedback import exports
+from app.feedback import figures
+from app.feedback import ledger as feedback_ledger
+from app.feedback import promises
+from app.feedback import publication
 from app.feedback import services as fb
 from app.feedback.models import Outcome
 from app.i18n import STOCKHOLM
@@ -60,7 +65,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
         db_session.commit()
 
     def feedback(consultation, answers, summary="Vi hörde er."):
-        report = fb.start_report(db_session, user, consultation)
+        report = consultation_reports.start_report(db_session, user, consultation)
         fb.update_summary(db_session, user, report, {"summary_sv": summary})
         responses = []
         for title, data in answers:
@@ -84,7 +89,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
         "board_id": a.id, "case_reference": "KS 2025/12", "paragraph": "§ 7", "meeting_date": date(2025, 2, 15),
         "title_sv": "Läxhjälp", "minutes_url": "https://example.org/protokoll.pdf",
     })
-    fb.publish_feedback(db_session, user, report1, now=_utc(2025, 2, 20, 9))
+    publication.publish_feedback(db_session, user, report1, now=_utc(2025, 2, 20, 9))
 
     c2 = create_consultation(board=a, co_hosts=[b], status=S.HELD, start_dt=_utc(2026, 2, 1, 17),
                              feedback_due_date=date(2026, 3, 1), title_sv="Samråd om idrott")
@@ -94,7 +99,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     register(c2)
     register(c2, status=RegistrationStatus.WAITLISTED)
     report2, _ = feedback(c2, [({"title_sv": "Idrott"}, {"outcome": "partly"})])
-    fb.publish_feedback(db_session, user, report2, now=_utc(2026, 3, 1, 23, 30))  # 00:30 on 2 March in Stockholm
+    publication.publish_feedback(db_session, user, report2, now=_utc(2026, 3, 1, 23, 30))  # 00:30 on 2 March in Stockholm
 
     c3 = create_consultation(board=b, status=S.HELD, start_dt=_utc(2026, 1, 10, 17), feedback_due_date=date(2026, 2, 10))
     create_viewpoint(c3, language="rom")
@@ -107,7 +112,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     c5 = create_consultation(board=c, status=S.HELD, start_dt=_utc(2025, 6, 1, 17), feedback_due_date=date(2025, 6, 30),
                              title_sv="Samråd om kultur")
     report5, _ = feedback(c5, [({"title_sv": "Bibliotek"}, {"outcome": "forwarded", "forwarded_to_board_id": a.id})])
-    fb.publish_feedback(db_session, user, report5, now=_utc(2025, 6, 30, 22, 30))  # 00:30 on 1 July (summer time)
+    publication.publish_feedback(db_session, user, report5, now=_utc(2025, 6, 30, 22, 30))  # 00:30 on 1 July (summer time)
 
     # A draft change after publication: not in the CSV, which reads the published snapshot.
     report1.themes[1].title_sv = "Ändrat utkast"
@@ -115,7 +120,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     return SimpleNamespace(a=a, b=b, c=c, c1=c1, c2=c2, c3=c3, c5=c5, user=user)
 
 
-def _figures(f: reports.Figures) -> tuple:
+def _figures(f: figures.Figures) -> tuple:
     return (f.held, f.participants, dict(f.views_by_language), {o: n for o, n in f.responses_by_outcome.items() if n},
             f.feedback_due, f.feedback_on_time, f.median_days_to_feedback)
 
@@ -124,20 +129,20 @@ def _figures(f: reports.Figures) -> tuple:
 
 
 def test_city_figures(db_session, world):
-    total = reports.figures(db_session, today=TODAY)[(None, None)]
+    total = figures.figures(db_session, today=TODAY)[(None, None)]
     assert _figures(total) == (
         4, 5, {"rom": 3, "sv": 1, "other": 1},
         {O.IMPLEMENTED: 1, O.NOT_IMPLEMENTED: 1, O.PARTLY: 1, O.FORWARDED: 1},
         4, 1, 29.0,
     )
     assert total.views == 5 and total.responses == 4 and total.share_on_time == 0.25
-    per_year = reports.figures(db_session, today=TODAY, by_year=True, parts=("held",))
+    per_year = figures.figures(db_session, today=TODAY, by_year=True, parts=("held",))
     assert {k: (f.held, f.participants) for k, f in per_year.items()} == {(None, 2025): (2, 2), (None, 2026): (2, 3)}
 
 
 def test_figures_per_board(db_session, world):
     w = world
-    per_board = reports.figures(db_session, today=TODAY, by_board=True)
+    per_board = figures.figures(db_session, today=TODAY, by_board=True)
     assert _figures(per_board[(w.a.id, None)]) == (
         2, 4, {"rom": 2, "sv": 1, "other": 1}, {O.IMPLEMENTED: 1, O.NOT_IMPLEMENTED: 1, O.PARTLY: 1}, 2, 1, 24.0,
     )
@@ -148,7 +153,7 @@ def test_figures_per_board(db_session, world):
 
 def test_figures_per_board_and_year(db_session, world):
     w = world
-    grid = reports.figures(db_session, today=TODAY, by_board=True, by_year=True)
+    grid = figures.figures(db_session, today=TODAY, by_board=True, by_year=True)
     assert _figures(grid[(w.a.id, 2025)]) == (1, 2, {"rom": 2}, {O.IMPLEMENTED: 1, O.NOT_IMPLEMENTED: 1}, 1, 1, 19.0)
     assert _figures(grid[(w.a.id, 2026)]) == (1, 2, {"sv": 1, "other": 1}, {O.PARTLY: 1}, 1, 0, 29.0)
     assert _figures(grid[(w.b.id, 2026)]) == (2, 3, {"sv": 1, "other": 1, "rom": 1}, {O.PARTLY: 1}, 2, 0, 29.0)
@@ -157,19 +162,19 @@ def test_figures_per_board_and_year(db_session, world):
 
 
 def test_one_board_matches_the_grouped_figures(db_session, world):
-    alone = reports.figures(db_session, today=TODAY, board_id=world.b.id)[(None, None)]
-    grouped = reports.figures(db_session, today=TODAY, by_board=True)[(world.b.id, None)]
+    alone = figures.figures(db_session, today=TODAY, board_id=world.b.id)[(None, None)]
+    grouped = figures.figures(db_session, today=TODAY, by_board=True)[(world.b.id, None)]
     assert alone == grouped
 
 
 def test_promise_not_yet_due_is_not_counted(db_session, world):
     # On 10 February 2026, c3's promise (10 Feb) has not been broken yet: B has one due (c2, published).
-    b = reports.figures(db_session, today=date(2026, 2, 10), board_id=world.b.id)[(None, None)]
+    b = figures.figures(db_session, today=date(2026, 2, 10), board_id=world.b.id)[(None, None)]
     assert (b.feedback_due, b.feedback_on_time) == (1, 0)
 
 
 def test_board_ledger_uses_the_shared_figures(db_session, world):
-    ledger = fb.board_ledger(db_session, world.a, today=TODAY)
+    ledger = feedback_ledger.board_ledger(db_session, world.a, today=TODAY)
     assert ledger.held_per_year == [(2025, 1), (2026, 1)]
     assert ledger.participants_per_year == [(2025, 2), (2026, 2)]
     assert ledger.views_by_language == [("rom", 2), ("other", 1), ("sv", 1)]
@@ -178,7 +183,7 @@ def test_board_ledger_uses_the_shared_figures(db_session, world):
 
 
 def test_city_report_lists_boards_that_did_not_consult_this_year(db_session, world):
-    report = reports.city_report(db_session, today=TODAY)
+    report = figures.city_report(db_session, today=TODAY)
     assert report.year == 2026
     assert [b.slug for b in report.not_consulted] == ["c-namnden"]
     rows = {row.board.slug: (row.this_year.held, row.total.held) for row in report.boards}
@@ -197,7 +202,7 @@ def test_city_report_sends_a_fixed_number_of_statements(db_session, world):
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        reports.city_report(db_session, today=TODAY)
+        figures.city_report(db_session, today=TODAY)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
@@ -213,7 +218,7 @@ def test_city_report_sends_a_fixed_number_of_statements(db_session, world):
     _utc(2025, 12, 31, 23, 30), _utc(2024, 3, 30, 22, 30),
 ])
 def test_stockholm_date_in_sql(db_session, moment):
-    value = db_session.scalar(sa.select(reports.stockholm_date(sa.literal(moment, UTCDateTime()))))
+    value = db_session.scalar(sa.select(figures.stockholm_date(sa.literal(moment, UTCDateTime()))))
     assert value == moment.astimezone(STOCKHOLM).date()
 
 
@@ -227,9 +232,9 @@ def _read(chunks) -> list[list[str]]:
 
 
 def test_figures_csv(db_session, world):
-    rows = _read(reports.figures_csv(db_session, today=TODAY))
+    rows = _read(exports.figures_csv(db_session, today=TODAY))
     header = rows[0]
-    assert header[:6] == list(reports.FIGURE_COLUMNS)
+    assert header[:6] == list(exports.FIGURE_COLUMNS)
     assert header[6:9] == ["views_rom", "views_sv", "views_other"]
     assert header[9:16] == ["responses", *(f"responses_{o.value}" for o in Outcome)]
     assert header[16:] == ["feedback_due", "feedback_on_time", "feedback_on_time_percent", "median_days_to_feedback"]
@@ -252,13 +257,13 @@ def test_figures_csv(db_session, world):
 
 
 def test_board_figures_csv(db_session, world):
-    rows = _read(reports.figures_csv(db_session, today=TODAY, board=world.b))
+    rows = _read(exports.figures_csv(db_session, today=TODAY, board=world.b))
     assert [(r[0], r[2], r[3]) for r in rows[1:]] == [("b-namnden", "2026", "2")]
 
 
 def test_feedback_csv(db_session, world):
-    rows = _read(reports.feedback_csv(db_session))
-    assert rows[0] == list(reports.FEEDBACK_COLUMNS)
+    rows = _read(exports.feedback_csv(db_session))
+    assert rows[0] == list(exports.FEEDBACK_COLUMNS)
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert [(r["consultation_id"], r["theme_title_sv"], r["outcome"]) for r in body] == [
         (str(world.c1.id), "'=1+1", "implemented"),
@@ -283,8 +288,8 @@ def test_feedback_csv(db_session, world):
 @pytest.fixture
 def on_today(monkeypatch):
     """Today is 10 March 2026 for the pages too."""
-    original = fb.stockholm_today
-    monkeypatch.setattr(fb, "stockholm_today", lambda now=None: TODAY if now is None else original(now))
+    original = promises.stockholm_today
+    monkeypatch.setattr(promises, "stockholm_today", lambda now=None: TODAY if now is None else original(now))
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])

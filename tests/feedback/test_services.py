@@ -12,6 +12,12 @@ from app.common.errors import DeletedMeanwhile, DomainError, PermissionDenied
 from app.consultations.models import ConsultationStatus as S
 from app.consultations.services import TransitionError
 from app.feedback import services as fb
+from app.feedback import consultation as consultation_reports
+from app.feedback import ledger as feedback_ledger
+from app.feedback import promises
+from app.feedback import public as feedback_public
+from app.feedback import publication
+from app.feedback import snapshots
 from app.feedback.models import Decision, FeedbackRevision, Outcome
 from app.mail.models import OutboxMessage
 
@@ -20,7 +26,7 @@ TODAY = date(2026, 3, 10)
 
 @pytest.fixture
 def report(db_session, publisher, held):
-    return fb.start_report(db_session, publisher, held)
+    return consultation_reports.start_report(db_session, publisher, held)
 
 
 @pytest.fixture
@@ -110,24 +116,24 @@ def test_theme_refuses_views_of_another_consultation(db_session, publisher, repo
 def test_other_board_may_not_touch_feedback(db_session, held, create_user, create_board, report):
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     with pytest.raises(PermissionDenied):
-        fb.start_report(db_session, outsider, held)
+        consultation_reports.start_report(db_session, outsider, held)
     with pytest.raises(PermissionDenied):
         fb.add_theme(db_session, outsider, report, {"title_sv": "X"})
 
 
 def test_two_staff_starting_the_report_at_the_same_moment_share_one(db_session, publisher, held, monkeypatch):
     """The colleague's report was committed after this request looked for one."""
-    theirs = fb.start_report(db_session, publisher, held)
+    theirs = consultation_reports.start_report(db_session, publisher, held)
     db_session.commit()
-    real_get = fb.get_report
+    real_get = consultation_reports.get_report
     calls = []
 
     def missing_first(session, consultation):
         calls.append(1)
         return None if len(calls) == 1 else real_get(session, consultation)
 
-    monkeypatch.setattr(fb, "get_report", missing_first)
-    mine = fb.start_report(db_session, publisher, held)
+    monkeypatch.setattr(consultation_reports, "get_report", missing_first)
+    mine = consultation_reports.start_report(db_session, publisher, held)
     assert mine.id == theirs.id
     db_session.commit()  # nothing half-written
 
@@ -135,7 +141,7 @@ def test_two_staff_starting_the_report_at_the_same_moment_share_one(db_session, 
 def test_no_feedback_on_a_draft(db_session, publisher, create_consultation, board):
     draft = create_consultation(board=board, status=S.DRAFT)
     with pytest.raises(TransitionError):
-        fb.start_report(db_session, publisher, draft)
+        consultation_reports.start_report(db_session, publisher, draft)
 
 
 # --- Decisions ------------------------------------------------------------------------------------
@@ -148,7 +154,7 @@ def test_decision_is_reused_across_consultations(db_session, publisher, theme, b
     first = fb.cite_decision(db_session, publisher, response, data)
     assert first.paragraph == "12"
     other = create_consultation(board=board, status=S.HELD)
-    other_report = fb.start_report(db_session, publisher, other)
+    other_report = consultation_reports.start_report(db_session, publisher, other)
     other_theme = fb.add_theme(db_session, publisher, other_report, {"title_sv": "Skola"})
     other_response = _answer(db_session, publisher, other_theme)
     again = fb.cite_decision(db_session, publisher, other_response,
@@ -184,10 +190,10 @@ def test_publish_needs_a_response_to_every_theme(db_session, publisher, report, 
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     fb.add_theme(db_session, publisher, report, {"title_sv": "Obesvarat"})
     _answer(db_session, publisher, theme)
-    problems = fb.check_publishable(report)
+    problems = publication.check_publishable(report)
     assert list(problems) == [f"theme-{report.themes[1].id}"]
     with pytest.raises(DomainError):
-        fb.publish_feedback(db_session, publisher, report)
+        publication.publish_feedback(db_session, publisher, report)
     assert held.status is S.HELD
 
 
@@ -195,42 +201,42 @@ def test_publish_only_from_held_and_only_by_publisher(db_session, publisher, edi
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     _answer(db_session, publisher, theme)
     with pytest.raises(PermissionDenied):
-        fb.publish_feedback(db_session, editor, report)
+        publication.publish_feedback(db_session, editor, report)
     held.status = S.PUBLISHED
     with pytest.raises(TransitionError):
-        fb.publish_feedback(db_session, publisher, report)
+        publication.publish_feedback(db_session, publisher, report)
     held.status = S.HELD
-    revision = fb.publish_feedback(db_session, publisher, report)
+    revision = publication.publish_feedback(db_session, publisher, report)
     assert held.status is S.FEEDBACK_PUBLISHED
     assert revision.number == 1 and report.published_dt is not None
     assert revision.snapshot["themes"][0]["response"]["outcome"] == "implemented"
     with pytest.raises(TransitionError):
-        fb.publish_feedback(db_session, publisher, report)
+        publication.publish_feedback(db_session, publisher, report)
 
 
 def test_later_edits_are_versioned(db_session, publisher, report, theme, held, board):
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     _answer(db_session, publisher, theme)
-    fb.publish_feedback(db_session, publisher, report)
+    publication.publish_feedback(db_session, publisher, report)
     # A draft edit does not change what the public sees
     _answer(db_session, publisher, theme, outcome="partly", body_sv="Bara i Tensta.")
-    published = fb.public_feedback(db_session, report)
+    published = feedback_public.public_feedback(db_session, report)
     assert published.themes[0].response.outcome is Outcome.IMPLEMENTED
-    assert fb.has_unpublished_changes(report)
+    assert snapshots.has_unpublished_changes(report)
     with pytest.raises(DomainError) as error:
-        fb.publish_update(db_session, publisher, report, change_note_sv=" ")
+        publication.publish_update(db_session, publisher, report, change_note_sv=" ")
     assert error.value.field == "change_note_sv"
     new_theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Lokaler"})
     _answer(db_session, publisher, new_theme, outcome="already_in_place")
-    revision = fb.publish_update(db_session, publisher, report, change_note_sv="Nytt svar om Tensta.",
+    revision = publication.publish_update(db_session, publisher, report, change_note_sv="Nytt svar om Tensta.",
                                  change_note_rom="Nevo")
     assert revision.number == 2
     kinds = {(c["kind"], c["theme_id"]) for c in revision.changes}
     assert kinds == {("response_changed", theme.id), ("theme_added", new_theme.id)}
-    assert fb.public_feedback(db_session, report).themes[0].response.outcome is Outcome.PARTLY
-    assert not fb.has_unpublished_changes(report)
+    assert feedback_public.public_feedback(db_session, report).themes[0].response.outcome is Outcome.PARTLY
+    assert not snapshots.has_unpublished_changes(report)
     with pytest.raises(DomainError):
-        fb.publish_update(db_session, publisher, report, change_note_sv="Inget nytt")
+        publication.publish_update(db_session, publisher, report, change_note_sv="Inget nytt")
     count = db_session.scalar(sa.select(sa.func.count()).select_from(FeedbackRevision))
     assert count == 2
 
@@ -247,7 +253,7 @@ def test_notifications_in_each_recipients_language(app, db_session, publisher, r
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     _answer(db_session, publisher, theme)
     with app.app_context():
-        fb.publish_feedback(db_session, publisher, report)
+        publication.publish_feedback(db_session, publisher, report)
     messages = db_session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.to_address, m.language, m.kind) for m in messages] == [
         ("rom@example.org", "rom", "feedback.published"),
@@ -261,7 +267,7 @@ def test_notifications_in_each_recipients_language(app, db_session, publisher, r
 
     _answer(db_session, publisher, theme, outcome="partly")
     with app.app_context():
-        fb.publish_update(db_session, publisher, report, change_note_sv="Ändrat", change_note_rom="Paruvdo")
+        publication.publish_update(db_session, publisher, report, change_note_sv="Ändrat", change_note_rom="Paruvdo")
     updates = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "feedback.updated")).all()
     assert {m.language for m in updates} == {"rom", "sv"}
     assert "Paruvdo" in next(m for m in updates if m.language == "rom").body_text
@@ -272,11 +278,11 @@ def test_notifications_in_each_recipients_language(app, db_session, publisher, r
 
 def test_overdue_from_the_day_after_the_promised_date(create_consultation):
     c = create_consultation(status=S.HELD, feedback_due_date=TODAY)
-    assert not fb.is_overdue(c, TODAY)
-    assert fb.is_overdue(c, TODAY + timedelta(days=1))
+    assert not promises.is_overdue(c, TODAY)
+    assert promises.is_overdue(c, TODAY + timedelta(days=1))
     for status in (S.FEEDBACK_PUBLISHED, S.CLOSED, S.CANCELLED, S.DRAFT):
         c.status = status
-        assert not fb.is_overdue(c, TODAY + timedelta(days=30))
+        assert not promises.is_overdue(c, TODAY + timedelta(days=30))
 
 
 @pytest.mark.parametrize(
@@ -292,7 +298,7 @@ def test_overdue_from_the_day_after_the_promised_date(create_consultation):
 )
 def test_overdue_is_judged_in_stockholm_time(create_consultation, utc_now, expected):
     c = create_consultation(status=S.HELD, feedback_due_date=utc_now.date())
-    assert fb.is_overdue(c, fb.stockholm_today(utc_now)) is expected
+    assert promises.is_overdue(c, promises.stockholm_today(utc_now)) is expected
 
 
 def test_list_overdue_per_board(db_session, create_consultation, create_user, board, other_board):
@@ -302,17 +308,17 @@ def test_list_overdue_per_board(db_session, create_consultation, create_user, bo
     theirs = create_consultation(board=other_board, status=S.PUBLISHED, feedback_due_date=TODAY - timedelta(days=1))
     member = create_user(boards={board: Role.EDITOR})
     admin = create_user(is_site_admin=True)
-    assert fb.list_overdue(db_session, member, TODAY) == [(board, [late])]
-    assert dict(fb.list_overdue(db_session, admin, TODAY)) == {board: [late], other_board: [theirs]}
-    assert fb.list_overdue(db_session, create_user(), TODAY) == []
+    assert promises.list_overdue(db_session, member, TODAY) == [(board, [late])]
+    assert dict(promises.list_overdue(db_session, admin, TODAY)) == {board: [late], other_board: [theirs]}
+    assert promises.list_overdue(db_session, create_user(), TODAY) == []
 
 
 def test_promise_kept_or_broken(db_session, publisher, report, theme, held):
     held.feedback_due_date = TODAY
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     _answer(db_session, publisher, theme)
-    fb.publish_feedback(db_session, publisher, report, now=datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc))
-    promise = fb.promise(held, report, TODAY + timedelta(days=5))
+    publication.publish_feedback(db_session, publisher, report, now=datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc))
+    promise = promises.promise(held, report, TODAY + timedelta(days=5))
     assert promise.published_on == date(2026, 3, 11)  # already the 11th in Stockholm
     assert promise.kept is False and not promise.overdue
 
@@ -320,9 +326,9 @@ def test_promise_kept_or_broken(db_session, publisher, report, theme, held):
 def test_reference_codes_are_found_however_typed(db_session, held, create_viewpoint):
     v = create_viewpoint(held, reference_code="ABCD-EFGH")
     for typed in ("ABCD-EFGH", "abcd efgh", " abcdefgh ", "AbCd–EfGh"):
-        assert fb.find_viewpoint(db_session, typed) is v, typed
-    assert fb.find_viewpoint(db_session, "") is None
-    assert fb.find_viewpoint(db_session, "ZZZZ-ZZZZ") is None
+        assert feedback_public.find_viewpoint(db_session, typed) is v, typed
+    assert feedback_public.find_viewpoint(db_session, "") is None
+    assert feedback_public.find_viewpoint(db_session, "ZZZZ-ZZZZ") is None
 
 
 # --- The influence ledger ------------------------------------------------------------------------------
@@ -334,11 +340,11 @@ def test_board_ledger(db_session, publisher, board, other_board, create_consulta
     def held_with_feedback(start, due, published):
         c = create_consultation(board=board, status=S.HELD, start_dt=start, feedback_due_date=due)
         create_viewpoint(c, language="rom")
-        report = fb.start_report(db_session, publisher, c)
+        report = consultation_reports.start_report(db_session, publisher, c)
         fb.update_summary(db_session, publisher, report, {"summary_sv": "S"})
         theme = fb.add_theme(db_session, publisher, report, {"title_sv": "T"})
         _answer(db_session, publisher, theme, outcome="already_in_place")
-        fb.publish_feedback(db_session, publisher, report, now=published)
+        publication.publish_feedback(db_session, publisher, report, now=published)
         return c
 
     utc = timezone.utc
@@ -354,7 +360,7 @@ def test_board_ledger(db_session, publisher, board, other_board, create_consulta
     create_consultation(board=board, status=S.PUBLISHED, start_dt=in_days(10))  # not held: not counted
     create_consultation(board=other_board, status=S.HELD, start_dt=datetime(2026, 1, 1, 17, tzinfo=utc))
 
-    ledger = fb.board_ledger(db_session, board, today=date(2026, 3, 10))
+    ledger = feedback_ledger.board_ledger(db_session, board, today=date(2026, 3, 10))
     assert ledger.held_per_year == [(2025, 1), (2026, 2)]
     assert ledger.views_by_language == [("rom", 3), ("sv", 1)]
     assert dict(ledger.responses_by_outcome)[Outcome.ALREADY_IN_PLACE] == 2

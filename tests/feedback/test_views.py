@@ -11,6 +11,9 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
 from app.feedback import services as fb
+from app.feedback import consultation as consultation_reports
+from app.feedback import promises
+from app.feedback import publication
 from app.mail.models import OutboxMessage
 
 
@@ -28,14 +31,14 @@ def views(held, create_viewpoint):
 
 @pytest.fixture
 def published(db_session, publisher, held, views):
-    report = fb.start_report(db_session, publisher, held)
+    report = consultation_reports.start_report(db_session, publisher, held)
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er om skolan.", "summary_rom": "Ashundam."})
     ids = [v.id for v in views.values()]
     theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Läxhjälp", "title_rom": "Zhutipe ande sityaripe"}, ids)
     other = fb.add_theme(db_session, publisher, report, {"title_sv": "Idrott"}, [views["named"].id])
     for t in (theme, other):
         fb.save_response(db_session, publisher, t, {"outcome": "implemented", "body_sv": "Vi gör det.", "body_rom": "Keras."})
-    fb.publish_feedback(db_session, publisher, report)
+    publication.publish_feedback(db_session, publisher, report)
     db_session.commit()
     return report
 
@@ -90,7 +93,7 @@ def test_unpublished_feedback_says_so_and_shows_promise(client, held):
 
 
 def test_late_feedback_is_admitted(client, create_consultation, board):
-    c = create_consultation(board=board, status=S.HELD, feedback_due_date=fb.stockholm_today() - timedelta(days=1))
+    c = create_consultation(board=board, status=S.HELD, feedback_due_date=promises.stockholm_today() - timedelta(days=1))
     for url in (f"/sv/consultations/{c.id}/feedback", f"/sv/consultations/{c.id}", f"/rom/consultations/{c.id}"):
         assert "promise-late" in client.get(url).get_data(as_text=True), url
 
@@ -101,7 +104,7 @@ def test_consultation_page_links_to_published_feedback(client, held, published):
 
 
 def test_draft_feedback_is_not_public(client, db_session, publisher, held, views):
-    report = fb.start_report(db_session, publisher, held)
+    report = consultation_reports.start_report(db_session, publisher, held)
     fb.add_theme(db_session, publisher, report, {"title_sv": "Hemligt utkast"}, [views["anonymous"].id])
     db_session.commit()
     html = client.get(f"/sv/consultations/{held.id}/feedback").get_data(as_text=True)
@@ -208,7 +211,7 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
     assert client.post(base, data={"summary_sv": "Tack för era synpunkter.", "summary_rom": "Naisi."}).status_code == 302
     response = client.post(f"{base}/themes/new", data={"title_sv": "Läxhjälp", "viewpoint_ids": [views["anonymous"].id]})
     assert response.status_code == 302
-    report = fb.get_report(db_session, held)
+    report = consultation_reports.get_report(db_session, held)
     theme = report.themes[0]
     assert theme.viewpoints == [views["anonymous"]]
     # a bad response: error next to the field, text kept
@@ -257,7 +260,7 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
 
 
 def test_overdue_page_lists_my_boards_only(client, auth, board, other_board, publisher, create_consultation, create_user):
-    yesterday = fb.stockholm_today() - timedelta(days=1)
+    yesterday = promises.stockholm_today() - timedelta(days=1)
     mine = create_consultation(board=board, status=S.HELD, feedback_due_date=yesterday, title_sv="Mitt sena samråd")
     create_consultation(board=other_board, status=S.HELD, feedback_due_date=yesterday, title_sv="Andras sena samråd")
     auth.login(publisher)
@@ -290,7 +293,7 @@ def _version_in(html):
 
 
 def test_stale_summary_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, publisher):
-    report = fb.start_report(db_session, publisher, held)
+    report = consultation_reports.start_report(db_session, publisher, held)
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Första"})
     db_session.commit()
     auth.login(publisher)
@@ -319,11 +322,11 @@ def test_summary_form_opened_before_the_report_existed(client, auth, db_session,
     assert client.post(url, data={"summary_sv": "Kollegans", "version": "0"}).status_code == 302
     response = client.post(url, data={"summary_sv": "Min", "version": "0"})
     assert response.status_code == 409 and "Kollegans" in response.get_data(as_text=True)
-    assert fb.get_report(db_session, held).summary_sv == "Kollegans"
+    assert consultation_reports.get_report(db_session, held).summary_sv == "Kollegans"
 
 
 def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, editor, views):
-    report = fb.start_report(db_session, editor, held)
+    report = consultation_reports.start_report(db_session, editor, held)
     theme = fb.add_theme(db_session, editor, report, {"title_sv": "Läxhjälp"}, [views["anonymous"].id])
     db_session.commit()
     auth.login(editor)
@@ -350,7 +353,7 @@ def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_s
                                                                     monkeypatch):
     from app.feedback.models import Theme, theme_viewpoints
 
-    report = fb.start_report(db_session, editor, held)
+    report = consultation_reports.start_report(db_session, editor, held)
     theme = fb.add_theme(db_session, editor, report, {"title_sv": "Läxhjälp"}, [views["anonymous"].id])
     db_session.commit()
     auth.login(editor)
@@ -375,7 +378,7 @@ def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_s
 
 def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, publisher,
                                                                    other_board):
-    report = fb.start_report(db_session, publisher, held)
+    report = consultation_reports.start_report(db_session, publisher, held)
     theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Läxhjälp"})
     db_session.commit()
     auth.login(publisher)

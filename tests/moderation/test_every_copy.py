@@ -28,6 +28,8 @@ from app.experiences.models import (
     SurveyQuestion,
 )
 from app.feedback import services as fb
+from app.feedback import consultation as consultation_reports
+from app.feedback import publication
 from app.participation import services as participation
 from app.participation.models import Channel, Contact, Provenance, Viewpoint
 from app.wishes.models import Wish, WishKind
@@ -59,11 +61,11 @@ def view(db_session, board, staff, create_consultation):
     db_session.flush()
     participation.add_translation(db_session, staff, viewpoint, language="rom", body=f"Akhar {NAME} po {PHONE} vash o zhutipe.",
                                   provenance=Provenance.HUMAN, translator="Brobyggare")
-    report = fb.start_report(db_session, staff, consultation)
+    report = consultation_reports.start_report(db_session, staff, consultation)
     fb.update_summary(db_session, staff, report, {"summary_sv": "Vi hörde er.", "summary_rom": "Ashundam."})
     theme = fb.add_theme(db_session, staff, report, {"title_sv": "Läxhjälp", "title_rom": "Zhutipe"}, [viewpoint.id])
     fb.save_response(db_session, staff, theme, {"outcome": "implemented", "body_sv": "Vi gör det."})
-    fb.publish_feedback(db_session, staff, report)
+    publication.publish_feedback(db_session, staff, report)
     db_session.commit()
     return viewpoint
 

@@ -27,7 +27,7 @@ from app.feedback.models import (
     Theme,
     ThemeResponse,
 )
-from app.feedback.services import build_snapshot
+from app.feedback.snapshots import build_snapshot
 from app.participation.models import (
     Contact,
     Provenance,

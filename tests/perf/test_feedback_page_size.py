@@ -35,7 +35,8 @@ from app.feedback.models import (
     Theme,
     ThemeResponse,
 )
-from app.feedback.services import VIEWS_PER_PAGE, build_snapshot
+from app.feedback.public import VIEWS_PER_PAGE
+from app.feedback.snapshots import build_snapshot
 from app.participation.models import (
     Contact,
     Provenance,

@@ -9,6 +9,8 @@ from app.accounts.models import Role
 from app.consultations import services as consultations
 from app.consultations.models import ConsultationStatus as S
 from app.feedback import services as feedback
+from app.feedback import consultation as consultation_reports
+from app.feedback import publication
 from app.mail.models import OutboxMessage
 from app.participation.models import Contact
 from app.registrations import services
@@ -51,11 +53,11 @@ def test_registrants_who_asked_are_told_about_feedback(db_session, create_board,
     _register(db_session, consultation, "Quiet", email="quiet@example.org", wants_feedback=False)
     consultation.status = S.HELD
     db_session.commit()
-    report = feedback.start_report(db_session, publisher, consultation)
+    report = consultation_reports.start_report(db_session, publisher, consultation)
     feedback.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     theme = feedback.add_theme(db_session, publisher, report, {"title_sv": "Tider"})
     feedback.save_response(db_session, publisher, theme, {"outcome": "already_in_place", "body_sv": "Finns redan."})
-    feedback.publish_feedback(db_session, publisher, report)
+    publication.publish_feedback(db_session, publisher, report)
     messages = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "feedback.published")).all()
     assert [(m.to_address, m.language) for m in messages] == [("ana@example.org", "rom")]
 

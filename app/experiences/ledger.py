@@ -1,0 +1,106 @@
+"""The board's follow-up of its city services: surveys run, notes, measures by status, days to measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.boards.models import Board
+from app.db import utcnow
+from app.experiences.models import (
+    NOTE_KINDS,
+    ExperienceRecord,
+    Measure,
+    MeasureStatus,
+    Service,
+    Survey,
+)
+from app.feedback import promises
+from app.feedback.models import (
+    FeedbackReport,
+    FeedbackRevision,
+    Theme,
+    ThemeResponse,
+)
+
+
+@dataclass
+class ExperienceLedger:
+    #: ``(service, year, surveys run, answers)``, by service name and year.
+    surveys_per_service_year: list[tuple[Service, int, int, int]]
+    notes: int
+    measures_by_status: list[tuple[MeasureStatus, int]]
+    #: ``(survey, days from close to the first measures published after it)``.
+    days_to_measures: list[tuple[Survey, int]]
+
+    @property
+    def median_days_to_measures(self) -> float | None:
+        days = sorted(d for _s, d in self.days_to_measures)
+        if not days:
+            return None
+        mid = len(days) // 2
+        return float(days[mid]) if len(days) % 2 else (days[mid - 1] + days[mid]) / 2
+
+
+def experience_ledger(session: Session, board: Board, *, now: datetime | None = None) -> ExperienceLedger:
+    """The board's follow-up of experiences, in aggregate SQL.
+
+    A survey is *run* once published and opened; its year is the year it
+    opened. Answers are survey records by the survey's year. Measures count
+    only in published reports. Days to measures run from a closed survey's
+    closing date to the first publication of its service's measures after it
+    (Stockholm dates).
+    """
+    now = now or utcnow()
+    year = sa.extract("year", Survey.opens_dt)
+    run = Survey.published_dt.is_not(None) & (Survey.opens_dt <= now)
+    surveys = {(sid, int(y)): n for sid, y, n in session.execute(
+        sa.select(Survey.service_id, year, sa.func.count(Survey.id))
+        .join(Service, Survey.service_id == Service.id)
+        .where(Service.board_id == board.id, run).group_by(Survey.service_id, year)
+    ).all()}
+    answers = {(sid, int(y)): n for sid, y, n in session.execute(
+        sa.select(Survey.service_id, year, sa.func.count(ExperienceRecord.id))
+        .join(ExperienceRecord, ExperienceRecord.survey_id == Survey.id)
+        .join(Service, Survey.service_id == Service.id)
+        .where(Service.board_id == board.id, run).group_by(Survey.service_id, year)
+    ).all()}
+    services = {s.id: s for s in session.scalars(sa.select(Service).where(Service.board_id == board.id))}
+    keys = sorted(set(surveys) | set(answers), key=lambda k: (services[k[0]].name_sv, k[1]))
+    notes = session.scalar(
+        sa.select(sa.func.count(ExperienceRecord.id)).join(Service, ExperienceRecord.service_id == Service.id)
+        .where(Service.board_id == board.id, ExperienceRecord.kind.in_(NOTE_KINDS))
+    ) or 0
+    status_counts = dict(session.execute(
+        sa.select(Measure.status, sa.func.count(Measure.id))
+        .join(ThemeResponse, Measure.response_id == ThemeResponse.id)
+        .join(Theme, ThemeResponse.theme_id == Theme.id)
+        .join(FeedbackReport, Theme.report_id == FeedbackReport.id)
+        .join(Service, FeedbackReport.service_id == Service.id)
+        .where(Service.board_id == board.id, FeedbackReport.published_dt.is_not(None))
+        .group_by(Measure.status)
+    ).all())
+    first_after = session.execute(
+        sa.select(Survey.id, Survey.closes_dt, sa.func.min(FeedbackRevision.published_dt))
+        .join(Service, Survey.service_id == Service.id)
+        .join(FeedbackReport, FeedbackReport.service_id == Service.id)
+        .join(FeedbackRevision, FeedbackRevision.report_id == FeedbackReport.id)
+        .where(Service.board_id == board.id, Survey.published_dt.is_not(None), Survey.closes_dt <= now,
+               FeedbackRevision.published_dt >= Survey.closes_dt)
+        .group_by(Survey.id, Survey.closes_dt).order_by(Survey.closes_dt, Survey.id)
+    ).all()
+    # One query for all closed surveys (not one per survey), none when there are none.
+    closed = {s.id: s for s in session.scalars(
+        sa.select(Survey).where(Survey.id.in_([row[0] for row in first_after])))} if first_after else {}
+    days = [(closed[sid], (promises.stockholm_today(published) - promises.stockholm_today(closes)).days)
+            for sid, closes, published in first_after]
+    return ExperienceLedger(
+        surveys_per_service_year=[(services[sid], y, surveys.get((sid, y), 0), answers.get((sid, y), 0))
+                                  for sid, y in keys],
+        notes=notes,
+        measures_by_status=[(s, status_counts.get(s, 0)) for s in MeasureStatus],
+        days_to_measures=days,
+    )
