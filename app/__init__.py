@@ -46,8 +46,10 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from app import registry  # noqa: F401  (every table, every domain's hooks)
-    from app import i18n
+    from app import (
+        i18n,
+        registry,  # noqa: F401  (every table, every domain's hooks)
+    )
 
     Database().init_app(app)  # one per application: tests create many
     csrf.init_app(app)
@@ -141,8 +143,8 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_login(app: Flask) -> None:
     from app.accounts.services import load_user_by_session_id
-    from app.web.forms import N_
     from app.i18n import gettext
+    from app.web.forms import N_
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

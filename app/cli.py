@@ -231,7 +231,9 @@ def register_cli(app: Flask) -> None:
             counts = import_database(connection, data)
         click.echo(f"Imported {sum(counts.values())} rows.")
 
-    from app.bench.cli import bench_data_command; app.cli.add_command(bench_data_command)  # noqa: E702
+    from app.bench.cli import bench_data_command
+
+    app.cli.add_command(bench_data_command)
 
     for name in CRON_COMMANDS:
         command = app.cli.commands[name]

@@ -134,11 +134,9 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
     """Views (written and spoken), two themes, responses citing a decision, published feedback."""
     from datetime import date
 
-    from app.feedback import services as feedback
-
     from app.feedback import consultation as consultation_reports
-
     from app.feedback import publication
+    from app.feedback import services as feedback
     from app.participation import services as participation
     from app.participation.models import Channel
 
@@ -211,8 +209,8 @@ def _demo_registrations(session: Session, consultation: Any) -> None:
 
 def _demo_experiences(session: Session, staff: Any, board: Any) -> None:
     """A service with an open survey and a few anonymous answers (no e-mail addresses)."""
-    from app.experiences import services as experiences
     from app.experiences import answers as xp_answers
+    from app.experiences import services as experiences
     from app.participation.models import Channel
 
     service = experiences.create_service(session, staff, board, {

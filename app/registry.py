@@ -5,6 +5,9 @@ one's extension points (so the lower one never imports the higher).
 The app factory, the CLI, the migrations and the tests import this module.
 """
 
+import app.experiences.hooks  # noqa: F401
+import app.feedback.hooks  # noqa: F401
+import app.registrations.hooks  # noqa: F401
 from app.accounts.models import AccessRequest, LoginThrottle, Membership, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.boards.models import Board  # noqa: F401
@@ -33,7 +36,3 @@ from app.participation.models import Contact, Viewpoint, ViewpointTranslation  #
 from app.registrations.models import Registration  # noqa: F401
 from app.site.models import SiteText  # noqa: F401
 from app.wishes.models import Wish  # noqa: F401
-
-import app.experiences.hooks  # noqa: E402, F401
-import app.feedback.hooks  # noqa: E402, F401
-import app.registrations.hooks  # noqa: E402, F401

@@ -10,11 +10,11 @@ from app.accounts.forms import NewUserForm, user_form_class
 from app.accounts.models import AccessRequest, Role, User
 from app.boards.services import list_boards
 from app.common.urls import external_url
-from app.web.forms import ConfirmForm
-from app.web.helpers import actor, flash_errors, form_errors, load_or_404, require, staff_required
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.mail.services import queue_email
+from app.web.forms import ConfirmForm
+from app.web.helpers import actor, flash_errors, form_errors, load_or_404, require, staff_required
 
 bp = Blueprint("accounts_admin", __name__)
 

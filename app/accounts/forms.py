@@ -12,8 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.web.forms import BaseForm, EmailAddress, choices, strip
 from app.i18n import lazy_gettext as _l
+from app.web.forms import BaseForm, EmailAddress, choices, strip
 
 
 class LoginForm(BaseForm):

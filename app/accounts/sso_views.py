@@ -16,9 +16,9 @@ from typing import Any
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-from joserfc.errors import JoseError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from app.accounts import services, sso, sso_client

@@ -18,8 +18,6 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts import services, sso_client, totp
-from app.accounts.sso_client import enabled as sso_enabled
-from app.accounts.sso_client import local_login_enabled
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -30,16 +28,17 @@ from app.accounts.forms import (
     NewPasswordForm,
     TwoFactorForm,
 )
+from app.accounts.sso_client import enabled as sso_enabled
+from app.accounts.sso_client import local_login_enabled
 from app.common.errors import DomainError
 from app.common.urls import external_url
-from app.web.forms import choices
-from app.web.helpers import actor, form_errors, staff_required
-from app.web.forms import ConfirmForm
-from app.web.limits import limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.mail.services import queue_email
+from app.web.forms import ConfirmForm, choices
+from app.web.helpers import actor, form_errors, staff_required
+from app.web.limits import limiter
 
 bp = Blueprint("accounts", __name__)
 

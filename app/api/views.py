@@ -10,18 +10,17 @@ Open to browser apps on any origin (``Access-Control-Allow-Origin: *``), with
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from app.api.openapi import OPENAPI
 from app.boards.models import Board
-from app.common.urls import external_url
 from app.boards.services import get_board_by_slug, list_boards
 from app.common.problems import problem_response
+from app.common.urls import external_url
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session

@@ -7,8 +7,8 @@ from flask import Blueprint, render_template, request
 
 from app.audit.models import AuditEvent
 from app.common.pagination import paginate
-from app.web.helpers import actor, require, staff_required
 from app.db import get_session
+from app.web.helpers import actor, require, staff_required
 
 bp = Blueprint("audit", __name__)
 

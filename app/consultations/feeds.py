@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -13,9 +13,9 @@ from flask import Response, current_app, g
 from icalendar import Calendar, Event, Timezone
 
 from app.common.urls import external_url
+from app.consultations import describe
 from app.consultations.models import Consultation
 from app.db import utcnow
-from app.consultations import describe
 from app.i18n import STOCKHOLM, current_language, gettext, has_translation, language_info, localized_text
 
 

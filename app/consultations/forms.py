@@ -15,6 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from app.consultations.models import MeetingFormat, RomaniVariety
+from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
 from app.web.forms import (
     BaseForm,
     CheckboxListField,
@@ -24,9 +27,6 @@ from app.web.forms import (
     empty_to_none,
     strip,
 )
-from app.consultations.models import MeetingFormat, RomaniVariety
-from app.i18n import lazy_gettext as _l
-from app.i18n import localized_text
 
 LONG = 20000
 

@@ -15,9 +15,9 @@ Lifecycle::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa

@@ -23,18 +23,9 @@ from werkzeug.wrappers import Response
 from app.boards.models import Board
 from app.boards.services import list_boards
 from app.common.errors import DomainError, PermissionDenied
-from app.web.helpers import (
-    actor,
-    flash_errors,
-    form_errors,
-    load_or_404,
-    require,
-    staff_required,
-)
 from app.consultations import policies
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
-from app.web.forms import ConfirmForm
 from app.consultations.forms import (
     AgendaItemForm,
     CancelForm,
@@ -52,6 +43,15 @@ from app.consultations.models import (
 )
 from app.db import commit, get_session
 from app.i18n import gettext as _
+from app.web.forms import ConfirmForm
+from app.web.helpers import (
+    actor,
+    flash_errors,
+    form_errors,
+    load_or_404,
+    require,
+    staff_required,
+)
 
 bp = Blueprint("consultations_staff", __name__)
 

@@ -60,8 +60,8 @@ def calendar_all() -> Response:
     """Every public consultation that is coming or ended within ``CALENDAR_PAST_DAYS``.
     Building it takes seconds with thousands of events, so the body is kept per
     process until a consultation in it changes (not on every submitted view)."""
-    from app.web.caching import body_cache, body_etag
     from app.i18n import current_language
+    from app.web.caching import body_cache, body_etag
 
     session = get_session()
     since = feeds.calendar_window_start()

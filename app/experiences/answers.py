@@ -26,12 +26,12 @@ from app.experiences.models import (
     Service,
     Survey,
 )
+from app.experiences.services import MAX_TEXT
 from app.feedback import promises
 from app.i18n import lazy_gettext as _l
 from app.moderation import services as moderation
 from app.moderation.models import HiddenReason
 from app.participation.models import INPUT_LANGUAGES, Channel, Contact
-from app.experiences.services import MAX_TEXT
 
 
 @dataclass

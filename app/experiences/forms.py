@@ -14,6 +14,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.consultations.models import RomaniVariety
+from app.experiences.answers import AnswerData
+from app.experiences.models import (
+    NOTE_KINDS,
+    SCALE_VALUES,
+    MeasureStatus,
+    QuestionKind,
+    Survey,
+)
+from app.experiences.services import MAX_TEXT
+from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
+from app.participation.models import Channel
 from app.web.forms import (
     BaseForm,
     CheckboxListField,
@@ -24,19 +37,6 @@ from app.web.forms import (
     empty_to_none,
     strip,
 )
-from app.consultations.models import RomaniVariety
-from app.experiences.models import (
-    NOTE_KINDS,
-    SCALE_VALUES,
-    MeasureStatus,
-    QuestionKind,
-    Survey,
-)
-from app.experiences.answers import AnswerData
-from app.experiences.services import MAX_TEXT
-from app.i18n import lazy_gettext as _l
-from app.i18n import localized_text
-from app.participation.models import Channel
 
 LONG = 20000
 

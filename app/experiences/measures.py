@@ -31,9 +31,9 @@ from app.experiences.models import (
     Service,
     theme_experiences,
 )
-from app.feedback import services as feedback
 from app.feedback import public as feedback_public
 from app.feedback import publication
+from app.feedback import services as feedback
 from app.feedback.models import (
     FeedbackReport,
     FeedbackRevision,

@@ -22,8 +22,8 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
-from app.participation.models import Channel
 from app.experiences.services import count_records, min_group_size
+from app.participation.models import Channel
 
 
 @dataclass

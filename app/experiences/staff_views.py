@@ -12,16 +12,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
-from app.common.errors import DomainError
-from app.web.charts import bar_chart
-from app.web.qr import qr_svg
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
-from app.web.forms import ConfirmForm
 from app.common.csvexport import csv_download
+from app.common.errors import DomainError
 from app.db import commit, get_session
-from app.experiences import policies, services
 from app.experiences import answers as xp_answers
 from app.experiences import measures as xp_measures
+from app.experiences import policies, services
 from app.experiences import results as xp_results
 from app.experiences.forms import (
     MeasureForm,
@@ -40,14 +36,17 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
+from app.feedback import publication, snapshots
 from app.feedback import services as feedback
-from app.feedback import publication
-from app.feedback import snapshots
 from app.feedback.forms import UpdateForm
 from app.feedback.models import FeedbackReport, Theme
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
 from app.participation.models import Channel
+from app.web.charts import bar_chart
+from app.web.forms import ConfirmForm
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.qr import qr_svg
 
 bp = Blueprint("experiences_staff", __name__)
 

@@ -9,18 +9,18 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug
 from app.common.errors import DomainError
-from app.web.charts import bar_chart
-from app.web.helpers import load_or_404
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
-from app.experiences import services
 from app.experiences import answers as xp_answers
 from app.experiences import measures as xp_measures
 from app.experiences import results as xp_results
+from app.experiences import services
 from app.experiences.forms import answer_form
 from app.experiences.models import Service
 from app.i18n import current_language
 from app.i18n import gettext as _
+from app.web.charts import bar_chart
+from app.web.helpers import load_or_404
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("experiences", __name__)
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, lazyload
 
 from app.accounts.models import User
 from app.common.errors import require_permission
+from app.common.urls import external_url
 from app.consultations import policies as consultation_policies
 from app.consultations.models import Consultation, ConsultationStatus
 from app.consultations.services import TRANSITIONS, TransitionError
-from app.common.urls import external_url
 from app.db import insert_or_existing
 from app.feedback import policies
 from app.feedback.models import FeedbackReport, FeedbackRevision

@@ -21,7 +21,6 @@ from app.feedback import promises
 from app.feedback.figures import VIEW_LANGUAGES, Figures, Key, figures
 from app.feedback.models import FeedbackReport, FeedbackRevision, Outcome
 
-
 FIGURE_COLUMNS = (
     "board_slug", "board_name_sv", "year", "consultations_held", "participants", "views",
 )

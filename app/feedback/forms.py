@@ -5,6 +5,8 @@ from typing import Any
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
+from app.feedback.models import Outcome
+from app.i18n import lazy_gettext as _l
 from app.web.forms import (
     BaseForm,
     CheckboxListField,
@@ -13,8 +15,6 @@ from app.web.forms import (
     empty_to_none,
     strip,
 )
-from app.feedback.models import Outcome
-from app.i18n import lazy_gettext as _l
 
 LONG = 20000
 

@@ -13,25 +13,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
-from app.web.helpers import (
-    actor,
-    flash_errors,
-    form_errors,
-    load_or_404,
-    require,
-    staff_required,
-)
 from app.consultations import policies as consultation_policies
-from app.web.forms import ConfirmForm
 from app.consultations.models import Consultation
 from app.db import commit, get_session
-from app.feedback import policies
-from app.feedback import services as feedback
 from app.feedback import consultation as consultation_reports
-from app.feedback import promises
+from app.feedback import policies, promises, publication, snapshots
 from app.feedback import public as feedback_public
-from app.feedback import publication
-from app.feedback import snapshots
+from app.feedback import services as feedback
 from app.feedback.forms import (
     DecisionForm,
     ResponseForm,
@@ -43,6 +31,15 @@ from app.feedback.models import Decision, FeedbackReport, Theme, ThemeResponse
 from app.feedback.views import view_list_args
 from app.i18n import gettext as _
 from app.participation.models import Viewpoint
+from app.web.forms import ConfirmForm
+from app.web.helpers import (
+    actor,
+    flash_errors,
+    form_errors,
+    load_or_404,
+    require,
+    staff_required,
+)
 
 bp = Blueprint("feedback_staff", __name__)
 

@@ -19,10 +19,8 @@ from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
 from app.feedback import consultation as consultation_reports
-from app.feedback import exports
-from app.feedback import figures
+from app.feedback import exports, figures, promises
 from app.feedback import ledger as feedback_ledger
-from app.feedback import promises
 from app.feedback import public as feedback_public
 from app.feedback.forms import FindViewForm
 

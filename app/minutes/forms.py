@@ -5,7 +5,6 @@ from typing import Any
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.web.forms import BaseForm, VersionedForm, choices, empty_to_none, strip
 from app.i18n import lazy_gettext as _l
 from app.minutes.services import (
     MAX_BODY,
@@ -15,6 +14,7 @@ from app.minutes.services import (
     MAX_REASON,
     EvaluationData,
 )
+from app.web.forms import BaseForm, VersionedForm, choices, empty_to_none, strip
 
 
 class MinutesForm(VersionedForm):

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.audit.services import record
 from app.common.errors import DomainError, StaleVersion, require_permission
+from app.common.urls import external_url
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus
 from app.db import add_once, utcnow
@@ -40,7 +41,6 @@ from app.minutes.models import (
     ProposalStatus,
 )
 from app.registrations.models import Registration, RegistrationStatus
-from app.common.urls import external_url
 from app.registrations.services import registration_url
 
 S = ConsultationStatus

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
@@ -17,6 +16,7 @@ from app.i18n import gettext as _
 from app.minutes import services
 from app.minutes.forms import DecisionForm, MinutesForm
 from app.minutes.models import CorrectionProposal, Minutes
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 
 bp = Blueprint("minutes_staff", __name__)
 

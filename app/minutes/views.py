@@ -12,13 +12,13 @@ from werkzeug.wrappers import Response
 from app.common.errors import DomainError
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.minutes import services
 from app.minutes.forms import CorrectionForm, EvaluationForm
 from app.registrations.private import load_by_token as load_registration
 from app.registrations.private import private_page as _private
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("minutes", __name__)
 

@@ -11,8 +11,8 @@ It is never in the API, the feeds, the CSV or the public pages.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa

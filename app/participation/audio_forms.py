@@ -5,10 +5,10 @@ from typing import Any
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.web.forms import BaseForm, choices, empty_to_none, strip
 from app.i18n import lazy_gettext as _l
 from app.participation.models import Provenance
 from app.participation.services import MAX_BODY
+from app.web.forms import BaseForm, choices, empty_to_none, strip
 
 
 class TranscriptionForm(BaseForm):

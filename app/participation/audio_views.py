@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response
 
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.consultations import policies
 from app.db import commit, get_session
 from app.i18n import gettext as _
@@ -18,6 +17,7 @@ from app.media.audio import PLAYABLE_TYPE, store_from_config
 from app.participation import audio
 from app.participation.audio_forms import TranscriptionForm
 from app.participation.models import Provenance, Viewpoint
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 
 bp = Blueprint("participation_audio", __name__)
 

@@ -15,12 +15,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.web.forms import BaseForm, EmailAddress, choices, empty_to_none, strip
 from app.consultations.models import Consultation, RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.participation.models import Channel, Provenance
 from app.participation.services import MAX_BODY, ViewpointData
+from app.web.forms import BaseForm, EmailAddress, choices, empty_to_none, strip
 
 
 def _coerce_optional_int(value: Any) -> int | None:

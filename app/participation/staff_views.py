@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
-from app.consultations import policies
-from app.web.forms import ConfirmForm
-from app.consultations.models import Consultation
 from app.common.csvexport import csv_download
+from app.consultations import policies
+from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
@@ -17,6 +15,8 @@ from app.participation import services
 from app.participation.audio import recordings_by_viewpoint
 from app.participation.forms import SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, Provenance, Viewpoint
+from app.web.forms import ConfirmForm
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 
 bp = Blueprint("participation_staff", __name__)
 

@@ -9,13 +9,13 @@ from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
 from app.consultations import services as consultations
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.media.audio import store_from_config
 from app.participation import audio, services
 from app.participation.forms import PublicViewpointForm
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("participation", __name__)
 

@@ -13,10 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.web.forms import BaseForm, choices, empty_to_none, strip
 from app.consultations.models import Consultation, RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.registrations.services import MAX_NEEDS, RegistrationData
+from app.web.forms import BaseForm, choices, empty_to_none, strip
 
 
 class RegistrationForm(BaseForm):

@@ -11,7 +11,6 @@ from flask import (
     url_for,
 )
 
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.common.csvexport import csv_download, iter_csv
 from app.consultations import policies
 from app.consultations.models import Consultation
@@ -20,6 +19,7 @@ from app.i18n import gettext as _
 from app.registrations import services
 from app.registrations.forms import AttendanceForm
 from app.registrations.models import Registration
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 
 bp = Blueprint("registrations_staff", __name__)
 

@@ -25,7 +25,6 @@ from app.common.errors import DomainError
 from app.common.urls import external_url
 from app.consultations import services as consultations
 from app.consultations.models import Consultation, ConsultationStatus
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
@@ -34,6 +33,7 @@ from app.registrations.forms import CancelRegistrationForm, RegistrationForm
 from app.registrations.models import RegistrationStatus
 from app.registrations.private import load_by_token as _load
 from app.registrations.private import private_page as _private
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("registrations", __name__, cli_group=None)
 

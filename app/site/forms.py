@@ -3,8 +3,8 @@ from __future__ import annotations
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.web.forms import BaseForm, empty_to_none, strip
 from app.i18n import lazy_gettext as _l
+from app.web.forms import BaseForm, empty_to_none, strip
 
 
 class AccessibilityForm(BaseForm):

@@ -8,10 +8,10 @@ from flask import Flask, request, url_for
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
-from app.web.charts import bar_chart
 from app.common.text import render_markdown
 from app.common.urls import external_url
 from app.i18n import current_language, fallback_markup
+from app.web.charts import bar_chart
 
 
 def switch_language_url(code: str) -> str:

@@ -14,6 +14,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.boards.models import Board
+from app.consultations.models import RomaniVariety
+from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
 from app.web.forms import (
     BaseForm,
     CheckboxListField,
@@ -22,9 +25,6 @@ from app.web.forms import (
     empty_to_none,
     strip,
 )
-from app.consultations.models import RomaniVariety
-from app.i18n import lazy_gettext as _l
-from app.i18n import localized_text
 from app.wishes.models import WishKind, WishStatus
 from app.wishes.services import MAX_ANSWER, MAX_TEXT, WishData
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
-from app.web.forms import ConfirmForm
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
+from app.web.forms import ConfirmForm
+from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.wishes import policies, services
 from app.wishes.forms import AnswerForm
 from app.wishes.models import Wish, WishStatus

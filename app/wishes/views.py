@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
 from app.common.errors import DomainError
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
+from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.wishes import services
 from app.wishes.forms import WishForm
 

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: c8fb8044c18d
-Revises: 
+Revises:
 Create Date: 2026-11-23 13:34:13.020208
 """
 
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import app.db
-
 
 revision: str = 'c8fb8044c18d'
 down_revision: str | None = None

@@ -12,9 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
-
-
 revision: str = '26be513aefdb'
 down_revision: str | None = '8d2e6b4a9c31'
 branch_labels: str | Sequence[str] | None = None

@@ -12,9 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import app.db
-
-
 revision: str = '59f7d3fdb345'
 down_revision: str | None = '26be513aefdb'
 branch_labels: str | Sequence[str] | None = None

@@ -18,7 +18,6 @@ from alembic import op
 
 import app.db
 
-
 revision: str = '8a394562bafe'
 down_revision: str | None = '6e295dc6375e'
 branch_labels: str | Sequence[str] | None = None

@@ -14,7 +14,6 @@ from alembic import op
 
 import app.db
 
-
 revision: str = 'a011dc9afdba'
 down_revision: str | None = '8a394562bafe'
 branch_labels: str | Sequence[str] | None = None

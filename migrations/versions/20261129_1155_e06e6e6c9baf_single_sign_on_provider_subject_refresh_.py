@@ -14,7 +14,6 @@ from alembic import op
 
 import app.db
 
-
 revision: str = 'e06e6e6c9baf'
 down_revision: str | None = 'a011dc9afdba'
 branch_labels: str | Sequence[str] | None = None

@@ -11,9 +11,9 @@ from jsonschema.validators import validator_for
 from app.accounts.models import Role
 from app.api.openapi import OPENAPI
 from app.consultations.models import ConsultationStatus as S
-from app.feedback import services as feedback
 from app.feedback import consultation as consultation_reports
 from app.feedback import publication
+from app.feedback import services as feedback
 from app.participation.models import Contact, Viewpoint
 
 

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.web import pagecache
 from app.db import bump_content_generation, content_generation
 from app.mail.models import OutboxMessage
+from app.web import pagecache
 
 
 @pytest.fixture

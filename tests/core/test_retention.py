@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.consultations.models import ConsultationStatus as S
-from app.jobs.retention import purge_contact_data
 from app.db import utcnow
 from app.feedback.models import FeedbackReport
+from app.jobs.retention import purge_contact_data
 from app.participation.models import Contact, Viewpoint
 from app.registrations.models import Registration, RegistrationStatus
 

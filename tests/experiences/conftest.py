@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
+from app.db import utcnow
 from app.experiences.models import (
     ExperienceAnswer,
     ExperienceRecord,
@@ -20,7 +21,6 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
-from app.db import utcnow
 from app.participation.models import Channel, Contact
 from tests.conftest import in_days
 

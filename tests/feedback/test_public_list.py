@@ -13,10 +13,10 @@ from sqlalchemy import event
 from app.consultations.models import Consultation
 from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
-from app.feedback import services as fb
 from app.feedback import consultation as consultation_reports
 from app.feedback import public as feedback_public
 from app.feedback import publication
+from app.feedback import services as fb
 from app.feedback.models import FeedbackReport
 from app.participation.models import Viewpoint
 from tests.conftest import in_days

@@ -32,11 +32,8 @@ from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
 from app.db import UTCDateTime
 from app.feedback import consultation as consultation_reports
-from app.feedback import exports
-from app.feedback import figures
+from app.feedback import exports, figures, promises, publication
 from app.feedback import ledger as feedback_ledger
-from app.feedback import promises
-from app.feedback import publication
 from app.feedback import services as fb
 from app.feedback.models import Outcome
 from app.i18n import STOCKHOLM

@@ -11,13 +11,11 @@ from app.accounts.models import Role
 from app.common.errors import DeletedMeanwhile, DomainError, PermissionDenied
 from app.consultations.models import ConsultationStatus as S
 from app.consultations.services import TransitionError
-from app.feedback import services as fb
 from app.feedback import consultation as consultation_reports
 from app.feedback import ledger as feedback_ledger
-from app.feedback import promises
+from app.feedback import promises, publication, snapshots
 from app.feedback import public as feedback_public
-from app.feedback import publication
-from app.feedback import snapshots
+from app.feedback import services as fb
 from app.feedback.models import Decision, FeedbackRevision, Outcome
 from app.mail.models import OutboxMessage
 

@@ -10,10 +10,9 @@ import sqlalchemy as sa
 
 from app.accounts.models import Role
 from app.consultations.models import ConsultationStatus as S
-from app.feedback import services as fb
 from app.feedback import consultation as consultation_reports
-from app.feedback import promises
-from app.feedback import publication
+from app.feedback import promises, publication
+from app.feedback import services as fb
 from app.mail.models import OutboxMessage
 
 

@@ -27,9 +27,9 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
-from app.feedback import services as fb
 from app.feedback import consultation as consultation_reports
 from app.feedback import publication
+from app.feedback import services as fb
 from app.participation import services as participation
 from app.participation.models import Channel, Contact, Provenance, Viewpoint
 from app.wishes.models import Wish, WishKind

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.consultations import services as consultations
 from app.consultations.models import ConsultationStatus as S
-from app.feedback import services as feedback
 from app.feedback import consultation as consultation_reports
 from app.feedback import publication
+from app.feedback import services as feedback
 from app.mail.models import OutboxMessage
 from app.participation.models import Contact
 from app.registrations import services
