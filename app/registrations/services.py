@@ -261,11 +261,13 @@ def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
 
 
 def cancel(
-    session: Session, registration: Registration, *, now: datetime | None = None
+    session: Session, registration: Registration, *, now: datetime | None = None, notify: bool = True
 ) -> list[Registration]:
     """Cancel a registration through its private link; return who was promoted from the waiting list.
 
-    A freed place goes to the first on the waiting list, who is told by e-mail.
+    The registrant gets an e-mail confirming it in their language (unless
+    ``notify`` is false). A freed place goes to the first on the waiting list,
+    who is told by e-mail.
     """
     now = now or utcnow()
     _lock(session, registration.consultation)
@@ -277,6 +279,8 @@ def cancel(
     registration.status = R.CANCELLED
     registration.cancelled_dt = now
     session.flush()
+    if notify:
+        _notify(session, registration, "cancelled")
     return fill_from_waitlist(session, registration.consultation, now=now)
 
 
@@ -316,7 +320,7 @@ def withdraw_contact_data(session: Session, registration: Registration) -> None:
     """
     contact = registration.contact
     if registration.status is not R.CANCELLED and can_cancel(registration):
-        cancel(session, registration)
+        cancel(session, registration, notify=False)  # the contact data, with any e-mail to them, goes now
     registration.contact = None
     registration.contact_id = None
     registration.needs = None

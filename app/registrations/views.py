@@ -17,6 +17,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from werkzeug.wrappers import Response
@@ -93,10 +94,18 @@ def manage(token: str) -> Response:
     ))
 
 
-@bp.route("/<lang_code>/registrations/<token>/cancel", methods=["POST"])
-@limiter.limit(ANONYMOUS_POST_LIMIT)
+@bp.route("/<lang_code>/registrations/<token>/cancel", methods=["GET", "POST"])
+@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def cancel(token: str) -> Response:
+    """GET asks once (a plain page, no JavaScript needed); only the POST from that page cancels."""
     registration = _load(token)
+    if request.method == "GET":
+        if not services.can_cancel(registration):
+            return _private(redirect(url_for(".manage", token=registration.token)))
+        return _private(render_template(
+            "registrations/cancel.html", registration=registration, consultation=registration.consultation,
+            cancel_form=CancelRegistrationForm(),
+        ))
     form = CancelRegistrationForm()
     if not form.validate_on_submit():
         abort(400)
@@ -106,7 +115,11 @@ def cancel(token: str) -> Response:
         flash(str(error.message), "error")
     else:
         commit()
-        flash(_("Your registration is cancelled. Thank you for telling us."), "success")
+        if registration.contact is not None and registration.contact.email:
+            flash(_("Your registration is cancelled. Thank you for telling us. We have sent you an e-mail to confirm it."),
+                  "success")
+        else:
+            flash(_("Your registration is cancelled. Thank you for telling us."), "success")
     return _private(redirect(url_for(".manage", token=registration.token)))
 
 

@@ -190,7 +190,8 @@ def test_cancel_through_the_private_link_promotes_the_waiting_list(client, db_se
     client.post(f"/sv/consultations/{c.id}/register", data=_form(name="Sedan", email="sedan@example.com"))
     holder, waiting = _registrations(db_session)
 
-    assert client.get(f"{first}/cancel").status_code == 405  # a link can never cancel
+    assert client.get(f"{first}/cancel").status_code == 200  # a link only asks, it never cancels
+    assert holder.status is R.CONFIRMED
     response = client.post(f"{first}/cancel")
     assert response.status_code == 302
     assert response.headers["Location"] == first
@@ -201,6 +202,64 @@ def test_cancel_through_the_private_link_promotes_the_waiting_list(client, db_se
     assert "/cancel" not in page  # nothing left to cancel
     client.post(f"{first}/cancel")  # again: harmless
     assert holder.status is R.CANCELLED
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_cancelling_asks_once_then_confirms_by_e_mail_in_the_registrants_language(
+    client, db_session, create_consultation, lang
+):
+    c = create_consultation()
+    other = "sv" if lang == "rom" else "rom"
+    # the pages are read in one language, the registrant chose the other for e-mails
+    location = client.post(f"/{lang}/consultations/{c.id}/register", data=_form(language=other)).headers["Location"]
+    (registration,) = _registrations(db_session)
+
+    page = client.get(location).get_data(as_text=True)
+    assert f'href="{location}/cancel"' in page
+    assert 'method="post" action="' + location + '/cancel"' not in page  # one tap does not cancel
+
+    confirm = client.get(f"{location}/cancel")
+    assert confirm.status_code == 200
+    assert confirm.headers["Cache-Control"] == "no-store"
+    html = confirm.get_data(as_text=True)
+    assert _text(client, lang, "Cancel your registration?") in html
+    assert f'<form method="post" action="{location}/cancel"' in html  # a plain form: works without JavaScript
+    assert f'href="{location}"' in html  # "no, keep it"
+    assert registration.status is R.CONFIRMED
+    assert not list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled")))
+
+    response = client.post(f"{location}/cancel", follow_redirects=True)
+    assert registration.status is R.CANCELLED
+    assert _text(client, lang, "Your registration is cancelled. Thank you for telling us. We have sent you an e-mail "
+                               "to confirm it.") in response.get_data(as_text=True)
+    (mail,) = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled"))
+    assert mail.to_address == "sara@example.com"
+    assert mail.language == other
+    title = c.title_rom if other == "rom" else c.title_sv
+    assert mail.subject == _text(client, other, "Your registration is cancelled – %(title)s", title=title)
+    assert _text(client, other, "Hello %(name)s,", name="Sara Lindberg") in mail.body_text
+    assert f"/{other}/consultations/{c.id}" in mail.body_text
+
+    client.post(f"{location}/cancel")  # again: no second mail
+    assert len(list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled")))) == 1
+    assert client.get(f"{location}/cancel").status_code == 302  # nothing left to confirm
+
+
+def test_cancelling_without_an_address_sends_nothing(client, db_session, create_consultation):
+    c = create_consultation()
+    location = client.post(f"/sv/consultations/{c.id}/register", data=_form(email="")).headers["Location"]
+    html = client.get(f"{location}/cancel").get_data(as_text=True)
+    assert _text(client, "sv", "Cancel your registration?") in html
+    assert _text(client, "sv", "We will send you an e-mail to confirm the cancellation.") not in html
+    client.post(f"{location}/cancel")
+    assert not list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled")))
+
+
+def test_withdrawing_contact_data_sends_no_cancellation_mail(client, db_session, create_consultation):
+    c = create_consultation()
+    location = client.post(f"/sv/consultations/{c.id}/register", data=_form()).headers["Location"]
+    client.post(f"{location}/withdraw")
+    assert not list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == "sara@example.com")))
 
 
 def _text(client, lang, message, **kwargs):
@@ -273,7 +332,7 @@ class TestCsrf:
         db_session.commit()
         assert client.post(f"/sv/registrations/{registration.token}/cancel").status_code == 400
         assert registration.status is R.CONFIRMED
-        page = client.get(f"/sv/registrations/{registration.token}").get_data(as_text=True)
+        page = client.get(f"/sv/registrations/{registration.token}/cancel").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         response = client.post(f"/sv/registrations/{registration.token}/cancel", data={"csrf_token": token})
         assert response.status_code == 302
