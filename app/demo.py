@@ -131,7 +131,7 @@ def load_demo_data(session: Session, config: Any) -> None:
 
 
 def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) -> None:
-    """Views (written and spoken), two themes, responses citing a decision, published feedback."""
+    """Views (written and spoken), two themes, responses citing one decision (in both), published feedback."""
     from datetime import date
 
     from app.feedback import consultation as consultation_reports
@@ -167,19 +167,22 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
         "body_sv": "Hemtjänsten rekryterar två medarbetare som talar romani under 2027.",
         "body_rom": "O azhutipe ando kher lel duj butyarne kai vorbin rromanes ande 2027.",
     })
-    feedback.cite_decision(session, staff, response, {
+    action_plan = {
         "board_id": board.id, "meeting_date": date.today().replace(day=1), "case_reference": "ÄLD 2026/114",
         "paragraph": "9", "title_sv": "Handlingsplan för romsk inkludering inom äldreomsorgen",
         "title_rom": "Plano vash o Rromano inkluzia ando grizhipe le phurengo",
-    })
+    }
+    feedback.cite_decision(session, staff, response, action_plan)
     evenings = feedback.add_theme(session, staff, report, {"title_sv": "Öppettider", "title_rom": "Vakto kana si phutardo"},
                                   [written.id])
-    feedback.save_response(session, staff, evenings, {
+    partly = feedback.save_response(session, staff, evenings, {
         "outcome": "partly",
         "body_sv": "Träffpunkten prövar öppet en kväll i veckan under våren.",
         "body_rom": "O than kai arakhadyon zumavel te avel phutardo jekh rat ando kurko ande primavara.",
         "reason_sv": "Budgeten räcker inte till fler kvällar.",
     })
+    # The same decision answers both themes: the pages must show it twice without duplicate ids.
+    feedback.cite_decision(session, staff, partly, action_plan)
     publication.publish_feedback(session, staff, report)
 
 

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.audit.services import record
+from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
+from app.consultations.models import PUBLIC_STATUSES, Consultation
+from app.feedback.models import FeedbackReport
 from app.i18n import lazy_gettext as _l
 from app.site.models import SiteText
 
@@ -65,3 +68,31 @@ def save_texts(session: Session, actor: User, data: dict[str, Any]) -> None:
         session.flush()
         if before != {"sv": row.value_sv, "rom": row.value_rom}:
             record(session, actor, "site_text.update", row, before=before, after={"sv": row.value_sv, "rom": row.value_rom})
+
+
+# --- Sitemap ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SitemapData:
+    """What the sitemap lists besides the fixed pages: ``(id, last change)`` of every
+    public consultation, every board's slug, and ``(consultation id, last
+    publication)`` of every published feedback report."""
+
+    consultations: list[tuple[int, Any]]
+    board_slugs: list[str]
+    feedback: list[tuple[int, Any]]
+
+
+def sitemap_data(session: Session) -> SitemapData:
+    consultations = session.execute(
+        sa.select(Consultation.id, Consultation.updated_dt).where(Consultation.status.in_(PUBLIC_STATUSES))
+        .order_by(Consultation.id)
+    ).all()
+    feedback = session.execute(
+        sa.select(FeedbackReport.consultation_id, FeedbackReport.last_published_dt)
+        .where(FeedbackReport.published_dt.is_not(None), FeedbackReport.consultation_id.is_not(None))
+        .order_by(FeedbackReport.consultation_id)
+    ).all()
+    slugs = session.scalars(sa.select(Board.slug).order_by(Board.slug)).all()
+    return SitemapData([tuple(r) for r in consultations], list(slugs), [tuple(r) for r in feedback])

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from xml.sax.saxutils import escape, quoteattr
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.consultations import services as consultations
 from app.db import commit, get_session
 from app.feedback import public as feedback_public
 from app.i18n import gettext as _
+from app.common.urls import external_url
 from app.site import services
 from app.site.forms import AccessibilityForm
 from app.web.helpers import actor, form_errors, require, staff_required
@@ -58,3 +61,48 @@ def edit_accessibility() -> str | Response:
             flash(_("The accessibility statement has been saved."), "success")
             return redirect(url_for(".accessibility"))
     return render_template("site/edit_accessibility.html", form=form)
+
+
+#: Paths under each language that crawlers should leave alone: staff pages,
+#: private links (registrations, receipts) and the login.
+PRIVATE_PATHS = ("staff/", "registrations/", "views/", "password/", "login")
+
+
+@bp.route("/robots.txt")
+def robots() -> Response:
+    """Crawlers may read the public pages and the open data, not staff pages or private links."""
+    lines = ["User-agent: *"]
+    for code in current_app.config["LANGUAGES"]:
+        lines += [f"Disallow: /{code}/{path}" for path in PRIVATE_PATHS]
+    lines += ["", f"Sitemap: {external_url('site.sitemap')}", ""]
+    return Response("\n".join(lines), mimetype="text/plain")
+
+
+#: Pages without parameters that the sitemap lists, in every language.
+SITEMAP_PAGES = ("site.home", "consultations.index", "boards.index", "feedback.city_report", "experiences.index",
+                 "site.easy_read", "site.privacy", "site.accessibility")
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> Response:
+    """Every public page in every language, each with its other languages as hreflang alternates."""
+    data = services.sitemap_data(get_session())
+    pages: list[tuple[str, dict[str, object], object]] = [(endpoint, {}, None) for endpoint in SITEMAP_PAGES]
+    pages += [("consultations.detail", {"consultation_id": cid}, changed) for cid, changed in data.consultations]
+    pages += [("feedback.public", {"consultation_id": cid}, changed) for cid, changed in data.feedback]
+    pages += [(endpoint, {"slug": slug}, None) for slug in data.board_slugs
+              for endpoint in ("boards.detail", "feedback.ledger")]
+    languages = current_app.config["LANGUAGES"]
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+    for endpoint, values, changed in pages:
+        urls = {code: external_url(endpoint, lang_code=code, **values) for code in languages}
+        alternates = "".join(
+            f'<xhtml:link rel="alternate" hreflang={quoteattr(info["html_lang"])} href={quoteattr(urls[code])}/>'
+            for code, info in languages.items()
+        )
+        lastmod = f"<lastmod>{changed.strftime('%Y-%m-%d')}</lastmod>" if changed else ""  # type: ignore[attr-defined]
+        for code in languages:
+            out.append(f"<url><loc>{escape(urls[code])}</loc>{lastmod}{alternates}</url>")
+    out.append("</urlset>")
+    return Response("\n".join(out), mimetype="application/xml")

@@ -14,5 +14,5 @@ PUBLIC_ENDPOINTS = frozenset({
     "boards.index", "boards.detail", "boards.calendar",
     "feedback.public", "feedback.ledger", "feedback.view",
     "api.openapi", "api.boards", "api.consultation_list", "api.consultation_detail", "api.consultation_feedback",
-    "api.decisions",
+    "api.decisions", "site.robots", "site.sitemap",
 })

@@ -1,4 +1,4 @@
-"""Routes of the plumbing itself: the language-choosing root and the health check."""
+"""Routes of the plumbing itself: the language-choosing root, the health check, the favicon."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
 from app.db import db_deadline, get_session
@@ -64,3 +64,10 @@ def free_upload_space(directory: str) -> int | None:
         return shutil.disk_usage(path).free
     except OSError:
         return None
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and link previews ask for it at the root, whatever the page links."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
