@@ -34,13 +34,14 @@ def _env_int(name: str, default: int) -> int:
 # is the BCP 47 tag written into pages; ``dir`` the writing direction.
 # Month and weekday names come from each language's own catalog.
 DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {
-    "sv": {"name": "Svenska", "locale": "sv", "html_lang": "sv", "dir": "ltr"},
+    "sv": {"name": "Svenska", "locale": "sv", "html_lang": "sv", "dir": "ltr", "og_locale": "sv_SE"},
     "rom": {
         "name": "Romani chib",
         "locale": "sv",
         "html_lang": "rom",
         "dir": "ltr",
         "variety": "kalderash",
+        "og_locale": "rom_SE",  # Open Graph wants language_TERRITORY: Romani as used in Sweden
     },
 }
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request, se
 from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug, list_boards
-from app.consultations import feeds
+from app.consultations import describe, feeds
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
 from app.consultations.models import Document, MeetingFormat
@@ -15,6 +15,9 @@ from app.i18n import gettext as _
 from app.i18n import localized_text
 
 bp = Blueprint("consultations", __name__)
+# What, when, where and which boards, for descriptions and link previews (app/consultations/describe.py).
+bp.add_app_template_global(describe.facts, "consultation_facts")
+bp.add_app_template_global(describe.title, "consultation_title")
 
 
 def _filters_from_args() -> tuple[consultations.ListFilters, dict[str, str]]:

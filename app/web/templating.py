@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -52,9 +53,34 @@ def localized_excerpt(obj: object, field: str, length: int = 160) -> Markup:
     return Markup("{}").format(plain)
 
 
+def link_preview(lang: str) -> dict[str, object]:
+    """What the Open Graph tags of every page need besides its title and description:
+    the page's own absolute URL (none for an error page), the locales, and the card
+    image (``static/img/card-<lang>.png``, drawn by tools/social_cards.py; the
+    default language's card for a language that has none)."""
+    languages = current_app.config["LANGUAGES"]
+
+    def og_locale(code: str) -> str:
+        info = languages[code]
+        return info.get("og_locale") or info["html_lang"].replace("-", "_")
+
+    card = f"img/card-{lang}.png"
+    if not current_app.static_folder or not (Path(current_app.static_folder) / card).is_file():
+        card = f"img/card-{current_app.config['DEFAULT_LANGUAGE']}.png"
+    url = None
+    if request.method in ("GET", "HEAD") and request.endpoint and request.view_args is not None:
+        try:
+            url = external_url(request.endpoint, **{**request.view_args, "lang_code": lang})
+        except BuildError:
+            url = None
+    return {"url": url, "locale": og_locale(lang), "alternates": [og_locale(c) for c in languages if c != lang],
+            "image": external_url("static", filename=card)}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         switch_language_url=switch_language_url, localized_block=localized_block,
         localized_excerpt=localized_excerpt, bar_chart=bar_chart, external_url=external_url,
+        link_preview=link_preview,
     )
     app.jinja_env.filters.update(markdown=render_markdown)
