@@ -70,6 +70,15 @@ class ChangeEmailForm(ReauthForm):
     email = EmailField(_l("New e-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
                        filters=[strip])
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The account page shows this form below the password form: the fields keep
+        # their names (what is posted) but get ids of their own, as ids must not repeat.
+        for name in ("current_password", "current_code"):
+            if name in self:
+                field = self[name]
+                field.id = field.label.field_id = f"email-{field.id}"
+
 
 class CodeForm(BaseForm):
     code = StringField(

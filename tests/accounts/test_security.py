@@ -175,7 +175,8 @@ def test_email_change_needs_the_password_and_tells_both_addresses(client, auth, 
     auth.login(user)
     html = client.post("/sv/staff/account/email", data={"email": "new.address@stockholm.example",
                                                         "current_password": "wrong wrong wrong"}).get_data(as_text=True)
-    assert 'id="current_password-error"' in html and "new.address@stockholm.example" in html and user.email == old
+    # next to the e-mail form's own password field (ids do not repeat on the account page)
+    assert 'id="email-current_password-error"' in html and "new.address@stockholm.example" in html and user.email == old
     response = client.post("/sv/staff/account/email", data={"email": "New.Address@stockholm.example",
                                                             "current_password": PASSWORD})
     assert response.status_code == 302 and user.email == "new.address@stockholm.example"

@@ -26,7 +26,7 @@ NON_HTML_ENDPOINTS = {"static", "web.healthz"}
 #: (tests/browser/test_sso.py drives them against a real provider).
 FLOW_ENDPOINTS = {"sso.start", "sso.callback", "sso.logged_out"}
 #: URL suffixes of non-HTML resources.
-NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf", ".mp3")
+NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf", ".mp3", ".ico")
 #: View names of non-HTML resources: feeds, calendars, file downloads, exports, APIs.
 NON_HTML_VIEW = re.compile(r"(^|_)(feed|feeds|atom|rss|ics|calendar|calendar_all|document|download|csv|export|api)($|_)")
 
