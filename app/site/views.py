@@ -5,11 +5,11 @@ from xml.sax.saxutils import escape, quoteattr
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from app.common.urls import external_url
 from app.consultations import services as consultations
 from app.db import commit, get_session
 from app.feedback import public as feedback_public
 from app.i18n import gettext as _
-from app.common.urls import external_url
 from app.site import services
 from app.site.forms import AccessibilityForm
 from app.web.helpers import actor, form_errors, require, staff_required
