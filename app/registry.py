@@ -30,6 +30,7 @@ from app.feedback.models import (  # noqa: F401
     ThemeResponse,
 )
 from app.mail.models import OutboxMessage  # noqa: F401
+from app.media.models import AudioReading  # noqa: F401
 from app.minutes.models import CorrectionProposal, Evaluation, Minutes, MinutesRevision  # noqa: F401
 from app.participation.audio import ViewpointRecording  # noqa: F401
 from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401

@@ -205,7 +205,33 @@ def pages(info: dict, deep_page: int) -> list[tuple[str, str, Path | None]]:
         ("all consultations .ics", "/sv/consultations.ics", None),
         ("Atom feed", "/sv/consultations.atom", None),
         ("POST a view", f"/sv/consultations/{post}/views/new", ROOT / "bench" / "post.lua"),
+        ("POST a spoken view (1 MB WAV)", f"/rom/consultations/{post}/views/new", ROOT / "bench" / "post_voice.lua"),
     ]
+
+
+def write_voice_file() -> Path:
+    """About 1 MB of sound for post_voice.lua: 32 s of a 16 kHz tone (WAV, 16 bit)."""
+    import math
+    import struct
+    import wave
+
+    path = ROOT / "instance" / "bench-voice.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * 220 * i / 16000)))
+                                 for i in range(16000 * 32)))
+    return path
+
+
+def workers_rss_mb(proc: subprocess.Popen) -> float:
+    """Resident memory of the gunicorn workers (the children of the master), in MB."""
+    total = 0
+    for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return total / 1024
 
 
 def main() -> int:
@@ -234,6 +260,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     counts = dataset_counts(url)
     deep_page = max(1, int(counts["consultations"] * 0.9 / 20))
+    os.environ["BENCH_VOICE_FILE"] = str(write_voice_file())  # read by post_voice.lua (wrk inherits it)
     port = free_port()
     proc = start_gunicorn(url, port, args.workers, args.page_cache)
     base = f"http://127.0.0.1:{port}"
@@ -254,7 +281,9 @@ def main() -> int:
             else:
                 size = gz = 0
                 single = rendered = float("nan")
+            rss_before = workers_rss_mb(proc)
             result = run_wrk(base + path, args, script)
+            result["rss"] = (rss_before, workers_rss_mb(proc))
             result.update(name=name, path=path, size=size, gzip=gz, single=single, rendered=rendered)
             results.append(result)
             print(f"{name:<34} {single:6.1f} ms alone ({rendered:6.1f} rendered) {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
@@ -282,12 +311,19 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
         "| page | req/s | p50 ms | p99 ms | vs /healthz | one at a time, ms | rendered (cache miss), ms | body KB (gzip) | non-2xx/3xx |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    notes = []
     for r in results:
+        if "spoken" in r["name"]:
+            notes.append(f"Spoken view POST: the workers' resident memory went from {r['rss'][0]:.0f} MB to "
+                         f"{r['rss'][1]:.0f} MB over {r['rps'] * args.duration:.0f} uploads of 1 MB "
+                         "(streamed to disk, converted by ffmpeg in a separate process).")
         size = f"{r['size'] / 1024:.1f} ({r['gzip'] / 1024:.1f})" if r["size"] else "–"
         single = "–" if r["single"] != r["single"] else f"{r['single']:.1f}"  # NaN for the POST
         rendered = "–" if r["rendered"] != r["rendered"] or "healthz" in r["path"] else f"{r['rendered']:.1f}"
         lines.append(f"| {r['name']} (`{r['path']}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
                      f"{r['rps'] / baseline:.0%} | {single} | {rendered} | {size} | {r['non2xx']} |")
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 

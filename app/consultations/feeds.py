@@ -15,8 +15,10 @@ from icalendar import Calendar, Event, Timezone
 from app.common.urls import external_url
 from app.consultations import describe
 from app.consultations.models import Consultation
-from app.db import utcnow
+from app.db import get_session, utcnow
 from app.i18n import STOCKHOLM, current_language, gettext, has_translation, language_info, localized_text
+from app.media.models import AudioReading, ReadingSubject, subject_key
+from app.media.readings import pick, readings_of_many
 
 
 def calendar_window_start(now: datetime | None = None) -> datetime:
@@ -59,6 +61,20 @@ END:VTIMEZONE\r
 """
 
 
+def _invitation_readings(items: list[Consultation]) -> dict[int, AudioReading]:
+    """The invitation read aloud (in the feed's language if there is one), by consultation id: one query."""
+    found = readings_of_many(get_session(), (subject_key(ReadingSubject.INVITATION, c.id) for c in items))
+    language = current_language()
+    return {
+        c.id: reading for c in items
+        if (reading := pick(found.get(subject_key(ReadingSubject.INVITATION, c.id), {}), language)) is not None
+    }
+
+
+def _reading_url(reading: AudioReading) -> str:
+    return external_url("readings.audio", reading_id=reading.id, name=reading.playable_name)
+
+
 def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: datetime | None = None) -> bytes:
     """An iCalendar with one VEVENT per consultation that has a time, in the
     current language (calendar name, titles, organisers).
@@ -77,6 +93,8 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", "Europe/Stockholm")
     cal.add_component(Timezone.from_ical(STOCKHOLM_VTIMEZONE))
+    items = list(items)
+    readings = _invitation_readings(items)
     for consultation in items:
         if consultation.start_dt is None or consultation.end_dt is None:
             continue
@@ -94,6 +112,8 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
         if location:
             event.add("location", location)
         event.add("url", url)
+        if consultation.id in readings:  # the invitation read aloud
+            event.add("attach", _reading_url(readings[consultation.id]), parameters={"FMTTYPE": "audio/mpeg"})
         event.add("sequence", consultation.ics_sequence)
         event.add("status", "CANCELLED" if consultation.is_cancelled else "CONFIRMED")
         event.add("organizer", f"mailto:{consultation.lead_board.contact_email or 'noreply@stockholm.example'}",
@@ -154,6 +174,7 @@ def atom_response(items: list[Consultation]) -> Response:
     updated = max((c.updated_dt for c in items), default=None)
     if updated:
         feed.updated(updated)
+    readings = _invitation_readings(items)
     for consultation in reversed(items):  # feedgen prepends entries
         url = external_url("consultations.detail", consultation_id=consultation.id)
         entry = feed.add_entry()
@@ -179,4 +200,27 @@ def atom_response(items: list[Consultation]) -> Response:
             if text and not has_translation(consultation, "summary") and not (
                     consultation.is_cancelled and getattr(consultation, f"cancel_reason_{lang}", None)):
                 fallback.append("content")
-    return Response(feed.atom_str(pretty=False), mimetype="application/atom+xml")
+    body = feed.atom_str(pretty=False)
+    if readings:
+        body = _add_enclosures(body, {
+            external_url("consultations.detail", consultation_id=cid): reading for cid, reading in readings.items()
+        })
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _add_enclosures(atom: bytes, readings: dict[str, AudioReading]) -> bytes:
+    """Link each entry to its invitation read aloud (``rel="enclosure"``).
+
+    Added to the generated XML: feedgen 1.0.0 drops ``rel`` and ``type`` from an
+    entry's links (its loop variable shadows the link's data).
+    """
+    from lxml import etree  # feedgen's own dependency
+
+    root = etree.fromstring(atom)  # nosec B320 - our own feed, just generated
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for entry in root.iterfind("a:entry", ns):
+        reading = readings.get(entry.findtext("a:id", namespaces=ns) or "")
+        if reading is not None:
+            etree.SubElement(entry, "{http://www.w3.org/2005/Atom}link", href=_reading_url(reading), rel="enclosure",
+                             type="audio/mpeg", length=str(reading.size_bytes))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -67,6 +67,8 @@ class StoredAudio:
     playable_name: str
     size_bytes: int
     duration_seconds: float
+    #: Size of the MP3 (what is served).
+    playable_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class AudioStore:
             size = self._copy(stream, self.path(original), field)
             probe = self._probe(self.path(original), field)
             duration = self._transcode(self.path(original), self.path(playable), probe, field)
+            playable_bytes = self.path(playable).stat().st_size
         except OSError as error:  # a full or read-only volume: a message, not a 500
             self._delete_quietly(original, playable)
             log.error("audio store: could not write to %s (%s)", self.directory, type(error).__name__)
@@ -130,7 +133,8 @@ class AudioStore:
         except BaseException:
             self._delete_quietly(original, playable)
             raise
-        return StoredAudio(original, CONTENT_TYPES.get(probe.demuxer, "application/octet-stream"), playable, size, duration)
+        return StoredAudio(original, CONTENT_TYPES.get(probe.demuxer, "application/octet-stream"), playable, size, duration,
+                           playable_bytes)
 
     def _copy(self, stream: BinaryIO, target: Path, field: str) -> int:
         size = 0

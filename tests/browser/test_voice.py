@@ -166,3 +166,39 @@ def test_without_javascript_a_file_is_sent(microphone_browser: Any, live_server:
         assert page.locator("#body").input_value() == "Min text ska finnas kvar."
     finally:
         context.close()
+
+
+def test_listen_to_the_invitation_read_aloud(microphone_browser: Any, live_server: LiveServer,
+                                             staff_state: dict[str, Any], tmp_path: Path) -> None:
+    consultation_id = live_server.demo.upcoming_id
+    staff = microphone_browser.new_context(base_url=live_server.url, viewport=PHONE, storage_state=staff_state,
+                                           bypass_csp=True)
+    visitor = microphone_browser.new_context(base_url=live_server.url, viewport=PHONE, bypass_csp=True)
+    try:
+        spage = staff.new_page()
+        spage.goto(f"/rom/staff/consultations/{consultation_id}/readings")
+        violations = run_axe(spage)
+        assert not violations, format_violations(spage.url, violations)
+        sound = tmp_path / "akharimos.webm"
+        sound.write_bytes(sounds.tone_webm(3.0))
+        spage.locator("#target").select_option("invitation")
+        spage.locator("input[name=language][value=rom]").check()
+        spage.locator("#file").set_input_files(str(sound))
+        with spage.expect_navigation():
+            spage.locator("main form[enctype] button[type=submit]").click()
+        assert not spage.locator(".error-summary").count(), spage.locator(".error-summary").all_inner_texts()
+
+        page = visitor.new_page()
+        page.goto(f"/rom/consultations/{consultation_id}")
+        player = page.locator("figure.reading audio")
+        assert player.count() == 1
+        assert page.locator("figure.reading figcaption").inner_text().strip()
+        assert 2.5 < _duration(page, "figure.reading audio") < 4.0
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        violations = run_axe(page)
+        assert not violations, format_violations(page.url, violations)
+        if SCREENSHOTS:
+            page.locator("figure.reading").screenshot(path=str(SCREENSHOT_DIR / "reading-rom-390.png"))
+    finally:
+        staff.close()
+        visitor.close()

@@ -29,6 +29,7 @@ from app.experiences.models import (
 )
 from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
 from app.minutes.models import CorrectionProposal, Minutes
+from app.media.models import AudioReading, ReadingSubject
 from app.participation.models import Channel, Viewpoint
 from app.wishes.models import Wish, WishKind
 from tests.conftest import in_days
@@ -82,6 +83,11 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
 
     access_request = AccessRequest(sub="idp-subject-1", email="new.person@stockholm.example", name="New Person")
     db_session.add(access_request)
+    db_session.flush()
+    reading = AudioReading(subject=ReadingSubject.INVITATION, subject_key=f"invitation:{consultation.id}",
+                           consultation_id=consultation.id, language="rom", playable_name="abc123",
+                           original_name="def456", original_type="audio/wav", size_bytes=10, duration_seconds=1.0)
+    db_session.add(reading)
     db_session.commit()
     return {
         "board": board,
@@ -97,6 +103,7 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
         "proposal": proposal,
         "wish": wish,
         "access_request": access_request,
+        "reading": reading,
     }
 
 
@@ -119,6 +126,7 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "proposal_id": lambda w: w["proposal"].id,
     "wish_id": lambda w: w["wish"].id,
     "request_id": lambda w: w["access_request"].id,
+    "reading_id": lambda w: w["reading"].id,
 }
 
 

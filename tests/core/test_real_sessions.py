@@ -57,6 +57,12 @@ def world(backend: str, tmp_path) -> Any:
             submit_spoken_viewpoint(session, upcoming, ViewpointData(body="", language="rom"),
                                     io.BytesIO(sounds.tone_webm(2.0)), store_from_config(app.config), consent=True,
                                     idempotency_key="real-sessions-recording")
+            # An audio reading of its invitation, for the public and the staff's reading URLs.
+            from app.media.models import ReadingSubject
+            from app.readings.services import add_reading
+
+            add_reading(session, staff, ReadingSubject.INVITATION, upcoming, language="rom",
+                        upload=io.BytesIO(sounds.tone_webm(2.0)), store=store_from_config(app.config))
             session.commit()
         yield app
         engine.dispose()
@@ -71,6 +77,8 @@ def _values(app: Flask, argument: str, endpoint: str) -> Any:
         "survey_id": "SELECT id FROM experience_surveys ORDER BY id",
         "document_id": "SELECT id FROM documents ORDER BY id",
         "viewpoint_id": "SELECT viewpoint_id FROM viewpoint_recordings ORDER BY id",
+        "reading_id": "SELECT id FROM audio_readings ORDER BY id",
+        "name": "SELECT playable_name FROM audio_readings ORDER BY id",
     }
     if argument == "consultation_id":
         if endpoint == "consultations.document":
