@@ -76,10 +76,10 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.minutes.staff_views import bp as minutes_staff_bp
     from app.minutes.views import bp as minutes_bp
     from app.participation.audio_views import bp as participation_audio_bp
-    from app.readings.staff_views import bp as readings_staff_bp
-    from app.readings.views import bp as readings_bp
     from app.participation.staff_views import bp as participation_staff_bp
     from app.participation.views import bp as participation_bp
+    from app.readings.staff_views import bp as readings_staff_bp
+    from app.readings.views import bp as readings_bp
     from app.registrations.staff_views import bp as registrations_staff_bp
     from app.registrations.views import bp as registrations_bp
     from app.site.views import bp as site_bp

@@ -18,10 +18,10 @@ from app.audit.services import record
 from app.common.errors import DomainError, require_permission
 from app.consultations import policies as consultation_policies
 from app.consultations.models import Consultation
+from app.db import utcnow
 from app.experiences import policies as experience_policies
 from app.experiences.models import SurveyQuestion
 from app.feedback.models import FeedbackReport
-from app.db import utcnow
 from app.i18n import lazy_gettext as _l
 from app.media.audio import AudioStore
 from app.media.models import AudioReading, ReadingSubject, subject_key

@@ -28,8 +28,8 @@ from app.experiences.models import (
     SurveyQuestion,
 )
 from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
-from app.minutes.models import CorrectionProposal, Minutes
 from app.media.models import AudioReading, ReadingSubject
+from app.minutes.models import CorrectionProposal, Minutes
 from app.participation.models import Channel, Viewpoint
 from app.wishes.models import Wish, WishKind
 from tests.conftest import in_days
