@@ -119,6 +119,22 @@ def test_submit_romani_view_anonymously(client, consultation, db_session):
     assert view.reference_code in receipt
 
 
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_find_your_view_is_linked_from_the_receipt_the_navigation_and_the_home_page(client, consultation, lang):
+    from app.i18n import force_language, gettext
+
+    with client.application.test_request_context(f"/{lang}/"), force_language(lang):
+        label, nav_label = gettext("Find your view by its code"), gettext("Find your view")
+    find = f'href="/{lang}/views/find"'
+    receipt = client.get(_post(client, consultation, lang=lang).headers["Location"]).get_data(as_text=True)
+    assert f"{find}>{label}</a>" in receipt
+    home = client.get(f"/{lang}/").get_data(as_text=True)
+    assert f"{find}>{label}</a>" in home
+    nav = client.get(f"/{lang}/consultations", follow_redirects=True).get_data(as_text=True).split('class="main-nav"', 1)[1].split("</nav>")[0]
+    assert f"{find}>{nav_label}</a>" in nav
+    assert client.get(f"/{lang}/views/find").status_code == 200
+
+
 def test_no_ip_or_user_agent_is_stored(client, consultation, db_session):
     client.post(
         f"/sv/consultations/{consultation.id}/views/new",
