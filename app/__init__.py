@@ -116,7 +116,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     ):
         app.register_blueprint(blueprint)
 
-    from app.web import caching, errors, limits, security, templating
+    from app.web import accesslog, caching, errors, limits, security, templating
 
     limits.init_app(app)
     sso_client.init_app(app)
@@ -125,6 +125,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     security.init_app(app)
     templating.init_app(app)
     caching.init_app(app)
+    accesslog.init_app(app)
 
     from app.cli import register_cli
 

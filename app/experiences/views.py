@@ -18,6 +18,7 @@ from app.experiences.forms import answer_form
 from app.experiences.models import Service
 from app.i18n import current_language
 from app.i18n import gettext as _
+from app.web.accesslog import anonymous_route
 from app.web.charts import bar_chart
 from app.web.helpers import load_or_404
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
@@ -39,6 +40,7 @@ def board_services(slug: str) -> str:
 
 
 @bp.route("/<lang_code>/s/<code>", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def answer(code: str) -> str | Response:
     session = get_session()
@@ -73,6 +75,7 @@ def answer(code: str) -> str | Response:
 
 
 @bp.route("/<lang_code>/s/<code>/thanks")
+@anonymous_route
 def thanks(code: str) -> str:
     survey = services.get_by_short_code(get_session(), code)
     if survey is None or not survey.is_published:

@@ -15,6 +15,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.common.csvexport import csv_download
+from app.web.accesslog import anonymous_route
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
@@ -69,6 +70,7 @@ def public(consultation_id: int) -> str:
 
 
 @bp.route("/<lang_code>/views/find")
+@anonymous_route
 def find() -> str | Response:
     """GET form: the reference code from the receipt, however it was typed."""
     form = FindViewForm(request.args, meta={"csrf": False})
@@ -90,6 +92,7 @@ def _not_found() -> str:
 
 
 @bp.route("/<lang_code>/views/<code>")
+@anonymous_route
 def view(code: str) -> str | Response:
     """Permalink for one view: what happened to what I said.
 

@@ -18,6 +18,7 @@ from app.minutes import services
 from app.minutes.forms import CorrectionForm, EvaluationForm
 from app.registrations.private import load_by_token as load_registration
 from app.registrations.private import private_page as _private
+from app.web.accesslog import anonymous_route
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("minutes", __name__)
@@ -53,6 +54,7 @@ def public(consultation_id: int) -> str:
 
 
 @bp.route("/<lang_code>/registrations/<token>/correction", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def correction(token: str) -> Response:
     session = get_session()
@@ -77,6 +79,7 @@ def correction(token: str) -> Response:
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/evaluation", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def evaluation(consultation_id: int) -> str | Response:
     session = get_session()

@@ -15,6 +15,7 @@ from app.i18n import gettext as _
 from app.media.audio import store_from_config
 from app.participation import audio, services
 from app.participation.forms import PublicViewpointForm
+from app.web.accesslog import anonymous_route
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("participation", __name__)
@@ -24,6 +25,7 @@ bp.add_app_template_global(services.input_window_open, "view_window_open")
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def submit(consultation_id: int) -> Response:
     session = get_session()
@@ -71,6 +73,7 @@ def submit(consultation_id: int) -> Response:
 
 
 @bp.route("/<lang_code>/views/receipt/<code>")
+@anonymous_route
 def receipt(code: str) -> str:
     viewpoint = services.get_by_reference_code(get_session(), code[:20]) or abort(404)
     return render_template("participation/receipt.html", viewpoint=viewpoint, consultation=viewpoint.consultation)

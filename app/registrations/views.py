@@ -34,6 +34,7 @@ from app.registrations.forms import CancelRegistrationForm, RegistrationForm
 from app.registrations.models import RegistrationStatus
 from app.registrations.private import load_by_token as _load
 from app.registrations.private import private_page as _private
+from app.web.accesslog import anonymous_route
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 
 bp = Blueprint("registrations", __name__, cli_group=None)
@@ -53,6 +54,7 @@ def _registration_helpers() -> dict[str, Any]:
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/register", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def register(consultation_id: int) -> str | Response:
     session = get_session()
@@ -84,6 +86,7 @@ def register(consultation_id: int) -> str | Response:
 
 
 @bp.route("/<lang_code>/registrations/<token>")
+@anonymous_route
 def manage(token: str) -> Response:
     session = get_session()
     registration = _load(token)
@@ -95,6 +98,7 @@ def manage(token: str) -> Response:
 
 
 @bp.route("/<lang_code>/registrations/<token>/cancel", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def cancel(token: str) -> Response:
     """GET asks once (a plain page, no JavaScript needed); only the POST from that page cancels."""
@@ -124,6 +128,7 @@ def cancel(token: str) -> Response:
 
 
 @bp.route("/<lang_code>/registrations/<token>/my-data.json")
+@anonymous_route
 def my_data(token: str) -> Response:
     """Download everything held about the person, as JSON."""
     registration = _load(token)
@@ -133,6 +138,7 @@ def my_data(token: str) -> Response:
 
 
 @bp.route("/<lang_code>/registrations/<token>/withdraw", methods=["POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT)
 def withdraw(token: str) -> Response:
     """Delete the person's contact data now (the private link then stops working)."""

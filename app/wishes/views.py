@@ -12,6 +12,7 @@ from app.common.errors import DomainError
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
+from app.web.accesslog import anonymous_route
 from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
 from app.wishes import services
 from app.wishes.forms import WishForm
@@ -27,6 +28,7 @@ def index() -> str:
 
 
 @bp.route("/<lang_code>/wishes/new", methods=["GET", "POST"])
+@anonymous_route
 @limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
 def new() -> str | Response:
     session = get_session()
@@ -57,5 +59,6 @@ def new() -> str | Response:
 
 
 @bp.route("/<lang_code>/wishes/thanks")
+@anonymous_route
 def thanks() -> str:
     return render_template("wishes/thanks.html")

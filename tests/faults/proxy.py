@@ -32,6 +32,8 @@ class TcpProxy:
         self.connections: list[socket.socket] = []
         self.held: list[socket.socket] = []
         self.accepted = 0
+        #: Seconds each chunk is held before it is passed on (a slow network or server).
+        self.delay = 0.0
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
 
@@ -45,6 +47,8 @@ class TcpProxy:
                     time.sleep(0.02)  # hold what was read: a hung peer answers nothing
                 if self.mode != "up":
                     break
+                if self.delay:
+                    time.sleep(self.delay)
                 b.sendall(data)
         except OSError:
             pass
