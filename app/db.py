@@ -183,6 +183,8 @@ _deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)
 #: Seconds a new PostgreSQL connection may take at most (libpq's minimum is 2),
 #: unless the URL says otherwise (``?connect_timeout=N``).
 CONNECT_TIMEOUT = 3
+#: Seconds the ROLLBACK at the end of a request may wait for the database.
+TEARDOWN_TIMEOUT = 2.0
 #: Seconds a server-side transaction may sit idle (its client gone) before PostgreSQL ends it.
 IDLE_IN_TRANSACTION_TIMEOUT = 60
 
@@ -388,7 +390,18 @@ class Database:
         @app.before_request
         def _start_deadline() -> None:
             # Before anything else touches the database (the page cache, the login).
-            g.db_deadline_token = _deadline.set(time.monotonic() + self.request_timeout)
+            request.environ["samrad.db_deadline"] = _deadline.set(time.monotonic() + self.request_timeout)
+
+        @app.teardown_request
+        def _end_deadline(_exc: BaseException | None) -> None:
+            # Per request, not per application context: a test's (or a CLI's)
+            # application context can outlive many requests.
+            token = request.environ.pop("samrad.db_deadline", None)
+            if token is not None:
+                try:
+                    _deadline.reset(token)
+                except (ValueError, RuntimeError):  # torn down in another context (a streamed response)
+                    _deadline.set(None)
 
         @app.before_request
         def _note_write_intent() -> None:
@@ -412,16 +425,11 @@ class Database:
 
     def _teardown(self, exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
-        token = g.pop("db_deadline_token", None)
-        try:
-            if session is not None:
+        if session is not None:
+            # The request's deadline has ended (teardown_request runs first): the
+            # ROLLBACK gets a short one of its own, a hung database cannot hold it.
+            with db_deadline(TEARDOWN_TIMEOUT):
                 discard(session, keep_open=session is self.external_session)
-        finally:
-            if token is not None:
-                try:
-                    _deadline.reset(token)
-                except ValueError:  # torn down in another context (a streamed response)
-                    _deadline.set(None)
 
 
 def discard(session: Session, *, keep_open: bool = False) -> None:
