@@ -73,6 +73,9 @@ class Config:
     #: Seconds a request may wait for PostgreSQL in all (a hung database then
     #: gives a 503 instead of a worker stuck until gunicorn kills it).
     DB_REQUEST_TIMEOUT = float(os.environ.get("DB_REQUEST_TIMEOUT") or 8)
+    #: Seconds PostgreSQL keeps a transaction whose client fell silent (a
+    #: connection cut by the network) before ending it and freeing its row locks.
+    DB_IDLE_IN_TRANSACTION_TIMEOUT = float(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT") or 60)
     #: /healthz warns (still 200) when the upload volume has less free space than this.
     UPLOAD_MIN_FREE_MB = _env_int("UPLOAD_MIN_FREE_MB", 500)
     #: While this file exists /healthz answers 503 so the load balancer drains

@@ -131,8 +131,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys and working SAVEPOINTs."""
+def make_engine(url: str, *, idle_in_transaction_timeout: float | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys and working SAVEPOINTs.
+
+    On PostgreSQL, waits end by the deadline (see :func:`db_deadline`), and with
+    ``idle_in_transaction_timeout`` the server ends transactions whose client
+    fell silent for that many seconds."""
     if url.startswith("sqlite"):
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
@@ -162,7 +166,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
-        event.listen(engine, "do_connect", _connect_within_deadline)
+        event.listen(engine, "do_connect", _connector(idle_in_transaction_timeout))
     return engine
 
 
@@ -185,8 +189,6 @@ _deadline: ContextVar[float | None] = ContextVar("db_deadline", default=None)
 CONNECT_TIMEOUT = 3
 #: Seconds the ROLLBACK at the end of a request may wait for the database.
 TEARDOWN_TIMEOUT = 2.0
-#: Seconds a server-side transaction may sit idle (its client gone) before PostgreSQL ends it.
-IDLE_IN_TRANSACTION_TIMEOUT = 60
 
 
 #: Seconds one wait may take at most (batch jobs: see :func:`db_wait_limit`); ``None``: no limit.
@@ -260,27 +262,32 @@ def _deadline_connection_class() -> Any:
     return DeadlineConnection
 
 
-def _connect_within_deadline(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
-    """``do_connect``: open the connection with a connect timeout that ends by the deadline."""
-    connection_class = _deadline_connection_class()
-    params = dict(cparams)  # SQLAlchemy reuses the dict for every connection
-    timeout = float(params.get("connect_timeout") or CONNECT_TIMEOUT)
-    end = _deadline.get()
-    if end is not None:
-        left = end - time.monotonic()
-        if left <= 0.1:
-            import psycopg
+def _connector(idle_in_transaction_timeout: float | None) -> Callable[..., Any]:
+    """The ``do_connect`` hook: a :func:`_deadline_connection_class` connection,
+    opened with a connect timeout that ends by the deadline."""
 
-            raise psycopg.OperationalError("no time left to connect to the database before the request's deadline")
-        timeout = min(timeout, left)
-    # Whole seconds, at least 2 (psycopg's and libpq's minimum): may overrun a
-    # deadline by less than 2 s, never by a connection attempt's full length.
-    params["connect_timeout"] = max(2, math.floor(timeout))
-    if "options" not in params:
-        # A connection cut by the network leaves its server-side transaction
-        # (and its row locks) behind until the server notices: end it in time.
-        params["options"] = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT * 1000}"
-    return connection_class.connect(*cargs, **params)
+    def connect(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        connection_class = _deadline_connection_class()
+        params = dict(cparams)  # SQLAlchemy reuses the dict for every connection
+        timeout = float(params.get("connect_timeout") or CONNECT_TIMEOUT)
+        end = _deadline.get()
+        if end is not None:
+            left = end - time.monotonic()
+            if left <= 0.1:
+                import psycopg
+
+                raise psycopg.OperationalError("no time left to connect to the database before the request's deadline")
+            timeout = min(timeout, left)
+        # Whole seconds, at least 2 (psycopg's and libpq's minimum): may overrun a
+        # deadline by less than 2 s, never by a connection attempt's full length.
+        params["connect_timeout"] = max(2, math.floor(timeout))
+        if idle_in_transaction_timeout and "options" not in params:
+            # A connection cut by the network leaves its server-side transaction
+            # (and its row locks) behind until the server notices: end it in time.
+            params["options"] = f"-c idle_in_transaction_session_timeout={int(idle_in_transaction_timeout * 1000)}"
+        return connection_class.connect(*cargs, **params)
+
+    return connect
 
 
 #: Set while handling a request that will write (POST and friends); SQLite then
@@ -381,7 +388,8 @@ class Database:
         self.external_session: Session | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.engine = make_engine(app.config["DATABASE_URL"],
+                                  idle_in_transaction_timeout=app.config.get("DB_IDLE_IN_TRANSACTION_TIMEOUT"))
         self.session_factory = sessionmaker(self.engine, class_=AppSession, expire_on_commit=False)
         app.extensions["db"] = self
         self.request_timeout = float(app.config.get("DB_REQUEST_TIMEOUT", 8))
