@@ -15,7 +15,6 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.common.csvexport import csv_download
-from app.web.accesslog import anonymous_route
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
@@ -24,6 +23,7 @@ from app.feedback import exports, figures, promises
 from app.feedback import ledger as feedback_ledger
 from app.feedback import public as feedback_public
 from app.feedback.forms import FindViewForm
+from app.web.accesslog import anonymous_route
 
 bp = Blueprint("feedback", __name__)
 
