@@ -262,6 +262,16 @@ def test_withdrawing_contact_data_sends_no_cancellation_mail(client, db_session,
     assert not list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == "sara@example.com")))
 
 
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_the_private_link_is_a_tappable_link(client, db_session, create_consultation, lang):
+    c = create_consultation()
+    location = client.post(f"/{lang}/consultations/{c.id}/register", data=_form()).headers["Location"]
+    html = client.get(location).get_data(as_text=True)
+    link = f"http://localhost{location}"
+    assert f'<p class="private-link"><a href="{link}" rel="nofollow">{link}</a></p>' in html
+    assert "<code" not in html
+
+
 def _text(client, lang, message, **kwargs):
     with client.application.test_request_context(f"/{lang}/"), force_language(lang):
         return gettext(message, **kwargs)
