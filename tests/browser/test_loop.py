@@ -176,7 +176,7 @@ def _participate(page: Any, server: LiveServer, consultation_id: int, *, email: 
     _submit(page)
     assert re.fullmatch(r"/rom/registrations/[^/]+", _path(page)), f"no confirmation page: {page.url}"
     assert page.locator("html").get_attribute("lang") == "rom"
-    private_link = page.locator("main code.reference-code").inner_text().strip()
+    private_link = page.locator("main .private-link a").inner_text().strip()
     assert urlsplit(private_link).path == _path(page), f"the private link {private_link} is not this page {page.url}"
     manage_url = page.url
     if shots:
