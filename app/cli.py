@@ -231,10 +231,6 @@ def register_cli(app: Flask) -> None:
             counts = import_database(connection, data)
         click.echo(f"Imported {sum(counts.values())} rows.")
 
-    from app.bench.cli import bench_data_command
-
-    app.cli.add_command(bench_data_command)
-
     for name in CRON_COMMANDS:
         command = app.cli.commands[name]
         command.callback = _reporting_outages(app, command.callback)

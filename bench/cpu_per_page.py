@@ -29,8 +29,8 @@ def main() -> int:
     url = database_url(backend)
     os.environ["SAMRAD_BENCH"] = "1"
     from app import create_app
-    from app.bench.datagen import dataset_present
     from app.db import make_engine
+    from bench.datagen import dataset_present
 
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -43,9 +43,9 @@ def main() -> int:
 
     from app import create_app
     from app.accounts.services import create_user
-    from app.bench.datagen import Sizes, dataset_present, generate
     from app.db import get_session, make_engine
     from app.participation.models import Viewpoint
+    from bench.datagen import Sizes, dataset_present, generate
 
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -2,7 +2,7 @@
 
     BENCH_DB=sqlite|postgresql python bench/run.py [--views 1000000] [--duration 10]
 
-1. ``flask bench-data --if-missing`` into ``instance/bench.sqlite`` or the
+1. ``python -m bench.data --if-missing`` into ``instance/bench.sqlite`` or the
    PostgreSQL database ``samrad_bench`` (created if missing);
 2. gunicorn with 2 sync workers serving ``bench.wsgi:app`` (APP_ENV=development,
    CSRF and rate limits off: only this script serves that module);
@@ -54,7 +54,7 @@ def ensure_pg_database() -> None:
 def build_dataset(url: str, args: argparse.Namespace) -> dict:
     out = ROOT / "instance" / f"bench-{args.db}-{abs(hash(url)) % 10**8}.json"
     cmd = [
-        str(BIN / "flask"), "--app", "app", "bench-data", "--if-missing", "--database-url", url, "--json", str(out),
+        str(BIN / "python"), "-m", "bench.data", "--if-missing", "--database-url", url, "--json", str(out),
         "--boards", str(args.boards), "--consultations", str(args.consultations), "--views", str(args.views),
     ]
     started = time.perf_counter()

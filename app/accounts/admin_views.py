@@ -11,6 +11,7 @@ from app.accounts.models import AccessRequest, Role, User
 from app.boards.services import list_boards
 from app.common.urls import external_url
 from app.db import commit, get_session
+from app.i18n import default_language
 from app.i18n import gettext as _
 from app.mail.services import queue_email
 from app.web.forms import ConfirmForm
@@ -38,7 +39,7 @@ def new_user() -> str | Response:
         with form_errors(form) as attempt:
             user = services.admin_create_user(
                 db, actor(), email=form.email.data or "", name=form.name.data or "",
-                is_site_admin=bool(form.is_site_admin.data), preferred_language=form.preferred_language.data or "sv",
+                is_site_admin=bool(form.is_site_admin.data), preferred_language=form.preferred_language.data or default_language(),
             )
         if attempt.ok:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])

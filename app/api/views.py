@@ -27,6 +27,7 @@ from app.db import get_session
 from app.feedback import consultation as consultation_reports
 from app.feedback import exports
 from app.feedback import public as feedback_public
+from app.i18n import default_language
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -94,7 +95,7 @@ def _consultation(c: Consultation, *, full: bool = False) -> dict[str, Any]:
         "lead_board": _board(c.lead_board),
         "co_hosting_boards": [_board(b) for b in c.co_hosts if b.id != c.lead_board_id],
         "feedback_due_date": c.feedback_due_date.isoformat() if c.feedback_due_date else None,
-        "url": external_url("consultations.detail", consultation_id=c.id, lang_code="sv"),
+        "url": external_url("consultations.detail", consultation_id=c.id, lang_code=default_language()),
     }
     if full:
         data.update({

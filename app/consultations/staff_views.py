@@ -49,6 +49,7 @@ from app.web.helpers import (
     flash_errors,
     form_errors,
     load_or_404,
+    load_permitted,
     require,
     staff_required,
 )
@@ -59,11 +60,6 @@ bp = Blueprint("consultations_staff", __name__)
 def _store() -> DocumentStore:
     return DocumentStore(current_app.config["UPLOAD_DIR"])
 
-
-def _load_editable(consultation_id: int) -> Consultation:
-    consultation: Consultation = load_or_404(Consultation, consultation_id)
-    require(policies.can_edit(actor(), consultation))
-    return consultation
 
 
 def _form_data(consultation: Consultation) -> dict[str, Any]:
@@ -119,7 +115,7 @@ def create() -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>")
 @staff_required
 def manage(consultation_id: int) -> str:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     check = consultations.check_publishable(consultation)
     return render_template(
         "consultations/staff/manage.html", consultation=consultation, check=check,
@@ -130,7 +126,7 @@ def manage(consultation_id: int) -> str:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/preview")
 @staff_required
 def preview(consultation_id: int) -> str:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     return render_template("consultations/detail.html", consultation=consultation, preview=True)
 
 
@@ -138,7 +134,7 @@ def preview(consultation_id: int) -> str:
 @staff_required
 def edit(consultation_id: int) -> str | Response:
     session = get_session()
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     boards = list_boards(session)
     form = ConsultationForm() if request.method == "POST" else ConsultationForm(data=_form_data(consultation))
     del form.lead_board_id  # the lead board is fixed once created
@@ -159,7 +155,7 @@ def edit(consultation_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/publish", methods=["GET", "POST"])
 @staff_required
 def publish(consultation_id: int) -> str | Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     require(policies.can_publish(actor(), consultation))
     form = PublishForm()
     check = consultations.check_publishable(consultation)
@@ -182,7 +178,7 @@ def publish(consultation_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/cancel", methods=["GET", "POST"])
 @staff_required
 def cancel(consultation_id: int) -> str | Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     require(policies.can_publish(actor(), consultation))
     form = CancelForm()
     if form.validate_on_submit():
@@ -206,13 +202,13 @@ def mark_held(consultation_id: int) -> Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/close", methods=["POST"])
 @staff_required
 def close(consultation_id: int) -> Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     require(policies.can_publish(actor(), consultation))
     return _simple_transition(consultation_id, consultations.close_consultation, _("The consultation is closed."))
 
 
 def _simple_transition(consultation_id: int, operation: Any, success: str) -> Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -237,7 +233,7 @@ def _load_item(consultation: Consultation, item_id: int) -> AgendaItem:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda", methods=["GET", "POST"])
 @staff_required
 def agenda(consultation_id: int) -> str | Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     form = AgendaItemForm()
     if form.validate_on_submit():
         with form_errors(form) as attempt:
@@ -253,7 +249,7 @@ def agenda(consultation_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>", methods=["GET", "POST"])
 @staff_required
 def agenda_item(consultation_id: int, item_id: int) -> str | Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     item = _load_item(consultation, item_id)
     form = AgendaItemForm(obj=item)
     if form.validate_on_submit():
@@ -269,7 +265,7 @@ def agenda_item(consultation_id: int, item_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>/move", methods=["POST"])
 @staff_required
 def agenda_move(consultation_id: int, item_id: int) -> Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     item = _load_item(consultation, item_id)
     form = MoveForm()
     if form.validate_on_submit():
@@ -281,7 +277,7 @@ def agenda_move(consultation_id: int, item_id: int) -> Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>/delete", methods=["POST"])
 @staff_required
 def agenda_delete(consultation_id: int, item_id: int) -> Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     item = _load_item(consultation, item_id)
     if ConfirmForm().validate_on_submit():
         with flash_errors() as attempt:
@@ -298,7 +294,7 @@ def agenda_delete(consultation_id: int, item_id: int) -> Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/documents", methods=["GET", "POST"])
 @staff_required
 def documents(consultation_id: int) -> str | Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -323,7 +319,7 @@ def documents(consultation_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/documents/<int:document_id>/delete", methods=["POST"])
 @staff_required
 def document_delete(consultation_id: int, document_id: int) -> Response:
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     document: Document = load_or_404(Document, document_id)
     if document.consultation_id != consultation.id:
         abort(404)

@@ -40,6 +40,7 @@ from app.feedback import publication, snapshots
 from app.feedback import services as feedback
 from app.feedback.forms import UpdateForm
 from app.feedback.models import FeedbackReport, Theme
+from app.i18n import default_language, language_name, languages
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
 from app.participation.models import Channel
@@ -173,7 +174,7 @@ def survey(survey_id: int) -> str | Response:
     return render_template(
         "experiences/staff/survey.html", survey=srv, service=srv.service, form=form, confirm_form=ConfirmForm(),
         answers=services.count_records(session, srv), can_publish=policies.can_publish(actor(), srv.service),
-        short_urls={lang: xp_results.short_url(srv, lang) for lang in ("sv", "rom")},
+        short_urls={lang: xp_results.short_url(srv, lang) for lang in languages()},
     )
 
 
@@ -250,7 +251,9 @@ def question_delete(question_id: int) -> Response:
 def poster(survey_id: int) -> str:
     srv = _survey(survey_id)
     codes = []
-    for lang, label in (("rom", _("Romani chib")), ("sv", _("Swedish"))):
+    # Every UI language, the default last (Romani first on the poster).
+    for lang in sorted(languages(), key=lambda code: code == default_language()):
+        label = language_name(lang)
         url = xp_results.short_url(srv, lang)
         codes.append({"lang": lang, "url": url, "qr": qr_svg(url, _("QR code: %(url)s", url=url)),
                       "label": label})
@@ -266,7 +269,7 @@ def answers_new(survey_id: int) -> str | Response:
     srv = _survey(survey_id)
     form: Any = answer_form(srv, staff=True)
     if form.validate_on_submit():
-        lang = form.language.data if form.language.data in ("sv", "rom") else "sv"
+        lang = form.language.data if form.language.data in languages() else default_language()
         with form_errors(form) as attempt:
             xp_answers.record_answers(get_session(), actor(), srv, form.to_data(lang),
                                     channel=Channel(form.channel.data), occurred_on=form.occurred_on.data)

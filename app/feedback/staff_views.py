@@ -37,6 +37,7 @@ from app.web.helpers import (
     flash_errors,
     form_errors,
     load_or_404,
+    load_permitted,
     require,
     staff_required,
 )
@@ -45,8 +46,7 @@ bp = Blueprint("feedback_staff", __name__)
 
 
 def _load(consultation_id: int) -> tuple[Consultation, FeedbackReport | None]:
-    consultation: Consultation = load_or_404(Consultation, consultation_id)
-    require(consultation_policies.can_edit(actor(), consultation))
+    consultation = load_permitted(Consultation, consultation_id, consultation_policies.can_edit)
     return consultation, consultation_reports.get_report(get_session(), consultation)
 
 

@@ -31,6 +31,7 @@ from app.common.urls import external_url
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus
 from app.db import add_once, utcnow
+from app.i18n import default_language
 from app.i18n import lazy_gettext as _l
 from app.mail.services import queue_email
 from app.minutes.models import (
@@ -197,7 +198,7 @@ def minutes_recipients(session: Session, consultation: Consultation) -> list[Reg
 
 
 def _language(lang: str | None) -> str:
-    return lang if lang in current_app.config["LANGUAGES"] else "sv"
+    return lang if lang in current_app.config["LANGUAGES"] else default_language()
 
 
 def _send_minutes(session: Session, minutes: Minutes, revision: MinutesRevision) -> int:

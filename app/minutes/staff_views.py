@@ -16,15 +16,10 @@ from app.i18n import gettext as _
 from app.minutes import services
 from app.minutes.forms import DecisionForm, MinutesForm
 from app.minutes.models import CorrectionProposal, Minutes
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, load_permitted, staff_required
 
 bp = Blueprint("minutes_staff", __name__)
 
-
-def _load_editable(consultation_id: int) -> Consultation:
-    consultation: Consultation = load_or_404(Consultation, consultation_id)
-    require(policies.can_edit(actor(), consultation))
-    return consultation
 
 
 def _decision_form(proposal: CorrectionProposal, formdata: object = None) -> DecisionForm:
@@ -35,7 +30,7 @@ def _decision_form(proposal: CorrectionProposal, formdata: object = None) -> Dec
 @staff_required
 def edit(consultation_id: int) -> str | Response:
     session = get_session()
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     minutes = services.get_minutes(session, consultation)
     if request.method == "POST":
         form = MinutesForm()
@@ -71,7 +66,7 @@ def edit(consultation_id: int) -> str | Response:
 @staff_required
 def proposals(consultation_id: int) -> str:
     session = get_session()
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     minutes = services.get_minutes(session, consultation)
     items = services.list_proposals(session, minutes) if minutes else []
     return render_template("minutes/staff/proposals.html", consultation=consultation, minutes=minutes,
@@ -83,7 +78,7 @@ def proposals(consultation_id: int) -> str:
 @staff_required
 def decide(consultation_id: int, proposal_id: int) -> str | Response:
     session = get_session()
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     proposal: CorrectionProposal = load_or_404(CorrectionProposal, proposal_id)
     if proposal.minutes.consultation_id != consultation.id:
         abort(404)
@@ -109,7 +104,7 @@ def decide(consultation_id: int, proposal_id: int) -> str | Response:
 @staff_required
 def evaluation(consultation_id: int) -> str:
     session = get_session()
-    consultation = _load_editable(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     return render_template(
         "minutes/staff/evaluation.html", consultation=consultation,
         results=services.evaluation_results(session, consultation), state=services.evaluation_state(consultation),

@@ -16,15 +16,10 @@ from app.participation.audio import recordings_by_viewpoint
 from app.participation.forms import SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, Provenance, Viewpoint
 from app.web.forms import ConfirmForm
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, load_permitted, require, staff_required
 
 bp = Blueprint("participation_staff", __name__)
 
-
-def _load_consultation(consultation_id: int) -> Consultation:
-    consultation: Consultation = load_or_404(Consultation, consultation_id)
-    require(policies.can_edit(actor(), consultation))
-    return consultation
 
 
 def _load_viewpoint(viewpoint_id: int) -> Viewpoint:
@@ -37,7 +32,7 @@ def _load_viewpoint(viewpoint_id: int) -> Viewpoint:
 @staff_required
 def index(consultation_id: int) -> str:
     session = get_session()
-    consultation = _load_consultation(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     return render_template(
         "participation/staff/index.html", consultation=consultation,
         viewpoints=services.list_for_staff(session, consultation),
@@ -49,7 +44,7 @@ def index(consultation_id: int) -> str:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])
 @staff_required
 def record(consultation_id: int) -> str | Response:
-    consultation = _load_consultation(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     form = SpokenViewpointForm(consultation=consultation)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
@@ -127,5 +122,5 @@ def export(consultation_id: int) -> Response:
     """Every view of the consultation as CSV, streamed (see ``participation.export``)."""
     from app.participation.export import iter_csv
 
-    consultation = _load_consultation(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     return csv_download(iter_csv(get_session(), consultation.id), f"synpunkter-{consultation.id}.csv", private=True)

@@ -32,6 +32,7 @@ from app.common.urls import external_url
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import utcnow
+from app.i18n import default_language
 from app.i18n import lazy_gettext as _l
 from app.mail.services import forget_contacts, queue_email
 from app.participation.models import Contact
@@ -376,7 +377,7 @@ def _notify(session: Session, registration: Registration, template: str) -> None
     contact = registration.contact
     if contact is None or not contact.email:
         return
-    language = contact.language if contact.language in current_app.config["LANGUAGES"] else "sv"
+    language = contact.language if contact.language in current_app.config["LANGUAGES"] else default_language()
     if contact.id is None:
         session.flush()  # the message is linked to the contact, so withdrawing it deletes the message
     queue_email(

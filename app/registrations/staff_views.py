@@ -19,15 +19,10 @@ from app.i18n import gettext as _
 from app.registrations import services
 from app.registrations.forms import AttendanceForm
 from app.registrations.models import Registration
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_permitted, staff_required
 
 bp = Blueprint("registrations_staff", __name__)
 
-
-def _load(consultation_id: int) -> Consultation:
-    consultation: Consultation = load_or_404(Consultation, consultation_id)
-    require(policies.can_edit(actor(), consultation))
-    return consultation
 
 
 def _render_list(consultation: Consultation, form: AttendanceForm, status: int = 200) -> tuple[str, int]:
@@ -42,14 +37,14 @@ def _render_list(consultation: Consultation, form: AttendanceForm, status: int =
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/registrations")
 @staff_required
 def index(consultation_id: int) -> tuple[str, int]:
-    consultation = _load(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     return _render_list(consultation, AttendanceForm())
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/registrations/attendance", methods=["POST"])
 @staff_required
 def attendance(consultation_id: int) -> tuple[str, int] | Response:
-    consultation = _load(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     session = get_session()
     form = AttendanceForm()
     form.attended.choices = [
@@ -100,7 +95,7 @@ def _row(r: Registration) -> list[str | None]:
 @staff_required
 def export(consultation_id: int) -> Response:
     """Every registration with its contact data (:mod:`app.common.csvexport`); never cached."""
-    consultation = _load(consultation_id)
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     rows = services.iter_registrations(get_session(), actor(), consultation)
     return csv_download(iter_csv(CSV_COLUMNS, map(_row, rows)),
                         f"anmalningar-{consultation.id}.csv", private=True)

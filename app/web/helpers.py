@@ -19,6 +19,7 @@ from app.common.errors import (
 from app.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def staff_required(view: F) -> F:
@@ -35,6 +36,18 @@ def load_or_404(model: type[Any], object_id: int) -> Any:
     obj = get_session().get(model, object_id)
     if obj is None:
         abort(404)
+    return obj
+
+
+def load_permitted(model: type[T], object_id: int, may: Callable[[Any, T], bool]) -> T:
+    """The row of ``model`` with ``object_id`` that the logged-in user ``may`` act on.
+
+    404 when there is no such row, 403 when ``may(actor, row)`` is false: the
+    one way a staff view loads the object it edits (e.g. ``load_permitted(
+    Consultation, consultation_id, policies.can_edit)``).
+    """
+    obj: T = load_or_404(model, object_id)
+    require(may(actor(), obj))
     return obj
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 import app.registry  # noqa: F401
-from app.bench import datagen
 from app.db import Base, make_engine
+from bench import datagen
+from bench.data import bench_data_command
 from tests.databases import empty_database
 
 SIZES = datagen.Sizes(boards=3, consultations=40, views=1600, registrations=50, seed=7)
@@ -76,37 +78,27 @@ def test_failure_leaves_every_index(backend: str, tmp_path, monkeypatch: pytest.
 
 
 def test_bench_data_command(tmp_path) -> None:
-    from app import create_app
-    from config import TestConfig
-
     url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
-    application = create_app(TestConfig, {"DATABASE_URL": "sqlite://", "UPLOAD_DIR": str(tmp_path)})
-    runner = application.test_cli_runner()
-    args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url]
-    result = runner.invoke(args=args)
+    runner = CliRunner()
+    args = ["--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url]
+    result = runner.invoke(bench_data_command, args)
     assert result.exit_code == 0, result.output
     assert "Consultation page (500 views)" in result.output and "Total time" in result.output
-    again = runner.invoke(args=[*args, "--if-missing"])
+    again = runner.invoke(bench_data_command, [*args, "--if-missing"])
     assert again.exit_code == 0 and "already present" in again.output
-    application.extensions["db"].engine.dispose()
 
 
 @pytest.fixture
 def built_bench(tmp_path) -> Iterator[tuple[Callable[[], Any], sa.Engine]]:
     """A tiny bench dataset built by the CLI, a function running the same
     ``bench-data --if-missing`` again, and an engine on that database."""
-    from app import create_app
-    from config import TestConfig
-
     url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
-    application = create_app(TestConfig, {"DATABASE_URL": "sqlite://", "UPLOAD_DIR": str(tmp_path)})
-    runner = application.test_cli_runner()
-    args = ["bench-data", "--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url, "--if-missing"]
-    assert runner.invoke(args=args).exit_code == 0
+    runner = CliRunner()
+    args = ["--boards", "3", "--consultations", "40", "--views", "1600", "--database-url", url, "--if-missing"]
+    assert runner.invoke(bench_data_command, args).exit_code == 0
     engine = make_engine(url)
-    yield (lambda: runner.invoke(args=args)), engine
+    yield (lambda: runner.invoke(bench_data_command, args)), engine
     engine.dispose()
-    application.extensions["db"].engine.dispose()
 
 
 def test_an_outdated_bench_dataset_is_rebuilt(built_bench) -> None:

@@ -1,4 +1,8 @@
-"""``flask bench-data``: load the synthetic benchmark dataset."""
+"""Load the synthetic benchmark dataset: ``python -m bench.data --database-url URL [sizes]``.
+
+Part of the benchmark tooling (``make bench``, bench/run.py), not of the app:
+the production package never imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ import json
 
 import click
 import sqlalchemy as sa
-from flask import current_app
-from flask.cli import with_appcontext
 
 import app.registry  # noqa: F401
 from app.db import Base, make_engine
@@ -19,19 +21,18 @@ from app.db import Base, make_engine
 @click.option("--views", default=1_000_000, show_default=True)
 @click.option("--registrations", type=int, default=None, help="Default: one per ten views.")
 @click.option("--seed", default=2026, show_default=True)
-@click.option("--database-url", default=None, help="Default: the app's DATABASE_URL.")
+@click.option("--database-url", default=None, help="Default: the DATABASE_URL of the configuration.")
 @click.option("--if-missing", is_flag=True, help="Do nothing (but print the ids) if the dataset is already there.")
 @click.option("--reset", is_flag=True, help="Drop every table first. Destroys all data in that database.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the ids here.")
-@with_appcontext
 def bench_data_command(
     boards: int, consultations: int, views: int, registrations: int | None, seed: int,
     database_url: str | None, if_missing: bool, reset: bool, json_path: str | None,
 ) -> None:
     """Fill a database with a large, realistic synthetic dataset for benchmarks."""
-    from app.bench.datagen import Sizes, dataset_present, describe, generate
+    from bench.datagen import Sizes, dataset_present, describe, generate
 
-    url = database_url or current_app.config["DATABASE_URL"]
+    url = database_url or _configured_url()
     engine = make_engine(url)
     sizes = Sizes(boards=boards, consultations=consultations, views=views, registrations=registrations, seed=seed)
     try:
@@ -64,6 +65,12 @@ def bench_data_command(
         engine.dispose()
 
 
+def _configured_url() -> str:
+    from config import config_from_env
+
+    return str(config_from_env()().DATABASE_URL)
+
+
 def _missing_columns(connection: sa.Connection) -> list[str]:
     """``table.column`` of the models that the database's existing tables lack,
     and indexes that are missing or index other columns than the models say
@@ -81,3 +88,7 @@ def _missing_columns(connection: sa.Connection) -> list[str]:
             if indexes.get(str(index.name)) != [column.name for column in index.columns]:
                 missing.append(f"index {index.name}")
     return missing
+
+
+if __name__ == "__main__":
+    bench_data_command()

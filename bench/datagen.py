@@ -1,6 +1,6 @@
 """A realistic synthetic dataset for load tests and query plans.
 
-``flask --app app bench-data --boards 30 --consultations 20000 --views 1000000``
+``python -m bench.data --boards 30 --consultations 20000 --views 1000000``
 
 Distributions (deterministic for a given ``--seed``):
 
