@@ -70,9 +70,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
+# The .pot keeps source locations (the workbench shows where a string appears);
+# fix-headers strips them from the .po files. `flask translations merge` writes
+# the workbench's overrides not yet in a .po into it, so none is lost.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ --ignore-dirs '.* __pycache__' --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ --ignore-dirs '.* __pycache__' --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/flask translations merge
 	$(BIN)/python -m app.i18n_tools fix-headers translations
 	$(BIN)/pybabel compile --statistics -d translations -D messages
 

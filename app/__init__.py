@@ -84,6 +84,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.registrations.views import bp as registrations_bp
     from app.site.views import bp as site_bp
     from app.web.routes import bp as web_bp
+    from app.translations import staff_views as translations_views
     from app.wishes.staff_views import bp as wishes_staff_bp
     from app.wishes.views import bp as wishes_bp
 
@@ -113,6 +114,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         experiences_staff_bp,
         wishes_bp,
         wishes_staff_bp,
+        translations_views.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -126,6 +128,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     templating.init_app(app)
     caching.init_app(app)
     accesslog.init_app(app)
+    translations_views.init_app(app)
 
     from app.cli import register_cli
 

@@ -297,8 +297,7 @@ write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 #: Tables whose rows no public page shows: writing them does not invalidate
 #: cached public pages (logins, the mail outbox, the audit log).
 PAGE_NEUTRAL_TABLES = frozenset({"users", "memberships", "login_throttles", "access_requests", "outbox_messages",
-                                 "audit_events",
-                                 "content_generation"})
+                                 "audit_events", "content_generation", "translator_languages", "glossary_terms"})
 
 
 class AppSession(Session):

@@ -127,7 +127,19 @@ def load_demo_data(session: Session, config: Any) -> None:
     )
     _demo_experiences(session, staff, culture)
     _demo_wish(session, staff, labour)
+    _demo_translations(session, staff, config)
     session.flush()
+
+
+def _demo_translations(session: Session, staff: Any, config: Any) -> None:
+    """The demo staff user translates Romani in the workbench; the project's glossary is loaded."""
+    from app.translations.models import TranslatorLanguage
+    from app.translations.services import import_glossary
+
+    session.add(TranslatorLanguage(user_id=staff.id, language="rom"))
+    directory = config.get("TRANSLATIONS_DIR", "translations")
+    for language in config.get("LANGUAGES", {"sv": {}, "rom": {}}):
+        import_glossary(session, None, language, f"{directory}/glossary-terms.json")
 
 
 def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) -> None:

@@ -15,7 +15,8 @@ Romani page reads dates in Romani without any CLDR data.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -61,10 +62,85 @@ def formatting_locale(lang: str | None = None) -> str:
     return language_info(lang).get("locale", "sv")
 
 
+def compiled_catalog(lang: str) -> NullTranslations:
+    """The catalog compiled from ``translations/<lang>/LC_MESSAGES/messages.mo``."""
+    return _load_catalog(current_app.config["TRANSLATIONS_DIR"], lang)
+
+
+#: ``(lang, compiled catalog) -> catalog`` installed by the translators'
+#: workbench (:mod:`app.translations.overrides`): adds the database overrides.
+OverrideHook = Callable[[str, NullTranslations], NullTranslations]
+
+
 def get_translations(lang: str | None = None) -> NullTranslations:
+    """The effective catalog of ``lang``: the compiled one, plus the workbench's
+    database overrides. Resolved once per application context and language."""
     if not has_app_context():
         return NullTranslations()
-    return _load_catalog(current_app.config["TRANSLATIONS_DIR"], lang or current_language())
+    lang = lang or current_language()
+    resolved = g.get("_i18n_catalogs")
+    if resolved is None:
+        resolved = g._i18n_catalogs = {}
+    translations = resolved.get(lang)
+    if translations is None:
+        translations = compiled_catalog(lang)
+        hook: OverrideHook | None = current_app.extensions.get("i18n_overrides")
+        if hook is not None:
+            translations = hook(lang, translations)
+        resolved[lang] = translations
+    used = g.get("used_msgids")
+    if used is not None and lang == current_language():
+        return _Recorder(translations, used)  # type: ignore[return-value]
+    return translations
+
+
+def entry_key(context: str | None, msgid: str) -> str:
+    """A short stable key of one catalog entry (msgctxt + msgid), used by the
+    workbench in URLs and by the "suggest a better wording" link."""
+    raw = f"{context or ''}\x04{msgid}".encode()
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
+
+
+def record_used_messages() -> None:
+    """From now on, note every message looked up in the page's language (see ``used_messages``)."""
+    g.used_msgids = set()
+
+
+def used_messages() -> set[tuple[str | None, str]]:
+    """``(context, msgid)`` of the messages looked up since :func:`record_used_messages`."""
+    return set(g.get("used_msgids") or ())
+
+
+class _Recorder:
+    """A catalog that notes which messages a page looked up (for translators)."""
+
+    def __init__(self, translations: NullTranslations, used: set[tuple[str | None, str]]) -> None:
+        self._translations = translations
+        self._used = used
+
+    def ugettext(self, message: str) -> str:
+        self._used.add((None, message))
+        return self._translations.ugettext(message)
+
+    gettext = ugettext
+
+    def ungettext(self, singular: str, plural: str, num: int) -> str:
+        self._used.add((None, singular))
+        return self._translations.ungettext(singular, plural, num)
+
+    ngettext = ungettext
+
+    def upgettext(self, context: str, message: str) -> str:
+        self._used.add((context, message))
+        return self._translations.upgettext(context, message)
+
+    pgettext = upgettext
+
+    def unpgettext(self, context: str, singular: str, plural: str, num: int) -> str:
+        self._used.add((context, singular))
+        return self._translations.unpgettext(context, singular, plural, num)
+
+    npgettext = unpgettext
 
 
 def gettext(message: str, **variables: Any) -> str:

@@ -3,7 +3,8 @@
 ``python -m app.i18n_tools fix-headers translations`` writes a valid header
 (Language, Plural-Forms, Language-Team, header comment, no fuzzy flag) into
 every catalog after ``pybabel update``, which drops Plural-Forms for Romani and
-wraps long header values over several lines. The Romani catalog keeps the note
+wraps long header values over several lines, and drops the source locations
+(``#:``) that ``pybabel update`` copies from the template. The Romani catalog keeps the note
 "Romani (kalderash) – awaiting native review" until a native review is done
 (see translations/README.md).
 ``python -m app.i18n_tools check translations`` lists untranslated or fuzzy entries.
@@ -93,6 +94,9 @@ def fix_header(path: Path) -> None:
         comments = HEADER_COMMENTS[lang] + ["#"]
     new_head = comments + ['msgid ""', 'msgstr ""']
     new_head += [f'"{key}: {value}\\n"' for key, value in fields.items()]
+    # Source locations live in messages.pot only: in the .po files they would
+    # change with every edit of the code and make every merge conflict.
+    rest = "\n".join(line for line in rest.split("\n") if not line.startswith("#:"))
     path.write_text("\n".join(new_head) + (sep or "\n\n") + rest, encoding="utf-8")
 
 

@@ -36,4 +36,5 @@ from app.participation.audio import ViewpointRecording  # noqa: F401
 from app.participation.models import Contact, Viewpoint, ViewpointTranslation  # noqa: F401
 from app.registrations.models import Registration  # noqa: F401
 from app.site.models import SiteText  # noqa: F401
+from app.translations.models import GlossaryTerm, TranslationEntry, TranslatorLanguage  # noqa: F401
 from app.wishes.models import Wish  # noqa: F401

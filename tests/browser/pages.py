@@ -172,7 +172,16 @@ RESOLVERS: dict[str, Resolver] = {
     "theme_id": _theme_id,
     "code": _code,
     "token": _token,
+    "language": lambda demo, page, values: ["rom"],  # the language a translator edits
+    "key": lambda demo, page, values: [_entry_key("Skip to content")],
+    "term_id": lambda demo, page, values: demo.ids("glossary_terms", language="rom")[:1],
 }
+
+
+def _entry_key(msgid: str) -> str:
+    from app.i18n import entry_key
+
+    return entry_key(None, msgid)
 
 
 class MissingResolver(LookupError):

@@ -1,0 +1,115 @@
+"""The database overrides on top of the compiled catalogs (installed into :mod:`app.i18n`).
+
+A translator's correction is a row in ``translation_entries``; writing it bumps
+the content generation (:mod:`app.db`), which both empties the page cache and
+tells every app server to reload its overrides. The overrides of a language
+are read **once per content generation and process**, not per string: each
+request reads the generation (one primary-key query, memoized per request) and
+reuses the merged catalog built for it.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+from babel.support import NullTranslations, Translations
+from flask import Flask, g
+
+from app.db import content_generation, get_session
+
+log = logging.getLogger(__name__)
+
+
+def _plural_default(n: int) -> int:
+    return int(n != 1)
+
+
+def merge(base: NullTranslations, rows: list[Any]) -> NullTranslations:
+    """A copy of ``base`` whose lookups return the overrides first.
+
+    ``rows`` carry ``context``, ``msgid``, ``msgid_plural`` and ``text`` (a list
+    of forms). Keys follow :mod:`gettext`: ``"ctx\\x04msgid"`` and
+    ``(msgid, plural index)``.
+    """
+    if not rows:
+        return base
+    if isinstance(base, Translations) and hasattr(base, "_catalog"):
+        merged = copy.copy(base)
+        merged._catalog = dict(base._catalog)  # type: ignore[attr-defined]
+    else:  # no compiled catalog for this language (yet)
+        merged = Translations()
+        merged._catalog = {}  # type: ignore[attr-defined]
+        merged.plural = _plural_default  # type: ignore[attr-defined]
+        merged.add_fallback(base)
+    catalog = merged._catalog  # type: ignore[attr-defined]
+    for row in rows:
+        forms = [form for form in (row.text or []) if form]
+        if not forms:
+            continue
+        msgid = f"{row.context}\x04{row.msgid}" if row.context else row.msgid
+        if row.msgid_plural:
+            for index, form in enumerate(row.text):
+                if form:
+                    catalog[(msgid, index)] = form
+        else:
+            catalog[msgid] = forms[0]
+    return merged
+
+
+class OverrideCache:
+    """Per process: ``language -> (generation, compiled catalog, merged catalog)``."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, int, NullTranslations]] = {}
+        self._lock = threading.Lock()
+        self.loads = 0  # how often overrides were read from the database (tests, bench)
+
+    def __call__(self, lang: str, base: NullTranslations) -> NullTranslations:
+        try:
+            generation = _request_generation()
+        except sa.exc.SQLAlchemyError as error:  # database down: the compiled catalog still speaks
+            log.warning("translation overrides unavailable (%s)", type(error).__name__)
+            return base
+        cached = self._entries.get(lang)
+        if cached is not None and cached[0] == generation and cached[1] == id(base):
+            return cached[2]
+        try:
+            rows = _load_rows(lang)
+        except sa.exc.SQLAlchemyError as error:
+            log.warning("translation overrides unavailable (%s)", type(error).__name__)
+            return base
+        merged = merge(base, rows)
+        with self._lock:
+            self.loads += 1
+            self._entries[lang] = (generation, id(base), merged)
+        return merged
+
+
+def _request_generation() -> int:
+    """The content generation, read at most once per request."""
+    value = g.get("_content_generation")
+    if value is None:
+        session = get_session()
+        with session.no_autoflush:
+            value = content_generation(session)
+        g._content_generation = value
+    return value
+
+
+def _load_rows(lang: str) -> list[Any]:
+    from app.translations.models import TranslationEntry
+
+    session = get_session()
+    statement = sa.select(
+        TranslationEntry.context, TranslationEntry.msgid, TranslationEntry.msgid_plural, TranslationEntry.text
+    ).where(TranslationEntry.language == lang, TranslationEntry.text.is_not(None))
+    with session.no_autoflush, session.begin_nested():  # a missing table must not abort the request's transaction
+        return list(session.execute(statement))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["i18n_overrides"] = OverrideCache()
