@@ -31,7 +31,9 @@ from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeR
 from app.media.models import AudioReading, ReadingSubject
 from app.minutes.models import CorrectionProposal, Minutes
 from app.participation.models import Channel, Viewpoint
+from app.translations.models import GlossaryTerm, TranslatorLanguage
 from app.wishes.models import Wish, WishKind
+from app.i18n import entry_key
 from tests.conftest import in_days
 
 STAFF_MARK = "/staff/"
@@ -88,6 +90,11 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
                            consultation_id=consultation.id, language="rom", playable_name="abc123",
                            original_name="def456", original_type="audio/wav", size_bytes=10, duration_seconds=1.0)
     db_session.add(reading)
+    term = GlossaryTerm(language="rom", term="consultation", preferred="konsultacia", avoid="sfatuipe")
+    db_session.add(term)
+    db_session.flush()
+    grant = TranslatorLanguage(user_id=create_user().id, language="rom")
+    db_session.add(grant)
     db_session.commit()
     return {
         "board": board,
@@ -104,6 +111,8 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
         "wish": wish,
         "access_request": access_request,
         "reading": reading,
+        "term": term,
+        "grant": grant,
     }
 
 
@@ -127,6 +136,11 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "wish_id": lambda w: w["wish"].id,
     "request_id": lambda w: w["access_request"].id,
     "reading_id": lambda w: w["reading"].id,
+    # The translators' workbench: a language the outsider does not translate.
+    "language": lambda w: "rom",
+    "key": lambda w: entry_key(None, "Skip to content"),
+    "term_id": lambda w: w["term"].id,
+    "grant_id": lambda w: w["grant"].id,
 }
 
 

@@ -79,6 +79,7 @@ def _values(app: Flask, argument: str, endpoint: str) -> Any:
         "viewpoint_id": "SELECT viewpoint_id FROM viewpoint_recordings ORDER BY id",
         "reading_id": "SELECT id FROM audio_readings ORDER BY id",
         "name": "SELECT playable_name FROM audio_readings ORDER BY id",
+        "language": "SELECT language FROM translator_languages ORDER BY id",  # the demo staff translates it
     }
     if argument == "consultation_id":
         if endpoint == "consultations.document":
