@@ -10,16 +10,20 @@ reuses the merged catalog built for it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from babel.support import NullTranslations, Translations
 from flask import Flask, g
 
-from app.db import content_generation, get_session
+from sqlalchemy.orm import Session
+
+from app.db import content_generation, get_db
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +93,31 @@ class OverrideCache:
         return merged
 
 
+@contextlib.contextmanager
+def _reading_session() -> Iterator[Session]:
+    """The request's session if it has one; else a session of our own, closed
+    after the read. (Taking the request's slot would make the context's
+    teardown roll back a session that code outside a request, a job or a test,
+    passed to a service and commits itself.)"""
+    current = g.get("db_session")
+    if current is not None:
+        yield current
+        return
+    database = get_db()
+    session = database.session()
+    try:
+        yield session
+    finally:
+        if session is not database.external_session:
+            session.rollback()
+            session.close()
+
+
 def _request_generation() -> int:
     """The content generation, read at most once per request."""
     value = g.get("_content_generation")
     if value is None:
-        session = get_session()
-        with session.no_autoflush:
+        with _reading_session() as session, session.no_autoflush:
             value = content_generation(session)
         g._content_generation = value
     return value
@@ -103,12 +126,12 @@ def _request_generation() -> int:
 def _load_rows(lang: str) -> list[Any]:
     from app.translations.models import TranslationEntry
 
-    session = get_session()
     statement = sa.select(
         TranslationEntry.context, TranslationEntry.msgid, TranslationEntry.msgid_plural, TranslationEntry.text
     ).where(TranslationEntry.language == lang, TranslationEntry.text.is_not(None))
-    with session.no_autoflush, session.begin_nested():  # a missing table must not abort the request's transaction
-        return list(session.execute(statement))
+    with _reading_session() as session, session.no_autoflush:
+        with session.begin_nested():  # a missing table must not abort the request's transaction
+            return list(session.execute(statement))
 
 
 def init_app(app: Flask) -> None:

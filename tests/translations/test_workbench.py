@@ -237,3 +237,17 @@ def test_cli_export(runner, translator, db_session):
     assert result.exit_code == 0, result.output
     assert 'msgstr "Dža sig ko o teksto"' in result.output
     assert runner.invoke(args=["translations", "export", "xx"]).exit_code != 0
+
+
+def test_looking_up_a_string_outside_a_request_leaves_the_callers_session_alone(app, db_session, create_board):
+    """Services called with their own session (jobs, tests) render e-mails in an
+    app context; reading the overrides must not take over, and so roll back, that session."""
+    from app.i18n import gettext
+
+    with app.test_request_context("/rom/"):
+        board = create_board()
+        db_session.add(GlossaryTerm(language="rom", term="x", preferred="y"))
+        db_session.flush()
+        assert gettext("Skip to content")
+    assert db_session.get(type(board), board.id) is not None
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(GlossaryTerm)) == 1
