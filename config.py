@@ -36,7 +36,7 @@ def _env_int(name: str, default: int) -> int:
 DEFAULT_LANGUAGES: dict[str, dict[str, str]] = {
     "sv": {"name": "Svenska", "locale": "sv", "html_lang": "sv", "dir": "ltr", "og_locale": "sv_SE"},
     "rom": {
-        "name": "Romani chib",
+        "name": "Romani čhib",
         "locale": "sv",
         "html_lang": "rom",
         "dir": "ltr",

@@ -45,42 +45,43 @@ def load_demo_data(session: Session, config: Any) -> None:
         session, staff, labour,
         {
             "title_sv": "Öppet samråd: vägar till arbete för romer i Järva",
-            "title_rom": "Phutardo sfatuipe: droma kai butyi vash le Rroma ande Järva",
+            "title_rom": "Putardi konsultacia: droma karing e buti vaš le Roma ande Järva",
             "summary_sv": (
                 "Arbetsmarknadsnämnden och Rinkeby-Kista stadsdelsnämnd vill höra hur stadens stöd för att hitta "
                 "arbete eller utbildning fungerar för er – och vad som behöver bli bättre.\n\n"
                 "Alla är välkomna. Du behöver inte anmäla dig, men det hjälper oss att planera tolk och fika."
             ),
             "summary_rom": (
-                "I Komisia vash e Butyi thai i Komisia e Fororeski Rinkeby-Kista kamen te ashunen sar zhal o "
-                "azhutipe le forosko te arakhen butyi vai shkola – thai so trobul te avel mai lashes.\n\n"
-                "Savorre si mishto avile. Na trobul te ramos tut, numa kadya azhutis amen te planuisaras o tolko."
+                "Komisia vaš e buti (Arbetsmarknadsnämnden) thaj e komisia le kartieroski Rinkeby-Kista kamen te "
+                "šunen sar džal o žutimos le forosko te arakhen buti vaj škola – thaj so trebul te avel maj lačhes.\n\n"
+                "Savorre si mišto avile. Na trebul te registrisares tut, numa kodo žutil amen te planisaras le "
+                "tolmačen thaj e kafa."
             ),
             "easy_read_sv": "Vi vill veta vad du tycker om stadens hjälp att få jobb. Du kan prata romani eller svenska.",
             "influence_sv": "Hur vägledningen på jobbtorget ska läggas upp under 2027, och vilka språk informationen ska finnas på.",
-            "influence_rom": "Sar te avel kerdo o sikavipe ko jobbtorg ande 2027, thai ande savi chib te avel i informacia.",
+            "influence_rom": "Sar te avel kerdo o sikavimos ko jobbtorg ande 2027, thaj ande savi čhib te avel e informacia.",
             "decided_sv": "Budgeten för 2027 är redan beslutad av kommunfullmäktige.",
-            "decided_rom": "O budzheto vash 2027 si deja hotărîme katar o kommunfullmäktige.",
+            "decided_rom": "O budžeto vaš 2027 si deja decidisardo katar o kommunfullmäktige.",
             "format": MeetingFormat.HYBRID,
             "start_dt": _at(21, 17, 30), "end_dt": _at(21, 19, 30),
             "venue_name": "Rinkeby bibliotek", "address": "Skolvägen 2, 163 55 Spånga", "room": "Stora salen",
             "directions_sv": "Tunnelbana blå linje till Rinkeby, uppgång Rinkeby torg. Två minuters promenad.",
-            "directions_rom": "Tunnelbana vuni linia zhi ko Rinkeby, avri ko Rinkeby torg. Duj minute pe punre.",
+            "directions_rom": "Tunnelbana vuni linia ži ko Rinkeby, avri ko Rinkeby torg. Duj minute pe punre.",
             "accessibility_sv": "Entré utan trappsteg, hörslinga och tillgänglig toalett.",
-            "accessibility_rom": "Vudar bi skări, hörslinga thai toaleta vash savorre.",
+            "accessibility_rom": "Vudar bi skara, hörslinga thaj toaleta vaš savorre.",
             "join_url": "https://meet.stockholm.example/samrad-jarva",
             "interpreter_languages": ["kalderash", "arli"],
             "compensation_sv": "Ersättning för resor med SL.",
-            "compensation_rom": "Poťinen o drom le SL-esa.",
+            "compensation_rom": "Počinen o drom le SL-esa.",
             "registration_deadline_dt": _at(18, 23, 59), "capacity": 40,
             "input_opens_dt": _at(0, 0, 0), "input_closes_dt": _at(28, 23, 59),
         },
         co_host_ids=[rinkeby.id],
     )
     for sv, rom in (
-        ("Hur har du fått stöd att hitta arbete?", "Sar azhutisardem tut te arakhes butyi?"),
-        ("Vad saknas i dag?", "So nai akana?"),
-        ("Hur vill du få information?", "Sar kames te las informacia?"),
+        ("Hur har du fått stöd att hitta arbete?", "Sar žutisardam tut te arakhes buti?"),
+        ("Vad saknas i dag?", "So naj akana?"),
+        ("Hur vill du få information?", "Sar kames te les informacia?"),
     ):
         consultations.add_agenda_item(session, staff, work, {"title_sv": sv, "title_rom": rom})
     consultations.publish_consultation(session, staff, work)
@@ -105,13 +106,13 @@ def load_demo_data(session: Session, config: Any) -> None:
         session, staff, elderly,
         {
             "title_sv": "Samråd om äldreomsorg för romska seniorer",
-            "title_rom": "Sfatuipe vash o grizhipe le phure Rromengo",
+            "title_rom": "Konsultacia vaš o grižimos le phure Romengo",
             "summary_sv": "Hur kan hemtjänst och träffpunkter bli tryggare för romska äldre?",
-            "summary_rom": "Sar shai te aven o azhutipe ando kher thai le thana kai arakhadyon mai siguri vash le phure Rroma?",
+            "summary_rom": "Sar šaj te aven o žutimos ando kher thaj le thana kaj arakhadjon maj siguri vaš le phure Roma?",
             "influence_sv": "Utformningen av träffpunkternas program.",
-            "influence_rom": "Sar te avel o programo le thanengo kai arakhadyon.",
+            "influence_rom": "Sar te avel o programo le thanengo kaj arakhadjon.",
             "decided_sv": "Hemtjänstens organisation.",
-            "decided_rom": "Sar si organizime o azhutipe ando kher.",
+            "decided_rom": "Sar si organizisardo o žutimos ando kher.",
             "format": MeetingFormat.IN_PERSON,
             "start_dt": _at(-14, 14), "end_dt": _at(-14, 16),
             "venue_name": "Träffpunkt Tensta", "address": "Tensta allé 10, 163 64 Spånga",
@@ -154,7 +155,7 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
 
     spoken = participation.record_spoken_viewpoint(
         session, staff, consultation,
-        participation.ViewpointData(body="Amen kamas te avel jekh manush kai vorbil rromanes ando azhutipe ando kher.",
+        participation.ViewpointData(body="Amen kamas te avel jekh manuš kaj vorbil romanes ando žutimos ando kher.",
                                     language="rom", romani_variety=RomaniVariety.KALDERASH, publish_consent=True),
         channel=Channel.MEETING,
     )
@@ -170,27 +171,27 @@ def _demo_feedback(session: Session, staff: Any, consultation: Any, board: Any) 
     report = consultation_reports.start_report(session, staff, consultation)
     feedback.update_summary(session, staff, report, {
         "summary_sv": "Tack för alla synpunkter. Här är vad nämnden har gjort med dem.",
-        "summary_rom": "Nais tumenge vash savorre gindura. Akate si so kerdya i komisia lenca.",
+        "summary_rom": "Najis tumenge vaš savorre gindura. Akate si so kerdja e komisia lença.",
     })
     language = feedback.add_theme(session, staff, report, {"title_sv": "Romani i hemtjänsten",
-                                                           "title_rom": "Rromani chib ando azhutipe ando kher"}, [spoken.id])
+                                                           "title_rom": "Romani čhib ando žutimos ando kher"}, [spoken.id])
     response = feedback.save_response(session, staff, language, {
         "outcome": "implemented",
         "body_sv": "Hemtjänsten rekryterar två medarbetare som talar romani under 2027.",
-        "body_rom": "O azhutipe ando kher lel duj butyarne kai vorbin rromanes ande 2027.",
+        "body_rom": "O žutimos ando kher lel duj bukjarne kaj vorbin romanes ande 2027.",
     })
     action_plan = {
         "board_id": board.id, "meeting_date": date.today().replace(day=1), "case_reference": "ÄLD 2026/114",
         "paragraph": "9", "title_sv": "Handlingsplan för romsk inkludering inom äldreomsorgen",
-        "title_rom": "Plano vash o Rromano inkluzia ando grizhipe le phurengo",
+        "title_rom": "Plano vaš e romani inkluzia ando grižimos le phurengo",
     }
     feedback.cite_decision(session, staff, response, action_plan)
-    evenings = feedback.add_theme(session, staff, report, {"title_sv": "Öppettider", "title_rom": "Vakto kana si phutardo"},
+    evenings = feedback.add_theme(session, staff, report, {"title_sv": "Öppettider", "title_rom": "Vakti kana si putardo"},
                                   [written.id])
     partly = feedback.save_response(session, staff, evenings, {
         "outcome": "partly",
         "body_sv": "Träffpunkten prövar öppet en kväll i veckan under våren.",
-        "body_rom": "O than kai arakhadyon zumavel te avel phutardo jekh rat ando kurko ande primavara.",
+        "body_rom": "O than kaj arakhadjon zumavel te avel putardo jekh rat ando kurko ande primavara.",
         "reason_sv": "Budgeten räcker inte till fler kvällar.",
     })
     # The same decision answers both themes: the pages must show it twice without duplicate ids.
@@ -230,35 +231,35 @@ def _demo_experiences(session: Session, staff: Any, board: Any) -> None:
 
     service = experiences.create_service(session, staff, board, {
         "name_sv": "Romsk läsambassad, Stadsbiblioteket",
-        "name_rom": "Rromani chitaimaski ambasada, Forosko Biblioteko",
+        "name_rom": "Romani ambasada le ginavimaski, Stadsbiblioteket",
         "description_sv": "Böcker, sagostunder och läxhjälp på romani chib och svenska.",
     })
     survey = experiences.create_survey(session, staff, service, {
         "title_sv": "Hur var ditt besök på läsambassaden?",
-        "title_rom": "Sar sas tyo vizito ande chitaimaski ambasada?",
+        "title_rom": "Sar sas tjo vizito ande ambasada le ginavimaski?",
         "intro_sv": "Svaren är anonyma. Vi berättar här vad vi gör med dem.",
-        "intro_rom": "Le anglipe si bi anava. Phenas akate so keras lenca.",
+        "intro_rom": "Le respunsuri si bi anavesko. Phenas akate so keras lença.",
         "opens_dt": _at(-7, 9), "closes_dt": _at(30, 20),
     })
     text = experiences.add_question(session, staff, survey, {
-        "kind": "text", "text_sv": "Vad var bra, och vad kan bli bättre?", "text_rom": "So sas lasho, thai so shai te avel mai lasho?",
+        "kind": "text", "text_sv": "Vad var bra, och vad kan bli bättre?", "text_rom": "So sas lačho, thaj so šaj te avel maj lačho?",
     })
     often = experiences.add_question(session, staff, survey, {
-        "kind": "choice", "text_sv": "Hur ofta kommer du hit?", "text_rom": "Kaj drom aves akate?",
-        "options": "Varje vecka | Sako kurko\nNågon gång i månaden | Varekana ando shon\nFörsta gången | O anglo drom",
+        "kind": "choice", "text_sv": "Hur ofta kommer du hit?", "text_rom": "Sode drom aves akate?",
+        "options": "Varje vecka | Sako kurko\nNågon gång i månaden | Varekana ando šon\nFörsta gången | O angluno drom",
     })
     scale = experiences.add_question(session, staff, survey, {
-        "kind": "scale", "text_sv": "Hur nöjd är du med besöket?", "text_rom": "Sar san multsumime le vizitosa?",
+        "kind": "scale", "text_sv": "Hur nöjd är du med besöket?", "text_rom": "Sar san mulcumime le vizitosa?",
         "required": True,
     })
     experiences.publish_survey(session, staff, survey)
     answers = (
-        ("Fler böcker på romani chib, tack!", 0, "5", "rom"),
+        ("Fler böcker på romani chib, tack!", 0, "5", "sv"),
         ("Sagostunden för barnen är fin.", 1, "4", "sv"),
         (None, 0, "4", "rom"),
         ("Öppet på kvällar skulle hjälpa.", 2, "3", "sv"),
         (None, 1, "5", "rom"),
-        ("Lashi butyi!", 0, "5", "rom"),
+        ("Lačhi buti!", 0, "5", "rom"),
     )
     for i, (free, option, value, language) in enumerate(answers):
         data = xp_answers.AnswerData(

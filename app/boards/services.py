@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.boards.models import Board, BoardKind
-from app.boards.seed import BOARDS
+from app.boards.seed import BOARDS, PREVIOUS_NAMES_ROM
 
 
 def list_boards(session: Session) -> list[Board]:
@@ -29,6 +29,7 @@ def seed_boards(session: Session) -> int:
             created += 1
         else:
             board.name_sv, board.kind = name_sv, BoardKind(kind)
-            board.name_rom = board.name_rom or name_rom
+            if not board.name_rom or board.name_rom in PREVIOUS_NAMES_ROM:
+                board.name_rom = name_rom
     session.flush()
     return created
