@@ -240,10 +240,12 @@ def format_date(value: date | datetime | None, weekday: bool = True) -> str:
 
 
 def format_time(value: datetime | None) -> str:
-    """24-hour local time, 'HH:MM'."""
+    """24-hour local time as the catalog writes it: Swedish "17.30" and "9.15",
+    English "17:30"; a catalog message (msgctxt ``time``), so each language chooses."""
     if value is None:
         return ""
-    return to_local(value).strftime("%H:%M")
+    local = to_local(value)
+    return pgettext("time", "%(hour)02d:%(minute)02d", hour=local.hour, minute=local.minute)
 
 
 def format_datetime(value: datetime | None, weekday: bool = True) -> str:
@@ -255,7 +257,7 @@ def format_datetime(value: datetime | None, weekday: bool = True) -> str:
 
 
 def format_time_range(start: datetime | None, end: datetime | None) -> str:
-    """'tisdag 8 december 2026 kl. 18:00–20:00' (dates repeated if they differ)."""
+    """'tisdag 8 december 2026 kl. 18.00–20.00' (dates repeated if they differ)."""
     if start is None:
         return ""
     if end is None:

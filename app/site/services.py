@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,18 +22,38 @@ from app.site.models import SiteText
 ACCESSIBILITY_KEYS = ("a11y_compliance", "a11y_gaps", "a11y_assessment", "a11y_contact")
 DEFAULTS = {
     "a11y_compliance": ("Samrådsportalen är delvis förenlig med lagen om tillgänglighet till digital offentlig service, "
-                        "på grund av de brister som beskrivs nedan.", None),
+                        "på grund av de brister som beskrivs nedan.",
+                        "Samrådsportalen si jekh kotor pala o zakono pa o aresimos le digitalne publikane serviciengo "
+                        "(lagen om tillgänglighet till digital offentlig service), anda le bilačhimata kaj si "
+                        "ramosarde tele."),
     "a11y_gaps": ("Dokument (underlag) som laddas upp av nämnderna kan vara otillgängliga PDF-filer. "
-                  "Be nämnden om underlaget i annat format.", None),
+                  "Be nämnden om underlaget i annat format.",
+                  "Le dokumentura kaj le komisii čhiven opre šaj te aven PDF-ura kaj na šaj ginaven pes lokhes. "
+                  "Mang la komisiatar o dokumento ande aver formato."),
     "a11y_assessment": ("Stockholms stad har granskat tjänsten själv med automatiska tester (axe-core) på varje sida, "
-                        "tangentbordstest och test med skärmläsare.", None),
-    "a11y_contact": ("Skriv till tillganglighet@stockholm.example eller ring 08-508 00 000.", None),
+                        "tangentbordstest och test med skärmläsare.",
+                        "O foro Stockholm dikhlja e servicia korkoro: automatikane testura (axe-core) pe sako patrin, "
+                        "testura le klavijaturasa thaj le programosa kaj ginavel o ekrano (skärmläsare)."),
+    "a11y_contact": ("Skriv till tillganglighet@stockholm.example eller ring 08-508 00 000.",
+                     "Ramosar ka tillganglighet@stockholm.example vaj akhar 08-508 00 000."),
 }
+#: When the default texts above were last reviewed (shown until the city edits the statement).
+DEFAULTS_UPDATED = date(2026, 11, 29)
 
 
 @dataclass
 class Texts:
     values: dict[str, SiteText | None]
+
+    @property
+    def last_updated(self) -> date | datetime:
+        """When the statement was last changed (required by the DOS law / Digg)."""
+        edited = [row.updated_dt for row in self.values.values() if row is not None and row.updated_dt]
+        return max(edited) if edited else DEFAULTS_UPDATED
+
+    def pending(self, lang: str) -> bool:
+        """Some section has no text in ``lang`` yet (shown in Swedish, marked as such)."""
+        return lang != "sv" and any(self.get(key, lang)[1] != lang for key in self.values)
 
     def get(self, key: str, lang: str) -> tuple[str, str]:
         """``(text, language of the text)``: Romani if there is one, else Swedish (or the default)."""

@@ -42,7 +42,7 @@ class GlossaryTermForm(BaseForm):
     )
     avoid = TextAreaField(
         _l("Forms to avoid"),
-        description=_l("One per line. A single letter (such as ă) is found anywhere; a word only as a whole word."),
+        description=_l("One per line. A single letter is found anywhere, a word only as a whole word."),
         validators=[Length(max=5000, message=_l("Write at most 5,000 characters."))],
         filters=[strip],
     )

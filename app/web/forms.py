@@ -22,41 +22,84 @@ from wtforms import (
 )
 
 from app.i18n import STOCKHOLM, get_translations
-from app.i18n import ngettext as _ngettext
+from app.i18n import gettext as _gettext
+from app.i18n import ngettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
     return message
 
 
-# Built-in WTForms messages our forms can show; marked here so they are
-# extracted into the catalogs and translated like our own.
-WTFORMS_MESSAGES = (
-    N_("This field is required."),
-    N_("Not a valid integer value."),
-    N_("Not a valid datetime value."),
-    N_("Not a valid date value."),
-    N_("Not a valid choice."),
-    N_("Invalid Choice: could not coerce."),
-    N_("Invalid email address."),
-    N_("Invalid URL."),
-    N_("Number must be at least %(min)s."),
-    N_("Number must be at most %(max)s."),
-    N_("Number must be between %(min)s and %(max)s."),
-)
-if False:  # pragma: no cover - extraction only
-    _ngettext("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.", 1)
-    _ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1)
-    _ngettext("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long.", 1)
-    _ngettext("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field.", 1)
+# WTForms' own messages are generic ("This field is required.", in English
+# where a catalog lacks them). Each is replaced by one that says what to do;
+# "required" depends on the kind of field (see BaseForm.validate). These are
+# the msgids; the originals never reach a page.
+BETTER_MESSAGES = {
+    "This field is required.": N_("Fill in this field."),
+    "Not a valid integer value.": N_("Write a whole number, for example 12."),
+    "Not a valid decimal value.": N_("Write a number, for example 12.5."),
+    "Not a valid float value.": N_("Write a number, for example 12.5."),
+    "Not a valid datetime value.": N_("Write the date and time as YYYY-MM-DD HH:MM."),
+    "Not a valid date value.": N_("Write the date as YYYY-MM-DD."),
+    "Not a valid time value.": N_("Write the time as HH:MM."),
+    "Not a valid choice.": N_("Choose one of the options."),
+    "Invalid Choice: could not coerce.": N_("Choose one of the options."),
+    "Invalid email address.": N_("Write an e-mail address like name@example.se."),
+    "Invalid URL.": N_("Write a web address that starts with https://."),
+    "Number must be at least %(min)s.": N_("Write a number that is %(min)s or more."),
+    "Number must be at most %(max)s.": N_("Write a number that is %(max)s or less."),
+    "Number must be between %(min)s and %(max)s.": N_("Write a number from %(min)s to %(max)s."),
+}
+#: Singular msgid of a WTForms plural message -> our (singular, plural).
+BETTER_PLURALS = {
+    "Field cannot be longer than %(max)d character.": ("Write at most %(max)d character.", "Write at most %(max)d characters."),
+    "Field must be at least %(min)d character long.": ("Write at least %(min)d character.", "Write at least %(min)d characters."),
+    "Field must be exactly %(max)d character long.": ("Write exactly %(max)d character.", "Write exactly %(max)d characters."),
+    "'%(value)s' is not a valid choice for this field.": ("Choose an option from the list.", "Choose only options from the list."),
+}
+#: Said for any other WTForms message, so no English reaches a page.
+FALLBACK_MESSAGE = N_("Check what you wrote in this field.")
+if False:  # pragma: no cover - extraction only (the keyword must be ``ngettext`` itself)
+    ngettext("Write at most %(max)d character.", "Write at most %(max)d characters.", 1)
+    ngettext("Write at least %(min)d character.", "Write at least %(min)d characters.", 1)
+    ngettext("Write exactly %(max)d character.", "Write exactly %(max)d characters.", 1)
+    ngettext("Choose an option from the list.", "Choose only options from the list.", 1)
+
+#: What "required" says, by kind of field, naming the field (a form may say
+#: something more specific for one field: ``BaseForm.required_messages``).
+REQUIRED_BY_TYPE = {
+    "RadioField": N_("Answer “%(label)s”."),
+    "SelectField": N_("Choose an option in “%(label)s”."),
+    "SelectMultipleField": N_("Choose at least one option in “%(label)s”."),
+    "CheckboxListField": N_("Choose at least one option in “%(label)s”."),
+    "BooleanField": N_("Tick the box “%(label)s” to go on."),
+    "FileField": N_("Choose a file in “%(label)s”."),
+    "MultipleFileField": N_("Choose a file in “%(label)s”."),
+    "IntegerField": N_("Write a whole number in “%(label)s”."),
+    "DateField": N_("Write the date in “%(label)s” as YYYY-MM-DD."),
+    "DateTimeLocalField": N_("Write the date and time in “%(label)s” as YYYY-MM-DD HH:MM."),
+    "LocalDateTimeField": N_("Write the date and time in “%(label)s” as YYYY-MM-DD HH:MM."),
+}
+REQUIRED_TEXT = N_("Fill in “%(label)s”.")
 
 
 class _Translations:
+    """WTForms' messages, replaced by ours and translated with our catalog."""
+
     def gettext(self, string: str) -> str:
-        return get_translations().ugettext(string)
+        better = BETTER_MESSAGES.get(string)
+        if better is None:
+            translated = get_translations().ugettext(string)
+            # A message we do not know is not in the catalog: never show it in English.
+            return translated if translated != string else get_translations().ugettext(FALLBACK_MESSAGE)
+        return get_translations().ugettext(better)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return get_translations().ungettext(singular, plural, n)
+        better = BETTER_PLURALS.get(singular)
+        if better is None:
+            translated = get_translations().ungettext(singular, plural, n)
+            return translated if translated not in (singular, plural) else get_translations().ugettext(FALLBACK_MESSAGE)
+        return get_translations().ungettext(better[0], better[1], n)
 
 
 class BaseForm(FlaskForm):
@@ -64,12 +107,38 @@ class BaseForm(FlaskForm):
         def get_translations(self, form: Any) -> _Translations:
             return _Translations()
 
+    #: Field name -> what "required" says for that field. Every form's
+    #: ``language`` field is a choice of language.
+    required_messages: dict[str, Any] = {"language": N_("Choose a language.")}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if not ok:
+            self._specific_required_messages()
+        return ok
+
+    def _specific_required_messages(self) -> None:
+        """Replace the generic "Fill in this field." by what this field needs."""
+        generic = _gettext(BETTER_MESSAGES["This field is required."])
+        for field in self:
+            if generic not in field.errors:
+                continue
+            specific = self.required_messages.get(field.name)
+            label = str(field.label.text).strip().rstrip(":")
+            if specific is not None:
+                message = _gettext(specific) if isinstance(specific, str) else str(specific)
+            else:
+                message = _gettext(REQUIRED_BY_TYPE.get(field.type, REQUIRED_TEXT), label=label)
+            field.errors = [message if error == generic else error for error in field.errors]
+
     def error_list(self) -> list[tuple[str, str, str]]:
         """``(field id, label, message)`` for the error summary at the top of the page."""
         out = []
         for field in self:
+            label = str(field.label.text).strip()
             for message in field.errors:
-                out.append((field.id, str(field.label.text), str(message)))
+                # The label is left out when the message names the field already.
+                out.append((field.id, "" if label.rstrip(":?") in str(message) else label, str(message)))
         return out
 
     def add_error(self, field_name: str | None, message: Any) -> None:

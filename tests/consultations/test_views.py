@@ -224,7 +224,7 @@ def test_schedule_co_hosted_consultation_and_publish(client, auth, board, publis
     listing = client.get("/rom/consultations/").get_data(as_text=True)
     assert "Sfatuipe vash i biblioteka" in listing
     page = client.get(f"/sv/consultations/{consultation.id}").get_data(as_text=True)
-    assert "18:00–20:00" in page
+    assert "kl. 18.00–20.00" in page
     assert str(district.name_sv) in page
 
 
