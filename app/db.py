@@ -300,6 +300,14 @@ PAGE_NEUTRAL_TABLES = frozenset({"users", "memberships", "login_throttles", "acc
                                  "audit_events", "content_generation", "translator_languages", "glossary_terms"})
 
 
+#: Rows of ``content_generation``: row 1 counts every change public pages may
+#: show; a table listed here also bumps a row of its own, so a cache of that
+#: table alone (the translation overrides) survives every other change.
+CONTENT_ROW = 1
+TRANSLATIONS_ROW = 2
+COUNTED_TABLES = {"translation_entries": TRANSLATIONS_ROW}
+
+
 class AppSession(Session):
     """The application's session: remembers whether a transaction wrote rows
     public pages may show, and then bumps the content generation as the last
@@ -311,27 +319,31 @@ def _table_name(entity: Any) -> str | None:
     return getattr(table, "name", None)
 
 
+def _note_write(session: Session, table: str | None) -> None:
+    if table not in PAGE_NEUTRAL_TABLES:
+        session.info["public_write"] = True
+    if table in COUNTED_TABLES:
+        session.info.setdefault("counted_rows", set()).add(COUNTED_TABLES[table])
+
+
 @event.listens_for(AppSession, "after_flush")
 def _note_flushed_writes(session: Session, _context: Any) -> None:
-    if session.info.get("public_write"):
-        return
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if _table_name(obj) not in PAGE_NEUTRAL_TABLES:
-            session.info["public_write"] = True
-            return
+        _note_write(session, _table_name(obj))
 
 
 @event.listens_for(AppSession, "do_orm_execute")
 def _note_statement_writes(state: Any) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    if getattr(getattr(state.statement, "table", None), "name", None) not in PAGE_NEUTRAL_TABLES:
-        state.session.info["public_write"] = True
+    _note_write(state.session, getattr(getattr(state.statement, "table", None), "name", None))
 
 
 @event.listens_for(AppSession, "before_commit")
 def _bump_before_commit(session: Session) -> None:
     session.flush()  # what commit() would flush next, so it is noted above
+    for row in sorted(session.info.pop("counted_rows", ())):
+        bump_content_generation(session.connection(), row)
     if session.info.pop("public_write", False):
         bump_content_generation(session.connection())
 
@@ -340,6 +352,7 @@ def _bump_before_commit(session: Session) -> None:
 def _forget_writes(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the outermost transaction ended (a SAVEPOINT does not count)
         session.info.pop("public_write", None)
+        session.info.pop("counted_rows", None)
 
 
 class ContentGeneration(Base):
@@ -356,8 +369,9 @@ class ContentGeneration(Base):
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
-def bump_content_generation(connection: sa.Connection) -> None:
-    """Count one more change of public content (an upsert of the single row).
+def bump_content_generation(connection: sa.Connection, row: int = CONTENT_ROW) -> None:
+    """Count one more change of public content (an upsert of row 1), or of a
+    counted table (its row, see :data:`COUNTED_TABLES`).
 
     Runs as the transaction's last statement, so the row lock it takes on
     PostgreSQL is held only for the COMMIT and cannot take part in a deadlock.
@@ -367,13 +381,34 @@ def bump_content_generation(connection: sa.Connection) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    statement = insert(table).values(id=1, value=1)
+    statement = insert(table).values(id=row, value=1)
     connection.execute(statement.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1}))
 
 
 def content_generation(session: Session) -> int:
     """The current generation (0 before the first change)."""
     return session.scalar(sa.select(ContentGeneration.value).where(ContentGeneration.id == 1)) or 0
+
+
+def request_generations(session: Session) -> dict[int, int]:
+    """Every generation row (``{row: value}``), read at most once per
+    application context with one primary-key read: the page cache keys pages by
+    row 1, the translation overrides reload when row 2 changed."""
+    values = g.get("content_generations")
+    if values is None:
+        with session.no_autoflush:
+            rows = session.execute(
+                sa.select(ContentGeneration.id, ContentGeneration.value)
+                .where(ContentGeneration.id.in_((CONTENT_ROW, TRANSLATIONS_ROW)))
+            )
+            values = {CONTENT_ROW: 0, TRANSLATIONS_ROW: 0, **{row_id: value for row_id, value in rows}}
+        g.content_generations = values
+    return values
+
+
+def request_content_generation(session: Session) -> int:
+    """The content generation (row 1) of this request (see :func:`request_generations`)."""
+    return request_generations(session)[CONTENT_ROW]
 
 
 class Database:

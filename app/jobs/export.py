@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import app.registry  # noqa: F401  (every table)
-from app.db import Base, bump_content_generation
+from app.db import TRANSLATIONS_ROW, Base, bump_content_generation
 
 FORMAT = "samradsportalen-export/1"
 
@@ -95,4 +95,5 @@ def import_database(connection: Connection, data: IO[str]) -> dict[str, int]:
                     f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
                 ))
     bump_content_generation(connection)  # no page cached before the import is served after it
+    bump_content_generation(connection, TRANSLATIONS_ROW)  # imported translation overrides are read
     return counts

@@ -1,11 +1,13 @@
 """The database overrides on top of the compiled catalogs (installed into :mod:`app.i18n`).
 
-A translator's correction is a row in ``translation_entries``; writing it bumps
-the content generation (:mod:`app.db`), which both empties the page cache and
-tells every app server to reload its overrides. The overrides of a language
-are read **once per content generation and process**, not per string: each
-request reads the generation (one primary-key query, memoized per request) and
-reuses the merged catalog built for it.
+A translator's correction is a row in ``translation_entries``; committing it
+bumps the content generation (row 1 of ``content_generation``: the page cache
+misses) and the translations generation (row 2), which tells every app server
+to reload its overrides. Both rows are read in one primary-key query per
+request (:func:`app.db.request_generations`, shared with the page cache), and
+the overrides of a language are read from the database **once per change of
+the overrides and process**, not per string or request, and not again after
+changes to other content.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from flask import Flask, g
 
 from sqlalchemy.orm import Session
 
-from app.db import content_generation, get_db
+from app.db import TRANSLATIONS_ROW, get_db, request_generations
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ class OverrideCache:
         except sa.exc.SQLAlchemyError as error:  # database down: the compiled catalog still speaks
             log.warning("translation overrides unavailable (%s)", type(error).__name__)
             return base
+        if generation == 0:  # no override was ever written (or imported): nothing to read
+            return base
         cached = self._entries.get(lang)
         if cached is not None and cached[0] == generation and cached[1] == id(base):
             return cached[2]
@@ -114,13 +118,14 @@ def _reading_session() -> Iterator[Session]:
 
 
 def _request_generation() -> int:
-    """The content generation, read at most once per request."""
-    value = g.get("_content_generation")
-    if value is None:
-        with _reading_session() as session, session.no_autoflush:
-            value = content_generation(session)
-        g._content_generation = value
-    return value
+    """The generation of the overrides (bumped by every commit that wrote
+    ``translation_entries``), read with the content generation in one query
+    per request."""
+    values = g.get("content_generations")
+    if values is None:
+        with _reading_session() as session:
+            values = request_generations(session)
+    return values[TRANSLATIONS_ROW]
 
 
 def _load_rows(lang: str) -> list[Any]:
@@ -130,8 +135,7 @@ def _load_rows(lang: str) -> list[Any]:
         TranslationEntry.context, TranslationEntry.msgid, TranslationEntry.msgid_plural, TranslationEntry.text
     ).where(TranslationEntry.language == lang, TranslationEntry.text.is_not(None))
     with _reading_session() as session, session.no_autoflush:
-        with session.begin_nested():  # a missing table must not abort the request's transaction
-            return list(session.execute(statement))
+        return list(session.execute(statement))
 
 
 def init_app(app: Flask) -> None:

@@ -41,7 +41,7 @@ from typing import Protocol
 
 from flask import Flask, Response, current_app, g, request, session
 
-from app.db import content_generation, get_session
+from app.db import get_session, request_content_generation
 from app.web.public import PUBLIC_ENDPOINTS
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def _lookup() -> Response | None:
         return None
     # The generation is read before anything is rendered: a page rendered while
     # a change commits is stored under the old generation and never served after.
-    generation = content_generation(get_session())
+    generation = request_content_generation(get_session())
     # The scheme and host are part of the key: pages carry absolute links (hreflang, feeds).
     raw = f"{generation}\0{request.scheme}://{request.host}\0{request.full_path}"
     key = hashlib.blake2b(raw.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()

@@ -154,12 +154,14 @@ def test_override_is_live_at_once_and_empties_the_page_cache(app, client, auth, 
     assert "Hoppa till innehållet" in visitor.get("/sv/").get_data(as_text=True)  # other languages untouched
 
 
-def test_overrides_are_loaded_once_per_content_generation(client, app, translator, db_session):
+def test_overrides_are_loaded_once_per_change_of_the_overrides(client, app, translator, db_session, create_board):
     cache = app.extensions["i18n_overrides"]
     client.get("/rom/consultations/?x=1")
     loads = cache.loads
     for n in range(3):
         client.get(f"/rom/consultations/?x={n + 2}")
+    create_board()  # other content changed: pages are rendered afresh, the overrides are not read again
+    assert "Konsultacii" in client.get("/rom/consultations/?x=8").get_data(as_text=True)
     assert cache.loads == loads
     services.save_translation(db_session, translator, DIRECTORY, "rom", SKIP_KEY, ["Dža sig ko o teksto"])
     db_session.commit()
