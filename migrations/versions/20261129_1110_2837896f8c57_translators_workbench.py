@@ -1,8 +1,8 @@
 """translators workbench
 
 Revision ID: 2837896f8c57
-Revises: c8fb8044c18d
-Create Date: 2026-11-29 10:20:29.164686
+Revises: 8d2e6b4a9c31
+Create Date: 2026-11-29 11:10:00.000000
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import app.db
 
 
 revision: str = '2837896f8c57'
-down_revision: str | None = 'c8fb8044c18d'
+down_revision: str | None = '8d2e6b4a9c31'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
