@@ -124,3 +124,18 @@ def test_plural_of_day_differs_from_the_singular() -> None:
     with (ROOT / "translations" / "rom" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         day = read_po(handle).get(("%(num)d day", "%(num)d days"))
     assert day is not None and day.string[0] != day.string[1]
+
+
+def test_seeding_replaces_old_seeded_romani_names_but_not_edited_ones(db_session):
+    from app.boards.models import Board, BoardKind
+    from app.boards.services import seed_boards
+
+    old = Board(slug="kulturnamnden", kind=BoardKind.SPECIALIST, name_sv="Kulturnämnden",
+                name_rom="I Komisia vash e Kultura", contact_email="k@stockholm.example")
+    edited = Board(slug="bromma", kind=BoardKind.DISTRICT, name_sv="Bromma stadsdelsnämnd",
+                   name_rom="Komisia Bromma (edited by staff)", contact_email="b@stockholm.example")
+    db_session.add_all([old, edited])
+    db_session.flush()
+    seed_boards(db_session)
+    assert old.name_rom == "Komisia vaš e kultura (Kulturnämnden)"
+    assert edited.name_rom == "Komisia Bromma (edited by staff)"
