@@ -1,7 +1,7 @@
 """translators workbench
 
 Revision ID: 2837896f8c57
-Revises: 8d2e6b4a9c31
+Revises: 8a394562bafe
 Create Date: 2026-11-29 11:10:00.000000
 """
 
@@ -16,7 +16,7 @@ import app.db
 
 
 revision: str = '2837896f8c57'
-down_revision: str | None = '8d2e6b4a9c31'
+down_revision: str | None = '8a394562bafe'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
