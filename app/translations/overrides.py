@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -75,21 +76,26 @@ class OverrideCache:
         self.loads = 0  # how often overrides were read from the database (tests, bench)
 
     def __call__(self, lang: str, base: NullTranslations) -> NullTranslations:
+        if g.get("_i18n_overrides_failed"):
+            return base
+        # Rendering an error page (the 503 of a database outage): the compiled
+        # catalog must do, whatever the database says. Otherwise a failing read
+        # is the request's failure, and goes to the outage handler like any other.
+        handling_error = sys.exc_info()[1] is not None
         try:
             generation = _request_generation()
-        except sa.exc.SQLAlchemyError as error:  # database down: the compiled catalog still speaks
-            log.warning("translation overrides unavailable (%s)", type(error).__name__)
-            return base
-        if generation == 0:  # no override was ever written (or imported): nothing to read
-            return base
-        cached = self._entries.get(lang)
-        if cached is not None and cached[0] == generation and cached[1] == id(base):
-            return cached[2]
-        try:
+            if generation == 0:  # no override was ever written (or imported): nothing to read
+                return base
+            cached = self._entries.get(lang)
+            if cached is not None and cached[0] == generation and cached[1] == id(base):
+                return cached[2]
             rows = _load_rows(lang)
         except sa.exc.SQLAlchemyError as error:
+            g._i18n_overrides_failed = True
             log.warning("translation overrides unavailable (%s)", type(error).__name__)
-            return base
+            if handling_error:
+                return base
+            raise
         merged = merge(base, rows)
         with self._lock:
             self.loads += 1
