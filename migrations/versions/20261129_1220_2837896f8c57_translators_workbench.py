@@ -1,8 +1,8 @@
 """translators workbench
 
 Revision ID: 2837896f8c57
-Revises: 8a394562bafe
-Create Date: 2026-11-29 11:10:00.000000
+Revises: e06e6e6c9baf
+Create Date: 2026-11-29 12:20:00.000000
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import app.db
 
 
 revision: str = '2837896f8c57'
-down_revision: str | None = '8a394562bafe'
+down_revision: str | None = 'e06e6e6c9baf'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
