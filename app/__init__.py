@@ -83,8 +83,8 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.registrations.staff_views import bp as registrations_staff_bp
     from app.registrations.views import bp as registrations_bp
     from app.site.views import bp as site_bp
-    from app.web.routes import bp as web_bp
     from app.translations import staff_views as translations_views
+    from app.web.routes import bp as web_bp
     from app.wishes.staff_views import bp as wishes_staff_bp
     from app.wishes.views import bp as wishes_bp
 

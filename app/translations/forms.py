@@ -7,8 +7,8 @@ from typing import Any
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from app.web.forms import BaseForm, choices, strip
 from app.i18n import lazy_gettext as _l
+from app.web.forms import BaseForm, choices, strip
 
 
 class EntryForm(BaseForm):

@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 from babel.support import NullTranslations, Translations
 from flask import Flask, g
-
 from sqlalchemy.orm import Session
 
 from app.db import TRANSLATIONS_ROW, get_db, request_generations

@@ -21,9 +21,8 @@ from wtforms import (
     widgets,
 )
 
-from app.i18n import STOCKHOLM, get_translations
+from app.i18n import STOCKHOLM, get_translations, ngettext
 from app.i18n import gettext as _gettext
-from app.i18n import ngettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"

@@ -14,7 +14,6 @@ from alembic import op
 
 import app.db
 
-
 revision: str = '2837896f8c57'
 down_revision: str | None = 'e06e6e6c9baf'
 branch_labels: str | Sequence[str] | None = None

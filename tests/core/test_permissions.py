@@ -28,12 +28,12 @@ from app.experiences.models import (
     SurveyQuestion,
 )
 from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
+from app.i18n import entry_key
 from app.media.models import AudioReading, ReadingSubject
 from app.minutes.models import CorrectionProposal, Minutes
 from app.participation.models import Channel, Viewpoint
 from app.translations.models import GlossaryTerm, TranslatorLanguage
 from app.wishes.models import Wish, WishKind
-from app.i18n import entry_key
 from tests.conftest import in_days
 
 STAFF_MARK = "/staff/"
