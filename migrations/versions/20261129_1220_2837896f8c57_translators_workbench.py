@@ -1,7 +1,7 @@
 """translators workbench
 
 Revision ID: 2837896f8c57
-Revises: e06e6e6c9baf
+Revises: 0fe4bab7b1b9
 Create Date: 2026-11-29 12:20:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import app.db
 
 revision: str = '2837896f8c57'
-down_revision: str | None = 'e06e6e6c9baf'
+down_revision: str | None = '0fe4bab7b1b9'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
