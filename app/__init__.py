@@ -118,10 +118,11 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     ):
         app.register_blueprint(blueprint)
 
-    from app.web import accesslog, caching, errors, limits, security, templating
+    from app.web import accesslog, caching, errors, intake, limits, security, templating
 
     limits.init_app(app)
     sso_client.init_app(app)
+    intake.init_app(app)  # its body size check runs first, before CSRF and the limiter read the body
 
     errors.init_app(app)
     security.init_app(app)

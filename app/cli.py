@@ -9,6 +9,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import ScriptInfo
 
 from app.db import db_wait_limit, get_session
 
@@ -22,12 +23,20 @@ CRON_DB_WAIT = 30.0
 def _reporting_outages(app: Flask, callback: Callable[..., Any]) -> Callable[..., Any]:
     """A database outage ends the command with exit status 1 and one clear
     line, not a traceback. Each command commits only whole steps, so what it
-    committed before stands and the next run carries on from there."""
+    committed before stands and the next run carries on from there.
+
+    A blueprint's command is one object shared by every app of the process
+    (tests build many): it is wrapped once, and reads the running app's config."""
+    if getattr(callback, "_reports_outages", False):
+        return callback
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            with db_wait_limit(app.config.get("CRON_DB_WAIT", CRON_DB_WAIT)):
+            # The app this run is for (as flask's with_appcontext finds it), not
+            # the one that registered the command first.
+            running = click.get_current_context().ensure_object(ScriptInfo).load_app()
+            with db_wait_limit(running.config.get("CRON_DB_WAIT", CRON_DB_WAIT)):
                 return callback(*args, **kwargs)
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError) as error:
             reason = type(getattr(error, "orig", None) or error).__name__
@@ -36,6 +45,7 @@ def _reporting_outages(app: Flask, callback: Callable[..., Any]) -> Callable[...
                 "what this run committed before stands, the rest is done by the next run once the database is back."
             ) from None
 
+    run._reports_outages = True  # type: ignore[attr-defined]
     return run
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +42,33 @@ def _render_markdown(text: str) -> Markup:
     )
     # nh3 removed everything but the allowed tags and attributes.
     return Markup(clean)  # nosec B704
+
+
+#: What a single line of text must not hold: control characters (C0, DEL, C1,
+#: which include CR, LF and tab) and the Unicode line and paragraph separators.
+NOT_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: str | None) -> str:
+    """``value`` made safe where one line is expected (a calendar SUMMARY, a
+    header, a file name, an e-mail subject): each run of line breaks and
+    control characters becomes one space. Forms refuse such characters; this
+    guards what was stored before they did."""
+    if not value:
+        return ""
+    return re.sub(" {2,}", " ", NOT_SINGLE_LINE.sub(" ", value)).strip()
+
+
+_CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def plain_text(value: str | None) -> str:
+    """Multi-line text with ``\\n`` line breaks only: CRLF and lone CR become
+    ``\\n``, other control characters (but tab) are dropped."""
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return _CONTROL_BUT_LINE_BREAKS.sub("", value)
 
 
 def strip_nul(value: str | None) -> str | None:

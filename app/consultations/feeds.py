@@ -12,6 +12,7 @@ from feedgen.feed import FeedGenerator
 from flask import Response, current_app, g
 from icalendar import Calendar, Event, Timezone
 
+from app.common.text import one_line, plain_text
 from app.common.urls import external_url
 from app.consultations import describe
 from app.consultations.models import Consultation
@@ -90,7 +91,7 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", calendar_name)
+    cal.add("x-wr-calname", one_line(calendar_name))
     cal.add("x-wr-timezone", "Europe/Stockholm")
     cal.add_component(Timezone.from_ical(STOCKHOLM_VTIMEZONE))
     items = list(items)
@@ -105,10 +106,12 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
         event.add("last-modified", consultation.updated_dt)
         event.add("dtstart", consultation.start_dt.astimezone(STOCKHOLM))
         event.add("dtend", consultation.end_dt.astimezone(STOCKHOLM))
-        event.add("summary", describe.title(consultation))
-        description = localized_text(consultation, "summary") or ""
+        # Stored text may predate the forms' single-line check: nothing stored
+        # may add a line or a control character to the calendar.
+        event.add("summary", one_line(describe.title(consultation)))
+        description = plain_text(localized_text(consultation, "summary"))
         event.add("description", f"{description}\n\n{url}".strip())
-        location = describe.meeting_place(consultation)
+        location = one_line(describe.meeting_place(consultation))
         if location:
             event.add("location", location)
         event.add("url", url)
@@ -117,7 +120,7 @@ def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: da
         event.add("sequence", consultation.ics_sequence)
         event.add("status", "CANCELLED" if consultation.is_cancelled else "CONFIRMED")
         event.add("organizer", f"mailto:{consultation.lead_board.contact_email or 'noreply@stockholm.example'}",
-                  parameters={"CN": localized_text(consultation.lead_board, "name")})
+                  parameters={"CN": one_line(localized_text(consultation.lead_board, "name"))})
         cal.add_component(event)
     return cal.to_ical()
 

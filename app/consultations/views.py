@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request, se
 from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug, list_boards
+from app.common.text import one_line
 from app.consultations import describe, feeds
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
@@ -100,5 +101,5 @@ def document(consultation_id: int, document_id: int) -> Response:
         abort(404)
     return send_file(
         path, mimetype=doc.content_type, as_attachment=True,
-        download_name=f"{doc.title[:80]}.{doc.extension}", max_age=3600,
+        download_name=f"{one_line(doc.title)[:80] or 'document'}.{doc.extension}", max_age=3600,
     )

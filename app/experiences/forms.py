@@ -28,6 +28,7 @@ from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.participation.models import Channel
 from app.web.forms import (
+    AnonymousForm,
     BaseForm,
     CheckboxListField,
     EmailAddress,
@@ -132,10 +133,8 @@ class _AnswerBase(BaseForm):
         )
 
 
-class _PublicAnswer(_AnswerBase):
-    #: Humans leave this empty; it is hidden from view and from screen readers.
-    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
-    submission_key = HiddenField()
+class _PublicAnswer(AnonymousForm, _AnswerBase):
+    """Answered by anyone: with the honeypot and the submission key."""
 
 
 class _StaffAnswer(_AnswerBase):

@@ -118,6 +118,15 @@ def get_by_short_code(session: Session, code: str | None) -> Survey | None:
     return session.scalar(sa.select(Survey).where(Survey.short_code == wanted))
 
 
+def text_answer_limits(session: Session, code: str | None) -> list[int]:
+    """The most characters each typed field of a survey's public form holds (its
+    text questions, name and e-mail): what sizes the largest legitimate answer."""
+    survey = get_by_short_code(session, code)
+    if survey is None:
+        return []
+    return [MAX_TEXT for q in survey.questions if q.kind is QuestionKind.TEXT] + [200, 254]
+
+
 def _survey_fields(survey: Survey, data: dict[str, Any]) -> None:
     title = text_field(data, "title_sv")
     if not title:

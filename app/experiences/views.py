@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
@@ -17,11 +15,10 @@ from app.experiences import services
 from app.experiences.forms import answer_form
 from app.experiences.models import Service
 from app.i18n import current_language
-from app.i18n import gettext as _
 from app.web.accesslog import anonymous_route
 from app.web.charts import bar_chart
 from app.web.helpers import load_or_404
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.intake import Intake, anonymous_intake, body_limit
 
 bp = Blueprint("experiences", __name__)
 
@@ -41,7 +38,7 @@ def board_services(slug: str) -> str:
 
 @bp.route("/<lang_code>/s/<code>", methods=["GET", "POST"])
 @anonymous_route
-@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+@anonymous_intake(lambda code: body_limit(*services.text_answer_limits(get_session(), code)))
 def answer(code: str) -> str | Response:
     session = get_session()
     survey = services.get_by_short_code(session, code)
@@ -50,27 +47,19 @@ def answer(code: str) -> str | Response:
     if code != survey.short_code:
         return redirect(url_for(".answer", code=survey.short_code), code=301)
     form = answer_form(survey)
+    intake = Intake(form)
     if not form.is_submitted():
-        form.submission_key.data = secrets.token_urlsafe(24)
         form.language.data = current_language()
     is_open = survey.is_open()
-    if is_open and form.validate_on_submit():
-        if form.website.data:
-            form.add_error(None, _("The form could not be sent. Please check it and send it again."))
-            form.website.data = ""
-            form.website.raw_data = []
-        elif not (form.submission_key.data or "").strip():
-            form.add_error(None, _("The form was incomplete. Please send it again."))
-            form.submission_key.data = secrets.token_urlsafe(24)
+    if is_open and intake.validate_on_submit():
+        try:
+            xp_answers.submit_answers(session, survey, form.to_data(current_language()), idempotency_key=intake.key)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
         else:
-            try:
-                xp_answers.submit_answers(session, survey, form.to_data(current_language()),
-                                        idempotency_key=form.submission_key.data[:64])
-            except DomainError as error:
-                form.add_error(error.field, error.message)
-            else:
-                commit()
-                return redirect(url_for(".thanks", code=survey.short_code))
+            commit()
+            intake.done()
+            return redirect(url_for(".thanks", code=survey.short_code))
     return render_template("experiences/answer.html", survey=survey, form=form, is_open=is_open)
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import Session
 
+from app.common.text import one_line, plain_text
 from app.db import utcnow
 from app.i18n import force_language
 from app.mail.models import OutboxMessage, OutboxStatus
@@ -30,7 +31,9 @@ def render_email(template: str, language: str, **context: Any) -> tuple[str, str
     with force_language(language):
         text = render_template(f"emails/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    # A header holds one line: a CR stored in a title (before the forms refused
+    # one) would otherwise make the message fail to send.
+    return one_line(subject), plain_text(body).strip() + "\n"
 
 
 def queue_email(session: Session, *, to: str, template: str, language: str, kind: str,

@@ -14,7 +14,7 @@ from app.minutes.services import (
     MAX_REASON,
     EvaluationData,
 )
-from app.web.forms import BaseForm, VersionedForm, choices, empty_to_none, strip
+from app.web.forms import AnonymousForm, BaseForm, VersionedForm, choices, empty_to_none, strip
 
 
 class MinutesForm(VersionedForm):
@@ -48,7 +48,7 @@ def _scale(label: Any, low: Any, high: Any) -> RadioField:
                       description=_l("1 means %(low)s, 5 means %(high)s.", low=low, high=high))
 
 
-class EvaluationForm(BaseForm):
+class EvaluationForm(AnonymousForm):
     well_run = _scale(_l("Was the meeting well run?"), _l("not at all"), _l("very well"))
     could_speak = _scale(_l("Could you say what you wanted to say?"), _l("not at all"), _l("completely"))
     language_support = _scale(_l("Was the language support (interpretation, Romani texts) enough?"),
@@ -56,9 +56,6 @@ class EvaluationForm(BaseForm):
     comment = TextAreaField(_l("Anything else? (optional)"), validators=[Optional(), Length(max=MAX_COMMENT)],
                             filters=[empty_to_none],
                             description=_l("Only the board reads this. Do not write your name."))
-    #: Humans leave this empty; it is hidden from view and from screen readers.
-    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
-    submission_key = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

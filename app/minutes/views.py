@@ -3,7 +3,6 @@ registration link, and the anonymous evaluation of the meeting."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -19,7 +18,7 @@ from app.minutes.forms import CorrectionForm, EvaluationForm
 from app.registrations.private import load_by_token as load_registration
 from app.registrations.private import private_page as _private
 from app.web.accesslog import anonymous_route
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.intake import Intake, anonymous_intake, body_limit
 
 bp = Blueprint("minutes", __name__)
 
@@ -55,7 +54,7 @@ def public(consultation_id: int) -> str:
 
 @bp.route("/<lang_code>/registrations/<token>/correction", methods=["GET", "POST"])
 @anonymous_route
-@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+@anonymous_intake(body_limit(services.MAX_PROPOSAL))
 def correction(token: str) -> Response:
     session = get_session()
     registration = load_registration(token)
@@ -80,35 +79,25 @@ def correction(token: str) -> Response:
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/evaluation", methods=["GET", "POST"])
 @anonymous_route
-@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+@anonymous_intake(body_limit(services.MAX_COMMENT))
 def evaluation(consultation_id: int) -> str | Response:
     session = get_session()
     consultation = _public_consultation(consultation_id)
     form = EvaluationForm()
-    if not form.is_submitted():
-        form.submission_key.data = secrets.token_urlsafe(24)
+    intake = Intake(form)
     state = services.evaluation_state(consultation)
-    if state == "open" and form.validate_on_submit():
-        if form.website.data:
-            # Probably a robot. A person whose browser filled the hidden field can send again.
-            form.add_error(None, _("The form could not be sent. Please check it and send it again."))
-            form.website.data = ""
-            form.website.raw_data = []
-        elif not (form.submission_key.data or "").strip():
-            form.add_error(None, _("The form was incomplete. Please send it again."))
-            form.submission_key.data = secrets.token_urlsafe(24)
+    if state == "open" and intake.validate_on_submit():
+        try:
+            services.submit_evaluation(session, consultation, form.to_data(), idempotency_key=intake.key)
+        except services.EvaluationClosed:
+            state = services.evaluation_state(consultation)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
         else:
-            try:
-                services.submit_evaluation(session, consultation, form.to_data(),
-                                           idempotency_key=form.submission_key.data[:64])
-            except services.EvaluationClosed:
-                state = services.evaluation_state(consultation)
-            except DomainError as error:
-                form.add_error(error.field, error.message)
-            else:
-                commit()
-                flash(_("Thank you for your answers."), "success")
-                return redirect(url_for(".results", consultation_id=consultation.id))
+            commit()
+            intake.done()
+            flash(_("Thank you for your answers."), "success")
+            return redirect(url_for(".results", consultation_id=consultation.id))
     return render_template("minutes/evaluation.html", consultation=consultation, form=form, state=state,
                            closes_dt=services.evaluation_closes_dt(consultation))
 

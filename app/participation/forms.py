@@ -20,7 +20,7 @@ from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.participation.models import Channel, Provenance
 from app.participation.services import MAX_BODY, ViewpointData
-from app.web.forms import BaseForm, EmailAddress, choices, empty_to_none, strip
+from app.web.forms import AnonymousForm, BaseForm, EmailAddress, choices, empty_to_none, strip
 
 
 def _coerce_optional_int(value: Any) -> int | None:
@@ -29,7 +29,7 @@ def _coerce_optional_int(value: Any) -> int | None:
     return int(value)
 
 
-class ViewpointForm(BaseForm):
+class ViewpointForm(AnonymousForm):
     """A participant's written view. Only the text itself is required."""
 
     agenda_item_id = SelectField(_l("Which question is it about?"), coerce=_coerce_optional_int, validate_choice=True)
@@ -49,9 +49,6 @@ class ViewpointForm(BaseForm):
     wants_feedback = BooleanField(_l("Tell me by e-mail when the board publishes its feedback"))
     publish_consent = BooleanField(_l("My view may be published word for word on this website"),
                                    description=_l("Without your name unless you ask for it. If you say no, the board still reads and uses your view."))
-    #: Humans leave this empty; it is hidden from view and from screen readers.
-    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
-    submission_key = HiddenField()
 
     def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

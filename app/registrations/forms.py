@@ -16,10 +16,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.consultations.models import Consultation, RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.registrations.services import MAX_NEEDS, RegistrationData
-from app.web.forms import BaseForm, choices, empty_to_none, strip
+from app.web.forms import AnonymousForm, BaseForm, choices, empty_to_none, strip
 
 
-class RegistrationForm(BaseForm):
+class RegistrationForm(AnonymousForm):
     """Only a name (or pseudonym) and the consent are required."""
 
     name = StringField(

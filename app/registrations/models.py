@@ -71,6 +71,8 @@ class Registration(Base):
     #: When a waitlisted registration got a place.
     promoted_dt: Mapped[datetime | None]
     reminder_sent_dt: Mapped[datetime | None]
+    #: Makes a resent registration form harmless: the same key never takes a second place.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     consultation: Mapped[Consultation] = relationship()
     contact: Mapped[Contact | None] = relationship()

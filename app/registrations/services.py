@@ -152,16 +152,27 @@ def _validate(data: RegistrationData) -> None:
 
 
 def register(
-    session: Session, consultation: Consultation, data: RegistrationData, *, now: datetime | None = None
+    session: Session, consultation: Consultation, data: RegistrationData, *, now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> Registration:
     """Register a person to a published consultation before its deadline.
 
     The person gets a place if one is free, else a place on the waiting list.
-    An e-mail with the private link is queued if an address was given.
+    An e-mail with the private link is queued if an address was given. The
+    same ``idempotency_key`` (one per opened form) returns the registration it
+    made the first time instead of taking a second place.
     """
     now = now or utcnow()
     _validate(data)
+    key = (idempotency_key or "").strip()[:64] or None
     consultation = _lock(session, consultation)
+    if key is not None:
+        # After the lock: a resend racing the first send waits for it, then finds its row.
+        existing = session.scalar(sa.select(Registration).where(Registration.idempotency_key == key))
+        if existing is not None and existing.consultation_id == consultation.id:
+            return existing
+        if existing is not None:
+            key = None  # a key from another consultation's form: register without one
     reason = closed_reason(consultation, now)
     if reason:
         raise RegistrationClosed(reason)
@@ -187,6 +198,7 @@ def register(
         needs=(data.needs or "").strip() or None,
         wants_feedback=bool(data.wants_feedback),
         created_dt=now,
+        idempotency_key=key,
     )
     session.add(registration)
     session.flush()

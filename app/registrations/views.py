@@ -34,8 +34,9 @@ from app.registrations.forms import CancelRegistrationForm, RegistrationForm
 from app.registrations.models import RegistrationStatus
 from app.registrations.private import load_by_token as _load
 from app.registrations.private import private_page as _private
+from app.registrations.services import MAX_NEEDS
 from app.web.accesslog import anonymous_route
-from app.web.limits import ANONYMOUS_POST_LIMIT, limiter
+from app.web.intake import Intake, anonymous_intake, body_limit
 
 bp = Blueprint("registrations", __name__, cli_group=None)
 
@@ -55,25 +56,27 @@ def _registration_helpers() -> dict[str, Any]:
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/register", methods=["GET", "POST"])
 @anonymous_route
-@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+@anonymous_intake(body_limit(MAX_NEEDS, 1000))
 def register(consultation_id: int) -> str | Response:
     session = get_session()
     consultation = consultations.get_public_consultation(session, consultation_id)
     if consultation is None or consultation.status is not ConsultationStatus.PUBLISHED:
         abort(404)
     form = RegistrationForm(consultation=consultation)
+    intake = Intake(form)
     if not form.is_submitted():
         form.language.data = current_language()
     closed = services.closed_reason(consultation)
-    if closed is None and form.validate_on_submit():
+    if closed is None and intake.validate_on_submit():
         try:
-            registration = services.register(session, consultation, form.to_data())
+            registration = services.register(session, consultation, form.to_data(), idempotency_key=intake.key)
         except services.RegistrationClosed as error:
             closed = str(error.message)
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
             commit()
+            intake.done()
             if registration.status is RegistrationStatus.CONFIRMED:
                 flash(_("You are registered. Welcome!"), "success")
             else:
@@ -99,7 +102,7 @@ def manage(token: str) -> Response:
 
 @bp.route("/<lang_code>/registrations/<token>/cancel", methods=["GET", "POST"])
 @anonymous_route
-@limiter.limit(ANONYMOUS_POST_LIMIT, methods=["POST"])
+@anonymous_intake(body_limit())
 def cancel(token: str) -> Response:
     """GET asks once (a plain page, no JavaScript needed); only the POST from that page cancels."""
     registration = _load(token)
@@ -139,7 +142,7 @@ def my_data(token: str) -> Response:
 
 @bp.route("/<lang_code>/registrations/<token>/withdraw", methods=["POST"])
 @anonymous_route
-@limiter.limit(ANONYMOUS_POST_LIMIT)
+@anonymous_intake(body_limit())
 def withdraw(token: str) -> Response:
     """Delete the person's contact data now (the private link then stops working)."""
     registration = _load(token)

@@ -15,14 +15,21 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
+    PasswordField,
     SelectChoice,
     SelectMultipleField,
+    StringField,
+    TextAreaField,
     ValidationError,
     widgets,
 )
+from wtforms.fields.core import Field
+from wtforms.validators import Length, Optional
 
+from app.common.text import NOT_SINGLE_LINE
 from app.i18n import STOCKHOLM, get_translations, ngettext
 from app.i18n import gettext as _gettext
+from app.i18n import lazy_gettext as _l
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
@@ -101,6 +108,26 @@ class _Translations:
         return get_translations().ungettext(better[0], better[1], n)
 
 
+def is_single_line(field: Field) -> bool:
+    """Text typed on one line: every text input but a text area, a password or a hidden field."""
+    return isinstance(field, StringField) and not isinstance(field, (TextAreaField, PasswordField, HiddenField))
+
+
+class SingleLine:
+    """Refuse line breaks and control characters (a CR in a title would inject
+    lines into a calendar, a header or an e-mail subject). :class:`BaseForm`
+    applies it to every single-line field by itself."""
+
+    message = _l("Write this on one line, without line breaks or control characters.")
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and NOT_SINGLE_LINE.search(field.data):
+            raise ValidationError(str(self.message))
+
+
+_single_line = SingleLine()
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> _Translations:
@@ -111,7 +138,12 @@ class BaseForm(FlaskForm):
     required_messages: dict[str, Any] = {"language": N_("Choose a language.")}
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        """Validate, with :class:`SingleLine` added to every single-line field."""
+        extra: dict[str, list[Any]] = {name: list(chain) for name, chain in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if is_single_line(field):
+                extra.setdefault(name, []).append(_single_line)
+        ok = bool(super().validate(extra_validators=extra))
         if not ok:
             self._specific_required_messages()
         return ok
@@ -147,6 +179,16 @@ class BaseForm(FlaskForm):
             self.form_errors.append(str(message))
         else:
             field.errors = [*field.errors, str(message)]
+
+
+class AnonymousForm(BaseForm):
+    """A public form anyone may send without logging in: it carries the
+    honeypot and the submission key that :class:`app.web.intake.Intake` checks
+    (render them with the ``anonymous_fields`` macro)."""
+
+    #: Humans leave this empty; it is hidden from view and from screen readers.
+    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
+    submission_key = HiddenField()
 
 
 class VersionedForm(BaseForm):

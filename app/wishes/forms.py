@@ -18,6 +18,7 @@ from app.consultations.models import RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.web.forms import (
+    AnonymousForm,
     BaseForm,
     CheckboxListField,
     EmailAddress,
@@ -29,7 +30,7 @@ from app.wishes.models import WishKind, WishStatus
 from app.wishes.services import MAX_ANSWER, MAX_TEXT, WishData
 
 
-class WishForm(BaseForm):
+class WishForm(AnonymousForm):
     """A wish for future consultations. The text and at least one board are required."""
 
     kind = RadioField(_l("What is your wish about?"), default=WishKind.TOPIC.value,
@@ -51,9 +52,6 @@ class WishForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)], filters=[empty_to_none],
                        description=_l("Optional. Only used to tell you the answer."))
     wants_answer = BooleanField(_l("Tell me by e-mail when the boards answer"))
-    #: Humans leave this empty; it is hidden from view and from screen readers.
-    website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
-    submission_key = HiddenField()
 
     def __init__(self, *args: Any, boards: list[Board], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -35,3 +35,15 @@ def test_add_once_returns_the_winners_row_when_the_same_key_was_inserted_meanwhi
     assert again not in db_session
     db_session.commit()  # the session is usable: nothing half-written
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)) == 1
+
+
+def test_a_request_deadline_does_not_outlive_its_request_in_a_reused_app_context(app, client):
+    """Requests inside an app context that is already pushed (as tests and CLI
+    commands do) must not leave their deadline behind: on PostgreSQL a stale one
+    refuses every later connection with "no time left to connect"."""
+    from app.db import _deadline
+
+    with app.test_request_context("/sv/"):
+        for _ in range(3):
+            assert client.get("/sv/consultations/").status_code == 200
+    assert _deadline.get() is None

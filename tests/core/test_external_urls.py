@@ -128,7 +128,8 @@ def test_api_links_ignore_forged_host(client, create_consultation) -> None:
 def test_private_registration_link_and_mail_ignore_forged_host(client, db_session, create_consultation) -> None:
     consultation = create_consultation(capacity=10)
     response = _post(client, f"/rom/consultations/{consultation.id}/register", {
-        "name": "Sara Lindberg", "email": "sara@example.com", "language": "rom", "consent": "y"})
+        "name": "Sara Lindberg", "email": "sara@example.com", "language": "rom", "consent": "y",
+        "submission_key": "k-forged-host"})
     assert response.status_code == 302, response.get_data(as_text=True)
     page = _get(client, response.headers["Location"]).get_data(as_text=True)
     assert f"{BASE}/rom/registrations/" in page and "evil" not in page

@@ -131,3 +131,18 @@ def test_database_lost_after_the_smtp_handoff_never_sends_a_message_twice(make_f
     rows = outbox()
     assert rows["Message 0"][0] is OutboxStatus.FAILED
     assert rows["Message 1"][0] is rows["Message 2"][0] is OutboxStatus.SENT
+
+
+def test_a_blueprint_cron_command_is_wrapped_once_however_many_apps_are_built(tmp_path):
+    """``send-reminders`` lives on a module-level blueprint shared by every app of
+    the process: wrapping it again per app nested it until a long test run
+    raised RecursionError in the command."""
+    from app import create_app
+    from config import TestConfig
+
+    apps = [create_app(TestConfig, {"DATABASE_URL": f"sqlite:///{tmp_path / 'cron.sqlite'}"}) for _ in range(3)]
+    callback = apps[-1].cli.commands["send-reminders"].callback
+    assert getattr(callback, "_reports_outages", False)
+    assert not getattr(callback.__wrapped__, "_reports_outages", False)
+    for app in apps:
+        app.extensions["db"].engine.dispose()

@@ -303,3 +303,16 @@ def test_staff_lists_need_permission(db_session, create_consultation, create_use
         services.list_registrations(db_session, create_user(), c)
     with pytest.raises(PermissionDenied):
         services.iter_registrations(db_session, create_user(), c)
+
+
+def test_the_same_submission_key_takes_one_place(db_session, create_consultation, data):
+    c = create_consultation(capacity=2)
+    first = services.register(db_session, c, data(email="ana@example.org"), idempotency_key="form-1")
+    db_session.commit()
+    again = services.register(db_session, c, data(email="ana@example.org"), idempotency_key="form-1")
+    db_session.commit()
+    assert again.id == first.id
+    assert services.count_confirmed(db_session, c.id) == 1
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1  # one confirmation
+    other = services.register(db_session, create_consultation(), data(), idempotency_key="form-1")
+    assert other.id != first.id  # a key from another consultation's form is not that registration

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,7 @@ def _form(**overrides):
         "interpreter_variety": "kalderash",
         "needs": "Jag behöver en hörslinga.",
         "consent": "y",
+        "submission_key": secrets.token_urlsafe(12),  # one per opened form, as the page gives it
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -81,7 +83,8 @@ def test_register_and_see_the_private_page(client, db_session, create_consultati
 
 def test_only_the_name_and_consent_are_required(client, db_session, create_consultation):
     c = create_consultation()
-    response = client.post(f"/sv/consultations/{c.id}/register", data={"name": "Pseudonym", "language": "sv", "consent": "y"})
+    response = client.post(f"/sv/consultations/{c.id}/register", data={"name": "Pseudonym", "language": "sv", "consent": "y",
+                                                                      "submission_key": "k-pseudonym"})
     assert response.status_code == 302
     (registration,) = _registrations(db_session)
     assert (registration.contact.email, registration.contact.phone) == (None, None)

@@ -1,0 +1,184 @@
+"""The one guard of every public form that anyone may send without logging in
+(views, survey answers, evaluations, wishes, registrations and the private-link
+forms behind a registration).
+
+Two halves:
+
+* :func:`anonymous_intake`, a view decorator: refuses a body larger than the
+  biggest legitimate form with 413 *before* anything parses it, and applies the
+  rate limits. The limits are built for venue Wi-Fi, where a whole room shares
+  one address: each form session (the CSRF-bound session) and each text have a
+  tight limit, the address only a generous ceiling. Forty participants from one
+  address in two minutes all get through; one client hammering is stopped.
+* :class:`Intake`, used inside the view of a form that stores something: the
+  honeypot, and a submission key that survives the back button. The key is kept
+  in the session per form (not minted anew on every GET), so a person whose
+  answer was stored but whose confirmation never arrived can go back and send
+  again without storing it twice; it is replaced once a submission succeeded.
+
+``tests/core/test_intake.py`` runs every caller through both halves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, request, session
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import generate_csrf
+
+from app.i18n import gettext as _
+from app.web.forms import BaseForm
+from app.web.limits import limiter
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Shared by all anonymous forms, per client address: a room on one Wi-Fi fits under it.
+PER_ADDRESS = "60 per minute;600 per hour"
+#: Per form and form session (a browser's session cookie): a person, not a script.
+PER_FORM_SESSION = "5 per minute;40 per hour"
+#: The same text sent to the same form, from anywhere.
+PER_CONTENT = "5 per hour"
+#: Texts shorter than this are not counted per content ("Bra!", "Ja").
+CONTENT_MIN_CHARS = 40
+
+#: A character of form text takes at most 12 bytes in an urlencoded body (``%F0%9F%98%80``).
+BYTES_PER_CHAR = 12
+#: Room for the small fields, the CSRF token and the field names.
+BODY_OVERHEAD = 16 * 1024
+
+#: Fields that are not typed content.
+_NOT_CONTENT = {"csrf_token", "submission_key", "website"}
+_SESSION_KEYS = "intake_keys"
+_MAX_KEPT_KEYS = 8
+
+
+def body_limit(*max_chars: int) -> int:
+    """The largest urlencoded body of a form whose text fields hold at most these many characters."""
+    return BODY_OVERHEAD + BYTES_PER_CHAR * sum(max_chars)
+
+
+def guarded_endpoints(app: Flask) -> dict[str, int | Callable[..., int]]:
+    """Every endpoint behind :func:`anonymous_intake`, with its body limit."""
+    return {
+        endpoint: view._anonymous_intake  # type: ignore[attr-defined]
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "_anonymous_intake", None) is not None
+    }
+
+
+def _form_session() -> str:
+    """The CSRF-bound form session; without one (no cookie), the address."""
+    token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if token:
+        return "s:" + hashlib.sha256(str(token).encode()).hexdigest()[:32]
+    return "a:" + (get_remote_address() or "unknown")
+
+
+def _content() -> str:
+    """A hash of the typed text of this post ("" if there is no long text)."""
+    texts = [
+        f"{name}={value.strip()}"
+        for name, value in sorted(request.form.items(multi=True))
+        if name not in _NOT_CONTENT and len(value.strip()) >= CONTENT_MIN_CHARS
+    ]
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest() if texts else ""
+
+
+def anonymous_intake(max_body: int | Callable[..., int]) -> Callable[[F], F]:
+    """Guard an anonymous form's endpoint: a body size limit (bytes, or a function
+    of the URL's values giving them) checked before parsing, and the rate limits."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        wrapper._anonymous_intake = max_body  # type: ignore[attr-defined]
+        limited = limiter.limit(PER_CONTENT, key_func=_content, methods=["POST"], exempt_when=lambda: not _content())(
+            wrapper)
+        limited = limiter.limit(PER_FORM_SESSION, key_func=_form_session, methods=["POST"])(limited)
+        limited = limiter.shared_limit(PER_ADDRESS, scope="anonymous-intake", key_func=get_remote_address,
+                                       methods=["POST"])(limited)
+        return limited  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _check_body_size() -> None:
+    """``before_request``, ahead of CSRF and the limiter (both read the form)."""
+    if request.method != "POST" or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    max_body = getattr(view, "_anonymous_intake", None)
+    if max_body is None:
+        return
+    limit = max_body(**(request.view_args or {})) if callable(max_body) else max_body
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
+    request.max_content_length = limit  # a chunked body is cut off at the same size
+
+
+def init_app(app: Flask) -> None:
+    """Register the body size check first, before CSRF and the limiter parse the body."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _check_body_size)
+
+
+class Intake:
+    """The honeypot and the submission key of one anonymous form.
+
+    ``form`` has the fields ``website`` (left empty by people, hidden from view
+    and from screen readers) and ``submission_key`` (see
+    :class:`app.web.forms.AnonymousForm`).
+    """
+
+    def __init__(self, form: BaseForm) -> None:
+        self.form = form
+        self._scope = f"{request.endpoint}:{sorted((request.view_args or {}).items())}"
+        if not form.is_submitted():
+            generate_csrf()  # the form session exists from the first GET, also where CSRF is off
+            form.submission_key.data = self._kept_key()  # type: ignore[attr-defined]
+
+    def _kept_key(self) -> str:
+        keys: dict[str, str] = dict(session.get(_SESSION_KEYS) or {})
+        key = keys.get(self._scope)
+        if not key:
+            key = secrets.token_urlsafe(24)
+            keys[self._scope] = key
+            while len(keys) > _MAX_KEPT_KEYS:
+                keys.pop(next(iter(keys)))
+            session[_SESSION_KEYS] = keys
+        return key
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of this submission: the same key never stores twice."""
+        return str(self.form.submission_key.data or "").strip()[:64]  # type: ignore[attr-defined]
+
+    def validate_on_submit(self) -> bool:
+        """The form was sent, is valid, came from a person, and carries its key."""
+        form: Any = self.form
+        if not form.validate_on_submit():
+            return False
+        if form.website.data:
+            # Probably a robot. A person whose browser filled the hidden field
+            # can simply send again: the field is emptied.
+            form.add_error(None, _("The form could not be sent. Please check it and send it again."))
+            form.website.data = ""
+            form.website.raw_data = []
+            return False
+        if not self.key:
+            form.add_error(None, _("The form was incomplete. Please send it again."))
+            form.submission_key.data = self._kept_key()
+            return False
+        return True
+
+    def done(self) -> None:
+        """The submission was stored: the next form of this kind gets a new key."""
+        keys: dict[str, str] = dict(session.get(_SESSION_KEYS) or {})
+        if keys.pop(self._scope, None) is not None:
+            session[_SESSION_KEYS] = keys

@@ -1,0 +1,227 @@
+"""Redis down or hung under the rate limiter: form posts fail open (a warning in
+the log, the same limits counted in the process's memory), every Redis call is
+bounded by a short timeout, and the shared counters come back with Redis.
+
+A TCP proxy between the app and Redis cuts or hangs the connection, as in
+tests/core/test_faults.py for PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.web.intake import PER_FORM_SESSION
+
+REDIS = ("127.0.0.1", 6379)
+DB = 14
+
+
+class RedisProxy:
+    """Forwards to Redis; ``cut()`` closes every connection and refuses new ones,
+    ``hang()`` keeps accepting and reading but never answers (a dead host behind
+    a live load balancer), ``restore()`` forwards again."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen(32)
+        self.listener.settimeout(0.1)
+        self.state = "up"
+        self.stopping = False
+        self.sockets: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopping:
+            try:
+                client, _ = self.listener.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                break
+            if self.state == "cut":
+                client.close()
+                continue
+            self.sockets.append(client)
+            if self.state == "hang":
+                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                continue
+            upstream = socket.create_connection(REDIS)
+            self.sockets.append(upstream)
+            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    def _swallow(self, sock: socket.socket) -> None:
+        try:
+            while sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                if self.state == "hang":
+                    continue  # read and dropped: the client waits for an answer that never comes
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def _close_all(self) -> None:
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.sockets.clear()
+
+    def cut(self) -> None:
+        self.state = "cut"
+        self._close_all()
+
+    def hang(self) -> None:
+        self.state = "hang"  # open connections stay open but go silent
+
+    def restore(self) -> None:
+        self.state = "up"
+
+    def close(self) -> None:
+        self.stopping = True
+        self._close_all()
+        self.listener.close()
+        self.thread.join(2)
+
+
+@pytest.fixture
+def redis_client() -> Iterator[Any]:
+    import redis
+
+    client = redis.Redis(*REDIS, db=DB, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def proxy(redis_client) -> Iterator[RedisProxy]:
+    p = RedisProxy()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def app_overrides(request):
+    proxy = request.getfixturevalue("proxy")
+    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/{DB}"}
+
+
+@pytest.fixture
+def consultation(create_consultation):
+    return create_consultation()
+
+
+def _view(client, consultation, i: int) -> Any:
+    return client.post(f"/sv/consultations/{consultation.id}/views/new", data={
+        "body": f"Synpunkt nummer {i} om fritidsgården, skickad medan Redis krånglar.", "language": "sv",
+        "agenda_item_id": "", "submission_key": f"view-{i}"})
+
+
+def _registration(client, consultation, i: int) -> Any:
+    return client.post(f"/sv/consultations/{consultation.id}/register", data={
+        "name": f"Deltagare {i}", "language": "sv", "consent": "y", "submission_key": f"reg-{i}"})
+
+
+def _timed(send, *args) -> tuple[int, float]:
+    started = time.monotonic()
+    response = send(*args)
+    return response.status_code, time.monotonic() - started
+
+
+def _counters(redis_client) -> int:
+    return len(redis_client.keys("LIMITS*"))
+
+
+def test_limits_are_counted_in_redis_while_it_answers(client, consultation, redis_client):
+    client.get(f"/sv/consultations/{consultation.id}/views/new")
+    assert _view(client, consultation, 1).status_code == 302
+    assert _counters(redis_client) > 0
+
+
+@pytest.mark.parametrize("fault", ["cut", "hang"])
+def test_redis_down_or_hung_posts_still_work_within_seconds(client, consultation, proxy, redis_client, fault, caplog):
+    client.get(f"/sv/consultations/{consultation.id}/views/new")
+    assert _view(client, consultation, 0).status_code == 302  # connected and counting in Redis
+    getattr(proxy, fault)()
+    with caplog.at_level(logging.WARNING, logger="flask-limiter"):
+        results = [_timed(_view, client, consultation, 1), _timed(_registration, client, consultation, 1),
+                   _timed(_registration, client, consultation, 2)]
+    assert [status for status, _ in results] == [302, 302, 302]
+    assert max(seconds for _, seconds in results) < 3, results  # a bounded wait, not 5 s or a hang
+    assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
+
+
+def test_the_fallback_still_stops_a_hammering_client(client, consultation, proxy):
+    client.get(f"/sv/consultations/{consultation.id}/views/new")
+    proxy.hang()
+    per_minute = int(PER_FORM_SESSION.split()[0])
+    started = time.monotonic()
+    statuses = [_view(client, consultation, i).status_code for i in range(per_minute + 2)]
+    assert statuses[:per_minute] == [302] * per_minute and statuses[-1] == 429
+    assert time.monotonic() - started < 10
+
+
+def test_the_app_starts_while_redis_is_down_and_uses_it_when_it_returns(proxy, redis_client, engine, tmp_path,
+                                                                      db_session, create_consultation):
+    from app import create_app
+    from config import TestConfig
+
+    proxy.cut()
+    app = create_app(TestConfig, {
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False), "UPLOAD_DIR": str(tmp_path),
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/{DB}",
+    })
+    app.extensions["db"].external_session = db_session
+    consultation = create_consultation()
+    try:
+        client = app.test_client()
+        assert _view(client, consultation, 1).status_code == 302
+        assert _registration(client, consultation, 1).status_code == 302
+        proxy.restore()
+        deadline = time.monotonic() + 20  # the limiter looks again after 1, 2, 4 … s
+        i = 2
+        while _counters(redis_client) == 0 and time.monotonic() < deadline:
+            participant = app.test_client()  # another person at the venue: a form session of their own
+            participant.get(f"/sv/consultations/{consultation.id}/register")
+            assert _registration(participant, consultation, i).status_code == 302
+            i += 1
+            time.sleep(0.5)
+        assert _counters(redis_client) > 0
+    finally:
+        app.extensions["db"].engine.dispose()
