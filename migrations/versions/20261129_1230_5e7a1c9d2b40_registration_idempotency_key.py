@@ -1,8 +1,8 @@
 """registrations.idempotency_key: a resent registration form takes no second place
 
 Revision ID: 5e7a1c9d2b40
-Revises: 0fe4bab7b1b9
-Create Date: 2026-11-29 12:15:00
+Revises: 2837896f8c57
+Create Date: 2026-11-29 12:30:00
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '5e7a1c9d2b40'
-down_revision: str | None = '0fe4bab7b1b9'
+down_revision: str | None = '2837896f8c57'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
