@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import empty_database
+
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,11 +43,6 @@ def redis_db() -> Iterator[object]:
     yield client
     client.flushdb()
     client.close()
-
-
-@pytest.fixture
-def app_overrides():
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL}
 
 
 SECOND_INSTANCE = textwrap.dedent(
@@ -97,25 +94,37 @@ class SecondInstance:
             self.process.stdout.close()
 
 
-def test_login_limit_is_shared_between_two_app_servers(redis_db, client, tmp_path, engine):
+def test_login_limit_is_shared_between_two_app_servers(redis_db, tmp_path, backend):
+    from app import create_app
     from app.accounts.views import LOGIN_LIMIT
+    from app.db import Base
+    from config import TestConfig
 
     per_minute = int(LOGIN_LIMIT.split()[0])
-    # On PostgreSQL both servers use the same database, as in production; a
-    # SQLite file cannot be shared with the first server's open test transaction.
-    shared = engine.url.render_as_string(hide_password=False) if engine.dialect.name == "postgresql" else None
-    second = SecondInstance(tmp_path, shared)
-    try:
-        statuses = []
-        for attempt in range(per_minute):
-            if attempt % 2 == 0:
-                statuses.append(client.post("/sv/login", data={"email": "nobody@example.org", "password": "wrong"}).status_code)
-            else:
-                statuses.append(second.post_login())
-        assert 429 not in statuses, statuses
-        # The total is spent: both servers refuse now, although each saw only half.
-        assert second.post_login() == 429
-        assert client.post("/sv/login", data={"email": "nobody@example.org", "password": "wrong"}).status_code == 429
-        assert any(b"LIMITER" in key for key in redis_db.keys("*"))  # type: ignore[attr-defined]
-    finally:
-        second.stop()
+    # Both servers use one database, as in production, each with its own
+    # per-request sessions: a login writes its throttle row and commits, so the
+    # first server must not be bound to the test's open transaction (the second
+    # would wait on its row locks).
+    with empty_database(backend, tmp_path, "multi") as shared:
+        first = create_app(TestConfig, {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL,
+                                        "DATABASE_URL": shared, "UPLOAD_DIR": str(tmp_path / "uploads")})
+        Base.metadata.create_all(first.extensions["db"].engine)
+        client = first.test_client()
+        second = SecondInstance(tmp_path, shared)
+        try:
+            statuses = []
+            for attempt in range(per_minute):
+                if attempt % 2 == 0:
+                    statuses.append(client.post("/sv/login", data={"email": "nobody@example.org",
+                                                                   "password": "wrong"}).status_code)
+                else:
+                    statuses.append(second.post_login())
+            assert 429 not in statuses, statuses
+            # The total is spent: both servers refuse now, although each saw only half.
+            assert second.post_login() == 429
+            assert client.post("/sv/login", data={"email": "nobody@example.org",
+                                                  "password": "wrong"}).status_code == 429
+            assert any(b"LIMITER" in key for key in redis_db.keys("*"))  # type: ignore[attr-defined]
+        finally:
+            second.stop()
+            first.extensions["db"].engine.dispose()
