@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.i18n import lazy_gettext as _l

@@ -7,7 +7,6 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,

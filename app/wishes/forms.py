@@ -5,7 +5,6 @@ from typing import Any
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,

@@ -4,7 +4,6 @@ a document download or an e-mail."""
 
 from __future__ import annotations
 
-
 import pytest
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Optional
