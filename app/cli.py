@@ -177,10 +177,11 @@ def register_cli(app: Flask) -> None:
     def purge_command(days: int | None, wish_days: int | None, audio_days: int | None) -> None:
         """Delete personal data on schedule (gallring): contact data of consultations, survey answers and
         wishes, with every e-mail to those people, and the address and text of e-mails sent more than
-        OUTBOX_KEEP_HOURS ago; and recordings of spoken views AUDIO_RETENTION_DAYS after their
-        transcription was published."""
+        OUTBOX_KEEP_HOURS ago; recordings of spoken views AUDIO_RETENTION_DAYS after their
+        transcription was published, or with their consultation's contact data; and sound files
+        that nothing refers to any more."""
         from app.db import utcnow
-        from app.jobs.retention import purge_answer_contacts, purge_contact_data
+        from app.jobs.retention import finished_consultation_ids, purge_answer_contacts, purge_contact_data, sweep_audio
         from app.mail.services import redact_delivered
         from app.media.audio import store_from_config
         from app.participation.audio import purge_recordings
@@ -193,20 +194,23 @@ def register_cli(app: Flask) -> None:
             days = config["CONTACT_RETENTION_DAYS"]
         session = get_session()
         now = utcnow()
+        finished = finished_consultation_ids(session, now=now, retention_days=days)
         result = purge_contact_data(session, now=now, retention_days=days)
         wish_contacts = purge_wish_contacts(session, now=now, retention_days=wish_days)
         answer_contacts = purge_answer_contacts(session, now=now, retention_days=days,
                                                 max_days=config["ANSWER_CONTACT_MAX_DAYS"])
         redacted = redact_delivered(session, now=now, keep_hours=config["OUTBOX_KEEP_HOURS"])
-        recordings = purge_recordings(session, store_from_config(config), now=now,
+        store = store_from_config(config)
+        recordings = purge_recordings(session, store, now=now, finished_consultation_ids=finished,
                                       retention_days=config["AUDIO_RETENTION_DAYS"] if audio_days is None else audio_days)
         session.commit()
+        orphans = sweep_audio(session, store, now=now)
         click.echo(
             f"Purged {result.contacts} contacts and {result.needs} needs from {result.consultations} consultations, "
             f"and {wish_contacts} wish contacts, {answer_contacts} survey answer contacts. "
             f"Redacted {redacted} e-mails sent earlier."
         )
-        click.echo(f"Deleted {recordings} recordings of spoken views.")
+        click.echo(f"Deleted {recordings} recordings of spoken views and {orphans} sound files nothing referred to.")
 
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))

@@ -27,6 +27,9 @@ from app.consultations.models import Consultation, ConsultationStatus
 from app.experiences.models import ExperienceRecord
 from app.feedback.models import FeedbackReport, FeedbackRevision
 from app.mail.services import forget_contacts
+from app.media.audio import AudioStore
+from app.media.models import AudioReading
+from app.participation.audio import ViewpointRecording
 from app.participation.models import Contact, Viewpoint
 from app.registrations.models import Registration
 
@@ -38,9 +41,9 @@ class PurgeResult:
     needs: int
 
 
-def purge_contact_data(session: Session, *, now: datetime, retention_days: int) -> PurgeResult:
-    """Delete contact data of consultations whose feedback was published (or that
-    were cancelled) more than ``retention_days`` ago. Idempotent; flushes only."""
+def finished_consultation_ids(session: Session, *, now: datetime, retention_days: int) -> list[int]:
+    """Consultations whose feedback was published (or that were cancelled) more than
+    ``retention_days`` ago: what identifies their participants is due for deletion."""
     cutoff = now - timedelta(days=retention_days)
     due = sa.union(
         sa.select(FeedbackReport.consultation_id).where(
@@ -51,7 +54,13 @@ def purge_contact_data(session: Session, *, now: datetime, retention_days: int) 
             Consultation.status == ConsultationStatus.CANCELLED, Consultation.cancelled_dt < cutoff
         ),
     ).subquery()
-    consultation_ids = list(session.scalars(sa.select(due.c[0])))
+    return list(session.scalars(sa.select(due.c[0])))
+
+
+def purge_contact_data(session: Session, *, now: datetime, retention_days: int) -> PurgeResult:
+    """Delete contact data of consultations whose feedback was published (or that
+    were cancelled) more than ``retention_days`` ago. Idempotent; flushes only."""
+    consultation_ids = finished_consultation_ids(session, now=now, retention_days=retention_days)
     if not consultation_ids:
         return PurgeResult(0, 0, 0)
     contact_ids = set(session.scalars(
@@ -107,3 +116,23 @@ def purge_answer_contacts(session: Session, *, now: datetime, retention_days: in
         session.flush()
         session.expire_all()
     return len(contact_ids)
+
+
+#: Files younger than this may belong to an upload still being checked or transcoded.
+SWEEP_GRACE = timedelta(hours=1)
+
+
+def sweep_audio(session: Session, store: AudioStore, *, now: datetime) -> int:
+    """Delete sound files that no spoken view or audio reading refers to any more.
+
+    Deleting a survey question or a service takes its readings' rows with it
+    (ON DELETE CASCADE) but not their files; this removes them. Returns the
+    number of files deleted."""
+    keep: set[str] = set()
+    for columns in (
+        sa.select(ViewpointRecording.original_name, ViewpointRecording.playable_name),
+        sa.select(AudioReading.original_name, AudioReading.playable_name),
+    ):
+        for names in session.execute(columns):
+            keep.update(name for name in names if name)
+    return store.sweep(keep, older_than=now - SWEEP_GRACE)

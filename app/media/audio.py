@@ -21,6 +21,7 @@ import secrets
 import subprocess  # nosec B404 - fixed argument lists, no shell
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -99,6 +100,21 @@ class AudioStore:
         for name in stored_names:
             if name:
                 self.path(name).unlink(missing_ok=True)
+
+    def sweep(self, keep: set[str], *, older_than: datetime) -> int:
+        """Delete files no row refers to (``keep``), last written before ``older_than``:
+        what was left when the row went without its files (a survey question or
+        service deleted, a crash between the two). Younger files may belong to an
+        upload in progress. Returns the number deleted."""
+        if not self.directory.is_dir():
+            return 0
+        limit = older_than.timestamp()
+        deleted = 0
+        for path in self.directory.iterdir():
+            if path.is_file() and path.name.isalnum() and path.name not in keep and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
 
     def _delete_quietly(self, *stored_names: str) -> None:
         try:

@@ -5,13 +5,14 @@ hosting board listen, write the transcription (with who, when, human or
 machine) and publish it; from then on the transcription is the view's text,
 and everything that shows, translates, masks or exports views uses that text.
 The recording itself is deleted ``AUDIO_RETENTION_DAYS`` after the
-transcription was published (:func:`purge_recordings`, run by ``flask purge``).
+transcription was published, or with the consultation's contact data if that
+comes first (:func:`purge_recordings`, run by ``flask purge``).
 It is never in the API, the feeds, the CSV or the public pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -177,15 +178,23 @@ def save_transcription(
            after={"transcription": text, "provenance": provenance, "published": publish})
 
 
-def purge_recordings(session: Session, store: AudioStore, *, now: datetime, retention_days: int) -> int:
-    """Delete the sound of spoken views whose transcription was published more
-    than ``retention_days`` ago (gallring). The transcription stays. Idempotent; flushes only."""
+def purge_recordings(session: Session, store: AudioStore, *, now: datetime, retention_days: int,
+                     finished_consultation_ids: Collection[int] = ()) -> int:
+    """Delete the sound of spoken views (gallring); the transcription and the view stay.
+
+    A recording goes ``retention_days`` after its transcription was published,
+    and, published or not, when its consultation's contact data goes
+    (``finished_consultation_ids``, see :func:`app.jobs.retention.finished_consultation_ids`):
+    a voice that was never transcribed must not outlive the names and addresses
+    of the same consultation. Idempotent; flushes only.
+    """
     cutoff = now - timedelta(days=retention_days)
+    due_when = sa.and_(ViewpointRecording.published_dt.is_not(None), ViewpointRecording.published_dt < cutoff)
+    if finished_consultation_ids:
+        finished = sa.select(Viewpoint.id).where(Viewpoint.consultation_id.in_(list(finished_consultation_ids)))
+        due_when = sa.or_(due_when, ViewpointRecording.viewpoint_id.in_(finished))
     due = list(session.scalars(
-        sa.select(ViewpointRecording).where(
-            ViewpointRecording.published_dt.is_not(None), ViewpointRecording.published_dt < cutoff,
-            ViewpointRecording.deleted_dt.is_(None),
-        )
+        sa.select(ViewpointRecording).where(due_when, ViewpointRecording.deleted_dt.is_(None))
     ))
     for recording in due:
         store.delete(recording.original_name, recording.playable_name)

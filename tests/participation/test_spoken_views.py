@@ -15,7 +15,7 @@ from werkzeug.test import encode_multipart
 
 from app.accounts.models import Role
 from app.common.errors import PermissionDenied
-from app.consultations.models import AgendaItem
+from app.consultations.models import AgendaItem, ConsultationStatus
 from app.db import utcnow
 from app.media.audio import store_from_config
 from app.participation import audio
@@ -286,7 +286,7 @@ def test_purge_deletes_recordings_a_set_time_after_publication(client, consultat
 
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert "Deleted 1 recordings of spoken views." in result.output
+    assert "Deleted 1 recordings of spoken views and 0 sound files nothing referred to." in result.output
     db_session.expire_all()
     assert not any(p.exists() for p in old_files)
     assert (old.original_name, old.playable_name, old.transcription) == (None, None, "Lav")
@@ -295,6 +295,53 @@ def test_purge_deletes_recordings_a_set_time_after_publication(client, consultat
     # Idempotent; and the staff player answers 404 for a deleted recording.
     assert "Deleted 0 recordings" in runner.invoke(args=["purge"]).output
     assert audio.purge_recordings(db_session, store, now=utcnow(), retention_days=30) == 0
+
+
+def test_purge_deletes_unpublished_recordings_with_the_consultations_contact_data(
+        client, consultation, staff, db_session, app, runner):
+    """A voice never transcribed must not outlive the names and addresses of its consultation."""
+    store = store_from_config(app.config)
+    viewpoint = _send_spoken_view(client, consultation, db_session)
+    recording = audio.get_recording(db_session, viewpoint.id)
+    files = [store.path(recording.original_name), store.path(recording.playable_name)]
+    consultation.status = ConsultationStatus.CANCELLED
+    consultation.cancelled_dt = utcnow() - timedelta(days=app.config["CONTACT_RETENTION_DAYS"] - 1)
+    db_session.commit()
+    assert "Deleted 0 recordings" in runner.invoke(args=["purge"]).output  # not due yet
+    assert all(p.exists() for p in files)
+
+    consultation.cancelled_dt = utcnow() - timedelta(days=app.config["CONTACT_RETENTION_DAYS"] + 1)
+    db_session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 recordings of spoken views" in result.output
+    db_session.expire_all()
+    assert recording.published_dt is None and recording.deleted_dt is not None
+    assert not any(p.exists() for p in files)
+    assert _audio_files(app) == []
+
+
+def test_purge_sweeps_sound_files_nothing_refers_to(client, consultation, db_session, app, runner):
+    """A deleted survey question takes its readings' rows (ON DELETE CASCADE), not their files."""
+    import os
+
+    store = store_from_config(app.config)
+    viewpoint = _send_spoken_view(client, consultation, db_session)
+    recording = audio.get_recording(db_session, viewpoint.id)
+    kept = [store.path(recording.original_name), store.path(recording.playable_name)]
+    old_orphan, young_orphan = store.path("a" * 32), store.path("b" * 32)
+    for path in (old_orphan, young_orphan):
+        path.write_bytes(b"ID3")
+    two_hours_ago = (utcnow() - timedelta(hours=2)).timestamp()
+    for path in (old_orphan, *kept):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "and 1 sound files nothing referred to" in result.output
+    assert not old_orphan.exists()
+    assert young_orphan.exists()  # may be an upload still being checked
+    assert all(p.exists() for p in kept)
 
 
 def test_purge_days_follow_the_configuration(client, consultation, staff, db_session, app):
