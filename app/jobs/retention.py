@@ -27,7 +27,7 @@ from app.consultations.models import Consultation, ConsultationStatus
 from app.experiences.models import ExperienceRecord
 from app.feedback.models import FeedbackReport, FeedbackRevision
 from app.mail.services import forget_contacts
-from app.media.audio import AudioStore
+from app.media.audio import UNREFERENCED_GRACE, AudioStore
 from app.media.models import AudioReading
 from app.participation.audio import ViewpointRecording
 from app.participation.models import Contact, Viewpoint
@@ -118,16 +118,13 @@ def purge_answer_contacts(session: Session, *, now: datetime, retention_days: in
     return len(contact_ids)
 
 
-#: Files younger than this may belong to an upload still being checked or transcoded.
-SWEEP_GRACE = timedelta(hours=1)
-
-
 def sweep_audio(session: Session, store: AudioStore, *, now: datetime) -> int:
     """Delete sound files that no spoken view or audio reading refers to any more.
 
     Deleting a survey question or a service takes its readings' rows with it
-    (ON DELETE CASCADE) but not their files; this removes them. Returns the
-    number of files deleted."""
+    (ON DELETE CASCADE) but not their files, and a recording held for a form
+    that was never sent again stays unreferenced; this removes them after
+    :data:`~app.media.audio.UNREFERENCED_GRACE`. Returns the number of files deleted."""
     keep: set[str] = set()
     for columns in (
         sa.select(ViewpointRecording.original_name, ViewpointRecording.playable_name),
@@ -135,4 +132,4 @@ def sweep_audio(session: Session, store: AudioStore, *, now: datetime) -> int:
     ):
         for names in session.execute(columns):
             keep.update(name for name in names if name)
-    return store.sweep(keep, older_than=now - SWEEP_GRACE)
+    return store.sweep(keep, older_than=now - UNREFERENCED_GRACE)

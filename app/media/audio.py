@@ -21,7 +21,7 @@ import secrets
 import subprocess  # nosec B404 - fixed argument lists, no shell
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -46,6 +46,9 @@ CHUNK = 64 * 1024
 #: Sample rate of the playable copy (mono); volumedetect counts its samples, so they give the real length.
 RATE = 44100
 PROBE_TIMEOUT = 20
+#: How long a stored file may exist with no row referring to it: an upload being checked,
+#: or a recording held for a form shown again (see ``participation.audio``). Older ones are swept.
+UNREFERENCED_GRACE = timedelta(hours=1)
 TRANSCODE_TIMEOUT = 180
 
 
@@ -115,6 +118,9 @@ class AudioStore:
                 path.unlink(missing_ok=True)
                 deleted += 1
         return deleted
+
+    def exists(self, *stored_names: str) -> bool:
+        return all(self.path(name).is_file() for name in stored_names)
 
     def _delete_quietly(self, *stored_names: str) -> None:
         try:

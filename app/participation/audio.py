@@ -86,11 +86,22 @@ def recordings_by_viewpoint(session: Session, consultation: Consultation) -> dic
     return {r.viewpoint_id: r for r in rows}
 
 
+def hold_recording(store: AudioStore, recording: BinaryIO) -> StoredAudio:
+    """Check and store a recording sent with a form that must be shown again (another
+    field was wrong), so that the participant need not record it again.
+
+    No row refers to it yet: the web layer hands the participant a signed
+    reference to it, valid for less than ``UNREFERENCED_GRACE``, after which
+    ``flask purge`` sweeps the files. Raises ``AudioRejected`` like any upload.
+    """
+    return store.ingest(recording, field="recording")
+
+
 def submit_spoken_viewpoint(
     session: Session,
     consultation: Consultation,
     data: ViewpointData,
-    recording: BinaryIO,
+    recording: BinaryIO | StoredAudio,
     store: AudioStore,
     *,
     consent: bool,
@@ -99,10 +110,11 @@ def submit_spoken_viewpoint(
 ) -> tuple[Viewpoint, bool]:
     """Store a participant's recorded view; return ``(view, created)``.
 
-    The typed text is optional here. The recording is checked and stored only
-    after the rest of the form is valid; if anything is wrong nothing is kept.
-    The same ``idempotency_key`` never creates a second view (nor stores the
-    sound twice).
+    The typed text is optional here. ``recording`` is the upload, or one
+    already checked and held (:func:`hold_recording`). An upload is checked and
+    stored only after the rest of the form is valid; if anything is wrong
+    nothing new is kept. The same ``idempotency_key`` never creates a second
+    view (nor stores the sound twice).
     """
     existing = get_by_idempotency_key(session, idempotency_key)
     if existing is not None:
@@ -115,7 +127,7 @@ def submit_spoken_viewpoint(
             _l("Tick the box to agree that staff listen to your recording, or send your view in writing."),
             field="recording_consent",
         )
-    stored = store.ingest(recording, field="recording")
+    stored = recording if isinstance(recording, StoredAudio) else store.ingest(recording, field="recording")
     try:
         viewpoint = new_viewpoint(consultation, data, channel=Channel.WEB, idempotency_key=idempotency_key)
         viewpoint, created = add_once(session, viewpoint, idempotency_key)

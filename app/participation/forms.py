@@ -7,6 +7,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -88,6 +89,8 @@ class PublicViewpointForm(ViewpointForm):
     recording = FileField(
         _l("Your recording"),
     )
+    #: A signed reference to a recording sent with this form before, kept while the form was shown again.
+    held_recording = HiddenField()
 
     def has_recording(self) -> bool:
         return isinstance(self.recording.data, FileStorage) and bool(self.recording.data.filename)

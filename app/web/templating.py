@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 from app.common.text import render_markdown
 from app.common.urls import external_url
 from app.i18n import current_language, fallback_markup
+from app.i18n import gettext as _
 from app.web.charts import bar_chart
 
 
@@ -77,10 +78,16 @@ def link_preview(lang: str) -> dict[str, object]:
             "image": external_url("static", filename=card)}
 
 
+def duration(seconds: float) -> str:
+    """A recording's length as "2 min 5 s", in the UI language."""
+    whole = round(seconds)
+    return _("%(minutes)d min %(seconds)d s", minutes=whole // 60, seconds=whole % 60)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         switch_language_url=switch_language_url, localized_block=localized_block,
         localized_excerpt=localized_excerpt, bar_chart=bar_chart, external_url=external_url,
         link_preview=link_preview,
     )
-    app.jinja_env.filters.update(markdown=render_markdown)
+    app.jinja_env.filters.update(markdown=render_markdown, duration=duration)

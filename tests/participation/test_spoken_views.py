@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,6 +132,59 @@ def test_a_recording_needs_consent(client, consultation, db_session, app):
     assert 'id="recording_consent-error"' in html
     assert "Mo lil" in html
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)) == 0
+    assert _audio_files(app) == []
+
+
+def _held_token(html: str) -> str:
+    match = re.search(r'name="held_recording" type="hidden" value="([^"]*)"', html) or re.search(
+        r'type="hidden" name="held_recording" value="([^"]*)"', html)
+    assert match, "no held_recording field"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_a_form_shown_again_keeps_the_recording(client, consultation, db_session, app, lang):
+    """Another field was wrong: the participant fixes it and sends, without recording again."""
+    response = _post(client, consultation, sounds.tone_webm(2.0), lang=lang, body="Mo lil",
+                     email="not-an-address", wants_feedback="y")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="email-error"' in html and 'id="held-recording"' in html and "Mo lil" in html
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)) == 0
+    token = _held_token(html)
+    assert token and len(_audio_files(app)) == 2  # checked and kept, no view yet
+
+    response = _post(client, consultation, None, lang=lang, body="Mo lil", held_recording=token)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    viewpoint = db_session.scalar(sa.select(Viewpoint))
+    recording = audio.get_recording(db_session, viewpoint.id)
+    assert recording is not None and recording.typed_text == "Mo lil" and recording.duration_seconds >= 1.5
+    assert sorted(p.name for p in _audio_files(app)) == sorted([recording.original_name, recording.playable_name])
+
+
+def test_a_forged_or_expired_held_recording_is_refused_with_a_message(client, consultation, db_session, app):
+    response = _post(client, consultation, None, body="Mo lil", held_recording="forged.token")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="recording-error"' in html and "Mo lil" in html
+    assert _held_token(html) == ""
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)) == 0
+    # Sent again as it is now (no recording): a written view.
+    assert _post(client, consultation, None, body="Mo lil").status_code == 302
+
+
+def test_a_recording_is_not_held_without_consent(client, consultation, db_session, app):
+    response = _post(client, consultation, sounds.tone_webm(2.0), body="Mo lil", email="not-an-address",
+                     recording_consent="")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="held-recording"' not in html
+    assert _held_token(html) == "" and _audio_files(app) == []
+
+
+def test_a_rejected_file_is_named_together_with_the_other_errors(client, consultation, db_session, app):
+    response = _post(client, consultation, b"%PDF-1.7\n" + b"x" * 5000, body="Mo lil", email="not-an-address")
+    html = response.get_data(as_text=True)
+    assert 'id="email-error"' in html and 'id="recording-error"' in html
     assert _audio_files(app) == []
 
 
