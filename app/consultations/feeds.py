@@ -1,25 +1,23 @@
-"""Calendar (.ics) and Atom feeds of public consultations."""
+"""Calendar (.ics) and Atom feeds of public consultations (the calendar itself is built by
+:mod:`app.consultations.calendar`, which e-mails to registrants attach too)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import Response, current_app, g
-from icalendar import Calendar, Event, Timezone
 
-from app.common.text import one_line, plain_text
 from app.common.urls import external_url
 from app.consultations import describe
+from app.consultations.calendar import build_calendar, invitation_readings, reading_url
 from app.consultations.models import Consultation
 from app.db import get_session, utcnow
-from app.i18n import STOCKHOLM, current_language, gettext, has_translation, language_info, localized_text
-from app.media.models import AudioReading, ReadingSubject, subject_key
-from app.media.readings import pick, readings_of_many
+from app.i18n import current_language, gettext, has_translation, language_info, localized_text
+from app.media.models import AudioReading
 
 
 def calendar_window_start(now: datetime | None = None) -> datetime:
@@ -29,100 +27,6 @@ def calendar_window_start(now: datetime | None = None) -> datetime:
     days = int(current_app.config.get("CALENDAR_PAST_DAYS", 365))
     start = (now or utcnow()) - timedelta(days=days)
     return start.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _uid(consultation: Consultation) -> str:
-    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "samradsportalen"
-    return f"consultation-{consultation.id}@{host}"
-
-
-#: Europe/Stockholm as the EU has kept it since 1996: summer time from the
-#: last Sunday of March 02:00 to the last Sunday of October 03:00. Written with
-#: RRULEs, the form every calendar parser reads (ical.js and vobject read the
-#: RDATE lists of ``add_missing_timezones()`` as CET all year); a test checks
-#: it against the tz database for the years ahead.
-STOCKHOLM_VTIMEZONE = """BEGIN:VTIMEZONE\r
-TZID:Europe/Stockholm\r
-X-LIC-LOCATION:Europe/Stockholm\r
-BEGIN:DAYLIGHT\r
-TZOFFSETFROM:+0100\r
-TZOFFSETTO:+0200\r
-TZNAME:CEST\r
-DTSTART:19700329T020000\r
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r
-END:DAYLIGHT\r
-BEGIN:STANDARD\r
-TZOFFSETFROM:+0200\r
-TZOFFSETTO:+0100\r
-TZNAME:CET\r
-DTSTART:19701025T030000\r
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
-END:STANDARD\r
-END:VTIMEZONE\r
-"""
-
-
-def _invitation_readings(items: list[Consultation]) -> dict[int, AudioReading]:
-    """The invitation read aloud (in the feed's language if there is one), by consultation id: one query."""
-    found = readings_of_many(get_session(), (subject_key(ReadingSubject.INVITATION, c.id) for c in items))
-    language = current_language()
-    return {
-        c.id: reading for c in items
-        if (reading := pick(found.get(subject_key(ReadingSubject.INVITATION, c.id), {}), language)) is not None
-    }
-
-
-def _reading_url(reading: AudioReading) -> str:
-    return external_url("readings.audio", reading_id=reading.id, name=reading.playable_name)
-
-
-def build_calendar(items: Iterable[Consultation], calendar_name: str, *, now: datetime | None = None) -> bytes:
-    """An iCalendar with one VEVENT per consultation that has a time, in the
-    current language (calendar name, titles, organisers).
-
-    UIDs are stable; a change bumps SEQUENCE; a cancellation is sent as
-    ``STATUS:CANCELLED`` so subscribed calendars remove or mark the event.
-    ``DTSTAMP`` is when the calendar was generated (RFC 5545), ``LAST-MODIFIED``
-    when the consultation last changed.
-    """
-    generated = (now or utcnow()).replace(microsecond=0)
-    cal = Calendar()
-    cal.add("prodid", "-//Stockholms stad//Samradsportalen//SV")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", one_line(calendar_name))
-    cal.add("x-wr-timezone", "Europe/Stockholm")
-    cal.add_component(Timezone.from_ical(STOCKHOLM_VTIMEZONE))
-    items = list(items)
-    readings = _invitation_readings(items)
-    for consultation in items:
-        if consultation.start_dt is None or consultation.end_dt is None:
-            continue
-        url = external_url("consultations.detail", consultation_id=consultation.id)
-        event = Event()
-        event.add("uid", _uid(consultation))
-        event.add("dtstamp", generated)
-        event.add("last-modified", consultation.updated_dt)
-        event.add("dtstart", consultation.start_dt.astimezone(STOCKHOLM))
-        event.add("dtend", consultation.end_dt.astimezone(STOCKHOLM))
-        # Stored text may predate the forms' single-line check: nothing stored
-        # may add a line or a control character to the calendar.
-        event.add("summary", one_line(describe.title(consultation)))
-        description = plain_text(localized_text(consultation, "summary"))
-        event.add("description", f"{description}\n\n{url}".strip())
-        location = one_line(describe.meeting_place(consultation))
-        if location:
-            event.add("location", location)
-        event.add("url", url)
-        if consultation.id in readings:  # the invitation read aloud
-            event.add("attach", _reading_url(readings[consultation.id]), parameters={"FMTTYPE": "audio/mpeg"})
-        event.add("sequence", consultation.ics_sequence)
-        event.add("status", "CANCELLED" if consultation.is_cancelled else "CONFIRMED")
-        event.add("organizer", f"mailto:{consultation.lead_board.contact_email or 'noreply@stockholm.example'}",
-                  parameters={"CN": one_line(localized_text(consultation.lead_board, "name"))})
-        cal.add_component(event)
-    return cal.to_ical()
 
 
 def calendar_etag(body: bytes) -> str:
@@ -177,7 +81,7 @@ def atom_response(items: list[Consultation]) -> Response:
     updated = max((c.updated_dt for c in items), default=None)
     if updated:
         feed.updated(updated)
-    readings = _invitation_readings(items)
+    readings = invitation_readings(get_session(), items)
     for consultation in reversed(items):  # feedgen prepends entries
         url = external_url("consultations.detail", consultation_id=consultation.id)
         entry = feed.add_entry()
@@ -224,6 +128,6 @@ def _add_enclosures(atom: bytes, readings: dict[str, AudioReading]) -> bytes:
     for entry in root.iterfind("a:entry", ns):
         reading = readings.get(entry.findtext("a:id", namespaces=ns) or "")
         if reading is not None:
-            etree.SubElement(entry, "{http://www.w3.org/2005/Atom}link", href=_reading_url(reading), rel="enclosure",
+            etree.SubElement(entry, "{http://www.w3.org/2005/Atom}link", href=reading_url(reading), rel="enclosure",
                              type="audio/mpeg", length=str(reading.size_bytes))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -70,8 +70,13 @@ EDITABLE_FIELDS = frozenset(
 
 #: Fields whose change a calendar subscriber should see.
 CALENDAR_FIELDS = frozenset(
-    {"title_sv", "title_rom", "start_dt", "end_dt", "venue_name", "address", "room", "join_url", "summary_sv"}
+    {"title_sv", "title_rom", "start_dt", "end_dt", "format", "venue_name", "address", "room", "join_url",
+     "summary_sv"}
 )
+
+#: Fields whose change registrants and the waiting list are told about by e-mail
+#: (time, date, place, format, link); other edits (texts, capacity…) send nothing.
+ANNOUNCED_FIELDS = ("start_dt", "end_dt", "format", "venue_name", "room", "address", "join_url")
 
 #: Romani fields that must be filled, or explicitly marked pending, at publication.
 ROMANI_REQUIRED = ("title_rom", "summary_rom", "influence_rom")
@@ -145,6 +150,67 @@ def create_consultation(
     return consultation
 
 
+@dataclass
+class Announcement:
+    """A published, not yet ended consultation moved, changed format or link, or was
+    cancelled: what its registrants and waiting list are told by e-mail."""
+
+    consultation: Consultation
+    #: The announced fields' values before the change (all of them, changed or not).
+    before: dict[str, Any]
+    #: Which of :data:`ANNOUNCED_FIELDS` changed (empty for a cancellation).
+    changed: frozenset[str]
+    cancelled: bool = False
+    #: How many e-mails the listeners queued.
+    told: int = 0
+
+
+@dataclass
+class Audience:
+    """Who an announcement about a consultation reaches."""
+
+    #: People with a place, and on the waiting list, who gave an e-mail address.
+    registrants: int = 0
+    waitlisted: int = 0
+    #: Active registrations without an e-mail address (staff must call them).
+    unreachable: int = 0
+
+
+#: Called with (session, announcement): e-mail the people concerned and add the
+#: number of messages to ``announcement.told``. The registrations domain adds
+#: itself (see ``app.registrations.hooks``).
+ANNOUNCE: list[Callable[[Session, Announcement], Any]] = []
+#: Called with (session, consultation): the :class:`Audience` an announcement would reach.
+AUDIENCE: list[Callable[[Session, Consultation], Audience]] = []
+
+
+def announcement_audience(session: Session, consultation: Consultation) -> Audience:
+    """Who would be told by e-mail if the time, place or format changed, or it were cancelled, now."""
+    total = Audience()
+    for listener in AUDIENCE:
+        found = listener(session, consultation)
+        total.registrants += found.registrants
+        total.waitlisted += found.waitlisted
+        total.unreachable += found.unreachable
+    return total
+
+
+def _ends_after(end_dt: datetime | None, now: datetime) -> bool:
+    return end_dt is None or end_dt > now
+
+
+def _announce(session: Session, announcement: Announcement) -> int:
+    for listener in ANNOUNCE:
+        listener(session, announcement)
+    return announcement.told
+
+
+class Changes(set[str]):
+    """The fields an edit changed, and how many people were told about it by e-mail."""
+
+    told: int = 0
+
+
 #: Called with (session, consultation) when a published consultation's capacity
 #: changed: the registrations domain moves its waiting list up. Higher domains
 #: add themselves in their ``hooks`` module (wired by :mod:`app.registry`), so
@@ -159,13 +225,18 @@ def update_consultation(
     data: dict[str, Any],
     co_host_ids: list[int] | None = None,
     expected_version: int | None = None,
-) -> set[str]:
+    now: datetime | None = None,
+) -> Changes:
     """Edit a consultation that is not yet closed or cancelled; return the changed fields.
 
     A public change to time or place bumps the calendar sequence so subscribed
-    calendars pick it up. ``expected_version`` guards against overwriting a
-    colleague's newer save.
+    calendars pick it up. If the consultation is published and its meeting not
+    over (before or after the change), a change to time, place, format or link
+    is announced to registrants and the waiting list (:data:`ANNOUNCE`);
+    ``Changes.told`` says how many e-mails went out. ``expected_version``
+    guards against overwriting a colleague's newer save.
     """
+    now = now or utcnow()
     require_permission(policies.can_edit(actor, consultation))
     if consultation.status in (S.CLOSED, S.CANCELLED):
         raise TransitionError(_l("A closed or cancelled consultation can no longer be edited."))
@@ -174,7 +245,8 @@ def update_consultation(
     if "title_sv" in data and not (data["title_sv"] or "").strip():
         raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
     before = snapshot(consultation, data.keys())
-    changed = _apply(consultation, data)
+    old = {f: getattr(consultation, f) for f in ANNOUNCED_FIELDS}
+    changed = Changes(_apply(consultation, data))
     if co_host_ids is not None:
         hosts_before = {b.id for b in consultation.co_hosts}
         _set_co_hosts(session, consultation, co_host_ids)
@@ -189,6 +261,10 @@ def update_consultation(
         # More places (or no limit any more): the waiting list moves up.
         for listener in CAPACITY_CHANGED:
             listener(session, consultation)
+    announced = frozenset(changed & set(ANNOUNCED_FIELDS))
+    if announced and consultation.status is S.PUBLISHED and (
+            _ends_after(old["end_dt"], now) or _ends_after(consultation.end_dt, now)):
+        changed.told = _announce(session, Announcement(consultation, old, announced))
     if changed:
         fields = changed - {"co_hosts"}
         record(session, actor, "consultation.update", consultation,
@@ -274,16 +350,24 @@ def publish_consultation(
 def cancel_consultation(
     session: Session, actor: User, consultation: Consultation, *, reason_sv: str, reason_rom: str | None = None
 ) -> Consultation:
-    """Cancel a draft or published consultation; the reason is shown publicly."""
+    """Cancel a draft or published consultation; the reason is shown publicly.
+
+    Registrants and the waiting list of a published one are told by e-mail
+    (:data:`ANNOUNCE`), with the reason in their language if there is one.
+    """
     require_permission(policies.can_publish(actor, consultation))
     if not (reason_sv or "").strip():
         raise DomainError(_l("Give the reason for cancelling, in Swedish."), field="reason_sv")
+    was_published = consultation.status is S.PUBLISHED
     _transition(consultation, S.CANCELLED)
     consultation.cancel_reason_sv = reason_sv.strip()
     consultation.cancel_reason_rom = (reason_rom or "").strip() or None
     consultation.cancelled_dt = utcnow()
     consultation.ics_sequence += 1
     session.flush()
+    if was_published:
+        before = {f: getattr(consultation, f) for f in ANNOUNCED_FIELDS}
+        _announce(session, Announcement(consultation, before, frozenset(), cancelled=True))
     record(session, actor, "consultation.cancel", consultation, after={"reason_sv": consultation.cancel_reason_sv})
     return consultation
 

@@ -43,6 +43,7 @@ from app.consultations.models import (
 )
 from app.db import commit, get_session
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.web.forms import ConfirmForm
 from app.web.helpers import (
     actor,
@@ -142,14 +143,26 @@ def edit(consultation_id: int) -> str | Response:
     conflict = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            consultations.update_consultation(session, actor(), consultation, form.to_data(),
-                                              form.co_host_ids.data or [], expected_version=form.expected_version())
+            changes = consultations.update_consultation(
+                session, actor(), consultation, form.to_data(), form.co_host_ids.data or [],
+                expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("Your changes have been saved."), "success")
+            if changes.told:
+                flash(ngettext("%(num)d person has been told about the change by e-mail.",
+                               "%(num)d people have been told about the change by e-mail.", changes.told), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
         conflict = attempt.conflict and attempt.conflict.current
-    return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict)
+    return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict,
+                           audience=_audience(consultation))
+
+
+def _audience(consultation: Consultation) -> consultations.Audience | None:
+    """Who is told about a change or a cancellation (published consultations only)."""
+    if consultation.status is not ConsultationStatus.PUBLISHED:
+        return None
+    return consultations.announcement_audience(get_session(), consultation)
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/publish", methods=["GET", "POST"])
@@ -181,6 +194,7 @@ def cancel(consultation_id: int) -> str | Response:
     consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     require(policies.can_publish(actor(), consultation))
     form = CancelForm()
+    audience = _audience(consultation)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             consultations.cancel_consultation(
@@ -189,8 +203,12 @@ def cancel(consultation_id: int) -> str | Response:
         if attempt.ok:
             commit()
             flash(_("The consultation is cancelled."), "success")
+            if audience and audience.registrants + audience.waitlisted:
+                told = audience.registrants + audience.waitlisted
+                flash(ngettext("%(num)d person has been told by e-mail.", "%(num)d people have been told by e-mail.",
+                               told), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
-    return render_template("consultations/staff/cancel.html", form=form, consultation=consultation)
+    return render_template("consultations/staff/cancel.html", form=form, consultation=consultation, audience=audience)
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/held", methods=["POST"])

@@ -23,7 +23,7 @@ class OutboxMessage(Base):
     """A message to send, and for a short while after, what was sent.
 
     The body holds names and private links: :func:`app.mail.services.redact_delivered`
-    empties address, subject and body ``OUTBOX_KEEP_HOURS`` after delivery (or
+    empties address, subject, body and attachment ``OUTBOX_KEEP_HOURS`` after delivery (or
     after giving up), and :func:`app.mail.services.forget_contacts` deletes the
     messages to a person whose contact data is withdrawn or purged.
     """
@@ -44,5 +44,11 @@ class OutboxMessage(Base):
     next_attempt_dt: Mapped[datetime] = mapped_column(default=utcnow)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     sent_dt: Mapped[datetime | None]
+    #: One attached file, if any (a calendar entry): its name, MIME type (with
+    #: parameters, e.g. ``text/calendar; method=REQUEST``) and text. Emptied with
+    #: the body, since it may name the recipient.
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(100))
+    attachment_type: Mapped[str | None] = mapped_column(sa.String(100))
+    attachment_text: Mapped[str | None] = mapped_column(sa.Text)
     #: The participant the message is about (registrant, view author, …); ``None`` for staff mail.
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)

@@ -36,8 +36,17 @@ def render_email(template: str, language: str, **context: Any) -> tuple[str, str
     return one_line(subject), plain_text(body).strip() + "\n"
 
 
+@dataclass
+class Attachment:
+    """A text file sent with a message, e.g. ``Attachment("invitation.ics", "text/calendar; method=REQUEST", ics)``."""
+
+    filename: str
+    content_type: str
+    text: str
+
+
 def queue_email(session: Session, *, to: str, template: str, language: str, kind: str,
-                contact_id: int | None = None, **context: Any) -> OutboxMessage:
+                contact_id: int | None = None, attachment: Attachment | None = None, **context: Any) -> OutboxMessage:
     """Write a message to the outbox, to be sent after the current transaction commits.
 
     ``contact_id`` names the participant's ``Contact`` the message goes to, so
@@ -46,6 +55,10 @@ def queue_email(session: Session, *, to: str, template: str, language: str, kind
     subject, body = render_email(template, language, **context)
     message = OutboxMessage(to_address=to, subject=subject, body_text=body, language=language, kind=kind,
                             contact_id=contact_id)
+    if attachment is not None:
+        message.attachment_name = attachment.filename
+        message.attachment_type = attachment.content_type
+        message.attachment_text = attachment.text
     session.add(message)
     session.flush()
     return message
@@ -91,7 +104,16 @@ def _to_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="samradsportalen")
     email.set_content(message.body_text)
-    # After set_content(), which clears every Content-* header set before it.
+    if message.attachment_text is not None:
+        maintype, _, rest = (message.attachment_type or "application/octet-stream").partition("/")
+        subtype, *params = (p.strip() for p in rest.split(";"))
+        email.add_attachment(
+            message.attachment_text.encode("utf-8"), maintype=maintype, subtype=subtype,
+            filename=message.attachment_name or "attachment",
+            params=dict(p.partition("=")[::2] for p in params if p) | {"charset": "utf-8"},
+        )
+    # After set_content() and add_attachment(), which clear (or move into the
+    # first part) every Content-* header set before them.
     email["Content-Language"] = message.language
     return email
 
@@ -237,7 +259,7 @@ def _close_quietly(smtp: smtplib.SMTP) -> None:
 
 
 def redact_delivered(session: Session, *, now: datetime, keep_hours: float) -> int:
-    """Empty address, subject, body and error of messages sent (or given up) more than ``keep_hours`` ago.
+    """Empty address, subject, body, attachment and error of messages sent (or given up) more than ``keep_hours`` ago.
 
     What stays is what happened — kind, language, status, attempts, times — without
     whom it went to or what it said (names, private links). Idempotent; flushes
@@ -251,7 +273,8 @@ def redact_delivered(session: Session, *, now: datetime, keep_hours: float) -> i
     count = session.execute(
         sa.update(OutboxMessage)
         .where(done, OutboxMessage.body_text != "")
-        .values(to_address="", subject="", body_text="", last_error=None, contact_id=None)
+        .values(to_address="", subject="", body_text="", last_error=None, contact_id=None,
+                attachment_name=None, attachment_type=None, attachment_text=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.flush()

@@ -30,11 +30,13 @@ from app.audit.services import record
 from app.common.errors import DomainError, require_permission
 from app.common.urls import external_url
 from app.consultations import policies
+from app.consultations.calendar import CANCEL, REQUEST, build_calendar
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
+from app.consultations.services import Announcement, Audience
 from app.db import utcnow
-from app.i18n import default_language
+from app.i18n import default_language, force_language, localized_text
 from app.i18n import lazy_gettext as _l
-from app.mail.services import forget_contacts, queue_email
+from app.mail.services import Attachment, forget_contacts, queue_email
 from app.participation.models import Contact
 from app.registrations.models import (
     REGISTRATION_LANGUAGES,
@@ -202,7 +204,10 @@ def register(
     )
     session.add(registration)
     session.flush()
-    _notify(session, registration, "confirmed" if registration.status is R.CONFIRMED else "waitlisted")
+    if registration.status is R.CONFIRMED:
+        _notify(session, registration, "confirmed", calendar=REQUEST)
+    else:
+        _notify(session, registration, "waitlisted")
     return registration
 
 
@@ -278,8 +283,8 @@ def cancel(
 ) -> list[Registration]:
     """Cancel a registration through its private link; return who was promoted from the waiting list.
 
-    The registrant gets an e-mail confirming it in their language (unless
-    ``notify`` is false). A freed place goes to the first on the waiting list,
+    The registrant gets an e-mail confirming it in their language, with the
+    calendar entry's cancellation (unless ``notify`` is false). A freed place goes to the first on the waiting list,
     who is told by e-mail.
     """
     now = now or utcnow()
@@ -292,8 +297,8 @@ def cancel(
     registration.status = R.CANCELLED
     registration.cancelled_dt = now
     session.flush()
-    if notify:
-        _notify(session, registration, "cancelled")
+    if notify:  # with the calendar entry that takes the meeting out of their calendar
+        _notify(session, registration, "cancelled", calendar=CANCEL)
     return fill_from_waitlist(session, registration.consultation, now=now)
 
 
@@ -372,7 +377,7 @@ def fill_from_waitlist(session: Session, consultation: Consultation, *, now: dat
         registration.promoted_dt = now
     session.flush()
     for registration in promoted:
-        _notify(session, registration, "promoted")
+        _notify(session, registration, "promoted", calendar=REQUEST)
     return promoted
 
 
@@ -384,11 +389,29 @@ def registration_url(registration: Registration, language: str | None = None) ->
     return external_url("registrations.manage", lang_code=lang, token=registration.token)
 
 
-def _notify(session: Session, registration: Registration, template: str) -> None:
-    """Queue ``emails/registrations/<template>.txt`` to the registrant, if they gave an address."""
+def calendar_attachment(session: Session, registration: Registration, method: str, language: str) -> Attachment:
+    """The meeting as a calendar entry for the registrant, in ``language``: an invitation
+    or its update (``REQUEST``), or the cancellation (``CANCEL``). It has the event's one
+    ``UID`` and current ``SEQUENCE``, so a calendar replaces the entry it already has."""
+    consultation = registration.consultation
+    email = registration.contact.email if registration.contact else None
+    with force_language(language):
+        text = build_calendar([consultation], localized_text(consultation, "title"), method=method,
+                              attendee=email, session=session)
+    return Attachment("cancelled.ics" if method == CANCEL else "invitation.ics",
+                      f"text/calendar; method={method}", text.decode("utf-8"))
+
+
+def _notify(session: Session, registration: Registration, template: str, *, calendar: str | None = None,
+            **context: object) -> bool:
+    """Queue ``emails/registrations/<template>.txt`` to the registrant, if they gave an address.
+
+    ``calendar`` (``REQUEST`` or ``CANCEL``) attaches the meeting as a calendar
+    entry. Returns whether a message was queued.
+    """
     contact = registration.contact
     if contact is None or not contact.email:
-        return
+        return False
     language = contact.language if contact.language in current_app.config["LANGUAGES"] else default_language()
     if contact.id is None:
         session.flush()  # the message is linked to the contact, so withdrawing it deletes the message
@@ -406,7 +429,61 @@ def _notify(session: Session, registration: Registration, template: str) -> None
         consultation_link=external_url("consultations.detail", lang_code=language,
                                      consultation_id=registration.consultation_id),
         position=waitlist_position(session, registration),
+        attachment=calendar_attachment(session, registration, calendar, language) if calendar else None,
+        **context,
     )
+    return True
+
+
+# --- Telling registrants about a changed or cancelled meeting ---------------------------
+
+
+def _active(session: Session, consultation: Consultation) -> list[Registration]:
+    """Those with a place, then the waiting list, in the order they registered."""
+    return list(session.scalars(
+        sa.select(Registration).options(joinedload(Registration.contact))
+        .where(Registration.consultation_id == consultation.id, Registration.status != R.CANCELLED)
+        .order_by(Registration.status != R.CONFIRMED, Registration.created_dt, Registration.id)
+    ))
+
+
+def audience(session: Session, consultation: Consultation) -> Audience:
+    """Who :func:`announce` would e-mail now (and who it cannot reach: no address)."""
+    found = Audience()
+    for registration in _active(session, consultation):
+        if registration.contact is None or not registration.contact.email:
+            found.unreachable += 1
+        elif registration.status is R.CONFIRMED:
+            found.registrants += 1
+        else:
+            found.waitlisted += 1
+    return found
+
+
+def announce(session: Session, announcement: Announcement) -> None:
+    """Tell everyone with a place or on the waiting list, in their language, that the meeting
+    moved (what changed: old → new) or is cancelled (with the reason).
+
+    Those with a place get the updated calendar entry (``METHOD:REQUEST``, a
+    higher ``SEQUENCE``); a cancellation carries ``METHOD:CANCEL`` to everyone.
+    The waiting list gets no invitation to a meeting they have no place at yet.
+    """
+    consultation = announcement.consultation
+    before = announcement.before
+    changed = announcement.changed
+    flags = {
+        "time_changed": bool(changed & {"start_dt", "end_dt"}),
+        "format_changed": "format" in changed,
+        "place_changed": bool(changed & {"venue_name", "room", "address"}),
+        "link_changed": "join_url" in changed,
+    }
+    for registration in _active(session, consultation):
+        if announcement.cancelled:
+            told = _notify(session, registration, "meeting_cancelled", calendar=CANCEL, before=before)
+        else:
+            told = _notify(session, registration, "meeting_changed",
+                           calendar=REQUEST if registration.status is R.CONFIRMED else None, before=before, **flags)
+        announcement.told += told
 
 
 def send_reminders(session: Session, *, days_before: int = DEFAULT_REMINDER_DAYS, now: datetime | None = None) -> int:

@@ -12,7 +12,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from app.consultations.feeds import STOCKHOLM_VTIMEZONE
+from app.consultations.calendar import STOCKHOLM_VTIMEZONE
 from app.i18n import STOCKHOLM
 from tests.interop.support import node_json
 
@@ -124,11 +124,11 @@ class TestWithoutPageCache:
         return {"PAGE_CACHE_URL": "off"}  # every request builds the calendar anew
 
     def test_an_unchanged_calendar_keeps_its_etag_although_dtstamp_moves(self, client, meetings, monkeypatch):
-        from app.consultations import feeds
+        from app.consultations import calendar
 
         url = f"/sv/consultations/{meetings['winter'].id}.ics"
         first = client.get(url)
-        monkeypatch.setattr(feeds, "utcnow", lambda: datetime.now(timezone.utc) + timedelta(minutes=5))
+        monkeypatch.setattr(calendar, "utcnow", lambda: datetime.now(timezone.utc) + timedelta(minutes=5))
         second = client.get(url)
         assert first.data != second.data  # a new DTSTAMP
         assert first.headers["ETag"] == second.headers["ETag"]

@@ -32,6 +32,8 @@ def _message(db_session, *, status=OutboxStatus.SENT, hours_ago=0.0, contact=Non
         sent_dt=when if status is OutboxStatus.SENT else None, next_attempt_dt=when, created_dt=when,
         contact_id=contact.id if contact is not None else None,
         last_error="550 ana@example.org unknown" if status is OutboxStatus.FAILED else None,
+        attachment_name="invitation.ics", attachment_type="text/calendar; method=REQUEST",
+        attachment_text="BEGIN:VCALENDAR\r\nATTENDEE:mailto:ana@example.org\r\nEND:VCALENDAR\r\n",
     )
     db_session.add(message)
     db_session.commit()
@@ -39,7 +41,8 @@ def _message(db_session, *, status=OutboxStatus.SENT, hours_ago=0.0, contact=Non
 
 
 def _private_text(message: OutboxMessage) -> str:
-    return " ".join(filter(None, [message.to_address, message.subject, message.body_text, message.last_error]))
+    return " ".join(filter(None, [message.to_address, message.subject, message.body_text, message.last_error,
+                                  message.attachment_name, message.attachment_type, message.attachment_text]))
 
 
 def test_send_mail_redacts_what_was_sent_after_the_window(db_session, runner, app):
