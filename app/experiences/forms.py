@@ -17,12 +17,14 @@ from app.consultations.models import RomaniVariety
 from app.experiences.answers import AnswerData
 from app.experiences.models import (
     NOTE_KINDS,
+    SCALE_LABELS,
     SCALE_VALUES,
     MeasureStatus,
     QuestionKind,
     Survey,
 )
 from app.experiences.services import MAX_TEXT
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.participation.models import Channel
@@ -92,15 +94,6 @@ class QuestionForm(BaseForm):
         self.kind.choices = choices((k.value, k.label) for k in QuestionKind)
 
 
-SCALE_LABELS = {
-    1: _l("1 – very bad"),
-    2: _l("2 – bad"),
-    3: _l("3 – neither good nor bad"),
-    4: _l("4 – good"),
-    5: _l("5 – very good"),
-}
-
-
 class _AnswerBase(BaseForm):
     language = RadioField(_l("Language of your answers"), default="sv", validators=[DataRequired()])
     romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
@@ -117,6 +110,22 @@ class _AnswerBase(BaseForm):
     )
 
     question_fields: list[str] = []
+    #: The questions that must be answered (their fields are marked "(required)" in the label).
+    required_fields: list[str] = []
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Every problem at once, each next to its field (the service checks the same rules again)."""
+        ok = super().validate(extra_validators)
+        if self.question_fields and not self.required_fields and not any(
+                getattr(self, name).data not in (None, "") for name in self.question_fields):
+            first = getattr(self, self.question_fields[0])
+            first.errors = [*first.errors, _("Answer at least one question.")]
+            ok = False
+        if self.wants_updates.data and not self.email.data:
+            self.email.errors = [*self.email.errors,
+                                 _("Give an e-mail address if you want to be told about the measures.")]
+            ok = False
+        return ok
 
     def to_data(self, contact_language: str) -> AnswerData:
         variety = self.romani_variety.data or None
@@ -152,10 +161,15 @@ def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _Answe
     class AnswerForm(base):  # type: ignore[valid-type, misc]
         pass
 
-    names = []
+    names, required = [], []
     for q in survey.questions:
         label = localized_text(q, "text")
         validators: list[Any] = [Optional()]
+        if q.required:
+            # Said in words, not by colour or an asterisk alone.
+            label = _("%(question)s (required)", question=label)
+            validators = [DataRequired(message=_l("Answer this question."))]
+            required.append(q.field_name)
         if q.kind is QuestionKind.TEXT:
             field: Any = TextAreaField(label, validators=[*validators, Length(max=MAX_TEXT)], filters=[strip])
         elif q.kind is QuestionKind.CHOICE:
@@ -167,6 +181,7 @@ def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _Answe
         setattr(AnswerForm, q.field_name, field)
         names.append(q.field_name)
     AnswerForm.question_fields = names
+    AnswerForm.required_fields = required
     form = AnswerForm(**kwargs)
     form.language.choices = _language_choices()
     form.romani_variety.choices = _variety_choices()

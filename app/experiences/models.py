@@ -101,6 +101,14 @@ KIND_LABELS = {
 
 #: The values of a scale question.
 SCALE_VALUES = (1, 2, 3, 4, 5)
+#: The words of the scale, shown with the answer form, the results and a receipt.
+SCALE_LABELS = {
+    1: _l("1 – very bad"),
+    2: _l("2 – bad"),
+    3: _l("3 – neither good nor bad"),
+    4: _l("4 – good"),
+    5: _l("5 – very good"),
+}
 
 
 class SurveyQuestion(Base):

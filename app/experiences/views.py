@@ -13,7 +13,7 @@ from app.experiences import measures as xp_measures
 from app.experiences import results as xp_results
 from app.experiences import services
 from app.experiences.forms import answer_form
-from app.experiences.models import Service
+from app.experiences.models import SCALE_LABELS, Service
 from app.i18n import current_language
 from app.web.accesslog import anonymous_route
 from app.web.charts import bar_chart
@@ -53,14 +53,22 @@ def answer(code: str) -> str | Response:
     is_open = survey.is_open()
     if is_open and intake.validate_on_submit():
         try:
-            xp_answers.submit_answers(session, survey, form.to_data(current_language()), idempotency_key=intake.key)
+            record, created = xp_answers.submit_answers(session, survey, form.to_data(current_language()),
+                                                        idempotency_key=intake.key)
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
             commit()
+            # Only this browser's own key shows what was stored (another's key shows the date alone).
+            receipt = intake.is_this_browsers
             intake.done()
-            return redirect(url_for(".thanks", code=survey.short_code))
-    return render_template("experiences/answer.html", survey=survey, form=form, is_open=is_open)
+            if created:
+                return redirect(url_for(".thanks", code=survey.short_code))
+            # Back and sent again (or a double click): nothing is stored twice.
+            return render_template("experiences/already_received.html", survey=survey, record=record,
+                                   receipt=receipt and record.survey_id == survey.id, scale_labels=SCALE_LABELS)
+    return render_template("experiences/answer.html", survey=survey, form=form, is_open=is_open,
+                           has_required=any(q.required for q in survey.questions))
 
 
 @bp.route("/<lang_code>/s/<code>/thanks")

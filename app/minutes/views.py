@@ -18,7 +18,7 @@ from app.minutes.forms import CorrectionForm, EvaluationForm
 from app.registrations.private import load_by_token as load_registration
 from app.registrations.private import private_page as _private
 from app.web.accesslog import anonymous_route
-from app.web.intake import Intake, anonymous_intake, body_limit
+from app.web.intake import Intake, anonymous_intake, body_limit, sent_in_this_browser
 
 bp = Blueprint("minutes", __name__)
 
@@ -26,10 +26,12 @@ bp = Blueprint("minutes", __name__)
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     def minutes_links(consultation: Consultation) -> dict[str, Any]:
-        """What the consultation page links to: published minutes, an open evaluation."""
+        """What the consultation page links to: published minutes, an open evaluation, its results."""
+        state = services.evaluation_state(consultation)
         return {
             "minutes": services.get_published_minutes(get_session(), consultation) is not None,
-            "evaluation": services.evaluation_state(consultation) == "open",
+            "evaluation": state == "open",
+            "evaluation_results": state != "not_yet",
         }
 
     return {"minutes_links": minutes_links}
@@ -84,11 +86,14 @@ def evaluation(consultation_id: int) -> str | Response:
     session = get_session()
     consultation = _public_consultation(consultation_id)
     form = EvaluationForm()
-    intake = Intake(form)
+    # One evaluation per browser: the key is given once per session and only that key is taken,
+    # so one person cannot push the count past the minimum group size and read the others' answers.
+    intake = Intake(form, once=True)
     state = services.evaluation_state(consultation)
     if state == "open" and intake.validate_on_submit():
         try:
-            services.submit_evaluation(session, consultation, form.to_data(), idempotency_key=intake.key)
+            _answer, created = services.submit_evaluation(session, consultation, form.to_data(),
+                                                          idempotency_key=intake.key)
         except services.EvaluationClosed:
             state = services.evaluation_state(consultation)
         except DomainError as error:
@@ -96,8 +101,11 @@ def evaluation(consultation_id: int) -> str | Response:
         else:
             commit()
             intake.done()
-            flash(_("Thank you for your answers."), "success")
+            flash(_("Thank you for your answers.") if created else
+                  _("Your answers had already been received. Nothing was stored twice."), "success")
             return redirect(url_for(".results", consultation_id=consultation.id))
+    if state == "open" and intake.sent_key:
+        state = "answered"
     return render_template("minutes/evaluation.html", consultation=consultation, form=form, state=state,
                            closes_dt=services.evaluation_closes_dt(consultation))
 
@@ -107,4 +115,5 @@ def results(consultation_id: int) -> str:
     consultation = _public_consultation(consultation_id)
     return render_template("minutes/results.html", consultation=consultation,
                            results=services.evaluation_results(get_session(), consultation),
-                           state=services.evaluation_state(consultation))
+                           state=services.evaluation_state(consultation),
+                           answered=sent_in_this_browser("minutes.evaluation", consultation_id=consultation.id))

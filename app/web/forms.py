@@ -189,6 +189,9 @@ class AnonymousForm(BaseForm):
     #: Humans leave this empty; it is hidden from view and from screen readers.
     website = StringField(_l("Leave this field empty"), validators=[Optional(), Length(max=200)])
     submission_key = HiddenField()
+    #: Set by :class:`app.web.intake.Intake`: this browser has sent this form, and where a new one starts.
+    already_sent = False
+    new_form_url: str | None = None
 
 
 class VersionedForm(BaseForm):

@@ -14,7 +14,14 @@ Two halves:
   honeypot, and a submission key that survives the back button. The key is kept
   in the session per form (not minted anew on every GET), so a person whose
   answer was stored but whose confirmation never arrived can go back and send
-  again without storing it twice; it is replaced once a submission succeeded.
+  again without storing it twice. Once a submission succeeded the key is kept,
+  marked as sent: going back (the browser fetches the form again and restores
+  what was typed) still carries the sent key, so sending again stores nothing
+  and the view answers "already received". The form then says so and offers a
+  new, empty form (a link that names the sent key, so an old link in the
+  history cannot start a third). A form that is answered ``once`` per browser
+  (the evaluation of a meeting) offers no new form, and takes only the key this
+  browser's session was given.
 
 ``tests/core/test_intake.py`` runs every caller through both halves.
 """
@@ -27,7 +34,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 
@@ -54,6 +61,8 @@ BODY_OVERHEAD = 16 * 1024
 #: Fields that are not typed content.
 _NOT_CONTENT = {"csrf_token", "submission_key", "website"}
 _SESSION_KEYS = "intake_keys"
+#: Per form: the key of the submission that succeeded (still the form's key until a new form is started).
+_SENT_KEYS = "intake_sent"
 _MAX_KEPT_KEYS = 8
 
 
@@ -128,20 +137,47 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _check_body_size)
 
 
+def _scope(endpoint: str | None, view_args: dict[str, Any]) -> str:
+    return f"{endpoint}:{sorted(view_args.items())}"
+
+
+def _key_reference(key: str) -> str:
+    """What a "new form" link names of the sent key (not the key itself: links end up in logs)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def sent_in_this_browser(endpoint: str, **view_args: Any) -> bool:
+    """Whether this browser has sent the form of ``endpoint`` (with these URL values, without the
+    language) successfully: e.g. a results page that should not invite to answer again."""
+    return _scope(endpoint, view_args) in (session.get(_SENT_KEYS) or {})
+
+
 class Intake:
     """The honeypot and the submission key of one anonymous form.
 
     ``form`` has the fields ``website`` (left empty by people, hidden from view
     and from screen readers) and ``submission_key`` (see
-    :class:`app.web.forms.AnonymousForm`).
+    :class:`app.web.forms.AnonymousForm`). With ``once``, a browser sends the
+    form once: no new form is offered after it, and a posted key must be the
+    one this browser's (signed) session was given, so a script cannot invent
+    fresh keys to be counted again.
     """
 
-    def __init__(self, form: BaseForm) -> None:
+    def __init__(self, form: BaseForm, *, once: bool = False) -> None:
         self.form = form
-        self._scope = f"{request.endpoint}:{sorted((request.view_args or {}).items())}"
+        self.once = once
+        self._scope = _scope(request.endpoint, request.view_args or {})
         if not form.is_submitted():
             generate_csrf()  # the form session exists from the first GET, also where CSRF is off
+            sent = self.sent_key
+            if sent and not once and request.args.get("after") == _key_reference(sent):
+                self._forget()  # a new, empty form, asked for from the form of the sent key
             form.submission_key.data = self._kept_key()  # type: ignore[attr-defined]
+        sent = self.sent_key
+        form.already_sent = bool(sent)  # type: ignore[attr-defined]
+        form.new_form_url = (  # type: ignore[attr-defined]
+            url_for(request.endpoint or "", **(request.view_args or {}), after=_key_reference(sent))
+            if sent and not once else None)
 
     def _kept_key(self) -> str:
         keys: dict[str, str] = dict(session.get(_SESSION_KEYS) or {})
@@ -154,10 +190,27 @@ class Intake:
             session[_SESSION_KEYS] = keys
         return key
 
+    def _forget(self) -> None:
+        for name in (_SESSION_KEYS, _SENT_KEYS):
+            kept: dict[str, str] = dict(session.get(name) or {})
+            if kept.pop(self._scope, None) is not None:
+                session[name] = kept
+
+    @property
+    def sent_key(self) -> str | None:
+        """The key of the submission of this form that succeeded in this browser, if any."""
+        return (session.get(_SENT_KEYS) or {}).get(self._scope)
+
     @property
     def key(self) -> str:
         """The idempotency key of this submission: the same key never stores twice."""
         return str(self.form.submission_key.data or "").strip()[:64]  # type: ignore[attr-defined]
+
+    @property
+    def is_this_browsers(self) -> bool:
+        """The posted key is the one this browser's session holds for this form (a receipt
+        of what was stored may be shown to it)."""
+        return bool(self.key) and self.key == (session.get(_SESSION_KEYS) or {}).get(self._scope)
 
     def validate_on_submit(self) -> bool:
         """The form was sent, is valid, came from a person, and carries its key."""
@@ -171,14 +224,22 @@ class Intake:
             form.website.data = ""
             form.website.raw_data = []
             return False
-        if not self.key:
+        if not self.key or (self.once and not self.is_this_browsers):
             form.add_error(None, _("The form was incomplete. Please send it again."))
             form.submission_key.data = self._kept_key()
             return False
         return True
 
     def done(self) -> None:
-        """The submission was stored: the next form of this kind gets a new key."""
+        """The submission was stored (or had been): its key stays the form's key, marked as sent,
+        so that going back and sending again stores nothing."""
         keys: dict[str, str] = dict(session.get(_SESSION_KEYS) or {})
-        if keys.pop(self._scope, None) is not None:
-            session[_SESSION_KEYS] = keys
+        sent: dict[str, str] = dict(session.get(_SENT_KEYS) or {})
+        keys[self._scope] = sent[self._scope] = self.key
+        while len(keys) > _MAX_KEPT_KEYS:
+            keys.pop(next(iter(keys)))
+        while len(sent) > _MAX_KEPT_KEYS:
+            sent.pop(next(iter(sent)))
+        session[_SESSION_KEYS] = keys
+        session[_SENT_KEYS] = sent
+        self.form.already_sent = True  # type: ignore[attr-defined]

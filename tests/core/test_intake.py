@@ -168,9 +168,21 @@ def test_a_form_without_its_key_is_not_stored(client, db_session, callers, name)
                        ).status_code == 302
 
 
+#: What a post of a key already stored answers: the survey shows an "already received" page with the receipt.
+RESENT_STATUS = {"survey": 200}
+#: Forms a browser sends once (no new form is offered afterwards).
+ONCE = {"evaluation"}
+
+
+def _new_form_link(html: str) -> str | None:
+    match = re.search(r'href="([^"]*[?&]after=[^"]*)"', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
 @pytest.mark.parametrize("name", CALLERS)
 def test_the_submission_key_survives_the_back_button(client, app, db_session, callers, name):
     caller = callers[name]
+    resent = RESENT_STATUS.get(name, 302)
     first = _open(client, caller)
     assert _open(client, caller)["submission_key"] == first["submission_key"]  # reload, back: the same form
     # The post is stored, but its answer never reaches the browser (a dropped
@@ -182,13 +194,34 @@ def test_the_submission_key_survives_the_back_button(client, app, db_session, ca
     # Back, and send again: the same key, so nothing is stored twice.
     again = _open(client, caller)
     assert again["submission_key"] == first["submission_key"]
-    assert _send(client, caller, 1, again).status_code == 302
-    assert _send(client, caller, 1, again).status_code == 302  # a double click
+    assert _send(client, caller, 1, again).status_code == resent
+    assert _send(client, caller, 1, again).status_code == resent  # a double click
     assert caller.count(db_session) == 1
-    # Once a submission succeeded in this browser, the next form is a new one.
-    following = _open(client, caller)
-    assert following["submission_key"] != first["submission_key"]
-    assert _send(client, caller, 2, following).status_code == 302
+    # After a submission succeeded, going back fetches the form again (the browser
+    # restores what was typed): it still carries the sent key, so sending again
+    # stores nothing.
+    response = client.get(caller.url)
+    html = response.get_data(as_text=True)
+    if name in ONCE:
+        # Answered once per browser: the page says so, with no form and no invitation to answer again.
+        assert 'name="submission_key"' not in html and _new_form_link(html) is None
+        assert _send(client, caller, 1, first).status_code == resent
+        assert _send(client, caller, 2, {**first, "submission_key": "a-key-of-my-own"}).status_code == 200
+        assert caller.count(db_session) == 1
+        return
+    assert _hidden(html, "submission_key") == first["submission_key"]
+    assert _send(client, caller, 1, {**first, "submission_key": _hidden(html, "submission_key")}).status_code == resent
+    assert caller.count(db_session) == 1
+    link = _new_form_link(html)
+    # A new, empty form is one click away; the link names the sent key, so an old
+    # link in the history cannot start a third form.
+    assert link and first["submission_key"] not in link
+    following = client.get(link).get_data(as_text=True)
+    second_key = _hidden(following, "submission_key")
+    assert second_key != first["submission_key"]
+    assert _send(client, caller, 2, {**first, "submission_key": second_key}).status_code == 302
+    assert caller.count(db_session) == 2
+    assert _hidden(client.get(link).get_data(as_text=True), "submission_key") == second_key
     assert caller.count(db_session) == 2
 
 
@@ -209,7 +242,8 @@ def test_a_body_larger_than_the_biggest_form_is_refused_before_parsing(client, a
     original = Request._load_form_data
     monkeypatch.setattr(Request, "_load_form_data", lambda self: (parsed.append(1), original(self))[1])
     padding = "x" * (12 * caller.max_chars + caller.extra_bytes + 64 * 1024)
-    response = client.post(caller.url, data={**caller.data(2), **_open(client, caller), "padding": padding})
+    other = app.test_client()  # another browser (one that has answered gets no second evaluation form)
+    response = other.post(caller.url, data={**caller.data(2), **_open(other, caller), "padding": padding})
     assert response.status_code == 413
     assert "<html" in response.get_data(as_text=True)
     assert parsed == []
@@ -256,9 +290,14 @@ class TestVenueWifi:
         hidden = _open(hammer, caller)
         statuses = [_send(hammer, caller, 1000 + i, {**hidden, "submission_key": f"h{i}"}).status_code
                     for i in range(SESSION_PER_MINUTE + 3)]
-        assert statuses[:SESSION_PER_MINUTE] == [302] * SESSION_PER_MINUTE
         assert statuses[SESSION_PER_MINUTE:] == [429] * 3
-        assert caller.count(db_session) == 40 + SESSION_PER_MINUTE
+        if name in ONCE:
+            # Keys of its own making are not taken: the evaluation counts one answer per browser.
+            assert statuses[:SESSION_PER_MINUTE] == [200] * SESSION_PER_MINUTE
+            assert caller.count(db_session) == 40
+        else:
+            assert statuses[:SESSION_PER_MINUTE] == [302] * SESSION_PER_MINUTE
+            assert caller.count(db_session) == 40 + SESSION_PER_MINUTE
 
         # The room is not punished for the hammering client.
         phone = app.test_client()

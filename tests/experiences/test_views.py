@@ -87,6 +87,66 @@ def test_bad_input_is_shown_next_to_the_field_and_kept(client, db_session, surve
     assert 'id="email-error"' in html and "inte-en-adress" in html
 
 
+def test_required_questions_are_marked_in_words_and_every_error_is_shown_at_once(client, db_session,
+                                                                                  create_survey) -> None:
+    """Issue 16.7: required questions say so in text; an incomplete answer shows every problem at once,
+    each next to its field, with the summary; what was typed is kept."""
+    survey = create_survey()
+    q_text, q_choice, q_scale = survey.questions
+    q_choice.required = q_scale.required = True
+    db_session.commit()
+    url = f"/sv/s/{survey.short_code}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Hur ofta kommer du? (obligatorisk)" in html and "Hur nöjd är du? (obligatorisk)" in html
+    assert "Vad var bra? (obligatorisk)" not in html
+    assert "Svara bara på de frågor du vill" not in html
+    assert "(obligatorisk)” måste besvaras" in html
+    assert "(trobul)" in client.get(f"/rom{url[3:]}").get_data(as_text=True)
+
+    response = client.post(url, data={q_text.field_name: "Det här ska stå kvar", "language": "sv",
+                                      "wants_updates": "y", "submission_key": _key(html)})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    for name in (q_choice.field_name, q_scale.field_name, "email"):
+        assert f'id="{name}-error"' in page, name
+        assert f'href="#{name}"' in summary, name
+    assert "Det här ska stå kvar" in page
+    assert _count(db_session, ExperienceRecord) == 0
+
+
+def test_with_no_required_question_the_intro_says_any_may_be_skipped(client, survey) -> None:
+    html = client.get(f"/sv/s/{survey.short_code}").get_data(as_text=True)
+    assert "Svara bara på de frågor du vill" in html and "(obligatorisk)" not in html
+    key = _key(html)
+    page = client.post(f"/sv/s/{survey.short_code}", data={"language": "sv", "submission_key": key}).get_data(
+        as_text=True)
+    assert f'id="{survey.questions[0].field_name}-error"' in page
+
+
+def test_going_back_and_sending_again_shows_the_receipt_and_stores_nothing(client, app, db_session, survey) -> None:
+    """Issue 16.7: the browser fetches the form again on "back" and restores what was typed;
+    the key of the stored answer survives, and the second post is answered "already received"."""
+    q_text, q_choice, q_scale = survey.questions
+    url = f"/rom/s/{survey.short_code}"
+    data = {q_text.field_name: "Lačho sas", q_choice.field_name: str(q_choice.options[1].id),
+            q_scale.field_name: "4", "language": "rom"}
+    assert client.post(url, data={**data, "submission_key": _key(client.get(url).get_data(as_text=True))}
+                       ).status_code == 302
+    back = client.get(url).get_data(as_text=True)
+    response = client.post(url, data={**data, "submission_key": _key(back)})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Lačho sas" in page and "Rar" in page and "4 –" in page  # the receipt: what was stored
+    assert _count(db_session, ExperienceRecord) == 1
+    # Another browser that somehow holds the key learns only that it was received, not the answers.
+    other = app.test_client()
+    _key(other.get(url).get_data(as_text=True))
+    stranger = other.post(url, data={**data, q_text.field_name: "x", "submission_key": _key(back)})
+    assert stranger.status_code == 200 and "Lačho sas" not in stranger.get_data(as_text=True)
+    assert _count(db_session, ExperienceRecord) == 1
+
+
 def test_closed_survey_says_so(client, create_survey) -> None:
     from tests.conftest import in_days
 

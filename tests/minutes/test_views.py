@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -169,19 +171,33 @@ def test_wrong_token_is_a_friendly_404(client, lang):
 
 
 def _evaluation(**overrides):
-    data = {"well_run": "4", "could_speak": "5", "language_support": "3", "comment": "", "submission_key": "key-1",
-            "website": ""}
+    data = {"well_run": "4", "could_speak": "5", "language_support": "3", "comment": "", "website": ""}
     data.update(overrides)
     return data
+
+
+def _key(client, url):
+    """Open the evaluation as a browser does: the submission key its session was given."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="submission_key"[^>]*value="([^"]*)"', html)
+    assert match, "no evaluation form"
+    return match.group(1)
+
+
+def _answer(client, url, **overrides):
+    """One participant's browser opens the evaluation and sends it."""
+    return client.post(url, data=_evaluation(submission_key=_key(client, url), **overrides))
 
 
 def test_evaluation_is_anonymous(client, db_session, meeting):
     contacts = _count(db_session, Contact)
     url = f"/sv/consultations/{meeting.id}/evaluation"
+    key = _key(client, url)
     assert 'name="well_run"' in client.get(url).get_data(as_text=True)
-    response = client.post(url, data=_evaluation(comment="Tolken var bra"), environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = client.post(url, data=_evaluation(comment="Tolken var bra", submission_key=key),
+                           environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.status_code == 302
-    client.post(url, data=_evaluation())  # the same form sent twice
+    client.post(url, data=_evaluation(submission_key=key))  # the same form sent twice
     assert _count(db_session, Evaluation) == 1
     assert _count(db_session, Contact) == contacts
     row = db_session.execute(sa.select(Evaluation.__table__)).one()
@@ -193,20 +209,22 @@ def test_evaluation_before_the_meeting_is_closed(client, db_session, create_cons
     url = f"/sv/consultations/{c.id}/evaluation"
     html = client.get(url).get_data(as_text=True)
     assert 'name="well_run"' not in html and 'class="notice' in html
-    client.post(url, data=_evaluation())
+    client.post(url, data=_evaluation(submission_key="k"))
     assert _count(db_session, Evaluation) == 0
 
 
 def test_evaluation_bad_input_keeps_the_text(client, db_session, meeting):
     html = client.post(f"/sv/consultations/{meeting.id}/evaluation",
-                       data=_evaluation(could_speak="9", comment="Min kommentar")).get_data(as_text=True)
+                       data=_evaluation(could_speak="9", comment="Min kommentar",
+                                        submission_key=_key(client, f"/sv/consultations/{meeting.id}/evaluation"))).get_data(as_text=True)
     assert 'id="could_speak-error"' in html and "Min kommentar" in html
     assert _count(db_session, Evaluation) == 0
 
 
 def test_evaluation_honeypot(client, db_session, meeting):
     html = client.post(f"/sv/consultations/{meeting.id}/evaluation",
-                       data=_evaluation(website="http://spam.example")).get_data(as_text=True)
+                       data=_evaluation(website="http://spam.example",
+                                        submission_key=_key(client, f"/sv/consultations/{meeting.id}/evaluation"))).get_data(as_text=True)
     assert 'class="error-summary"' in html
     assert _count(db_session, Evaluation) == 0
 
@@ -214,17 +232,48 @@ def test_evaluation_honeypot(client, db_session, meeting):
 def test_results_are_hidden_below_the_minimum_group(client, db_session, meeting, app):
     url = f"/sv/consultations/{meeting.id}/evaluation"
     minimum = app.config["MIN_GROUP_SIZE"]
-    for n in range(minimum - 1):
-        client.post(url, data=_evaluation(submission_key=f"k{n}"))
+    for _n in range(minimum - 1):
+        assert _answer(app.test_client(), url).status_code == 302  # each participant in a browser of their own
     html = client.get(url + "/results").get_data(as_text=True)
     assert "<table" not in html
-    client.post(url, data=_evaluation(submission_key="last", comment="Hemlig kommentar"))
+    _answer(client, url, comment="Hemlig kommentar")
     html = client.get(url + "/results").get_data(as_text=True)
     assert "<table" in html and "Hemlig kommentar" not in html
 
 
+def test_one_browser_cannot_push_the_count_past_the_minimum(client, db_session, meeting, app):
+    """Issue 16.18: answering again and again from one browser (5 → 6 → 7) would let one person
+    reach the minimum group size and read the others' answers."""
+    url = f"/sv/consultations/{meeting.id}/evaluation"
+    minimum = app.config["MIN_GROUP_SIZE"]
+    for _n in range(minimum - 2):
+        _answer(app.test_client(), url)
+    key = _key(client, url)
+    assert client.post(url, data=_evaluation(submission_key=key)).status_code == 302
+    assert _count(db_session, Evaluation) == minimum - 1
+    thanks = client.get(url + "/results").get_data(as_text=True)
+    assert "<table" not in thanks
+    assert f'href="{url}"' not in thanks  # no invitation to answer again
+    # Again: the form is not offered, the same key stores nothing, a key of its own is not taken.
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="well_run"' not in page and f'href="{url}/results"' in page
+    assert client.post(url, data=_evaluation(submission_key=key)).status_code == 302
+    for forged in ("mine-1", "mine-2"):
+        assert client.post(url, data=_evaluation(submission_key=forged)).status_code == 200
+    assert _count(db_session, Evaluation) == minimum - 1
+    assert "<table" not in client.get(url + "/results").get_data(as_text=True)
+    # Another participant's browser still may answer, and then the results are shown.
+    assert _answer(app.test_client(), url).status_code == 302
+    assert "<table" in client.get(url + "/results").get_data(as_text=True)
+
+
+def test_the_consultation_page_links_to_the_evaluation_results(client, db_session, meeting):
+    html = client.get(f"/sv/consultations/{meeting.id}").get_data(as_text=True)
+    assert f'href="/sv/consultations/{meeting.id}/evaluation/results"' in html
+
+
 def test_staff_read_the_comments(client, auth, db_session, meeting, editor):
-    client.post(f"/sv/consultations/{meeting.id}/evaluation", data=_evaluation(comment="Hemlig kommentar"))
+    _answer(client, f"/sv/consultations/{meeting.id}/evaluation", comment="Hemlig kommentar")
     auth.login(editor)
     html = client.get(f"/sv/staff/consultations/{meeting.id}/evaluation").get_data(as_text=True)
     assert "Hemlig kommentar" in html and "<table" not in html
@@ -240,8 +289,8 @@ def test_every_page_renders_with_content(client, auth, db_session, create_consul
     held(c)
     _published(db_session, publisher, c, app)
     client.post(f"/{lang}/registrations/{reg.token}/correction", data={"text": "Rätta"})
-    for n in range(app.config["MIN_GROUP_SIZE"]):
-        client.post(f"/{lang}/consultations/{c.id}/evaluation", data=_evaluation(submission_key=f"r{n}"))
+    for _n in range(app.config["MIN_GROUP_SIZE"]):  # each participant in a browser of their own
+        _answer(app.test_client(), f"/{lang}/consultations/{c.id}/evaluation")
     public = [f"/{lang}/consultations/{c.id}/minutes", f"/{lang}/consultations/{c.id}/evaluation",
               f"/{lang}/consultations/{c.id}/evaluation/results", f"/{lang}/registrations/{reg.token}/correction",
               f"/{lang}/registrations/{reg.token}", f"/{lang}/consultations/{c.id}"]
