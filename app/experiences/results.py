@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.common.csvexport import iter_csv
 from app.common.urls import external_url
 from app.experiences.models import (
+    SCALE_LABELS,
     SCALE_VALUES,
     ExperienceAnswer,
     ExperienceRecord,
@@ -23,15 +24,43 @@ from app.experiences.models import (
     SurveyQuestion,
 )
 from app.experiences.services import count_records, min_group_size
+from app.i18n import force_language
 from app.participation.models import Channel
 
 
 @dataclass
 class Row:
     label: str
-    count: int
-    percent: float
+    #: ``None``: held back (a group too small to show, or its complement).
+    count: int | None
+    percent: float | None
     value: str = ""
+
+    @property
+    def hidden(self) -> bool:
+        return self.count is None
+
+
+def suppress(counts: list[int], min_group: int) -> list[int | None]:
+    """The counts to show, with every cell that could identify someone held back (``None``).
+
+    A count from 1 to ``min_group - 1`` is held back. So that it cannot be
+    worked out from the total minus the other cells (the total is shown), the
+    smallest shown cells are held back too (complementary suppression) until
+    the held-back cells are at least two and together reach ``min_group`` (or
+    nothing is left to hold back). Zeros are shown: they identify no one.
+    """
+    shown: list[int | None] = [n if n == 0 or n >= min_group else None for n in counts]
+    while any(v is None for v in shown):
+        hidden = [counts[i] for i, v in enumerate(shown) if v is None]
+        if len(hidden) >= 2 and sum(hidden) >= min_group:
+            break
+        candidates = [i for i, v in enumerate(shown) if v is not None and (v > 0 or len(hidden) < 2)]
+        if not candidates:
+            break
+        smallest = min(candidates, key=lambda i: (counts[i] == 0, counts[i]))
+        shown[smallest] = None
+    return shown
 
 
 @dataclass
@@ -53,9 +82,12 @@ class SurveyResults:
     questions: list[QuestionResult]
 
 
-def _rows(pairs: list[tuple[str, str, int]], answered: int) -> list[Row]:
-    return [Row(label=label, value=value, count=n, percent=(100.0 * n / answered) if answered else 0.0)
-            for value, label, n in pairs]
+def _rows(pairs: list[tuple[str, str, int]], answered: int, min_group: int) -> list[Row]:
+    """One row per option or scale value; cells below the minimum group size held back (:func:`suppress`)."""
+    shown = suppress([n for _value, _label, n in pairs], min_group)
+    return [Row(label=label, value=value, count=n,
+                percent=None if n is None else (100.0 * n / answered) if answered else 0.0)
+            for (value, label, _n), n in zip(pairs, shown, strict=True)]
 
 
 def survey_results(session: Session, survey: Survey, *, public: bool = False,
@@ -64,7 +96,9 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
 
     Groups smaller than ``MIN_GROUP_SIZE`` are not shown: if the survey has
     fewer respondents, nothing is; if a question has fewer answers, that
-    question is not. Public results list only texts whose author agreed to
+    question is not; an option or scale value chosen by fewer is held back,
+    with enough others that it cannot be derived from the total (:func:`suppress`).
+    Scale rows are labelled with the words of the scale. Public results list only texts whose author agreed to
     publication, that staff have read (approved) and that are not hidden.
     """
     from app.i18n import localized_text
@@ -99,9 +133,10 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
         if not result.too_few:
             if question.kind is QuestionKind.CHOICE:
                 result.rows = _rows([(str(o.id), localized_text(o, "label"), by_option.get(o.id, 0))
-                                     for o in question.options], n)
+                                     for o in question.options], n, min_group)
             elif question.kind is QuestionKind.SCALE:
-                result.rows = _rows([(str(v), str(v), by_scale[question.id].get(v, 0)) for v in SCALE_VALUES], n)
+                result.rows = _rows([(str(v), str(SCALE_LABELS[v]), by_scale[question.id].get(v, 0))
+                                     for v in SCALE_VALUES], n, min_group)
             else:
                 texts = list(session.scalars(
                     sa.select(ExperienceAnswer).join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
@@ -124,8 +159,9 @@ RESULT_COLUMNS = ("question_position", "question_sv", "answer_value", "answer_sv
 
 def results_csv(results: SurveyResults) -> Iterator[str]:
     """The same figures as the page, one row per question and value (:mod:`app.common.csvexport`).
-    A group below the minimum size shows no figures, only the note ``too_few``; a
-    free-text question gives its number of answers with the note ``free_text``."""
+    A group below the minimum size shows no figures, only the note ``too_few``, and
+    so does a held-back cell; a free-text question gives its number of answers with
+    the note ``free_text``. Scale values carry the Swedish words of the scale."""
     return iter_csv(RESULT_COLUMNS, _result_rows(results))
 
 
@@ -140,9 +176,17 @@ def _result_rows(results: SurveyResults) -> Iterator[list[Any]]:
         elif q.question.kind is QuestionKind.TEXT:
             yield [position, text, "", "", q.answered, "", "free_text"]
         else:
-            options = {str(o.id): o.label_sv for o in q.question.options}
+            if q.question.kind is QuestionKind.SCALE:
+                with force_language("sv"):
+                    options = {str(v): str(SCALE_LABELS[v]) for v in SCALE_VALUES}
+            else:
+                options = {str(o.id): o.label_sv for o in q.question.options}
             for row in q.rows:
-                yield [position, text, row.value, options.get(row.value, row.value), row.count, f"{row.percent:.1f}", ""]
+                if row.count is None or row.percent is None:
+                    yield [position, text, row.value, options.get(row.value, row.value), "", "", "too_few"]
+                else:
+                    yield [position, text, row.value, options.get(row.value, row.value), row.count,
+                           f"{row.percent:.1f}", ""]
 
 
 @dataclass
@@ -173,13 +217,12 @@ def service_results(session: Session, service: Service, *, min_group: int | None
     ).all())
     total = sum(kinds.values())
 
-    def shown(n: int) -> int | None:
-        return n if n == 0 or n >= min_group else None
-
+    by_kind = suppress([kinds.get(k, 0) for k in RecordKind], min_group)
+    by_channel = suppress([channels.get(c, 0) for c in Channel], min_group)
     return ServiceResults(
         service=service, total=total, min_group=min_group, too_few=total < min_group,
-        by_kind=[(k, shown(kinds.get(k, 0))) for k in RecordKind],
-        by_channel=[(c, shown(channels.get(c, 0))) for c in Channel],
+        by_kind=list(zip(RecordKind, by_kind, strict=True)),
+        by_channel=list(zip(Channel, by_channel, strict=True)),
         surveys=[(s, per_survey.get(s.id, 0)) for s in service.surveys],
     )
 

@@ -12,6 +12,7 @@ for text and 3:1 for graphics).
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,25 +20,34 @@ from markupsafe import Markup
 
 INK = "#1b1b1b"
 BAR = "#00558c"
-#: Geometry, in viewBox units (the SVG scales to the width of its container).
-WIDTH = 600
-ROW = 46
+#: Geometry, in CSS pixels: the SVG has no viewBox, so its text is never scaled
+#: down with the picture (a 600-unit viewBox on a 390 px phone drew 9 px labels).
+#: Bars are a share of the width; labels wrap to lines short enough for a phone.
+FONT_SIZE = 15
+LINE = 19
 BAR_HEIGHT = 18
-BAR_MAX = 470
-LABEL_CHARS = 70
+ROW_GAP = 10
+#: The longest bar, in percent of the chart's width (the value is written after it).
+BAR_MAX_PERCENT = 78
+#: Characters per label line: about 330 px at 15 px, inside a 390 px screen's margins.
+LINE_CHARS = 38
+MAX_LINES = 3
+#: Shown instead of a bar for a cell held back (too few answers to show).
+HIDDEN = "–"
 
 _fallback_ids = itertools.count(1)
 
 
-def _pairs(rows: Iterable[Any]) -> list[tuple[str, float]]:
-    """Rows as ``(label, value)``: pairs, or objects with ``label`` and ``count``."""
+def _pairs(rows: Iterable[Any]) -> list[tuple[str, float | None]]:
+    """Rows as ``(label, value)``: pairs, or objects with ``label`` and ``count``.
+    A value of ``None`` is a cell held back: no bar, and :data:`HIDDEN` for the number."""
     pairs = []
     for row in rows:
         if isinstance(row, Sequence) and not isinstance(row, str):
             label, value = row[0], row[1]
         else:
             label, value = row.label, row.count
-        pairs.append((str(label), value or 0))
+        pairs.append((str(label), value))
     return pairs
 
 
@@ -51,43 +61,59 @@ def _next_id() -> str:
     return f"chart-{next(_fallback_ids)}"
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
+def _lines(label: str) -> list[str]:
+    """The label wrapped to phone-wide lines, at most :data:`MAX_LINES` (the last one cut with "…")."""
+    lines = textwrap.wrap(label, LINE_CHARS, break_long_words=True) or [""]
+    if len(lines) > MAX_LINES:
+        last = " ".join(lines[MAX_LINES - 1:])
+        lines = lines[: MAX_LINES - 1] + [last[: LINE_CHARS - 1].rstrip() + "…"]
+    return lines
 
 
-def bar_chart(title: str, rows: Iterable[Any], *, chart_id: str | None = None) -> Markup:
-    """A horizontal bar chart: each row's label on a line, the bar and its value under it.
+def bar_chart(title: str, rows: Iterable[Any], *, chart_id: str | None = None, hidden_text: str = "") -> Markup:
+    """A horizontal bar chart: each row's label on its lines, the bar and its value under it.
 
     ``rows`` are ``(label, value)`` pairs or objects with ``label`` and
-    ``count``. Values are formatted for the UI language.
+    ``count``. Values are formatted for the UI language; a value of ``None``
+    (held back) is drawn without a bar and described as ``hidden_text``.
     """
     from app.i18n import format_number
 
     pairs = _pairs(rows)
     chart_id = chart_id or _next_id()
-    height = ROW * len(pairs) + 8
-    top = max((value for _, value in pairs), default=0) or 1
-    described = "; ".join(f"{label}: {format_number(value)}" for label, value in pairs)
+    top = max((value for _, value in pairs if value), default=0) or 1
+    described = "; ".join(
+        f"{label}: {format_number(value) if value is not None else (hidden_text or HIDDEN)}" for label, value in pairs)
+    body = []
+    y = 4
+    for label, value in pairs:
+        lines = _lines(label)
+        text = Markup("").join(
+            Markup('<tspan x="0" dy="{dy}">{line}</tspan>').format(dy=FONT_SIZE if i == 0 else LINE, line=line)
+            for i, line in enumerate(lines))
+        bar_y = y + LINE * len(lines) + 4
+        if value is None:
+            bar = Markup('<text x="0" y="{vy}" font-size="{fs}" fill="{ink}">{hidden}</text>').format(
+                vy=bar_y + 14, fs=FONT_SIZE, ink=INK, hidden=hidden_text or HIDDEN)
+        else:
+            percent = round(BAR_MAX_PERCENT * value / top, 2) if value > 0 else 0
+            bar = Markup(
+                '<rect x="0" y="{by}" width="{bw}%" height="{bh}" fill="{bar}"></rect>'
+                '<text x="{bw}%" dx="8" y="{vy}" font-size="{fs}" font-weight="bold" fill="{ink}">{value}</text>'
+            ).format(by=bar_y, bw=percent, bh=BAR_HEIGHT, bar=BAR, vy=bar_y + 14, fs=FONT_SIZE, ink=INK,
+                     value=format_number(value))
+        body.append(Markup('<g><text y="{ty}" font-size="{fs}" fill="{ink}">{text}</text>{bar}</g>').format(
+            ty=y, fs=FONT_SIZE, ink=INK, text=text, bar=bar))
+        y = bar_y + BAR_HEIGHT + ROW_GAP
     parts = [
         Markup(
             '<svg class="chart" role="img" aria-labelledby="{id}-title" aria-describedby="{id}-desc" '
-            'viewBox="0 0 {w} {h}" width="100%" xmlns="http://www.w3.org/2000/svg" '
-            'preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif">'
-        ).format(id=chart_id, w=WIDTH, h=height),
+            'width="100%" height="{h}" xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
+        ).format(id=chart_id, h=y),
         Markup('<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>').format(
             chart_id, title, chart_id, described
         ),
+        *body,
+        Markup("</svg>"),
     ]
-    for i, (label, value) in enumerate(pairs):
-        y = 4 + ROW * i
-        width = round(BAR_MAX * value / top) if value > 0 else 0
-        parts.append(Markup(
-            '<g><text x="0" y="{ty}" font-size="15" fill="{ink}">{label}</text>'
-            '<rect x="0" y="{by}" width="{bw}" height="{bh}" fill="{bar}"></rect>'
-            '<text x="{vx}" y="{vy}" font-size="15" font-weight="bold" fill="{ink}">{value}</text></g>'
-        ).format(
-            ty=y + 15, ink=INK, label=_short(label), by=y + 22, bw=width, bh=BAR_HEIGHT, bar=BAR,
-            vx=width + 8, vy=y + 36, value=format_number(value),
-        ))
-    parts.append(Markup("</svg>"))
     return Markup("").join(parts)

@@ -118,3 +118,25 @@ def test_evaluation_once_per_browser_on_a_phone_in_romani(live_server: LiveServe
     assert page.locator("main form[method=post]").count() == 0
     assert _count(live_server, "minutes_evaluations") == before + 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_survey_results_are_readable_on_a_phone_in_romani(live_server: LiveServer,
+                                                          new_context: Callable[..., Any]) -> None:
+    """Issue 16.8: chart labels at least 12 px on a 390 px screen, scale rows with the words of the scale."""
+    code = live_server.demo.values("experience_surveys", "short_code")[0]
+    page = _phone(new_context)
+    page.goto(live_server(f"/rom/s/{code}/results"))
+    charts = page.locator("main svg.chart")
+    assert charts.count() >= 1, page.locator("main").inner_text()[:500]
+    sizes = page.evaluate("""() => [...document.querySelectorAll('main svg.chart text')].map(t => {
+        const box = t.getBoundingClientRect();
+        return {size: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a, right: box.right,
+                text: t.textContent};
+    })""")
+    assert sizes and min(s["size"] for s in sizes) >= 12, sizes
+    assert max(s["right"] for s in sizes) <= PHONE["width"], sizes  # no label runs off the screen
+    labels = page.locator("main table th[scope=row]").all_inner_texts()
+    assert any(label.startswith("5 – ") for label in labels), labels  # "5 – but mišto", not "5"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _no_axe_violations(page)
+

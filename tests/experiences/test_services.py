@@ -118,14 +118,45 @@ def test_minimum_group_size_hides_small_groups(app, db_session, survey, add_answ
         results = xp_results.survey_results(db_session, survey, min_group=5)
         assert not results.too_few
         text_q, choice_q, scale_q = results.questions
-        assert [(r.label, r.count) for r in choice_q.rows] == [("Varje vecka", 4), ("Sällan", 1)]
-        assert choice_q.rows[0].percent == pytest.approx(80.0)
+        # Issue 16.8: every option chosen by fewer than five is held back, not only the question's total.
+        assert [(r.label, r.count, r.percent) for r in choice_q.rows] == [("Varje vecka", None, None),
+                                                                          ("Sällan", None, None)]
         assert scale_q.too_few  # only four answered the scale question
         assert len(text_q.texts) == 5
         csv_text = "".join(xp_results.results_csv(results))
-    assert f";Hur ofta kommer du?;{choice_q.rows[0].value};Varje vecka;4;80.0;\r\n" in csv_text
+    assert f";Hur ofta kommer du?;{choice_q.rows[0].value};Varje vecka;;;too_few\r\n" in csv_text
+    assert ";4;80.0;" not in csv_text and ";1;20.0;" not in csv_text
     assert ";Hur nöjd är du?;;;;;too_few\r\n" in csv_text
     assert ";Vad var bra?;;;5;;free_text\r\n" in csv_text
+
+
+@pytest.mark.parametrize(("counts", "shown"), [
+    ([10, 6, 0], [10, 6, 0]),  # nothing small
+    ([12, 1, 0], [None, None, 0]),  # 1 is small; alone it would be 13 - 12: the 12 goes too
+    ([6, 5, 1, 0, 0], [6, None, None, 0, 0]),  # the smallest shown cell completes it
+    ([2, 2, 9], [None, None, None]),  # two small cells of 4 together: still too small, so the 9 goes
+    ([0, 0, 7], [0, 0, 7]),
+    ([3, 0, 0, 0], [None, None, 0, 0]),  # no other cell with answers: a zero is held back with it
+])
+def test_suppression_holds_back_small_cells_and_their_complement(counts, shown) -> None:
+    assert xp_results.suppress(counts, 5) == shown
+
+
+def test_a_small_cell_cannot_be_derived_from_the_total(app, db_session, survey, add_answers) -> None:
+    for scale in [5] * 6 + [4] * 5 + [2]:
+        add_answers(survey, option=None, scale=scale)
+    with app.test_request_context("/rom/"):
+        results = xp_results.survey_results(db_session, survey, min_group=5)
+        scale_q = results.questions[2]
+        assert scale_q.answered == 12
+        rows = {r.value: r for r in scale_q.rows}
+        assert rows["2"].hidden and rows["4"].hidden and rows["5"].count == 6
+        assert rows["1"].count == 0 and rows["3"].count == 0
+        # The rows carry the words of the scale, in the page's language.
+        assert rows["5"].label != "5" and rows["5"].label.startswith("5 – ")
+        csv_text = "".join(xp_results.results_csv(results))
+    assert ";Hur nöjd är du?;2;2 – dåligt;;;too_few\r\n" in csv_text
+    assert ";Hur nöjd är du?;5;5 – mycket bra;6;50.0;\r\n" in csv_text
 
 
 def test_public_results_show_only_consented_visible_texts(app, db_session, editor, survey, add_answers) -> None:
