@@ -41,8 +41,11 @@ def cached_app(make_fault_app, redis_proxy):
     prefix = f"faults:{os.getpid()}:{time.monotonic_ns()}:"
     app = make_fault_app(PAGE_CACHE_URL=f"redis://127.0.0.1:{redis_proxy.port}/13", PAGE_CACHE_PREFIX=prefix)
     store = app.extensions["page_cache"]
-    store.pause_after_failure = 1.0
+    # Longer than the test's requests take on a loaded machine: the count of calls below must not
+    # depend on speed (the pause is ended explicitly once Redis is back).
+    store.pause_after_failure = 120.0
     yield app
+    redis_proxy.restore()  # also when the test failed while Redis was cut or hung
     try:
         for key in store.client.scan_iter(prefix + "*"):
             store.client.delete(key)
@@ -61,16 +64,13 @@ def test_pages_and_forms_work_while_redis_is_down_or_hung(cached_app, redis_prox
     getattr(redis_proxy, fault)()
     calls_before = store.calls
     caplog.set_level(logging.WARNING, logger="app.web.pagecache")
-    started = time.monotonic()
     for _ in range(10):
         page = client.get(url)
         assert page.status_code == 200
         assert "Samråd om badhuset" in page.get_data(as_text=True)
         assert page.headers["X-Page-Cache"] == "miss"
-    elapsed = time.monotonic() - started
-    # Paused after the first failure: not one timeout per request (each is 0.25 s).
+    # Paused after the first failure: one bounded call (test_each_redis_call_is_bounded), not one per request.
     assert store.calls - calls_before == 1
-    assert elapsed < 10 * store.SOCKET_TIMEOUT
     warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
     assert len(warnings) == 1
 
@@ -79,7 +79,7 @@ def test_pages_and_forms_work_while_redis_is_down_or_hung(cached_app, redis_prox
     assert response.status_code == 302
 
     redis_proxy.restore()
-    time.sleep(store.pause_after_failure + 0.1)
+    store._paused_until = 0.0  # the pause is over (it would end by itself after pause_after_failure)
     assert client.get(url).headers["X-Page-Cache"] == "miss"  # the view above changed the page
     assert client.get(url).headers["X-Page-Cache"] == "hit"
     assert len([r for r in caplog.records if "Redis unavailable" in r.getMessage()]) == 1
@@ -94,6 +94,7 @@ def test_each_redis_call_is_bounded(redis_proxy, fault):
         getattr(redis_proxy, fault)()
         started = time.monotonic()
         assert store.get("x") is None
-        assert time.monotonic() - started < 2 * store.SOCKET_TIMEOUT
+        # Bounded, not hanging: far below what an unbounded read would take, with room for a loaded machine.
+        assert time.monotonic() - started < 10 * store.SOCKET_TIMEOUT
     finally:
         store.client.close()
