@@ -9,7 +9,6 @@ anywhere leaves nothing half-written.
 from __future__ import annotations
 
 import enum
-import itertools
 import logging
 import math
 import time
@@ -307,6 +306,27 @@ CONTENT_ROW = 1
 TRANSLATIONS_ROW = 2
 COUNTED_TABLES = {"translation_entries": TRANSLATIONS_ROW}
 
+#: Writes scoped to one consultation. A participant's view, registration or
+#: evaluation changes only that consultation's own pages (and the few pages
+#: that count across consultations), so such a commit does not bump row 1:
+#: it bumps :data:`SCOPED_ROW` (read by every page that is not declared
+#: blind to these tables, see ``app.web.public``) and the consultation's own
+#: row, :func:`scope_row`. Only rows added or changed through the unit of work
+#: are scoped (their ``consultation_id`` is known); a DELETE, a bulk statement
+#: or any other table written in the same transaction bumps row 1 as before.
+SCOPED_ROW = 3
+SCOPE_ROW_BASE = 1_000_000
+SCOPED_TABLES = {"viewpoints": "consultation_id", "registrations": "consultation_id",
+                 "minutes_evaluations": "consultation_id"}
+#: Tables whose new rows no public page shows unless a scoped row written with
+#: them links them (a view author's or registrant's contact details).
+NEUTRAL_ON_INSERT = frozenset({"contacts"})
+
+
+def scope_row(consultation_id: int) -> int:
+    """The ``content_generation`` row counting writes scoped to one consultation."""
+    return SCOPE_ROW_BASE + consultation_id
+
 
 class AppSession(Session):
     """The application's session: remembers whether a transaction wrote rows
@@ -326,9 +346,27 @@ def _note_write(session: Session, table: str | None) -> None:
         session.info.setdefault("counted_rows", set()).add(COUNTED_TABLES[table])
 
 
+def _note_scoped_write(session: Session, obj: Any, *, inserted: bool) -> None:
+    """A row added or changed through the unit of work: scoped to its consultation where it can be."""
+    table = _table_name(obj)
+    if inserted and table in NEUTRAL_ON_INSERT:
+        return
+    attribute = SCOPED_TABLES.get(table or "")
+    scope = getattr(obj, attribute, None) if attribute else None
+    moved = attribute is not None and not inserted and sa.inspect(obj).attrs[attribute].history.deleted
+    if isinstance(scope, int) and not moved:  # a row moved to another consultation changes two: row 1
+        session.info.setdefault("scoped_rows", set()).add(scope_row(scope))
+    else:
+        _note_write(session, table)
+
+
 @event.listens_for(AppSession, "after_flush")
 def _note_flushed_writes(session: Session, _context: Any) -> None:
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+    for obj in session.new:
+        _note_scoped_write(session, obj, inserted=True)
+    for obj in session.dirty:
+        _note_scoped_write(session, obj, inserted=False)
+    for obj in session.deleted:
         _note_write(session, _table_name(obj))
 
 
@@ -344,8 +382,12 @@ def _bump_before_commit(session: Session) -> None:
     session.flush()  # what commit() would flush next, so it is noted above
     for row in sorted(session.info.pop("counted_rows", ())):
         bump_content_generation(session.connection(), row)
+    scoped = session.info.pop("scoped_rows", set())
     if session.info.pop("public_write", False):
-        bump_content_generation(session.connection())
+        bump_content_generation(session.connection())  # every page: the scoped ones too
+    elif scoped:
+        for row in (SCOPED_ROW, *sorted(scoped)):
+            bump_content_generation(session.connection(), row)
 
 
 @event.listens_for(AppSession, "after_transaction_end")
@@ -353,6 +395,7 @@ def _forget_writes(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the outermost transaction ended (a SAVEPOINT does not count)
         session.info.pop("public_write", None)
         session.info.pop("counted_rows", None)
+        session.info.pop("scoped_rows", None)
 
 
 class ContentGeneration(Base):
@@ -390,18 +433,20 @@ def content_generation(session: Session) -> int:
     return session.scalar(sa.select(ContentGeneration.value).where(ContentGeneration.id == 1)) or 0
 
 
-def request_generations(session: Session) -> dict[int, int]:
-    """Every generation row (``{row: value}``), read at most once per
-    application context with one primary-key read: the page cache keys pages by
-    row 1, the translation overrides reload when row 2 changed."""
-    values = g.get("content_generations")
-    if values is None:
+def request_generations(session: Session, scope_rows: tuple[int, ...] = ()) -> dict[int, int]:
+    """Generation rows (``{row: value}``), read at most once per application
+    context with one primary-key read: the page cache keys pages by row 1 and,
+    per page, by :data:`SCOPED_ROW` or a consultation's :func:`scope_row`; the
+    translation overrides reload when row 2 changed."""
+    values: dict[int, int] | None = g.get("content_generations")
+    wanted = (CONTENT_ROW, TRANSLATIONS_ROW, SCOPED_ROW, *scope_rows)
+    if values is None or any(row not in values for row in wanted):
+        missing = [row for row in wanted if values is None or row not in values]
         with session.no_autoflush:
             rows = session.execute(
-                sa.select(ContentGeneration.id, ContentGeneration.value)
-                .where(ContentGeneration.id.in_((CONTENT_ROW, TRANSLATIONS_ROW)))
+                sa.select(ContentGeneration.id, ContentGeneration.value).where(ContentGeneration.id.in_(missing))
             )
-            values = {CONTENT_ROW: 0, TRANSLATIONS_ROW: 0, **{row_id: value for row_id, value in rows}}
+            values = {**(values or {}), **dict.fromkeys(missing, 0), **{row_id: value for row_id, value in rows}}
         g.content_generations = values
     return values
 

@@ -11,7 +11,13 @@ costs one primary-key query and a dictionary (or Redis) lookup.
 (:class:`app.db.ContentGeneration`): a counter that every commit
 which wrote rows a public page may show bumps as its last statement
 (:mod:`app.db`). Each request reads the counter first, so a page rendered
-before a change is never served after it, by any server. Time is the other
+before a change is never served after it, by any server. A participant's
+view, registration or evaluation bumps only its consultation's own counter and
+a counter of such writes (:data:`app.db.SCOPED_TABLES`): the pages of that
+consultation are keyed by the first, the pages that show no such input
+(:data:`app.web.public.BLIND_TO_SCOPED_WRITES`) by neither, every other page
+by the second (:func:`page_generation`). So an evening of submitted views
+does not empty the cache of every other consultation's page. Time is the other
 input of a page ("upcoming" becomes "past", "registration closes"), so an
 entry also expires after :data:`PAGE_TTL` seconds — the ``max-age`` that public
 pages already carry for browsers and proxies.
@@ -41,8 +47,8 @@ from typing import Protocol
 
 from flask import Flask, Response, current_app, g, request, session
 
-from app.db import get_session, request_content_generation
-from app.web.public import PUBLIC_ENDPOINTS
+from app.db import CONTENT_ROW, SCOPED_ROW, get_session, request_generations, scope_row
+from app.web.public import BLIND_TO_SCOPED_WRITES, PUBLIC_ENDPOINTS, SCOPED_ENDPOINTS
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +196,22 @@ def _anonymous() -> bool:
     return not current_user.is_authenticated
 
 
+def page_generation(endpoint: str, view_args: dict[str, object]) -> str:
+    """What a public page's cache key depends on: every change (row 1), and either
+    the changes scoped to its own consultation, or any scoped change, or none
+    (see :data:`SCOPED_ENDPOINTS` and :data:`BLIND_TO_SCOPED_WRITES`)."""
+    scope_arg = SCOPED_ENDPOINTS.get(endpoint)
+    scope_id = view_args.get(scope_arg) if scope_arg else None
+    if isinstance(scope_id, int):
+        row = scope_row(scope_id)
+        values = request_generations(get_session(), (row,))
+        return f"{values[CONTENT_ROW]}.c{values[row]}"
+    values = request_generations(get_session())
+    if endpoint in BLIND_TO_SCOPED_WRITES:
+        return str(values[CONTENT_ROW])
+    return f"{values[CONTENT_ROW]}.s{values[SCOPED_ROW]}"
+
+
 def _lookup() -> Response | None:
     """``before_request``: answer a public page from the cache if it is there."""
     store = page_store()
@@ -197,9 +219,9 @@ def _lookup() -> Response | None:
         return None
     if not _anonymous():
         return None
-    # The generation is read before anything is rendered: a page rendered while
+    # The generations are read before anything is rendered: a page rendered while
     # a change commits is stored under the old generation and never served after.
-    generation = request_content_generation(get_session())
+    generation = page_generation(request.endpoint, request.view_args or {})
     # The scheme and host are part of the key: pages carry absolute links (hreflang, feeds).
     raw = f"{generation}\0{request.scheme}://{request.host}\0{request.full_path}"
     key = hashlib.blake2b(raw.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()

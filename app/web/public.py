@@ -16,3 +16,25 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.openapi", "api.boards", "api.consultation_list", "api.consultation_detail", "api.consultation_feedback",
     "api.decisions", "site.robots", "site.sitemap",
 })
+
+#: Public pages of one consultation, by the URL value naming it: cached under
+#: that consultation's own generation (``app.db.scope_row``), so a view or a
+#: registration sent to another consultation leaves them cached. They show
+#: views, registrations and evaluations of their own consultation only.
+SCOPED_ENDPOINTS = {
+    "consultations.detail": "consultation_id", "consultations.calendar": "consultation_id",
+    "feedback.public": "consultation_id",
+    "api.consultation_detail": "consultation_id", "api.consultation_feedback": "consultation_id",
+}
+
+#: Public pages that show no participant's view, registration or evaluation
+#: (nor a count of them): a write scoped to a consultation (``app.db.SCOPED_TABLES``)
+#: leaves them cached. ``tests/core/test_pagecache.py`` checks that rendering
+#: them reads none of those tables. Every other public page is rendered anew
+#: after any such write.
+BLIND_TO_SCOPED_WRITES = frozenset({
+    "site.home", "site.privacy", "site.accessibility", "site.robots", "site.sitemap",
+    "consultations.index", "consultations.calendar_all", "consultations.atom",
+    "boards.index", "boards.detail", "boards.calendar",
+    "api.openapi", "api.boards", "api.consultation_list",
+})
