@@ -31,6 +31,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (make bench): the app and bench packages
+from bench import scenarios  # noqa: E402
+
 BIN = Path(sys.executable).parent
 DOC = ROOT / "docs" / "performance.md"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -195,6 +198,10 @@ def pages(info: dict, deep_page: int) -> list[tuple[str, str, Path | None]]:
     c500, f1000, post, board = info["consultation_500"], info["feedback_1000"], info["post_target"], info["board_slug"]
     return [
         ("/healthz (baseline)", "/healthz", None),
+        (f"spread: consultation pages over {scenarios.SPREAD_IDS} ids, Zipf, cold cache", "/sv/consultations/",
+         scenarios.SCRIPT),
+        (f"mixed: the spread while {scenarios.WRITES_PER_SECOND} views/s are posted", "/sv/consultations/",
+         scenarios.SCRIPT),
         ("home", "/sv/", None),
         ("listing, page 1", "/sv/consultations/", None),
         (f"listing, all, page {deep_page}", f"/sv/consultations/?when=all&page={deep_page}", None),
@@ -261,6 +268,7 @@ def main() -> int:
     counts = dataset_counts(url)
     deep_page = max(1, int(counts["consultations"] * 0.9 / 20))
     os.environ["BENCH_VOICE_FILE"] = str(write_voice_file())  # read by post_voice.lua (wrk inherits it)
+    os.environ["BENCH_SPREAD_IDS"] = ",".join(map(str, scenarios.spread_ids(url)))  # read by spread.lua
     port = free_port()
     proc = start_gunicorn(url, port, args.workers, args.page_cache)
     base = f"http://127.0.0.1:{port}"
@@ -282,7 +290,18 @@ def main() -> int:
                 size = gz = 0
                 single = rendered = float("nan")
             rss_before = workers_rss_mb(proc)
+            writer = None
+            if name.startswith("mixed"):
+                writer = scenarios.Writer(base, f"/sv/consultations/{info['post_target']}")
+                stored_before = scenarios.count_marked_views(url)
+                writer.start()
             result = run_wrk(base + path, args, script)
+            if writer is not None:
+                writer.stop.set()
+                writer.join()
+                result["writes"] = (writer.sent, writer.accepted, scenarios.count_marked_views(url) - stored_before)
+            if script == scenarios.SCRIPT:
+                result["hits"] = scenarios.hit_rate(result["raw"])
             result["rss"] = (rss_before, workers_rss_mb(proc))
             result.update(name=name, path=path, size=size, gzip=gz, single=single, rendered=rendered)
             results.append(result)
@@ -317,6 +336,13 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
             notes.append(f"Spoken view POST: the workers' resident memory went from {r['rss'][0]:.0f} MB to "
                          f"{r['rss'][1]:.0f} MB over {r['rps'] * args.duration:.0f} uploads of 1 MB "
                          "(streamed to disk, converted by ffmpeg in a separate process).")
+        if "hits" in r:
+            hits, misses = r["hits"]
+            note = f"{r['name'].split(':')[0].capitalize()}: page cache hit rate {hits / max(1, hits + misses):.0%} ({hits} hits, {misses} misses)"
+            if "writes" in r:
+                sent, accepted, stored = r["writes"]
+                note += f"; {sent} views posted, {accepted} answered with a receipt, {stored} found in the database"
+            notes.append(note + ".")
         size = f"{r['size'] / 1024:.1f} ({r['gzip'] / 1024:.1f})" if r["size"] else "–"
         single = "–" if r["single"] != r["single"] else f"{r['single']:.1f}"  # NaN for the POST
         rendered = "–" if r["rendered"] != r["rendered"] or "healthz" in r["path"] else f"{r['rendered']:.1f}"
