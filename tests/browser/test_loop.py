@@ -160,7 +160,7 @@ def _check_public_listing(page: Any, server: LiveServer, consultation_id: int) -
 
 
 def _participate(page: Any, server: LiveServer, consultation_id: int, *, email: str, name: str, view: str,
-                 shots: str | None = None) -> Participation:
+                 shots: str | None = None, javascript: bool = True) -> Participation:
     """Steps 2 and 8: a participant (Romani UI) registers, then sends a written view in Romani (kalderash)."""
     _check_ok(page.goto(server(f"/rom/consultations/{consultation_id}")), "the Romani consultation page")
     assert page.locator("html").get_attribute("lang") == "rom"
@@ -179,6 +179,17 @@ def _participate(page: Any, server: LiveServer, consultation_id: int, *, email: 
     private_link = page.locator("main .private-link a").inner_text().strip()
     assert urlsplit(private_link).path == _path(page), f"the private link {private_link} is not this page {page.url}"
     manage_url = page.url
+    copy = page.locator("main button[data-copy]")
+    if javascript:
+        # Progressive enhancement: the link can be copied with one tap, and the page says so.
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server(""))
+        copy.click()
+        status = page.locator("main [data-copy-status]")
+        page.wait_for_function("() => document.querySelector('main [data-copy-status]').textContent.trim() !== ''")
+        assert page.evaluate("() => navigator.clipboard.readText()") == private_link
+        assert status.inner_text().strip(), "no word that the link was copied"
+    else:
+        assert not copy.is_visible(), "a copy button that cannot work without JavaScript"
     if shots:
         _screenshot(page, f"registration-{shots}")
 
@@ -353,7 +364,8 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
 
     # 8. The same as a participant without JavaScript (before the meeting, so registration is open).
     offline = new_context(java_script_enabled=False, bypass_csp=False).new_page()
-    theirs = _participate(offline, server, consultation_id, email=OFFLINE_EMAIL, name="Dragan", view=OFFLINE_VIEW)
+    theirs = _participate(offline, server, consultation_id, email=OFFLINE_EMAIL, name="Dragan", view=OFFLINE_VIEW,
+                          javascript=False)
     _check_ok(offline.goto(server(f"/rom/consultations/{consultation_id}/feedback")), "the feedback page before feedback")
     _find_view(offline, theirs.reference_code)
     assert offline.locator("main blockquote[lang=rmy]", has_text=OFFLINE_VIEW).count() == 1
@@ -377,7 +389,7 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     for message in to_participant:
         assert message["Content-Language"] == "rom", (message["Subject"], message["Content-Language"])
     feedback_path = f"/rom/consultations/{consultation_id}/feedback"
-    bodies = [m.get_content() for m in to_participant]
+    bodies = [m.get_body(preferencelist=("plain",)).get_content() for m in to_participant]
     feedback_mails = [b for b in bodies if feedback_path in b]
     assert feedback_mails, "no feedback e-mail with a Romani link:\n\n" + "\n---\n".join(bodies)
     confirmations = [b for b in bodies if urlsplit(mine.manage_url).path in b]
