@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from app.boards.models import Board
 from app.boards.services import list_boards
 from app.common.errors import DomainError, PermissionDenied
+from app.consultations import dashboard as staff_lists
 from app.consultations import policies
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
@@ -76,9 +77,26 @@ def _form_data(consultation: Consultation) -> dict[str, Any]:
 @bp.route("/<lang_code>/staff/")
 @staff_required
 def dashboard() -> str:
-    items = consultations.list_for_staff(get_session(), actor())
-    by_status = {status: [c for c in items if c.status is status] for status in ConsultationStatus}
-    return render_template("consultations/staff/dashboard.html", by_status=by_status, statuses=list(ConsultationStatus))
+    """What needs action now, a few of each kind with "N more"; the rest is in the archive."""
+    return render_template("consultations/staff/dashboard.html",
+                           buckets=staff_lists.dashboard(get_session(), actor()))
+
+
+@bp.route("/<lang_code>/staff/consultations/")
+@staff_required
+def archive() -> str:
+    """All the user's consultations, filtered (a GET form: the state is in the URL) and paginated."""
+    session = get_session()
+    user = actor()
+    boards = list_boards(session)
+    if not user.is_site_admin:
+        boards = [b for b in boards if b.id in user.board_ids]
+    archive_filter = staff_lists.ArchiveFilter.from_args(request.args, board_ids={b.id for b in boards})
+    page = staff_lists.archive(session, user, archive_filter, max(1, request.args.get("page", 1, type=int) or 1))
+    return render_template("consultations/staff/archive.html", page=page, filters=archive_filter,
+                           args=archive_filter.args(), boards=boards, statuses=list(ConsultationStatus),
+                           kinds=staff_lists.KINDS,
+                           year_error=bool(request.args.get("year", "").strip()) and not archive_filter.year)
 
 
 @bp.route("/<lang_code>/staff/translations")

@@ -131,8 +131,10 @@ class Theme(Base):
     __mapper_args__ = {"version_id_col": version}
 
     report: Mapped[FeedbackReport] = relationship(back_populates="themes")
+    #: Loaded only when used: a theme may hold thousands of views. Staff pages count
+    #: and list them in SQL (:mod:`app.feedback.theming`).
     viewpoints: Mapped[list[Viewpoint]] = relationship(
-        secondary=theme_viewpoints, order_by=Viewpoint.id, lazy="selectin"
+        secondary=theme_viewpoints, order_by=Viewpoint.id, lazy="select"
     )
     response: Mapped[ThemeResponse | None] = relationship(
         back_populates="theme", cascade="all, delete-orphan", uselist=False, lazy="selectin"

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.accounts.models import User
 from app.boards.models import Board
-from app.consultations.models import Consultation, ConsultationStatus, consultation_hosts
+from app.common.pagination import Page, paginate_ids
+from app.consultations.dashboard import OWING, overdue_condition, scope
+from app.consultations.models import Consultation
 from app.db import utcnow
 from app.feedback.models import FeedbackReport
 from app.i18n import STOCKHOLM
-
-#: Statuses in which promised feedback is still owed.
-OWING = (ConsultationStatus.PUBLISHED, ConsultationStatus.HELD)
 
 
 def stockholm_today(now: datetime | None = None) -> date:
@@ -54,23 +52,43 @@ def promise(consultation: Consultation, report: FeedbackReport | None, today: da
     return Promise(due=consultation.feedback_due_date, published_on=published_on, overdue=is_overdue(consultation, today))
 
 
-def list_overdue(session: Session, actor: User, today: date) -> list[tuple[Board, list[Consultation]]]:
-    """Consultations whose promised feedback is late, per lead board (all boards for site admins)."""
-    stmt = sa.select(Consultation).where(
-        Consultation.status.in_(OWING),
-        Consultation.feedback_due_date.is_not(None),
-        Consultation.feedback_due_date < today,
+#: Late consultations per page of the staff list.
+OVERDUE_PER_PAGE = 50
+
+
+def overdue_page(
+    session: Session, actor: User, today: date, page: int = 1, *, board_id: int | None = None,
+    per_page: int = OVERDUE_PER_PAGE,
+) -> Page[Consultation]:
+    """Consultations whose promised feedback is late (all boards' for site admins), by lead board, paginated."""
+    stmt = (
+        sa.select(Consultation.id).join(Board, Board.id == Consultation.lead_board_id)
+        .where(overdue_condition(today), scope(actor))
+        .order_by(Board.name_sv, Board.id, Consultation.feedback_due_date, Consultation.id)
     )
-    if not actor.is_site_admin:
-        ids = actor.board_ids
-        if not ids:
-            return []
-        co_hosted = sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id.in_(ids))
-        stmt = stmt.where(sa.or_(Consultation.lead_board_id.in_(ids), Consultation.id.in_(co_hosted)))
-    stmt = stmt.order_by(Consultation.feedback_due_date, Consultation.id)
-    grouped: dict[int, list[Consultation]] = defaultdict(list)
-    boards: dict[int, Board] = {}
-    for consultation in session.scalars(stmt):
-        grouped[consultation.lead_board_id].append(consultation)
-        boards[consultation.lead_board_id] = consultation.lead_board
-    return sorted(((boards[i], items) for i, items in grouped.items()), key=lambda pair: pair[0].name_sv)
+    if board_id is not None:
+        stmt = stmt.where(Consultation.lead_board_id == board_id)
+    return paginate_ids(session, stmt, _load, page, per_page)
+
+
+def _load(session: Session, ids: list[int]) -> list[Consultation]:
+    return list(session.scalars(
+        sa.select(Consultation).where(Consultation.id.in_(ids))
+        .options(lazyload(Consultation.agenda_items), lazyload(Consultation.documents), lazyload(Consultation.co_hosts))
+    ))
+
+
+def by_board(items: list[Consultation]) -> list[tuple[Board, list[Consultation]]]:
+    """Consecutive consultations of the same lead board, grouped (the list is sorted by board)."""
+    groups: list[tuple[Board, list[Consultation]]] = []
+    for consultation in items:
+        if groups and groups[-1][0].id == consultation.lead_board_id:
+            groups[-1][1].append(consultation)
+        else:
+            groups.append((consultation.lead_board, [consultation]))
+    return groups
+
+
+def list_overdue(session: Session, actor: User, today: date, page: int = 1) -> list[tuple[Board, list[Consultation]]]:
+    """One page of :func:`overdue_page`, per lead board."""
+    return by_board(overdue_page(session, actor, today, page).items)

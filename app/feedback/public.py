@@ -274,12 +274,8 @@ def public_feedback_page(
 
 
 def author_label(viewpoint: Viewpoint) -> str | None:
-    """The name a view may be shown with: "on behalf of", or the name if the author chose to show it."""
-    if viewpoint.on_behalf_of:
-        return viewpoint.on_behalf_of
-    if viewpoint.show_name and viewpoint.contact is not None and viewpoint.contact.name:
-        return viewpoint.contact.name
-    return None
+    """The name a view may be shown with (see :attr:`Viewpoint.author_label`)."""
+    return viewpoint.author_label
 
 
 def list_recent_feedback(session: Session, limit: int = 5) -> list[tuple[Consultation, FeedbackReport]]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from app.boards.models import Board
 from app.feedback.models import FeedbackReport, ThemeResponse
 from app.feedback.subjects import subject_of
+from app.feedback.theming import viewpoint_ids
 
 
 def _board_ref(board: Board | None) -> dict[str, Any] | None:
@@ -24,7 +27,17 @@ def _response_extras(response: ThemeResponse) -> dict[str, Any]:
 
 
 def build_snapshot(report: FeedbackReport) -> dict[str, Any]:
-    """The report as plain JSON: what the public page shows."""
+    """The report as plain JSON: what the public page shows.
+
+    The themes' view ids are read in one query (:func:`~app.feedback.theming.viewpoint_ids`),
+    not by loading every view: a theme may hold thousands.
+    """
+    session = object_session(report)
+    ids = (
+        viewpoint_ids(session, report)
+        if session is not None and report.id is not None and all(t.id is not None for t in report.themes)
+        else None
+    )
     themes = []
     for theme in report.themes:
         response = theme.response
@@ -34,7 +47,7 @@ def build_snapshot(report: FeedbackReport) -> dict[str, Any]:
             "title_rom": theme.title_rom,
             "summary_sv": theme.summary_sv,
             "summary_rom": theme.summary_rom,
-            "viewpoint_ids": sorted(v.id for v in theme.viewpoints),
+            "viewpoint_ids": ids[theme.id] if ids is not None else sorted(v.id for v in theme.viewpoints),
             "response": None if response is None else {
                 "outcome": response.outcome.value,
                 "body_sv": response.body_sv,

@@ -17,7 +17,7 @@ from app.consultations import policies as consultation_policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.feedback import consultation as consultation_reports
-from app.feedback import policies, promises, publication, snapshots
+from app.feedback import policies, promises, publication, snapshots, theming
 from app.feedback import public as feedback_public
 from app.feedback import services as feedback
 from app.feedback.forms import (
@@ -98,6 +98,7 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
         conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "feedback/staff/overview.html", consultation=consultation, report=report, form=form, conflict=conflict,
+        theme_counts=theming.theme_counts(session, report) if report else {},
         problems=publication.check_publishable(report) if report else {},
         unpublished=bool(report and snapshots.has_unpublished_changes(report)),
         can_publish=consultation_policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
@@ -187,6 +188,7 @@ def response(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
         conflict = attempt.conflict and attempt.conflict.current
     return render_template(
         "feedback/staff/response.html", consultation=consultation, theme=theme, form=form, conflict=conflict,
+        view_count=theming.theme_counts(session, theme.report).get(theme.id, 0),
         decision_form=DecisionForm(formdata=None, boards=list_boards(session), board_id=consultation.lead_board_id),
         confirm_form=ConfirmForm(),
     ), 409 if conflict else 200
@@ -213,6 +215,7 @@ def decision_add(consultation_id: int, theme_id: int) -> str | Response:
     boards = [b for b in list_boards(session) if b.id != consultation.lead_board_id]
     return render_template(
         "feedback/staff/response.html", consultation=consultation, theme=theme,
+        view_count=theming.theme_counts(session, theme.report).get(theme.id, 0),
         form=ResponseForm(formdata=None, obj=r, boards=boards, outcome=r.outcome.value),
         decision_form=form, confirm_form=ConfirmForm(),
     )
@@ -281,6 +284,8 @@ def publish(consultation_id: int) -> str | Response:
 @bp.route("/<lang_code>/staff/feedback/overdue")
 @staff_required
 def overdue() -> str:
+    """Late feedback in the user's boards, by lead board, paginated."""
     today = promises.stockholm_today()
-    groups = promises.list_overdue(get_session(), actor(), today)
-    return render_template("feedback/staff/overdue.html", groups=groups, today=today)
+    page = promises.overdue_page(get_session(), actor(), today, max(1, request.args.get("page", 1, type=int) or 1))
+    return render_template("feedback/staff/overdue.html", groups=promises.by_board(page.items), page=page, args={},
+                           today=today)

@@ -77,12 +77,17 @@ def get_recording(session: Session, viewpoint_id: int) -> ViewpointRecording | N
     return session.scalar(sa.select(ViewpointRecording).where(ViewpointRecording.viewpoint_id == viewpoint_id))
 
 
-def recordings_by_viewpoint(session: Session, consultation: Consultation) -> dict[int, ViewpointRecording]:
-    """The recordings of a consultation's views, by view id (one query for the staff list)."""
-    rows = session.scalars(
+def recordings_by_viewpoint(
+    session: Session, consultation: Consultation, viewpoint_ids: list[int] | None = None
+) -> dict[int, ViewpointRecording]:
+    """The recordings of a consultation's views (or of these views), by view id (one query for the staff list)."""
+    stmt = (
         sa.select(ViewpointRecording).join(Viewpoint, Viewpoint.id == ViewpointRecording.viewpoint_id)
         .where(Viewpoint.consultation_id == consultation.id)
     )
+    if viewpoint_ids is not None:
+        stmt = stmt.where(ViewpointRecording.viewpoint_id.in_(viewpoint_ids))
+    rows = session.scalars(stmt)
     return {r.viewpoint_id: r for r in rows}
 
 

@@ -153,6 +153,15 @@ class Viewpoint(Moderated, Base):
         return next((t for t in self.translations if t.language == language and t.public_body), None)
 
     @property
+    def author_label(self) -> str | None:
+        """The name a view is published with: "on behalf of", or the name if the author chose to show it."""
+        if self.on_behalf_of:
+            return self.on_behalf_of
+        if self.show_name and self.contact is not None and self.contact.name:
+            return self.contact.name
+        return None
+
+    @property
     def is_public(self) -> bool:
         """May the text be shown on public pages?"""
         return self.publish_consent and not self.is_hidden and bool(self.body.strip())

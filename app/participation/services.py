@@ -242,11 +242,6 @@ def unhide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint) -> Non
 # --- Reads ----------------------------------------------------------------------
 
 
-def list_for_staff(session: Session, consultation: Consultation) -> list[Viewpoint]:
-    stmt = sa.select(Viewpoint).where(Viewpoint.consultation_id == consultation.id).order_by(Viewpoint.created_dt, Viewpoint.id)
-    return list(session.scalars(stmt))
-
-
 @dataclass
 class ViewCounts:
     total: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.common.csvexport import csv_download
@@ -11,7 +11,7 @@ from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
-from app.participation import services
+from app.participation import groupings, listing, services
 from app.participation.audio import recordings_by_viewpoint
 from app.participation.forms import SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, Provenance, Viewpoint
@@ -31,13 +31,22 @@ def _load_viewpoint(viewpoint_id: int) -> Viewpoint:
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views")
 @staff_required
 def index(consultation_id: int) -> str:
+    """The consultation's views, filtered and paginated (the filter is a GET form: its state is in the URL)."""
     session = get_session()
     consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
+    grouping = groupings.grouping()
+    themes = grouping.choices(session, consultation.id) if grouping else []
+    view_filter = listing.ViewFilter.from_args(
+        request.args, question_ids={i.id for i in consultation.agenda_items}, theme_ids={t for t, _label in themes}
+    )
+    page = listing.list_for_staff(session, consultation, view_filter, max(1, request.args.get("page", 1, type=int) or 1))
+    ids = [v.id for v in page.items]
     return render_template(
-        "participation/staff/index.html", consultation=consultation,
-        viewpoints=services.list_for_staff(session, consultation),
-        counts=services.count_viewpoints(session, consultation.id), confirm_form=ConfirmForm(),
-        recordings=recordings_by_viewpoint(session, consultation),
+        "participation/staff/index.html", consultation=consultation, page=page, filters=view_filter,
+        args=view_filter.args(), themes=themes, theme_titles=dict(themes),
+        groups=groupings.groups_of(session, consultation.id, ids), languages=listing.language_choices(),
+        channels=list(Channel), counts=services.count_viewpoints(session, consultation.id), confirm_form=ConfirmForm(),
+        recordings=recordings_by_viewpoint(session, consultation, ids),
     )
 
 
