@@ -8,7 +8,6 @@ tests/core/test_faults.py for PostgreSQL."""
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from app.web.intake import PER_FORM_SESSION
+from tests.redis_server import redis_client as connect_redis
 
 REDIS = ("127.0.0.1", 6379)
 DB = 14
@@ -114,15 +114,7 @@ class RedisProxy:
 
 @pytest.fixture
 def redis_client() -> Iterator[Any]:
-    import redis
-
-    client = redis.Redis(*REDIS, db=DB, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client = connect_redis(DB)
     client.flushdb()
     yield client
     client.flushdb()

@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.db import bump_content_generation, content_generation
 from app.mail.models import OutboxMessage
 from app.web import pagecache
+from tests.redis_server import require_redis
 
 
 @pytest.fixture
@@ -214,17 +215,7 @@ class TestRedisStore:
 
     @pytest.fixture
     def app_overrides(self, prefix):
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        try:
-            client.ping()
-        except redis.exceptions.ConnectionError:
-            if os.environ.get("CI"):
-                raise
-            pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-        finally:
-            client.close()
+        require_redis()
         return {"PAGE_CACHE_URL": REDIS_URL, "PAGE_CACHE_PREFIX": prefix}
 
     def test_a_second_app_server_is_served_what_the_first_rendered(self, app, client, consultation, engine, db_session, prefix):

@@ -20,6 +20,7 @@ from app.participation import services as participation
 from app.participation.models import Viewpoint
 from app.registrations import services as registrations
 from app.web.public import BLIND_TO_SCOPED_WRITES, PUBLIC_ENDPOINTS, SCOPED_ENDPOINTS
+from tests.redis_server import require_redis
 
 
 def _rows(db_session) -> dict[int, int]:
@@ -190,19 +191,7 @@ class TestTwoAppServersOnRedis:
 
     @pytest.fixture
     def app_overrides(self, prefix):
-        import os
-
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        try:
-            client.ping()
-        except redis.exceptions.ConnectionError:
-            if os.environ.get("CI"):
-                raise
-            pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-        finally:
-            client.close()
+        require_redis()
         return {"PAGE_CACHE_URL": REDIS_URL, "PAGE_CACHE_PREFIX": prefix}
 
     def test_a_view_sent_to_one_server_is_seen_by_the_other(self, app, client, engine, db_session, prefix, a, b):

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import empty_database
+from tests.redis_server import redis_client
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,15 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def redis_db() -> Iterator[object]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    client = redis_client(int(REDIS_URL.rsplit("/", 1)[1]))
     client.flushdb()
     yield client
     client.flushdb()
