@@ -40,7 +40,7 @@ from app.feedback import publication, snapshots
 from app.feedback import services as feedback
 from app.feedback.forms import UpdateForm
 from app.feedback.models import FeedbackReport, Theme
-from app.i18n import default_language, language_name, languages
+from app.i18n import default_language, force_language, format_date, language_name, languages
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
 from app.participation.models import Channel
@@ -110,6 +110,8 @@ def service(service_id: int) -> str | Response:
     svc = _service(service_id)
     boards = [svc.board]
     form = ServiceForm(boards=boards) if request.method == "POST" else ServiceForm(obj=svc, boards=boards)
+    every = xp_answers.list_records(session, svc)
+    records = [r for r in every if policies.can_open_record(actor(), r)]
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             services.update_service(session, actor(), svc, form.data)
@@ -119,7 +121,7 @@ def service(service_id: int) -> str | Response:
             return redirect(url_for(".service", service_id=svc.id))
     return render_template(
         "experiences/staff/service.html", service=svc, form=form, confirm_form=ConfirmForm(),
-        results=xp_results.service_results(session, svc), records=xp_answers.list_records(session, svc),
+        results=xp_results.service_results(session, svc), records=records, closed_records=len(every) - len(records),
         counts={s.id: services.count_records(session, s) for s in svc.surveys},
     )
 
@@ -255,8 +257,10 @@ def poster(survey_id: int) -> str:
     for lang in sorted(languages(), key=lambda code: code == default_language()):
         label = language_name(lang)
         url = xp_results.short_url(srv, lang)
+        with force_language(lang):  # "Open until …" in each language of the poster
+            open_until = _("Open until %(date)s.", date=format_date(srv.closes_dt, False))
         codes.append({"lang": lang, "url": url, "qr": qr_svg(url, _("QR code: %(url)s", url=url)),
-                      "label": label})
+                      "label": label, "open_until": open_until})
     return render_template("experiences/staff/poster.html", survey=srv, service=srv.service, codes=codes)
 
 
@@ -297,9 +301,12 @@ def note_new(service_id: int) -> str | Response:
 
 @bp.route(f"{PREFIX}/records/<int:record_id>")
 @staff_required
-def record(record_id: int) -> str:
+def record(record_id: int) -> str | tuple[str, int]:
     rec: ExperienceRecord = load_or_404(ExperienceRecord, record_id)
     svc = _service(rec.service_id)
+    if not policies.can_open_record(actor(), rec):
+        # Said, not a bare 403: who may open one person's answers, and where the aggregates are.
+        return render_template("experiences/staff/record_closed.html", record=rec, service=svc), 403
     return render_template("experiences/staff/record.html", record=rec, service=svc, confirm_form=ConfirmForm())
 
 

@@ -140,3 +140,26 @@ def test_survey_results_are_readable_on_a_phone_in_romani(live_server: LiveServe
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _no_axe_violations(page)
 
+
+def test_the_qr_poster_prints_clean_in_both_languages(live_server: LiveServer,
+                                                      new_context: Callable[..., Any]) -> None:
+    """Issue 16.16: printing the poster hides the site's navigation and the back/print links; "Open
+    until …" is in both languages; the QR codes carry the public address (PUBLIC_BASE_URL)."""
+    survey_id = live_server.demo.ids("experience_surveys")[0]
+    code = live_server.demo.values("experience_surveys", "short_code")[0]
+    context = new_context(staff=True, viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server(f"/rom/staff/experiences/surveys/{survey_id}/poster"))
+    poster = page.locator("main .poster")
+    captions = poster.locator("figcaption").all_inner_texts()
+    assert any(live_server(f"/rom/s/{code}") in text for text in captions), captions
+    assert any(live_server(f"/sv/s/{code}") in text for text in captions), captions
+    until = poster.locator(".poster-until").all_inner_texts()
+    assert len(until) == 2, until
+    assert until[0].startswith("Putardi ži ka") and until[1].startswith("Öppen till och med"), until
+    assert page.locator("main .poster-tools").is_visible()
+    page.emulate_media(media="print")
+    for hidden in ("main .poster-tools", "header.site-header", "footer.site-footer"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert poster.is_visible()
+    assert page.pdf(format="A4")[:4] == b"%PDF"

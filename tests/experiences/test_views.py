@@ -171,6 +171,40 @@ def test_staff_enter_paper_answers_with_channel(client, auth, db_session, editor
     assert 'id="channel-error"' in html and "Utan kanal" in html
 
 
+def test_single_survey_records_only_for_who_entered_or_moderated_them(client, auth, db_session, editor,
+                                                                       publisher, survey, add_answers) -> None:
+    """Issue 16.14: one person's answers are for the staff who entered or moderated them; the
+    others see aggregates (and are told who may open them)."""
+    from app.experiences import answers as xp_answers
+    from app.experiences.models import RecordKind
+
+    web = add_answers(survey, text="Mitt eget svar", reviewed=False)
+    paper = add_answers(survey, text="Från papper", channel=Channel.LETTER)
+    paper.entered_by_id = editor.id
+    note = ExperienceRecord(service_id=survey.service_id, kind=RecordKind.DIALOGUE, channel=Channel.VISIT,
+                            occurred_on=date(2026, 5, 2), language="sv", summary_sv="Samtal på biblioteket")
+    db_session.add(note)
+    db_session.commit()
+    auth.login(editor)
+    assert client.get(f"/sv/staff/experiences/records/{paper.id}").status_code == 200  # entered it
+    assert client.get(f"/sv/staff/experiences/records/{note.id}").status_code == 200  # staff notes
+    closed = client.get(f"/sv/staff/experiences/records/{web.id}")
+    assert closed.status_code == 403
+    page = closed.get_data(as_text=True)
+    assert "Mitt eget svar" not in page and "modererat" in page and f"/surveys/{survey.id}/results" in page
+    service_page = client.get(f"/sv/staff/experiences/services/{survey.service_id}").get_data(as_text=True)
+    assert f"/records/{paper.id}" in service_page and f"/records/{web.id}" not in service_page
+    auth.logout()
+
+    auth.login(publisher)
+    assert client.get(f"/sv/staff/experiences/records/{web.id}").status_code == 403
+    assert client.get(f"/sv/staff/experiences/records/{paper.id}").status_code == 403
+    xp_answers.approve_answer(db_session, publisher, web.answers[0])  # moderated it: now theirs to open
+    db_session.commit()
+    opened = client.get(f"/sv/staff/experiences/records/{web.id}")
+    assert opened.status_code == 200 and "Mitt eget svar" in opened.get_data(as_text=True)
+
+
 def test_staff_create_service_survey_question_and_publish(client, auth, db_session, publisher, board) -> None:
     auth.login(publisher)
     response = client.post("/sv/staff/experiences/services/new", data={"board_id": board.id, "name_sv": ""})
@@ -203,6 +237,20 @@ def test_poster_has_accessible_qr_codes_in_both_languages(client, auth, editor, 
     assert html.count('<svg role="img" aria-label=') == 2
     assert f"/sv/s/{survey.short_code}" in html and f"/rom/s/{survey.short_code}" in html
     assert "<title>" in html
+
+
+def test_poster_says_until_when_in_both_languages_and_encodes_the_public_address(app, client, auth, editor,
+                                                                                  survey) -> None:
+    """Issue 16.16: "Open until …" in Romani and Swedish whatever the page's language; the codes lead
+    to PUBLIC_BASE_URL (not the address the staff member happens to use)."""
+    app.config["PUBLIC_BASE_URL"] = "https://samrad.stockholm.example"
+    auth.login(editor, lang="rom")
+    html = client.get(f"/rom/staff/experiences/surveys/{survey.id}/poster").get_data(as_text=True)
+    assert '<p class="poster-until" lang="rom">Putardi ži ka' in html
+    assert '<p class="poster-until" lang="sv">Öppen till och med' in html
+    assert f"https://samrad.stockholm.example/rom/s/{survey.short_code}" in html
+    assert f"https://samrad.stockholm.example/sv/s/{survey.short_code}" in html
+    assert "poster-tools no-print" in html
 
 
 def test_results_page_and_csv_hide_small_groups(client, auth, editor, survey, add_answers) -> None:
@@ -301,9 +349,11 @@ def test_public_lists_render(client, board, survey, lang) -> None:
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
-def test_staff_pages_render_in_both_languages(client, auth, editor, survey, add_answers, lang) -> None:
+def test_staff_pages_render_in_both_languages(client, auth, db_session, editor, survey, add_answers, lang) -> None:
     auth.login(editor, lang=lang)
     record = add_answers(survey, text="Hej")
+    record.entered_by_id = editor.id  # entered from paper by this editor: theirs to open
+    db_session.commit()
     service_id = survey.service_id
     for url in (
         "/staff/experiences/", "/staff/experiences/services/new", f"/staff/experiences/services/{service_id}",
