@@ -86,6 +86,9 @@ class Config:
     AUDIO_MAX_MB = _env_int("AUDIO_MAX_MB", 20)
     #: Days after a spoken view's transcription was published that the recording is kept.
     AUDIO_RETENTION_DAYS = _env_int("AUDIO_RETENTION_DAYS", 30)
+    #: Days a speaker has to confirm or correct what staff wrote down (the e-mail gives the date);
+    #: without an answer by then the view may be published as written.
+    SPEAKER_CONFIRM_DAYS = _env_int("SPEAKER_CONFIRM_DAYS", 14)
     FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
     FFPROBE = os.environ.get("FFPROBE", "ffprobe")
     #: A request body larger than this is refused (413) before it is read; room for a full recording and the form.

@@ -231,8 +231,9 @@ def public_feedback_page(
     selected = next((t for t in themes if t.id == theme_id), None) if theme_id is not None else None
     consultation_id = report.consultation_id
     published = hidden = unpublished = 0
-    # Viewpoint.is_public (a spoken view has no text until its transcription is published)
-    public = sa.and_(Viewpoint.publish_consent.is_(True), Viewpoint.hidden_dt.is_(None), Viewpoint.body != "")
+    # Viewpoint.is_public (a spoken view has no text until its transcription is published,
+    # a transcribed one none while it awaits its speaker)
+    public = Viewpoint.public_clause()
     without_consent = sa.and_(Viewpoint.publish_consent.is_(False), Viewpoint.hidden_dt.is_(None))
     if consultation_id is not None:
         counts = session.execute(

@@ -70,7 +70,9 @@ def purge_contact_data(session: Session, *, now: datetime, retention_days: int) 
     ))
     if contact_ids:
         # Unlink first (no reliance on ON DELETE SET NULL), then delete.
-        session.execute(sa.update(Viewpoint).where(Viewpoint.contact_id.in_(contact_ids)).values(contact_id=None, show_name=False))
+        # The speaker's private link (app.participation.speaker) goes with the address it was sent to.
+        session.execute(sa.update(Viewpoint).where(Viewpoint.contact_id.in_(contact_ids))
+                        .values(contact_id=None, show_name=False, speaker_token_hash=None))
         session.execute(sa.update(Registration).where(Registration.contact_id.in_(contact_ids)).values(contact_id=None))
         forget_contacts(session, contact_ids)  # their messages leave the outbox with them
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))

@@ -27,6 +27,7 @@ from app.consultations.models import Consultation
 from app.db import Base, CoarseUTCDateTime, add_once, str_enum, utcnow, utcnow_day
 from app.i18n import lazy_gettext as _l
 from app.media.audio import AudioStore, StoredAudio
+from app.participation import speaker
 from app.participation.models import Channel, Provenance, Viewpoint
 from app.participation.services import (
     MAX_BODY,
@@ -169,7 +170,9 @@ def save_transcription(
 
     A published transcription can be corrected: publishing again replaces the
     view's text. Whether the text is shown publicly is still decided by the
-    participant's consent and by moderation, as for written views.
+    participant's consent and by moderation, as for written views, and, if the
+    speaker left an e-mail address, by the speaker: a published (or changed)
+    text is sent to them to confirm or correct (:mod:`.speaker`).
     """
     viewpoint = recording.viewpoint
     require_permission(policies.can_edit(actor, viewpoint.consultation))
@@ -187,12 +190,17 @@ def save_transcription(
     recording.transcriber = transcriber
     recording.transcribed_by_id = actor.id
     recording.transcribed_dt = utcnow()
+    changed = False
     if publish:
-        viewpoint.body = "\n\n".join(part for part in (recording.typed_text, text) if part)
+        body = "\n\n".join(part for part in (recording.typed_text, text) if part)
+        changed = body != viewpoint.body
+        viewpoint.body = body
         recording.published_dt = recording.transcribed_dt
     session.flush()
     record(session, actor, "viewpoint.transcribe", viewpoint, before=before,
            after={"transcription": text, "provenance": provenance, "published": publish})
+    if changed:  # a speaker who left an e-mail address confirms or corrects what staff heard
+        speaker.ask_speaker(session, viewpoint)
 
 
 def purge_recordings(session: Session, store: AudioStore, *, now: datetime, retention_days: int,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -11,6 +12,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -89,6 +91,9 @@ class PublicViewpointForm(ViewpointForm):
     recording = FileField(
         _l("Your recording"),
     )
+    email = EmailField(_l("E-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)], filters=[empty_to_none],
+                       description=_l("Optional. Only used to tell you what your view led to and, if you send a recording, "
+                                      "to let you check what we wrote down."))
     #: A signed reference to a recording sent with this form before, kept while the form was shown again.
     held_recording = HiddenField()
 
@@ -103,11 +108,25 @@ class SpokenViewpointForm(ViewpointForm):
     name = StringField(_l("Speaker's name or pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
                        description=_l("Optional. Leave empty if the speaker wants to be anonymous."))
     publish_consent = BooleanField(_l("The speaker agrees that the view may be published word for word"))
+    email = EmailField(_l("Speaker's e-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
+                       filters=[empty_to_none])
 
     def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
         super().__init__(*args, consultation=consultation, **kwargs)
         self.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
         self.body.label.text = _l("What was said")
+        self.email.description = _l(
+            "Optional. The speaker gets what you wrote down, to confirm or correct it within %(days)s days; "
+            "until then the view is not published.", days=current_app.config.get("SPEAKER_CONFIRM_DAYS", 14))
+
+
+class SpeakerAnswerForm(BaseForm):
+    """The speaker, by the private link: confirm the text, or send it corrected."""
+
+    body = TextAreaField(_l("What you said"), validators=[Length(max=MAX_BODY)], filters=[strip],
+                         description=_l("Change what is not right, then send the correction."))
+    confirm = SubmitField(_l("Yes, this is what I said"))
+    correct = SubmitField(_l("Send my correction"))
 
 
 class TranslationForm(BaseForm):

@@ -70,6 +70,28 @@ class Provenance(enum.Enum):
 
 PROVENANCE_LABELS = {Provenance.HUMAN: _l("Translated by a person"), Provenance.MACHINE: _l("Machine translation")}
 
+class SpeakerCheck(enum.Enum):
+    """Where a transcribed view stands with its speaker (see :mod:`app.participation.speaker`)."""
+
+    #: The transcription was sent to the speaker, who has not answered yet.
+    AWAITING = "awaiting"
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+
+    @property
+    def label(self) -> str:
+        return str(SPEAKER_CHECK_LABELS[self])
+
+
+SPEAKER_CHECK_LABELS = {
+    SpeakerCheck.AWAITING: _l("Awaiting the speaker"),
+    SpeakerCheck.CONFIRMED: _l("Confirmed by the speaker"),
+    SpeakerCheck.CORRECTED: _l("Corrected by the speaker"),
+}
+
+#: The longest view (and transcription) in characters.
+MAX_BODY = 10000
+
 #: Languages a view can be recorded in.
 INPUT_LANGUAGES = ("sv", "rom", "other")
 
@@ -125,6 +147,17 @@ class Viewpoint(Moderated, Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: Kept to the day (``db.CoarseUTCDateTime``): anonymous input has no finer time.
     created_dt: Mapped[datetime] = mapped_column(CoarseUTCDateTime("day"), default=utcnow_day)
+    #: A view staff wrote down (said at a meeting, by phone, or a recording
+    #: transcribed) goes to its speaker, if they left an e-mail address, to
+    #: confirm or correct; until then (or ``speaker_due_dt``) it is not public.
+    speaker_check: Mapped[SpeakerCheck | None] = mapped_column(str_enum(SpeakerCheck))
+    #: SHA-256 of the secret in the speaker's private link (the link itself is only in the e-mail);
+    #: emptied with the contact data.
+    speaker_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    speaker_asked_dt: Mapped[datetime | None]
+    #: Without an answer by then, the view may be published as staff wrote it.
+    speaker_due_dt: Mapped[datetime | None]
+    speaker_answered_dt: Mapped[datetime | None]
 
     consultation: Mapped[Consultation] = relationship()
     agenda_item: Mapped[AgendaItem | None] = relationship()
@@ -162,9 +195,24 @@ class Viewpoint(Moderated, Base):
         return None
 
     @property
+    def awaiting_speaker(self) -> bool:
+        """Sent to the speaker to confirm, who has not answered, and the time to answer has not run out."""
+        return self.speaker_check is SpeakerCheck.AWAITING and (
+            self.speaker_due_dt is None or utcnow() < self.speaker_due_dt)
+
+    @property
     def is_public(self) -> bool:
-        """May the text be shown on public pages?"""
-        return self.publish_consent and not self.is_hidden and bool(self.body.strip())
+        """May the text be shown on public pages? (:meth:`public_clause` says the same in SQL.)"""
+        return self.publish_consent and not self.is_hidden and bool(self.body.strip()) and not self.awaiting_speaker
+
+    @classmethod
+    def public_clause(cls, now: datetime | None = None) -> sa.ColumnElement[bool]:
+        """:attr:`is_public` as a SQL condition."""
+        return sa.and_(
+            cls.publish_consent.is_(True), cls.hidden_dt.is_(None), cls.body != "",
+            sa.or_(cls.speaker_check.is_(None), cls.speaker_check != SpeakerCheck.AWAITING,
+                   cls.speaker_due_dt <= (now or utcnow())),
+        )
 
 
 class ViewpointTranslation(Base):

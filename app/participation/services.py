@@ -22,8 +22,10 @@ from app.consultations.models import Consultation, ConsultationStatus, RomaniVar
 from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
 from app.moderation import services as moderation
+from app.participation import speaker
 from app.participation.models import (
     INPUT_LANGUAGES,
+    MAX_BODY,
     Channel,
     Contact,
     HiddenReason,
@@ -34,7 +36,6 @@ from app.participation.models import (
 
 #: Unambiguous characters for reference codes (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-MAX_BODY = 10000
 
 
 class InputWindowClosed(DomainError):
@@ -166,7 +167,9 @@ def record_spoken_viewpoint(
     """Record a view said at the meeting, by phone, letter, e-mail or at a visit.
 
     It is the same record as a written view, with the channel and the staff
-    member who entered it; the speaker's consent decides publication.
+    member who entered it; the speaker's consent decides publication. A speaker
+    who left an e-mail address is sent the text to confirm or correct, and it
+    is not public until they do or the time to answer runs out (:mod:`.speaker`).
     """
     require_permission(policies.can_edit(actor, consultation))
     if channel is Channel.WEB:
@@ -178,6 +181,7 @@ def record_spoken_viewpoint(
     session.add(viewpoint)
     session.flush()
     record(session, actor, "viewpoint.record", viewpoint, after={"channel": channel, "language": data.language})
+    speaker.ask_speaker(session, viewpoint)
     return viewpoint
 
 

@@ -13,9 +13,11 @@ from app.i18n import current_language
 from app.i18n import gettext as _
 from app.media.audio import UNREFERENCED_GRACE, AudioRejected, AudioStore, StoredAudio, store_from_config
 from app.participation import audio, services
-from app.participation.forms import PublicViewpointForm
+from app.participation import speaker as speaker_checks
+from app.participation.forms import PublicViewpointForm, SpeakerAnswerForm
 from app.participation.services import MAX_BODY
 from app.web.accesslog import anonymous_route
+from app.web.helpers import form_errors, private_page
 from app.web.intake import Intake, anonymous_intake, body_limit
 
 bp = Blueprint("participation", __name__)
@@ -131,3 +133,29 @@ def submit(consultation_id: int) -> Response:
 def receipt(code: str) -> str:
     viewpoint = services.get_by_reference_code(get_session(), code[:20]) or abort(404)
     return render_template("participation/receipt.html", viewpoint=viewpoint, consultation=viewpoint.consultation)
+
+
+@bp.route("/<lang_code>/views/check/<token>", methods=["GET", "POST"])
+@anonymous_route
+@anonymous_intake(body_limit(MAX_BODY))
+def speaker(token: str) -> Response:
+    """The speaker's private link: read what staff wrote down, confirm it or send it corrected."""
+    session = get_session()
+    viewpoint = speaker_checks.get_by_speaker_token(session, token[:100])
+    if viewpoint is None:
+        return private_page(make_response(render_template("participation/speaker_not_found.html"), 404))
+    form = SpeakerAnswerForm()
+    if request.method == "GET" or not speaker_checks.can_answer(viewpoint):
+        form.body.data = viewpoint.body
+    elif form.validate_on_submit():
+        with form_errors(form) as attempt:
+            if form.confirm.data:
+                speaker_checks.confirm_transcription(session, viewpoint)
+            else:
+                speaker_checks.correct_transcription(session, viewpoint, form.body.data or "")
+        if attempt.ok:
+            commit()
+            return private_page(redirect(url_for(".speaker", token=token)))
+    return private_page(render_template("participation/speaker.html", viewpoint=viewpoint,
+                                        consultation=viewpoint.consultation, form=form,
+                                        can_answer=speaker_checks.can_answer(viewpoint)))

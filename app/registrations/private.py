@@ -7,23 +7,14 @@ such page is never cached, indexed or leaked in a Referer.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, make_response, render_template
-from werkzeug.wrappers import Response
 
 from app.db import get_session
 from app.registrations import services
 from app.registrations.models import Registration
+from app.web.helpers import private_page
 
-
-def private_page(response: Any) -> Response:
-    """Pages behind a private link: never cached, indexed or leaked in a Referer."""
-    response = make_response(response)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+__all__ = ["load_by_token", "private_page"]
 
 
 def load_by_token(token: str) -> Registration:

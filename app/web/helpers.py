@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import abort, flash
+from flask import abort, flash, make_response
 from flask_login import current_user, login_required
 
 from app.common.errors import (
@@ -20,6 +20,16 @@ from app.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+
+
+def private_page(response: Any) -> Any:
+    """Pages behind a private link (a registration, a speaker's transcription): never
+    cached, indexed or leaked in a Referer."""
+    response = make_response(response)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def staff_required(view: F) -> F:

@@ -129,6 +129,8 @@ def _token(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     # Several kinds of token share the name: decide by blueprint / endpoint.
     if page.endpoint.startswith("registrations.") or page.endpoint == "minutes.correction":
         return demo.values("registrations", "token")[:1]
+    if page.endpoint == "participation.speaker":
+        return [demo.speaker_token()]
     if page.endpoint == "accounts.reset_password":
         return [demo.password_reset_token()]
     if page.endpoint == "sso.break_glass":

@@ -106,6 +106,34 @@ class Demo:
         finally:
             engine.dispose()
 
+    def speaker_token(self) -> str:
+        """The private link's secret of a view that awaits its speaker (the database keeps only
+        its hash, so the view is made here: a phone call on the upcoming consultation, not to
+        be published, so no other page changes)."""
+        import secrets
+        from datetime import timedelta
+
+        from app.db import make_engine, utcnow
+        from app.participation.models import Channel, Contact, SpeakerCheck, Viewpoint
+        from app.participation.services import new_reference_code
+        from app.participation.speaker import hash_token
+
+        token = secrets.token_urlsafe(32)
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as session:
+                session.add(Viewpoint(
+                    consultation_id=self.upcoming_id, reference_code=new_reference_code(), language="rom",
+                    body="Kamas te avel jekh tolmači ande sa le kidimata.", channel=Channel.PHONE,
+                    contact=Contact(name="Ana", email="ana.speaker@example.org", language="rom"),
+                    speaker_check=SpeakerCheck.AWAITING, speaker_token_hash=hash_token(token),
+                    speaker_asked_dt=utcnow(), speaker_due_dt=utcnow() + timedelta(days=14),
+                ))
+                session.commit()
+        finally:
+            engine.dispose()
+        return token
+
     def values(self, table: str, column: str, **where: Any) -> list[Any]:
         """``column`` of the rows of ``table`` matching ``where``, oldest first."""
         from app.db import make_engine

@@ -34,7 +34,7 @@ from tests.experiences.conftest import create_survey, service  # noqa: F401 - fi
 #: Every endpoint anyone may post to without logging in, and why it is where it is.
 GUARDED = {
     "participation.submit", "experiences.answer", "minutes.evaluation", "wishes.new", "registrations.register",
-    "registrations.cancel", "registrations.withdraw", "minutes.correction",
+    "registrations.cancel", "registrations.withdraw", "minutes.correction", "participation.speaker",
 }
 #: Anonymous posts with a throttle of their own (signing in and its throttling belong to accounts).
 OWN_THROTTLE = {"accounts.login", "accounts.login_code", "accounts.logout", "accounts.forgot_password",

@@ -18,14 +18,14 @@ from app.participation.models import Contact, Viewpoint
 @pytest.fixture
 def app_overrides():
     return {"CONTACT_RETENTION_DAYS": 77, "WISH_CONTACT_RETENTION_DAYS": 33, "ANSWER_CONTACT_MAX_DAYS": 222,
-            "OUTBOX_KEEP_HOURS": 36, "LOG_RETENTION_DAYS": 11}
+            "OUTBOX_KEEP_HOURS": 36, "LOG_RETENTION_DAYS": 11, "SPEAKER_CONFIRM_DAYS": 9}
 
 
 WORDS = {
     "sv": ["allmän handling", "klockslaget", "IP-adress", "loggarna raderas efter 11 dagar", "webbläsare", "77 dagar", "33 dagar",
-           "senast 222 dagar", "36 timmar", "maskera"],
+           "senast 222 dagar", "36 timmar", "maskera", "9 dagar"],
     "rom": ["(allmän handling)", "o časo", "IP adresa", "pala 11 djes", "browsero", "77 djes", "33 djes", "222 djes", "36 ore",
-            "[anav]"],
+            "[anav]", "9 djes"],
 }
 
 
@@ -36,7 +36,7 @@ def test_the_notice_says_what_is_kept_for_how_long_and_what_the_logs_hold(client
     html = response.get_data(as_text=True)
     for words in WORDS[lang]:
         assert words.lower() in html.lower(), words
-    for anchor in ('id="anonymous-input"', 'id="public-records"', 'id="retention"', 'id="logs"'):
+    for anchor in ('id="anonymous-input"', 'id="public-records"', 'id="retention"', 'id="logs"', 'id="speaker-check"'):
         assert anchor in html
 
 
