@@ -75,3 +75,44 @@ def test_the_staff_edit_and_cancel_forms_say_who_will_be_told_on_a_phone_in_roma
     assert _romani(server, "%(num)d registrant will be told by e-mail that the meeting is cancelled,",
                    "%(num)d registrants will be told by e-mail that the meeting is cancelled,", registrants) in text
     assert staff.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_speaker_corrects_the_transcription_on_a_phone_in_romani(
+        live_server: LiveServer, new_context: Callable[..., Any]) -> None:
+    """Issue 16, item 17: the private link from the e-mail, on a phone, without JavaScript too."""
+    server = live_server
+    token = server.demo.speaker_token()
+    page = new_context(viewport=PHONE, bypass_csp=False, java_script_enabled=False).new_page()
+    response = page.goto(server(f"/rom/views/check/{token}"))
+    assert response is not None and response.status == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert page.locator("html").get_attribute("lang") == "rom"
+    assert page.locator("h1").inner_text() == _romani_text(server, "Is this what you said?")
+    box = page.locator("#body")
+    assert box.get_attribute("lang") == "rom"
+    assert "tolmači" in box.input_value()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for button in ("#confirm", "#correct"):  # both answers reachable and big enough to tap
+        size = page.locator(button).bounding_box()
+        assert size is not None and size["height"] >= 24 and size["x"] + size["width"] <= PHONE["width"]
+    box.fill("Kamas te avel jekh romano tolmači ande sa le kidimata.")
+    with page.expect_navigation():
+        page.locator("#correct").click()
+    assert page.locator("main .notice-success").is_visible()
+    assert "romano tolmači" in page.locator("main blockquote").inner_text()
+    assert page.locator("#correct").count() == 0  # answered once
+    statuses = server.demo.values("viewpoints", "speaker_check", speaker_token_hash=_hash(token))
+    assert statuses == ["corrected"]
+
+
+def _romani_text(server: LiveServer, message: str) -> str:
+    from app.i18n import force_language, gettext
+
+    with server.app.test_request_context("/rom/"), force_language("rom"):
+        return gettext(message)
+
+
+def _hash(token: str) -> str:
+    from app.participation.speaker import hash_token
+
+    return hash_token(token)
