@@ -98,6 +98,21 @@ def _content() -> str:
     return hashlib.sha256("\n".join(texts).encode()).hexdigest() if texts else ""
 
 
+def _fingerprint() -> str:
+    """What was filled in and chosen in this post (files by name and size), as 16 hex digits."""
+    parts = [f"{name}={value.strip()}" for name, value in sorted(request.form.items(multi=True))
+             if name not in _NOT_CONTENT]
+    for name, upload in sorted(request.files.items(multi=True)):
+        stream = upload.stream
+        try:
+            size = stream.seek(0, 2)
+            stream.seek(0)
+        except (AttributeError, OSError):
+            size = -1
+        parts.append(f"{name}:{upload.filename}:{size}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 def anonymous_intake(max_body: int | Callable[..., int]) -> Callable[[F], F]:
     """Guard an anonymous form's endpoint: a body size limit (bytes, or a function
     of the URL's values giving them) checked before parsing, and the rate limits."""
@@ -202,15 +217,28 @@ class Intake:
         return (session.get(_SENT_KEYS) or {}).get(self._scope)
 
     @property
+    def form_key(self) -> str:
+        """The key this form was given (kept in this browser's session for the form)."""
+        return str(self.form.submission_key.data or "").strip()[:47]  # type: ignore[attr-defined]
+
+    @property
     def key(self) -> str:
-        """The idempotency key of this submission: the same key never stores twice."""
-        return str(self.form.submission_key.data or "").strip()[:64]  # type: ignore[attr-defined]
+        """The idempotency key of this submission: the same key never stores twice.
+
+        The form's key and, except for a form sent ``once``, a fingerprint of what
+        was filled in: the same form sent again (a double click, the back button
+        and send) stores nothing new, but a different text written in a form
+        whose key was used already (a second view, after the first) is not lost."""
+        form_key = self.form_key
+        if not form_key or self.once:
+            return form_key
+        return f"{form_key}.{_fingerprint()}"
 
     @property
     def is_this_browsers(self) -> bool:
         """The posted key is the one this browser's session holds for this form (a receipt
         of what was stored may be shown to it)."""
-        return bool(self.key) and self.key == (session.get(_SESSION_KEYS) or {}).get(self._scope)
+        return bool(self.form_key) and self.form_key == (session.get(_SESSION_KEYS) or {}).get(self._scope)
 
     def validate_on_submit(self) -> bool:
         """The form was sent, is valid, came from a person, and carries its key."""
@@ -224,7 +252,7 @@ class Intake:
             form.website.data = ""
             form.website.raw_data = []
             return False
-        if not self.key or (self.once and not self.is_this_browsers):
+        if not self.form_key or (self.once and not self.is_this_browsers):
             form.add_error(None, _("The form was incomplete. Please send it again."))
             form.submission_key.data = self._kept_key()
             return False
@@ -235,7 +263,7 @@ class Intake:
         so that going back and sending again stores nothing."""
         keys: dict[str, str] = dict(session.get(_SESSION_KEYS) or {})
         sent: dict[str, str] = dict(session.get(_SENT_KEYS) or {})
-        keys[self._scope] = sent[self._scope] = self.key
+        keys[self._scope] = sent[self._scope] = self.form_key
         while len(keys) > _MAX_KEPT_KEYS:
             keys.pop(next(iter(keys)))
         while len(sent) > _MAX_KEPT_KEYS:

@@ -225,6 +225,23 @@ def test_the_submission_key_survives_the_back_button(client, app, db_session, ca
     assert caller.count(db_session) == 2
 
 
+@pytest.mark.parametrize("name", sorted(set(CALLERS) - ONCE))
+def test_a_different_text_in_a_form_whose_key_was_used_is_not_lost(client, db_session, callers, name):
+    """Sent once, then the form opened again (it carries the sent key) and something else
+    written in it without starting a new form: that is a second submission, stored; sending
+    the same again stores nothing."""
+    caller = callers[name]
+    first = _open(client, caller)
+    assert _send(client, caller, 1, first).status_code == 302
+    again = _open(client, caller)
+    assert again["submission_key"] == first["submission_key"]
+    assert _send(client, caller, 2, again).status_code == 302
+    assert caller.count(db_session) == 2
+    assert _send(client, caller, 2, again).status_code == RESENT_STATUS.get(name, 302)
+    assert _send(client, caller, 1, again).status_code == RESENT_STATUS.get(name, 302)
+    assert caller.count(db_session) == 2
+
+
 @pytest.mark.parametrize("name", CALLERS)
 def test_a_body_larger_than_the_biggest_form_is_refused_before_parsing(client, app, db_session, callers, name,
                                                                        monkeypatch):

@@ -139,12 +139,19 @@ def test_going_back_and_sending_again_shows_the_receipt_and_stores_nothing(clien
     page = response.get_data(as_text=True)
     assert "Lačho sas" in page and "Rar" in page and "4 –" in page  # the receipt: what was stored
     assert _count(db_session, ExperienceRecord) == 1
-    # Another browser that somehow holds the key learns only that it was received, not the answers.
+    # Another browser that somehow holds the key, sending the same answers, learns only that
+    # they were received, not what was stored.
     other = app.test_client()
     _key(other.get(url).get_data(as_text=True))
-    stranger = other.post(url, data={**data, q_text.field_name: "x", "submission_key": _key(back)})
+    stranger = other.post(url, data={**data, "submission_key": _key(back)})
     assert stranger.status_code == 200 and "Lačho sas" not in stranger.get_data(as_text=True)
     assert _count(db_session, ExperienceRecord) == 1
+    # Other answers under that key are another answer (app.web.intake: the key covers what was
+    # filled in), stored as such and never shown the first one.
+    different = other.post(url, data={**data, q_text.field_name: "Avrijal", "submission_key": _key(back)})
+    assert different.status_code == 302
+    assert "Lačho sas" not in other.get(different.headers["Location"]).get_data(as_text=True)
+    assert _count(db_session, ExperienceRecord) == 2
 
 
 def test_closed_survey_says_so(client, create_survey) -> None:

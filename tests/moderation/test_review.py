@@ -35,7 +35,7 @@ def test_a_wish_is_public_once_staff_have_approved_it(client, auth, staff, board
         "kind": "topic", "text": SECRET, "language": "sv", "board_ids": [str(board.id)], "submission_key": "rev-1",
         "romani_variety": ""})
     assert response.status_code == 302
-    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key == "rev-1"))
+    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("rev-1.")))
     for lang in ("sv", "rom"):
         assert SECRET not in client.get(f"/{lang}/wishes/").get_data(as_text=True)
 

@@ -109,7 +109,7 @@ def test_translation_rules(db_session, consultation, staff):
 def test_submit_romani_view_anonymously(client, consultation, db_session):
     response = _post(client, consultation)
     assert response.status_code == 302
-    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key == "key-1"))
+    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key.startswith("key-1.")))
     assert view.language == "rom" and view.romani_variety is RomaniVariety.KALDERASH
     assert view.lang_tag == "rmy"
     assert view.contact is None and view.channel is Channel.WEB
@@ -141,7 +141,7 @@ def test_no_ip_or_user_agent_is_stored(client, consultation, db_session):
         data={"body": "Hej", "language": "sv", "submission_key": "k-ip"},
         environ_base={"REMOTE_ADDR": "203.0.113.77"}, headers={"User-Agent": "SecretBrowser/1.0"},
     )
-    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key == "k-ip"))
+    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key.startswith("k-ip.")))
     assert view is not None
     for table in ("viewpoints", "contacts"):
         for row in db_session.execute(sa.text(f"SELECT * FROM {table}")).all():
@@ -152,7 +152,7 @@ def test_no_ip_or_user_agent_is_stored(client, consultation, db_session):
 def test_contact_data_is_kept_apart(client, consultation, db_session):
     _post(client, consultation, name="Maria", email="maria@example.org", wants_feedback="y", organisation="Romska föreningen",
           publish_consent="y", show_name="y", submission_key="k-contact")
-    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key == "k-contact"))
+    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key.startswith("k-contact.")))
     contact = db_session.get(Contact, view.contact_id)
     assert (contact.name, contact.email, contact.language) == ("Maria", "maria@example.org", "rom")
     assert view.on_behalf_of == "Romska föreningen" and view.show_name and view.wants_feedback

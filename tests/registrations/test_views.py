@@ -271,7 +271,7 @@ def test_the_private_link_is_a_tappable_link(client, db_session, create_consulta
     location = client.post(f"/{lang}/consultations/{c.id}/register", data=_form()).headers["Location"]
     html = client.get(location).get_data(as_text=True)
     link = f"http://localhost{location}"
-    assert f'<p class="private-link"><a href="{link}" rel="nofollow">{link}</a></p>' in html
+    assert f'<p class="private-link"><a id="private-link" href="{link}" rel="nofollow">{link}</a></p>' in html
     assert "<code" not in html
 
 

@@ -41,7 +41,7 @@ def test_anonymous_wish_to_several_boards_stores_no_personal_data(client, board,
         environ_base={"REMOTE_ADDR": "203.0.113.77"}, headers={"User-Agent": "SecretBrowser/1.0"},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/sv/wishes/thanks")
-    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key == "w-anon"))
+    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("w-anon.")))
     assert wish.board_ids == {board.id, other_board.id} and wish.contact_id is None
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Contact)) == contacts
     for table in ("wishes", "wish_boards", "contacts"):
@@ -54,7 +54,7 @@ def test_anonymous_wish_to_several_boards_stores_no_personal_data(client, board,
 def test_contact_kept_apart_in_the_page_language(client, board, db_session):
     _post(client, [board], lang="rom", language="rom", romani_variety="kalderash", name="Maria",
           email="maria@example.org", wants_answer="y", submission_key="w-contact")
-    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key == "w-contact"))
+    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("w-contact.")))
     assert wish.wants_answer and wish.lang_tag == "rmy"
     contact = db_session.get(Contact, wish.contact_id)
     assert (contact.name, contact.email, contact.language) == ("Maria", "maria@example.org", "rom")
@@ -172,7 +172,7 @@ def test_answer_is_audited_and_person_emailed_in_their_language(client, auth, st
     client.post("/rom/wishes/new", data={"kind": "format", "text": "Amen kamas digitalno sfatuipe", "language": "rom",
                                          "board_ids": [str(board.id)], "submission_key": "w-mail",
                                          "email": "dragan@example.org", "wants_answer": "y"})
-    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key == "w-mail"))
+    wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("w-mail.")))
     auth.login(staff)
     client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "planned", "answer_sv": "Vi planerar ett digitalt samråd.",
                                                     "answer_rom": "Planisaras jekh digitalno sfatuipe."})
