@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from babel import numbers
@@ -28,6 +28,12 @@ from flask import Flask, current_app, g, has_app_context
 from markupsafe import Markup
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+#: Text shown to a person: a plain ``str`` or a lazy message (``_l(...)``,
+#: :func:`lazy_pgettext`) that is translated when it is turned into ``str``,
+#: i.e. when it is rendered, flashed or raised as a validation error. Code that
+#: accepts UI text takes this type and calls ``str()`` only where it shows it.
+UIText: TypeAlias = "str | LazyProxy"
 
 
 @lru_cache(maxsize=32)
@@ -90,7 +96,7 @@ def get_translations(lang: str | None = None) -> NullTranslations:
         resolved[lang] = translations
     used = g.get("used_msgids")
     if used is not None and lang == current_language():
-        return _Recorder(translations, used)  # type: ignore[return-value]
+        return _Recorder(translations, used)  # type: ignore[return-value]  # duck-typed: has the lookups callers use
     return translations
 
 
@@ -328,7 +334,7 @@ def fallback_markup(text: str | Markup, block: bool = False) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext, ngettext, newstyle=True, pgettext=pgettext
     )
     app.jinja_env.filters.update(

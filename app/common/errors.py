@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from app.i18n import UIText
+
 
 class DomainError(Exception):
     """A rule of the domain was broken; ``message`` is shown to the user.
@@ -9,7 +13,7 @@ class DomainError(Exception):
     ``field`` names the form field the message belongs next to, if any.
     """
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: UIText, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = message
         self.field = field
@@ -22,7 +26,7 @@ class StaleVersion(DomainError):
     puts its version into the form, so that saving again overwrites on purpose.
     """
 
-    def __init__(self, message: str, current: object) -> None:
+    def __init__(self, message: UIText, current: Any) -> None:
         super().__init__(message)
         self.current = current
 

@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from app.consultations.models import MeetingFormat, RomaniVariety
+from app.i18n import UIText, localized_text
 from app.i18n import lazy_gettext as _l
-from app.i18n import localized_text
 from app.web.forms import (
     BaseForm,
     CheckboxListField,
@@ -31,11 +31,11 @@ from app.web.forms import (
 LONG = 20000
 
 
-def _text(label: Any, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
+def _text(label: UIText, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
-def _line(label: Any, max_length: int = 200, **kwargs: Any) -> StringField:
+def _line(label: UIText, max_length: int = 200, **kwargs: Any) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 

@@ -24,9 +24,9 @@ from app.experiences.models import (
     Survey,
 )
 from app.experiences.services import MAX_TEXT
+from app.i18n import UIText, localized_text
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
-from app.i18n import localized_text
 from app.participation.models import Channel
 from app.web.forms import (
     AnonymousForm,
@@ -43,11 +43,11 @@ from app.web.forms import (
 LONG = 20000
 
 
-def _text(label: Any, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
+def _text(label: UIText, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
-def _line(label: Any, max_length: int = 300, **kwargs: Any) -> StringField:
+def _line(label: UIText, max_length: int = 300, **kwargs: Any) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
@@ -158,7 +158,7 @@ def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _Answe
     """A form with one field per question (``q_<id>``), built for this survey."""
     base = _StaffAnswer if staff else _PublicAnswer
 
-    class AnswerForm(base):  # type: ignore[valid-type, misc]
+    class AnswerForm(base):  # type: ignore[valid-type, misc]  # a base chosen at run time
         pass
 
     names, required = [], []
@@ -186,7 +186,7 @@ def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _Answe
     form.language.choices = _language_choices()
     form.romani_variety.choices = _variety_choices()
     if staff:
-        form.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)  # type: ignore[attr-defined]
+        form.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
     return form
 
 

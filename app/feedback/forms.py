@@ -6,6 +6,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from app.feedback.models import Outcome
+from app.i18n import UIText
 from app.i18n import lazy_gettext as _l
 from app.web.forms import (
     BaseForm,
@@ -19,11 +20,11 @@ from app.web.forms import (
 LONG = 20000
 
 
-def _text(label: Any, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
+def _text(label: UIText, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
-def _line(label: Any, max_length: int = 300, **kwargs: Any) -> StringField:
+def _line(label: UIText, max_length: int = 300, **kwargs: Any) -> StringField:
     return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.i18n import UIText
 from app.i18n import lazy_gettext as _l
 from app.minutes.services import (
     MAX_BODY,
@@ -43,7 +44,7 @@ class DecisionForm(BaseForm):
         self.decision.choices = choices([("accept", _l("Accept")), ("decline", _l("Decline"))])
 
 
-def _scale(label: Any, low: Any, high: Any) -> RadioField:
+def _scale(label: UIText, low: UIText, high: UIText) -> RadioField:
     return RadioField(label, coerce=int, validators=[DataRequired(message=_l("Choose an answer from 1 to 5."))],
                       description=_l("1 means %(low)s, 5 means %(high)s.", low=low, high=high))
 

@@ -7,6 +7,7 @@ from typing import Any
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.i18n import UIText
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import HiddenReason, Moderated
 from app.moderation.services import MAX_TEXT
@@ -17,7 +18,7 @@ class HideForm(BaseForm):
     reason = RadioField(_l("Why hide it?"), validators=[DataRequired()])
     note = TextAreaField(_l("Note for colleagues"), validators=[Optional(), Length(max=2000)], filters=[empty_to_none])
 
-    def __init__(self, *args: Any, reason_label: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reason_label: UIText | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if reason_label is not None:
             self.reason.label.text = reason_label

@@ -13,13 +13,14 @@ from flask import flash, redirect, render_template
 from werkzeug.wrappers import Response
 
 from app.db import commit, get_session
+from app.i18n import UIText
 from app.moderation import services
 from app.moderation.forms import HideForm, mask_form
-from app.moderation.models import HiddenReason, Moderated
+from app.moderation.models import HiddenReason, Moderated, Reviewed
 from app.web.helpers import actor, form_errors
 
 
-def hide_page(item: Moderated, *, permitted: bool, done_url: str, done_message: str, reason_label: Any = None,
+def hide_page(item: Moderated, *, permitted: bool, done_url: str, done_message: str, reason_label: UIText | None = None,
               **context: Any) -> str | Response:
     """GET: the hide form; POST: hide ``item``, commit, redirect to ``done_url``."""
     form = HideForm(reason_label=reason_label)
@@ -42,9 +43,9 @@ def unhide_action(item: Moderated, *, permitted: bool, done_url: str, done_messa
     return redirect(done_url)
 
 
-def approve_action(item: Moderated, *, permitted: bool, done_url: str, done_message: str) -> Response:
+def approve_action(item: Reviewed, *, permitted: bool, done_url: str, done_message: str) -> Response:
     """POST only: staff have read ``item`` and it may be published."""
-    services.approve(get_session(), actor(), item, permitted=permitted)  # type: ignore[arg-type]
+    services.approve(get_session(), actor(), item, permitted=permitted)
     commit()
     flash(done_message, "success")
     return redirect(done_url)

@@ -27,7 +27,7 @@ from wtforms.fields.core import Field
 from wtforms.validators import Length, Optional
 
 from app.common.text import NOT_SINGLE_LINE
-from app.i18n import STOCKHOLM, get_translations, ngettext
+from app.i18n import STOCKHOLM, UIText, get_translations, ngettext
 from app.i18n import gettext as _gettext
 from app.i18n import lazy_gettext as _l
 
@@ -172,7 +172,7 @@ class BaseForm(FlaskForm):
                 out.append((field.id, "" if label.rstrip(":?") in str(message) else label, str(message)))
         return out
 
-    def add_error(self, field_name: str | None, message: Any) -> None:
+    def add_error(self, field_name: str | None, message: UIText) -> None:
         """Attach a domain error to a field (or to the form as a whole)."""
         field = getattr(self, field_name, None) if field_name else None
         if field is None:
@@ -222,7 +222,9 @@ def empty_to_none(value: Any) -> Any:
 class LocalDateTimeField(DateTimeLocalField):
     """A ``datetime-local`` input read as Stockholm time; ``data`` is aware UTC-convertible."""
 
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+    data: datetime | None
+
+    def __init__(self, label: UIText | None = None, validators: Any = None, **kwargs: Any) -> None:
         super().__init__(label, validators, format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -260,7 +262,7 @@ _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 class EmailAddress:
     """A plausible e-mail address (no DNS look-ups; the outbox reports bounces)."""
 
-    def __init__(self, message: Any = None) -> None:
+    def __init__(self, message: UIText | None = None) -> None:
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
