@@ -44,7 +44,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
 
     _configure_logging(app)
     if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]  # Flask's documented way
 
     from app import (
         i18n,

@@ -45,7 +45,7 @@ def _reporting_outages(app: Flask, callback: Callable[..., Any]) -> Callable[...
                 "what this run committed before stands, the rest is done by the next run once the database is back."
             ) from None
 
-    run._reports_outages = True  # type: ignore[attr-defined]
+    run._reports_outages = True  # type: ignore[attr-defined]  # a marker on the function object
     return run
 
 
@@ -247,7 +247,8 @@ def register_cli(app: Flask) -> None:
 
     for name in CRON_COMMANDS:
         command = app.cli.commands[name]
-        command.callback = _reporting_outages(app, command.callback)
+        if command.callback is not None:
+            command.callback = _reporting_outages(app, command.callback)
 
     @app.cli.command("demo-data")
     def demo_data_command() -> None:

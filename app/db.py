@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -128,6 +128,14 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE run by ``session.execute`` matched.
+
+    ``Session.execute`` is typed to return a plain ``Result``; for these statements
+    it is a ``CursorResult``, which has the count."""
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 def make_engine(url: str, *, idle_in_transaction_timeout: float | None = None, **kwargs: Any) -> Engine:
@@ -244,7 +252,7 @@ def _deadline_connection_class() -> Any:
     class DeadlineTimeout(psycopg.OperationalError):
         pass
 
-    class DeadlineConnection(psycopg.Connection):  # type: ignore[type-arg]
+    class DeadlineConnection(psycopg.Connection):
         def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
             bound = _wait_timeout()
             if bound is None or timeout is not None:
@@ -419,11 +427,11 @@ def bump_content_generation(connection: sa.Connection, row: int = CONTENT_ROW) -
     Runs as the transaction's last statement, so the row lock it takes on
     PostgreSQL is held only for the COMMIT and cannot take part in a deadlock.
     """
-    table = ContentGeneration.__table__
+    table = cast(sa.Table, ContentGeneration.__table__)
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # same on_conflict API
     statement = insert(table).values(id=row, value=1)
     connection.execute(statement.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1}))
 

@@ -59,7 +59,7 @@ def edit_user(user_id: int) -> str | Response:
     user: User = load_or_404(User, user_id)
     boards = list_boards(get_session())
     form_class = user_form_class(boards)
-    data = {"is_active": user.is_active, "is_site_admin": user.is_site_admin}
+    data: dict[str, object] = {"is_active": user.is_active, "is_site_admin": user.is_site_admin}
     data.update({f"role_{m.board_id}": m.role.value for m in user.memberships})
     form = form_class(data=data) if not form_class().is_submitted() else form_class()
     if form.validate_on_submit():

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -52,7 +53,7 @@ class LoginThrottled(DomainError):
 
     def __init__(self, wait: timedelta, field: str | None = "password") -> None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        super().__init__(_l("Too many failed attempts. Try again in %(minutes)s min.", minutes=minutes),  # type: ignore[arg-type]
+        super().__init__(_l("Too many failed attempts. Try again in %(minutes)s min.", minutes=minutes),
                          field=field)
         self.wait = wait
 
@@ -287,7 +288,7 @@ def reauthenticate(session: Session, user: User, password: str | None, code: str
     clear_throttle(session, key)
 
 
-def notify_holder(session: Session, user: User, event: str, **context: object) -> None:
+def notify_holder(session: Session, user: User, event: str, **context: Any) -> None:
     """Tell the account's holder, in their language, that something happened to it."""
     from app.common.urls import external_url
     from app.mail.services import queue_email
@@ -295,7 +296,7 @@ def notify_holder(session: Session, user: User, event: str, **context: object) -
     language = user.preferred_language
     if has_app_context() and language not in current_app.config["LANGUAGES"]:
         language = current_app.config["DEFAULT_LANGUAGE"]
-    queue_email(session, to=context.pop("to", None) or user.email,  # type: ignore[arg-type]
+    queue_email(session, to=context.pop("to", None) or user.email,
                 template=f"accounts/notice_{event}", language=language, kind=f"account.{event}", user=user,
                 account_url=external_url("accounts.account", lang_code=language),
                 forgot_url=external_url("accounts.forgot_password", lang_code=language), **context)
@@ -481,11 +482,11 @@ def admin_update_user(session: Session, actor: User, user: User, *, is_active: b
     require_site_admin(actor)
     if user.id == actor.id and (not is_active or not is_site_admin):
         raise DomainError(_l("You cannot remove your own administration rights or deactivate yourself."))
-    before = {"is_active": user.is_active, "is_site_admin": user.is_site_admin,
-              "roles": {m.board_id: m.role.value for m in user.memberships}}
+    roles_before = {m.board_id: m.role.value for m in user.memberships}
+    before = {"is_active": user.is_active, "is_site_admin": user.is_site_admin, "roles": roles_before}
     lost_rights = (user.is_active and not is_active) or (user.is_site_admin and not is_site_admin) or any(
-        (role is None and board_id in before["roles"])
-        or (role is not None and board_id in before["roles"] and role.value != before["roles"][board_id])
+        (role is None and board_id in roles_before)
+        or (role is not None and board_id in roles_before and role.value != roles_before[board_id])
         for board_id, role in roles.items())
     if lost_rights:
         end_sessions(session, user)  # an open session must not keep rights that were taken away

@@ -340,11 +340,11 @@ def forgot_password() -> str | Response:
 
 
 @bp.route("/<lang_code>/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str) -> str | Response:
+def reset_password(token: str) -> str | tuple[str, int] | Response:
     db = get_session()
     user = services.user_for_reset_token(db, token, current_app.config["SECRET_KEY"])
     if user is None:
-        return render_template("accounts/reset_invalid.html"), 404  # type: ignore[return-value]
+        return render_template("accounts/reset_invalid.html"), 404
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: Any, fields: set[str] | list[str]) -> dict[str, Any]:
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: _jsonable(getattr(obj, name)) for name in sorted(fields)}
 
 

@@ -21,7 +21,7 @@ def external_url(endpoint: str, /, **values: Any) -> str:
     URL defaults apply as with ``url_for`` (the current language, inside a
     request); ``_anchor`` adds a fragment.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's method
     values = dict(values)
     anchor = values.pop("_anchor", None)
     app.inject_url_defaults(endpoint, values)

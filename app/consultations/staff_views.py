@@ -171,7 +171,7 @@ def edit(consultation_id: int) -> str | Response:
                 flash(ngettext("%(num)d person has been told about the change by e-mail.",
                                "%(num)d people have been told about the change by e-mail.", changes.told), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict,
                            audience=_audience(consultation))
 

@@ -323,6 +323,7 @@ def notify_measures(session: Session, report: FeedbackReport, revision: Feedback
     ).all()
     recipients: dict[str, tuple[str, str, int]] = {}
     for email, language, contact_id in rows:
+        assert email is not None  # the query skips contacts without an address
         recipients.setdefault(email.strip().lower(), (email.strip(), language, contact_id))
     languages = current_app.config["LANGUAGES"]
     default = current_app.config["DEFAULT_LANGUAGE"]

@@ -124,6 +124,7 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
         .where(ExperienceRecord.survey_id == survey.id, ExperienceAnswer.scale_value.is_not(None))
         .group_by(ExperienceAnswer.question_id, ExperienceAnswer.scale_value)
     ).all():
+        assert value is not None  # the query skips answers without a scale value
         by_scale[question_id][value] = n
     too_few = respondents < min_group
     results = []

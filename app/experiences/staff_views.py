@@ -423,7 +423,7 @@ def measures(service_id: int) -> tuple[str, int] | Response:
             commit()
             flash(_("The summary has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     return render_template(
         "experiences/staff/measures.html", service=svc, report=report, form=form, conflict=conflict,
         measures=xp_measures.measures_for(session, report) if report else {},
@@ -470,7 +470,7 @@ def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
             commit()
             flash(_("The theme has been saved."), "success")
             return redirect(url_for(".measures", service_id=svc.id))
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     return render_template(
         "experiences/staff/theme.html", service=svc, form=form, theme=theme, conflict=conflict,
         conflict_record_ids=xp_measures.theme_record_ids(session, conflict) if conflict else [],

@@ -59,14 +59,20 @@ def start_report(session: Session, actor: User, consultation: Consultation) -> F
     return report
 
 
+def _consultation(report: FeedbackReport) -> Consultation:
+    """The consultation of a report of this subject (see :func:`_owns`)."""
+    assert report.consultation is not None, "a consultation's report without its consultation"
+    return report.consultation
+
+
 def check_editable(report: FeedbackReport) -> None:
-    if report.consultation.status not in PREPARABLE:
+    if _consultation(report).status not in PREPARABLE:
         raise TransitionError(_l("Feedback can be prepared once the consultation is published."))
 
 
 def first_publication(report: FeedbackReport) -> Callable[[], None]:
     """Only a held consultation gets feedback; publishing it moves the consultation on."""
-    consultation = report.consultation
+    consultation = _consultation(report)
     if S.FEEDBACK_PUBLISHED not in TRANSITIONS[consultation.status]:
         raise TransitionError(
             _l("Feedback can be published when the consultation has been held (status now: “%(status)s”).",
@@ -98,6 +104,7 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
     ).all()
     recipients: dict[str, dict[str, Any]] = {}
     for code, email, language, contact_id in rows:
+        assert email is not None  # the query skips contacts without an address
         key = email.strip().lower()
         entry = recipients.setdefault(key, {"to": email.strip(), "language": language, "codes": [],
                                             "contact_id": contact_id})
@@ -116,6 +123,7 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
         .order_by(Registration.id)
     ).all()
     for email, language, contact_id in registrants:
+        assert email is not None  # the query skips contacts without an address
         recipients.setdefault(email.strip().lower(), {"to": email.strip(), "language": language, "codes": [],
                                                       "contact_id": contact_id})
     if not recipients:
@@ -145,11 +153,11 @@ def _owns(report: FeedbackReport) -> bool:
 
 
 def _can_edit(user: User, report: FeedbackReport) -> bool:
-    return consultation_policies.can_edit(user, report.consultation)
+    return consultation_policies.can_edit(user, _consultation(report))
 
 
 def _can_publish(user: User, report: FeedbackReport) -> bool:
-    return consultation_policies.can_publish(user, report.consultation)
+    return consultation_policies.can_publish(user, _consultation(report))
 
 
 SUBJECT = Subject(

@@ -95,7 +95,7 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
             commit()
             flash(_("The summary has been saved."), "success")
             return _back(consultation)
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     return render_template(
         "feedback/staff/overview.html", consultation=consultation, report=report, form=form, conflict=conflict,
         theme_counts=theming.theme_counts(session, report) if report else {},
@@ -143,7 +143,7 @@ def theme_edit(consultation_id: int, theme_id: int) -> tuple[str, int] | Respons
             commit()
             flash(_("The theme has been saved."), "success")
             return _back(consultation)
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=theme,
                            confirm_form=ConfirmForm(), conflict=conflict), 409 if conflict else 200
 
@@ -185,7 +185,7 @@ def response(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
             commit()
             flash(_("The response has been saved."), "success")
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     return render_template(
         "feedback/staff/response.html", consultation=consultation, theme=theme, form=form, conflict=conflict,
         view_count=theming.theme_counts(session, theme.report).get(theme.id, 0),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import (
     Blueprint,
@@ -43,7 +43,12 @@ def _promise_for(consultation: Consultation) -> dict[str, Any]:
     }
 
 
-def view_list_args() -> dict[str, int | None]:
+class ListArgs(TypedDict):
+    page: int
+    theme_id: int | None
+
+
+def view_list_args() -> ListArgs:
     """``?page=`` and ``?theme=`` of the list of views on the feedback page.
 
     As on the list of consultations, a value that is not a number is ignored
@@ -71,7 +76,7 @@ def public(consultation_id: int) -> str:
 
 @bp.route("/<lang_code>/views/find")
 @anonymous_route
-def find() -> str | Response:
+def find() -> tuple[str, int] | Response:
     """GET form: the reference code from the receipt, however it was typed."""
     form = FindViewForm(request.args, meta={"csrf": False})
     status = 200
@@ -82,7 +87,7 @@ def find() -> str | Response:
                 return redirect(url_for(".view", code=viewpoint.reference_code))
             form.add_error("code", _not_found())
             status = 404
-    return render_template("feedback/find.html", form=form), status  # type: ignore[return-value]
+    return render_template("feedback/find.html", form=form), status
 
 
 def _not_found() -> str:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.consultations.models import Consultation, ConsultationStatus
+from app.db import rowcount
 from app.experiences.models import ExperienceRecord
 from app.feedback.models import FeedbackReport, FeedbackRevision
 from app.mail.services import forget_contacts
@@ -76,11 +77,11 @@ def purge_contact_data(session: Session, *, now: datetime, retention_days: int) 
         session.execute(sa.update(Registration).where(Registration.contact_id.in_(contact_ids)).values(contact_id=None))
         forget_contacts(session, contact_ids)  # their messages leave the outbox with them
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
-    needs = session.execute(
+    needs = rowcount(session.execute(
         sa.update(Registration)
         .where(Registration.consultation_id.in_(consultation_ids), Registration.needs.is_not(None))
         .values(needs=None)
-    ).rowcount
+    ))
     session.flush()
     session.expire_all()
     return PurgeResult(len(consultation_ids), len(contact_ids), needs or 0)

@@ -19,7 +19,7 @@ from flask import render_template
 from sqlalchemy.orm import Session
 
 from app.common.text import one_line, plain_text
-from app.db import utcnow
+from app.db import rowcount, utcnow
 from app.i18n import force_language
 from app.mail.models import OutboxMessage, OutboxStatus
 
@@ -270,28 +270,28 @@ def redact_delivered(session: Session, *, now: datetime, keep_hours: float) -> i
         sa.and_(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_dt < cutoff),
         sa.and_(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.next_attempt_dt < cutoff),
     )
-    count = session.execute(
+    count = rowcount(session.execute(
         sa.update(OutboxMessage)
         .where(done, OutboxMessage.body_text != "")
         .values(to_address="", subject="", body_text="", last_error=None, contact_id=None,
                 attachment_name=None, attachment_type=None, attachment_text=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     session.flush()
     return count or 0
 
 
-def forget_contacts(session: Session, contact_ids: Iterable[int]) -> int:
+def forget_contacts(session: Session, contact_ids: Iterable[int | None]) -> int:
     """Delete every message (pending or sent) to these contacts: they are being withdrawn or purged.
 
     Call before deleting the contacts (the foreign key cascades too, but this
     does not rely on it). Flushes only. Returns the number of messages deleted.
     """
-    ids = sorted(set(contact_ids))
+    ids = sorted({contact_id for contact_id in contact_ids if contact_id is not None})
     if not ids:
         return 0
-    count = session.execute(
+    count = rowcount(session.execute(
         sa.delete(OutboxMessage).where(OutboxMessage.contact_id.in_(ids)).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     session.flush()
     return count or 0

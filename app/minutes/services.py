@@ -198,7 +198,7 @@ def minutes_recipients(session: Session, consultation: Consultation) -> list[Reg
 
 
 def _language(lang: str | None) -> str:
-    return lang if lang in current_app.config["LANGUAGES"] else default_language()
+    return lang if lang is not None and lang in current_app.config["LANGUAGES"] else default_language()
 
 
 def _send_minutes(session: Session, minutes: Minutes, revision: MinutesRevision) -> int:
@@ -315,7 +315,7 @@ def decide_proposal(
            after={"status": proposal.status.value, "reason": reason})
     registration = proposal.registration
     contact = registration.contact if registration is not None else None
-    if contact is not None and contact.email:
+    if registration is not None and contact is not None and contact.email:
         language = _language(contact.language)
         queue_email(
             session, to=contact.email, contact_id=contact.id, template="minutes/decision", language=language,

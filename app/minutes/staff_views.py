@@ -50,7 +50,7 @@ def edit(consultation_id: int) -> str | Response:
             commit()
             flash(_("The minutes are published.") if publish else _("Your changes have been saved."), "success")
             return redirect(url_for(".edit", consultation_id=consultation.id))
-        conflict = attempt.conflict and attempt.conflict.current
+        conflict = attempt.current
     pending = 0
     if minutes is not None:
         pending = sum(1 for p in services.list_proposals(session, minutes) if p.status.value == "pending")

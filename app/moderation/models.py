@@ -119,5 +119,5 @@ def copy_public_text(original: Moderated, copy: Any) -> str | None:
     confirmed) it in the same step; otherwise it could show what the mask removed.
     """
     if original.masked is None:
-        return copy.body  # type: ignore[no-any-return]
-    return copy.masked_body  # type: ignore[no-any-return]
+        return copy.body
+    return copy.masked_body

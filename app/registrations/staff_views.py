@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from app.common.csvexport import csv_download, iter_csv
 from app.consultations import policies

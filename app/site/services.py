@@ -116,4 +116,5 @@ def sitemap_data(session: Session) -> SitemapData:
         .order_by(FeedbackReport.consultation_id)
     ).all()
     slugs = session.scalars(sa.select(Board.slug).order_by(Board.slug)).all()
-    return SitemapData([tuple(r) for r in consultations], list(slugs), [tuple(r) for r in feedback])
+    return SitemapData([(cid, changed) for cid, changed in consultations], list(slugs),
+                       [(cid, published) for cid, published in feedback if cid is not None])

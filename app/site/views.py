@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -87,7 +88,7 @@ SITEMAP_PAGES = ("site.home", "consultations.index", "boards.index", "feedback.c
 def sitemap() -> Response:
     """Every public page in every language, each with its other languages as hreflang alternates."""
     data = services.sitemap_data(get_session())
-    pages: list[tuple[str, dict[str, object], object]] = [(endpoint, {}, None) for endpoint in SITEMAP_PAGES]
+    pages: list[tuple[str, dict[str, object], datetime | None]] = [(endpoint, {}, None) for endpoint in SITEMAP_PAGES]
     pages += [("consultations.detail", {"consultation_id": cid}, changed) for cid, changed in data.consultations]
     pages += [("feedback.public", {"consultation_id": cid}, changed) for cid, changed in data.feedback]
     pages += [(endpoint, {"slug": slug}, None) for slug in data.board_slugs
@@ -101,7 +102,7 @@ def sitemap() -> Response:
             f'<xhtml:link rel="alternate" hreflang={quoteattr(info["html_lang"])} href={quoteattr(urls[code])}/>'
             for code, info in languages.items()
         )
-        lastmod = f"<lastmod>{changed.strftime('%Y-%m-%d')}</lastmod>" if changed else ""  # type: ignore[attr-defined]
+        lastmod = f"<lastmod>{changed.strftime('%Y-%m-%d')}</lastmod>" if changed else ""
         for code in languages:
             out.append(f"<url><loc>{escape(urls[code])}</loc>{lastmod}{alternates}</url>")
     out.append("</urlset>")

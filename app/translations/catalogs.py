@@ -99,8 +99,10 @@ def messages(directory: str | Path, lang: str, nplurals: int = 2) -> list[Source
         for message in source:
             if not message.id:
                 continue
-            msgid = message.id[0] if isinstance(message.id, tuple) else message.id
-            plural = message.id[1] if isinstance(message.id, tuple) else None
+            if isinstance(message.id, str):
+                msgid, plural = message.id, None
+            else:  # a plural message: (singular, plural)
+                msgid, plural = message.id[0], message.id[1]
             key = entry_key(message.context, msgid)
             if key in seen:
                 continue

@@ -30,7 +30,7 @@ from app.db import TRANSLATIONS_ROW, get_db, request_generations
 log = logging.getLogger(__name__)
 
 
-def _plural_default(n: int) -> int:
+def _plural_default(n: object) -> int:
     return int(n != 1)
 
 
@@ -45,13 +45,13 @@ def merge(base: NullTranslations, rows: list[Any]) -> NullTranslations:
         return base
     if isinstance(base, Translations) and hasattr(base, "_catalog"):
         merged = copy.copy(base)
-        merged._catalog = dict(base._catalog)  # type: ignore[attr-defined]
+        merged._catalog = dict(base._catalog)
     else:  # no compiled catalog for this language (yet)
         merged = Translations()
-        merged._catalog = {}  # type: ignore[attr-defined]
-        merged.plural = _plural_default  # type: ignore[attr-defined]
+        merged._catalog = {}
+        merged.plural = _plural_default
         merged.add_fallback(base)
-    catalog = merged._catalog  # type: ignore[attr-defined]
+    catalog = merged._catalog
     for row in rows:
         forms = [form for form in (row.text or []) if form]
         if not forms:

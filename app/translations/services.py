@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 from sqlalchemy.orm import Session
 
@@ -301,8 +302,7 @@ def export_po(session: Session, directory: str, language: str) -> bytes:
         message_id: str | tuple[str, str] = (row.msgid, row.msgid_plural) if row.msgid_plural else row.msgid
         message = catalog.get(message_id, context=row.context)
         if message is None:  # not in the .po yet (a string added since): add it
-            catalog.add(message_id, context=row.context)
-            message = catalog.get(message_id, context=row.context)
+            message = catalog.add(message_id, context=row.context)
         message.string = tuple(row.text) if row.msgid_plural else row.text[0]
         message.flags.discard("fuzzy")
     catalog.revision_date = datetime.now(timezone.utc)
@@ -310,9 +310,9 @@ def export_po(session: Session, directory: str, language: str) -> bytes:
     return _po_bytes(catalog)
 
 
-def _po_bytes(catalog: object) -> bytes:
+def _po_bytes(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, omit_header=False)  # type: ignore[arg-type]
+    write_po(buffer, catalog, width=76, omit_header=False)
     return buffer.getvalue()
 
 

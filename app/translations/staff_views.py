@@ -121,7 +121,7 @@ def entry(language: str, key: str) -> str | Response:
         "translations/entry.html", language=language, info=info, entry=item, form=form, confirm_form=ConfirmForm(),
         history=services.history(session, item),
         users={u.id: u for u in session.scalars(sa.select(User))},
-        sample=pages.sample_url(current_app._get_current_object(), item.source.locations, language),  # type: ignore[attr-defined]
+        sample=pages.sample_url(current_app._get_current_object(), item.source.locations, language),  # type: ignore[attr-defined]  # the proxy's method
         back=_safe_back(request.args.get("back")),
     )
 

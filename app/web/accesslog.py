@@ -52,7 +52,7 @@ _TOKEN_LIKE = re.compile(r"^(?=[A-Za-z0-9_\-]*\d)[A-Za-z0-9_\-]{8,}$|^[A-Za-z0-9
 def anonymous_route(view: F) -> F:
     """Mark a view as one where people take part anonymously: its access-log
     line records no client address and no user agent."""
-    view.anonymous_in_log = True  # type: ignore[attr-defined]
+    view.anonymous_in_log = True  # type: ignore[attr-defined]  # a marker on the function object
     return view
 
 
@@ -107,7 +107,7 @@ def _gunicorn_logger_base() -> type:
     return Logger
 
 
-class AccessLogger(_gunicorn_logger_base()):  # type: ignore[misc]
+class AccessLogger(_gunicorn_logger_base()):  # type: ignore[misc]  # base chosen at import time
     """gunicorn's logger with the request line, client address and headers
     rewritten as the application asked (see the module docstring)."""
 

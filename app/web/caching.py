@@ -76,7 +76,8 @@ def _add_http_caching(response: Response) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = PUBLIC_MAX_AGE
     response.vary.add("Cookie")
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns the same response)
+    return response
 
 
 class BodyCache:

@@ -38,8 +38,8 @@ def staff_required(view: F) -> F:
     The marker lets the URL-map test prove every staff route is guarded.
     """
     guarded = login_required(view)
-    guarded._staff_guard = True  # type: ignore[attr-defined]
-    return guarded  # type: ignore[return-value]
+    guarded._staff_guard = True
+    return guarded
 
 
 def load_or_404(model: type[Any], object_id: int) -> Any:
@@ -77,6 +77,11 @@ class Attempt:
     #: The optimistic-locking conflict the service raised, if any.
     conflict: StaleVersion | None = None
 
+    @property
+    def current(self) -> Any:
+        """The row as now saved when the save met a conflict (``conflict.current``), else ``None``."""
+        return self.conflict.current if self.conflict is not None else None
+
 
 @contextmanager
 def form_errors(form: Any) -> Iterator[Attempt]:
@@ -98,7 +103,7 @@ def form_errors(form: Any) -> Iterator[Attempt]:
     def report(error: DomainError) -> None:
         form.add_error(error.field, error.message)
         if isinstance(error, StaleVersion):
-            form.version.data = str(error.current.version)  # type: ignore[attr-defined]
+            form.version.data = str(error.current.version)
 
     with _domain_errors(report) as attempt:
         yield attempt

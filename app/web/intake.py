@@ -32,7 +32,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, current_app, request, session, url_for
 from flask_limiter.util import get_remote_address
@@ -74,9 +74,9 @@ def body_limit(*max_chars: int) -> int:
 def guarded_endpoints(app: Flask) -> dict[str, int | Callable[..., int]]:
     """Every endpoint behind :func:`anonymous_intake`, with its body limit."""
     return {
-        endpoint: view._anonymous_intake  # type: ignore[attr-defined]
+        endpoint: limit
         for endpoint, view in app.view_functions.items()
-        if getattr(view, "_anonymous_intake", None) is not None
+        if (limit := getattr(view, "_anonymous_intake", None)) is not None
     }
 
 
@@ -122,13 +122,13 @@ def anonymous_intake(max_body: int | Callable[..., int]) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             return view(*args, **kwargs)
 
-        wrapper._anonymous_intake = max_body  # type: ignore[attr-defined]
+        wrapper._anonymous_intake = max_body  # type: ignore[attr-defined]  # a marker on the function object
         limited = limiter.limit(PER_CONTENT, key_func=_content, methods=["POST"], exempt_when=lambda: not _content())(
             wrapper)
         limited = limiter.limit(PER_FORM_SESSION, key_func=_form_session, methods=["POST"])(limited)
         limited = limiter.shared_limit(PER_ADDRESS, scope="anonymous-intake", key_func=get_remote_address,
                                        methods=["POST"])(limited)
-        return limited  # type: ignore[no-any-return]
+        return cast(F, limited)
 
     return decorate
 
@@ -187,10 +187,10 @@ class Intake:
             sent = self.sent_key
             if sent and not once and request.args.get("after") == _key_reference(sent):
                 self._forget()  # a new, empty form, asked for from the form of the sent key
-            form.submission_key.data = self._kept_key()  # type: ignore[attr-defined]
+            form.submission_key.data = self._kept_key()
         sent = self.sent_key
-        form.already_sent = bool(sent)  # type: ignore[attr-defined]
-        form.new_form_url = (  # type: ignore[attr-defined]
+        form.already_sent = bool(sent)
+        form.new_form_url = (
             url_for(request.endpoint or "", **(request.view_args or {}), after=_key_reference(sent))
             if sent and not once else None)
 
@@ -219,7 +219,7 @@ class Intake:
     @property
     def form_key(self) -> str:
         """The key this form was given (kept in this browser's session for the form)."""
-        return str(self.form.submission_key.data or "").strip()[:47]  # type: ignore[attr-defined]
+        return str(self.form.submission_key.data or "").strip()[:47]
 
     @property
     def key(self) -> str:
@@ -270,4 +270,4 @@ class Intake:
             sent.pop(next(iter(sent)))
         session[_SESSION_KEYS] = keys
         session[_SENT_KEYS] = sent
-        self.form.already_sent = True  # type: ignore[attr-defined]
+        self.form.already_sent = True

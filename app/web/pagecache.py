@@ -181,7 +181,7 @@ def encode(response: Response, etag: str) -> bytes:
 def decode(payload: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
     meta, _, body = payload.partition(b"\n")
     data = json.loads(meta)
-    return data["etag"], [tuple(h) for h in data["headers"]], body  # type: ignore[misc]
+    return data["etag"], [tuple(h) for h in data["headers"]], body
 
 
 def page_store() -> PageStore | None:
