@@ -36,7 +36,7 @@ HELD_SECONDS = int(UNREFERENCED_GRACE.total_seconds()) - 600
 
 
 def _held_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="held-recording")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="held-recording")
 
 
 def _hold(form: PublicViewpointForm, store: AudioStore) -> None:
@@ -102,7 +102,7 @@ def submit(consultation_id: int) -> Response:
             if form.has_recording() or held is not None:
                 viewpoint, _created = audio.submit_spoken_viewpoint(
                     session, consultation, form.to_data(current_language()),
-                    form.recording.data.stream if form.has_recording() else held,
+                    form.recording.data.stream if held is None else held,  # held only without a new recording
                     store, consent=bool(form.recording_consent.data), idempotency_key=intake.key,
                 )
             else:
