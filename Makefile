@@ -62,12 +62,14 @@ bench: $(STAMP) compile-translations
 	$(BIN)/python bench/run.py --db $(BENCH_DB) --boards $(BENCH_BOARDS) --consultations $(BENCH_CONSULTATIONS) \
 		--views $(BENCH_VIEWS) --duration $(BENCH_DURATION)
 
-# Static checks: ruff (pyflakes, pycodestyle, import order) and the import
+# Static checks: ruff (pyflakes, pycodestyle, import order), the import
 # contracts of pyproject.toml ([tool.importlinter]: layers point down, no
-# cycles, no domain imports another's views). `ruff check --fix` sorts imports.
+# cycles, no domain imports another's views) and mypy ([tool.mypy]: app/,
+# config.py, migrations/). `ruff check --fix` sorts imports.
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench config.py migrations
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
 # The .pot keeps source locations (the workbench shows where a string appears);
