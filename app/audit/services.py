@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
+from app.db import utcnow
 
 
 def _jsonable(value: Any) -> Any:
@@ -45,3 +47,28 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(
+    session: Session,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_ids: list[int],
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> int:
+    """One event per object, written in one statement (e.g. 200 views put in a theme at once)."""
+    if not object_ids:
+        return 0
+    actor_id = getattr(actor, "id", None)
+    before_json = {k: _jsonable(v) for k, v in before.items()} if before else None
+    after_json = {k: _jsonable(v) for k, v in after.items()} if after else None
+    now = utcnow()
+    session.execute(sa.insert(AuditEvent), [
+        {"actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id,
+         "before": before_json, "after": after_json, "created_dt": now}
+        for object_id in object_ids
+    ])
+    return len(object_ids)

@@ -39,8 +39,13 @@ PREPARABLE = (S.PUBLISHED, S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED)
 def get_report(session: Session, consultation: Consultation) -> FeedbackReport | None:
     # The themes (with their views, responses and decisions) load only when used:
     # public pages read the published snapshot and never need them.
+    return get_report_by_id(session, consultation.id)
+
+
+def get_report_by_id(session: Session, consultation_id: int) -> FeedbackReport | None:
+    """The consultation's report, without its themes (see :func:`get_report`)."""
     return session.scalar(
-        sa.select(FeedbackReport).where(FeedbackReport.consultation_id == consultation.id)
+        sa.select(FeedbackReport).where(FeedbackReport.consultation_id == consultation_id)
         .options(lazyload(FeedbackReport.themes))
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from app.feedback.models import Outcome
@@ -10,7 +10,6 @@ from app.i18n import UIText
 from app.i18n import lazy_gettext as _l
 from app.web.forms import (
     BaseForm,
-    CheckboxListField,
     VersionedForm,
     choices,
     empty_to_none,
@@ -44,10 +43,23 @@ class ThemeForm(VersionedForm):
     title_rom = _line(_l("Theme in Romani chib"))
     summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the views in this theme."))
     summary_rom = _text(_l("What was said, in Romani chib"))
-    viewpoint_ids = CheckboxListField(
-        _l("Views in this theme"), coerce=int, validate_choice=True,
-        description=_l("A view may belong to several themes."),
-    )
+
+
+class MergeForm(BaseForm):
+    """Merge one theme into another (the first one's views join the second, then it is removed)."""
+
+    source = SelectField(_l("Merge the theme"), coerce=_optional_int, choices=[], validate_choice=True,
+                         validators=[DataRequired(message=_l("Choose a theme from the list."))])
+    target = SelectField(_l("into the theme"), coerce=_optional_int, choices=[], validate_choice=True,
+                         validators=[DataRequired(message=_l("Choose a theme from the list."))])
+    #: ``id:version`` of every theme as the page showed them (optimistic locking).
+    versions = HiddenField()
+
+    def __init__(self, *args: Any, themes: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = [*choices([("", _l("Choose a theme"))]), *choices(themes)]
+        self.source.choices = options
+        self.target.choices = options
 
 
 class ResponseForm(VersionedForm):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -16,12 +15,13 @@ from app.boards.services import list_boards
 from app.consultations import policies as consultation_policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
+from app.feedback import assignments, policies, promises, publication, snapshots, theming
 from app.feedback import consultation as consultation_reports
-from app.feedback import policies, promises, publication, snapshots, theming
 from app.feedback import public as feedback_public
 from app.feedback import services as feedback
 from app.feedback.forms import (
     DecisionForm,
+    MergeForm,
     ResponseForm,
     SummaryForm,
     ThemeForm,
@@ -30,7 +30,7 @@ from app.feedback.forms import (
 from app.feedback.models import Decision, FeedbackReport, Theme, ThemeResponse
 from app.feedback.views import view_list_args
 from app.i18n import gettext as _
-from app.participation.models import Viewpoint
+from app.participation.forms import parse_versions
 from app.web.forms import ConfirmForm
 from app.web.helpers import (
     actor,
@@ -58,20 +58,6 @@ def _load_theme(consultation_id: int, theme_id: int) -> tuple[Consultation, Feed
     return consultation, report, theme
 
 
-def _viewpoint_choices(consultation: Consultation) -> list[tuple[int, str]]:
-    views = get_session().scalars(
-        sa.select(Viewpoint).where(Viewpoint.consultation_id == consultation.id).order_by(Viewpoint.id)
-    )
-    out = []
-    for v in views:
-        text = " ".join(v.body.split())
-        label = f"{v.reference_code}: {text[:120]}{'…' if len(text) > 120 else ''}"
-        if v.is_hidden:
-            label += " " + _("(hidden)")
-        out.append((v.id, label))
-    return out
-
-
 def _back(consultation: Consultation) -> Response:
     return redirect(url_for(".overview", consultation_id=consultation.id))
 
@@ -96,9 +82,14 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
             flash(_("The summary has been saved."), "success")
             return _back(consultation)
         conflict = attempt.current
+    themes = theming.theme_choices(session, consultation.id)
+    merge_form = MergeForm(formdata=None, themes=themes)
+    merge_form.versions.data = ",".join(f"{i}:{v}" for i, v in sorted(assignments.versions(session, report).items()))
     return render_template(
         "feedback/staff/overview.html", consultation=consultation, report=report, form=form, conflict=conflict,
         theme_counts=theming.theme_counts(session, report) if report else {},
+        theme_languages=theming.theme_languages(session, report) if report else {},
+        unthemed=theming.count_unthemed(session, consultation.id), merge_form=merge_form,
         problems=publication.check_publishable(report) if report else {},
         unpublished=bool(report and snapshots.has_unpublished_changes(report)),
         can_publish=consultation_policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
@@ -111,15 +102,14 @@ def theme_new(consultation_id: int) -> str | Response:
     session = get_session()
     consultation, _report = _load(consultation_id)
     form = ThemeForm()
-    form.viewpoint_ids.choices = _viewpoint_choices(consultation)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             report = consultation_reports.start_report(session, actor(), consultation)
-            theme = feedback.add_theme(session, actor(), report, form.data, form.viewpoint_ids.data or [])
+            feedback.add_theme(session, actor(), report, form.data)
         if attempt.ok:
             commit()
-            flash(_("The theme has been added. Now write the board's response."), "success")
-            return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
+            flash(_("The theme has been added. Now put views in it, then write the board's response."), "success")
+            return redirect(url_for("participation_staff.index", consultation_id=consultation.id, theme="none"))
     return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=None)
 
 
@@ -131,21 +121,43 @@ def theme_edit(consultation_id: int, theme_id: int) -> tuple[str, int] | Respons
     if request.method == "POST":
         form = ThemeForm()
     else:
-        form = ThemeForm(obj=theme, viewpoint_ids=[v.id for v in theme.viewpoints])
+        form = ThemeForm(obj=theme)
         form.version.data = str(theme.version)
-    form.viewpoint_ids.choices = _viewpoint_choices(consultation)
     conflict: Theme | None = None
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            feedback.update_theme(get_session(), actor(), theme, form.data, form.viewpoint_ids.data or [],
-                                  expected_version=form.expected_version())
+            feedback.update_theme(get_session(), actor(), theme, form.data, expected_version=form.expected_version())
         if attempt.ok:
             commit()
             flash(_("The theme has been saved."), "success")
             return _back(consultation)
         conflict = attempt.current
     return render_template("feedback/staff/theme.html", consultation=consultation, form=form, theme=theme,
-                           confirm_form=ConfirmForm(), conflict=conflict), 409 if conflict else 200
+                           confirm_form=ConfirmForm(), conflict=conflict,
+                           view_count=theming.theme_counts(get_session(), theme.report).get(theme.id, 0),
+                           ), 409 if conflict else 200
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/merge", methods=["POST"])
+@staff_required
+def theme_merge(consultation_id: int) -> Response:
+    """Merge two themes (from the overview); a theme changed meanwhile refuses it, and nothing is written."""
+    session = get_session()
+    consultation, report = _load(consultation_id)
+    if report is None:
+        abort(404)
+    form = MergeForm(themes=theming.theme_choices(session, consultation.id))
+    if not form.validate_on_submit():
+        for message in [m for _f, _l, m in form.error_list()] or [_("Choose a theme from the list.")]:
+            flash(message, "error")
+        return _back(consultation)
+    with flash_errors() as attempt:
+        target, moved = assignments.merge(session, actor(), report, form.source.data, form.target.data,
+                                          parse_versions(form.versions.data))
+    if attempt.ok:
+        commit()
+        flash(_("The themes are merged; views that joined “%(theme)s”: %(num)d.", num=moved, theme=target.title_sv), "success")
+    return _back(consultation)
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/delete",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.feedback.models import FeedbackReport, Theme, theme_viewpoints
+from app.participation.models import Viewpoint
 
 
 def theme_pairs(consultation_id: int) -> sa.Select[Any]:
@@ -58,3 +59,29 @@ def theme_counts(session: Session, report: FeedbackReport) -> dict[int, int]:
         .group_by(theme_viewpoints.c.theme_id)
     )
     return {theme_id: count for theme_id, count in rows}
+
+
+def theme_languages(session: Session, report: FeedbackReport) -> dict[int, list[tuple[str, Any, int]]]:
+    """Each theme's views by language and Romani variety: ``{theme_id: [(language, variety, count)]}``."""
+    rows = session.execute(
+        sa.select(theme_viewpoints.c.theme_id, Viewpoint.language, Viewpoint.romani_variety, sa.func.count())
+        .join(Theme, Theme.id == theme_viewpoints.c.theme_id)
+        .join(Viewpoint, Viewpoint.id == theme_viewpoints.c.viewpoint_id)
+        .where(Theme.report_id == report.id)
+        .group_by(theme_viewpoints.c.theme_id, Viewpoint.language, Viewpoint.romani_variety)
+        .order_by(theme_viewpoints.c.theme_id, Viewpoint.language, Viewpoint.romani_variety)
+    )
+    out: dict[int, list[tuple[str, Any, int]]] = {}
+    for theme_id, language, variety, count in rows:
+        out.setdefault(theme_id, []).append((language, variety, count))
+    return out
+
+
+def count_unthemed(session: Session, consultation_id: int) -> int:
+    """How many of the consultation's views are in no theme yet."""
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(Viewpoint).where(
+            Viewpoint.consultation_id == consultation_id,
+            Viewpoint.id.not_in(sa.select(theme_pairs(consultation_id).subquery().c.viewpoint_id)),
+        )
+    ) or 0

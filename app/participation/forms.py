@@ -15,7 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.consultations.models import Consultation, RomaniVariety
 from app.i18n import lazy_gettext as _l
@@ -141,3 +141,65 @@ class TranslationForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
         self.provenance.choices = choices((p.value, p.label) for p in Provenance)
+
+
+class BulkThemeForm(BaseForm):
+    """Put many views in a theme at once, take them out, or move them (the staff views list).
+
+    The views are the ticked ones, all on the page, or all that match the
+    filter (the filter travels in hidden fields); works without JavaScript.
+    """
+
+    action = RadioField(_l("What to do"), default="assign",
+                        validators=[DataRequired(message=_l("Choose what to do with the views."))])
+    to_theme = SelectField(_l("Theme"), validators=[DataRequired(message=_l("Choose a theme from the list."))])
+    new_title = StringField(_l("Title of the new theme, in Swedish"), validators=[Length(max=300)],
+                            filters=[strip])
+    scope = RadioField(_l("Which views"), default="ticked",
+                       validators=[DataRequired(message=_l("Choose which views."))])
+    #: ``id:version`` of every theme as the page showed them (optimistic locking).
+    versions = HiddenField()
+    #: How many views matched the filter when the page was shown.
+    expected_total = HiddenField()
+
+    def __init__(self, *args: Any, themes: list[tuple[int, str]], total: int, page_count: int,
+                 source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions = [("assign", _l("Add to the theme")), ("unassign", _l("Remove from the theme"))]
+        if source:
+            actions.append(("move", _l("Move from “%(theme)s” to the theme", theme=source)))
+        self.action.choices = choices(actions)
+        self.to_theme.choices = choices([("", _l("Choose a theme")), *((str(i), t) for i, t in themes),
+                                      ("new", _l("A new theme (give its title below)"))])
+        self.scope.choices = choices([
+            ("ticked", _l("The views I ticked")),
+            ("page", _l("Every view on this page (%(num)d)", num=page_count)),
+            ("all", _l("Every view that matches the filter, on every page (%(num)d)", num=total)),
+        ])
+
+    def validate_new_title(self, field: Any) -> None:
+        if self.to_theme.data == "new" and not field.data:
+            raise ValidationError(_l("Give the new theme a title in Swedish."))
+
+    def seen_versions(self) -> dict[int, int]:
+        return parse_versions(self.versions.data)
+
+
+class ReadingForm(BaseForm):
+    """The reading mode's form: a button per theme (one tap), "remove" buttons, and a new theme on the fly."""
+
+    new_title = StringField(_l("New theme, in Swedish"), validators=[Optional(), Length(max=300)], filters=[strip])
+    versions = HiddenField()
+
+    def seen_versions(self) -> dict[int, int]:
+        return parse_versions(self.versions.data)
+
+
+def parse_versions(text: str | None) -> dict[int, int]:
+    """``"3:2,5:1"`` → ``{3: 2, 5: 1}`` (theme id: version, as the page showed them)."""
+    out = {}
+    for pair in (text or "").split(","):
+        theme_id, _sep, version = pair.partition(":")
+        if theme_id.isdigit() and version.isdigit():
+            out[int(theme_id)] = int(version)
+    return out

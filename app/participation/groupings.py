@@ -18,11 +18,32 @@ from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
+class GroupChange:
+    """One bulk action on views: put them in a group, take them out, or move them from one to another."""
+
+    #: ``"assign"``, ``"unassign"`` or ``"move"`` (from ``source_id`` to the group).
+    action: str
+    #: The group, or ``None`` for a new one titled ``new_title``.
+    group_id: int | None
+    #: The views: a SELECT of ids (everything matching a filter) or a list of ids.
+    viewpoint_ids: sa.Select[Any] | list[int]
+    #: ``{group id: version}`` as the page showed them (optimistic locking).
+    versions: dict[int, int]
+    new_title: str | None = None
+    source_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Grouping:
     #: ``pairs(consultation_id)``: a SELECT of ``group_id`` and ``viewpoint_id`` for the consultation's groups.
     pairs: Callable[[int], sa.Select[Any]]
     #: ``choices(session, consultation_id)``: ``[(group_id, label)]`` in the order staff see them.
     choices: Callable[[Session, int], list[tuple[int, str]]]
+    #: ``versions(session, consultation_id)``: ``{group_id: version}``.
+    versions: Callable[[Session, int], dict[int, int]]
+    #: ``change(session, actor, consultation, change)``: carry out a :class:`GroupChange`; returns the
+    #: group's label and how many views changed. Raises ``DomainError`` (a ``StaleVersion`` on a conflict).
+    change: Callable[[Session, Any, Any, GroupChange], tuple[str, int]]
 
 
 _GROUPING: list[Grouping] = []

@@ -154,3 +154,51 @@ def list_for_staff(
 ) -> Page[Viewpoint]:
     """One page of the consultation's views that match the filter, oldest first."""
     return paginate_ids(session, matching_ids(consultation.id, f or ViewFilter()), _load, page, per_page)
+
+
+@dataclass
+class Reading:
+    """One view of the filtered list, and where it stands in it (the reading mode)."""
+
+    viewpoint: Viewpoint | None
+    #: 1-based place in the filtered list (``None``: the view no longer matches the filter).
+    position: int | None
+    total: int
+    previous_id: int | None
+    next_id: int | None
+
+
+def _after(v: Viewpoint) -> sa.ColumnElement[bool]:
+    return sa.or_(Viewpoint.created_dt > v.created_dt, sa.and_(Viewpoint.created_dt == v.created_dt, Viewpoint.id > v.id))
+
+
+def _before(v: Viewpoint) -> sa.ColumnElement[bool]:
+    return sa.or_(Viewpoint.created_dt < v.created_dt, sa.and_(Viewpoint.created_dt == v.created_dt, Viewpoint.id < v.id))
+
+
+def reading(session: Session, consultation: Consultation, f: ViewFilter, at: int | None) -> Reading:
+    """The view ``at`` (or the first that matches), the previous and next ones in list order, and its place.
+
+    A view that has just left the filter (put in a theme while reading "in no
+    theme yet") is still shown; its neighbours are found from its place in the order.
+    """
+    where = _conditions(consultation.id, f)
+    current = None
+    if at is not None:
+        current = session.scalar(
+            sa.select(Viewpoint).where(Viewpoint.id == at, Viewpoint.consultation_id == consultation.id)
+            .options(joinedload(Viewpoint.contact), joinedload(Viewpoint.agenda_item), selectinload(Viewpoint.translations))
+        )
+    if current is None:
+        first = session.scalar(matching_ids(consultation.id, f).limit(1))
+        current = _load(session, [first])[0] if first is not None else None
+    total = count_matching(session, consultation.id, f)
+    if current is None:
+        return Reading(None, None, total, None, None)
+    previous_id = session.scalar(sa.select(Viewpoint.id).where(*where, _before(current))
+                                 .order_by(Viewpoint.created_dt.desc(), Viewpoint.id.desc()).limit(1))
+    next_id = session.scalar(sa.select(Viewpoint.id).where(*where, _after(current))
+                             .order_by(Viewpoint.created_dt, Viewpoint.id).limit(1))
+    matches = session.scalar(sa.select(sa.func.count()).where(*where, Viewpoint.id == current.id))
+    before = session.scalar(sa.select(sa.func.count()).select_from(Viewpoint).where(*where, _before(current))) or 0
+    return Reading(current, before + 1 if matches else None, total, previous_id, next_id)

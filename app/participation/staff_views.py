@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from app.common.csvexport import csv_download
+from app.common.errors import DeletedMeanwhile, DomainError, PermissionDenied, StaleVersion
+from app.common.pagination import Page
 from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
@@ -13,7 +17,7 @@ from app.i18n import gettext as _
 from app.moderation import pages as moderation
 from app.participation import groupings, listing, services
 from app.participation.audio import recordings_by_viewpoint
-from app.participation.forms import SpokenViewpointForm, TranslationForm
+from app.participation.forms import BulkThemeForm, ReadingForm, SpokenViewpointForm, TranslationForm
 from app.participation.models import Channel, Provenance, Viewpoint
 from app.web.forms import ConfirmForm
 from app.web.helpers import actor, form_errors, load_or_404, load_permitted, require, staff_required
@@ -28,26 +32,158 @@ def _load_viewpoint(viewpoint_id: int) -> Viewpoint:
     return viewpoint
 
 
-@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views")
-@staff_required
-def index(consultation_id: int) -> str:
-    """The consultation's views, filtered and paginated (the filter is a GET form: its state is in the URL)."""
+def _page_number() -> int:
+    return max(1, request.values.get("page", 1, type=int) or 1)
+
+
+def _list_context(consultation: Consultation) -> dict[str, Any]:
+    """The filter (from the query string, or the hidden fields of a POST) and the themes it may name."""
     session = get_session()
-    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     grouping = groupings.grouping()
     themes = grouping.choices(session, consultation.id) if grouping else []
     view_filter = listing.ViewFilter.from_args(
-        request.args, question_ids={i.id for i in consultation.agenda_items}, theme_ids={t for t, _label in themes}
+        request.values, question_ids={i.id for i in consultation.agenda_items}, theme_ids={t for t, _label in themes}
     )
-    page = listing.list_for_staff(session, consultation, view_filter, max(1, request.args.get("page", 1, type=int) or 1))
+    return {"themes": themes, "theme_titles": dict(themes), "filters": view_filter, "args": view_filter.args(),
+            "versions": grouping.versions(session, consultation.id) if grouping else {}}
+
+
+def _bulk_form(context: dict[str, Any], page: Page[Viewpoint]) -> BulkThemeForm:
+    view_filter = context["filters"]
+    source = context["theme_titles"].get(int(view_filter.theme)) if view_filter.theme.isdigit() else None
+    form = BulkThemeForm(themes=context["themes"], total=page.total, page_count=len(page.items), source=source)
+    if not form.is_submitted():
+        form.versions.data = _versions_text(context["versions"])
+        form.expected_total.data = str(page.total)
+    return form
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views", methods=["GET", "POST"])
+@staff_required
+def index(consultation_id: int) -> tuple[str, int] | Response:
+    """The consultation's views, filtered (a GET form: the state is in the URL) and paginated, with a
+    form that puts many of them in a theme at once (or takes them out, or moves them)."""
+    session = get_session()
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
+    context = _list_context(consultation)
+    view_filter = context["filters"]
+    page = listing.list_for_staff(session, consultation, view_filter, _page_number())
+    form = _bulk_form(context, page)
+    ticked = {int(i) for i in request.form.getlist("viewpoint_ids") if i.isdigit()}
+    status = 200
+    grouping = groupings.grouping()
+    if grouping is not None and form.validate_on_submit():
+        try:
+            message = _apply_bulk(consultation, form, view_filter, page, ticked, grouping)
+        except (PermissionDenied, DeletedMeanwhile):
+            raise
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+            status = 409 if isinstance(error, StaleVersion) else 400
+        else:
+            commit()
+            flash(message, "success")
+            return redirect(url_for(".index", consultation_id=consultation.id, **view_filter.args(),
+                                    **({"page": page.page} if page.page > 1 else {})))
+        if status == 409:  # show the themes as they are now; the ticks and the choices stay
+            context = _list_context(consultation)
+            form.versions.data = _versions_text(context["versions"])
+            form.expected_total.data = str(page.total)
+    elif form.is_submitted():
+        status = 400
     ids = [v.id for v in page.items]
     return render_template(
-        "participation/staff/index.html", consultation=consultation, page=page, filters=view_filter,
-        args=view_filter.args(), themes=themes, theme_titles=dict(themes),
+        "participation/staff/index.html", consultation=consultation, page=page, form=form, ticked=ticked,
         groups=groupings.groups_of(session, consultation.id, ids), languages=listing.language_choices(),
         channels=list(Channel), counts=services.count_viewpoints(session, consultation.id), confirm_form=ConfirmForm(),
-        recordings=recordings_by_viewpoint(session, consultation, ids),
+        recordings=recordings_by_viewpoint(session, consultation, ids), **context,
+    ), status
+
+
+def _apply_bulk(consultation: Consultation, form: BulkThemeForm, view_filter: listing.ViewFilter,
+                page: Page[Viewpoint], ticked: set[int], grouping: groupings.Grouping) -> str:
+    """Carry out the bulk form; returns the message to flash. Raises ``DomainError`` next to the field."""
+    session = get_session()
+    scope = form.scope.data
+    ids: Any
+    if scope == "all":
+        if str(page.total) != (form.expected_total.data or ""):
+            raise DomainError(_("The list has changed since you opened it (views that match now: %(num)d). "
+                                "Check them and send again.", num=page.total), field="scope")
+        ids = listing.matching_ids(consultation.id, view_filter)
+    elif scope == "page":  # the views the page showed (the form lists them), not the page as it is now
+        ids = sorted({int(i) for i in request.form.getlist("page_ids") if i.isdigit()})
+    else:
+        ids = sorted(ticked)
+    action = form.action.data or ""
+    change = groupings.GroupChange(
+        action=action, group_id=None if form.to_theme.data == "new" else int(form.to_theme.data or 0),
+        viewpoint_ids=ids, versions=form.seen_versions(), new_title=form.new_title.data,
+        source_id=int(view_filter.theme) if action == "move" and view_filter.theme.isdigit() else None,
     )
+    title, count = grouping.change(session, actor(), consultation, change)
+    if action == "unassign":
+        return _("Views removed from “%(theme)s”: %(num)d.", num=count, theme=title)
+    if action == "move":
+        return _("Views moved to “%(theme)s”: %(num)d.", num=count, theme=title)
+    return _("Views added to “%(theme)s”: %(num)d.", num=count, theme=title)
+
+
+def _versions_text(versions: dict[int, int]) -> str:
+    return ",".join(f"{i}:{v}" for i, v in sorted(versions.items()))
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views/read", methods=["GET", "POST"])
+@staff_required
+def read(consultation_id: int) -> tuple[str, int] | Response:
+    """Reading mode: one view of the filtered list at a time, the original beside its translations,
+    previous/next, a theme with one tap (or key), a new theme on the fly."""
+    session = get_session()
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
+    context = _list_context(consultation)
+    view_filter = context["filters"]
+    at = request.values.get("at", type=int)
+    place = listing.reading(session, consultation, view_filter, at)
+    form = ReadingForm()
+    grouping = groupings.grouping()
+    status = 200
+    if place.viewpoint is not None and grouping is not None and form.validate_on_submit():
+        remove = request.form.get("remove", "")
+        chosen = remove or request.form.get("put", "")
+        change = groupings.GroupChange(
+            action="unassign" if remove else "assign",
+            group_id=None if chosen == "new" else int(chosen) if chosen.isdigit() else 0,
+            viewpoint_ids=[place.viewpoint.id], versions=form.seen_versions(), new_title=form.new_title.data,
+        )
+        try:
+            if chosen == "new" and not form.new_title.data:
+                raise DomainError(_("Give the new theme a title in Swedish."), field="new_title")
+            title, _count = grouping.change(session, actor(), consultation, change)
+        except (PermissionDenied, DeletedMeanwhile):
+            raise
+        except DomainError as error:
+            form.add_error(error.field if error.field == "new_title" else None, error.message)
+            status = 409 if isinstance(error, StaleVersion) else 400
+            context = _list_context(consultation)
+        else:
+            commit()
+            code = place.viewpoint.reference_code
+            if remove:
+                flash(_("%(code)s removed from “%(theme)s”.", code=code, theme=title), "success")
+                return redirect(url_for(".read", consultation_id=consultation.id, at=place.viewpoint.id,
+                                        **view_filter.args()))
+            flash(_("%(code)s added to “%(theme)s”.", code=code, theme=title), "success")
+            return redirect(url_for(".read", consultation_id=consultation.id, at=place.next_id or place.viewpoint.id,
+                                    **view_filter.args()))
+    form.versions.data = _versions_text(context["versions"])
+    if form.is_submitted() and status == 200:
+        status = 400
+    v = place.viewpoint
+    return render_template(
+        "participation/staff/read.html", consultation=consultation, place=place, form=form, v=v,
+        in_themes=groupings.groups_of(session, consultation.id, [v.id]).get(v.id, []) if v else [],
+        recording=recordings_by_viewpoint(session, consultation, [v.id]).get(v.id) if v else None, **context,
+    ), status
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/views/new", methods=["GET", "POST"])

@@ -270,6 +270,18 @@ def _hold_meeting(page: Any, server: LiveServer, consultation_id: int) -> None:
     assert server.demo.values("consultations", "status", id=consultation_id) == ["held"]
 
 
+def _put_in_theme(page: Any, title: str, texts: list[str]) -> str:
+    """Tick the views that show these texts in the staff views list and add them to the theme; its id."""
+    for text in texts:
+        page.locator("article.view-card", has_text=text).locator("input[name=viewpoint_ids]").check()
+    theme_id = page.locator("#to_theme option", has_text=title).get_attribute("value")
+    page.locator("#to_theme").select_option(theme_id)
+    page.locator("input[name=action][value=assign]").check()
+    page.locator("input[name=scope][value=ticked]").check()
+    _submit(page, "#bulk")
+    return theme_id
+
+
 def _write_and_publish_feedback(page: Any, server: LiveServer, consultation_id: int, codes: list[str]) -> None:
     """Step 5: summary, two themes with responses, a cited decision, publish."""
     base = f"/sv/staff/consultations/{consultation_id}/feedback"
@@ -286,10 +298,11 @@ def _write_and_publish_feedback(page: Any, server: LiveServer, consultation_id: 
     page.locator("#title_rom").fill("Sikavipe pe romani chib")
     page.locator("#summary_sv").fill("Deltagarna vill få vägledning och praktik på sitt eget språk.")
     page.locator("#summary_rom").fill("E manusha kamen sikavipe thai praktika pe pengi chib.")
-    page.locator("#viewpoint_ids .choice", has_text=codes[0]).locator("input").check()
-    page.locator("#viewpoint_ids .choice", has_text=SPOKEN_VIEW[:40]).locator("input").check()
     _submit(page)
-    assert re.fullmatch(rf"{base}/themes/\d+/response", _path(page)), page.url
+    # Then its views are ticked in the list of views (issue 22), which the new theme opens.
+    assert _path(page) == f"/sv/staff/consultations/{consultation_id}/views", page.url
+    theme_id = _put_in_theme(page, "Vägledning på romani", [codes[0], SPOKEN_VIEW[:40]])
+    _check_ok(page.goto(server(f"{base}/themes/{theme_id}/response")), "the response form")
     page.locator("input[name=outcome][value=implemented]").check()
     page.locator("#body_sv").fill("Från hösten finns en vägledare som talar romani på jobbtorget i Rinkeby.")
     page.locator("#body_rom").fill("Katar o terno si jekh sikavno kaj vorbil romani ando jobbtorg ando Rinkeby.")
@@ -309,8 +322,9 @@ def _write_and_publish_feedback(page: Any, server: LiveServer, consultation_id: 
     _check_ok(page.goto(server(f"{base}/themes/new")), "the new theme form")
     page.locator("#title_sv").fill("Information på papper")
     page.locator("#title_rom").fill("Informacia pe papiri")
-    page.locator("#viewpoint_ids .choice", has_text=codes[1]).locator("input").check()
     _submit(page)
+    theme_id = _put_in_theme(page, "Information på papper", [codes[1]])
+    _check_ok(page.goto(server(f"{base}/themes/{theme_id}/response")), "the response form")
     page.locator("input[name=outcome][value=not_implemented]").check()
     page.locator("#body_sv").fill("Vi fortsätter att informera digitalt.")
     page.locator("#body_rom").fill("Sikavas mai dur pe internet.")

@@ -208,10 +208,16 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
     auth.login(publisher)
     base = f"/sv/staff/consultations/{held.id}/feedback"
     assert client.post(base, data={"summary_sv": "Tack för era synpunkter.", "summary_rom": "Naisi."}).status_code == 302
-    response = client.post(f"{base}/themes/new", data={"title_sv": "Läxhjälp", "viewpoint_ids": [views["anonymous"].id]})
+    response = client.post(f"{base}/themes/new", data={"title_sv": "Läxhjälp"})
     assert response.status_code == 302
     report = consultation_reports.get_report(db_session, held)
     theme = report.themes[0]
+    # The views go in from the views list (issue 22: no checkbox per view on the theme form).
+    response = client.post(f"/sv/staff/consultations/{held.id}/views", data={
+        "action": "assign", "to_theme": theme.id, "scope": "ticked", "viewpoint_ids": [views["anonymous"].id],
+        "versions": f"{theme.id}:{theme.version}"})
+    assert response.status_code == 302
+    db_session.expire_all()
     assert theme.viewpoints == [views["anonymous"]]
     # a bad response: error next to the field, text kept
     bad = client.post(f"{base}/themes/{theme.id}/response",
@@ -334,18 +340,18 @@ def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db
     fb.update_theme(db_session, editor, theme, {"title_sv": "Kollegans tema", "summary_sv": "Kollegan skrev."},
                     [views["anonymous"].id, views["named"].id])
     db_session.commit()
-    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
-                                      "viewpoint_ids": [views["anonymous"].id]})
+    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'id="conflict-title"' in html
-    assert "Kollegans tema" in html and "Kollegan skrev." in html and views["named"].reference_code in html
+    assert "Kollegans tema" in html and "Kollegan skrev." in html
     assert 'value="Mitt tema"' in html and "Jag skrev." in html
     assert theme.title_sv == "Kollegans tema" and len(theme.viewpoints) == 2
-    again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html),
-                                   "viewpoint_ids": [views["anonymous"].id]})
+    again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html)})
     assert again.status_code == 302
-    assert theme.title_sv == "Mitt tema" and theme.viewpoints == [views["anonymous"]]
+    db_session.expire_all()
+    # The text form never touches the theme's views (they are changed from the views list).
+    assert theme.title_sv == "Mitt tema" and len(theme.viewpoints) == 2
 
 
 def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_session, held, editor, views,
@@ -367,8 +373,7 @@ def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_s
         return real_update(session, *args, **kwargs)
 
     monkeypatch.setattr(fb, "update_theme", deleted_after_loading)
-    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
-                                      "viewpoint_ids": [views["anonymous"].id]})
+    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Mitt tema" in html and "Jag skrev." in html  # nothing typed is lost

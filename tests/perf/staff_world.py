@@ -45,6 +45,8 @@ class StaffWorld:
     report: FeedbackReport
     themes: list[Theme]
     views: int
+    #: A view in the middle of the list (for the reading mode).
+    middle_id: int
 
 
 def build_staff_world(db_session: Session, create_board: Any, create_user: Any, *, views: int,
@@ -112,4 +114,4 @@ def build_staff_world(db_session: Session, create_board: Any, create_user: Any, 
     db_session.commit()
     db_session.expire_all()
     return StaffWorld(board=board, user=user, consultation=consultation, report=report, themes=list(report.themes),
-                      views=views)
+                      views=views, middle_id=ids[len(ids) // 2 // 3 * 3])

@@ -47,6 +47,10 @@ def _pages(world) -> dict[str, str]:
         "views-untranslated": f"{views}?translated=no&channel=phone",
         "views-search": f"{views}?q=rullstol&translated=yes",
         "feedback": f"/sv/staff/consultations/{c}/feedback",
+        "theme-new": f"/sv/staff/consultations/{c}/feedback/themes/new",
+        "theme-edit": f"/sv/staff/consultations/{c}/feedback/themes/{theme}",
+        "reading": f"{views}/read?theme=none",
+        "reading-middle": f"{views}/read?language=rom&at={world.middle_id}",
     }
 
 
