@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script (make bench): the app and bench packages
 from bench import scenarios  # noqa: E402
+from bench import staff as staff_bench  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DOC = ROOT / "docs" / "performance.md"
@@ -118,9 +119,10 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def fetch(url: str) -> tuple[int, bytes]:
+def fetch(url: str, cookie: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -136,8 +138,10 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> dict:
+def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None, cookie: str | None = None) -> dict:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
     if script:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -150,17 +154,17 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> d
             "errors": errors.group(0) if errors else "", "raw": out}
 
 
-def warm_up(url: str, workers: int) -> None:
+def warm_up(url: str, workers: int, cookie: str | None = None) -> None:
     """A few requests at once, so that every worker (not only the one that
     happened to take a single warm-up request) has built what it keeps per
     process (the calendar of all consultations, memory page cache entries)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers * 2) as pool:
-        list(pool.map(lambda _: fetch(url), range(workers * 4)))
+        list(pool.map(lambda _: fetch(url, cookie), range(workers * 4)))
 
 
-def sequential_ms(url: str, n: int = 15, *, uncached: bool = False) -> float:
+def sequential_ms(url: str, n: int = 15, *, uncached: bool = False, cookie: str | None = None) -> float:
     """Median time of one request at a time: the service time, without queueing behind others.
 
     ``uncached`` adds a query parameter no page reads, new for each request, so
@@ -173,7 +177,7 @@ def sequential_ms(url: str, n: int = 15, *, uncached: bool = False) -> float:
         if uncached:
             target += ("&" if "?" in url else "?") + f"bench_nocache={time.monotonic_ns()}{i}"
         started = time.perf_counter()
-        fetch(target)
+        fetch(target, cookie)
         times.append((time.perf_counter() - started) * 1000)
     return sorted(times)[len(times) // 2]
 
@@ -269,6 +273,7 @@ def main() -> int:
     deep_page = max(1, int(counts["consultations"] * 0.9 / 20))
     os.environ["BENCH_VOICE_FILE"] = str(write_voice_file())  # read by post_voice.lua (wrk inherits it)
     os.environ["BENCH_SPREAD_IDS"] = ",".join(map(str, scenarios.spread_ids(url)))  # read by spread.lua
+    staff = staff_bench.ensure_staff(url)
     port = free_port()
     proc = start_gunicorn(url, port, args.workers, args.page_cache)
     base = f"http://127.0.0.1:{port}"
@@ -307,6 +312,24 @@ def main() -> int:
             results.append(result)
             print(f"{name:<34} {single:6.1f} ms alone ({rendered:6.1f} rendered) {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
                   f"  {size / 1024:7.1f} KB  non-2xx {result['non2xx']} {result['errors']}", flush=True)
+        # Staff pages (issue 22): logged in as a publisher of two boards; private, never in the page cache.
+        cookie = staff_bench.login_cookie(base)
+        for name, path in staff_bench.pages(staff):
+            if args.only and args.only not in name:
+                continue
+            warm_up(base + path, args.workers, cookie)
+            status, body = fetch(base + path, cookie)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            rss_before = workers_rss_mb(proc)
+            result = run_wrk(base + path, args, cookie=cookie)
+            result["rss"] = (rss_before, workers_rss_mb(proc))
+            result.update(name=name, path=path, size=len(body), gzip=len(gzip.compress(body, 6)),
+                          single=sequential_ms(base + path, cookie=cookie),
+                          rendered=sequential_ms(base + path, uncached=True, cookie=cookie))
+            results.append(result)
+            print(f"{name:<34} {result['single']:6.1f} ms alone {result['rps']:8.1f} req/s  p99 {result['p99']:7.1f} ms"
+                  f"  {len(body) / 1024:7.1f} KB  non-2xx {result['non2xx']}", flush=True)
     finally:
         stop_gunicorn(proc)
     table = render(results, info, counts, host, args)
