@@ -83,8 +83,8 @@ def index(consultation_id: int) -> tuple[str, int] | Response:
         else:
             commit()
             flash(message, "success")
-            return redirect(url_for(".index", consultation_id=consultation.id, **view_filter.args(),
-                                    **({"page": page.page} if page.page > 1 else {})))
+            back: dict[str, Any] = {**view_filter.args(), **({"page": str(page.page)} if page.page > 1 else {})}
+            return redirect(url_for(".index", consultation_id=consultation.id, **back))
         if status == 409:  # show the themes as they are now; the ticks and the choices stay
             context = _list_context(consultation)
             form.versions.data = _versions_text(context["versions"])
