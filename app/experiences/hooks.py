@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.experiences import policies
-from app.experiences.ledger import experience_ledger
+from app.experiences.ledger import experience_ledger, experience_report
 from app.experiences.measures import measure_snapshot, notify_measures
 from app.feedback import subjects
 
@@ -16,5 +16,7 @@ subjects.register(subjects.Subject(
     snapshot_extension=measure_snapshot,
     ledger_part=experience_ledger,
     ledger_template="experiences/_ledger.html",
+    report_part=experience_report,
+    report_template="experiences/_report.html",
 ))
 

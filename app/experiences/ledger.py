@@ -104,3 +104,94 @@ def experience_ledger(session: Session, board: Board, *, now: datetime | None = 
         measures_by_status=[(s, status_counts.get(s, 0)) for s in MeasureStatus],
         days_to_measures=days,
     )
+
+
+def _median(values: list[int]) -> float | None:
+    days = sorted(values)
+    if not days:
+        return None
+    mid = len(days) // 2
+    return float(days[mid]) if len(days) % 2 else (days[mid - 1] + days[mid]) / 2
+
+
+@dataclass
+class BoardExperience:
+    """One board's (or the city's) row of the city report's experience part."""
+
+    surveys_run: int
+    answers: int
+    measures_by_status: list[tuple[MeasureStatus, int]]
+    days_to_measures: list[int]
+
+    @property
+    def median_days_to_measures(self) -> float | None:
+        return _median(self.days_to_measures)
+
+
+@dataclass
+class ExperienceReport:
+    """The city report's part on experience gathering: each board with city services, and the city."""
+
+    boards: list[tuple[Board, BoardExperience]]
+
+    @property
+    def city(self) -> BoardExperience:
+        rows = [x for _b, x in self.boards]
+        return BoardExperience(
+            surveys_run=sum(x.surveys_run for x in rows), answers=sum(x.answers for x in rows),
+            measures_by_status=[(status, sum(dict(x.measures_by_status).get(status, 0) for x in rows))
+                                for status in MeasureStatus],
+            days_to_measures=[d for x in rows for d in x.days_to_measures],
+        )
+
+
+def experience_report(session: Session, boards: list[Board], *,
+                      now: datetime | None = None) -> ExperienceReport | None:
+    """Surveys run, answers, published measures by status and days from survey close to published
+    measures, for each of ``boards`` that has city services (``None`` when none has), by the rules
+    of :func:`experience_ledger`. Five aggregate statements however many boards (one when no board
+    has a service)."""
+    now = now or utcnow()
+    with_services = dict(session.execute(
+        sa.select(Service.board_id, sa.func.count(Service.id)).group_by(Service.board_id)).all())
+    boards = [b for b in boards if with_services.get(b.id)]
+    if not boards:
+        return None
+    run = Survey.published_dt.is_not(None) & (Survey.opens_dt <= now)
+    surveys = dict(session.execute(
+        sa.select(Service.board_id, sa.func.count(Survey.id)).select_from(Survey)
+        .join(Service, Survey.service_id == Service.id).where(run).group_by(Service.board_id)
+    ).all())
+    answers = dict(session.execute(
+        sa.select(Service.board_id, sa.func.count(ExperienceRecord.id)).select_from(Survey)
+        .join(ExperienceRecord, ExperienceRecord.survey_id == Survey.id)
+        .join(Service, Survey.service_id == Service.id).where(run).group_by(Service.board_id)
+    ).all())
+    statuses: dict[tuple[int, MeasureStatus], int] = {(b, st): n for b, st, n in session.execute(
+        sa.select(Service.board_id, Measure.status, sa.func.count(Measure.id)).select_from(Measure)
+        .join(ThemeResponse, Measure.response_id == ThemeResponse.id)
+        .join(Theme, ThemeResponse.theme_id == Theme.id)
+        .join(FeedbackReport, Theme.report_id == FeedbackReport.id)
+        .join(Service, FeedbackReport.service_id == Service.id)
+        .where(FeedbackReport.published_dt.is_not(None))
+        .group_by(Service.board_id, Measure.status)
+    ).all()}
+    days: dict[int, list[int]] = {}
+    for board_id, _sid, closes, published in session.execute(
+        sa.select(Service.board_id, Survey.id, Survey.closes_dt, sa.func.min(FeedbackRevision.published_dt))
+        .select_from(Survey).join(Service, Survey.service_id == Service.id)
+        .join(FeedbackReport, FeedbackReport.service_id == Service.id)
+        .join(FeedbackRevision, FeedbackRevision.report_id == FeedbackReport.id)
+        .where(Survey.published_dt.is_not(None), Survey.closes_dt <= now,
+               FeedbackRevision.published_dt >= Survey.closes_dt)
+        .group_by(Service.board_id, Survey.id, Survey.closes_dt)
+    ).all():
+        days.setdefault(board_id, []).append(
+            (promises.stockholm_today(published) - promises.stockholm_today(closes)).days)
+    return ExperienceReport(boards=[
+        (board, BoardExperience(
+            surveys_run=surveys.get(board.id, 0), answers=answers.get(board.id, 0),
+            measures_by_status=[(st, statuses.get((board.id, st), 0)) for st in MeasureStatus],
+            days_to_measures=days.get(board.id, [])))
+        for board in boards
+    ])

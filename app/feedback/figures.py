@@ -41,6 +41,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from app.boards.models import Board
 from app.consultations.models import Consultation, consultation_hosts
 from app.consultations.models import ConsultationStatus as S
+from app.feedback import subjects
 from app.feedback.models import (
     FeedbackReport,
     Outcome,
@@ -402,6 +403,8 @@ class CityReport:
     total: Figures
     per_year: list[tuple[int, Figures]]
     boards: list[BoardFigures]
+    #: What each feedback subject adds (:attr:`Subject.report_part`): ``(template, data)`` pairs.
+    parts: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def not_consulted(self) -> list[Board]:
@@ -423,6 +426,12 @@ def city_report(session: Session, *, today: date) -> CityReport:
         boards=[
             BoardFigures(b, per_board.get((b.id, None), Figures()), board_years.get((b.id, today.year), Figures()))
             for b in boards
+        ],
+        parts=[
+            (subject.report_template, part)
+            for subject in subjects.subjects()
+            if subject.report_part is not None and subject.report_template
+            and (part := subject.report_part(session, boards))
         ],
     )
 

@@ -51,6 +51,10 @@ class Subject:
     #: The subject's part of a board's ledger and the template that shows it (gets it as ``x``).
     ledger_part: Callable[[Session, Board], Any] | None = None
     ledger_template: str | None = None
+    #: The subject's part of the city report (per board of the list, and for the city) and its template
+    #: (gets it as ``x``); a constant number of aggregate statements, however many boards.
+    report_part: Callable[[Session, list[Board]], Any] | None = None
+    report_template: str | None = None
 
 
 _SUBJECTS: dict[str, Subject] = {}

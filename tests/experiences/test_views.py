@@ -348,6 +348,53 @@ def test_ledger_shows_experiences(client, board, survey, add_answers) -> None:
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_city_report_includes_experience_gathering_and_the_board_page_links_its_ledger(
+        client, create_board, board, survey, add_answers, lang) -> None:
+    """Issue 16.15: the city report says what each board and the city did with experiences."""
+    create_board(slug="utan-verksamheter")
+    for _i in range(3):
+        add_answers(survey)
+    html = client.get(f"/{lang}/report").get_data(as_text=True)
+    section = html.split('class="report-experiences"', 1)[1].split("</section>", 1)[0]
+    row = section.split(f'data-experience-board="{board.slug}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-surveys="1"' in row and 'data-answers="3"' in row and 'data-measure-status="done"' in row
+    assert f'href="/{lang}/boards/{board.slug}/ledger"' in row
+    assert 'data-experience-board="utan-verksamheter"' not in section  # a board without services
+    page = client.get(f"/{lang}/boards/{board.slug}").get_data(as_text=True)
+    assert f'href="/{lang}/boards/{board.slug}/ledger"' in page
+
+
+def test_the_experience_part_of_the_city_report_sends_a_fixed_number_of_statements(
+        app, db_session, create_board, survey, add_answers) -> None:
+    from app.experiences.ledger import experience_report
+
+    def statements() -> int:
+        seen: list[str] = []
+        engine = db_session.get_bind()
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            experience_report(db_session, boards)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len([s for s in seen if s.lstrip().upper().startswith("SELECT")])
+
+    from app.boards.models import Board
+
+    add_answers(survey)
+    boards = list(db_session.scalars(sa.select(Board)))
+    one = statements()
+    for slug in ("andra", "tredje"):
+        db_session.add(Service(board=create_board(slug=slug), name_sv=f"Tjänst {slug}"))
+    db_session.commit()
+    boards = list(db_session.scalars(sa.select(Board)))
+    assert statements() == one == 5
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_public_lists_render(client, board, survey, lang) -> None:
     for url in (f"/{lang}/experiences/", f"/{lang}/boards/{board.slug}/services"):
         html = client.get(url).get_data(as_text=True)
