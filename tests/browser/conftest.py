@@ -137,8 +137,9 @@ def admin_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]) -> LiveServer:
     """Rows the demo data lacks, created through the public and staff forms.
 
-    A registration (for ``<token>``), a written view (``<code>``, ``<viewpoint_id>``)
-    and feedback themes (``<theme_id>``) on the held consultation and on a city service. A form that
+    A registration (for ``<token>``), a written view (``<code>``, ``<viewpoint_id>``),
+    feedback themes (``<theme_id>``) on the held consultation and on a city service, and a
+    staff note on that service (``<record_id>``). A form that
     fails leaves its rows missing; the resolvers then report which data is absent.
     """
     demo = live_server.demo
@@ -153,6 +154,7 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
         page = staff.new_page()
         paths = [f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new"]
         paths += [f"/sv/staff/experiences/services/{sid}/measures/themes/new" for sid in demo.ids("city_services")[:1]]
+        paths += [f"/sv/staff/experiences/services/{sid}/notes/new" for sid in demo.ids("city_services")[:1]]
         for path in paths:
             seeded = submit_with_required_fields(page, live_server(path))
             live_server.seed_log.append(f"{path} -> {seeded}")

@@ -150,6 +150,13 @@ def _theme_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     return demo.ids("feedback_themes", report_id=report_ids[0])[:1] if report_ids else []
 
 
+def _record_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
+    """A record the demo staff may open on its own: a staff note (one person's survey answers
+    open only for the staff who entered or moderated them, see experiences.policies)."""
+    kinds = demo.values("experience_records", "kind")
+    return [i for i, kind in zip(demo.ids("experience_records"), kinds) if str(kind).lower() != "survey"][:1]
+
+
 def _first(table: str) -> Resolver:
     def resolver(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
         return demo.ids(table)[:1]
@@ -169,7 +176,7 @@ RESOLVERS: dict[str, Resolver] = {
     "question_id": _first("survey_questions"),
     "answer_id": _first("experience_answers"),
     "user_id": lambda demo, page, values: demo.values("users", "id", email=demo.staff_email),
-    "record_id": _first("experience_records"),
+    "record_id": _record_id,
     "wish_id": _first("wishes"),
     "theme_id": _theme_id,
     "code": _code,
