@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.experiences import policies
-from app.experiences.ledger import experience_ledger, experience_report
+from app.experiences.ledger import experience_ledger, experience_ledger_csv, experience_report, experience_report_csv
 from app.experiences.measures import measure_snapshot, notify_measures
 from app.feedback import subjects
 
@@ -18,5 +18,7 @@ subjects.register(subjects.Subject(
     ledger_template="experiences/_ledger.html",
     report_part=experience_report,
     report_template="experiences/_report.html",
+    report_csv=experience_report_csv,
+    ledger_csv=experience_ledger_csv,
 ))
 

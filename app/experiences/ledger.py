@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -195,3 +196,60 @@ def experience_report(session: Session, boards: list[Board], *,
             days_to_measures=days.get(board.id, [])))
         for board in boards
     ])
+
+
+# --- CSV (the city report's and a board ledger's downloads, through feedback.subjects) -------------------------
+
+REPORT_COLUMNS = ["board_slug", "board_name_sv", "surveys_run", "answers",
+                  *(f"measures_{status.value}" for status in MeasureStatus), "median_days_to_measures"]
+
+
+def _report_row(board: Board | None, x: BoardExperience) -> list[Any]:
+    median = x.median_days_to_measures
+    return [board.slug if board else "", board.name_sv if board else "", x.surveys_run, x.answers,
+            *(n for _status, n in x.measures_by_status), "" if median is None else median]
+
+
+def experience_report_csv(session: Session, boards: list[Board]) -> tuple[list[str], list[list[Any]]]:
+    """The city report's experience figures: the city's row (empty board) first, then each board
+    with city services. The same rules as :func:`experience_report`."""
+    report = experience_report(session, boards)
+    if report is None:
+        return REPORT_COLUMNS, []
+    return REPORT_COLUMNS, [_report_row(None, report.city), *(_report_row(b, x) for b, x in report.boards)]
+
+
+LEDGER_COLUMNS = ["kind", "service_name_sv", "title_sv", "opens", "closes", "answers", "measure_status",
+                  "measure_owner", "measure_start", "measure_end", "published"]
+
+
+def experience_ledger_csv(session: Session, board: Board, *, now: datetime | None = None
+                          ) -> tuple[list[str], list[list[Any]]]:
+    """Every survey the board's city services have run (with its answers) and every published
+    measure (its theme's title, status, owner and dates), by name: what the ledger counts."""
+    now = now or utcnow()
+    run = Survey.published_dt.is_not(None) & (Survey.opens_dt <= now)
+    answers = sa.select(sa.func.count(ExperienceRecord.id)).where(
+        ExperienceRecord.survey_id == Survey.id).correlate(Survey).scalar_subquery()
+    rows: list[list[Any]] = [
+        ["survey", service, title, promises.stockholm_today(opens).isoformat(),
+         promises.stockholm_today(closes).isoformat(), n, "", "", "", "", promises.stockholm_today(published).isoformat()]
+        for service, title, opens, closes, n, published in session.execute(
+            sa.select(Service.name_sv, Survey.title_sv, Survey.opens_dt, Survey.closes_dt, answers, Survey.published_dt)
+            .join(Service, Survey.service_id == Service.id)
+            .where(Service.board_id == board.id, run).order_by(Service.name_sv, Survey.opens_dt, Survey.id))
+    ]
+    rows += [
+        ["measure", service, title, "", "", "", status.value, owner, start.isoformat() if start else "",
+         end.isoformat() if end else "", promises.stockholm_today(published).isoformat()]
+        for service, title, status, owner, start, end, published in session.execute(
+            sa.select(Service.name_sv, Theme.title_sv, Measure.status, Measure.owner, Measure.start_date,
+                      Measure.end_date, FeedbackReport.published_dt)
+            .join(ThemeResponse, Measure.response_id == ThemeResponse.id)
+            .join(Theme, ThemeResponse.theme_id == Theme.id)
+            .join(FeedbackReport, Theme.report_id == FeedbackReport.id)
+            .join(Service, FeedbackReport.service_id == Service.id)
+            .where(Service.board_id == board.id, FeedbackReport.published_dt.is_not(None))
+            .order_by(Service.name_sv, Theme.id))
+    ]
+    return LEDGER_COLUMNS, rows

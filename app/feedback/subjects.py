@@ -55,6 +55,12 @@ class Subject:
     #: (gets it as ``x``); a constant number of aggregate statements, however many boards.
     report_part: Callable[[Session, list[Board]], Any] | None = None
     report_template: str | None = None
+    #: The subject's figures for the city report as a CSV table, the city's row first then one per
+    #: board: ``(header, rows)``, stable language-independent headers (``/report/<name>.csv``).
+    report_csv: Callable[[Session, list[Board]], tuple[list[str], list[list[Any]]]] | None = None
+    #: What a board's ledger names of the subject (each survey and measure, say) as a CSV table
+    #: (``/boards/<slug>/ledger-<name>.csv``).
+    ledger_csv: Callable[[Session, Board], tuple[list[str], list[list[Any]]]] | None = None
 
 
 _SUBJECTS: dict[str, Subject] = {}
@@ -67,6 +73,10 @@ def register(subject: Subject) -> None:
 
 def subjects() -> list[Subject]:
     return list(_SUBJECTS.values())
+
+
+def subject_named(name: str) -> Subject | None:
+    return _SUBJECTS.get(name)
 
 
 def subject_of(report: FeedbackReport) -> Subject | None:

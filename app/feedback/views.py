@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +15,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from app.common.csvexport import csv_download
+from app.common.csvexport import csv_download, iter_csv
 from app.consultations import services as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
@@ -23,6 +24,7 @@ from app.feedback import exports, figures, promises
 from app.feedback import ledger as feedback_ledger
 from app.feedback import public as feedback_public
 from app.feedback.forms import FindViewForm
+from app.feedback.subjects import subject_named
 from app.web.accesslog import anonymous_route
 
 bp = Blueprint("feedback", __name__)
@@ -143,6 +145,20 @@ def ledger_csv(slug: str) -> Response:
     return csv_download(exports.figures_csv(session, today=today, board=board), f"ledger-{board.slug}.csv")
 
 
+@bp.route("/<lang_code>/boards/<slug>/ledger-<name>.csv")
+def subject_ledger_csv(slug: str, name: str) -> Response:
+    """What the board's ledger names of one subject (e.g. each survey and measure of its city services)."""
+    from app.boards.services import get_board_by_slug
+
+    session = get_session()
+    board = get_board_by_slug(session, slug) or abort(404)
+    subject = subject_named(name)
+    if subject is None or subject.ledger_csv is None:
+        abort(404)
+    header, rows = subject.ledger_csv(session, board)
+    return csv_download(iter_csv(header, rows), f"ledger-{board.slug}-{name}.csv")
+
+
 @bp.route("/<lang_code>/report")
 def city_report() -> str:
     """The city's influence report: consultations, participants, views, outcomes, promises kept, per board."""
@@ -155,6 +171,19 @@ def report_csv() -> Response:
     """The city report's figures per board and year."""
     today = promises.stockholm_today()
     return csv_download(exports.figures_csv(get_session(), today=today), f"report-{today.isoformat()}.csv")
+
+
+@bp.route("/<lang_code>/report/<name>.csv")
+def subject_report_csv(name: str) -> Response:
+    """One subject's figures for the city report, per board and for the city (e.g. experience gathering)."""
+    from app.boards.models import Board
+
+    subject = subject_named(name)
+    if subject is None or subject.report_csv is None:
+        abort(404)
+    session = get_session()
+    header, rows = subject.report_csv(session, list(session.scalars(sa.select(Board).order_by(Board.name_sv))))
+    return csv_download(iter_csv(header, rows), f"report-{name}-{promises.stockholm_today().isoformat()}.csv")
 
 
 @bp.route("/<lang_code>/report/feedback.csv")

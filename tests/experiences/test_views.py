@@ -522,3 +522,53 @@ def test_stale_measure_shows_both_versions(app, client, auth, db_session, publis
     assert theme.response.body_sv == "Mitt svar" and measure.owner == "Min enhet" and measure.status.value == "ongoing"
     # The form opened on the saved measure carries its response's version.
     assert _version_in(client.get(url).get_data(as_text=True)) == str(theme.response.version)
+
+
+def _csv_rows(response) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_the_city_report_and_the_ledger_have_experience_csvs(
+        app, client, db_session, create_board, board, publisher, survey, add_answers, lang) -> None:
+    """Issue 16.15: the report's CSV has the experience figures per board and for the city, and the
+    ledger's CSV names each survey and each published measure."""
+    from app.experiences import measures as xp_measures
+    from app.feedback import services as fb
+
+    create_board(slug="utan-verksamheter")
+    records = [add_answers(survey) for _i in range(3)]
+    with app.test_request_context("/sv/"):
+        theme = xp_measures.add_theme(db_session, publisher, survey.service, {"title_sv": "Längre öppettider"},
+                                      [records[0].id])
+        xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Vi öppnar tidigare.", "owner": "Biblioteket",
+                                                                "status": "ongoing", "start_date": date(2026, 6, 1)})
+        fb.update_summary(db_session, publisher, xp_measures.get_report(db_session, survey.service), {"summary_sv": "S"})
+        xp_measures.publish_measures(db_session, publisher, survey.service)
+    db_session.commit()
+
+    report_page = client.get(f"/{lang}/report").get_data(as_text=True)
+    link = f"/{lang}/report/service.csv"
+    assert f'href="{link}"' in report_page
+    rows = _csv_rows(client.get(link))
+    city, mine = rows[0], next(r for r in rows if r["board_slug"] == board.slug)
+    assert city["board_slug"] == "" and city["surveys_run"] == "1" and city["answers"] == "3"
+    assert mine["surveys_run"] == "1" and mine["answers"] == "3" and mine["measures_ongoing"] == "1"
+    assert not any(r["board_slug"] == "utan-verksamheter" for r in rows)
+
+    ledger_page = client.get(f"/{lang}/boards/{board.slug}/ledger").get_data(as_text=True)
+    link = f"/{lang}/boards/{board.slug}/ledger-service.csv"
+    assert f'href="{link}"' in ledger_page
+    named = {(r["kind"], r["title_sv"]): r for r in _csv_rows(client.get(link))}
+    assert named[("survey", survey.title_sv)]["answers"] == "3"
+    measure = named[("measure", "Längre öppettider")]
+    assert (measure["measure_status"], measure["measure_owner"], measure["measure_start"]) == (
+        "ongoing", "Biblioteket", "2026-06-01")
+    assert client.get(f"/{lang}/report/nothing.csv").status_code == 404
+    assert client.get(f"/{lang}/boards/{board.slug}/ledger-nothing.csv").status_code == 404
