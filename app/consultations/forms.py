@@ -125,6 +125,13 @@ class ConsultationForm(VersionedForm):
         return data
 
 
+class HeldForm(BaseForm):
+    held_on = DateField(
+        _l("The day it took place, if the meeting was moved"), validators=[Optional()],
+        description=_l("Leave empty if it took place as planned."),
+    )
+
+
 class PublishForm(BaseForm):
     romani_pending = BooleanField(
         _l("The Romani translation is pending: publish with the Swedish text and say so on the page."),

@@ -176,6 +176,8 @@ class Consultation(Base):
     published_dt: Mapped[datetime | None] = mapped_column(index=True)
     cancelled_dt: Mapped[datetime | None]
     held_dt: Mapped[datetime | None]
+    #: The day the meeting took place when it was moved from the planned day (else empty).
+    held_on: Mapped[date | None] = mapped_column(sa.Date)
     #: Bumped on every public change so subscribed calendars update.
     ics_sequence: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -28,6 +28,7 @@ from app.audit.services import record, snapshot
 from app.boards.models import Board
 from app.common.errors import DomainError, StaleVersion, require_permission
 from app.common.pagination import Page, paginate_ids
+from app.common.possible import require_possible
 from app.consultations import policies
 from app.consultations.documents import DocumentStore
 from app.consultations.models import (
@@ -292,20 +293,35 @@ class PublishCheck:
         return not self.problems
 
 
+def _meets_in_a_room(consultation: Consultation) -> bool:
+    return consultation.format in (MeetingFormat.IN_PERSON, MeetingFormat.HYBRID)
+
+
+#: What a consultation needs before it can be published: (field, what is missing, when it applies).
+PUBLISH_RULES: tuple[tuple[str, Any, Callable[[Consultation], bool] | None], ...] = (
+    ("summary_sv", _l("Describe the consultation in Swedish."), None),
+    ("influence_sv", _l("Say what participants can influence."), None),
+    ("decided_sv", _l("Say what is already decided."), None),
+    ("start_dt", _l("Set when the consultation starts."), None),
+    ("end_dt", _l("Set when the consultation ends."), None),
+    ("address", _l("Give the address of the meeting place."), _meets_in_a_room),
+)
+
+
+def publish_needs() -> dict[str, Any]:
+    """The note beside each field the form may leave empty until publication."""
+    return {
+        field: _l("needed to publish") if applies is None else _l("needed to publish a meeting in a room")
+        for field, _message, applies in PUBLISH_RULES
+    }
+
+
 def check_publishable(consultation: Consultation) -> PublishCheck:
-    problems: dict[str, str] = {}
-    if not consultation.summary_sv:
-        problems["summary_sv"] = str(_l("Describe the consultation in Swedish."))
-    if not consultation.influence_sv:
-        problems["influence_sv"] = str(_l("Say what participants can influence."))
-    if not consultation.decided_sv:
-        problems["decided_sv"] = str(_l("Say what is already decided."))
-    if consultation.start_dt is None:
-        problems["start_dt"] = str(_l("Set when the consultation starts."))
-    if consultation.end_dt is None:
-        problems["end_dt"] = str(_l("Set when the consultation ends."))
-    if consultation.format in (MeetingFormat.IN_PERSON, MeetingFormat.HYBRID) and not consultation.address:
-        problems["address"] = str(_l("Give the address of the meeting place."))
+    problems = {
+        field: str(message)
+        for field, message, applies in PUBLISH_RULES
+        if not getattr(consultation, field) and (applies is None or applies(consultation))
+    }
     missing = [f for f in ROMANI_REQUIRED if not getattr(consultation, f)]
     return PublishCheck(problems=problems, missing_romani=missing)
 
@@ -372,16 +388,21 @@ def cancel_consultation(
     return consultation
 
 
-def mark_held(session: Session, actor: User, consultation: Consultation, *, now: datetime | None = None) -> Consultation:
-    """Record that the meeting took place (only once it has started)."""
-    require_permission(policies.can_edit(actor, consultation))
+def mark_held(
+    session: Session, actor: User, consultation: Consultation, *, held_on: date | None = None,
+    now: datetime | None = None,
+) -> Consultation:
+    """Record that the meeting took place: from its start time, or, when it was moved,
+    on another day (``held_on``, kept and shown beside the planned time)."""
     now = now or utcnow()
-    if consultation.status is S.PUBLISHED and consultation.start_dt and consultation.start_dt > now:
-        raise TransitionError(_l("The consultation cannot be marked as held before it has started."))
+    require_possible(policies.may_mark_held(actor, consultation, now=now, held_on=held_on), TransitionError)
     _transition(consultation, S.HELD)
     consultation.held_dt = now
+    planned = consultation.start_dt.astimezone(STOCKHOLM).date() if consultation.start_dt else None
+    consultation.held_on = held_on if held_on != planned else None
     session.flush()
-    record(session, actor, "consultation.held", consultation)
+    record(session, actor, "consultation.held", consultation,
+           after={"held_on": held_on.isoformat()} if consultation.held_on else None)
     return consultation
 
 

@@ -32,6 +32,7 @@ from app.consultations.forms import (
     CancelForm,
     ConsultationForm,
     DocumentForm,
+    HeldForm,
     MoveForm,
     PublishForm,
     board_choices,
@@ -42,7 +43,7 @@ from app.consultations.models import (
     ConsultationStatus,
     Document,
 )
-from app.db import commit, get_session
+from app.db import commit, get_session, utcnow
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.web.forms import ConfirmForm
@@ -128,17 +129,24 @@ def create() -> str | Response:
             commit()
             flash(_("The draft has been saved."), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
-    return render_template("consultations/staff/form.html", form=form, consultation=None)
+    return render_template("consultations/staff/form.html", form=form, consultation=None,
+                           publish_needs=consultations.publish_needs())
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>")
 @staff_required
 def manage(consultation_id: int) -> str:
     consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
-    check = consultations.check_publishable(consultation)
+    return _manage_page(consultation, HeldForm())
+
+
+def _manage_page(consultation: Consultation, held_form: HeldForm) -> str:
+    user = actor()
     return render_template(
-        "consultations/staff/manage.html", consultation=consultation, check=check,
-        can_publish=policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
+        "consultations/staff/manage.html", consultation=consultation,
+        check=consultations.check_publishable(consultation), confirm_form=ConfirmForm(), held_form=held_form,
+        publish_now=policies.may_publish(user, consultation),
+        held_now=policies.may_mark_held(user, consultation, now=utcnow()),
     )
 
 
@@ -173,7 +181,7 @@ def edit(consultation_id: int) -> str | Response:
             return redirect(url_for(".manage", consultation_id=consultation.id))
         conflict = attempt.current
     return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict,
-                           audience=_audience(consultation))
+                           audience=_audience(consultation), publish_needs=consultations.publish_needs())
 
 
 def _audience(consultation: Consultation) -> consultations.Audience | None:
@@ -231,8 +239,19 @@ def cancel(consultation_id: int) -> str | Response:
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/held", methods=["POST"])
 @staff_required
-def mark_held(consultation_id: int) -> Response:
-    return _simple_transition(consultation_id, consultations.mark_held, _("The consultation is marked as held."))
+def mark_held(consultation_id: int) -> str | Response:
+    consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
+    form = HeldForm()
+    if form.validate_on_submit():
+        with form_errors(form) as attempt:
+            consultations.mark_held(get_session(), actor(), consultation, held_on=form.held_on.data)
+        if attempt.ok:
+            commit()
+            flash(_("The consultation is marked as held."), "success")
+            return redirect(url_for(".manage", consultation_id=consultation.id))
+    elif not form.errors:
+        abort(400)
+    return _manage_page(consultation, form)
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/close", methods=["POST"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.accounts.models import Role, User
 from app.boards.models import Board
+from app.common.possible import YES, Possible, publisher_needed
 from app.experiences.models import ExperienceRecord, RecordKind
 
 
@@ -45,6 +46,11 @@ def can_open_record(user: User, record: ExperienceRecord) -> bool:
     if record.entered_by_id is not None and record.entered_by_id == user.id:
         return True
     return any(user.id in (answer.reviewed_by_id, answer.hidden_by_id) for answer in record.answers)
+
+
+def may_publish(user: User, service: Any) -> Possible:
+    """Publishing a survey or the measures: the publisher role in the service's board."""
+    return YES if can_publish(user, service) else publisher_needed([service.board])
 
 
 def boards_for_new_service(user: User, boards: list[Board]) -> list[Board]:

@@ -175,7 +175,7 @@ def survey(survey_id: int) -> str | Response:
             return redirect(url_for(".survey", survey_id=srv.id))
     return render_template(
         "experiences/staff/survey.html", survey=srv, service=srv.service, form=form, confirm_form=ConfirmForm(),
-        answers=services.count_records(session, srv), can_publish=policies.can_publish(actor(), srv.service),
+        answers=services.count_records(session, srv), can_publish=policies.may_publish(actor(), srv.service),
         short_urls={lang: xp_results.short_url(srv, lang) for lang in languages()},
     )
 
@@ -430,7 +430,7 @@ def measures(service_id: int) -> tuple[str, int] | Response:
         counts=xp_measures.theme_record_counts(session, [t.id for t in report.themes]) if report else {},
         problems=publication.check_publishable(report) if report else {},
         unpublished=bool(report and snapshots.has_unpublished_changes(report)),
-        can_publish=policies.can_publish(actor(), svc),
+        can_publish=policies.may_publish(actor(), svc),
     ), 409 if conflict else 200
 
 

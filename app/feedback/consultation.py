@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, lazyload
 
 from app.accounts.models import User
 from app.common.errors import require_permission
+from app.common.possible import require_possible
 from app.common.urls import external_url
 from app.consultations import policies as consultation_policies
 from app.consultations.models import Consultation, ConsultationStatus
-from app.consultations.services import TRANSITIONS, TransitionError
+from app.consultations.services import TransitionError
 from app.db import insert_or_existing
 from app.feedback import policies
 from app.feedback.models import FeedbackReport, FeedbackRevision
@@ -78,11 +79,7 @@ def check_editable(report: FeedbackReport) -> None:
 def first_publication(report: FeedbackReport) -> Callable[[], None]:
     """Only a held consultation gets feedback; publishing it moves the consultation on."""
     consultation = _consultation(report)
-    if S.FEEDBACK_PUBLISHED not in TRANSITIONS[consultation.status]:
-        raise TransitionError(
-            _l("Feedback can be published when the consultation has been held (status now: “%(status)s”).",
-               status=consultation.status.label)
-        )
+    require_possible(consultation_policies.feedback_can_first_appear(consultation), TransitionError)
 
     def move_on() -> None:
         consultation.status = S.FEEDBACK_PUBLISHED

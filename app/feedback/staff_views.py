@@ -92,7 +92,9 @@ def overview(consultation_id: int) -> tuple[str, int] | Response:
         unthemed=theming.count_unthemed(session, consultation.id), merge_form=merge_form,
         problems=publication.check_publishable(report) if report else {},
         unpublished=bool(report and snapshots.has_unpublished_changes(report)),
-        can_publish=consultation_policies.can_publish(actor(), consultation), confirm_form=ConfirmForm(),
+        publish_now=consultation_policies.may_publish_feedback(
+            actor(), consultation, first=not (report and report.is_published)),
+        confirm_form=ConfirmForm(),
     ), 409 if conflict else 200
 
 

@@ -128,6 +128,10 @@ class SingleLine:
 _single_line = SingleLine()
 
 
+#: What closes a label that is a sentence or a question, in every language of the site.
+SENTENCE_END = ".:;?!…"
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> _Translations:
@@ -166,10 +170,12 @@ class BaseForm(FlaskForm):
         """``(field id, label, message)`` for the error summary at the top of the page."""
         out = []
         for field in self:
-            label = str(field.label.text).strip()
+            # The summary joins label and message ("Label – message"): a label that is a
+            # sentence ("… say so on the page.") loses its closing punctuation there.
+            label = str(field.label.text).strip().rstrip(SENTENCE_END).rstrip()
             for message in field.errors:
                 # The label is left out when the message names the field already.
-                out.append((field.id, "" if label.rstrip(":?") in str(message) else label, str(message)))
+                out.append((field.id, "" if label in str(message) else label, str(message)))
         return out
 
     def add_error(self, field_name: str | None, message: UIText) -> None:

@@ -388,3 +388,72 @@ def test_translation_status_lists_missing_romani(client, auth, board, publisher,
     for absent in ("Komplett", "Utkast utan romani", "Annan nämnd"):
         assert absent not in html
     assert missing.title_sv in html
+
+
+@pytest.mark.parametrize("lang", ["sv", "rom"])
+def test_error_summary_does_not_double_punctuation(client, auth, board, publisher, create_consultation, lang):
+    """Issue 16.13: the summary joined a label ending in "." with ": message"."""
+    c = create_consultation(board=board, status=S.DRAFT, title_rom=None, summary_rom=None)
+    auth.login(publisher, lang=lang)
+    html = client.post(f"/{lang}/staff/consultations/{c.id}/publish", data={}).get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
+    link = re.search(r'<a href="#romani_pending">(.*?)</a>', summary, re.S).group(1)
+    assert re.search(r"[.:;?!…]\s*[–:]", link) is None, link
+    assert " – " in link
+
+
+def test_co_hosts_and_fields_needed_to_publish_are_shown(client, auth, board, publisher, create_board):
+    """Issue 16.10/13: co-hosts not folded away; what publishing needs is said in words."""
+    create_board(slug="distrikt")
+    auth.login(publisher)
+    html = client.get("/sv/staff/consultations/new").get_data(as_text=True)
+    assert "<details" not in html
+    assert 'name="co_host_ids"' in html
+    address = re.search(r'<label for="address">(.*?)</label>', html, re.S).group(1)
+    assert "behövs för att publicera" in address.lower() or "needed to publish" in address.lower()
+    title = re.search(r'<label for="title_sv">(.*?)</label>', html, re.S).group(1)
+    assert "obligatorisk" in title.lower() or "required" in title.lower()
+
+
+# --- Issue 16.10/11: offer only what is possible now, and say why not --------------------------
+
+
+def test_mark_held_offered_from_the_start_not_the_end(client, auth, board, publisher, create_consultation):
+    from datetime import timedelta
+
+    from tests.conftest import in_days
+
+    started = in_days(0, hour=0) - timedelta(days=1)
+    c = create_consultation(board=board, start_dt=started, end_dt=in_days(3))  # started, not ended yet
+    auth.login(publisher)
+    page = client.get(f"/sv/staff/consultations/{c.id}").get_data(as_text=True)
+    assert f'action="/sv/staff/consultations/{c.id}/held"' in page
+    response = client.post(f"/sv/staff/consultations/{c.id}/held", data={})
+    assert response.status_code == 302
+    assert c.status is S.HELD and c.held_on is None
+
+
+def test_meeting_moved_earlier_is_marked_held_on_its_day(client, auth, board, publisher, create_consultation):
+    from tests.conftest import in_days
+
+    c = create_consultation(board=board, start_dt=in_days(5))
+    auth.login(publisher)
+    page = client.get(f"/rom/staff/consultations/{c.id}").get_data(as_text=True)
+    assert 'name="held_on"' in page  # why not yet, and the way for a moved meeting
+    assert client.post(f"/sv/staff/consultations/{c.id}/held", data={}).status_code == 200
+    assert c.status is S.PUBLISHED
+    future = in_days(1).date().isoformat()
+    html = client.post(f"/sv/staff/consultations/{c.id}/held", data={"held_on": future}).get_data(as_text=True)
+    assert 'id="held_on-error"' in html and future in html and c.status is S.PUBLISHED
+    yesterday = in_days(-1).date()
+    assert client.post(f"/sv/staff/consultations/{c.id}/held", data={"held_on": yesterday.isoformat()}).status_code == 302
+    assert c.status is S.HELD and c.held_on == yesterday
+    assert "flyttades" in client.get(f"/sv/consultations/{c.id}").get_data(as_text=True)
+
+
+def test_editor_is_told_who_publishes(client, auth, board, create_user, create_consultation):
+    c = create_consultation(board=board, status=S.DRAFT)
+    auth.login(create_user(boards={board: Role.EDITOR}))
+    page = client.get(f"/sv/staff/consultations/{c.id}").get_data(as_text=True)
+    assert f"/staff/consultations/{c.id}/publish" not in page
+    assert "En publicerare i Kulturnämnden måste publicera det här." in page

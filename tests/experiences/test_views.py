@@ -572,3 +572,12 @@ def test_the_city_report_and_the_ledger_have_experience_csvs(
         "ongoing", "Biblioteket", "2026-06-01")
     assert client.get(f"/{lang}/report/nothing.csv").status_code == 404
     assert client.get(f"/{lang}/boards/{board.slug}/ledger-nothing.csv").status_code == 404
+
+
+def test_editor_is_told_a_publisher_must_publish_the_survey(client, auth, editor, create_survey) -> None:
+    """Issue 16.10: no publish button for an editor, and no reason."""
+    draft = create_survey(published=False)
+    auth.login(editor)
+    page = client.get(f"/rom/staff/experiences/surveys/{draft.id}").get_data(as_text=True)
+    assert "/publish" not in page.split("questions-title")[1].split("edit-title")[0]
+    assert "I Komisia vash i Kultura" in page

@@ -409,3 +409,21 @@ def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth,
     again = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": str(theme.response.version)})
     assert again.status_code == 302
     assert theme.response.body_sv == "Mitt svar" and theme.response.outcome.value == "implemented"
+
+
+def test_publish_feedback_not_offered_before_the_meeting_is_held(client, auth, board, publisher, editor,
+                                                                  create_consultation, db_session):
+    """Issue 16.10: the button was offered, then refused; now the page says why."""
+    from app.feedback.models import FeedbackReport
+
+    c = create_consultation(board=board)  # published, not held
+    db_session.add(FeedbackReport(consultation=c, summary_sv="Sammanfattning"))
+    db_session.commit()
+    auth.login(publisher)
+    page = client.get(f"/sv/staff/consultations/{c.id}/feedback").get_data(as_text=True)
+    assert f"/staff/consultations/{c.id}/feedback/publish" not in page
+    assert "markerats som genomfört" in page
+    auth.logout()
+    auth.login(editor)
+    page = client.get(f"/sv/staff/consultations/{c.id}/feedback").get_data(as_text=True)
+    assert "måste publicera det här" in page
