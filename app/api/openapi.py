@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.participation.models import Channel
+
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -147,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {"id": {"type": "integer"}, "language": {"enum": ["sv", "rom", "other"]},
                        "lang_tag": NULLABLE_STRING,
-                       "channel": {"enum": ["web", "meeting", "phone", "letter", "email", "visit"]},
+                       "channel": {"enum": [c.value for c in Channel]},
                        "text": {"type": "string"}, "theme_ids": {"type": "array", "items": {"type": "integer"}}},
     },
     "Feedback": {

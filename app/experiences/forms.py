@@ -149,8 +149,16 @@ class _StaffAnswer(_AnswerBase):
     channel = RadioField(_l("How were the answers given?"), validators=[DataRequired()])
     occurred_on = DateField(_l("Date the answers were given"),
                             validators=[DataRequired(message=_l("Give the date the answers were given."))])
+    # Staff fill this in: every label speaks of the person who answered, not to "you".
+    language = RadioField(_l("Language the answers were given in"), default="sv", validators=[DataRequired()])
+    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
+                                 description=_l("If the answers were given in Romani chib. Optional."))
     name = StringField(_l("Name or pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
                        description=_l("Only if the person wants to leave it."))
+    email = EmailField(_l("The person's e-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
+                       filters=[empty_to_none],
+                       description=_l("Optional. Only used to tell the person about the measures taken."))
+    wants_updates = BooleanField(_l("The person wants to be told by e-mail when measures are published or change"))
     publish_consent = BooleanField(_l("The person agrees that written answers may be published word for word"))
 
 

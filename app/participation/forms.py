@@ -105,8 +105,20 @@ class SpokenViewpointForm(ViewpointForm):
     """Staff recording what someone said; the speaker's consent is asked aloud."""
 
     channel = RadioField(_l("How was the view given?"), validators=[DataRequired()])
+    # Staff fill this in: every label speaks of the speaker, not to "you".
+    language = RadioField(_l("Language spoken"), default="sv", validators=[DataRequired()])
+    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
+                                 description=_l("If the speaker spoke Romani chib. Optional."))
     name = StringField(_l("Speaker's name or pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
                        description=_l("Optional. Leave empty if the speaker wants to be anonymous."))
+    show_name = BooleanField(_l("The speaker wants the name shown with the view when it is published"))
+    organisation = StringField(_l("The speaker speaks on behalf of an organisation"),
+                               validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+                               description=_l("Optional, e.g. an association."))
+    email = EmailField(_l("The speaker's e-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
+                       filters=[empty_to_none],
+                       description=_l("Optional. Only used to tell the speaker what the view led to."))
+    wants_feedback = BooleanField(_l("The speaker wants to be told by e-mail when the board publishes its feedback"))
     publish_consent = BooleanField(_l("The speaker agrees that the view may be published word for word"))
     email = EmailField(_l("Speaker's e-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
                        filters=[empty_to_none])

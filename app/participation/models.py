@@ -41,6 +41,8 @@ class Channel(enum.Enum):
     MEETING = "meeting"
     PHONE = "phone"
     LETTER = "letter"
+    #: Answers or views written on the printed form and entered by staff.
+    PAPER = "paper"
     EMAIL = "email"
     VISIT = "visit"
 
@@ -54,6 +56,7 @@ CHANNEL_LABELS = {
     Channel.MEETING: _l("Said at the meeting"),
     Channel.PHONE: _l("By phone"),
     Channel.LETTER: _l("By letter"),
+    Channel.PAPER: _l("On a paper form"),
     Channel.EMAIL: _l("By e-mail"),
     Channel.VISIT: _l("At a visit"),
 }

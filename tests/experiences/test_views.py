@@ -581,3 +581,16 @@ def test_editor_is_told_a_publisher_must_publish_the_survey(client, auth, editor
     page = client.get(f"/rom/staff/experiences/surveys/{draft.id}").get_data(as_text=True)
     assert "/publish" not in page.split("questions-title")[1].split("edit-title")[0]
     assert "I Komisia vash i Kultura" in page
+
+
+def test_paper_answers_form_speaks_to_staff(client, auth, db_session, editor, survey) -> None:
+    """Issue 16.12: "Tell me…" and "Language of your answers" on the staff form; paper is a channel."""
+    auth.login(editor)
+    url = f"/sv/staff/experiences/surveys/{survey.id}/answers/new"
+    page = client.get(url).get_data(as_text=True)
+    assert "Meddela mig" not in page and "dina svar" not in page
+    assert "Personen vill få veta" in page and "På en pappersblankett" in page
+    response = client.post(url, data={"channel": "paper", "occurred_on": "2026-04-01", "language": "sv",
+                                      survey.questions[0].field_name: "Från pappersenkät"})
+    assert response.status_code == 302
+    assert db_session.scalar(sa.select(ExperienceRecord)).channel is Channel.PAPER

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -249,6 +250,31 @@ def test_staff_record_spoken_view_and_translate(client, auth, consultation, staf
     page = client.get(f"/sv/staff/consultations/{consultation.id}/views").get_data(as_text=True)
     assert '<blockquote lang="rmy">Amen kamas tolko</blockquote>' in page
     assert '<blockquote lang="sv">Vi vill ha tolk</blockquote>' in page
+
+
+def test_staff_form_speaks_to_staff_and_paper_is_a_channel(client, auth, consultation, staff, db_session):
+    """Issue 16.12: the staff form used the participant's "my"/"your"; paper forms had no channel."""
+    auth.login(staff)
+    for lang, wanted, unwanted in (
+        ("sv", ("Språk som talades", "Talarens namn eller pseudonym", "Talaren vill få veta", "På en pappersblankett"),
+         ("Språk för din synpunkt", "Visa mitt namn", "Meddela mig")),
+        ("rom", ("E čhib kaj vorbisajli", "Kodo kaj phendas o gindo kamel te žanel"), ("Sikav mo anav", "Phen mange")),
+    ):
+        page = client.get(f"/{lang}/staff/consultations/{consultation.id}/views/new").get_data(as_text=True)
+        for text in wanted:
+            assert text in page, (lang, text)
+        for text in unwanted:
+            assert text not in page, (lang, text)
+    response = client.post(f"/sv/staff/consultations/{consultation.id}/views/new",
+                           data={"channel": "paper", "body": "Skrivet på blanketten", "language": "sv"})
+    assert response.status_code == 302
+    view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.channel == Channel.PAPER))
+    assert view is not None
+    csv = client.get(f"/sv/staff/consultations/{consultation.id}/views.csv").get_data(as_text=True)
+    assert ";paper;" in csv
+    assert "På en pappersblankett" in client.get(f"/sv/staff/consultations/{consultation.id}/views").get_data(as_text=True)
+    document = client.get("/api/v1/openapi.json").json
+    assert "paper" in json.dumps(document)
 
 
 def test_staff_form_errors_keep_text(client, auth, consultation, staff):
