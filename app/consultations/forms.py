@@ -136,6 +136,7 @@ class PublishForm(BaseForm):
     romani_pending = BooleanField(
         _l("The Romani translation is pending: publish with the Swedish text and say so on the page."),
     )
+    past_confirmed = BooleanField(_l("I have checked these dates: publish anyway"))
 
 
 class CancelForm(BaseForm):

@@ -41,7 +41,7 @@ from app.consultations.models import (
     consultation_hosts,
 )
 from app.db import utcnow
-from app.i18n import STOCKHOLM
+from app.i18n import STOCKHOLM, format_date, format_datetime
 from app.i18n import lazy_gettext as _l
 
 S = ConsultationStatus
@@ -331,6 +331,19 @@ def default_feedback_date(consultation: Consultation) -> date | None:
         return None
     local_end = consultation.end_dt.astimezone(STOCKHOLM).date()
     return local_end + timedelta(weeks=consultation.lead_board.feedback_weeks)
+
+
+def past_date_warnings(consultation: Consultation, *, now: datetime | None = None) -> list[str]:
+    """Dates that would lie in the past at publication (a meeting entered late, a typo in
+    the year): the publish page shows them and asks the publisher to confirm."""
+    now = now or utcnow()
+    warnings = []
+    if consultation.start_dt is not None and consultation.start_dt < now:
+        warnings.append(str(_l("The meeting starts in the past: %(start)s.", start=format_datetime(consultation.start_dt))))
+    due = consultation.feedback_due_date or default_feedback_date(consultation)
+    if due is not None and due < now.astimezone(STOCKHOLM).date():
+        warnings.append(str(_l("Feedback is promised by a day that has passed: %(date)s.", date=format_date(due))))
+    return warnings
 
 
 def publish_consultation(

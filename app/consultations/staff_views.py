@@ -198,20 +198,25 @@ def publish(consultation_id: int) -> str | Response:
     require(policies.can_publish(actor(), consultation))
     form = PublishForm()
     check = consultations.check_publishable(consultation)
+    warnings = consultations.past_date_warnings(consultation)
     if form.validate_on_submit():
-        try:
-            consultations.publish_consultation(
-                get_session(), actor(), consultation, romani_pending_confirmed=bool(form.romani_pending.data)
-            )
-        except PermissionDenied:
-            raise
-        except DomainError as error:
-            form.add_error(error.field if error.field == "romani_pending" else None, error.message)
+        if warnings and not form.past_confirmed.data:
+            form.add_error("past_confirmed", _("Check the dates above, or confirm that you publish anyway."))
         else:
-            commit()
-            flash(_("The consultation is published."), "success")
-            return redirect(url_for(".manage", consultation_id=consultation.id))
-    return render_template("consultations/staff/publish.html", form=form, consultation=consultation, check=check)
+            try:
+                consultations.publish_consultation(
+                    get_session(), actor(), consultation, romani_pending_confirmed=bool(form.romani_pending.data)
+                )
+            except PermissionDenied:
+                raise
+            except DomainError as error:
+                form.add_error(error.field if error.field == "romani_pending" else None, error.message)
+            else:
+                commit()
+                flash(_("The consultation is published."), "success")
+                return redirect(url_for(".manage", consultation_id=consultation.id))
+    return render_template("consultations/staff/publish.html", form=form, consultation=consultation, check=check,
+                           warnings=warnings)
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/cancel", methods=["GET", "POST"])

@@ -457,3 +457,40 @@ def test_editor_is_told_who_publishes(client, auth, board, create_user, create_c
     page = client.get(f"/sv/staff/consultations/{c.id}").get_data(as_text=True)
     assert f"/staff/consultations/{c.id}/publish" not in page
     assert "En publicerare i Kulturnämnden måste publicera det här." in page
+
+
+# --- Issue 16.20: staff navigation and dates in the past -------------------------------------------
+
+
+def test_staff_navigation_links_overdue_and_admin_pages(client, auth, publisher, create_user):
+    auth.login(publisher)
+    page = client.get("/sv/staff/").get_data(as_text=True)
+    assert 'href="/sv/staff/feedback/overdue"' in page
+    assert "/sv/staff/admin/users" not in page and "/sv/staff/audit" not in page
+    auth.logout()
+    auth.login(create_user(is_site_admin=True))
+    page = client.get("/rom/staff/").get_data(as_text=True)
+    assert 'href="/rom/staff/admin/users"' in page and 'href="/rom/staff/audit"' in page
+
+
+def test_publishing_a_meeting_in_the_past_asks_to_confirm(client, auth, board, publisher, create_consultation):
+    from datetime import date
+
+    from tests.conftest import in_days
+
+    c = create_consultation(board=board, status=S.DRAFT, start_dt=in_days(-3), feedback_due_date=date(2020, 1, 31))
+    auth.login(publisher)
+    page = client.get(f"/sv/staff/consultations/{c.id}/publish").get_data(as_text=True)
+    assert "Mötet börjar i det förflutna" in page and "31 januari 2020" in page
+    assert 'name="past_confirmed"' in page
+    response = client.post(f"/sv/staff/consultations/{c.id}/publish", data={})
+    assert response.status_code == 200 and 'id="past_confirmed-error"' in response.get_data(as_text=True)
+    assert c.status is S.DRAFT
+    assert client.post(f"/sv/staff/consultations/{c.id}/publish", data={"past_confirmed": "y"}).status_code == 302
+    assert c.status is S.PUBLISHED
+
+
+def test_publishing_a_future_meeting_asks_nothing_more(client, auth, board, publisher, create_consultation):
+    c = create_consultation(board=board, status=S.DRAFT)
+    auth.login(publisher)
+    assert 'name="past_confirmed"' not in client.get(f"/sv/staff/consultations/{c.id}/publish").get_data(as_text=True)
