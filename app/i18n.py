@@ -332,6 +332,13 @@ def fallback_markup(text: str | Markup, block: bool = False) -> Markup:
     return Markup('<span lang="sv" class="fallback">{}</span> <span class="fallback-note">{}</span>').format(text, note)
 
 
+def swedish_only(text: str | None) -> Markup | str:
+    """Text staff write in Swedish only (a change note, a reason): marked as Swedish on other pages."""
+    if not text:
+        return ""
+    return text if current_language() == "sv" else fallback_markup(text)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
@@ -348,6 +355,7 @@ def init_app(app: Flask) -> None:
         localized=localized,
         localized_text=localized_text,
         has_translation=has_translation,
+        swedish_only=swedish_only,
         current_language=current_language,
         language_info=language_info,
         language_name=language_name,

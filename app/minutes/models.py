@@ -130,6 +130,11 @@ class CorrectionProposal(Base):
     registration: Mapped[Registration | None] = relationship()
     decided_by: Mapped[User | None] = relationship()
 
+    @property
+    def number(self) -> int:
+        """1, 2, 3 … in the order the proposals on these minutes came in (not the site-wide id)."""
+        return [p.id for p in self.minutes.proposals].index(self.id) + 1
+
 
 class Evaluation(Base):
     """One anonymous answer to the evaluation of a meeting. No contact, no IP address."""

@@ -22,6 +22,13 @@ bp = Blueprint("minutes_staff", __name__)
 
 
 
+def _accepted_proposal(minutes: Minutes | None, proposal_id: int | None) -> CorrectionProposal | None:
+    """The accepted proposal the edit page was opened for (``?proposal=``), if it is one of these minutes'."""
+    if minutes is None or proposal_id is None:
+        return None
+    return next((p for p in minutes.proposals if p.id == proposal_id and p.status.value == "accepted"), None)
+
+
 def _decision_form(proposal: CorrectionProposal, formdata: object = None) -> DecisionForm:
     return DecisionForm(formdata=formdata, prefix=f"p{proposal.id}")
 
@@ -32,12 +39,15 @@ def edit(consultation_id: int) -> str | Response:
     session = get_session()
     consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     minutes = services.get_minutes(session, consultation)
+    accepted = _accepted_proposal(minutes, request.args.get("proposal", type=int))
     if request.method == "POST":
         form = MinutesForm()
     else:
         form = MinutesForm(data={"body_sv": minutes.body_sv if minutes else "",
                                  "body_rom": minutes.body_rom if minutes else "",
-                                 "version": str(minutes.version if minutes else 0)})
+                                 "version": str(minutes.version if minutes else 0),
+                                 # The accepted proposal's text is offered as the note; staff confirm or edit it.
+                                 "note": accepted.text if accepted else None})
     publish = request.form.get("action") == "publish"
     conflict: Minutes | None = None
     if form.validate_on_submit():
@@ -58,7 +68,7 @@ def edit(consultation_id: int) -> str | Response:
         "minutes/staff/edit.html", consultation=consultation, minutes=minutes, form=form, conflict=conflict,
         can_publish=policies.can_publish(actor(), consultation)
         and consultation.status in services.PUBLISHABLE_STATUSES,
-        pending=pending,
+        pending=pending, accepted=accepted,
     )
 
 
@@ -90,8 +100,9 @@ def decide(consultation_id: int, proposal_id: int) -> str | Response:
         if attempt.ok:
             commit()
             if form.decision.data == "accept":
-                flash(_("The proposal is accepted. Now correct the minutes and publish a new revision."), "success")
-                return redirect(url_for(".edit", consultation_id=consultation.id))
+                flash(_("The proposal is accepted. Its text is shown beside the minutes and filled in as the note: "
+                        "correct the minutes, check the note and publish a new revision."), "success")
+                return redirect(url_for(".edit", consultation_id=consultation.id, proposal=proposal.id))
             flash(_("The proposal is declined. The proposer is told why."), "success")
             return redirect(url_for(".proposals", consultation_id=consultation.id))
     items = services.list_proposals(session, proposal.minutes)

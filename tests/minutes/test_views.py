@@ -142,11 +142,45 @@ def test_correction_through_the_private_link(client, auth, db_session, create_co
     assert "Det var Ana som talade." in client.get(f"/sv/staff/consultations/{c.id}/minutes/proposals").get_data(
         as_text=True)
     response = client.post(decide, data={prefix + "decision": "accept"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/staff/consultations/{c.id}/minutes")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/staff/consultations/{c.id}/minutes?proposal={proposal.id}")
     db_session.expire_all()
     assert proposal.status is ProposalStatus.ACCEPTED
     mails = list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "minutes.proposal_accepted")))
     assert [m.to_address for m in mails] == ["sara@example.com"]
+
+
+def test_accepting_offers_the_text_numbers_per_minutes_and_marks_swedish_notes(
+        client, auth, db_session, create_consultation, board, publisher, held, app):
+    """Issue 16.19: pre-filled text on accepting; proposals 1, 2 per minutes; notes marked as Swedish."""
+    other = held(create_consultation(board=board))
+    _published(db_session, publisher, other, app)
+    first_elsewhere = CorrectionProposal(minutes=_minutes(db_session, other), text="Annan rättelse")
+    db_session.add(first_elsewhere)
+    c = held(create_consultation(board=board))
+    _published(db_session, publisher, c, app)
+    minutes = _minutes(db_session, c)
+    one = CorrectionProposal(minutes=minutes, text="Skriv att mötet slutade kl. 20.")
+    two = CorrectionProposal(minutes=minutes, text="Tolken hette Ana.")
+    db_session.add_all([one, two])
+    db_session.commit()
+    auth.login(publisher)
+    listing = client.get(f"/sv/staff/consultations/{c.id}/minutes/proposals").get_data(as_text=True)
+    assert "Förslag 1 –" in listing and "Förslag 2 –" in listing and f"Förslag {two.id} –" not in listing
+    prefix = f"p{two.id}-"
+    response = client.post(f"/sv/staff/consultations/{c.id}/minutes/proposals/{two.id}",
+                           data={prefix + "decision": "accept"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Godtaget förslag 2" in page
+    note = page.split('name="note"', 1)[1].split("</textarea>", 1)[0]
+    assert "Tolken hette Ana." in note
+    response = client.post(response.headers["Location"], data={
+        "body_sv": "Text med tolken Ana", "version": str(_minutes(db_session, c).version), "action": "publish",
+        "note": "Tolken hette Ana."})
+    assert response.status_code == 302
+    public = client.get(f"/rom/consultations/{c.id}/minutes").get_data(as_text=True)
+    assert '<ol reversed class="plain">' in public
+    assert '<span lang="sv" class="fallback">Tolken hette Ana.</span>' in public
 
 
 def test_proposal_of_another_consultation_is_404(client, auth, db_session, create_consultation, board, editor):
