@@ -218,7 +218,25 @@ class Viewpoint(Moderated, Base):
         )
 
 
-class ViewpointTranslation(Base):
+class TranslatedCopy:
+    """A translation with its provenance, beside an original that is always kept.
+
+    The columns every translated text has (a view's, a wish's): mixed into
+    :class:`ViewpointTranslation` and ``wishes.models.WishTranslation``, filled
+    by :func:`app.participation.services.put_translation`.
+    """
+
+    language: Mapped[str] = mapped_column(sa.String(8))
+    body: Mapped[str] = mapped_column(sa.Text)
+    #: The translation as published while the original is masked (``None``: not shown while masked).
+    masked_body: Mapped[str | None] = mapped_column(sa.Text)
+    provenance: Mapped[Provenance] = mapped_column(str_enum(Provenance), default=Provenance.HUMAN)
+    translator: Mapped[str | None] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ViewpointTranslation(TranslatedCopy, Base):
     """A translation of a view; the original is always kept."""
 
     __tablename__ = "viewpoint_translations"
@@ -226,14 +244,6 @@ class ViewpointTranslation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     viewpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("viewpoints.id", ondelete="CASCADE"), index=True)
-    language: Mapped[str] = mapped_column(sa.String(8))
-    body: Mapped[str] = mapped_column(sa.Text)
-    #: The translation as published while the view is masked (``None``: not shown while masked).
-    masked_body: Mapped[str | None] = mapped_column(sa.Text)
-    provenance: Mapped[Provenance] = mapped_column(str_enum(Provenance), default=Provenance.HUMAN)
-    translator: Mapped[str | None] = mapped_column(sa.String(200))
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
     viewpoint: Mapped[Viewpoint] = relationship(back_populates="translations")
 

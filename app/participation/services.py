@@ -7,6 +7,7 @@ separate ``Contact`` row that can be withdrawn or purged while the view stays.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -185,6 +186,45 @@ def record_spoken_viewpoint(
     return viewpoint
 
 
+def put_translation(
+    original: Any,
+    translations: list[Any],
+    make: Callable[[], Any],
+    *,
+    language: str,
+    body: str,
+    provenance: Provenance,
+    translator: str | None,
+) -> tuple[Any, dict[str, Any] | None]:
+    """Add (or replace) the translation of ``original`` (a view, a wish) into ``language``.
+
+    ``translations`` is the original's list of :class:`~app.participation.models.TranslatedCopy`
+    rows and ``make`` builds a new one. Checks the language and, for a human
+    translation, who made it; the original always stays. Returns the
+    translation and, when one was replaced, its text before (for the audit log).
+    """
+    if language not in ("sv", "rom"):
+        raise DomainError(_l("Choose a language from the list."), field="language")
+    if language == original.language:
+        raise DomainError(_l("The translation must be into another language than the original."), field="language")
+    if not body or not body.strip():
+        raise DomainError(_l("Write the translation."), field="body")
+    if provenance is Provenance.HUMAN and not (translator or "").strip():
+        raise DomainError(_l("Say who translated the text."), field="translator")
+    translation = next((t for t in translations if t.language == language), None)
+    before = {"body": translation.body} if translation else None
+    if translation is None:
+        translation = make()
+        translation.language = language
+        translations.append(translation)
+    translation.body = body.strip()
+    translation.provenance = provenance
+    translation.translator = (translator or "").strip() or None
+    # An original masked before it was translated: the translator worked from the masked text.
+    moderation.mask_new_copy(original, translation)
+    return translation, before
+
+
 def add_translation(
     session: Session,
     actor: User,
@@ -197,24 +237,10 @@ def add_translation(
 ) -> ViewpointTranslation:
     """Add (or replace) a translation of a view. The original always stays."""
     require_permission(policies.can_edit(actor, viewpoint.consultation))
-    if language not in ("sv", "rom"):
-        raise DomainError(_l("Choose a language from the list."), field="language")
-    if language == viewpoint.language:
-        raise DomainError(_l("The translation must be into another language than the original."), field="language")
-    if not body or not body.strip():
-        raise DomainError(_l("Write the translation."), field="body")
-    if provenance is Provenance.HUMAN and not (translator or "").strip():
-        raise DomainError(_l("Say who translated the view."), field="translator")
-    translation = next((t for t in viewpoint.translations if t.language == language), None)
-    before = {"body": translation.body} if translation else None
-    if translation is None:
-        translation = ViewpointTranslation(language=language, created_by_id=actor.id)
-        viewpoint.translations.append(translation)
-    translation.body = body.strip()
-    translation.provenance = provenance
-    translation.translator = (translator or "").strip() or None
-    # A view masked before it was translated: the translator worked from the masked text.
-    moderation.mask_new_copy(viewpoint, translation)
+    translation, before = put_translation(
+        viewpoint, viewpoint.translations, lambda: ViewpointTranslation(created_by_id=actor.id),
+        language=language, body=body, provenance=provenance, translator=translator,
+    )
     session.flush()
     record(session, actor, "viewpoint.translate", viewpoint, before=before,
            after={"language": language, "provenance": provenance, "body": translation.body})

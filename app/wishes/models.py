@@ -19,7 +19,7 @@ from app.consultations.models import RomaniVariety
 from app.db import Base, CoarseUTCDateTime, str_enum, utcnow_day
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import Moderated, Reviewed
-from app.participation.models import Contact, language_tag
+from app.participation.models import Contact, TranslatedCopy, language_tag
 
 
 class WishKind(enum.Enum):
@@ -106,6 +106,14 @@ class Wish(Moderated, Reviewed, Base):
     boards: Mapped[list[Board]] = relationship(secondary=wish_boards, lazy="selectin", order_by=Board.name_sv)
     contact: Mapped[Contact | None] = relationship()
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+    #: Translations for staff (a Romani wish read in Swedish), with who or what translated it.
+    translations: Mapped[list[WishTranslation]] = relationship(
+        back_populates="wish", cascade="all, delete-orphan", lazy="selectin", order_by="WishTranslation.id"
+    )
+    #: Earlier answers, newest first: what the boards said before and who said it when.
+    earlier_answers: Mapped[list[WishAnswerRevision]] = relationship(
+        back_populates="wish", cascade="all, delete-orphan", order_by="WishAnswerRevision.id.desc()"
+    )
 
     @property
     def board_ids(self) -> set[int]:
@@ -118,3 +126,32 @@ class Wish(Moderated, Reviewed, Base):
     @property
     def has_answer(self) -> bool:
         return bool(self.answer_sv)
+
+
+class WishTranslation(TranslatedCopy, Base):
+    """A translation of a wish for staff; the original is always kept (as for views)."""
+
+    __tablename__ = "wish_translations"
+    __table_args__ = (sa.UniqueConstraint("wish_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(sa.ForeignKey("wishes.id", ondelete="CASCADE"), index=True)
+
+    wish: Mapped[Wish] = relationship(back_populates="translations")
+
+
+class WishAnswerRevision(Base):
+    """An answer to a wish as it stood before it was changed: status, text, who and when."""
+
+    __tablename__ = "wish_answer_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(sa.ForeignKey("wishes.id", ondelete="CASCADE"), index=True)
+    status: Mapped[WishStatus] = mapped_column(str_enum(WishStatus))
+    answer_sv: Mapped[str | None] = mapped_column(sa.Text)
+    answer_rom: Mapped[str | None] = mapped_column(sa.Text)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    answered_dt: Mapped[datetime | None]
+
+    wish: Mapped[Wish] = relationship(back_populates="earlier_answers")
+    answered_by: Mapped[User | None] = relationship()

@@ -25,9 +25,10 @@ from app.i18n import lazy_gettext as _l
 from app.mail.services import forget_contacts, queue_email
 from app.moderation import services as moderation
 from app.moderation.models import HiddenReason
-from app.participation.models import INPUT_LANGUAGES, Contact
+from app.participation.models import INPUT_LANGUAGES, Contact, Provenance
+from app.participation.services import put_translation
 from app.wishes import policies
-from app.wishes.models import Wish, WishKind, WishStatus, wish_boards
+from app.wishes.models import Wish, WishAnswerRevision, WishKind, WishStatus, WishTranslation, wish_boards
 
 MAX_TEXT = 5000
 MAX_ANSWER = 10000
@@ -134,6 +135,12 @@ def answer_wish(
             raise DomainError(_l("The text is too long."), field=name)
     before = {"status": wish.status, "answer_sv": wish.answer_sv, "answer_rom": wish.answer_rom}
     changed_status = status is not wish.status
+    if wish.answered_dt is not None and (changed_status or (answer_sv, answer_rom) != (wish.answer_sv, wish.answer_rom)):
+        # The answer as it stood is kept: staff see what was said before, by whom and when.
+        wish.earlier_answers.append(WishAnswerRevision(
+            status=wish.status, answer_sv=wish.answer_sv, answer_rom=wish.answer_rom,
+            answered_by_id=wish.answered_by_id, answered_dt=wish.answered_dt,
+        ))
     wish.status = status
     wish.answer_sv = answer_sv
     wish.answer_rom = answer_rom
@@ -226,8 +233,27 @@ def list_public(session: Session, page: int = 1, per_page: int = PUBLIC_PER_PAGE
     return paginate(session, stmt, page, per_page)
 
 
-def list_for_staff(session: Session, actor: User, status: WishStatus | None = None) -> list[Wish]:
-    """Wishes addressed to the actor's boards (every wish for site admins), hidden ones too.
+def translate_wish(
+    session: Session, actor: User, wish: Wish, *, language: str, body: str, provenance: Provenance,
+    translator: str | None = None,
+) -> WishTranslation:
+    """Add (or replace) a translation of a wish for staff, as for views (the original stays)."""
+    require_permission(policies.can_answer(actor, wish))
+    translation, before = put_translation(
+        wish, wish.translations, lambda: WishTranslation(created_by_id=actor.id),
+        language=language, body=body, provenance=provenance, translator=translator,
+    )
+    session.flush()
+    record(session, actor, "wish.translate", wish, before=before,
+           after={"language": language, "provenance": provenance, "body": translation.body})
+    return translation
+
+
+def list_for_staff(
+    session: Session, actor: User, status: WishStatus | None = None, board_id: int | None = None
+) -> list[Wish]:
+    """Wishes addressed to the actor's boards (every wish for site admins), hidden ones too;
+    only those addressed to ``board_id`` when given.
 
     Unanswered wishes first, then newest first.
     """
@@ -239,5 +265,7 @@ def list_for_staff(session: Session, actor: User, status: WishStatus | None = No
         stmt = stmt.where(Wish.id.in_(sa.select(wish_boards.c.wish_id).where(wish_boards.c.board_id.in_(ids))))
     if status is not None:
         stmt = stmt.where(Wish.status == status)
+    if board_id is not None:
+        stmt = stmt.where(Wish.id.in_(sa.select(wish_boards.c.wish_id).where(wish_boards.c.board_id == board_id)))
     stmt = stmt.order_by(sa.case((Wish.status == WishStatus.NEW, 0), else_=1), Wish.created_dt.desc(), Wish.id.desc())
     return list(session.scalars(stmt))

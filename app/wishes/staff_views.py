@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from app.boards.services import list_boards
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
+from app.participation.forms import TranslationForm
+from app.participation.models import Provenance
 from app.web.forms import ConfirmForm
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.wishes import policies, services
@@ -28,10 +31,15 @@ def _load_wish(wish_id: int) -> Wish:
 @bp.route(f"{PREFIX}/")
 @staff_required
 def index() -> str:
+    session = get_session()
+    user = actor()
     raw = request.args.get("status", "")
     status = next((s for s in WishStatus if s.value == raw), None)
-    wishes = services.list_for_staff(get_session(), actor(), status)
-    return render_template("wishes/staff/index.html", wishes=wishes, status=status, statuses=list(WishStatus))
+    boards = [b for b in list_boards(session) if user.is_site_admin or b.id in user.board_ids]
+    board = next((b for b in boards if str(b.id) == request.args.get("board", "")), None)
+    wishes = services.list_for_staff(session, user, status, board.id if board else None)
+    return render_template("wishes/staff/index.html", wishes=wishes, status=status, statuses=list(WishStatus),
+                           boards=boards, board=board)
 
 
 @bp.route(f"{PREFIX}/<int:wish_id>", methods=["GET", "POST"])
@@ -56,6 +64,26 @@ def answer(wish_id: int) -> str | Response:
                 flash(_("The person who sent the wish will be told by e-mail."), "info")
             return redirect(url_for(".answer", wish_id=wish.id))
     return render_template("wishes/staff/answer.html", wish=wish, form=form, confirm_form=ConfirmForm())
+
+
+@bp.route(f"{PREFIX}/<int:wish_id>/translate", methods=["GET", "POST"])
+@staff_required
+def translate(wish_id: int) -> str | Response:
+    wish = _load_wish(wish_id)
+    form = TranslationForm()
+    if not form.is_submitted():
+        form.language.data = "sv" if wish.language != "sv" else "rom"
+    if form.validate_on_submit():
+        with form_errors(form) as attempt:
+            services.translate_wish(
+                get_session(), actor(), wish, language=form.language.data or "", body=form.body.data or "",
+                provenance=Provenance(form.provenance.data), translator=form.translator.data,
+            )
+        if attempt.ok:
+            commit()
+            flash(_("The translation has been saved."), "success")
+            return redirect(url_for(".answer", wish_id=wish.id))
+    return render_template("wishes/staff/translate.html", wish=wish, form=form)
 
 
 @bp.route(f"{PREFIX}/<int:wish_id>/hide", methods=["GET", "POST"])

@@ -120,6 +120,15 @@ def test_submit_romani_view_anonymously(client, consultation, db_session):
     assert view.reference_code in receipt
 
 
+def test_receipt_names_the_organisation_the_view_was_sent_for(client, consultation):
+    """Issue 16.21: the receipt says on whose behalf the view was sent."""
+    response = _post(client, consultation, lang="sv", organisation="Romska kulturföreningen")
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Du skickade den för Romska kulturföreningen räkning." in receipt
+    plain = client.get(_post(client, consultation, lang="sv", submission_key="key-2").headers["Location"])
+    assert "räkning" not in plain.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_find_your_view_is_linked_from_the_receipt_the_navigation_and_the_home_page(client, consultation, lang):
     from app.i18n import force_language, gettext

@@ -208,3 +208,49 @@ def test_footer_links_to_the_form(client):
     assert 'href="/sv/wishes/new"' in client.get("/sv/wishes/").get_data(as_text=True)
     assert client.get("/rom/wishes/new").status_code == 200
     assert client.get("/sv/wishes/thanks").status_code == 200
+
+
+# --- Issue 16.21: translation with provenance, answer history, filter by board --------------------
+
+
+def test_staff_translate_a_romani_wish_with_provenance(client, auth, staff, create_wish, db_session):
+    wish = create_wish(text="Amen kamas sfatuipe pa le khera", language="rom")
+    auth.login(staff)
+    page = client.get(f"/sv/staff/wishes/{wish.id}").get_data(as_text=True)
+    assert f'href="/sv/staff/wishes/{wish.id}/translate"' in page
+    html = client.post(f"/sv/staff/wishes/{wish.id}/translate",
+                       data={"language": "sv", "body": "Vi vill ha samråd om bostäder", "provenance": "human"}
+                       ).get_data(as_text=True)
+    assert 'id="translator-error"' in html and "Vi vill ha samråd om bostäder" in html  # who translated?
+    response = client.post(f"/sv/staff/wishes/{wish.id}/translate",
+                           data={"language": "sv", "body": "Vi vill ha samråd om bostäder", "provenance": "human",
+                                 "translator": "Maria (brobyggare)"})
+    assert response.status_code == 302
+    page = client.get(f"/sv/staff/wishes/{wish.id}").get_data(as_text=True)
+    assert '<blockquote lang="sv">Vi vill ha samråd om bostäder</blockquote>' in page
+    assert "Översatt av en person: Maria (brobyggare)" in page
+    assert wish.text == "Amen kamas sfatuipe pa le khera"  # the original stays
+    event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wish.translate"))
+    assert event.object_id == wish.id and event.actor_id == staff.id
+
+
+def test_changed_answer_keeps_the_earlier_one(client, auth, staff, create_wish):
+    wish = create_wish()
+    auth.login(staff)
+    client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "planned", "answer_sv": "Vi planerar det till våren."})
+    client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "answered", "answer_sv": "Samrådet hölls i maj."})
+    assert wish.answer_sv == "Samrådet hölls i maj."
+    assert [(a.status, a.answer_sv, a.answered_by_id) for a in wish.earlier_answers] == [
+        (WishStatus.PLANNED, "Vi planerar det till våren.", staff.id)]
+    page = client.get(f"/sv/staff/wishes/{wish.id}").get_data(as_text=True)
+    assert "Tidigare svar" in page and "Vi planerar det till våren." in page and staff.name in page
+
+
+def test_staff_filter_wishes_by_board(client, auth, board, other_board, create_user, create_wish):
+    create_wish(boards=[board], text="Till första nämnden")
+    create_wish(boards=[other_board], text="Till andra nämnden")
+    auth.login(create_user(boards={board: Role.EDITOR, other_board: Role.EDITOR}))
+    page = client.get("/sv/staff/wishes/").get_data(as_text=True)
+    assert 'name="board"' in page and "Till första nämnden" in page and "Till andra nämnden" in page
+    page = client.get(f"/sv/staff/wishes/?board={other_board.id}").get_data(as_text=True)
+    assert "Till första nämnden" not in page and "Till andra nämnden" in page
