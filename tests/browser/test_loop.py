@@ -106,7 +106,8 @@ def _schedule_and_publish(page: Any, server: LiveServer) -> int:
     co_host = _board_id(server, "rinkeby-kista")
     _check_ok(page.goto(server("/sv/staff/consultations/new")), "new consultation form")
     page.locator("#lead_board_id").select_option(str(lead))
-    page.locator("details:has(#co_host_ids) > summary").click()
+    # Issue 16.13: the co-hosts are on the form, not folded away in a <details>.
+    assert page.locator("#co_host_ids").is_visible() and page.locator("details:has(#co_host_ids)").count() == 0
     page.locator(f"input[name=co_host_ids][value='{co_host}']").check()
     texts = {
         "title_sv": "Unga romers väg till arbete",
