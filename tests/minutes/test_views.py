@@ -335,3 +335,24 @@ def test_every_page_renders_with_content(client, auth, db_session, create_consul
     for url in (f"/{lang}/staff/consultations/{c.id}/minutes", f"/{lang}/staff/consultations/{c.id}/minutes/proposals",
                 f"/{lang}/staff/consultations/{c.id}/evaluation", f"/{lang}/staff/consultations/{c.id}"):
         assert client.get(url).status_code == 200, url
+
+
+def test_decline_reason_in_romani_mail_is_marked_swedish(client, auth, db_session, create_consultation, board,
+                                                         publisher, editor, register, held, app):
+    """Issue 16.19: the reason is written in Swedish; a Romani e-mail says so."""
+    c = create_consultation(board=board)
+    with app.test_request_context("/rom/"):
+        reg = register(c, email="dragan@example.org", language="rom")
+        db_session.commit()
+    held(c)
+    _published(db_session, publisher, c, app)
+    proposal = CorrectionProposal(minutes=_minutes(db_session, c), registration_id=reg.id, text="Me sas kote.")
+    db_session.add(proposal)
+    db_session.commit()
+    auth.login(editor)
+    prefix = f"p{proposal.id}-"
+    client.post(f"/sv/staff/consultations/{c.id}/minutes/proposals/{proposal.id}",
+                data={prefix + "decision": "decline", prefix + "reason": "Protokollet stämmer med inspelningen."})
+    mail = db_session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "minutes.proposal_declined"))
+    assert mail.language == "rom"
+    assert "Protokollet stämmer med inspelningen. (ži akana numa švedikanes)" in mail.body_text
