@@ -2,7 +2,7 @@
 
 Revision ID: 4b8d2e6a1c75
 Revises: 7c3e5a1f9b20
-Create Date: 2026-11-29 14:30:00
+Create Date: 2026-11-29 14:40:00
 """
 
 from __future__ import annotations
