@@ -415,7 +415,7 @@ def mark_held(
     consultation.held_on = held_on if held_on != planned else None
     session.flush()
     record(session, actor, "consultation.held", consultation,
-           after={"held_on": held_on.isoformat()} if consultation.held_on else None)
+           after={"held_on": consultation.held_on.isoformat()} if consultation.held_on else None)
     return consultation
 
 
