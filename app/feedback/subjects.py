@@ -56,10 +56,10 @@ class Subject:
     report_part: Callable[[Session, list[Board]], Any] | None = None
     report_template: str | None = None
     #: The subject's figures for the city report as a CSV table, the city's row first then one per
-    #: board: ``(header, rows)``, stable language-independent headers (``/report/<name>.csv``).
+    #: board: ``(header, rows)``, stable language-independent headers (``/report/<subject>.csv``).
     report_csv: Callable[[Session, list[Board]], tuple[list[str], list[list[Any]]]] | None = None
     #: What a board's ledger names of the subject (each survey and measure, say) as a CSV table
-    #: (``/boards/<slug>/ledger-<name>.csv``).
+    #: (``/boards/<slug>/ledger-<subject>.csv``).
     ledger_csv: Callable[[Session, Board], tuple[list[str], list[list[Any]]]] | None = None
 
 

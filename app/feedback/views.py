@@ -145,18 +145,18 @@ def ledger_csv(slug: str) -> Response:
     return csv_download(exports.figures_csv(session, today=today, board=board), f"ledger-{board.slug}.csv")
 
 
-@bp.route("/<lang_code>/boards/<slug>/ledger-<name>.csv")
-def subject_ledger_csv(slug: str, name: str) -> Response:
+@bp.route("/<lang_code>/boards/<slug>/ledger-<subject>.csv")
+def subject_ledger_csv(slug: str, subject: str) -> Response:
     """What the board's ledger names of one subject (e.g. each survey and measure of its city services)."""
     from app.boards.services import get_board_by_slug
 
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
-    subject = subject_named(name)
-    if subject is None or subject.ledger_csv is None:
+    part = subject_named(subject)
+    if part is None or part.ledger_csv is None:
         abort(404)
-    header, rows = subject.ledger_csv(session, board)
-    return csv_download(iter_csv(header, rows), f"ledger-{board.slug}-{name}.csv")
+    header, rows = part.ledger_csv(session, board)
+    return csv_download(iter_csv(header, rows), f"ledger-{board.slug}-{part.name}.csv")
 
 
 @bp.route("/<lang_code>/report")
@@ -173,17 +173,17 @@ def report_csv() -> Response:
     return csv_download(exports.figures_csv(get_session(), today=today), f"report-{today.isoformat()}.csv")
 
 
-@bp.route("/<lang_code>/report/<name>.csv")
-def subject_report_csv(name: str) -> Response:
+@bp.route("/<lang_code>/report/<subject>.csv")
+def subject_report_csv(subject: str) -> Response:
     """One subject's figures for the city report, per board and for the city (e.g. experience gathering)."""
     from app.boards.models import Board
 
-    subject = subject_named(name)
-    if subject is None or subject.report_csv is None:
+    part = subject_named(subject)
+    if part is None or part.report_csv is None:
         abort(404)
     session = get_session()
-    header, rows = subject.report_csv(session, list(session.scalars(sa.select(Board).order_by(Board.name_sv))))
-    return csv_download(iter_csv(header, rows), f"report-{name}-{promises.stockholm_today().isoformat()}.csv")
+    header, rows = part.report_csv(session, list(session.scalars(sa.select(Board).order_by(Board.name_sv))))
+    return csv_download(iter_csv(header, rows), f"report-{part.name}-{promises.stockholm_today().isoformat()}.csv")
 
 
 @bp.route("/<lang_code>/report/feedback.csv")

@@ -47,6 +47,7 @@ def demo_app(tmp_path_factory):
                 "UPDATE contacts SET name = '=HYPERLINK(\"http://x\")' WHERE name IS NOT NULL",
                 "UPDATE viewpoints SET body = '+' || body",
                 "UPDATE survey_questions SET text_sv = '@' || text_sv",
+                "UPDATE experience_surveys SET title_sv = '=' || title_sv",
             ):
                 session.execute(sa.text(statement))
             session.commit()
@@ -58,6 +59,10 @@ def demo_app(tmp_path_factory):
                 "slug": session.scalar(sa.text(  # a board that has held a consultation
                     "SELECT b.slug FROM boards b JOIN consultations c ON c.lead_board_id = b.id "
                     "WHERE c.status IN ('held', 'feedback_published', 'closed') ORDER BY c.id LIMIT 1")),
+                "service_slug": session.scalar(sa.text(  # a board whose city service has run a survey
+                    "SELECT b.slug FROM boards b JOIN city_services s ON s.board_id = b.id "
+                    "JOIN experience_surveys v ON v.service_id = s.id WHERE v.published_dt IS NOT NULL "
+                    "ORDER BY v.id LIMIT 1")),
             }
         assert all(ids.values()), ids
         yield app, ids
@@ -72,6 +77,8 @@ CSV_URLS = {
     "feedback.ledger_csv": "/{lang}/boards/{slug}/ledger.csv",
     "feedback.report_csv": "/{lang}/report.csv",
     "feedback.feedback_csv": "/{lang}/report/feedback.csv",
+    "feedback.subject_report_csv": "/{lang}/report/service.csv",
+    "feedback.subject_ledger_csv": "/{lang}/boards/{service_slug}/ledger-service.csv",
 }
 
 

@@ -80,6 +80,7 @@ def _values(app: Flask, argument: str, endpoint: str) -> Any:
         "reading_id": "SELECT id FROM audio_readings ORDER BY id",
         "name": "SELECT playable_name FROM audio_readings ORDER BY id",
         "language": "SELECT language FROM translator_languages ORDER BY id",  # the demo staff translates it
+        "subject": "SELECT 'service'",  # a subject of the feedback machinery with CSV parts (city services)
     }
     if argument == "consultation_id":
         if endpoint == "consultations.document":
