@@ -12,7 +12,6 @@ from app.accounts.models import AccessRequest, LoginThrottle, Membership, User  
 from app.audit.models import AuditEvent  # noqa: F401
 from app.boards.models import Board  # noqa: F401
 from app.consultations.models import AgendaItem, Consultation, Document  # noqa: F401
-from app.db import ContentGeneration  # noqa: F401
 from app.experiences.models import (  # noqa: F401
     ExperienceAnswer,
     ExperienceRecord,
@@ -29,6 +28,7 @@ from app.feedback.models import (  # noqa: F401
     Theme,
     ThemeResponse,
 )
+from app.generations import ContentGeneration  # noqa: F401  (and the listeners that bump it)
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.media.models import AudioReading  # noqa: F401
 from app.minutes.models import CorrectionProposal, Evaluation, Minutes, MinutesRevision  # noqa: F401

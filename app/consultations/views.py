@@ -11,7 +11,8 @@ from app.consultations import describe, feeds
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
 from app.consultations.models import Document, MeetingFormat
-from app.db import content_generation, get_session
+from app.db import get_session
+from app.generations import content_generation
 from app.i18n import gettext as _
 from app.i18n import localized_text
 

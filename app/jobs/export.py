@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import app.registry  # noqa: F401  (every table)
-from app.db import TRANSLATIONS_ROW, Base, bump_content_generation
+from app.db import Base
+from app.generations import TRANSLATIONS_ROW, bump_content_generation
 
 FORMAT = "samradsportalen-export/1"
 

@@ -4,7 +4,7 @@ A translator's correction is a row in ``translation_entries``; committing it
 bumps the content generation (row 1 of ``content_generation``: the page cache
 misses) and the translations generation (row 2), which tells every app server
 to reload its overrides. Both rows are read in one primary-key query per
-request (:func:`app.db.request_generations`, shared with the page cache), and
+request (:func:`app.generations.request_generations`, shared with the page cache), and
 the overrides of a language are read from the database **once per change of
 the overrides and process**, not per string or request, and not again after
 changes to other content.
@@ -25,7 +25,8 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
-from app.db import TRANSLATIONS_ROW, get_db, request_generations
+from app.db import get_db
+from app.generations import TRANSLATIONS_ROW, request_generations
 
 log = logging.getLogger(__name__)
 

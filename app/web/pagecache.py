@@ -8,12 +8,12 @@ the consultation page costs 10–20 ms of Python; answering from this cache
 costs one primary-key query and a dictionary (or Redis) lookup.
 
 **Never stale.** Every entry is keyed by the *content generation*
-(:class:`app.db.ContentGeneration`): a counter that every commit
+(:class:`app.generations.ContentGeneration`): a counter that every commit
 which wrote rows a public page may show bumps as its last statement
-(:mod:`app.db`). Each request reads the counter first, so a page rendered
+(:mod:`app.generations`). Each request reads the counter first, so a page rendered
 before a change is never served after it, by any server. A participant's
 view, registration or evaluation bumps only its consultation's own counter and
-a counter of such writes (:data:`app.db.SCOPED_TABLES`): the pages of that
+a counter of such writes (:data:`app.generations.SCOPED_TABLES`): the pages of that
 consultation are keyed by the first, the pages that show no such input
 (:data:`app.web.public.BLIND_TO_SCOPED_WRITES`) by neither, every other page
 by the second (:func:`page_generation`). So an evening of submitted views
@@ -47,7 +47,8 @@ from typing import Protocol
 
 from flask import Flask, Response, current_app, g, request, session
 
-from app.db import CONTENT_ROW, SCOPED_ROW, get_session, request_generations, scope_row
+from app.db import get_session
+from app.generations import CONTENT_ROW, SCOPED_ROW, request_generations, scope_row
 from app.web.public import BLIND_TO_SCOPED_WRITES, PUBLIC_ENDPOINTS, SCOPED_ENDPOINTS
 
 log = logging.getLogger(__name__)

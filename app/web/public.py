@@ -18,7 +18,7 @@ PUBLIC_ENDPOINTS = frozenset({
 })
 
 #: Public pages of one consultation, by the URL value naming it: cached under
-#: that consultation's own generation (``app.db.scope_row``), so a view or a
+#: that consultation's own generation (``app.generations.scope_row``), so a view or a
 #: registration sent to another consultation leaves them cached. They show
 #: views, registrations and evaluations of their own consultation only.
 SCOPED_ENDPOINTS = {
@@ -28,7 +28,7 @@ SCOPED_ENDPOINTS = {
 }
 
 #: Public pages that show no participant's view, registration or evaluation
-#: (nor a count of them): a write scoped to a consultation (``app.db.SCOPED_TABLES``)
+#: (nor a count of them): a write scoped to a consultation (``app.generations.SCOPED_TABLES``)
 #: leaves them cached. ``tests/core/test_pagecache.py`` checks that rendering
 #: them reads none of those tables. Every other public page is rendered anew
 #: after any such write.

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import create_app, migrate
-from app.db import Base, content_generation, make_engine
+from app.db import Base, make_engine
 from app.demo import load_demo_data
+from app.generations import content_generation
 from app.jobs.export import export_database, import_database
 from config import TestConfig
 from tests.databases import empty_database

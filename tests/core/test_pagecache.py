@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import Role
-from app.db import bump_content_generation, content_generation
+from app.generations import bump_content_generation, content_generation
 from app.mail.models import OutboxMessage
 from app.web import pagecache
 from tests.redis_server import require_redis

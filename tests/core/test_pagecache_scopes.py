@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.consultations.models import ConsultationStatus
-from app.db import CONTENT_ROW, SCOPED_ROW, ContentGeneration, scope_row, utcnow
+from app.db import utcnow
+from app.generations import CONTENT_ROW, SCOPED_ROW, ContentGeneration, scope_row
 from app.minutes import services as minutes
 from app.participation import services as participation
 from app.participation.models import Viewpoint

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
 from app.common.errors import DomainError, PermissionDenied
-from app.db import content_generation
+from app.generations import content_generation
 from app.i18n import entry_key
 from app.translations import services
 from app.translations.models import GlossaryTerm, TranslationEntry, TranslatorLanguage
