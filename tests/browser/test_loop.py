@@ -181,6 +181,9 @@ def _participate(page: Any, server: LiveServer, consultation_id: int, *, email: 
     assert urlsplit(private_link).path == _path(page), f"the private link {private_link} is not this page {page.url}"
     manage_url = page.url
     copy = page.locator("main button[data-copy]")
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    if width and width <= 400:  # on a phone the long private link wraps instead of widening the page
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
     if javascript:
         # Progressive enhancement: the link can be copied with one tap, and the page says so.
         page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server(""))
@@ -372,7 +375,8 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     _check_public_listing(staff, server, consultation_id)
 
     # 2. A participant with JavaScript, in Romani.
-    participant = new_context(bypass_csp=False).new_page()
+    # A participant on a phone (390 × 844), in Romani.
+    participant = new_context(bypass_csp=False, viewport={"width": 390, "height": 844}).new_page()
     mine = _participate(participant, server, consultation_id, email=PARTICIPANT_EMAIL, name="Ljuba",
                         view=ROMANI_VIEW, shots="rom")
     _check_ok(participant.goto(mine.manage_url), "the private registration link")
