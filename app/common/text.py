@@ -71,13 +71,6 @@ def plain_text(value: str | None) -> str:
     return _CONTROL_BUT_LINE_BREAKS.sub("", value)
 
 
-def strip_nul(value: str | None) -> str | None:
-    """Remove NUL characters, which PostgreSQL refuses in text."""
-    if value is None:
-        return None
-    return value.replace("\x00", "")
-
-
 def text_field(data: dict[str, Any], name: str) -> str | None:
     """``data[name]`` trimmed and without NUL characters; ``None`` if empty or absent."""
     value = data.get(name)

@@ -547,10 +547,6 @@ def delete_document(session: Session, actor: User, document: Document, store: Do
 # --- Reads --------------------------------------------------------------------------
 
 
-def get_consultation(session: Session, consultation_id: int) -> Consultation | None:
-    return session.get(Consultation, consultation_id)
-
-
 def get_public_consultation(session: Session, consultation_id: int) -> Consultation | None:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or not consultation.is_public:

@@ -94,10 +94,6 @@ def closed_reason(consultation: Consultation, now: datetime | None = None) -> st
     return None
 
 
-def registration_open(consultation: Consultation, now: datetime | None = None) -> bool:
-    return closed_reason(consultation, now) is None
-
-
 def _lock(session: Session, consultation: Consultation) -> Consultation:
     """Lock the consultation row for the rest of the transaction and reload it."""
     # FOR UPDATE OF consultations: the lead board is joined in eagerly, and
