@@ -149,10 +149,13 @@ class TranslationForm(BaseForm):
     translator = StringField(_l("Translator's name"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
                              description=_l("For a human translation: who translated, e.g. the bridge builder's name."))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, source_language: str | None = None, **kwargs: Any) -> None:
+        """``source_language``: the original's; a new form offers the other language as the target."""
         super().__init__(*args, **kwargs)
         self.language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
         self.provenance.choices = choices((p.value, p.label) for p in Provenance)
+        if source_language is not None and not self.is_submitted():
+            self.language.data = "sv" if source_language != "sv" else "rom"
 
 
 class BulkThemeForm(BaseForm):

@@ -208,9 +208,7 @@ def record(consultation_id: int) -> str | Response:
 @staff_required
 def translate(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
-    form = TranslationForm()
-    if not form.is_submitted():
-        form.language.data = "sv" if viewpoint.language != "sv" else "rom"
+    form = TranslationForm(source_language=viewpoint.language)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             services.add_translation(

@@ -70,9 +70,7 @@ def answer(wish_id: int) -> str | Response:
 @staff_required
 def translate(wish_id: int) -> str | Response:
     wish = _load_wish(wish_id)
-    form = TranslationForm()
-    if not form.is_submitted():
-        form.language.data = "sv" if wish.language != "sv" else "rom"
+    form = TranslationForm(source_language=wish.language)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             services.translate_wish(
