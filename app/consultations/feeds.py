@@ -3,21 +3,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import Response, current_app, g
+from sqlalchemy.orm import Session
 
+from app.boards.services import list_boards
 from app.common.urls import external_url
 from app.consultations import describe
-from app.consultations.calendar import build_calendar, invitation_readings, reading_url
+from app.consultations import services as queries
+from app.consultations.calendar import (
+    CALENDAR_END,
+    build_calendar,
+    calendar_head,
+    event_body,
+    event_start,
+    invitation_readings,
+    reading_url,
+)
 from app.consultations.models import Consultation
 from app.db import get_session, utcnow
+from app.generations import TRANSLATIONS_ROW, request_generations
 from app.i18n import current_language, gettext, has_translation, language_info, localized_text
-from app.media.models import AudioReading
+from app.media.models import AudioReading, ReadingSubject, subject_key
+from app.media.readings import pick, readings_of_subject
 
 
 def calendar_window_start(now: datetime | None = None) -> datetime:
@@ -35,6 +52,119 @@ def calendar_etag(body: bytes) -> str:
     from app.web.caching import body_etag
 
     return body_etag(b"\n".join(line for line in body.split(b"\r\n") if not line.startswith(b"DTSTAMP")))
+
+
+@dataclass
+class _Listing:
+    """The calendar of all consultations in one language for one content generation:
+    the events' bodies (shared with :class:`CalendarOfAll`'s pieces), a validator and when it last changed."""
+
+    head: bytes
+    bodies: list[bytes]
+    etag: str
+    last_modified: datetime
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + sum(map(len, self.bodies)) + len(CALENDAR_END)
+
+
+class CalendarOfAll:
+    """The calendar of all consultations, built from the VEVENT of each consultation,
+    kept per process (``app.extensions``).
+
+    A piece is rebuilt only when what it shows changed (the consultation's
+    ``updated_dt``, its lead board, its invitation reading, the translations); the
+    list of pieces is checked once per content generation, which a submitted view
+    does not bump. So after a change one event is serialized, not thousands, and a
+    served calendar is assembled from pieces (streamed), never held whole.
+    """
+
+    def __init__(self) -> None:
+        #: ``(language, consultation id) -> (stamp, body)``
+        self._pieces: dict[tuple[str, int], tuple[Hashable, bytes]] = {}
+        self._listings: OrderedDict[Hashable, _Listing] = OrderedDict()
+        #: When this process first built a calendar with a given ETag: its Last-Modified.
+        self._first_seen: OrderedDict[str, datetime] = OrderedDict()
+        self._lock = threading.Lock()
+        #: Events serialized so far (for tests and the curious).
+        self.built = 0
+
+    def listing(self, session: Session, generation: Hashable, calendar_name: str) -> _Listing:
+        lang = current_language()
+        since = calendar_window_start()
+        key = (lang, since, generation, calendar_name)
+        with self._lock:
+            found = self._listings.get(key)
+            if found is None:
+                found = self._build(session, lang, since, calendar_name)
+                self._listings[key] = found
+                while len(self._listings) > 8:
+                    self._listings.popitem(last=False)
+            self._listings.move_to_end(key)
+            return found
+
+    def _build(self, session: Session, lang: str, since: datetime, calendar_name: str) -> _Listing:
+        stamps = queries.feed_stamps(session, ended_since=since)
+        boards = {b.id: (localized_text(b, "name"), b.contact_email) for b in list_boards(session)}
+        readings = readings_of_subject(session, ReadingSubject.INVITATION)
+        picked = {key: pick(found, lang) for key, found in readings.items()}
+        translations = request_generations(session)[TRANSLATIONS_ROW]
+
+        def stamp_of(cid: int, updated: datetime, board_id: int) -> Hashable:
+            reading = picked.get(subject_key(ReadingSubject.INVITATION, cid))
+            return updated, boards.get(board_id), reading.id if reading else None, translations
+
+        wanted = {cid: stamp_of(cid, updated, board) for cid, updated, board in stamps}
+        missing = [cid for cid, stamp in wanted.items() if self._pieces.get((lang, cid), (None,))[0] != stamp]
+        for start in range(0, len(missing), 500):
+            for consultation in queries.load_for_feed(session, missing[start:start + 500]):
+                reading = picked.get(subject_key(ReadingSubject.INVITATION, consultation.id))
+                body = event_body(consultation, reading=reading)
+                stamp = stamp_of(consultation.id, consultation.updated_dt, consultation.lead_board_id)
+                self._pieces[(lang, consultation.id)] = (stamp, body)
+                self.built += 1
+        for stale in [k for k in self._pieces if k[0] == lang and k[1] not in wanted]:
+            del self._pieces[stale]  # left the window or the public
+        head = calendar_head(calendar_name)
+        bodies = [self._pieces[(lang, cid)][1] for cid in wanted if (lang, cid) in self._pieces]
+        digest = hashlib.blake2b(head, digest_size=16)
+        for body in bodies:
+            digest.update(body)
+        etag = digest.hexdigest()
+        first = self._first_seen.get(etag)
+        if first is None:
+            # A second after the previous version at least: Last-Modified has whole seconds, and a
+            # client that asks If-Modified-Since the previous one must not get 304 for this one.
+            latest = max(self._first_seen.values(), default=None)
+            now = utcnow().replace(microsecond=0)
+            first = self._first_seen[etag] = max(now, latest + timedelta(seconds=1)) if latest else now
+        self._first_seen.move_to_end(etag)
+        while len(self._first_seen) > 64:
+            self._first_seen.popitem(last=False)
+        return _Listing(head=head, bodies=bodies, etag=etag, last_modified=first)
+
+
+def calendar_of_all(session: Session, generation: Hashable, calendar_name: str) -> Response:
+    """The calendar of every public consultation in the window (:func:`calendar_window_start`),
+    streamed from :class:`CalendarOfAll`'s pieces, with an ETag and a Last-Modified that
+    change with its content (not with ``DTSTAMP``), so a conditional request gets 304."""
+    store: CalendarOfAll = current_app.extensions.setdefault("calendar_of_all", CalendarOfAll())
+    listing = store.listing(session, generation, calendar_name)
+    start = event_start(utcnow().replace(microsecond=0))
+
+    def chunks() -> Iterator[bytes]:
+        yield listing.head
+        for first in range(0, len(listing.bodies), 200):  # about 150 KB a write
+            yield b"".join(part for body in listing.bodies[first:first + 200] for part in (start, body))
+        yield CALENDAR_END
+
+    response = Response(chunks(), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="samrad.ics"'
+    response.content_length = listing.size + len(start) * len(listing.bodies)
+    response.last_modified = listing.last_modified
+    g.etag = listing.etag  # see app.web.caching: it answers If-None-Match and If-Modified-Since
+    return response
 
 
 def ics_response(items: Iterable[Consultation], *, filename: str, calendar_name: str) -> Response:

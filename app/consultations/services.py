@@ -633,19 +633,27 @@ def list_for_feed(
     return list(session.scalars(stmt))
 
 
-def feed_version(session: Session, *, ended_since: datetime | None = None) -> tuple[int, str]:
-    """What a calendar of consultations depends on, cheaply: how many public
-    consultations it holds and when the latest one changed (any change bumps
-    ``updated_dt``). Narrower than the content generation, which every
-    submitted view bumps: the calendar of all consultations takes seconds to
-    build with thousands of events."""
-    stmt = sa.select(sa.func.count(), sa.func.max(Consultation.updated_dt)).where(
-        Consultation.status.in_(PUBLIC_STATUSES)
+def feed_stamps(session: Session, *, ended_since: datetime) -> list[tuple[int, datetime, int]]:
+    """``(id, updated_dt, lead_board_id)`` of the consultations the calendar of all
+    holds (those of :func:`list_for_feed` that have a time), in its order: what
+    says, cheaply, which of its events changed (any change bumps ``updated_dt``)."""
+    stmt = (
+        sa.select(Consultation.id, Consultation.updated_dt, Consultation.lead_board_id)
+        .where(Consultation.status.in_(PUBLIC_STATUSES), Consultation.end_dt >= ended_since,
+               Consultation.start_dt.is_not(None))
+        .order_by(Consultation.published_dt.desc(), Consultation.id.desc())
     )
-    if ended_since is not None:
-        stmt = stmt.where(Consultation.end_dt >= ended_since)
-    count, latest = session.execute(stmt).one()
-    return int(count or 0), latest.isoformat() if latest else ""
+    return [(cid, updated, board) for cid, updated, board in session.execute(stmt)]
+
+
+def load_for_feed(session: Session, ids: list[int]) -> list[Consultation]:
+    """The consultations ``ids`` as :func:`list_for_feed` loads them (lead board, no co-hosts), in any order."""
+    if not ids:
+        return []
+    return list(session.scalars(
+        sa.select(Consultation).where(Consultation.id.in_(ids))
+        .options(*_LIST_OPTIONS, lazyload(Consultation.co_hosts))
+    ))
 
 
 def list_for_staff(session: Session, actor: User) -> list[Consultation]:

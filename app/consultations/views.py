@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug, list_boards
@@ -12,7 +12,7 @@ from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
 from app.consultations.models import Document, MeetingFormat
 from app.db import get_session
-from app.generations import content_generation
+from app.generations import request_content_generation
 from app.i18n import gettext as _
 from app.i18n import localized_text
 
@@ -62,26 +62,13 @@ def calendar(consultation_id: int) -> Response:
 
 @bp.route("/<lang_code>/consultations.ics")
 def calendar_all() -> Response:
-    """Every public consultation that is coming or ended within ``CALENDAR_PAST_DAYS``.
-    Building it takes seconds with thousands of events, so the body is kept per
-    process until a consultation in it changes (not on every submitted view)."""
-    from app.i18n import current_language
-    from app.web.caching import body_cache, body_etag
-
+    """Every public consultation that is coming or ended within ``CALENDAR_PAST_DAYS``,
+    assembled from the kept events (:class:`app.consultations.feeds.CalendarOfAll`)."""
     session = get_session()
-    since = feeds.calendar_window_start()
-    # The version query (~10 ms on 20 000 consultations) runs once per content
-    # generation; the calendar is rebuilt only when the version changed.
-    cache = body_cache()
-    version = cache.get(("consultations.ics:version", since, content_generation(session)),
-                        lambda: repr(consultations.feed_version(session, ended_since=since)).encode())
-    key = ("consultations.ics", current_language(), since, version)
-    body = body_cache().get(key, lambda: feeds.build_calendar(
-        consultations.list_for_feed(session, ended_since=since), _("Consultations with Roma in Stockholm")))
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = 'inline; filename="samrad.ics"'
-    g.etag = body_etag(repr(key).encode())  # see app.web.caching
-    return response
+    # Row 1 of the content generations (a submitted view does not bump it): the
+    # events are checked for changes when it moved.
+    return feeds.calendar_of_all(session, request_content_generation(session),
+                                 _("Consultations with Roma in Stockholm"))
 
 
 @bp.route("/<lang_code>/consultations.atom")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.media.models import AudioReading
+from app.media.models import AudioReading, ReadingSubject
 
 
 def readings_of(session: Session, key: str) -> dict[str, AudioReading]:
@@ -23,6 +23,14 @@ def readings_of_many(session: Session, keys: Iterable[str]) -> dict[str, dict[st
     if not keys:
         return found
     for reading in session.scalars(sa.select(AudioReading).where(AudioReading.subject_key.in_(keys))):
+        found.setdefault(reading.subject_key, {})[reading.language] = reading
+    return found
+
+
+def readings_of_subject(session: Session, subject: ReadingSubject) -> dict[str, dict[str, AudioReading]]:
+    """Every reading of one kind of subject (e.g. all invitations) in one query: ``{subject_key: {language: reading}}``."""
+    found: dict[str, dict[str, AudioReading]] = {}
+    for reading in session.scalars(sa.select(AudioReading).where(AudioReading.subject == subject)):
         found.setdefault(reading.subject_key, {})[reading.language] = reading
     return found
 

@@ -20,14 +20,10 @@
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, g, request, session
 
 from app.web import pagecache
 from app.web.public import PUBLIC_ENDPOINTS
@@ -47,8 +43,8 @@ def _cacheable(response: Response) -> bool:
         return False
     if request.endpoint not in PUBLIC_ENDPOINTS:
         return False
-    if response.is_streamed or response.direct_passthrough:
-        return False
+    if response.direct_passthrough or (response.is_streamed and not g.get("etag")):
+        return False  # a streamed body is public only if the view named its validator (``g.etag``)
     if "Cache-Control" in response.headers or "Set-Cookie" in response.headers:
         return False  # the view decided itself, or the response is personal
     if session:  # flash messages, a CSRF token, a login: personal
@@ -80,41 +76,6 @@ def _add_http_caching(response: Response) -> Response:
     return response
 
 
-class BodyCache:
-    """Response bodies that are expensive to build, kept per app process.
-
-    The key must name everything the body depends on; for database content
-    that includes a cheap *version* read from the database on every request
-    (e.g. count and latest ``updated_dt``), so a change is visible at once.
-    ``ttl`` bounds what the version cannot see (a renamed board).
-    """
-
-    def __init__(self, max_entries: int = 32, ttl: float = 300.0) -> None:
-        self.max_entries = max_entries
-        self.ttl = ttl
-        self._entries: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry and now - entry[0] < self.ttl:
-                self._entries.move_to_end(key)
-                return entry[1]
-        body = build()
-        with self._lock:
-            self._entries[key] = (now, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return body
-
-
-def body_cache() -> BodyCache:
-    return current_app.extensions["body_cache"]
-
-
 class StaticHashes:
     """Content hashes of static files, computed once per file (again when it changes)."""
 
@@ -141,7 +102,6 @@ class StaticHashes:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["body_cache"] = BodyCache()
     hashes = StaticHashes(app.static_folder)
 
     @app.url_defaults

@@ -242,8 +242,8 @@ def store_if_new(response: Response, etag: str) -> None:
     """Called by the HTTP-caching hook once it decided ``response`` is public."""
     key = g.pop("page_cache_key", None)
     store = page_store()
-    if key is None or store is None or g.get("page_cache_hit"):
-        return
+    if key is None or store is None or g.get("page_cache_hit") or response.is_streamed:
+        return  # a streamed body (the calendar of all) is assembled from pieces of its own
     if response.content_length is not None and response.content_length > MAX_BODY_BYTES:
         return
     store.set(key, encode(response, etag), PAGE_TTL)

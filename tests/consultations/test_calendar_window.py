@@ -44,23 +44,45 @@ class TestLongerWindow:
         assert f"consultation-{old.id}@" in client.get("/sv/consultations.ics").get_data(as_text=True)
 
 
-def test_the_calendar_of_all_is_rebuilt_when_a_consultation_changes_not_when_a_view_arrives(
-    client, meetings, db_session, monkeypatch
+def _serialized(app) -> int:
+    """Events the calendar of all has serialized so far in this app."""
+    store = app.extensions.get("calendar_of_all")
+    return store.built if store else 0
+
+
+def test_the_calendar_of_all_rebuilds_the_changed_event_only_and_none_when_a_view_arrives(
+    app, client, meetings, db_session
 ):
-    from app.consultations import feeds
     from app.participation.models import Channel, Viewpoint
 
     _board, _old, recent, coming = meetings
-    builds = []
-    real_build = feeds.build_calendar
-    monkeypatch.setattr(feeds, "build_calendar", lambda *a, **k: builds.append(1) or real_build(*a, **k))
     client.get("/sv/consultations.ics")
+    assert _serialized(app) == 2  # the recent and the coming meeting
     db_session.add(Viewpoint(consultation=recent, body="Bra möte.", language="sv", channel=Channel.WEB,
                              reference_code="CALX-2345"))
     db_session.commit()
     client.get("/sv/consultations.ics")
-    assert len(builds) == 1
+    assert _serialized(app) == 2
     coming.title_sv = "Snart om biblioteket"
     db_session.commit()
     assert "Snart om biblioteket" in client.get("/sv/consultations.ics").get_data(as_text=True)
-    assert len(builds) == 2
+    assert _serialized(app) == 3  # only the changed one
+    client.get("/rom/consultations.ics")
+    assert _serialized(app) == 5  # each language has its own events
+
+
+def test_the_calendar_of_all_is_streamed_with_validators_and_answers_304(client, meetings, db_session):
+    _board, _old, _recent, coming = meetings
+    first = client.get("/sv/consultations.ics")
+    assert first.status_code == 200 and first.is_streamed
+    assert int(first.headers["Content-Length"]) == len(first.data)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag.startswith('W/"') and modified
+    assert client.get("/sv/consultations.ics", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/sv/consultations.ics", headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get("/rom/consultations.ics", headers={"If-None-Match": etag}).status_code == 200
+    coming.title_sv = "Snart om biblioteket"
+    db_session.commit()
+    changed = client.get("/sv/consultations.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Snart om biblioteket" in changed.get_data(as_text=True)
+    assert changed.headers["ETag"] != etag

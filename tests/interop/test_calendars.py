@@ -148,3 +148,28 @@ def test_romani_calendars_are_named_and_organised_in_romani(client, meetings, ur
     if expected:
         assert str(cal["x-wr-calname"]) == expected
     assert str(cal["x-wr-calname"]) != str(sv_cal["x-wr-calname"])
+
+
+def test_text_that_needs_escaping_and_folding_reads_back_unchanged(client, create_board, create_consultation):
+    """The calendar is written without icalendar's objects (app.consultations.calendar):
+    commas, semicolons, backslashes, quotes, long lines of multi-byte characters and line
+    breaks must come back as they were stored, in every parser, and no line exceeds 75 octets."""
+    board = create_board(slug="tecken", name_sv='Nämnden "för; tecken", ^ och \\ kolon:')
+    title = "Möte; om skolan, \\ biblioteket och \"fritid\" – ŝ 𝄞 " + "åäö" * 30
+    summary = "Första raden; med komma, och \\.\n\nAndra stycket: " + "ääkkönen " * 20
+    consultation = create_consultation(board=board, title_sv=title, summary_sv=summary,
+                                       venue_name="Hus; A, plan 2", address="Väg \\ 1")
+    url = f"/sv/consultations/{consultation.id}"
+    for body in (client.get(url + ".ics").data, client.get("/sv/consultations.ics").data):
+        assert all(len(line) <= 75 for line in body.split(b"\r\n")), "a line longer than 75 octets"
+        body.decode("utf-8")  # folding never splits a character
+        (event,) = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["uid"]).startswith(
+            f"consultation-{consultation.id}@")]
+        assert str(event["summary"]) == title
+        assert str(event["description"]) == f"{summary}\n\n{client.application.config['PUBLIC_BASE_URL']}{url}"
+        assert str(event["location"]) == "Hus; A, plan 2, Väg \\ 1"
+        assert event["organizer"].params["CN"] == board.name_sv
+        (vevent,) = [e for e in vobject.readOne(body.decode()).vevent_list
+                     if e.uid.value.startswith(f"consultation-{consultation.id}@")]
+        assert vevent.summary.value == title
+        assert vevent.location.value == "Hus; A, plan 2, Väg \\ 1"
