@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from wtforms import (
@@ -19,11 +20,13 @@ from app.experiences.models import (
     NOTE_KINDS,
     SCALE_LABELS,
     SCALE_VALUES,
+    ExperienceRecord,
     MeasureStatus,
     QuestionKind,
     Survey,
 )
 from app.experiences.services import MAX_TEXT
+from app.feedback import forms as feedback_forms
 from app.i18n import UIText, localized_text
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
@@ -216,13 +219,30 @@ class NoteForm(BaseForm):
         self.romani_variety.choices = _variety_choices()
 
 
-class ThemeForm(VersionedForm):
-    title_sv = StringField(_l("Theme in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
-    title_rom = _line(_l("Theme in Romani chib"))
-    summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the experiences in this theme."))
-    summary_rom = _text(_l("What was said, in Romani chib"))
+class ThemeForm(feedback_forms.ThemeForm):
+    """A theme of experiences: the feedback theme's text, and the records it groups."""
+
     record_ids = CheckboxListField(_l("Experiences in this theme"), coerce=int, validate_choice=True,
                                    description=_l("An experience may belong to several themes."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.summary_sv.description = _l("A short summary of the experiences in this theme.")
+
+    def offer(self, records: Iterable[ExperienceRecord]) -> None:
+        """The records to tick: each by its number, kind, date and the start of its text."""
+        self.record_ids.choices = [(rec.id, _record_label(rec)) for rec in records]
+
+
+def _record_label(rec: ExperienceRecord) -> str:
+    if rec.summary_sv or rec.summary_rom:
+        text = " ".join((rec.summary_sv or rec.summary_rom or "").split())
+    else:
+        text = " ".join(" ".join(a.text for a in rec.answers if a.text).split())
+    label = f"#{rec.id} {rec.kind.label}, {rec.occurred_on.isoformat()}"
+    if text:
+        label += f": {text[:100]}{'…' if len(text) > 100 else ''}"
+    return label
 
 
 class MeasureForm(VersionedForm):
@@ -240,8 +260,3 @@ class MeasureForm(VersionedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = choices((s.value, s.label) for s in MeasureStatus)
-
-
-class SummaryForm(VersionedForm):
-    summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
-    summary_rom = _text(_l("Summary in Romani chib"))

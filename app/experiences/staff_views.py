@@ -1,5 +1,9 @@
 """Staff: services, surveys and questions, entering answers and notes, results, measures.
 
+The measures' summary, theme and publish pages are the shared feedback staff
+pages (:mod:`app.feedback.pages`), described for a service by :data:`PAGES`;
+the measure form (a response with its owner, status and dates) is the service's own.
+
 Each view: parse → load (404) → check permission (403) → one service call →
 commit → redirect, or re-render the form with the typed text and the errors.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
@@ -24,7 +29,6 @@ from app.experiences.forms import (
     NoteForm,
     QuestionForm,
     ServiceForm,
-    SummaryForm,
     SurveyForm,
     ThemeForm,
     answer_form,
@@ -36,17 +40,17 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
-from app.feedback import publication, snapshots
-from app.feedback import services as feedback
-from app.feedback.forms import UpdateForm
+from app.feedback import pages
 from app.feedback.models import FeedbackReport, Theme
+from app.feedback.pages import StaffPages
 from app.i18n import default_language, force_language, format_date, language_name, languages
 from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.moderation import pages as moderation
 from app.participation.models import Channel
 from app.web.charts import bar_chart
 from app.web.forms import ConfirmForm
-from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
+from app.web.helpers import actor, form_errors, load_or_404, load_permitted, require, staff_required
 from app.web.qr import qr_svg
 
 bp = Blueprint("experiences_staff", __name__)
@@ -55,23 +59,13 @@ PREFIX = "/<lang_code>/staff/experiences"
 
 
 def _service(service_id: int) -> Service:
-    service: Service = load_or_404(Service, service_id)
-    require(policies.can_edit(actor(), service))
-    return service
+    return load_permitted(Service, service_id, policies.can_edit)
 
 
 def _survey(survey_id: int) -> Survey:
     survey: Survey = load_or_404(Survey, survey_id)
     require(policies.can_edit(actor(), survey.service))
     return survey
-
-
-def _theme(service_id: int, theme_id: int) -> tuple[Service, Theme]:
-    service = _service(service_id)
-    theme: Theme = load_or_404(Theme, theme_id)
-    if theme.report.service_id != service.id:
-        abort(404)
-    return service, theme
 
 
 # --- Services ---------------------------------------------------------------------------
@@ -389,99 +383,69 @@ def answer_unhide(answer_id: int) -> Response:
 # --- Measures -----------------------------------------------------------------------------------------
 
 
-def _record_choices(service: Service) -> list[tuple[int, str]]:
-    out = []
-    for rec in xp_answers.list_records(get_session(), service):
-        if rec.summary_sv or rec.summary_rom:
-            text = " ".join((rec.summary_sv or rec.summary_rom or "").split())
-        else:
-            text = " ".join(" ".join(a.text for a in rec.answers if a.text).split())
-        label = f"#{rec.id} {rec.kind.label}, {rec.occurred_on.isoformat()}"
-        if text:
-            label += f": {text[:100]}{'…' if len(text) > 100 else ''}"
-        out.append((rec.id, label))
-    return out
+def _measures_context(session: Session, _service: Service, report: FeedbackReport | None) -> dict[str, Any]:
+    """The themes table: how many experiences each theme rests on, and its measure."""
+    if report is None:
+        return {"measures": {}, "counts": {}}
+    return {"measures": xp_measures.measures_for(session, report),
+            "counts": xp_measures.theme_record_counts(session, [t.id for t in report.themes])}
+
+
+def _prepare_theme_form(session: Session, service: Service, theme: Theme | None, form: ThemeForm, opened: bool) -> None:
+    """The service's records to tick, and (when the form opens on a theme) those it groups."""
+    form.offer(xp_answers.list_records(session, service))
+    if opened and theme is not None:
+        form.record_ids.data = xp_measures.theme_record_ids(session, theme)
+
+
+def _theme_context(session: Session, _service: Service, _theme: Theme | None, conflict: Theme | None) -> dict[str, Any]:
+    return {"conflict_record_ids": xp_measures.theme_record_ids(session, conflict) if conflict else []}
+
+
+#: A service's measures: its part of the shared feedback staff pages (:mod:`app.feedback.pages`).
+PAGES = StaffPages(
+    owner_name="service", load=_service, get_report=xp_measures.get_report, start_report=xp_measures.start_report,
+    summary_endpoint="experiences_staff.measures", publish_endpoint="experiences_staff.measures_publish",
+    summary_template="experiences/staff/measures.html", theme_template="experiences/staff/theme.html",
+    publish_template="experiences/staff/publish.html",
+    may_publish=lambda user, service, _report: policies.may_publish(user, service),
+    publish=lambda session, user, service, _report, note_sv, note_rom: xp_measures.publish_measures(
+        session, user, service, change_note_sv=note_sv, change_note_rom=note_rom),
+    published_message=_l("The measures are published."), summary_context=_measures_context,
+    theme_form=ThemeForm, prepare_theme_form=_prepare_theme_form,
+    add_theme=lambda session, user, service, form: xp_measures.add_theme(
+        session, user, service, form.data, form.record_ids.data or []),
+    update_theme=lambda session, user, theme, form, version: xp_measures.update_theme(
+        session, user, theme, form.data, form.record_ids.data or [], expected_version=version),
+    theme_added=lambda service, theme: (_("The theme has been added. Now write the response and the measure."),
+                                        url_for(".measure", service_id=service.id, theme_id=theme.id)),
+    theme_context=_theme_context,
+)
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures", methods=["GET", "POST"])
 @staff_required
 def measures(service_id: int) -> tuple[str, int] | Response:
-    session = get_session()
-    svc = _service(service_id)
-    report = xp_measures.get_report(session, svc)
-    if request.method == "POST":
-        form = SummaryForm()
-    else:
-        form = SummaryForm(obj=report)
-        form.version.data = str(report.version if report else 0)
-    conflict: FeedbackReport | None = None
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            report = xp_measures.start_report(session, actor(), svc)
-            feedback.update_summary(session, actor(), report, form.data, expected_version=form.expected_version())
-        if attempt.ok:
-            commit()
-            flash(_("The summary has been saved."), "success")
-            return redirect(url_for(".measures", service_id=svc.id))
-        conflict = attempt.current
-    return render_template(
-        "experiences/staff/measures.html", service=svc, report=report, form=form, conflict=conflict,
-        measures=xp_measures.measures_for(session, report) if report else {},
-        counts=xp_measures.theme_record_counts(session, [t.id for t in report.themes]) if report else {},
-        problems=publication.check_publishable(report) if report else {},
-        unpublished=bool(report and snapshots.has_unpublished_changes(report)),
-        can_publish=policies.may_publish(actor(), svc),
-    ), 409 if conflict else 200
+    return pages.summary_page(PAGES, service_id)
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/new", methods=["GET", "POST"])
 @staff_required
-def theme_new(service_id: int) -> str | Response:
-    svc = _service(service_id)
-    form = ThemeForm()
-    form.record_ids.choices = _record_choices(svc)
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            theme = xp_measures.add_theme(get_session(), actor(), svc, form.data, form.record_ids.data or [])
-        if attempt.ok:
-            commit()
-            flash(_("The theme has been added. Now write the response and the measure."), "success")
-            return redirect(url_for(".measure", service_id=svc.id, theme_id=theme.id))
-    return render_template("experiences/staff/theme.html", service=svc, form=form, theme=None)
+def theme_new(service_id: int) -> tuple[str, int] | Response:
+    return pages.theme_page(PAGES, service_id)
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>", methods=["GET", "POST"])
 @staff_required
 def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
-    session = get_session()
-    svc, theme = _theme(service_id, theme_id)
-    if request.method == "POST":
-        form = ThemeForm()
-    else:
-        form = ThemeForm(obj=theme, record_ids=xp_measures.theme_record_ids(session, theme))
-        form.version.data = str(theme.version)
-    form.record_ids.choices = _record_choices(svc)
-    conflict: Theme | None = None
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            xp_measures.update_theme(session, actor(), theme, form.data, form.record_ids.data or [],
-                                  expected_version=form.expected_version())
-        if attempt.ok:
-            commit()
-            flash(_("The theme has been saved."), "success")
-            return redirect(url_for(".measures", service_id=svc.id))
-        conflict = attempt.current
-    return render_template(
-        "experiences/staff/theme.html", service=svc, form=form, theme=theme, conflict=conflict,
-        conflict_record_ids=xp_measures.theme_record_ids(session, conflict) if conflict else [],
-    ), 409 if conflict else 200
+    return pages.theme_page(PAGES, service_id, theme_id)
 
 
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>/measure", methods=["GET", "POST"])
 @staff_required
 def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
     session = get_session()
-    svc, theme = _theme(service_id, theme_id)
+    svc, _report, theme = pages.load_theme(PAGES, service_id, theme_id)
     current = xp_measures.get_measure(session, theme.response)
     if request.method == "POST":
         form = MeasureForm()
@@ -513,24 +477,4 @@ def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
 @bp.route(f"{PREFIX}/services/<int:service_id>/measures/publish", methods=["GET", "POST"])
 @staff_required
 def measures_publish(service_id: int) -> str | Response:
-    session = get_session()
-    svc = _service(service_id)
-    require(policies.can_publish(actor(), svc))
-    report = xp_measures.get_report(session, svc)
-    if report is None:
-        abort(404)
-    form: Any = UpdateForm() if report.is_published else ConfirmForm()
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            xp_measures.publish_measures(
-                session, actor(), svc,
-                change_note_sv=form.change_note_sv.data if report.is_published else None,
-                change_note_rom=form.change_note_rom.data if report.is_published else None,
-            )
-        if attempt.ok:
-            commit()
-            flash(_("The measures are published."), "success")
-            return redirect(url_for(".measures", service_id=svc.id))
-    return render_template("experiences/staff/publish.html", service=svc, report=report, form=form,
-                           problems=publication.check_publishable(report),
-                           unpublished=snapshots.has_unpublished_changes(report))
+    return pages.publish_page(PAGES, service_id)
