@@ -103,6 +103,9 @@ class Config:
     #: Unset, it follows ``PORT`` (``PORT=8000 make run``).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}"
     PAGE_SIZE = _env_int("PAGE_SIZE", 20)
+    #: How long a new gunicorn worker may spend rendering the most-read pages before
+    #: its first request (app/warmup.py); 0 turns the warm-up off.
+    WARM_UP_SECONDS = _env_int("WARM_UP_SECONDS", 10)
     FEEDBACK_WEEKS_DEFAULT = _env_int("FEEDBACK_WEEKS_DEFAULT", 8)
     #: Calendars of many consultations (all, a board's) keep meetings that ended this many days ago.
     CALENDAR_PAST_DAYS = _env_int("CALENDAR_PAST_DAYS", 365)

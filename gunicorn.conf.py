@@ -13,6 +13,9 @@ command line. What it adds to gunicorn's defaults:
   its failure threshold) it stops gracefully: the listening socket is closed,
   each worker finishes its request (``graceful_timeout``) and exits. SIGINT
   and SIGQUIT still stop at once.
+* **No cold start.** Each worker renders the most-read public pages and the
+  calendar of all consultations before it takes its first request
+  (``post_worker_init``, app/warmup.py, at most ``WARM_UP_SECONDS``).
 * **An access log without private data** (app/web/accesslog.py): private
   tokens and reference codes replaced by ``…``, no client address or user
   agent on the routes where people take part anonymously, no Referer.
@@ -70,6 +73,15 @@ def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn hook
         stop()
 
     server.handle_term = drain_then_stop
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn hook
+    from flask import Flask
+
+    from app.warmup import warm
+
+    if isinstance(worker.wsgi, Flask):
+        warm(worker.wsgi, tick=worker.notify)
 
 
 def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn hook

@@ -91,11 +91,14 @@ def free_port() -> int:
 def start_gunicorn(url: str, port: int, workers: int, page_cache: str) -> subprocess.Popen:
     env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url, "SAMRAD_BENCH": "1",
            "RATELIMIT_ENABLED": "0", "FLASK_DEBUG": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "PAGE_CACHE_URL": page_cache}
-    log = open(ROOT / "instance" / "bench-gunicorn.log", "w")  # noqa: SIM115
+           "PAGE_CACHE_URL": page_cache, "DRAIN_SECONDS": "0"}
+    log = open(ROOT / "instance" / "bench-gunicorn.log", "a")  # noqa: SIM115
+    # The production settings (gunicorn.conf.py: its hooks, among them the warm-up of each
+    # worker), but no access log and no worker replaced after max_requests during a run.
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "120", "--log-level", "warning", "bench.wsgi:app"],
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
+         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning",
+         "--access-logfile", "/dev/null", "--max-requests", "0", "bench.wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     for _ in range(120):
@@ -138,13 +141,15 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None, cookie: str | None = None) -> dict:
+def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None, cookie: str | None = None,
+            env: dict[str, str] | None = None) -> dict:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,
+                         env={**os.environ, **(env or {})}).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -206,6 +211,9 @@ def pages(info: dict, deep_page: int) -> list[tuple[str, str, Path | None]]:
          scenarios.SCRIPT),
         (f"mixed: the spread while {scenarios.WRITES_PER_SECOND} views/s are posted", "/sv/consultations/",
          scenarios.SCRIPT),
+        ("cold start: server started, at once the spread + home, list, calendar", "/sv/consultations/",
+         scenarios.SCRIPT),
+        ("cold start, the same load again (warm)", "/sv/consultations/", scenarios.SCRIPT),
         ("home", "/sv/", None),
         ("listing, page 1", "/sv/consultations/", None),
         (f"listing, all, page {deep_page}", f"/sv/consultations/?when=all&page={deep_page}", None),
@@ -264,6 +272,7 @@ def main() -> int:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
     (ROOT / "instance").mkdir(exist_ok=True)
+    (ROOT / "instance" / "bench-gunicorn.log").write_text("")  # this run's servers append to it
     if args.db == "postgresql":
         ensure_pg_database()
     url = database_url(args.db)
@@ -296,11 +305,18 @@ def main() -> int:
                 single = rendered = float("nan")
             rss_before = workers_rss_mb(proc)
             writer = None
+            env = None
+            if name.startswith("cold start"):
+                env = {"BENCH_OTHER_PATHS": scenarios.other_paths(scenarios.COLD_START_OTHERS)}
+                if name.startswith("cold start:"):  # a deploy: a new server, loaded as soon as it answers
+                    stop_gunicorn(proc)
+                    proc = start_gunicorn(url, port, args.workers, args.page_cache)
+                    rss_before = workers_rss_mb(proc)
             if name.startswith("mixed"):
                 writer = scenarios.Writer(base, f"/sv/consultations/{info['post_target']}")
                 stored_before = scenarios.count_marked_views(url)
                 writer.start()
-            result = run_wrk(base + path, args, script)
+            result = run_wrk(base + path, args, script, env=env)
             if writer is not None:
                 writer.stop.set()
                 writer.join()

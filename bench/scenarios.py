@@ -5,6 +5,10 @@
 *mixed*: the same while visitors submit views through the public form at
 ``WRITES_PER_SECOND`` (a thread beside wrk), each counted and then verified in
 the database. Both print the page cache's hit rate.
+*cold start*: the server is started anew (a deploy) and loaded at once with
+the spread plus the home page, the list and the calendar of all
+(``COLD_START_OTHERS``); then the same load again on the now warm server, to
+compare the p99 of the first seconds after a deploy with the steady state.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "bench" / "spread.lua"
 SPREAD_IDS = 2000
 WRITES_PER_SECOND = 5
+#: Other pages mixed into the cold-start load, with the fraction of requests each gets.
+COLD_START_OTHERS = {"/sv/consultations.ics": 0.01, "/sv/": 0.05, "/sv/consultations/": 0.05}
 MARKER = "Synpunkt från blandade lasttestet"
 
 
@@ -39,6 +45,11 @@ def spread_ids(url: str, n: int = SPREAD_IDS) -> list[int]:
     chosen = ids[::step][:n]
     random.Random(20).shuffle(chosen)
     return chosen
+
+
+def other_paths(weights: dict[str, float]) -> str:
+    """``BENCH_OTHER_PATHS`` for spread.lua."""
+    return ",".join(f"{path} {weight}" for path, weight in weights.items())
 
 
 def hit_rate(wrk_output: str) -> tuple[int, int]:

@@ -2,6 +2,9 @@
 -- Zipf-distributed (s = 1: the first id is asked twice as often as the second, ...),
 -- as real traffic is. Counts the page cache's answers (X-Page-Cache) and prints
 -- "Page cache: H hits, M misses" at the end (bench/run.py reads it).
+-- BENCH_OTHER_PATHS ("path weight,path weight", weights as fractions of all
+-- requests) mixes other pages in: the cold-start scenario asks for the home
+-- page, the list and the calendar of all too.
 local threads = {}
 
 function setup(thread)
@@ -9,7 +12,7 @@ function setup(thread)
   thread:set("seed", #threads)
 end
 
-local ids, cdf = {}, {}
+local ids, cdf, others = {}, {}, {}
 
 function init(args)
   for id in string.gmatch(os.getenv("BENCH_SPREAD_IDS") or "", "%d+") do
@@ -22,6 +25,11 @@ function init(args)
   end
   for k = 1, #ids do
     cdf[k] = cdf[k] / total
+  end
+  local upto = 0
+  for path, weight in string.gmatch(os.getenv("BENCH_OTHER_PATHS") or "", "([^%s,]+) ([%d.]+)") do
+    upto = upto + tonumber(weight)
+    table.insert(others, {path, upto})
   end
   math.randomseed(os.time() * 1000 + (seed or 0))
   hits, misses = 0, 0
@@ -38,6 +46,12 @@ local function pick()
 end
 
 request = function()
+  local u = math.random()
+  for _, other in ipairs(others) do
+    if u < other[2] then
+      return wrk.format("GET", other[1])
+    end
+  end
   return wrk.format("GET", "/sv/consultations/" .. pick())
 end
 
