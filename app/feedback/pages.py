@@ -12,6 +12,11 @@ in only what differs. What one subject alone has stays with it: merging themes,
 responses with cited decisions and the preview (consultations), the measure
 form (experiences).
 
+:class:`StaffPages` is the web side of :class:`app.feedback.subjects.Subject`:
+a ``Subject`` sits below the web layer (services know no requests, endpoints or
+templates), so what a subject's pages need is described here, by the subject's
+``staff_views``.
+
 Each page: parse → load (404) → check permission (403) → the service call →
 commit → redirect, or re-render the form with the typed text and the errors.
 """

@@ -421,6 +421,28 @@ def test_staff_pages_render_in_both_languages(client, auth, db_session, editor, 
         assert f'<html lang="{lang}"' in response.get_data(as_text=True)
 
 
+def test_measures_page_says_what_publishing_needs_as_the_feedback_page_does(client, auth, editor, publisher, survey,
+                                                                            add_answers) -> None:
+    """One summary page for every subject: what is missing links to its theme, an editor reads who publishes,
+    and the published versions are listed."""
+    record = add_answers(survey, text="Fler böcker")
+    base = f"/sv/staff/experiences/services/{survey.service_id}/measures"
+    auth.login(editor)
+    response = client.post(f"{base}/themes/new", data={"title_sv": "Böcker", "record_ids": [str(record.id)]})
+    theme_id = int(re.search(r"/themes/(\d+)/measure", response.headers["Location"]).group(1))
+    html = client.get(base).get_data(as_text=True)
+    assert "Innan du publicerar:" in html and f'<li><a href="#theme-{theme_id}">' in html
+    assert "måste publicera det här" in html and f"{base}/publish" not in html
+    auth.login(publisher)
+    client.post(f"{base}/themes/{theme_id}/measure", data={"body_sv": "Vi köper böcker.", "owner": "Biblioteket",
+                                                           "status": "planned", "version": "0"})
+    client.post(base, data={"summary_sv": "Det här gör vi.", "version": "0"})
+    assert f"{base}/publish" in client.get(base).get_data(as_text=True)
+    assert client.post(f"{base}/publish").status_code == 302
+    html = client.get(base).get_data(as_text=True)
+    assert "Publicerade versioner" in html and f'href="/sv/services/{survey.service_id}/measures"' in html
+
+
 # --- Staff: two people editing the same measures page (optimistic locking) ----------------------------------
 
 
