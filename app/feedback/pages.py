@@ -95,6 +95,15 @@ class StaffPages:
         return render_template(template, staff=self, owner=owner, **{self.owner_name: owner}, **context)
 
 
+def load_report(pages: StaffPages, owner_id: int) -> tuple[Any, FeedbackReport]:
+    """The owner (with permission) and its report; 404 while it has none."""
+    owner = pages.load(owner_id)
+    report = pages.get_report(get_session(), owner)
+    if report is None:
+        abort(404)
+    return owner, report
+
+
 def load_theme(pages: StaffPages, owner_id: int, theme_id: int) -> tuple[Any, FeedbackReport, Theme]:
     """The owner (with permission), its report and one of its themes; 404 for a theme of another report."""
     owner = pages.load(owner_id)
@@ -171,10 +180,7 @@ def theme_page(pages: StaffPages, owner_id: int, theme_id: int | None = None) ->
 def publish_page(pages: StaffPages, owner_id: int) -> str | Response:
     """Publish the report for the first time, or an update with a note on what changed."""
     session = get_session()
-    owner = pages.load(owner_id)
-    report = pages.get_report(session, owner)
-    if report is None:
-        abort(404)
+    owner, report = load_report(pages, owner_id)
     require(policies.can_publish(actor(), report))
     form: Any = UpdateForm() if report.is_published else ConfirmForm()
     if form.validate_on_submit():

@@ -97,11 +97,6 @@ PAGES = StaffPages(
 )
 
 
-def _load(consultation_id: int) -> tuple[Consultation, FeedbackReport | None]:
-    consultation = _load_consultation(consultation_id)
-    return consultation, consultation_reports.get_report(get_session(), consultation)
-
-
 def _back(consultation: Consultation) -> Response:
     return redirect(url_for(".overview", consultation_id=consultation.id))
 
@@ -130,9 +125,7 @@ def theme_edit(consultation_id: int, theme_id: int) -> tuple[str, int] | Respons
 def theme_merge(consultation_id: int) -> Response:
     """Merge two themes (from the overview); a theme changed meanwhile refuses it, and nothing is written."""
     session = get_session()
-    consultation, report = _load(consultation_id)
-    if report is None:
-        abort(404)
+    consultation, report = pages.load_report(PAGES, consultation_id)
     form = MergeForm(themes=theming.theme_choices(session, consultation.id))
     if not form.validate_on_submit():
         for message in [m for _f, _l, m in form.error_list()] or [_("Choose a theme from the list.")]:
@@ -243,9 +236,7 @@ def decision_remove(consultation_id: int, theme_id: int, decision_id: int) -> Re
 @staff_required
 def preview(consultation_id: int) -> str:
     session = get_session()
-    consultation, report = _load(consultation_id)
-    if report is None:
-        abort(404)
+    consultation, report = pages.load_report(PAGES, consultation_id)
     return render_template(
         "feedback/public.html", consultation=consultation,
         page=feedback_public.public_feedback_page(session, report, draft=True, **view_list_args()),
