@@ -72,6 +72,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.experiences.staff_views import bp as experiences_staff_bp
     from app.experiences.views import bp as experiences_bp
     from app.feedback.staff_views import bp as feedback_staff_bp
+    from app.feedback.suggestion_views import bp as feedback_suggestions_bp
     from app.feedback.views import bp as feedback_bp
     from app.minutes.staff_views import bp as minutes_staff_bp
     from app.minutes.views import bp as minutes_bp
@@ -108,6 +109,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         readings_staff_bp,
         feedback_bp,
         feedback_staff_bp,
+        feedback_suggestions_bp,
         minutes_bp,
         minutes_staff_bp,
         experiences_bp,

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from app.feedback.models import Outcome
@@ -126,3 +135,50 @@ class FindViewForm(BaseForm):
 
     code = StringField(_l("Reference code from your receipt"), validators=[DataRequired(), Length(max=40)],
                        filters=[strip], description=_l("For example AB12-CD34."))
+
+
+# --- Suggested themes (issue 22) --------------------------------------------------------
+
+
+class SuggestForm(BaseForm):
+    """Ask for suggested themes: of the views in no theme, or of every view."""
+
+    scope = RadioField(_l("Which views to group"), default="unthemed",
+                       validators=[DataRequired(message=_l("Choose which views to group."))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope.choices = choices([("unthemed", _l("The views in no theme yet")),
+                                      ("all", _l("Every view, also those already in a theme"))])
+
+
+class ProposalForm(VersionedForm):
+    """One proposal: its title, and accept (a new theme), rename or reject it. Prefixed by the proposal's id."""
+
+    title = StringField(_l("Title of the theme, in Swedish"), validators=[Length(max=300)], filters=[strip])
+    accept = SubmitField(_l("Accept as a theme"))
+    rename = SubmitField(_l("Save the title"))
+    reject = SubmitField(_l("Reject"))
+
+
+class ProposalViewsForm(VersionedForm):
+    """Take ticked views out of a proposal (they stay in no theme)."""
+
+    viewpoint_ids = SelectMultipleField(_l("Views"), coerce=int, choices=[], validate_choice=False)
+
+
+class ProposalMergeForm(BaseForm):
+    """Merge two proposals: the first one's views join the second."""
+
+    source = SelectField(_l("Merge the proposal"), coerce=_optional_int, choices=[], validate_choice=True,
+                         validators=[DataRequired(message=_l("Choose a proposal from the list."))])
+    target = SelectField(_l("into the proposal"), coerce=_optional_int, choices=[], validate_choice=True,
+                         validators=[DataRequired(message=_l("Choose a proposal from the list."))])
+    #: ``id:version`` of every proposal as the page showed them (optimistic locking).
+    versions = HiddenField()
+
+    def __init__(self, *args: Any, proposals: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = [*choices([("", _l("Choose a proposal"))]), *choices(proposals)]
+        self.source.choices = options
+        self.target.choices = options

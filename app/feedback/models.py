@@ -212,3 +212,63 @@ class FeedbackRevision(Base):
 
     report: Mapped[FeedbackReport] = relationship(back_populates="revisions")
     published_by: Mapped[User | None] = relationship()
+
+
+# --- Suggested themes (issue 22) --------------------------------------------------------
+#
+# An automatic grouping of a consultation's views by text similarity
+# (:mod:`app.feedback.suggestions`), stored so staff can review it over several
+# requests. Proposals are never applied by themselves: one becomes a theme only
+# when staff accept it; accepting, rejecting or merging removes it from here.
+
+theme_suggestion_viewpoints = sa.Table(
+    "theme_suggestion_viewpoints",
+    Base.metadata,
+    sa.Column("suggestion_id", sa.ForeignKey("theme_suggestions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("viewpoint_id", sa.ForeignKey("viewpoints.id", ondelete="CASCADE"), primary_key=True, index=True),
+    #: 0 for the most typical view of the proposal (shown first), then less and less typical.
+    sa.Column("rank", sa.Integer, nullable=False),
+    #: The view was already in a theme when the suggestions were made (only when staff asked for all views).
+    sa.Column("themed_before", sa.Boolean, nullable=False, default=False),
+)
+
+
+class SuggestionRun(Base):
+    """The latest suggested themes of a consultation: which views were grouped, when and by whom."""
+
+    __tablename__ = "theme_suggestion_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    #: ``"unthemed"``: the views in no theme; ``"all"``: every view.
+    scope: Mapped[str] = mapped_column(sa.String(8))
+    #: How many views were grouped, and how many the scope held (more than that are left for a later run).
+    considered: Mapped[int]
+    available: Mapped[int]
+    #: How many of them went into a proposal (the others were like no other view).
+    grouped: Mapped[int]
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    consultation: Mapped[Consultation] = relationship()
+    suggestions: Mapped[list[ThemeSuggestion]] = relationship(
+        back_populates="run", order_by="ThemeSuggestion.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+    created_by: Mapped[User | None] = relationship()
+
+
+class ThemeSuggestion(Base):
+    """One proposed theme: a title staff may change and the views grouped in it."""
+
+    __tablename__ = "theme_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("theme_suggestion_runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    #: Optimistic locking: two colleagues reviewing the same proposal.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    run: Mapped[SuggestionRun] = relationship(back_populates="suggestions")

@@ -27,7 +27,15 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
-from app.feedback.models import Decision, FeedbackReport, Outcome, Theme, ThemeResponse
+from app.feedback.models import (
+    Decision,
+    FeedbackReport,
+    Outcome,
+    SuggestionRun,
+    Theme,
+    ThemeResponse,
+    ThemeSuggestion,
+)
 from app.i18n import entry_key
 from app.media.models import AudioReading, ReadingSubject
 from app.minutes.models import CorrectionProposal, Minutes
@@ -66,6 +74,9 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
     theme = Theme(title_sv="Tema", position=1, viewpoints=[viewpoint],
                   response=ThemeResponse(outcome=Outcome.IMPLEMENTED, body_sv="Svar", decisions=[decision]))
     db_session.add(FeedbackReport(consultation=consultation, themes=[theme]))
+    suggestion = ThemeSuggestion(position=1, title="Förslag")
+    db_session.add(SuggestionRun(consultation=consultation, scope="unthemed", considered=1, available=1, grouped=0,
+                                 suggestions=[suggestion]))
     service = Service(board=board, name_sv="Brobyggarverksamheten")
     question = SurveyQuestion(kind=QuestionKind.TEXT, text_sv="Hur var det?", position=1)
     survey = Survey(service=service, short_code="PERM23", title_sv="Enkät", opens_dt=in_days(-1), closes_dt=in_days(7),
@@ -101,6 +112,7 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
         "consultation": consultation,
         "viewpoint": viewpoint,
         "theme": theme,
+        "suggestion": suggestion,
         "decision": decision,
         "outsider": create_user(boards={create_board(): Role.PUBLISHER}),
         "service": service,
@@ -125,6 +137,7 @@ RESOLVERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "document_id": lambda w: w["consultation"].documents[0].id,
     "viewpoint_id": lambda w: w["viewpoint"].id,
     "theme_id": lambda w: w["theme"].id,
+    "suggestion_id": lambda w: w["suggestion"].id,
     "decision_id": lambda w: w["decision"].id,
     "user_id": lambda w: w["outsider"].id,
     "service_id": lambda w: w["service"].id,
