@@ -138,7 +138,8 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
     """Rows the demo data lacks, created through the public and staff forms.
 
     A registration (for ``<token>``), a written view (``<code>``, ``<viewpoint_id>``),
-    feedback themes (``<theme_id>``) on the held consultation and on a city service, and a
+    feedback themes (``<theme_id>``) on the held consultation and on a city service, suggested
+    themes of views written into the held consultation (``<suggestion_id>``), and a
     staff note on that service (``<record_id>``). A form that
     fails leaves its rows missing; the resolvers then report which data is absent.
     """
@@ -152,7 +153,9 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
             live_server.seed_log.append(f"{path} -> {seeded}")
         live_server.seed_log.append(f"recorded view -> {_send_recorded_view(page, live_server(f'/sv/consultations/{demo.upcoming_id}/views/new'))}")
         page = staff.new_page()
-        paths = [f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new"]
+        _three_topics(live_server, demo.held_id)  # views to group, for the suggested themes (<suggestion_id>)
+        paths = [f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new",
+                 f"/sv/staff/consultations/{demo.held_id}/feedback/suggestions"]
         paths += [f"/sv/staff/experiences/services/{sid}/measures/themes/new" for sid in demo.ids("city_services")[:1]]
         paths += [f"/sv/staff/experiences/services/{sid}/notes/new" for sid in demo.ids("city_services")[:1]]
         for path in paths:
@@ -162,6 +165,19 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
         anon.close()
         staff.close()
     return live_server
+
+
+def _three_topics(server: LiveServer, consultation_id: int) -> None:
+    """The views of tests/feedback/three_topics.py in the consultation (not to be published)."""
+    from app.db import make_engine
+    from tests.feedback import three_topics
+
+    engine = make_engine(server.demo.db_url)
+    try:
+        with engine.begin() as conn:
+            three_topics.insert_views(conn, consultation_id, "TRI")
+    finally:
+        engine.dispose()
 
 
 def _send_recorded_view(page: Any, url: str) -> str:

@@ -179,6 +179,7 @@ RESOLVERS: dict[str, Resolver] = {
     "record_id": _record_id,
     "wish_id": _first("wishes"),
     "theme_id": _theme_id,
+    "suggestion_id": lambda demo, page, values: demo.ids("theme_suggestions")[:1],
     "code": _code,
     "token": _token,
     "language": lambda demo, page, values: ["rom"],  # the language a translator edits

@@ -72,9 +72,9 @@ def test_three_topics_in_two_languages_are_recovered(db_session, topics):
     # Proposals only: no theme was made, nothing assigned.
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Theme)) == 0
     # The same views give the same proposals.
+    first = sorted(map(sorted, _groups(db_session, run)))
     again = suggestions.suggest(db_session, editor, report, "unthemed")
-    assert len(_found(db_session, again)) == len(found)
-    assert sorted(map(sorted, _groups(db_session, again))) == sorted(map(sorted, _groups(db_session, run)))
+    assert sorted(map(sorted, _groups(db_session, again))) == first
     assert db_session.scalar(sa.select(sa.func.count()).select_from(SuggestionRun)) == 1  # replaced, not added
 
 

@@ -121,3 +121,29 @@ def adjusted_rand_index(truth: list[str], found: list[int]) -> float:
     expected = sum_rows * sum_cols / comb(len(truth), 2)
     maximum = (sum_rows + sum_cols) / 2
     return (index - expected) / (maximum - expected)
+
+
+def insert_views(conn, consultation_id: int, prefix: str) -> list[int]:
+    """Write the views and their translations into a consultation with bulk INSERTs on ``conn``
+    (for the browser tests' live server); ``prefix`` (≤ 4 characters) makes the reference codes unique."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+
+    from app.participation.models import Provenance, Viewpoint, ViewpointTranslation
+
+    now = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    made = views()
+    ids = []
+    for i, (_topic, texts, original) in enumerate(made):
+        ids.append(conn.execute(sa.insert(Viewpoint.__table__).values(
+            consultation_id=consultation_id, reference_code=f"{prefix[:4]:<4}-{i:04d}".replace(" ", "X"),
+            body=texts[original], language=original, romani_variety="kalderash" if original == "rom" else None,
+            channel="web", publish_consent=False, show_name=False, wants_feedback=False, created_dt=now,
+        ).returning(Viewpoint.__table__.c.id)).scalar_one())
+    conn.execute(sa.insert(ViewpointTranslation.__table__), [
+        {"viewpoint_id": vid, "language": lang, "body": text, "provenance": Provenance.HUMAN, "translator": "Tolk",
+         "created_dt": now}
+        for vid, (_topic, texts, original) in zip(ids, made, strict=True) for lang, text in texts.items()
+        if lang != original])
+    return ids

@@ -1,0 +1,81 @@
+"""Suggested themes in a real browser (issue 22): staff ask for suggestions, rename a proposal and
+accept it as a theme, on a 390 px phone, without JavaScript, in Romani."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.support import LiveServer
+from tests.feedback import three_topics
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+_runs = itertools.count(1)
+
+
+def _consultation_with_three_topics(server: LiveServer) -> int:
+    """A held consultation of the demo staff member's board with the three topics' views."""
+    from app.accounts.models import Membership, User
+    from app.consultations.models import Consultation, ConsultationStatus
+    from app.db import make_engine
+
+    run = next(_runs)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    engine = make_engine(server.demo.db_url)
+    try:
+        with engine.begin() as conn:
+            user_id = conn.scalar(sa.select(User.id).where(User.email == server.demo.staff_email))
+            board_id = conn.scalar(sa.select(Membership.board_id).where(Membership.user_id == user_id).limit(1))
+            cid = conn.execute(sa.insert(Consultation.__table__).values(
+                lead_board_id=board_id, status=ConsultationStatus.HELD, title_sv=f"Förslagssamråd {run}",
+                start_dt=now - timedelta(days=10), end_dt=now - timedelta(days=10, hours=-2), format="in_person",
+                interpreter_languages=[], is_open=True, romani_pending=False, ics_sequence=0, version=1,
+                created_dt=now, updated_dt=now,
+            ).returning(Consultation.__table__.c.id)).scalar_one()
+            three_topics.insert_views(conn, cid, f"BS{run}")
+    finally:
+        engine.dispose()
+    return cid
+
+
+def _theme(server: LiveServer, title: str) -> list[int]:
+    """The view ids of the theme titled ``title`` (empty if there is none)."""
+    from app.db import make_engine
+    from app.feedback.models import Theme, theme_viewpoints
+
+    engine = make_engine(server.demo.db_url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(
+                sa.select(theme_viewpoints.c.viewpoint_id).join(Theme, Theme.id == theme_viewpoints.c.theme_id)
+                .where(Theme.title_sv == title)))
+    finally:
+        engine.dispose()
+
+
+def test_accept_a_suggested_theme_on_a_phone_without_javascript(new_context: Any, live_server: LiveServer) -> None:
+    cid = _consultation_with_three_topics(live_server)
+    page = new_context(staff=True, java_script_enabled=False, bypass_csp=False, viewport=PHONE).new_page()
+    page.goto(live_server(f"/rom/staff/consultations/{cid}/feedback"))
+    with page.expect_navigation():
+        page.locator(f"a[href$='/rom/staff/consultations/{cid}/feedback/suggestions']").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()  # suggest themes (the views in no theme)
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    proposals = page.locator("section.proposal")
+    assert proposals.count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    first = proposals.first
+    count = int(first.locator("p").first.inner_text().split()[0])
+    first.locator("input[name$='-title']").fill("Busi thaj stanici")
+    with page.expect_navigation():
+        first.locator("input[name$='-accept']").click()
+    assert page.locator(".notice-success, [role=status]").first.is_visible()
+    assert len(_theme(live_server, "Busi thaj stanici")) == count
+    assert page.locator("section.proposal").count() == 2  # the accepted one is off the list
