@@ -22,9 +22,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.db import AppSession, Base
 
 #: Tables whose rows no public page shows: writing them does not invalidate
-#: cached public pages (logins, the mail outbox, the audit log).
+#: cached public pages (logins, the mail outbox, the audit log, suggested themes).
 PAGE_NEUTRAL_TABLES = frozenset({"users", "memberships", "login_throttles", "access_requests", "outbox_messages",
-                                 "audit_events", "content_generation", "translator_languages", "glossary_terms"})
+                                 "audit_events", "content_generation", "translator_languages", "glossary_terms",
+                                 "theme_suggestion_runs", "theme_suggestions", "theme_suggestion_viewpoints"})
 
 
 #: Rows of ``content_generation``: row 1 counts every change public pages may

@@ -137,8 +137,13 @@ def suggest(session: Session, actor: User, report: FeedbackReport, scope: str) -
                         grouped=sum(len(g.members) for g in groups), created_by_id=actor.id)
     run.suggestions = [ThemeSuggestion(position=position, title=_label(group, label_texts))
                        for position, group in enumerate(groups, start=1)]
-    session.add(run)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except sa.exc.IntegrityError:  # a colleague's run was stored a moment earlier (one per consultation)
+        raise DomainError(_l("A colleague has just suggested themes for this consultation: reload the page to "
+                             "see them."), field="scope") from None
     rows = [{"suggestion_id": suggestion.id, "viewpoint_id": ids[member], "rank": rank,
              "themed_before": ids[member] in themed_before}
             for suggestion, group in zip(run.suggestions, groups, strict=True)

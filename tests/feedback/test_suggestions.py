@@ -82,6 +82,17 @@ def _groups(db_session, run) -> list[list[int]]:
     return [_members(db_session, s) for s in run.suggestions]
 
 
+def test_suggesting_leaves_cached_public_pages_alone(db_session, topics):
+    from app.generations import content_generation
+
+    c, editor, report, topic_of = topics
+    before = content_generation(db_session)
+    run = suggestions.suggest(db_session, editor, report, "unthemed")
+    suggestions.rename(db_session, editor, report, run.suggestions[0], "Bussar", expected_version=1)
+    db_session.commit()
+    assert content_generation(db_session) == before  # proposals are staff-only: no public page changed
+
+
 def test_only_views_in_no_theme_unless_all_are_asked_for(db_session, topics):
     c, editor, report, topic_of = topics
     ids = sorted(topic_of)
