@@ -42,11 +42,18 @@ def _load_catalog(directory: str, language: str) -> NullTranslations:
 
 
 def languages() -> dict[str, dict[str, str]]:
-    return current_app.config["LANGUAGES"]
+    """The site's languages (``LANGUAGES``); outside an application (a service
+    called from a script or a test without one) the built-in ones."""
+    if has_app_context():
+        return current_app.config["LANGUAGES"]
+    from config import DEFAULT_LANGUAGES
+
+    return DEFAULT_LANGUAGES
 
 
 def default_language() -> str:
-    return current_app.config["DEFAULT_LANGUAGE"]
+    """``DEFAULT_LANGUAGE``; outside an application, Swedish (as :func:`current_language`)."""
+    return current_app.config["DEFAULT_LANGUAGE"] if has_app_context() else "sv"
 
 
 def current_language() -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from app.common.errors import DomainError
+from app.i18n import UIText, default_language, languages
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
@@ -77,3 +82,66 @@ def text_field(data: dict[str, Any], name: str) -> str | None:
     if isinstance(value, str):
         value = value.replace("\x00", "").strip()
     return value or None
+
+
+def set_texts(obj: Any, data: dict[str, Any], *names: str, required: UIText | None = None) -> None:
+    """Set the multilingual text columns ``<name>_<lang>`` of ``obj`` from
+    ``data["<name>_<lang>"]`` (see :func:`text_field`), for each of ``names``
+    and each site language (``LANGUAGES``) that ``obj`` has a column for.
+
+    With ``required``, the first name must be filled in the default language
+    (Swedish): otherwise ``DomainError(required)`` on that field, raised before
+    anything is set.
+    """
+    if required is not None:
+        require_text(data, names[0], required)
+    for name in names:
+        for column in text_columns(type(obj), name):
+            setattr(obj, column, text_field(data, column))
+
+
+def text_columns(cls: type, name: str) -> list[str]:
+    """The columns ``<name>_<lang>`` that ``cls`` has, one for each site language (``LANGUAGES``)."""
+    return [f"{name}_{lang}" for lang in languages() if hasattr(cls, f"{name}_{lang}")]
+
+
+def has_text(cls: type, data: dict[str, Any], name: str) -> bool:
+    """Whether ``data`` holds a text for ``name`` in any language ``cls`` has a column for."""
+    return any(text_field(data, column) for column in text_columns(cls, name))
+
+
+def require_text(data: dict[str, Any], name: str, message: UIText) -> str:
+    """``data["<name>_<default language>"]`` (see :func:`text_field`), or
+    ``DomainError(message)`` on that field if it is empty: the text every
+    multilingual field needs in Swedish (the default language)."""
+    field = f"{name}_{default_language()}"
+    value = text_field(data, field)
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+E = TypeVar("E", bound=Enum)
+
+
+@overload
+def enum_value(data: dict[str, Any], name: str, enum: type[E], message: UIText, *,
+               among: Collection[E] | None = None) -> E: ...
+@overload
+def enum_value(data: dict[str, Any], name: str, enum: type[E], message: None = None, *,
+               among: Collection[E] | None = None) -> E | None: ...
+def enum_value(
+    data: dict[str, Any], name: str, enum: type[E], message: UIText | None = None, *,
+    among: Collection[E] | None = None,
+) -> E | None:
+    """``data[name]`` as a member of ``enum`` (given as the member or its value).
+    If it is none (or not one of ``among``): ``DomainError(message)`` on that
+    field, or ``None`` when no message is given (an optional choice)."""
+    value = data.get(name)
+    if isinstance(value, str):
+        value = enum._value2member_map_.get(value)
+    if isinstance(value, enum) and (among is None or value in among):
+        return value
+    if message is None:
+        return None
+    raise DomainError(message, field=name)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.services import record as audit
 from app.common.errors import DomainError, require_permission
-from app.common.text import text_field
+from app.common.text import enum_value, has_text, set_texts
 from app.consultations.models import RomaniVariety
 from app.db import add_once, utcnow
 from app.experiences import policies
@@ -28,6 +28,7 @@ from app.experiences.models import (
 )
 from app.experiences.services import MAX_TEXT
 from app.feedback import promises
+from app.i18n import default_language
 from app.i18n import lazy_gettext as _l
 from app.moderation import services as moderation
 from app.moderation.models import HiddenReason
@@ -161,33 +162,23 @@ def record_answers(
 def record_note(session: Session, actor: User, service: Service, data: dict[str, Any]) -> ExperienceRecord:
     """Record what was said in ongoing dialogue, a group interview or a visit."""
     require_permission(policies.can_edit(actor, service))
-    kind = data.get("kind")
-    if isinstance(kind, str):
-        kind = RecordKind._value2member_map_.get(kind)
-    if kind not in NOTE_KINDS:
-        raise DomainError(_l("Choose the kind of note."), field="kind")
-    channel = data.get("channel")
-    if isinstance(channel, str):
-        channel = Channel._value2member_map_.get(channel)
-    if not isinstance(channel, Channel):
-        raise DomainError(_l("Choose how the experiences were given."), field="channel")
+    kind = enum_value(data, "kind", RecordKind, _l("Choose the kind of note."), among=NOTE_KINDS)
+    channel = enum_value(data, "channel", Channel, _l("Choose how the experiences were given."))
     occurred_on = data.get("occurred_on")
     if not isinstance(occurred_on, date):
         raise DomainError(_l("Give the date."), field="occurred_on")
     language = data.get("language") or ""
     if language not in INPUT_LANGUAGES:
         raise DomainError(_l("Choose a language from the list."), field="language")
-    summary_sv, summary_rom = text_field(data, "summary_sv"), text_field(data, "summary_rom")
-    if not (summary_sv or summary_rom):
-        raise DomainError(_l("Write what was said, in Swedish or Romani chib."), field="summary_sv")
-    variety = data.get("romani_variety")
-    if isinstance(variety, str):
-        variety = RomaniVariety._value2member_map_.get(variety)
+    if not has_text(ExperienceRecord, data, "summary"):
+        raise DomainError(_l("Write what was said, in Swedish or Romani chib."), field=f"summary_{default_language()}")
+    variety = enum_value(data, "romani_variety", RomaniVariety)
     record = ExperienceRecord(
         service_id=service.id, kind=kind, channel=channel, occurred_on=occurred_on, language=language,
-        romani_variety=variety if language == "rom" else None, summary_sv=summary_sv, summary_rom=summary_rom,
+        romani_variety=variety if language == "rom" else None,
         publish_consent=bool(data.get("publish_consent")), entered_by_id=actor.id,
     )
+    set_texts(record, data, "summary")
     session.add(record)
     session.flush()
     audit(session, actor, "experience.record_note", record, after={"kind": kind, "channel": channel})

@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.accounts.models import User
 from app.audit.services import record as audit
 from app.common.errors import DomainError, require_permission
-from app.common.text import text_field
+from app.common.text import enum_value, require_text, text_field
 from app.common.urls import external_url
 from app.db import insert_or_existing
 from app.experiences import policies
@@ -189,11 +189,7 @@ def save_measure(
     existing = theme.response
     if existing is not None and expected_version is not None and expected_version != existing.version:
         raise _stale_measure(session, existing)
-    status = data.get("status")
-    if isinstance(status, str):
-        status = MeasureStatus._value2member_map_.get(status)
-    if not isinstance(status, MeasureStatus):
-        raise DomainError(_l("Choose the status of the measure."), field="status")
+    status = enum_value(data, "status", MeasureStatus, _l("Choose the status of the measure."))
     owner = text_field(data, "owner")
     if not owner:
         raise DomainError(_l("Say who is responsible for the measure."), field="owner")
@@ -202,15 +198,16 @@ def save_measure(
     end = end if isinstance(end, date) else None
     if start and end and end < start:
         raise DomainError(_l("The end date cannot be before the start date."), field="end_date")
-    if status is MeasureStatus.NOT_TAKEN and not text_field(data, "reason_sv"):
-        raise DomainError(_l("Say why no measure is taken, in Swedish."), field="reason_sv")
+    if status is MeasureStatus.NOT_TAKEN:
+        require_text(data, "reason", _l("Say why no measure is taken, in Swedish."))
     owner = owner[:200]
     version = existing.version if existing is not None else None
     try:
-        response = feedback.save_response(session, actor, theme, {
-            "outcome": STATUS_OUTCOMES[status], "body_sv": data.get("body_sv"), "body_rom": data.get("body_rom"),
-            "reason_sv": data.get("reason_sv"), "reason_rom": data.get("reason_rom"),
-        }, expected_version=expected_version)
+        # The measure's texts (body_<lang>, reason_<lang>) are the response's.
+        texts = {key: value for key, value in data.items() if key.startswith(("body_", "reason_"))}
+        response = feedback.save_response(
+            session, actor, theme, {"outcome": STATUS_OUTCOMES[status], **texts}, expected_version=expected_version
+        )
         measure = get_measure(session, response)
         if (measure is None or (measure.owner, measure.status, measure.start_date, measure.end_date)
                 != (owner, status, start, end)) and response.version == version:

@@ -23,7 +23,7 @@ from app.accounts.models import User
 from app.audit.services import record as audit
 from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
-from app.common.text import text_field
+from app.common.text import enum_value, require_text, set_texts
 from app.db import utcnow
 from app.experiences import policies
 from app.experiences.models import (
@@ -49,13 +49,7 @@ def min_group_size() -> int:
 
 
 def _service_fields(service: Service, data: dict[str, Any]) -> None:
-    name = text_field(data, "name_sv")
-    if not name:
-        raise DomainError(_l("Give the service a name in Swedish."), field="name_sv")
-    service.name_sv = name
-    service.name_rom = text_field(data, "name_rom")
-    service.description_sv = text_field(data, "description_sv")
-    service.description_rom = text_field(data, "description_rom")
+    set_texts(service, data, "name", "description", required=_l("Give the service a name in Swedish."))
 
 
 def create_service(session: Session, actor: User, board: Board, data: dict[str, Any]) -> Service:
@@ -128,9 +122,7 @@ def text_answer_limits(session: Session, code: str | None) -> list[int]:
 
 
 def _survey_fields(survey: Survey, data: dict[str, Any]) -> None:
-    title = text_field(data, "title_sv")
-    if not title:
-        raise DomainError(_l("Give the survey a title in Swedish."), field="title_sv")
+    require_text(data, "title", _l("Give the survey a title in Swedish."))
     opens, closes = data.get("opens_dt"), data.get("closes_dt")
     if not isinstance(opens, datetime):
         raise DomainError(_l("Say when the survey opens."), field="opens_dt")
@@ -138,10 +130,7 @@ def _survey_fields(survey: Survey, data: dict[str, Any]) -> None:
         raise DomainError(_l("Say when the survey closes."), field="closes_dt")
     if closes <= opens:
         raise DomainError(_l("The survey must close after it opens."), field="closes_dt")
-    survey.title_sv = title
-    survey.title_rom = text_field(data, "title_rom")
-    survey.intro_sv = text_field(data, "intro_sv")
-    survey.intro_rom = text_field(data, "intro_rom")
+    set_texts(survey, data, "title", "intro")
     survey.opens_dt = opens
     survey.closes_dt = closes
 
@@ -202,20 +191,13 @@ def format_options(question: SurveyQuestion) -> str:
 
 
 def _question_fields(question: SurveyQuestion, data: dict[str, Any]) -> None:
-    kind = data.get("kind")
-    if isinstance(kind, str):
-        kind = QuestionKind._value2member_map_.get(kind)
-    if not isinstance(kind, QuestionKind):
-        raise DomainError(_l("Choose the kind of question."), field="kind")
-    text = text_field(data, "text_sv")
-    if not text:
-        raise DomainError(_l("Write the question in Swedish."), field="text_sv")
+    kind = enum_value(data, "kind", QuestionKind, _l("Choose the kind of question."))
+    require_text(data, "text", _l("Write the question in Swedish."))
     options = parse_options(data.get("options"))
     if kind is QuestionKind.CHOICE and len(options) < 2:
         raise DomainError(_l("Give at least two options, one per line."), field="options")
     question.kind = kind
-    question.text_sv = text
-    question.text_rom = text_field(data, "text_rom")
+    set_texts(question, data, "text")
     question.required = bool(data.get("required"))
     question.options = [
         QuestionOption(position=i, label_sv=sv, label_rom=rom)

@@ -34,7 +34,7 @@ from app.common.errors import (
     StaleVersion,
     require_permission,
 )
-from app.common.text import text_field
+from app.common.text import enum_value, require_text, set_texts, text_field
 from app.feedback import policies, promises
 from app.feedback.models import (
     Decision,
@@ -134,8 +134,7 @@ def update_summary(
     else:
         _check_version(report, expected_version, StaleSummary)
     with saving(session, report, StaleSummary):
-        report.summary_sv = text_field(data, "summary_sv")
-        report.summary_rom = text_field(data, "summary_rom")
+        set_texts(report, data, "summary")
     return report
 
 
@@ -153,13 +152,7 @@ def _viewpoints_for(session: Session, report: FeedbackReport, ids: list[int]) ->
 
 
 def _theme_fields(theme: Theme, data: dict[str, Any]) -> None:
-    title = text_field(data, "title_sv")
-    if not title:
-        raise DomainError(_l("Give the theme a title in Swedish."), field="title_sv")
-    theme.title_sv = title
-    theme.title_rom = text_field(data, "title_rom")
-    theme.summary_sv = text_field(data, "summary_sv")
-    theme.summary_rom = text_field(data, "summary_rom")
+    set_texts(theme, data, "title", "summary", required=_l("Give the theme a title in Swedish."))
 
 
 def add_theme(
@@ -245,17 +238,10 @@ def save_response(
         # The form was opened on a response that has since been removed (with its theme): cannot happen today.
         raise DomainError(_l("Someone else has saved this response since you opened it."))
     today = today or promises.stockholm_today()
-    outcome = data.get("outcome")
-    if isinstance(outcome, str):
-        outcome = Outcome._value2member_map_.get(outcome)
-    if not isinstance(outcome, Outcome):
-        raise DomainError(_l("Choose what came of it."), field="outcome")
-    body = text_field(data, "body_sv")
-    if not body:
-        raise DomainError(_l("Write the board's response in Swedish."), field="body_sv")
-    reason_sv, reason_rom = text_field(data, "reason_sv"), text_field(data, "reason_rom")
-    if outcome is Outcome.NOT_IMPLEMENTED and not reason_sv:
-        raise DomainError(_l("Say why it will not be implemented, in Swedish."), field="reason_sv")
+    outcome = enum_value(data, "outcome", Outcome, _l("Choose what came of it."))
+    require_text(data, "body", _l("Write the board's response in Swedish."))
+    if outcome is Outcome.NOT_IMPLEMENTED:
+        require_text(data, "reason", _l("Say why it will not be implemented, in Swedish."))
     forwarded: Board | None = None
     if outcome is Outcome.FORWARDED:
         board_id = data.get("forwarded_to_board_id")
@@ -276,11 +262,9 @@ def save_response(
     try:
         with saving(session, response, StaleResponse):
             response.outcome = outcome
-            response.body_sv = body
-            response.body_rom = text_field(data, "body_rom")
-            keeps_reason = outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY)
-            response.reason_sv = reason_sv if keeps_reason else None
-            response.reason_rom = reason_rom if keeps_reason else None
+            set_texts(response, data, "body")
+            # Only these outcomes have a reason; the others clear it.
+            set_texts(response, data if outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY) else {}, "reason")
             response.forwarded_to = forwarded
             response.forwarded_to_board_id = forwarded.id if forwarded else None
             response.next_update_date = next_update if outcome is Outcome.UNDER_CONSIDERATION else None
@@ -334,13 +318,12 @@ def cite_decision(session: Session, actor: User, response: ThemeResponse, data: 
         meeting_date = data.get("meeting_date")
         if not isinstance(meeting_date, date):
             raise DomainError(_l("Give the date of the meeting."), field="meeting_date")
-        title = text_field(data, "title_sv")
-        if not title:
-            raise DomainError(_l("Give the decision's title in Swedish."), field="title_sv")
+        require_text(data, "title", _l("Give the decision's title in Swedish."))
         decision = Decision(
             board=board, board_id=board.id, meeting_date=meeting_date, case_reference=case_reference,
-            paragraph=paragraph, title_sv=title, title_rom=text_field(data, "title_rom"), minutes_url=minutes_url,
+            paragraph=paragraph, minutes_url=minutes_url,
         )
+        set_texts(decision, data, "title")
         session.add(decision)
     else:
         decision.title_rom = decision.title_rom or text_field(data, "title_rom")

@@ -1,0 +1,60 @@
+"""Form data to model fields: multilingual texts (``set_texts``) and enum choices (``enum_value``)."""
+
+from __future__ import annotations
+
+import enum
+
+import pytest
+
+from app.common.errors import DomainError
+from app.common.text import enum_value, has_text, require_text, set_texts
+
+
+class _Texts:
+    """Columns as a model declares them: a title in three languages, a summary in two."""
+
+    title_sv: str | None = None
+    title_rom: str | None = None
+    title_fi: str | None = None
+    summary_sv: str | None = None
+    summary_rom: str | None = None
+
+
+def test_set_texts_takes_the_languages_from_the_registry(app, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "LANGUAGES", {**app.config["LANGUAGES"], "fi": {"name": "Suomi"}})
+    data = {"title_sv": "  Böcker\x00 ", "title_rom": "", "title_fi": "Kirjat", "summary_sv": "Fler",
+            "summary_fi": "ignored: no such column", "other": "x"}
+    item = _Texts()
+    item.title_rom = "old"
+    with app.app_context():
+        set_texts(item, data, "title", "summary", required="Give a title in Swedish.")
+        assert has_text(_Texts, {"summary_rom": "Phende"}, "summary")
+        assert not has_text(_Texts, {"summary_fi": "Ei"}, "summary")
+    assert (item.title_sv, item.title_rom, item.title_fi) == ("Böcker", None, "Kirjat")
+    assert (item.summary_sv, item.summary_rom) == ("Fler", None)
+
+
+def test_set_texts_refuses_a_missing_swedish_text_before_setting_anything(app) -> None:
+    item = _Texts()
+    with app.app_context(), pytest.raises(DomainError) as caught:
+        set_texts(item, {"title_sv": " \x00", "title_rom": "Lila", "summary_sv": "Fler"}, "title", "summary",
+                  required="Give a title in Swedish.")
+    assert caught.value.field == "title_sv" and str(caught.value) == "Give a title in Swedish."
+    assert item.title_rom is None and item.summary_sv is None
+    with app.app_context():
+        assert require_text({"title_sv": " Lila "}, "title", "message") == "Lila"
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+def test_enum_value_takes_the_member_or_its_value() -> None:
+    assert enum_value({"c": "red"}, "c", _Colour, "Choose a colour.") is _Colour.RED
+    assert enum_value({"c": _Colour.BLUE}, "c", _Colour, "Choose a colour.") is _Colour.BLUE
+    for bad in ({}, {"c": ""}, {"c": "green"}, {"c": 1}, {"c": "blue"}):
+        with pytest.raises(DomainError) as caught:
+            enum_value(bad, "c", _Colour, "Choose a colour.", among=(_Colour.RED,))
+        assert caught.value.field == "c"
+    assert enum_value({"c": "green"}, "c", _Colour) is None  # an optional choice
