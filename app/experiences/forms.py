@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from wtforms import (
@@ -229,17 +229,21 @@ class ThemeForm(feedback_forms.ThemeForm):
         super().__init__(*args, **kwargs)
         self.summary_sv.description = _l("A short summary of the experiences in this theme.")
 
-    def offer(self, records: Iterable[ExperienceRecord]) -> None:
-        """The records to tick: each by its number, kind, date and the start of its text."""
-        self.record_ids.choices = [(rec.id, _record_label(rec)) for rec in records]
+    def offer(self, records: Iterable[ExperienceRecord], may_open: Callable[[ExperienceRecord], bool]) -> None:
+        """The records to tick: each by its number, kind and date, and the start of
+        its text where ``may_open`` (the record page's policy) lets the user read it:
+        one person's survey answers are not shown to every staff member of the board."""
+        self.record_ids.choices = [(rec.id, _record_label(rec, with_text=may_open(rec))) for rec in records]
 
 
-def _record_label(rec: ExperienceRecord) -> str:
+def _record_label(rec: ExperienceRecord, *, with_text: bool) -> str:
+    label = f"#{rec.id} {rec.kind.label}, {rec.occurred_on.isoformat()}"
+    if not with_text:
+        return label
     if rec.summary_sv or rec.summary_rom:
         text = " ".join((rec.summary_sv or rec.summary_rom or "").split())
     else:
         text = " ".join(" ".join(a.text for a in rec.answers if a.text).split())
-    label = f"#{rec.id} {rec.kind.label}, {rec.occurred_on.isoformat()}"
     if text:
         label += f": {text[:100]}{'…' if len(text) > 100 else ''}"
     return label

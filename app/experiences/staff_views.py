@@ -393,7 +393,8 @@ def _measures_context(session: Session, _service: Service, report: FeedbackRepor
 
 def _prepare_theme_form(session: Session, service: Service, theme: Theme | None, form: ThemeForm, opened: bool) -> None:
     """The service's records to tick, and (when the form opens on a theme) those it groups."""
-    form.offer(xp_answers.list_records(session, service))
+    user = actor()
+    form.offer(xp_answers.list_records(session, service), lambda record: policies.can_open_record(user, record))
     if opened and theme is not None:
         form.record_ids.data = xp_measures.theme_record_ids(session, theme)
 
