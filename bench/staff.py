@@ -7,8 +7,10 @@ The account exists only in the bench database (created once, marked by its addre
 from __future__ import annotations
 
 import http.cookiejar
+import time
 import urllib.parse
 import urllib.request
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -53,9 +55,34 @@ def ensure_staff(url: str) -> dict[str, int]:
                 sa.select(Theme.id).join(FeedbackReport, FeedbackReport.id == Theme.report_id)
                 .where(FeedbackReport.consultation_id == largest[0]).limit(1)
             )
-            return {"largest": largest[0], "largest_views": largest[1], "theme": theme_id or 0}
+            return {"largest": largest[0], "largest_views": largest[1], "theme": theme_id or 0,
+                    "suggestion": _suggested(session, user, largest[0])}
     finally:
         engine.dispose()
+
+
+def _suggested(session: Session, user: Any, consultation_id: int) -> int:
+    """A proposal of the consultation's suggested themes, suggested once (the POST's time is printed)."""
+    from app.common.errors import DomainError
+    from app.consultations.models import Consultation
+    from app.feedback import consultation as consultation_reports
+    from app.feedback import suggestions
+
+    run = suggestions.get_run(session, consultation_id)
+    if run is None:
+        consultation = session.get(Consultation, consultation_id)
+        started = time.perf_counter()
+        try:
+            report = consultation_reports.start_report(session, user, consultation)
+            run = suggestions.suggest(session, user, report, "unthemed")
+        except DomainError as error:  # e.g. a draft consultation: no feedback yet
+            print(f"suggested themes: not measured ({error.message})")
+            session.rollback()
+            return 0
+        session.commit()
+        print(f"suggested themes: {time.perf_counter() - started:.2f} s for {run.considered} of "
+              f"{run.available} views, {len(run.suggestions)} proposals")
+    return run.suggestions[0].id if run.suggestions else 0
 
 
 def login_cookie(base: str) -> str:
@@ -88,4 +115,8 @@ def pages(staff: dict[str, int]) -> list[tuple[str, str]]:
     ]
     if staff["theme"]:
         out.append(("staff: edit theme", f"/sv/staff/consultations/{c}/feedback/themes/{staff['theme']}"))
+    out.append(("staff: suggested themes", f"/sv/staff/consultations/{c}/feedback/suggestions"))
+    if staff.get("suggestion"):
+        out.append(("staff: a suggested theme's views",
+                    f"/sv/staff/consultations/{c}/feedback/suggestions/{staff['suggestion']}"))
     return out

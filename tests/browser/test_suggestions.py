@@ -1,5 +1,5 @@
-"""Suggested themes in a real browser (issue 22): staff ask for suggestions, rename a proposal and
-accept it as a theme, on a 390 px phone, without JavaScript, in Romani."""
+"""Suggested themes in a real browser (issue 22): staff ask for suggestions, take a view out of a
+proposal, rename it and accept it as a theme, on a 390 px phone, without JavaScript, in Romani."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ def test_accept_a_suggested_theme_on_a_phone_without_javascript(new_context: Any
     proposals = page.locator("section.proposal")
     assert proposals.count() == 3
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # A view that does not belong is taken out on the proposal's own page.
+    with page.expect_navigation():
+        proposals.first.locator("a[href*='/feedback/suggestions/']").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("input[name=viewpoint_ids]").first.check()
+    with page.expect_navigation():
+        page.locator("#remove button[type=submit]").click()
+    assert not page.locator(".error-summary").count(), page.locator(".error-summary").inner_text()
+    page.goto(live_server(f"/rom/staff/consultations/{cid}/feedback/suggestions"))
+    proposals = page.locator("section.proposal")
     first = proposals.first
     count = int(first.locator("p").first.inner_text().split()[0])
     first.locator("input[name$='-title']").fill("Busi thaj stanici")

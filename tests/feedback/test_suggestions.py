@@ -295,6 +295,7 @@ def test_stale_accept_is_refused_and_a_themed_view_is_said(client, auth, db_sess
     response = client.post(_proposal_url(c, proposal), data={p + "title": "Min titel", p + "version": proposal.version,
                                                              p + "accept": "1"}, follow_redirects=True)
     assert response.status_code == 200
+    assert "1 av förslagets synpunkter hade lagts i ett tema sedan förslaget gjordes" in response.get_data(as_text=True)
     db_session.expire_all()
     theme = db_session.scalar(sa.select(Theme).where(Theme.title_sv == "Min titel"))
     assert members[0] not in {v.id for v in theme.viewpoints}
