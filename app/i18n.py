@@ -57,13 +57,15 @@ def default_language() -> str:
 
 
 def current_language() -> str:
-    """The UI language of the current request (or forced block)."""
-    if has_app_context():
-        lang = g.get("ui_lang")
-        if lang:
-            return lang
-        return default_language()
-    return "sv"
+    """The UI language of the current request (or forced block).
+
+    Asked a hundred times by a page (every localized field and URL), so ``g`` is
+    read once, as a plain dictionary, not through its proxy twice."""
+    try:
+        values = g._get_current_object().__dict__  # type: ignore[attr-defined]  # the proxy's own method
+    except RuntimeError:  # no application context
+        return "sv"
+    return values.get("ui_lang") or default_language()
 
 
 def language_info(lang: str | None = None) -> dict[str, str]:
@@ -87,13 +89,18 @@ OverrideHook = Callable[[str, NullTranslations], NullTranslations]
 
 def get_translations(lang: str | None = None) -> NullTranslations:
     """The effective catalog of ``lang``: the compiled one, plus the workbench's
-    database overrides. Resolved once per application context and language."""
+    database overrides. Resolved once per application context and language.
+
+    Every message on a page comes through here (a feedback page asks ~300
+    times), so the request's ``g`` is read once, as a plain dictionary, not
+    through its proxy for each value."""
     if not has_app_context():
         return NullTranslations()
-    lang = lang or current_language()
-    resolved = g.get("_i18n_catalogs")
+    values = g._get_current_object().__dict__  # type: ignore[attr-defined]  # the proxy's own method
+    lang = lang or values.get("ui_lang") or default_language()
+    resolved = values.get("_i18n_catalogs")
     if resolved is None:
-        resolved = g._i18n_catalogs = {}
+        resolved = values["_i18n_catalogs"] = {}
     translations = resolved.get(lang)
     if translations is None:
         translations = compiled_catalog(lang)
@@ -101,8 +108,8 @@ def get_translations(lang: str | None = None) -> NullTranslations:
         if hook is not None:
             translations = hook(lang, translations)
         resolved[lang] = translations
-    used = g.get("used_msgids")
-    if used is not None and lang == current_language():
+    used = values.get("used_msgids")
+    if used is not None and lang == (values.get("ui_lang") or default_language()):
         return _Recorder(translations, used)  # type: ignore[return-value]  # duck-typed: has the lookups callers use
     return translations
 
