@@ -62,7 +62,7 @@ def current_language() -> str:
     Asked a hundred times by a page (every localized field and URL), so ``g`` is
     read once, as a plain dictionary, not through its proxy twice."""
     try:
-        values = g._get_current_object().__dict__  # type: ignore[attr-defined]  # the proxy's own method
+        values = g._get_current_object().__dict__
     except RuntimeError:  # no application context
         return "sv"
     return values.get("ui_lang") or default_language()
@@ -96,7 +96,7 @@ def get_translations(lang: str | None = None) -> NullTranslations:
     through its proxy for each value."""
     if not has_app_context():
         return NullTranslations()
-    values = g._get_current_object().__dict__  # type: ignore[attr-defined]  # the proxy's own method
+    values = g._get_current_object().__dict__
     lang = lang or values.get("ui_lang") or default_language()
     resolved = values.get("_i18n_catalogs")
     if resolved is None:
