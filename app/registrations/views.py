@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -44,7 +45,14 @@ bp = Blueprint("registrations", __name__, cli_group=None)
 @bp.app_context_processor
 def _registration_helpers() -> dict[str, Any]:
     def registration_cta(consultation: Consultation) -> dict[str, Any] | None:
-        """What the consultation page says about registering (``None``: nothing)."""
+        """What the consultation page says about registering (``None``: nothing); asked
+        twice by the page (its facts and its call to register), counted once per request."""
+        known: dict[int, dict[str, Any] | None] = g.setdefault("registration_cta", {})
+        if consultation.id not in known:
+            known[consultation.id] = _cta(consultation)
+        return known[consultation.id]
+
+    def _cta(consultation: Consultation) -> dict[str, Any] | None:
         if consultation.status is not ConsultationStatus.PUBLISHED:
             return None
         reason = services.closed_reason(consultation)
