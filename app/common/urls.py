@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import current_app
+from flask import Flask, current_app
 
 
 def external_url(endpoint: str, /, **values: Any) -> str:
@@ -25,11 +25,20 @@ def external_url(endpoint: str, /, **values: Any) -> str:
     values = dict(values)
     anchor = values.pop("_anchor", None)
     app.inject_url_defaults(endpoint, values)
-    base = urlsplit(app.config["PUBLIC_BASE_URL"])
-    adapter = app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
-    )
-    url = adapter.build(endpoint, values, force_external=True)
+    url = _adapter(app).build(endpoint, values, force_external=True)
     if anchor:
         url += "#" + quote(str(anchor), safe="-_.~")
     return url
+
+
+def _adapter(app: Flask) -> Any:  # a werkzeug MapAdapter (common imports no werkzeug)
+    """The URL map bound to ``PUBLIC_BASE_URL``, once per application and address (the
+    calendar of all builds thousands of URLs; binding anew for each was a tenth of it)."""
+    base_url = app.config["PUBLIC_BASE_URL"]
+    cached = app.extensions.get("external_url_adapter")
+    if cached is None or cached[0] != base_url:
+        base = urlsplit(base_url)
+        adapter = app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                   url_scheme=base.scheme or "https")
+        cached = app.extensions["external_url_adapter"] = (base_url, adapter)
+    return cached[1]
