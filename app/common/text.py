@@ -84,20 +84,31 @@ def text_field(data: dict[str, Any], name: str) -> str | None:
     return value or None
 
 
-def set_texts(obj: Any, data: dict[str, Any], *names: str, required: UIText | None = None) -> None:
+def set_texts(
+    obj: Any, data: dict[str, Any], *names: str, required: UIText | None = None, field: str | None = None
+) -> None:
     """Set the multilingual text columns ``<name>_<lang>`` of ``obj`` from
     ``data["<name>_<lang>"]`` (see :func:`text_field`), for each of ``names``
     and each site language (``LANGUAGES``) that ``obj`` has a column for.
+    ``field`` names the form's fields where they are not the column's (one
+    name only): ``data["<field>_<lang>"]`` into ``<name>_<lang>``.
 
     With ``required``, the first name must be filled in the default language
     (Swedish): otherwise ``DomainError(required)`` on that field, raised before
     anything is set.
     """
+    if field is not None and len(names) != 1:
+        raise TypeError("field= goes with one name")
     if required is not None:
-        require_text(data, names[0], required)
+        require_text(data, field or names[0], required)
     for name in names:
-        for column in text_columns(type(obj), name):
-            setattr(obj, column, text_field(data, column))
+        for lang in texts_of(obj, name):
+            setattr(obj, f"{name}_{lang}", text_field(data, f"{field or name}_{lang}"))
+
+
+def texts_of(obj: Any, name: str) -> dict[str, str | None]:
+    """``{lang: obj.<name>_<lang>}`` for each site language ``obj`` has a column for."""
+    return {column[len(name) + 1:]: getattr(obj, column) for column in text_columns(type(obj), name)}
 
 
 def text_columns(cls: type, name: str) -> list[str]:

@@ -34,7 +34,7 @@ from app.common.errors import (
     StaleVersion,
     require_permission,
 )
-from app.common.text import enum_value, require_text, set_texts, text_field
+from app.common.text import enum_value, require_text, set_texts, text_field, texts_of
 from app.feedback import policies, promises
 from app.feedback.models import (
     Decision,
@@ -129,7 +129,7 @@ def update_summary(
     """
     require_editable(actor, report)
     if expected_version == 0:
-        if report.summary_sv is not None or report.summary_rom is not None:
+        if any(text is not None for text in texts_of(report, "summary").values()):
             raise StaleSummary(report)
     else:
         _check_version(report, expected_version, StaleSummary)

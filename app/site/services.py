@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.services import record
 from app.boards.models import Board
-from app.common.errors import DomainError, require_permission
+from app.common.errors import require_permission
+from app.common.text import set_texts, texts_of
 from app.consultations.models import PUBLIC_STATUSES, Consultation
 from app.feedback.models import FeedbackReport
 from app.i18n import lazy_gettext as _l
@@ -77,18 +78,14 @@ def save_texts(session: Session, actor: User, data: dict[str, Any]) -> None:
     """Site administrators edit the statement; every change is audited."""
     require_permission(actor.is_site_admin)
     for key in ACCESSIBILITY_KEYS:
-        value_sv = (data.get(f"{key}_sv") or "").strip() or None
-        if value_sv is None:
-            raise DomainError(_l("Fill in the Swedish text."), field=f"{key}_sv")
         row = session.get(SiteText, key) or SiteText(key=key)
-        before = {"sv": row.value_sv, "rom": row.value_rom}
-        row.value_sv = value_sv
-        row.value_rom = (data.get(f"{key}_rom") or "").strip() or None
+        before = texts_of(row, "value")
+        set_texts(row, data, "value", field=key, required=_l("Fill in the Swedish text."))
         row.updated_by_id = actor.id
         session.add(row)
         session.flush()
-        if before != {"sv": row.value_sv, "rom": row.value_rom}:
-            record(session, actor, "site_text.update", row, before=before, after={"sv": row.value_sv, "rom": row.value_rom})
+        if before != texts_of(row, "value"):
+            record(session, actor, "site_text.update", row, before=before, after=texts_of(row, "value"))
 
 
 # --- Sitemap ---------------------------------------------------------------------------------------

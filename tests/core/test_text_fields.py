@@ -7,7 +7,7 @@ import enum
 import pytest
 
 from app.common.errors import DomainError
-from app.common.text import enum_value, has_text, require_text, set_texts
+from app.common.text import enum_value, has_text, require_text, set_texts, texts_of
 
 
 class _Texts:
@@ -32,6 +32,14 @@ def test_set_texts_takes_the_languages_from_the_registry(app, monkeypatch) -> No
         assert not has_text(_Texts, {"summary_fi": "Ei"}, "summary")
     assert (item.title_sv, item.title_rom, item.title_fi) == ("Böcker", None, "Kirjat")
     assert (item.summary_sv, item.summary_rom) == ("Fler", None)
+    with app.app_context():
+        assert texts_of(item, "title") == {"sv": "Böcker", "rom": None, "fi": "Kirjat"}
+        # A form whose fields are named otherwise than the columns (one text by key, as site texts).
+        set_texts(item, {"intro_sv": "Välkommen", "intro_fi": "Tervetuloa"}, "title", field="intro", required="?")
+        assert texts_of(item, "title") == {"sv": "Välkommen", "rom": None, "fi": "Tervetuloa"}
+        with pytest.raises(DomainError) as caught:
+            set_texts(item, {"intro_fi": "Tervetuloa"}, "title", field="intro", required="Swedish, please.")
+        assert caught.value.field == "intro_sv"
 
 
 def test_set_texts_refuses_a_missing_swedish_text_before_setting_anything(app) -> None:
