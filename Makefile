@@ -65,7 +65,7 @@ bench: $(STAMP) compile-translations
 # Static checks: ruff (pyflakes, pycodestyle, import order), the import
 # contracts of pyproject.toml ([tool.importlinter]: layers point down, no
 # cycles, no domain imports another's views) and mypy ([tool.mypy]: app/,
-# config.py, migrations/). `ruff check --fix` sorts imports.
+# config.py, migrations/, tests/, bench/). `ruff check --fix` sorts imports.
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench config.py migrations
 	$(BIN)/lint-imports

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -122,6 +122,9 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
 
 
 class Base(DeclarativeBase):
+    # Every model maps one Table (no model maps a join or a select): typed so, for
+    # Core statements on ``Model.__table__`` (DeclarativeBase types it as FromClause).
+    __table__: ClassVar[sa.Table]
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
 

@@ -12,7 +12,7 @@ imported (by :mod:`app.registry`, with every model).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask import g
@@ -142,7 +142,7 @@ def bump_content_generation(connection: sa.Connection, row: int = CONTENT_ROW) -
     Runs as the transaction's last statement, so the row lock it takes on
     PostgreSQL is held only for the COMMIT and cannot take part in a deadlock.
     """
-    table = cast(sa.Table, ContentGeneration.__table__)
+    table = ContentGeneration.__table__
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

@@ -52,6 +52,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 import app.registry  # noqa: F401  (complete metadata)
 from app.accounts.models import User
@@ -215,10 +216,10 @@ def _python_default(column: sa.Column[Any]) -> Any:
     default = column.default
     if default is None:
         return None
-    if default.is_scalar:  # type: ignore[attr-defined]
-        return default.arg  # type: ignore[attr-defined]
-    if default.is_callable:  # type: ignore[attr-defined]
-        return default.arg(None)  # type: ignore[attr-defined]
+    if isinstance(default, ScalarElementColumnDefault):
+        return default.arg
+    if isinstance(default, CallableColumnDefault):
+        return default.arg(None)  # type: ignore[arg-type]  # no model default reads the execution context
     return None
 
 
@@ -664,7 +665,13 @@ def _feedback(
         b = boards_by_id[board_id]
         return {"id": b["id"], "slug": b["slug"], "name_sv": b["name_sv"], "name_rom": b["name_rom"]}
 
-    reports, themes, responses, decisions, citations, revisions, tv = [], [], [], [], [], [], []
+    reports: list[dict[str, Any]] = []
+    themes: list[dict[str, Any]] = []
+    responses: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    citations: list[dict[str, Any]] = []
+    revisions: list[dict[str, Any]] = []
+    tv: list[dict[str, Any]] = []
     ids = {"report": base.reports, "theme": base.themes, "response": base.responses,
            "decision": base.decisions, "revision": base.revisions}
 

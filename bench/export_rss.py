@@ -79,7 +79,9 @@ def main() -> int:
             from app.consultations.models import Consultation
 
             user = create_user(session, email="export-editor@stockholm.example", name="Export", password=password)
-            grant_role(session, user, session.get(Consultation, target).lead_board, Role.EDITOR)
+            consultation = session.get(Consultation, target)
+            assert consultation is not None, f"consultation {target} is not in the bench data"
+            grant_role(session, user, consultation.lead_board, Role.EDITOR)
             session.commit()
     client = app.test_client()
     assert client.post("/sv/login", data={"email": "export-editor@stockholm.example", "password": password}).status_code == 302

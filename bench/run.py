@@ -141,6 +141,14 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+def _group(pattern: str, text: str, flags: int = 0) -> str:
+    """The first group of ``pattern`` in a tool's output; a missing line stops the run."""
+    match = re.search(pattern, text, flags)
+    if match is None:
+        raise SystemExit(f"{pattern!r} not found in:\n{text}")
+    return match.group(1)
+
+
 def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None, cookie: str | None = None,
             env: dict[str, str] | None = None) -> dict:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
@@ -150,9 +158,9 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None, cook
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,
                          env={**os.environ, **(env or {})}).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    rps = float(_group(r"Requests/sec:\s+([\d.]+)", out))
+    p50 = _ms(_group(r"^\s+50%\s+(\S+)", out, re.M))
+    p99 = _ms(_group(r"^\s+99%\s+(\S+)", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0,
@@ -194,7 +202,7 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        mem_kb = int(_group(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()))
     except OSError:
         mem_kb = 0
     load = os.getloadavg()
@@ -249,7 +257,7 @@ def workers_rss_mb(proc: subprocess.Popen) -> float:
     total = 0
     for child in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
         status = Path(f"/proc/{child}/status").read_text()
-        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        total += int(_group(r"VmRSS:\s+(\d+)", status))
     return total / 1024
 
 

@@ -26,7 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-import app.registry  # noqa: F401
+import app.registry as _registry  # noqa: F401  (the `app` fixture below takes the name)
 from app import create_app
 from app.accounts.models import Role, User
 from app.accounts.services import create_user as create_user_service
@@ -59,6 +59,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     else:
+        assert TEST_DATABASE_URL is not None  # BACKENDS has postgresql only when it is set
         url = TEST_DATABASE_URL
     engine = make_engine(url)
     Base.metadata.drop_all(engine)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -11,6 +9,7 @@ from app.accounts import services
 from app.common.errors import DomainError
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD, plain_totp_secret
+from tests.support import first_group
 
 
 @pytest.mark.parametrize("password", ["short", "password1234", "Stockholm2026", "aaaaaaaaaaaaaaa", "anna.svensson-rocks!"])
@@ -36,7 +35,7 @@ def test_password_reset_is_single_use(client, create_user, db_session):
     client.post("/rom/password/forgot", data={"email": "nobody@stockholm.example"})
     (message,) = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "account.password_reset")).all()
     assert message.to_address == user.email and message.language == user.preferred_language
-    link = re.search(r"http://localhost(/\S+)", message.body_text).group(1)
+    link = first_group(r"http://localhost(/\S+)", message.body_text)
     assert client.get(link).status_code == 200
     response = client.post(link, data={"password": "a long new phrase of words", "confirm": "a long new phrase of words"})
     assert response.status_code == 302

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from app.accounts.models import AccessRequest, AccessRequestStatus, Role, User
 from tests.accounts.oidc_support import CLIENT_ID, Provider, free_port, running_provider
 from tests.conftest import PASSWORD, AuthActions, totp_code
+from tests.support import present
 
 APP_BASE = "http://localhost"
 
@@ -70,8 +71,8 @@ def _logged_in(client) -> bool:
     return client.get("/sv/staff/").status_code == 200
 
 
-def _linked(db_session, sub: str) -> User | None:
-    return db_session.scalar(sa.select(User).where(User.oidc_sub == sub))
+def _linked(db_session, sub: str) -> User:
+    return present(db_session.scalar(sa.select(User).where(User.oidc_sub == sub)))
 
 
 # --- The login page and the flow --------------------------------------------------------------------
@@ -338,10 +339,10 @@ def test_a_person_disabled_at_the_provider_is_logged_out_at_the_next_check(clien
     assert _logged_in(client) and user.oidc_refresh_token and "bob" not in user.oidc_refresh_token
     from datetime import timedelta
 
-    user.oidc_checked_dt -= timedelta(hours=1)
+    user.oidc_checked_dt = present(user.oidc_checked_dt) - timedelta(hours=1)
     db_session.commit()
     assert _logged_in(client)  # still allowed at the provider: the refresh works
-    user.oidc_checked_dt -= timedelta(hours=1)
+    user.oidc_checked_dt = present(user.oidc_checked_dt) - timedelta(hours=1)
     db_session.commit()
     provider.disable("bob")
     assert not _logged_in(client)

@@ -67,7 +67,7 @@ def page_rules() -> tuple[PageRule, ...]:
     app = create_app(TestConfig, {"UPLOAD_DIR": tempfile.gettempdir()})
     try:
         languages = list(app.config["LANGUAGES"])
-        found = []
+        found: list[PageRule] = []
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
             if not is_html_page(rule) or rule.endpoint in FLOW_ENDPOINTS:
                 continue

@@ -408,8 +408,10 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     for message in to_participant:
         assert message["Content-Language"] == "rom", (message["Subject"], message["Content-Language"])
     feedback_path = f"/rom/consultations/{consultation_id}/feedback"
+    from tests.mail.helpers import plain_text
+
     # the text part (a confirmation also carries the meeting as a calendar entry)
-    bodies = [m.get_body(preferencelist=("plain",)).get_content() for m in to_participant]
+    bodies = [plain_text(m) for m in to_participant]
     invitations = [a for m in to_participant for a in m.iter_attachments() if a.get_content_type() == "text/calendar"]
     assert any(a.get_param("method") == "REQUEST" for a in invitations), "the confirmation carries no calendar entry"
     feedback_mails = [b for b in bodies if feedback_path in b]

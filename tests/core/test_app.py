@@ -82,7 +82,7 @@ def test_healthz_unavailable_database(tmp_path) -> None:
     app.logger.disabled = True
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["status"] == "unavailable"
+    assert response.json is not None and response.json["status"] == "unavailable"
     app.extensions["db"].engine.dispose()
 
 

@@ -92,6 +92,7 @@ def test_placeholders_are_kept(path: Path) -> None:
     wrong = []
     for message in _messages(path):
         if isinstance(message.id, tuple):
+            assert isinstance(message.string, (tuple, list)), message.id
             expected = _placeholders(message.id[1])
             for index, form in enumerate(message.string):
                 found = _placeholders(form)
@@ -102,6 +103,7 @@ def test_placeholders_are_kept(path: Path) -> None:
                 if form and frozenset(found) not in allowed:
                     wrong.append(f"{message.id[0]!r} [{index}]: {sorted(found)} != {sorted(expected)}")
         else:
+            assert isinstance(message.id, str) and isinstance(message.string, str), message.id
             expected, found = _placeholders(message.id), _placeholders(message.string)
             if message.string and found != expected:
                 wrong.append(f"{message.id!r}: {sorted(found)} != {sorted(expected)}")
@@ -142,8 +144,9 @@ def test_catalog_compiles_and_loads(path: Path, tmp_path: Path) -> None:
     with target.open("rb") as handle:
         translations = gettext.GNUTranslations(handle)
     some = next(m for m in catalog if m.id and isinstance(m.id, str) and not m.context)
-    assert translations.gettext(some.id) == some.string
+    assert isinstance(some.id, str) and translations.gettext(some.id) == some.string
     plural = next(m for m in catalog if isinstance(m.id, tuple))
+    assert isinstance(plural.id, tuple) and isinstance(plural.string, (tuple, list))
     assert translations.ngettext(plural.id[0], plural.id[1], 1) == plural.string[0]
     assert translations.ngettext(plural.id[0], plural.id[1], 5) == plural.string[1]
     month = catalog.get("July", context="month")

@@ -93,7 +93,12 @@ def test_every_csv_endpoint_goes_through_the_one_writer(demo_app, endpoint, monk
     app, ids = demo_app
     written: list[object] = []
     real_cell = csvexport.csv_cell
-    monkeypatch.setattr(csvexport, "csv_cell", lambda value: written.append(value) or real_cell(value))
+
+    def recording_cell(value):
+        written.append(value)
+        return real_cell(value)
+
+    monkeypatch.setattr(csvexport, "csv_cell", recording_cell)
     client = app.test_client()
     client.post("/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"],
                                    "password": app.config["DEMO_STAFF_PASSWORD"]})

@@ -257,7 +257,12 @@ def test_a_body_larger_than_the_biggest_form_is_refused_before_parsing(client, a
 
     parsed = []
     original = Request._load_form_data
-    monkeypatch.setattr(Request, "_load_form_data", lambda self: (parsed.append(1), original(self))[1])
+
+    def counting_load(self):
+        parsed.append(1)
+        return original(self)
+
+    monkeypatch.setattr(Request, "_load_form_data", counting_load)
     padding = "x" * (12 * caller.max_chars + caller.extra_bytes + 64 * 1024)
     other = app.test_client()  # another browser (one that has answered gets no second evaluation form)
     response = other.post(caller.url, data={**caller.data(2), **_open(other, caller), "padding": padding})

@@ -25,6 +25,7 @@ from app.demo import load_demo_data
 from config import TestConfig
 from tests.browser.pages import is_html_page
 from tests.databases import empty_database
+from tests.support import present
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -42,9 +43,9 @@ def world(backend: str, tmp_path) -> Any:
             from app.consultations import services as consultations
             from app.consultations.models import Consultation
 
-            staff = get_user_by_email(session, app.config["DEMO_STAFF_EMAIL"])
-            upcoming = session.scalars(sa.select(Consultation).where(Consultation.status == "published")
-                                       .order_by(Consultation.start_dt)).first()
+            staff = present(get_user_by_email(session, app.config["DEMO_STAFF_EMAIL"]))
+            upcoming = present(session.scalars(sa.select(Consultation).where(Consultation.status == "published")
+                                               .order_by(Consultation.start_dt)).first())
             consultations.add_document(session, staff, upcoming, DocumentStore(app.config["UPLOAD_DIR"]),
                                        title="Underlag", filename="underlag.pdf", data=PDF)
             # A spoken view, for the staff's recording downloads.

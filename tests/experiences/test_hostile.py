@@ -12,7 +12,7 @@ from tests.core.test_hostile_input import HOSTILE
 
 
 def _counts(db_session) -> tuple[int, int, int]:
-    return tuple(db_session.scalar(sa.select(sa.func.count()).select_from(m))  # type: ignore[return-value]
+    return tuple(db_session.scalar(sa.select(sa.func.count()).select_from(m))
                  for m in (ExperienceRecord, ExperienceAnswer, Contact))
 
 

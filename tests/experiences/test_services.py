@@ -24,6 +24,7 @@ from app.feedback import snapshots
 from app.feedback.models import FeedbackReport, Outcome, Theme, ThemeResponse
 from app.mail.models import OutboxMessage
 from app.participation.models import Channel, Contact
+from tests.support import present
 
 
 def _count(db_session, model) -> int:
@@ -185,7 +186,7 @@ def measured(app, db_session, publisher, survey, add_answers):
                                                        "status": "planned", "start_date": date(2026, 6, 1)})
         xp_measures.save_measure(db_session, publisher, hours, {"body_sv": "Inte nu.", "owner": "Chefen",
                                                        "status": "not_taken", "reason_sv": "Budgeten räcker inte."})
-        report = xp_measures.get_report(db_session, survey.service)
+        report = present(xp_measures.get_report(db_session, survey.service))
         fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er."})
     return {"books": books, "hours": hours, "report": report}
 
@@ -263,7 +264,7 @@ def test_ledger_figures(app, db_session, publisher, board, service, create_surve
         c = xp_measures.add_theme(db_session, publisher, service, {"title_sv": "C"}, [])
         for theme, status in ((a, "done"), (b, "done"), (c, "ongoing")):
             xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "x", "owner": "o", "status": status})
-        fb.update_summary(db_session, publisher, xp_measures.get_report(db_session, service), {"summary_sv": "S"})
+        fb.update_summary(db_session, publisher, present(xp_measures.get_report(db_session, service)), {"summary_sv": "S"})
         # published 10 days after the 2026-02 survey closed (and after the 2025 one: 2025-03-31 → 2026-03-10)
         xp_measures.publish_measures(db_session, publisher, service, now=datetime(2026, 3, 10, 12, tzinfo=utc))
         ledger = xp_ledger.experience_ledger(db_session, board, now=datetime(2026, 7, 1, tzinfo=utc))
@@ -319,7 +320,7 @@ def test_two_staff_starting_the_measures_report_at_the_same_moment_share_one(db_
 def test_stale_measures_summary_is_refused(app, db_session, publisher, service) -> None:
     with app.test_request_context("/sv/"):
         xp_measures.add_theme(db_session, publisher, service, {"title_sv": "Böcker"}, [])
-        report = xp_measures.get_report(db_session, service)
+        report = present(xp_measures.get_report(db_session, service))
         # The form was opened before the report existed; adding a theme created it without a summary.
         fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans"}, expected_version=0)
         opened = report.version
@@ -373,6 +374,7 @@ def test_stale_measure_is_refused(app, db_session, publisher, survey) -> None:
     with app.test_request_context("/sv/"):
         theme = xp_measures.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
         xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Första svaret"}, expected_version=0)
+        assert theme.response is not None
         opened = theme.response.version
         assert opened == 1
         xp_measures.save_measure(db_session, publisher, theme, {
@@ -383,6 +385,7 @@ def test_stale_measure_is_refused(app, db_session, publisher, survey) -> None:
             xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Mitt svar"}, expected_version=opened)
         assert isinstance(error.value, fb.StaleResponse)
         assert error.value.response.body_sv == "Kollegans svar" and error.value.response.reason_sv == "Ingen budget."
+        assert error.value.measure is not None
         assert error.value.measure.owner == "Kollegan" and error.value.measure.status is MeasureStatus.NOT_TAKEN
         # A form opened before the first measure was written is stale as well.
         with pytest.raises(xp_measures.StaleMeasure):
@@ -392,19 +395,20 @@ def test_stale_measure_is_refused(app, db_session, publisher, survey) -> None:
             xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Mitt svar", "status": "planned"},
                             expected_version=opened)
         db_session.expire_all()
-        measure = xp_measures.get_measure(db_session, theme.response)
+        measure = present(xp_measures.get_measure(db_session, theme.response))
         assert theme.response.body_sv == "Kollegans svar" and measure.owner == "Kollegan"
         xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "body_sv": "Mitt svar"}, expected_version=opened + 1)
     db_session.expire_all()
     assert theme.response.body_sv == "Mitt svar" and theme.response.outcome is Outcome.IMPLEMENTED
     assert theme.response.reason_sv is None and theme.response.version == opened + 2
-    assert xp_measures.get_measure(db_session, theme.response).owner == "Biblioteket"
+    assert present(xp_measures.get_measure(db_session, theme.response)).owner == "Biblioteket"
 
 
 def test_changing_only_the_measure_bumps_the_response_version(app, db_session, publisher, survey) -> None:
     with app.test_request_context("/sv/"):
         theme = xp_measures.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
         xp_measures.save_measure(db_session, publisher, theme, MEASURE, expected_version=0)
+        assert theme.response is not None
         opened = theme.response.version
         # Planned → ongoing keeps the outcome (implemented) and the text: only the measure row changes.
         xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "status": "ongoing", "owner": "Kollegan",
@@ -412,6 +416,7 @@ def test_changing_only_the_measure_bumps_the_response_version(app, db_session, p
         assert theme.response.version == opened + 1
         with pytest.raises(xp_measures.StaleMeasure) as error:
             xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "status": "done"}, expected_version=opened)
+        assert error.value.measure is not None
         assert error.value.measure.owner == "Kollegan" and error.value.measure.status is MeasureStatus.ONGOING
         assert error.value.measure.start_date == date(2026, 9, 1)
         # Text and measure changed together: one save, one version.
@@ -423,7 +428,7 @@ def test_changing_only_the_measure_bumps_the_response_version(app, db_session, p
                         expected_version=opened + 2)
         assert theme.response.version == opened + 2
     db_session.expire_all()
-    measure = xp_measures.get_measure(db_session, theme.response)
+    measure = present(xp_measures.get_measure(db_session, theme.response))
     assert measure.status is MeasureStatus.DONE and measure.owner == "Biblioteket" and measure.start_date is None
 
 
@@ -434,7 +439,8 @@ def test_measure_save_that_loses_the_race_at_the_database_is_a_conflict(app, db_
         theme = xp_measures.add_theme(db_session, publisher, survey.service, {"title_sv": "Böcker"}, [])
         xp_measures.save_measure(db_session, publisher, theme, MEASURE, expected_version=0)
         db_session.commit()
-        response, measure = theme.response, xp_measures.get_measure(db_session, theme.response)
+        assert theme.response is not None
+        response, measure = theme.response, present(xp_measures.get_measure(db_session, theme.response))
         # Each save passes the version check (the form and the loaded row agree), but the
         # colleague saved in between: UPDATE … WHERE version = … matches nothing.
         _saved_behind_the_sessions_back(db_session, ThemeResponse, response.id, version=ThemeResponse.version + 1)
@@ -443,6 +449,7 @@ def test_measure_save_that_loses_the_race_at_the_database_is_a_conflict(app, db_
             # Only a measure field changes: the response's version still guards it.
             xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "owner": "Jag"},
                             expected_version=response.version)
+        assert error.value.measure is not None
         assert error.value.measure.owner == "Kollegan" and error.value.measure.status is MeasureStatus.DONE
         assert error.value.response.version == 2
 
@@ -457,7 +464,7 @@ def test_measure_save_that_loses_the_race_at_the_database_is_a_conflict(app, db_
         xp_measures.save_measure(db_session, publisher, theme, {**MEASURE, "owner": "Jag"},
                         expected_version=error.value.response.version)
         db_session.commit()
-    assert xp_measures.get_measure(db_session, theme.response).owner == "Jag" and theme.response.version == 3
+    assert present(xp_measures.get_measure(db_session, theme.response)).owner == "Jag" and theme.response.version == 3
 
 
 def test_ledger_statements_do_not_grow_with_closed_surveys(app, db_session, publisher, board, service, create_survey):
@@ -466,7 +473,7 @@ def test_ledger_statements_do_not_grow_with_closed_surveys(app, db_session, publ
 
     utc = timezone.utc
 
-    def statements() -> int:
+    def statements() -> tuple[int, int]:
         db_session.expunge_all()  # nothing from the fixtures in the identity map
         with count_statements(db_session) as counter, app.test_request_context("/sv/"):
             ledger = xp_ledger.experience_ledger(db_session, db_session.merge(board), now=datetime(2026, 7, 1, tzinfo=utc))
@@ -476,7 +483,7 @@ def test_ledger_statements_do_not_grow_with_closed_surveys(app, db_session, publ
     with app.test_request_context("/sv/"):
         theme = xp_measures.add_theme(db_session, publisher, service, {"title_sv": "A"}, [])
         xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "x", "owner": "o", "status": "done"})
-        fb.update_summary(db_session, publisher, xp_measures.get_report(db_session, service), {"summary_sv": "S"})
+        fb.update_summary(db_session, publisher, present(xp_measures.get_report(db_session, service)), {"summary_sv": "S"})
         xp_measures.publish_measures(db_session, publisher, service, now=datetime(2026, 3, 10, 12, tzinfo=utc))
     db_session.commit()
     one = statements()

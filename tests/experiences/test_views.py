@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from app.experiences.models import ExperienceRecord, Service, Survey
 from app.participation.models import Channel, Contact
+from tests.support import first_group, present
 
 
 def _key(html: str) -> str:
-    return re.search(r'name="submission_key"[^>]*value="([^"]+)"', html).group(1)
+    return first_group(r'name="submission_key"[^>]*value="([^"]+)"', html)
 
 
 def _count(db_session, model) -> int:
@@ -322,7 +323,7 @@ def test_measures_flow_and_public_page(client, auth, db_session, publisher, surv
     response = client.post(f"{base}/themes/new", data={"title_sv": "Böcker", "title_rom": "Lila",
                                                        "record_ids": [str(record.id)]})
     assert response.status_code == 302
-    theme_id = int(re.search(r"/themes/(\d+)/measure", response.headers["Location"]).group(1))
+    theme_id = int(first_group(r"/themes/(\d+)/measure", response.headers["Location"]))
     response = client.post(f"{base}/themes/{theme_id}/measure", data={
         "body_sv": "Vi köper böcker.", "owner": "Biblioteket", "status": "not_taken"})
     html = response.get_data(as_text=True)
@@ -520,6 +521,7 @@ def test_stale_measure_shows_both_versions(app, client, auth, db_session, publis
         xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans enhet",
                                                        "status": "planned", "start_date": date(2026, 9, 1)})
     db_session.commit()
+    assert theme.response is not None
     mine = {"body_sv": "Mitt svar", "body_rom": "Miro", "owner": "Min enhet", "status": "ongoing"}
     response = client.post(url, data={**mine, "version": "0"})
     html = response.get_data(as_text=True)
@@ -537,10 +539,10 @@ def test_stale_measure_shows_both_versions(app, client, auth, db_session, publis
     db_session.commit()
     response = client.post(url, data={**mine, "version": seen})
     assert response.status_code == 409 and "Kollegans andra enhet" in response.get_data(as_text=True)
-    assert xp_measures.get_measure(db_session, theme.response).owner == "Kollegans andra enhet"
+    assert present(xp_measures.get_measure(db_session, theme.response)).owner == "Kollegans andra enhet"
     again = client.post(url, data={**mine, "version": str(theme.response.version)})
     assert again.status_code == 302
-    measure = xp_measures.get_measure(db_session, theme.response)
+    measure = present(xp_measures.get_measure(db_session, theme.response))
     assert theme.response.body_sv == "Mitt svar" and measure.owner == "Min enhet" and measure.status.value == "ongoing"
     # The form opened on the saved measure carries its response's version.
     assert _version_in(client.get(url).get_data(as_text=True)) == str(theme.response.version)
@@ -571,7 +573,7 @@ def test_the_city_report_and_the_ledger_have_experience_csvs(
                                       [records[0].id])
         xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Vi öppnar tidigare.", "owner": "Biblioteket",
                                                                 "status": "ongoing", "start_date": date(2026, 6, 1)})
-        fb.update_summary(db_session, publisher, xp_measures.get_report(db_session, survey.service), {"summary_sv": "S"})
+        fb.update_summary(db_session, publisher, present(xp_measures.get_report(db_session, survey.service)), {"summary_sv": "S"})
         xp_measures.publish_measures(db_session, publisher, survey.service)
     db_session.commit()
 

@@ -44,7 +44,7 @@ def _request(method: str, path: str, body: bytes = b"", headers: str = "") -> by
 
 
 def _read_all(sock: socket.socket) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         data = sock.recv(65536)
         if not data:

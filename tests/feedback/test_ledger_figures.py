@@ -31,7 +31,7 @@ k5 under consideration + implemented; k6 already in place. k3's draft (already i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -44,14 +44,11 @@ from app.feedback import ledger as feedback_ledger
 from app.feedback import services as fb
 from app.feedback.models import Outcome
 from app.registrations.models import Registration, RegistrationStatus
+from tests.support import utc
 
 TODAY = date(2026, 3, 10)
 O = Outcome
 R = RegistrationStatus
-
-
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -87,40 +84,40 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
         db_session.commit()
         return report
 
-    k1 = consultation(a, S.HELD, _utc(2024, 5, 10, 17), date(2024, 6, 10), views=["rom", "rom", "sv"], hidden=["rom"],
+    k1 = consultation(a, S.HELD, utc(2024, 5, 10, 17), date(2024, 6, 10), views=["rom", "rom", "sv"], hidden=["rom"],
                       registrations=[(R.CONFIRMED, None)] * 3 + [(R.WAITLISTED, None), (R.CANCELLED, None)])
     report1 = feedback(k1, [{"outcome": "implemented"}, {"outcome": "partly", "reason_sv": "Delvis."}],
-                       published=_utc(2024, 5, 30, 10))
+                       published=utc(2024, 5, 30, 10))
     report1.summary_sv = "Vi hörde er, och mer."
-    publication.publish_update(db_session, user, report1, change_note_sv="Mer text.", now=_utc(2024, 8, 1, 10))
+    publication.publish_update(db_session, user, report1, change_note_sv="Mer text.", now=utc(2024, 8, 1, 10))
     k1.status = S.CLOSED
 
-    k2 = consultation(b, S.HELD, _utc(2024, 12, 31, 23, 30), date(2025, 1, 31), co_hosts=[a],
+    k2 = consultation(b, S.HELD, utc(2024, 12, 31, 23, 30), date(2025, 1, 31), co_hosts=[a],
                       views=["sv", "sv", "other"],
                       registrations=[(R.CONFIRMED, True), (R.CONFIRMED, False), (R.CONFIRMED, None),
                                      (R.CONFIRMED, None)])
     feedback(k2, [{"outcome": "not_implemented", "reason_sv": "Pengarna räcker inte."},
-                  {"outcome": "forwarded", "forwarded_to_board_id": c.id}], published=_utc(2025, 2, 3, 9))
+                  {"outcome": "forwarded", "forwarded_to_board_id": c.id}], published=utc(2025, 2, 3, 9))
 
-    k3 = consultation(a, S.HELD, _utc(2025, 3, 1, 17), date(2025, 4, 1), co_hosts=[a, b], views=["rom", "en"],
+    k3 = consultation(a, S.HELD, utc(2025, 3, 1, 17), date(2025, 4, 1), co_hosts=[a, b], views=["rom", "en"],
                       registrations=[(R.CONFIRMED, True), (R.CONFIRMED, True)])
     feedback(k3, [{"outcome": "already_in_place"}])  # a draft
 
-    consultation(a, S.HELD, _utc(2026, 2, 20, 17), date(2026, 3, 20), hidden=["sv"], registrations=[(R.CONFIRMED, None)])
+    consultation(a, S.HELD, utc(2026, 2, 20, 17), date(2026, 3, 20), hidden=["sv"], registrations=[(R.CONFIRMED, None)])
 
-    k5 = consultation(a, S.HELD, _utc(2026, 1, 15, 17), date(2026, 2, 15), views=["rom"] * 3)
+    k5 = consultation(a, S.HELD, utc(2026, 1, 15, 17), date(2026, 2, 15), views=["rom"] * 3)
     feedback(k5, [{"outcome": "under_consideration", "next_update_date": date(2026, 6, 1)}, {"outcome": "implemented"}],
-             published=_utc(2026, 2, 15, 22, 30))  # 23:30 on 15 February in Stockholm: on the promised day
+             published=utc(2026, 2, 15, 22, 30))  # 23:30 on 15 February in Stockholm: on the promised day
 
-    k6 = consultation(a, S.HELD, _utc(2025, 5, 1, 17))
-    feedback(k6, [{"outcome": "already_in_place"}], published=_utc(2025, 5, 26, 10))
+    k6 = consultation(a, S.HELD, utc(2025, 5, 1, 17))
+    feedback(k6, [{"outcome": "already_in_place"}], published=utc(2025, 5, 26, 10))
 
-    consultation(a, S.CANCELLED, _utc(2025, 9, 1, 17), date(2025, 10, 1), views=["sv"] * 5,
+    consultation(a, S.CANCELLED, utc(2025, 9, 1, 17), date(2025, 10, 1), views=["sv"] * 5,
                  registrations=[(R.CONFIRMED, None)] * 2)
-    consultation(a, S.PUBLISHED, _utc(2026, 4, 1, 17), views=["sv"], registrations=[(R.CONFIRMED, None)])
-    consultation(c, S.HELD, _utc(2025, 10, 10, 17), date(2025, 11, 10), views=["sv"],
+    consultation(a, S.PUBLISHED, utc(2026, 4, 1, 17), views=["sv"], registrations=[(R.CONFIRMED, None)])
+    consultation(c, S.HELD, utc(2025, 10, 10, 17), date(2025, 11, 10), views=["sv"],
                  registrations=[(R.CONFIRMED, None)] * 2)
-    consultation(a, S.CLOSED, _utc(2023, 11, 11, 17), views=["rom"], registrations=[(R.CONFIRMED, False)])
+    consultation(a, S.CLOSED, utc(2023, 11, 11, 17), views=["rom"], registrations=[(R.CONFIRMED, False)])
     return SimpleNamespace(a=a, b=b, c=c, d=d)
 
 

@@ -20,6 +20,7 @@ from app.feedback import services as fb
 from app.feedback.models import FeedbackReport
 from app.participation.models import Viewpoint
 from tests.conftest import in_days
+from tests.support import first_group
 
 PER_PAGE = feedback_public.VIEWS_PER_PAGE
 VIEW_ID = re.compile(r'id="view-([A-Z0-9-]+)"')
@@ -102,12 +103,13 @@ def _heading(html: str) -> str:
 
 def _published_count(html: str) -> int:
     """The number of published views the list says there are (the first number after the heading)."""
-    return int(re.search(r"</h2>\s*<p>(\d+)", _views_section(html)).group(1))
+    return int(first_group(r"</h2>\s*<p>(\d+)", _views_section(html)))
 
 
 def _page_of(html: str) -> tuple[int, int]:
     """"Page n of m" in the pagination."""
     found = re.search(r'<nav class="pagination"[^>]*>\s*<p>\D*(\d+)\D+(\d+)\D*</p>', html)
+    assert found is not None, "no pagination"
     return int(found.group(1)), int(found.group(2))
 
 

@@ -38,14 +38,11 @@ from app.feedback import services as fb
 from app.feedback.models import Outcome
 from app.i18n import STOCKHOLM
 from app.registrations.models import Registration, RegistrationStatus
+from tests.support import utc
 
 TODAY = date(2026, 3, 10)
 UTC = timezone.utc
 O = Outcome
-
-
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -70,7 +67,7 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
             responses.append(fb.save_response(db_session, user, theme, {"body_sv": "Svar.", **data}, today=TODAY))
         return report, responses
 
-    c1 = create_consultation(board=a, status=S.HELD, start_dt=_utc(2025, 2, 1, 17), feedback_due_date=date(2025, 3, 1),
+    c1 = create_consultation(board=a, status=S.HELD, start_dt=utc(2025, 2, 1, 17), feedback_due_date=date(2025, 3, 1),
                              title_sv="+Plus om skolan")
     for _ in range(2):
         create_viewpoint(c1, language="rom")
@@ -86,9 +83,9 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
         "board_id": a.id, "case_reference": "KS 2025/12", "paragraph": "§ 7", "meeting_date": date(2025, 2, 15),
         "title_sv": "Läxhjälp", "minutes_url": "https://example.org/protokoll.pdf",
     })
-    publication.publish_feedback(db_session, user, report1, now=_utc(2025, 2, 20, 9))
+    publication.publish_feedback(db_session, user, report1, now=utc(2025, 2, 20, 9))
 
-    c2 = create_consultation(board=a, co_hosts=[b], status=S.HELD, start_dt=_utc(2026, 2, 1, 17),
+    c2 = create_consultation(board=a, co_hosts=[b], status=S.HELD, start_dt=utc(2026, 2, 1, 17),
                              feedback_due_date=date(2026, 3, 1), title_sv="Samråd om idrott")
     create_viewpoint(c2, language="sv")
     create_viewpoint(c2, language="other")
@@ -96,20 +93,20 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     register(c2)
     register(c2, status=RegistrationStatus.WAITLISTED)
     report2, _ = feedback(c2, [({"title_sv": "Idrott"}, {"outcome": "partly"})])
-    publication.publish_feedback(db_session, user, report2, now=_utc(2026, 3, 1, 23, 30))  # 00:30 on 2 March in Stockholm
+    publication.publish_feedback(db_session, user, report2, now=utc(2026, 3, 1, 23, 30))  # 00:30 on 2 March in Stockholm
 
-    c3 = create_consultation(board=b, status=S.HELD, start_dt=_utc(2026, 1, 10, 17), feedback_due_date=date(2026, 2, 10))
+    c3 = create_consultation(board=b, status=S.HELD, start_dt=utc(2026, 1, 10, 17), feedback_due_date=date(2026, 2, 10))
     create_viewpoint(c3, language="rom")
     register(c3)
 
-    c4 = create_consultation(board=b, status=S.PUBLISHED, start_dt=_utc(2026, 4, 1, 17))
+    c4 = create_consultation(board=b, status=S.PUBLISHED, start_dt=utc(2026, 4, 1, 17))
     create_viewpoint(c4, language="sv")
     register(c4)
 
-    c5 = create_consultation(board=c, status=S.HELD, start_dt=_utc(2025, 6, 1, 17), feedback_due_date=date(2025, 6, 30),
+    c5 = create_consultation(board=c, status=S.HELD, start_dt=utc(2025, 6, 1, 17), feedback_due_date=date(2025, 6, 30),
                              title_sv="Samråd om kultur")
     report5, _ = feedback(c5, [({"title_sv": "Bibliotek"}, {"outcome": "forwarded", "forwarded_to_board_id": a.id})])
-    publication.publish_feedback(db_session, user, report5, now=_utc(2025, 6, 30, 22, 30))  # 00:30 on 1 July (summer time)
+    publication.publish_feedback(db_session, user, report5, now=utc(2025, 6, 30, 22, 30))  # 00:30 on 1 July (summer time)
 
     # A draft change after publication: not in the CSV, which reads the published snapshot.
     report1.themes[1].title_sv = "Ändrat utkast"
@@ -210,11 +207,11 @@ def test_city_report_sends_a_fixed_number_of_statements(db_session, world):
 
 
 @pytest.mark.parametrize("moment", [
-    _utc(2026, 1, 15, 22, 59), _utc(2026, 1, 15, 23, 0),  # winter: midnight at 23:00 UTC
-    _utc(2026, 3, 29, 0, 59), _utc(2026, 3, 29, 1, 0),  # summer time starts 01:00 UTC, last Sunday of March
-    _utc(2026, 6, 30, 21, 59), _utc(2026, 6, 30, 22, 0),  # summer: midnight at 22:00 UTC
-    _utc(2026, 10, 25, 0, 59), _utc(2026, 10, 25, 1, 0),  # summer time ends
-    _utc(2025, 12, 31, 23, 30), _utc(2024, 3, 30, 22, 30),
+    utc(2026, 1, 15, 22, 59), utc(2026, 1, 15, 23, 0),  # winter: midnight at 23:00 UTC
+    utc(2026, 3, 29, 0, 59), utc(2026, 3, 29, 1, 0),  # summer time starts 01:00 UTC, last Sunday of March
+    utc(2026, 6, 30, 21, 59), utc(2026, 6, 30, 22, 0),  # summer: midnight at 22:00 UTC
+    utc(2026, 10, 25, 0, 59), utc(2026, 10, 25, 1, 0),  # summer time ends
+    utc(2025, 12, 31, 23, 30), utc(2024, 3, 30, 22, 30),
 ])
 def test_stockholm_date_in_sql(db_session, moment):
     value = db_session.scalar(sa.select(figures.stockholm_date(sa.literal(moment, UTCDateTime()))))

@@ -3,8 +3,6 @@ moved, removed, themes merged, and views read one at a time; audited, with optim
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +14,7 @@ from app.feedback import consultation as consultation_reports
 from app.feedback import services as fb
 from app.feedback.models import Theme
 from app.participation.models import Provenance, Viewpoint, ViewpointTranslation
+from tests.support import first_group
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def test_all_matching_the_filter_in_one_action_audited_per_view(client, auth, db
     c, staff, report, bus, school, views = world
     auth.login(staff)
     html = client.get(f"/sv/staff/consultations/{c.id}/views?q=bussarna").get_data(as_text=True)
-    total = re.search(r'name="expected_total" type="hidden" value="(\d+)"', html).group(1)
+    total = first_group(r'name="expected_total" type="hidden" value="(\d+)"', html)
     assert total == "15"
     version = bus.version
     response = _post(client, c, {"q": "bussarna", "action": "assign", "to_theme": bus.id, "scope": "all",
@@ -103,7 +102,7 @@ def test_nothing_ticked_is_an_error_and_a_stale_theme_writes_nothing(client, aut
     assert bus.viewpoints == []
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "theme.assign")) == 0
     # The page now carries the current version: sending again works.
-    versions = re.search(r'name="versions" type="hidden" value="([^"]+)"', html).group(1)
+    versions = first_group(r'name="versions" type="hidden" value="([^"]+)"', html)
     assert _post(client, c, {"action": "assign", "to_theme": bus.id, "scope": "ticked", "viewpoint_ids": [views[1].id],
                              "versions": versions}).status_code == 302
 
@@ -179,7 +178,7 @@ def test_reading_mode(client, auth, db_session, world):
     assert "TH00-AAAA" in html and "Skolan på svenska" in html and 'class="reading-pair"' in html
     assert 'rel="next"' in html and 'rel="prev"' not in html
     assert 'data-key="1"' in html and 'name="put" value="new"' in html
-    versions = re.search(r'name="versions" type="hidden" value="([^"]+)"', html).group(1)
+    versions = first_group(r'name="versions" type="hidden" value="([^"]+)"', html)
     # One tap: in the theme, and on to the next view of the filter.
     response = client.post(f"{base}?theme=none&at={views[0].id}", data={"put": school.id, "versions": versions})
     assert response.status_code == 302
@@ -188,7 +187,7 @@ def test_reading_mode(client, auth, db_session, world):
     assert [v.id for v in school.viewpoints] == [views[0].id]
     # A theme on the fly.
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    versions = re.search(r'name="versions" type="hidden" value="([^"]+)"', html).group(1)
+    versions = first_group(r'name="versions" type="hidden" value="([^"]+)"', html)
     response = client.post(f"{base}?theme=none&at={views[1].id}", data={"put": "new", "new_title": "Trafik",
                                                                          "versions": versions})
     assert response.status_code == 302
@@ -196,7 +195,7 @@ def test_reading_mode(client, auth, db_session, world):
     assert [v.id for v in db_session.scalar(sa.select(Theme).where(Theme.title_sv == "Trafik")).viewpoints] == [views[1].id]
     # Remove with one tap.
     html = client.get(f"{base}?at={views[0].id}").get_data(as_text=True)
-    versions = re.search(r'name="versions" type="hidden" value="([^"]+)"', html).group(1)
+    versions = first_group(r'name="versions" type="hidden" value="([^"]+)"', html)
     assert client.post(f"{base}?at={views[0].id}", data={"remove": school.id, "versions": versions}).status_code == 302
     db_session.expire_all()
     assert school.viewpoints == []

@@ -14,6 +14,7 @@ from app.feedback import consultation as consultation_reports
 from app.feedback import promises, publication
 from app.feedback import services as fb
 from app.mail.models import OutboxMessage
+from tests.support import present
 
 
 @pytest.fixture
@@ -210,7 +211,7 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
     assert client.post(base, data={"summary_sv": "Tack för era synpunkter.", "summary_rom": "Naisi."}).status_code == 302
     response = client.post(f"{base}/themes/new", data={"title_sv": "Läxhjälp"})
     assert response.status_code == 302
-    report = consultation_reports.get_report(db_session, held)
+    report = present(consultation_reports.get_report(db_session, held))
     theme = report.themes[0]
     # The views go in from the views list (issue 22: no checkbox per view on the theme form).
     response = client.post(f"/sv/staff/consultations/{held.id}/views", data={
@@ -243,7 +244,7 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
                 data={"board_id": other_board.id, "case_reference": "SN 2026/1", "paragraph": "4",
                       "meeting_date": "2026-02-02", "title_sv": "Läxhjälp i hela staden",
                       "minutes_url": "https://example.se/protokoll.pdf"})
-    assert [d.case_reference for d in theme.response.decisions] == ["SN 2026/1"]
+    assert [d.case_reference for d in present(theme.response).decisions] == ["SN 2026/1"]
     preview = client.get(f"{base}/preview").get_data(as_text=True)
     assert "Läxhjälp i hela staden" in preview and "Socialnämnden" in preview
 
@@ -327,7 +328,7 @@ def test_summary_form_opened_before_the_report_existed(client, auth, db_session,
     assert client.post(url, data={"summary_sv": "Kollegans", "version": "0"}).status_code == 302
     response = client.post(url, data={"summary_sv": "Min", "version": "0"})
     assert response.status_code == 409 and "Kollegans" in response.get_data(as_text=True)
-    assert consultation_reports.get_report(db_session, held).summary_sv == "Kollegans"
+    assert present(consultation_reports.get_report(db_session, held)).summary_sv == "Kollegans"
 
 
 def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, editor, views):
@@ -398,17 +399,19 @@ def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth,
     assert 'id="conflict-title"' in html
     assert "Kollegans svar" in html and "Socialnämnden" in html
     assert "Mitt svar" in html and "Miro" in html
-    assert theme.response.body_sv == "Kollegans svar"
+    assert present(theme.response).body_sv == "Kollegans svar"
     seen = _version_in(html)
-    assert seen == str(theme.response.version)
+    assert seen == str(present(theme.response).version)
     # The colleague saves once more: the version the conflict showed is stale in its turn.
     fb.save_response(db_session, publisher, theme, {"outcome": "partly", "body_sv": "Kollegans andra svar"})
     db_session.commit()
     assert client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": seen}).status_code == 409
-    assert theme.response.body_sv == "Kollegans andra svar"
-    again = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": str(theme.response.version)})
+    assert present(theme.response).body_sv == "Kollegans andra svar"
+    again = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar",
+                                   "version": str(present(theme.response).version)})
     assert again.status_code == 302
-    assert theme.response.body_sv == "Mitt svar" and theme.response.outcome.value == "implemented"
+    response = present(theme.response)
+    assert response.body_sv == "Mitt svar" and response.outcome.value == "implemented"
 
 
 def test_publish_feedback_not_offered_before_the_meeting_is_held(client, auth, board, publisher, editor,

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess  # nosec B404: runs the pinned test tools only
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
 
 
-def missing(reason: str) -> None:
+def missing(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(reason + " (CI is set, so this is an error, not a skip)", pytrace=False)
     pytest.skip(reason)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET  # nosec B405: parses the app's own output
 import pytest
 
 from app.consultations.models import ConsultationStatus
+from tests.support import present
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "xhtml": "http://www.w3.org/1999/xhtml"}
 
@@ -39,6 +40,11 @@ def test_robots_keeps_crawlers_off_staff_pages_and_private_links(client):
     assert not any(line.startswith("Disallow: /api") or line == "Disallow: /" for line in lines)
 
 
+def _text(element: ET.Element, path: str) -> str:
+    """The text of the child at ``path``, which the test expects to exist."""
+    return present(present(element.find(path, NS)).text)
+
+
 def test_sitemap_lists_public_pages_in_both_languages_with_alternates(client, create_consultation, create_board):
     board = create_board(slug="kulturen")
     public = create_consultation(board=board)
@@ -46,7 +52,7 @@ def test_sitemap_lists_public_pages_in_both_languages_with_alternates(client, cr
     response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     root = ET.fromstring(response.data)  # nosec B314
-    entries = {u.find("s:loc", NS).text: u for u in root.findall("s:url", NS)}
+    entries = {_text(u, "s:loc"): u for u in root.findall("s:url", NS)}
     base = "https://samrad.example.se"
     assert all(loc.startswith(base + "/") for loc in entries)
     for lang in ("sv", "rom"):
@@ -56,5 +62,5 @@ def test_sitemap_lists_public_pages_in_both_languages_with_alternates(client, cr
     entry = entries[f"{base}/rom/consultations/{public.id}"]
     alternates = {link.get("hreflang"): link.get("href") for link in entry.findall("xhtml:link", NS)}
     assert alternates == {"sv": f"{base}/sv/consultations/{public.id}", "rom": f"{base}/rom/consultations/{public.id}"}
-    assert entry.find("s:lastmod", NS).text == public.updated_dt.strftime("%Y-%m-%d")
+    assert _text(entry, "s:lastmod") == public.updated_dt.strftime("%Y-%m-%d")
     assert not [loc for loc in entries if "/staff/" in loc or "/registrations/" in loc]

@@ -43,9 +43,16 @@ class SmtpSink:
             await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The text/plain body of a received message (which the test expects it to have)."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, f"no text/plain part in {message['Subject']!r}"
+    return body.get_content()
 
 
 @contextlib.contextmanager

@@ -37,8 +37,9 @@ def tone_wav(seconds: float = 2.0, *, amplitude: float = 0.5, rate: int = 8000, 
     return out.getvalue()
 
 
-def write_tone_wav(path: Path, seconds: float = 2.0, **kwargs: float) -> Path:
-    path.write_bytes(tone_wav(seconds, **kwargs))  # type: ignore[arg-type]
+def write_tone_wav(path: Path, seconds: float = 2.0, *, amplitude: float = 0.5, rate: int = 8000,
+                   frequency: float = 440.0) -> Path:
+    path.write_bytes(tone_wav(seconds, amplitude=amplitude, rate=rate, frequency=frequency))
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess  # nosec B404
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ def test_a_recording_is_kept_with_an_mp3_beside_it(store, make, content_type):
     assert sorted(p.name for p in store.directory.iterdir()) == sorted([stored.original_name, stored.playable_name])
 
 
-HOSTILE = {
+#: A name: (the upload, the message that refuses it).
+HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
     "zero-length": (lambda: b"", "empty"),
     "renamed text": (lambda: b"This is not sound at all, just text renamed to .mp3\n" * 50, "not a sound recording"),
     "renamed PNG": (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000, "not a sound recording"),
@@ -92,7 +94,7 @@ def test_a_full_disk_is_a_message_and_leaves_nothing(store, monkeypatch):
         if "w" in mode:
             def write(data):
                 raise OSError(28, "No space left on device")
-            handle.write = write  # type: ignore[method-assign]
+            handle.write = write
         return handle
 
     monkeypatch.setattr(Path, "open", full_disk)

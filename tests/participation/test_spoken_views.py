@@ -8,6 +8,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from app.participation import audio
 from app.participation.audio import ViewpointRecording
 from app.participation.models import Provenance, Viewpoint
 from tests.media import sounds
+from tests.support import present
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +56,7 @@ def _audio_files(app) -> list[Path]:
 
 
 def _post(client, consultation, sound: bytes | None, lang="rom", filename="recording.webm", **overrides):
-    data = {"body": "", "language": "rom", "romani_variety": "kalderash", "submission_key": "spoken-1",
+    data: dict[str, Any] = {"body": "", "language": "rom", "romani_variety": "kalderash", "submission_key": "spoken-1",
             "agenda_item_id": str(consultation.agenda_items[0].id), "recording_consent": "y"}
     data.update(overrides)
     if sound is not None:
@@ -95,7 +97,7 @@ def test_a_spoken_view_without_javascript_gets_a_receipt(client, consultation, d
     assert (viewpoint.language, viewpoint.romani_variety.value) == ("rom", "kalderash")
     assert viewpoint.agenda_item_id == consultation.agenda_items[0].id
     assert viewpoint.contact is None  # anonymous
-    recording = audio.get_recording(db_session, viewpoint.id)
+    recording = present(audio.get_recording(db_session, viewpoint.id))
     assert recording.original_type == "audio/webm"  # by content, not by the name ".m4a"
     assert recording.duration_seconds == pytest.approx(2.0, abs=0.1)
     assert {p.name for p in _audio_files(app)} == {recording.original_name, recording.playable_name}
@@ -108,7 +110,7 @@ def test_a_spoken_view_without_javascript_gets_a_receipt(client, consultation, d
 def test_typed_text_and_a_recording_together(client, consultation, db_session):
     viewpoint = _send_spoken_view(client, consultation, db_session, body="Mai but informacia.")
     assert viewpoint.body == "Mai but informacia."
-    assert audio.get_recording(db_session, viewpoint.id).typed_text == "Mai but informacia."
+    assert present(audio.get_recording(db_session, viewpoint.id)).typed_text == "Mai but informacia."
 
 
 def test_a_resent_form_stores_the_sound_once(client, consultation, db_session, app):
@@ -159,7 +161,7 @@ def test_a_form_shown_again_keeps_the_recording(client, consultation, db_session
     viewpoint = db_session.scalar(sa.select(Viewpoint))
     recording = audio.get_recording(db_session, viewpoint.id)
     assert recording is not None and recording.typed_text == "Mo lil" and recording.duration_seconds >= 1.5
-    assert sorted(p.name for p in _audio_files(app)) == sorted([recording.original_name, recording.playable_name])
+    assert sorted(p.name for p in _audio_files(app)) == sorted([present(recording.original_name), present(recording.playable_name)])
 
 
 def test_a_forged_or_expired_held_recording_is_refused_with_a_message(client, consultation, db_session, app):
@@ -281,7 +283,7 @@ def test_transcribe_publish_and_the_public_page_shows_text_only(client, auth, co
                                       "transcriber": "Brobyggare B", "publish": "1"})
     assert response.status_code == 302
     db_session.expire_all()
-    recording = audio.get_recording(db_session, viewpoint.id)
+    recording = present(audio.get_recording(db_session, viewpoint.id))
     assert viewpoint.body == "Kamas mai but informacia."
     assert (recording.transcription_provenance, recording.transcriber, recording.transcribed_by_id) == (
         Provenance.HUMAN, "Brobyggare B", staff.id)
@@ -301,13 +303,13 @@ def test_transcription_needs_a_role_on_the_board(db_session, consultation, clien
     viewpoint = _send_spoken_view(client, consultation, db_session)
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     with pytest.raises(PermissionDenied):
-        audio.save_transcription(db_session, outsider, audio.get_recording(db_session, viewpoint.id), text="x",
+        audio.save_transcription(db_session, outsider, present(audio.get_recording(db_session, viewpoint.id)), text="x",
                                  provenance=Provenance.MACHINE, publish=True)
 
 
 def test_recordings_are_not_in_the_csv_or_the_api(client, auth, consultation, staff, db_session):
     viewpoint = _send_spoken_view(client, consultation, db_session, publish_consent="y")
-    recording = audio.get_recording(db_session, viewpoint.id)
+    recording = present(audio.get_recording(db_session, viewpoint.id))
     audio.save_transcription(db_session, staff, recording, text="Lav", provenance=Provenance.MACHINE, publish=True)
     db_session.commit()
     auth.login(staff)
@@ -326,17 +328,17 @@ def test_recordings_are_not_in_the_csv_or_the_api(client, auth, consultation, st
 
 def test_purge_deletes_recordings_a_set_time_after_publication(client, consultation, staff, db_session, app, runner):
     store = store_from_config(app.config)
-    old = _send_spoken_view(client, consultation, db_session)
-    recent = _send_spoken_view(client, consultation, db_session, submission_key="spoken-2")
-    draft = _send_spoken_view(client, consultation, db_session, submission_key="spoken-3")
-    old, recent, draft = (audio.get_recording(db_session, v.id) for v in
+    _send_spoken_view(client, consultation, db_session)
+    _send_spoken_view(client, consultation, db_session, submission_key="spoken-2")
+    _send_spoken_view(client, consultation, db_session, submission_key="spoken-3")
+    old, recent, draft = (present(audio.get_recording(db_session, v.id)) for v in
                           db_session.scalars(sa.select(Viewpoint).order_by(Viewpoint.id)))
     for rec in (old, recent):
         audio.save_transcription(db_session, staff, rec, text="Lav", provenance=Provenance.MACHINE, publish=True)
     old.published_dt = utcnow() - timedelta(days=31)
     recent.published_dt = utcnow() - timedelta(days=29)
     db_session.commit()
-    old_files = [store.path(old.original_name), store.path(old.playable_name)]
+    old_files = [store.path(present(old.original_name)), store.path(present(old.playable_name))]
 
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
@@ -345,7 +347,7 @@ def test_purge_deletes_recordings_a_set_time_after_publication(client, consultat
     assert not any(p.exists() for p in old_files)
     assert (old.original_name, old.playable_name, old.transcription) == (None, None, "Lav")
     assert old.deleted_dt is not None and old.viewpoint.body == "Lav"
-    assert store.path(recent.playable_name).exists() and store.path(draft.playable_name).exists()
+    assert store.path(present(recent.playable_name)).exists() and store.path(present(draft.playable_name)).exists()
     # Idempotent; and the staff player answers 404 for a deleted recording.
     assert "Deleted 0 recordings" in runner.invoke(args=["purge"]).output
     assert audio.purge_recordings(db_session, store, now=utcnow(), retention_days=30) == 0
@@ -356,8 +358,8 @@ def test_purge_deletes_unpublished_recordings_with_the_consultations_contact_dat
     """A voice never transcribed must not outlive the names and addresses of its consultation."""
     store = store_from_config(app.config)
     viewpoint = _send_spoken_view(client, consultation, db_session)
-    recording = audio.get_recording(db_session, viewpoint.id)
-    files = [store.path(recording.original_name), store.path(recording.playable_name)]
+    recording = present(audio.get_recording(db_session, viewpoint.id))
+    files = [store.path(present(recording.original_name)), store.path(present(recording.playable_name))]
     consultation.status = ConsultationStatus.CANCELLED
     consultation.cancelled_dt = utcnow() - timedelta(days=app.config["CONTACT_RETENTION_DAYS"] - 1)
     db_session.commit()
@@ -381,8 +383,8 @@ def test_purge_sweeps_sound_files_nothing_refers_to(client, consultation, db_ses
 
     store = store_from_config(app.config)
     viewpoint = _send_spoken_view(client, consultation, db_session)
-    recording = audio.get_recording(db_session, viewpoint.id)
-    kept = [store.path(recording.original_name), store.path(recording.playable_name)]
+    recording = present(audio.get_recording(db_session, viewpoint.id))
+    kept = [store.path(present(recording.original_name)), store.path(present(recording.playable_name))]
     old_orphan, young_orphan = store.path("a" * 32), store.path("b" * 32)
     for path in (old_orphan, young_orphan):
         path.write_bytes(b"ID3")
@@ -400,7 +402,7 @@ def test_purge_sweeps_sound_files_nothing_refers_to(client, consultation, db_ses
 
 def test_purge_days_follow_the_configuration(client, consultation, staff, db_session, app):
     viewpoint = _send_spoken_view(client, consultation, db_session)
-    recording = audio.get_recording(db_session, viewpoint.id)
+    recording = present(audio.get_recording(db_session, viewpoint.id))
     audio.save_transcription(db_session, staff, recording, text="Lav", provenance=Provenance.MACHINE, publish=True)
     store = store_from_config(app.config)
     assert audio.purge_recordings(db_session, store, now=utcnow() + timedelta(days=2), retention_days=3) == 0

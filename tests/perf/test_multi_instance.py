@@ -117,7 +117,7 @@ def test_login_limit_is_shared_between_two_app_servers(redis_db, tmp_path, backe
             assert second.post_login() == 429
             assert client.post("/sv/login", data={"email": "nobody@example.org",
                                                   "password": "wrong"}).status_code == 429
-            assert any(b"LIMITER" in key for key in redis_db.keys("*"))  # type: ignore[attr-defined]
+            assert any(b"LIMITER" in key for key in redis_db.keys("*"))
         finally:
             second.stop()
             first.extensions["db"].engine.dispose()

@@ -18,20 +18,20 @@ class MarkerTranslations(NullTranslations):
         super().__init__()
         self.lang = lang
 
-    def ugettext(self, message: str) -> str:  # type: ignore[override]
+    def ugettext(self, message: str) -> str:
         return f"[{self.lang}]{message}"
 
-    gettext = ugettext  # type: ignore[assignment]
+    gettext = ugettext
 
-    def ungettext(self, singular: str, plural: str, n: int) -> str:  # type: ignore[override]
-        return f"[{self.lang}]" + (singular if n == 1 else plural)
+    def ungettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return f"[{self.lang}]" + (msgid1 if n == 1 else msgid2)
 
-    ngettext = ungettext  # type: ignore[assignment]
+    ngettext = ungettext
 
-    def upgettext(self, context: str, message: str) -> str:  # type: ignore[override]
+    def upgettext(self, context: str, message: str) -> str:
         return f"[{self.lang}]{message}"
 
-    pgettext = upgettext  # type: ignore[assignment]
+    pgettext = upgettext
 
 
 @pytest.fixture

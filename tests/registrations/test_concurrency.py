@@ -18,6 +18,7 @@ from app.registrations import services
 from app.registrations.models import Registration, RegistrationStatus
 from config import TestConfig
 from tests.mail.helpers import scratch_postgres
+from tests.support import present
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def _race(url: str, consultation_id: int, people: int, hold: float) -> list[Base
         engine = make_engine(url)
         try:
             with app.test_request_context("/sv/"), Session(engine) as session:
-                consultation = session.get(Consultation, consultation_id)
+                consultation = present(session.get(Consultation, consultation_id))
                 barrier.wait(timeout=10)
                 services.register(
                     session, consultation,

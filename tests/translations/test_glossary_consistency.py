@@ -28,12 +28,12 @@ def _forms(lang: str) -> list[str]:
 def _catalog_texts(lang: str) -> list[tuple[str, str]]:
     with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
-    found = []
+    found: list[tuple[str, str]] = []
     for message in catalog:
         if not message.id:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
         found.extend((msgid, s) for s in strings if s)
     return found
 
@@ -123,7 +123,7 @@ def test_the_language_has_one_name_in_config_and_catalog() -> None:
 def test_plural_of_day_differs_from_the_singular() -> None:
     with (ROOT / "translations" / "rom" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         day = read_po(handle).get(("%(num)d day", "%(num)d days"))
-    assert day is not None and day.string[0] != day.string[1]
+    assert day is not None and isinstance(day.string, (tuple, list)) and day.string[0] != day.string[1]
 
 
 def test_seeding_replaces_old_seeded_romani_names_but_not_edited_ones(db_session):
