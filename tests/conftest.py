@@ -7,6 +7,8 @@
   back at the end (SQLAlchemy's "join a session into an external transaction"
   recipe); the application's own commits become SAVEPOINT releases.
 * ``app``/``client``/``auth``: the flaskr pattern, with the session injected.
+* ``board``/``other_board``/``publisher``/``editor``/``staff``: the usual cast, built
+  with the factories; a module overrides ``board`` (or a role) when it needs another.
 * ``create_*``: callable factories (indico's pattern). They commit (which, in
   the joined session, only releases a SAVEPOINT) because every request ends
   with a rollback of whatever it did not commit itself, as in production.
@@ -34,7 +36,9 @@ from app.accounts.services import grant_role
 from app.boards.models import Board, BoardKind
 from app.consultations.models import Consultation, ConsultationStatus, MeetingFormat
 from app.db import AppSession, Base, make_engine
+from app.registrations.services import RegistrationData
 from config import TestConfig
+from tests.support import MarkerTranslations
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -219,6 +223,57 @@ def create_user(db_session: Session) -> Callable[..., User]:
         return user
 
     return _create
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """A Swedish request context, as in a view (e-mails need URLs and templates)."""
+    with app.test_request_context("/sv/"):
+        yield
+
+
+@pytest.fixture
+def marker_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every catalog becomes a :class:`tests.support.MarkerTranslations`: texts say their language."""
+    import app.i18n
+
+    monkeypatch.setattr(app.i18n, "_load_catalog", lambda directory, language: MarkerTranslations(language))
+
+
+@pytest.fixture
+def board(create_board: Callable[..., Board]) -> Board:
+    """The board most tests work on; a module that needs another one overrides this fixture
+    (and ``publisher``, ``editor`` and ``staff`` follow it)."""
+    return create_board(slug="kultur", name_sv="Kulturnämnden", name_rom="I Komisia vash e Kultura")
+
+
+@pytest.fixture
+def other_board(create_board: Callable[..., Board]) -> Board:
+    """A second board, for what one board must not see or do on another's behalf."""
+    return create_board(slug="socialnamnden", name_sv="Socialnämnden", name_rom="I Komisia Sociala")
+
+
+@pytest.fixture
+def publisher(create_user: Callable[..., User], board: Board) -> User:
+    return create_user(boards={board: Role.PUBLISHER})
+
+
+@pytest.fixture
+def editor(create_user: Callable[..., User], board: Board) -> User:
+    return create_user(boards={board: Role.EDITOR})
+
+
+@pytest.fixture
+def staff(editor: User) -> User:
+    """The staff member of tests that need one, not a particular role: ``board``'s editor."""
+    return editor
+
+
+def registration_data(**overrides: Any) -> RegistrationData:
+    """What the public registration form sends: Sara, consenting, unless ``overrides`` say otherwise."""
+    values: dict[str, Any] = {"name": "Sara", "consent": True}
+    values.update(overrides)
+    return RegistrationData(**values)
 
 
 def in_days(days: float, hour: int = 18) -> datetime:

@@ -6,9 +6,15 @@ fails at that line (not with an AttributeError on ``None`` further down) when it
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from babel.support import NullTranslations
 
 T = TypeVar("T")
 
@@ -29,3 +35,51 @@ def first_group(pattern: str, text: str, flags: int = 0) -> str:
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A moment in UTC, as the database stores it."""
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+class MarkerTranslations(NullTranslations):
+    """A catalog that prefixes every message with its language, so a test can
+    see which language something was rendered in whatever the real catalogs hold
+    (the ``marker_catalog`` fixture installs it)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def ugettext(self, message: str) -> str:
+        return f"[{self.lang}]{message}"
+
+    gettext = ugettext
+
+    def ungettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return f"[{self.lang}]" + (msgid1 if n == 1 else msgid2)
+
+    ngettext = ungettext
+
+    def upgettext(self, context: str, message: str) -> str:
+        return f"[{self.lang}]{message}"
+
+    pgettext = upgettext
+
+
+@contextlib.contextmanager
+def serve(application: Any, port: int = 0) -> Iterator[str]:
+    """``application`` served by werkzeug in a thread on 127.0.0.1 (on ``port``, or a free one)
+    for the duration of the block, for clients outside the process (a browser, an HTTP
+    client); yields the base URL, which also becomes its ``PUBLIC_BASE_URL``. The
+    application's engine is disposed afterwards."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
+    server = make_server("127.0.0.1", port, application, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    application.config["PUBLIC_BASE_URL"] = base
+    thread = threading.Thread(target=server.serve_forever, name=f"live-server-{server.server_port}", daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        application.extensions["db"].engine.dispose()

@@ -18,8 +18,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,6 +32,7 @@ from tests.browser.support import (
     require_prerequisites,
     submit_with_required_fields,
 )
+from tests.support import serve
 
 
 def _create_unmigrated_tables(url: str) -> None:
@@ -54,8 +53,6 @@ def _create_unmigrated_tables(url: str) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     require_prerequisites()
-    from werkzeug.serving import make_server
-
     import app.registry  # noqa: F401  (all models, for the demo data queries)
     from app import create_app
     from app.migrate import upgrade
@@ -76,20 +73,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         },
     )
     demo = load_demo(url, application.config)
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    application.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serve(application) as base:
         yield LiveServer(url=base, app=application, demo=demo)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        application.extensions["db"].engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ axe-core violations, in Swedish and Romani."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +14,7 @@ import pytest
 
 from tests.accounts.oidc_support import Provider, free_port, running_provider
 from tests.browser.support import axe_source, format_violations, require_prerequisites, run_axe
+from tests.support import serve
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +24,6 @@ BOARD = "kultur-sso"
 @pytest.fixture(scope="module")
 def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Provider]]:
     require_prerequisites()
-    from werkzeug.serving import make_server
-
     from app import create_app
     from app.boards.models import Board, BoardKind
     from app.db import make_engine
@@ -49,17 +46,8 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             "PUBLIC_BASE_URL": base,
             **provider.settings(OIDC_ROLE_CLAIM="groups", OIDC_ROLE_MAP=f"samrad-kultur-editors={BOARD}:editor"),
         })
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = make_server("127.0.0.1", port, application, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="sso-live-server", daemon=True)
-        thread.start()
-        try:
+        with serve(application, port):
             yield base, provider
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
-            application.extensions["db"].engine.dispose()
 
 
 @pytest.fixture

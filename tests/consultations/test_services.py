@@ -21,16 +21,6 @@ def board(create_board):
     return create_board(feedback_weeks=6)
 
 
-@pytest.fixture
-def publisher(create_user, board):
-    return create_user(boards={board: Role.PUBLISHER})
-
-
-@pytest.fixture
-def editor(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
-
-
 def _complete(**extra):
     data = {
         "title_sv": "Samråd om skolan",

@@ -15,17 +15,6 @@ from app.consultations.models import ConsultationStatus as S
 from tests.conftest import in_days
 from tests.support import first_group
 
-
-@pytest.fixture
-def board(create_board):
-    return create_board(slug="kultur", name_sv="Kulturnämnden", name_rom="I Komisia vash e Kultura")
-
-
-@pytest.fixture
-def publisher(create_user, board):
-    return create_user(boards={board: Role.PUBLISHER})
-
-
 # --- Public pages -----------------------------------------------------------------
 
 

@@ -66,11 +66,6 @@ def _text(i: int) -> str:
 
 
 @pytest.fixture
-def board(create_board):
-    return create_board(slug="kultur")
-
-
-@pytest.fixture
 def callers(app, create_consultation, create_survey, board, db_session) -> dict[str, Caller]:  # noqa: F811
     from app.participation.audio import public_limits
 

@@ -2,14 +2,12 @@
 the log, the same limits counted in the process's memory), every Redis call is
 bounded by a short timeout, and the shared counters come back with Redis.
 
-A TCP proxy between the app and Redis cuts or hangs the connection, as in
-tests/core/test_faults.py for PostgreSQL."""
+A TCP proxy (tests.faults.proxy.TcpProxy) between the app and Redis cuts or
+hangs the connection, as the fault-injection suite does for PostgreSQL."""
 
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,99 +15,11 @@ from typing import Any
 import pytest
 
 from app.web.intake import PER_FORM_SESSION
+from tests.faults.proxy import TcpProxy
 from tests.redis_server import redis_client as connect_redis
 
 REDIS = ("127.0.0.1", 6379)
 DB = 14
-
-
-class RedisProxy:
-    """Forwards to Redis; ``cut()`` closes every connection and refuses new ones,
-    ``hang()`` keeps accepting and reading but never answers (a dead host behind
-    a live load balancer), ``restore()`` forwards again."""
-
-    def __init__(self) -> None:
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.listener.listen(32)
-        self.listener.settimeout(0.1)
-        self.state = "up"
-        self.stopping = False
-        self.sockets: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while not self.stopping:
-            try:
-                client, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            except OSError:
-                break
-            if self.state == "cut":
-                client.close()
-                continue
-            self.sockets.append(client)
-            if self.state == "hang":
-                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
-                continue
-            upstream = socket.create_connection(REDIS)
-            self.sockets.append(upstream)
-            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
-
-    def _swallow(self, sock: socket.socket) -> None:
-        try:
-            while sock.recv(65536):
-                pass
-        except OSError:
-            pass
-
-    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
-        try:
-            while True:
-                data = a.recv(65536)
-                if not data:
-                    break
-                if self.state == "hang":
-                    continue  # read and dropped: the client waits for an answer that never comes
-                b.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (a, b):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-    def _close_all(self) -> None:
-        for s in self.sockets:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            except OSError:
-                pass
-        self.sockets.clear()
-
-    def cut(self) -> None:
-        self.state = "cut"
-        self._close_all()
-
-    def hang(self) -> None:
-        self.state = "hang"  # open connections stay open but go silent
-
-    def restore(self) -> None:
-        self.state = "up"
-
-    def close(self) -> None:
-        self.stopping = True
-        self._close_all()
-        self.listener.close()
-        self.thread.join(2)
 
 
 @pytest.fixture
@@ -122,8 +32,8 @@ def redis_client() -> Iterator[Any]:
 
 
 @pytest.fixture
-def proxy(redis_client) -> Iterator[RedisProxy]:
-    p = RedisProxy()
+def proxy(redis_client) -> Iterator[TcpProxy]:
+    p = TcpProxy(*REDIS)
     yield p
     p.close()
 

@@ -4,9 +4,7 @@ entry expires; nobody else ever gets, or fills, a cached page."""
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +13,6 @@ from app.accounts.models import Role
 from app.generations import bump_content_generation, content_generation
 from app.mail.models import OutboxMessage
 from app.web import pagecache
-from tests.redis_server import require_redis
 
 
 @pytest.fixture
@@ -203,48 +200,28 @@ def test_concurrent_bumps_are_all_counted(engine, tmp_path):
             eng.dispose()
 
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
 class TestRedisStore:
     """With Redis, every app server shares the entries; a dead Redis only means misses."""
 
     @pytest.fixture
-    def prefix(self):
-        return f"test:{os.getpid()}:{time.monotonic_ns()}:"
+    def app_overrides(self, page_cache_on_redis):
+        return page_cache_on_redis
 
-    @pytest.fixture
-    def app_overrides(self, prefix):
-        require_redis()
-        return {"PAGE_CACHE_URL": REDIS_URL, "PAGE_CACHE_PREFIX": prefix}
-
-    def test_a_second_app_server_is_served_what_the_first_rendered(self, app, client, consultation, engine, db_session, prefix):
-        from app import create_app
-        from config import TestConfig
-
+    def test_a_second_app_server_is_served_what_the_first_rendered(self, app, client, consultation, db_session,
+                                                                   second_server, page_cache_prefix):
         url = f"/sv/consultations/{consultation.id}"
         assert _get(client, url).headers["X-Page-Cache"] == "miss"
-        second = create_app(TestConfig, {
-            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "PAGE_CACHE_URL": REDIS_URL, "PAGE_CACHE_PREFIX": prefix,
-        })
-        second.extensions["db"].external_session = db_session
-        try:
-            page = second.test_client().get(url)
-            assert page.headers["X-Page-Cache"] == "hit"
-            assert "Samråd om badhuset" in page.get_data(as_text=True)
-            ttl = app.extensions["page_cache"].client.ttl(next(iter(app.extensions["page_cache"].client.scan_iter(prefix + "*"))))
-            assert 0 < ttl <= pagecache.PAGE_TTL
-            # A change committed through either server is seen by both.
-            consultation.title_sv = "Samråd om simhallen"
-            db_session.commit()
-            assert "Samråd om simhallen" in second.test_client().get(url).get_data(as_text=True)
-        finally:
-            store = app.extensions["page_cache"]
-            for key in store.client.scan_iter(prefix + "*"):
-                store.client.delete(key)
-            store.client.close()
-            second.extensions["db"].engine.dispose()
+        second = second_server
+        page = second.test_client().get(url)
+        assert page.headers["X-Page-Cache"] == "hit"
+        assert "Samråd om badhuset" in page.get_data(as_text=True)
+        client_ = app.extensions["page_cache"].client
+        ttl = client_.ttl(next(iter(client_.scan_iter(page_cache_prefix + "*"))))
+        assert 0 < ttl <= pagecache.PAGE_TTL
+        # A change committed through either server is seen by both.
+        consultation.title_sv = "Samråd om simhallen"
+        db_session.commit()
+        assert "Samråd om simhallen" in second.test_client().get(url).get_data(as_text=True)
 
     def test_an_unreachable_redis_means_misses_not_errors(self, app, client, consultation, caplog):
         app.extensions["page_cache"] = pagecache.RedisPageStore("redis://127.0.0.1:1/0", "x:")

@@ -21,7 +21,6 @@ from app.participation import services as participation
 from app.participation.models import Viewpoint
 from app.registrations import services as registrations
 from app.web.public import BLIND_TO_SCOPED_WRITES, PUBLIC_ENDPOINTS, SCOPED_ENDPOINTS
-from tests.redis_server import require_redis
 
 
 def _rows(db_session) -> dict[int, int]:
@@ -179,49 +178,24 @@ def test_pages_blind_to_scoped_writes_read_none_of_their_tables(app, client, db_
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
 class TestTwoAppServersOnRedis:
     @pytest.fixture
-    def prefix(self):
-        import os
-        import time
+    def app_overrides(self, page_cache_on_redis):
+        return page_cache_on_redis
 
-        return f"test:{os.getpid()}:{time.monotonic_ns()}:"
-
-    @pytest.fixture
-    def app_overrides(self, prefix):
-        require_redis()
-        return {"PAGE_CACHE_URL": REDIS_URL, "PAGE_CACHE_PREFIX": prefix}
-
-    def test_a_view_sent_to_one_server_is_seen_by_the_other(self, app, client, engine, db_session, prefix, a, b):
-        from app import create_app
-        from config import TestConfig
-
-        second = create_app(TestConfig, {
-            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "PAGE_CACHE_URL": REDIS_URL, "PAGE_CACHE_PREFIX": prefix,
-        })
-        second.extensions["db"].external_session = db_session
+    def test_a_view_sent_to_one_server_is_seen_by_the_other(self, app, client, second_server, a, b):
+        second = second_server
         page_a = f"/sv/consultations/{a.id}"
         page_b = f"/sv/consultations/{b.id}"
-        try:
-            for url in (page_a, page_b):
-                assert _cache(client, url) == "miss"
-                assert _cache(second.test_client(), url) == "hit"
-            response = second.test_client().post(f"/sv/consultations/{a.id}/views/new", data={
-                "body": "Fler bänkar i parken.", "language": "sv", "publish_consent": "y",
-                "submission_key": "key-2", "agenda_item_id": "",
-            })
-            assert response.status_code in (302, 303)
-            fresh = app.test_client()
-            assert _cache(fresh, page_b) == "hit"
-            assert _cache(fresh, page_a) == "miss"
-            assert _cache(second.test_client(), page_a) == "hit"  # what the first server just rendered
-        finally:
-            store = app.extensions["page_cache"]
-            for key in store.client.scan_iter(prefix + "*"):
-                store.client.delete(key)
-            store.client.close()
-            second.extensions["db"].engine.dispose()
+        for url in (page_a, page_b):
+            assert _cache(client, url) == "miss"
+            assert _cache(second.test_client(), url) == "hit"
+        response = second.test_client().post(f"/sv/consultations/{a.id}/views/new", data={
+            "body": "Fler bänkar i parken.", "language": "sv", "publish_consent": "y",
+            "submission_key": "key-2", "agenda_item_id": "",
+        })
+        assert response.status_code in (302, 303)
+        fresh = app.test_client()
+        assert _cache(fresh, page_b) == "hit"
+        assert _cache(fresh, page_a) == "miss"
+        assert _cache(second.test_client(), page_a) == "hit"  # what the first server just rendered

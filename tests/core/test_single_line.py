@@ -8,7 +8,6 @@ import pytest
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from app.accounts.models import Role
 from app.consultations.models import Consultation, Document
 from app.mail.models import OutboxMessage
 from app.mail.services import SmtpSettings, deliver_pending
@@ -20,16 +19,6 @@ MESSAGES = {
     "sv": "Skriv det här på en rad, utan radbrytningar eller kontrolltecken.",
     "rom": "Ramosar kado ande jekh linia, bi nevi linia thaj bi kontrolake semnura.",
 }
-
-
-@pytest.fixture
-def board(create_board):
-    return create_board(slug="kultur")
-
-
-@pytest.fixture
-def publisher(create_user, board):
-    return create_user(boards={board: Role.PUBLISHER})
 
 
 class _Probe(BaseForm):

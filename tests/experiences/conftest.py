@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.db import utcnow
 from app.experiences.models import (
     ExperienceAnswer,
@@ -23,21 +22,6 @@ from app.experiences.models import (
 )
 from app.participation.models import Channel, Contact
 from tests.conftest import in_days
-
-
-@pytest.fixture
-def board(create_board):
-    return create_board(slug="kultur", name_sv="Kulturnämnden", name_rom="I Komisia vash i Kultura")
-
-
-@pytest.fixture
-def publisher(create_user, board):
-    return create_user(boards={board: Role.PUBLISHER})
-
-
-@pytest.fixture
-def editor(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
 
 
 @pytest.fixture

@@ -604,7 +604,7 @@ def test_editor_is_told_a_publisher_must_publish_the_survey(client, auth, editor
     auth.login(editor)
     page = client.get(f"/rom/staff/experiences/surveys/{draft.id}").get_data(as_text=True)
     assert "/publish" not in page.split("questions-title")[1].split("edit-title")[0]
-    assert "I Komisia vash i Kultura" in page
+    assert "I Komisia vash e Kultura" in page
 
 
 def test_paper_answers_form_speaks_to_staff(client, auth, db_session, editor, survey) -> None:

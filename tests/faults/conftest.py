@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import Session
 
 from app import create_app
-from app.boards.models import Board, BoardKind
-from app.consultations.models import Consultation, ConsultationStatus
-from app.db import make_engine, utcnow
+from app.db import make_engine
 from config import TestConfig
+from tests.databases import commit_consultation
 from tests.faults.proxy import TcpProxy
 from tests.mail.helpers import scratch_postgres
 
@@ -39,19 +36,7 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def consultation_id(pg_url: str) -> int:
     """A published consultation that accepts written views and registrations."""
-    engine = make_engine(pg_url)
-    with Session(engine) as session:
-        board = Board(slug="kultur", kind=BoardKind.SPECIALIST, name_sv="Kulturnämnden")
-        start = utcnow() + timedelta(days=10)
-        consultation = Consultation(
-            lead_board=board, status=ConsultationStatus.PUBLISHED, title_sv="Samråd om badhuset", capacity=100,
-            start_dt=start, end_dt=start + timedelta(hours=2), interpreter_languages=[],
-        )
-        session.add(consultation)
-        session.commit()
-        consultation_id = consultation.id
-    engine.dispose()
-    return consultation_id
+    return commit_consultation(pg_url)
 
 
 @pytest.fixture

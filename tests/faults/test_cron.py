@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db import make_engine, utcnow
 from app.mail.models import OutboxMessage, OutboxStatus
-from tests.mail.helpers import SmtpSink, free_port, smtp_server
+from tests.mail.helpers import SmtpSink, free_port, serve_smtp, smtp_server
 
 
 @pytest.fixture
@@ -94,13 +94,7 @@ class _CuttingSink(SmtpSink):
 
 
 def test_database_lost_after_the_smtp_handoff_never_sends_a_message_twice(make_fault_app, db_proxy, outbox, pg_url):
-    from aiosmtpd.controller import Controller
-
-    port = free_port()
-    sink = _CuttingSink(db_proxy)
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serve_smtp(_CuttingSink(db_proxy)) as (sink, port):
         app = make_fault_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         result = _run(app, "send-mail")
         assert result.exit_code == 1
@@ -124,8 +118,7 @@ def test_database_lost_after_the_smtp_handoff_never_sends_a_message_twice(make_f
         assert result.exit_code == 1
         assert "interrupted while being handed to the SMTP server" in result.output
         assert _run(app, "send-mail").exit_code == 0
-    finally:
-        controller.stop()
+
     # Every message exactly once.
     assert sorted(str(m["Subject"]) for m in sink.messages) == ["Message 0", "Message 1", "Message 2"]
     rows = outbox()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.consultations.models import Consultation
 from app.consultations.models import ConsultationStatus as S
 from app.db import utcnow
@@ -62,21 +61,6 @@ def create_viewpoint(db_session: Session) -> Callable[..., Viewpoint]:
 @pytest.fixture
 def board(create_board):
     return create_board(slug="utbildning", name_sv="Utbildningsnämnden", name_rom="I Komisia vash o Sityaripe")
-
-
-@pytest.fixture
-def other_board(create_board):
-    return create_board(slug="socialnamnden", name_sv="Socialnämnden", name_rom="I Komisia Sociala")
-
-
-@pytest.fixture
-def publisher(create_user, board):
-    return create_user(boards={board: Role.PUBLISHER})
-
-
-@pytest.fixture
-def editor(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
 
 
 @pytest.fixture

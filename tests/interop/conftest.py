@@ -3,13 +3,13 @@ real application in a thread, on a migrated SQLite file holding the demo data.""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
+from tests.support import serve
 
 
 @dataclass
@@ -21,7 +21,6 @@ class Served:
 @pytest.fixture(scope="module")
 def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from sqlalchemy.orm import Session
-    from werkzeug.serving import make_server
 
     import app.registry  # noqa: F401  (all models)
     from app import create_app
@@ -40,16 +39,5 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         load_demo_data(session, application.config)
         session.commit()
     engine.dispose()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    application.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, name="served-demo", daemon=True)
-    thread.start()
-    try:
+    with serve(application) as base:
         yield Served(url=base, app=application)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        application.extensions["db"].engine.dispose()

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -55,17 +55,27 @@ def plain_text(message: EmailMessage) -> str:
     return body.get_content()
 
 
+H = TypeVar("H")
+
+
 @contextlib.contextmanager
-def smtp_server(delay: float = 0.0, port: int | None = None) -> Iterator[tuple[SmtpSink, int]]:
-    """A real SMTP server on the loopback interface, for the duration of the block."""
-    sink = SmtpSink(delay=delay)
+def serve_smtp(handler: H, port: int | None = None) -> Iterator[tuple[H, int]]:
+    """A real SMTP server (aiosmtpd) on the loopback interface answering with ``handler``,
+    for the duration of the block; yields the handler and the port."""
     port = port or free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield sink, port
+        yield handler, port
     finally:
         controller.stop()
+
+
+@contextlib.contextmanager
+def smtp_server(delay: float = 0.0, port: int | None = None) -> Iterator[tuple[SmtpSink, int]]:
+    """A real SMTP server that keeps every message (an :class:`SmtpSink`), for the block."""
+    with serve_smtp(SmtpSink(delay=delay), port) as served:
+        yield served
 
 
 @contextlib.contextmanager

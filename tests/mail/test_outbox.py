@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from datetime import timedelta
 
@@ -21,7 +20,7 @@ from app.mail.services import (
     queue_email,
     render_email,
 )
-from tests.mail.helpers import free_port, scratch_postgres, smtp_server
+from tests.mail.helpers import free_port, scratch_postgres, serve_smtp, smtp_server
 from tests.support import present
 
 SENDER = "Samrådsportalen <noreply@samradsportalen.example>"
@@ -58,11 +57,7 @@ def _queue(db_session, n: int = 1, language: str = "sv") -> list[OutboxMessage]:
     return messages
 
 
-def test_render_email_splits_subject_and_body_in_the_recipients_language(mail_app, monkeypatch):
-    import app.i18n
-    from tests.registrations.conftest import MarkerTranslations
-
-    monkeypatch.setattr(app.i18n, "_load_catalog", lambda directory, language: MarkerTranslations(language))
+def test_render_email_splits_subject_and_body_in_the_recipients_language(mail_app, marker_catalog):
     subject, body = render_email("test/hello", "rom", title="Sfatuipe", name="Ana", when=utcnow())
     assert subject == "[rom]Consultations: Sfatuipe"
     assert body.startswith("[rom]Hello, Ana\n")
@@ -128,18 +123,8 @@ class _Refusing:
         return "250 OK"
 
 
-@contextlib.contextmanager
 def _refusing_server():
-    from aiosmtpd.controller import Controller
-
-    handler = _Refusing()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    return serve_smtp(_Refusing())
 
 
 def test_a_refused_message_is_retried_later(mail_app, db_session):

@@ -40,11 +40,6 @@ PHONE = "070-1234567"
 
 
 @pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
 def staff(create_user, board):
     return create_user(boards={board: Role.PUBLISHER})
 

@@ -20,16 +20,6 @@ from tests.conftest import in_days
 SECRET = "Ring Maria på 070-1234567"
 
 
-@pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def staff(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
-
-
 def test_a_wish_is_public_once_staff_have_approved_it(client, auth, staff, board, db_session):
     response = client.post("/rom/wishes/new", data={
         "kind": "topic", "text": SECRET, "language": "sv", "board_ids": [str(board.id)], "submission_key": "rev-1",

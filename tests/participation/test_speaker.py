@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.common.errors import DomainError
 from app.db import utcnow
@@ -26,24 +25,8 @@ SAID = "Kamas te avel jekh tolmači ande sa le kidimata."
 
 
 @pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def staff(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
-
-
-@pytest.fixture
 def consultation(create_consultation, board):
     return create_consultation(board=board)
-
-
-@pytest.fixture
-def ctx(app):
-    with app.test_request_context("/sv/"):
-        yield
 
 
 def _record(db_session, staff, consultation, *, email="ana@example.org", language="rom", consent=True):

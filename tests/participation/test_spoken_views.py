@@ -17,7 +17,7 @@ from werkzeug.test import encode_multipart
 
 from app.accounts.models import Role
 from app.common.errors import PermissionDenied
-from app.consultations.models import AgendaItem, ConsultationStatus
+from app.consultations.models import ConsultationStatus
 from app.db import utcnow
 from app.media.audio import store_from_config
 from app.participation import audio
@@ -30,24 +30,6 @@ from tests.support import present
 @pytest.fixture(autouse=True)
 def _ffmpeg() -> None:
     sounds.require_ffmpeg()
-
-
-@pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def staff(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
-
-
-@pytest.fixture
-def consultation(create_consultation, board, db_session):
-    c = create_consultation(board=board)
-    c.agenda_items.append(AgendaItem(title_sv="Fråga ett", title_rom="Pushimos yekh", position=1))
-    db_session.commit()
-    return c
 
 
 def _audio_files(app) -> list[Path]:

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.common.errors import DomainError, PermissionDenied
-from app.consultations.models import AgendaItem, RomaniVariety
 from app.consultations.models import ConsultationStatus as S
+from app.consultations.models import RomaniVariety
 from app.participation import services
 from app.participation.models import (
     Channel,
@@ -23,24 +23,6 @@ from app.participation.models import (
     Viewpoint,
 )
 from tests.conftest import in_days
-
-
-@pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def staff(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
-
-
-@pytest.fixture
-def consultation(create_consultation, board, db_session):
-    c = create_consultation(board=board)
-    c.agenda_items.append(AgendaItem(title_sv="Fråga ett", title_rom="Pushimos yekh", position=1))
-    db_session.commit()
-    return c
 
 
 def _count(db_session) -> int:

@@ -44,16 +44,10 @@ from app.participation.models import (
     ViewpointTranslation,
 )
 from tests.conftest import in_days
+from tests.perf.staff_world import SENTENCES
 
 BUDGET = 100_000  # bytes
 VIEWS = 1000
-SENTENCES = (
-    "Informationen måste finnas på romani chib, inte bara på svenska. ",
-    "Bjud in till mötena i god tid och skicka sms, inte bara e-post. ",
-    "Det är svårt att ta sig hit med rullstol, hissen är ofta trasig. ",
-    "Vi vill vara med och planera, inte bara tycka till i efterhand. ",
-    "Öppettiderna passar inte den som arbetar skift på kvällarna. ",
-)
 _codes = itertools.count(1)
 
 

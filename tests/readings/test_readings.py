@@ -27,16 +27,6 @@ def _ffmpeg() -> None:
 
 
 @pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def staff(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
-
-
-@pytest.fixture
 def consultation(create_consultation, board):
     return create_consultation(board=board)
 

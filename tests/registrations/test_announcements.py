@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from app.accounts.models import Role
 from app.consultations import services as consultations
 from app.consultations.models import ConsultationStatus as S
 from app.consultations.models import MeetingFormat
@@ -21,11 +20,6 @@ from app.registrations.models import RegistrationStatus as R
 from tests.conftest import in_days
 
 CHANGED, CANCELLED = "registration.meeting_changed", "registration.meeting_cancelled"
-
-
-@pytest.fixture
-def publisher(create_user, board):
-    return create_user(boards={board: Role.PUBLISHER})
 
 
 @pytest.fixture

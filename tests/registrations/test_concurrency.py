@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import create_app
-from app.boards.models import Board, BoardKind
-from app.consultations.models import Consultation, ConsultationStatus
-from app.db import make_engine, utcnow
+from app.consultations.models import Consultation
+from app.db import make_engine
 from app.registrations import services
 from app.registrations.models import Registration, RegistrationStatus
 from config import TestConfig
+from tests.databases import commit_consultation
 from tests.mail.helpers import scratch_postgres
 from tests.support import present
 
@@ -27,22 +26,6 @@ def scratch_url(backend):
         pytest.skip("row locks need PostgreSQL; SQLite has a single writer")
     with scratch_postgres() as url:
         yield url
-
-
-def _seed(url: str, capacity: int) -> int:
-    engine = make_engine(url)
-    with Session(engine) as session:
-        board = Board(slug="kultur", kind=BoardKind.SPECIALIST, name_sv="Kulturnämnden")
-        start = utcnow() + timedelta(days=10)
-        consultation = Consultation(
-            lead_board=board, status=ConsultationStatus.PUBLISHED, title_sv="Samråd", capacity=capacity,
-            start_dt=start, end_dt=start + timedelta(hours=2), interpreter_languages=[],
-        )
-        session.add(consultation)
-        session.commit()
-        consultation_id = consultation.id
-    engine.dispose()
-    return consultation_id
 
 
 def _race(url: str, consultation_id: int, people: int, hold: float) -> list[BaseException]:
@@ -89,7 +72,7 @@ def _statuses(url: str, consultation_id: int) -> list[RegistrationStatus]:
 
 
 def test_two_people_cannot_both_take_the_last_place(scratch_url):
-    consultation_id = _seed(scratch_url, capacity=1)
+    consultation_id = commit_consultation(scratch_url, capacity=1)
     errors = _race(scratch_url, consultation_id, people=2, hold=0.3)
     assert errors == []
     statuses = _statuses(scratch_url, consultation_id)
@@ -97,7 +80,7 @@ def test_two_people_cannot_both_take_the_last_place(scratch_url):
 
 
 def test_many_at_once_fill_exactly_the_capacity(scratch_url):
-    consultation_id = _seed(scratch_url, capacity=3)
+    consultation_id = commit_consultation(scratch_url, capacity=3)
     errors = _race(scratch_url, consultation_id, people=8, hold=0.05)
     assert errors == []
     statuses = _statuses(scratch_url, consultation_id)

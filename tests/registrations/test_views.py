@@ -357,11 +357,6 @@ class TestCsrf:
 
 
 @pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
 def registered(client, db_session, create_consultation, board):
     c = create_consultation(board=board, capacity=2)
     for form in (

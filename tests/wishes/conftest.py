@@ -5,24 +5,8 @@ from typing import Any
 
 import pytest
 
-from app.accounts.models import Role
 from app.db import utcnow
 from app.wishes.models import Wish, WishKind
-
-
-@pytest.fixture
-def board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def other_board(create_board):
-    return create_board()
-
-
-@pytest.fixture
-def staff(create_user, board):
-    return create_user(boards={board: Role.EDITOR})
 
 
 @pytest.fixture
