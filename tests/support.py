@@ -25,6 +25,20 @@ def present(value: T | None) -> T:
     return value
 
 
+def blind_first_lookup(monkeypatch: Any, owner: Any, name: str) -> None:
+    """``owner.name`` finds nothing the first time it is called, then what is there: a
+    colleague's row committed after this request looked for it (a race, without threads)."""
+    real = getattr(owner, name)
+    calls = 0
+
+    def lookup(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return None if calls == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, lookup)
+
+
 def first_group(pattern: str, text: str, flags: int = 0) -> str:
     """The first group of the first match of ``pattern`` in ``text``."""
     match = re.search(pattern, text, flags)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.db import add_once
 from app.participation.models import Channel, Viewpoint
+from tests.support import blind_first_lookup
 
 
 def test_add_once_returns_the_winners_row_when_the_same_key_was_inserted_meanwhile(
@@ -19,14 +20,7 @@ def test_add_once_returns_the_winners_row_when_the_same_key_was_inserted_meanwhi
     db_session.add(first)
     db_session.commit()
 
-    real_scalar = db_session.scalar
-    calls = []
-
-    def scalar_missing_first(stmt, *args, **kwargs):
-        calls.append(stmt)
-        return None if len(calls) == 1 else real_scalar(stmt, *args, **kwargs)
-
-    monkeypatch.setattr(db_session, "scalar", scalar_missing_first)
+    blind_first_lookup(monkeypatch, db_session, "scalar")
     again = Viewpoint(consultation=c, body="Vi vill ha kvällsmöten.", language="sv", channel=Channel.WEB,
                       idempotency_key="same-key", reference_code="WXYZ-6789")
     row, created = add_once(db_session, again, "same-key")

@@ -24,7 +24,7 @@ from app.feedback import snapshots
 from app.feedback.models import FeedbackReport, Outcome, Theme, ThemeResponse
 from app.mail.models import OutboxMessage
 from app.participation.models import Channel, Contact
-from tests.support import present
+from tests.support import blind_first_lookup, present
 
 
 def _count(db_session, model) -> int:
@@ -304,14 +304,7 @@ def test_two_staff_starting_the_measures_report_at_the_same_moment_share_one(db_
     """The colleague's report was committed after this request looked for one."""
     theirs = xp_measures.start_report(db_session, publisher, service)
     db_session.commit()
-    real_get = xp_measures.get_report
-    calls = []
-
-    def missing_first(session, svc):
-        calls.append(1)
-        return None if len(calls) == 1 else real_get(session, svc)
-
-    monkeypatch.setattr(xp_measures, "get_report", missing_first)
+    blind_first_lookup(monkeypatch, xp_measures, "get_report")
     mine = xp_measures.start_report(db_session, publisher, service)
     assert mine.id == theirs.id
     db_session.commit()  # nothing half-written

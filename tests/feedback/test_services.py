@@ -18,7 +18,7 @@ from app.feedback import public as feedback_public
 from app.feedback import services as fb
 from app.feedback.models import Decision, FeedbackRevision, Outcome
 from app.mail.models import OutboxMessage
-from tests.support import present
+from tests.support import blind_first_lookup, present
 
 TODAY = date(2026, 3, 10)
 
@@ -124,14 +124,7 @@ def test_two_staff_starting_the_report_at_the_same_moment_share_one(db_session, 
     """The colleague's report was committed after this request looked for one."""
     theirs = consultation_reports.start_report(db_session, publisher, held)
     db_session.commit()
-    real_get = consultation_reports.get_report
-    calls = []
-
-    def missing_first(session, consultation):
-        calls.append(1)
-        return None if len(calls) == 1 else real_get(session, consultation)
-
-    monkeypatch.setattr(consultation_reports, "get_report", missing_first)
+    blind_first_lookup(monkeypatch, consultation_reports, "get_report")
     mine = consultation_reports.start_report(db_session, publisher, held)
     assert mine.id == theirs.id
     db_session.commit()  # nothing half-written

@@ -16,7 +16,7 @@ from app.minutes import services
 from app.minutes.models import CorrectionProposal, Evaluation, ProposalStatus
 from app.participation.models import Contact
 from app.registrations import services as registrations
-from tests.support import present
+from tests.support import blind_first_lookup, present
 
 pytestmark = pytest.mark.usefixtures("ctx", "marker_catalog")
 
@@ -212,13 +212,7 @@ def test_two_first_saves_at_the_same_moment_give_a_conflict_not_an_error(
     theirs = services.save_minutes(db_session, editor, c, body_sv="Deras utkast", body_rom=None, expected_version=0)
     db_session.commit()
     real_get = services.get_minutes
-    calls = []
-
-    def first_finds_none(session, consultation):
-        calls.append(1)
-        return None if len(calls) == 1 else real_get(session, consultation)
-
-    monkeypatch.setattr(services, "get_minutes", first_finds_none)
+    blind_first_lookup(monkeypatch, services, "get_minutes")
     with pytest.raises(services.StaleMinutes) as raised:
         services.save_minutes(db_session, editor, c, body_sv="Mitt utkast", body_rom=None, expected_version=0)
     assert raised.value.minutes.id == theirs.id
