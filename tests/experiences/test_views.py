@@ -430,7 +430,7 @@ def test_measures_page_says_what_publishing_needs_as_the_feedback_page_does(clie
     base = f"/sv/staff/experiences/services/{survey.service_id}/measures"
     auth.login(editor)
     response = client.post(f"{base}/themes/new", data={"title_sv": "Böcker", "record_ids": [str(record.id)]})
-    theme_id = int(re.search(r"/themes/(\d+)/measure", response.headers["Location"]).group(1))
+    theme_id = int(first_group(r"/themes/(\d+)/measure", response.headers["Location"]))
     html = client.get(base).get_data(as_text=True)
     assert "Innan du publicerar:" in html and f'<li><a href="#theme-{theme_id}">' in html
     assert "måste publicera det här" in html and f"{base}/publish" not in html

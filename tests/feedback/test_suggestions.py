@@ -7,8 +7,6 @@ the proposals with at most a few moves when it is at least 0.7 (docs/performance
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -22,6 +20,7 @@ from app.feedback import services as fb
 from app.feedback.models import SuggestionRun, Theme, ThemeSuggestion, theme_suggestion_viewpoints
 from app.participation.models import Provenance, Viewpoint, ViewpointTranslation
 from tests.feedback import three_topics
+from tests.support import first_group, present
 
 
 @pytest.fixture
@@ -152,7 +151,7 @@ def _proposal_url(c, s) -> str:
 
 def _run(db_session, c) -> SuggestionRun:
     db_session.expire_all()
-    return suggestions.get_run(db_session, c.id)
+    return present(suggestions.get_run(db_session, c.id))
 
 
 def test_page_linked_from_the_overview_lists_proposals(client, auth, db_session, topics):
@@ -245,7 +244,7 @@ def test_merge_and_remove_views(client, auth, db_session, topics):
     first, second = _run(db_session, c).suggestions[:2]
     one, two = _members(db_session, first), _members(db_session, second)
     html = _page(client, c)
-    versions = re.search(r'name="versions" type="hidden" value="([^"]+)"', html).group(1)
+    versions = first_group(r'name="versions" type="hidden" value="([^"]+)"', html)
     response = client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
                            data={"source": second.id, "target": first.id, "versions": versions})
     assert response.status_code == 302

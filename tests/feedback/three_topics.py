@@ -107,7 +107,7 @@ def adjusted_rand_index(truth: list[str], found: list[int]) -> float:
     """Hubert and Arabie's adjusted Rand index of two labellings: 1 the same grouping, about 0 chance."""
     from math import comb
 
-    pairs = {}
+    pairs: dict[tuple[str, int], int] = {}
     for a, b in zip(truth, found, strict=True):
         pairs[(a, b)] = pairs.get((a, b), 0) + 1
     rows: dict[str, int] = {}

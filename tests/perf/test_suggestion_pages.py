@@ -10,6 +10,7 @@ import time
 from app.feedback import suggestions
 from tests.perf.conftest import count_statements
 from tests.perf.staff_world import build_staff_world
+from tests.support import present
 
 BUDGET = 100_000  # bytes, as tests/perf/test_staff_pages.py
 
@@ -20,7 +21,7 @@ def _measure(client, db_session, world) -> dict[str, tuple[int, int]]:
     assert client.post(base, data={"scope": "all"}).status_code == 302
     print(f"suggest, {world.views} views: {time.perf_counter() - started:.2f} s")  # shown with -s
     db_session.expire_all()
-    run = suggestions.get_run(db_session, world.consultation.id)
+    run = present(suggestions.get_run(db_session, world.consultation.id))
     assert run.considered == min(world.views, suggestions.MAX_VIEWS) and run.suggestions
     out = {}
     for name, url in {"suggestions": base, "proposal": f"{base}/{run.suggestions[0].id}",

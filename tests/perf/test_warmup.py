@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.warmup import warm, warm_paths
+from tests.support import present
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,9 +55,9 @@ class TestOff:
 
 def test_gunicorn_warms_each_worker_before_its_first_request(app, published, monkeypatch, tmp_path):
     monkeypatch.setenv("DRAIN_FILE", str(tmp_path / "drain"))  # the module sets it if unset
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py")
+    spec = present(importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "gunicorn.conf.py"))
     conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
+    present(spec.loader).exec_module(conf)
     beats = []
     conf.post_worker_init(SimpleNamespace(wsgi=app, notify=lambda: beats.append(1)))
     assert app.extensions["calendar_of_all"].built == 2 * len(published)
