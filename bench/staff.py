@@ -71,6 +71,7 @@ def _suggested(session: Session, user: Any, consultation_id: int) -> int:
     run = suggestions.get_run(session, consultation_id)
     if run is None:
         consultation = session.get(Consultation, consultation_id)
+        assert consultation is not None, f"consultation {consultation_id} is not in the bench data"
         started = time.perf_counter()
         try:
             report = consultation_reports.start_report(session, user, consultation)
