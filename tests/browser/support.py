@@ -159,6 +159,27 @@ class LiveServer:
         return self.url + path
 
 
+def insert_held_consultation(conn: Any, server: LiveServer, title: str) -> int:
+    """A consultation of the demo staff member's board whose meeting was held ten days ago, written
+    with a bulk INSERT on ``conn`` (an open transaction on the live server's database); its id."""
+    from datetime import datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from app.accounts.models import Membership, User
+    from app.consultations.models import Consultation, ConsultationStatus
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    user_id = conn.scalar(sa.select(User.id).where(User.email == server.demo.staff_email))
+    board_id = conn.scalar(sa.select(Membership.board_id).where(Membership.user_id == user_id).limit(1))
+    return conn.execute(sa.insert(Consultation.__table__).values(
+        lead_board_id=board_id, status=ConsultationStatus.HELD, title_sv=title,
+        start_dt=now - timedelta(days=10), end_dt=now - timedelta(days=10, hours=-2), format="in_person",
+        interpreter_languages=[], is_open=True, romani_pending=False, ics_sequence=0, version=1,
+        created_dt=now, updated_dt=now,
+    ).returning(Consultation.__table__.c.id)).scalar_one()
+
+
 def _create_site_admin(session: Session, email: str, password: str, config: Any) -> str:
     """A site admin with two-factor login on (site admins must have it); returns the TOTP secret."""
     from app.accounts import totp

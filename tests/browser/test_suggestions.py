@@ -4,13 +4,12 @@ proposal, rename it and accept it as a theme, on a 390 px phone, without JavaScr
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.support import LiveServer
+from tests.browser.support import LiveServer, insert_held_consultation
 from tests.feedback import three_topics
 
 pytestmark = pytest.mark.browser
@@ -21,23 +20,13 @@ _runs = itertools.count(1)
 
 def _consultation_with_three_topics(server: LiveServer) -> int:
     """A held consultation of the demo staff member's board with the three topics' views."""
-    from app.accounts.models import Membership, User
-    from app.consultations.models import Consultation, ConsultationStatus
     from app.db import make_engine
 
     run = next(_runs)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
     engine = make_engine(server.demo.db_url)
     try:
         with engine.begin() as conn:
-            user_id = conn.scalar(sa.select(User.id).where(User.email == server.demo.staff_email))
-            board_id = conn.scalar(sa.select(Membership.board_id).where(Membership.user_id == user_id).limit(1))
-            cid = conn.execute(sa.insert(Consultation.__table__).values(
-                lead_board_id=board_id, status=ConsultationStatus.HELD, title_sv=f"Förslagssamråd {run}",
-                start_dt=now - timedelta(days=10), end_dt=now - timedelta(days=10, hours=-2), format="in_person",
-                interpreter_languages=[], is_open=True, romani_pending=False, ics_sequence=0, version=1,
-                created_dt=now, updated_dt=now,
-            ).returning(Consultation.__table__.c.id)).scalar_one()
+            cid = insert_held_consultation(conn, server, f"Förslagssamråd {run}")
             three_topics.insert_views(conn, cid, f"BS{run}")
     finally:
         engine.dispose()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.support import LiveServer
+from tests.browser.support import LiveServer, insert_held_consultation
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +22,6 @@ _runs = itertools.count(1)
 def _consultation_with_views(server: LiveServer) -> tuple[int, int]:
     """A held consultation of the demo staff member's board with 260 views, 200 of them about buses
     in Romani, and an empty theme; written with bulk INSERTs. Returns (consultation id, theme id)."""
-    from app.accounts.models import Membership, User
-    from app.consultations.models import Consultation, ConsultationStatus
     from app.db import make_engine
     from app.feedback.models import FeedbackReport, Theme
     from app.participation.models import Viewpoint
@@ -33,14 +31,7 @@ def _consultation_with_views(server: LiveServer) -> tuple[int, int]:
     engine = make_engine(server.demo.db_url)
     try:
         with engine.begin() as conn:
-            user_id = conn.scalar(sa.select(User.id).where(User.email == server.demo.staff_email))
-            board_id = conn.scalar(sa.select(Membership.board_id).where(Membership.user_id == user_id).limit(1))
-            cid = conn.execute(sa.insert(Consultation.__table__).values(
-                lead_board_id=board_id, status=ConsultationStatus.HELD, title_sv=f"Trafiksamråd {run}",
-                start_dt=now - timedelta(days=10), end_dt=now - timedelta(days=10, hours=-2), format="in_person",
-                interpreter_languages=[], is_open=True, romani_pending=False, ics_sequence=0, version=1,
-                created_dt=now, updated_dt=now,
-            ).returning(Consultation.__table__.c.id)).scalar_one()
+            cid = insert_held_consultation(conn, server, f"Trafiksamråd {run}")
             conn.execute(sa.insert(Viewpoint.__table__), [
                 {"consultation_id": cid, "reference_code": f"BR{run}{i:04d}"[:9] + f"-{i:03d}",
                  "body": f"Le busi naj avel {i}" if i < MATCHING else f"Skolan behöver fler lärare {i}",

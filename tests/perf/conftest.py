@@ -74,6 +74,29 @@ def count_statements(session: Session) -> Iterator[StatementCounter]:
         event.remove(engine, "before_cursor_execute", _before)
 
 
+def measure_pages(client: Any, session: Session, pages: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """``{name: (SQL statements, bytes)}`` of each page (a GET answered 200), each request
+    starting with an empty identity map, as in production."""
+    out = {}
+    for name, url in pages.items():
+        session.expire_all()
+        with count_statements(session) as statements:
+            response = client.get(url)
+        assert response.status_code == 200, (name, url, response.status_code)
+        out[name] = (len(statements), len(response.get_data()))
+    return out
+
+
+def assert_bounded(small: dict[str, tuple[int, int]], large: dict[str, tuple[int, int]], budget: int) -> None:
+    """The pages measured in a small and a large world: each at most ``budget`` bytes, and the same
+    number of SQL statements in both (no query per row)."""
+    print({name: (small[name], large[name]) for name in small})  # (statements, bytes) with -s
+    too_big = {name: size for name, (_count, size) in {**small, **large}.items() if size > budget}
+    assert not too_big, f"pages over {budget} bytes: {too_big}"
+    grown = {name: (small[name][0], large[name][0]) for name in small if large[name][0] != small[name][0]}
+    assert not grown, f"statements (small world, large world): {grown}"
+
+
 @pytest.fixture
 def build_world(db_session: Session, create_board: Callable[..., Board], create_user: Callable[..., Any]) -> Callable[[int], World]:
     """``n`` public consultations of one board (some co-hosted, upcoming and past,

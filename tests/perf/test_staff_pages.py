@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf.conftest import count_statements
+from tests.perf.conftest import assert_bounded, measure_pages
 from tests.perf.staff_world import build_staff_world
 
 BUDGET = 100_000  # bytes
@@ -54,31 +54,15 @@ def _pages(world) -> dict[str, str]:
     }
 
 
-def _measure(client, db_session, world) -> dict[str, tuple[int, int]]:
-    out = {}
-    for name, url in _pages(world).items():
-        db_session.expire_all()  # every request starts with an empty identity map, as in production
-        with count_statements(db_session) as statements:
-            response = client.get(url)
-        assert response.status_code == 200, (name, url, response.status_code)
-        out[name] = (len(statements), len(response.get_data()))
-    return out
-
-
 def test_staff_pages_stay_small_and_send_constant_statements(app, client, auth, db_session, create_board, create_user):
     small_world = build_staff_world(db_session, create_board, create_user, views=1_000, consultations=40)
     auth.login(small_world.user)
-    small = _measure(client, db_session, small_world)
+    small = measure_pages(client, db_session, _pages(small_world))
     auth.logout()
     large_world = build_staff_world(db_session, create_board, create_user, views=10_000, consultations=400)
     auth.login(large_world.user)
-    large = _measure(client, db_session, large_world)
-    print({name: (small[name], large[name]) for name in small})  # (statements, bytes) with -s
-
-    too_big = {name: size for name, (_count, size) in {**small, **large}.items() if size > BUDGET}
-    assert not too_big, f"pages over {BUDGET} bytes: {too_big}"
-    grown = {name: (small[name][0], large[name][0]) for name in small if large[name][0] != small[name][0]}
-    assert not grown, f"statements (1,000 views, 10,000 views): {grown}"
+    large = measure_pages(client, db_session, _pages(large_world))
+    assert_bounded(small, large, BUDGET)  # 1,000 views and 40 consultations; 10,000 and 400
 
 
 @pytest.mark.parametrize("filter_args,expected", [

@@ -8,14 +8,14 @@ from __future__ import annotations
 import time
 
 from app.feedback import suggestions
-from tests.perf.conftest import count_statements
+from tests.perf.conftest import assert_bounded, measure_pages
 from tests.perf.staff_world import build_staff_world
 from tests.support import present
 
 BUDGET = 100_000  # bytes, as tests/perf/test_staff_pages.py
 
 
-def _measure(client, db_session, world) -> dict[str, tuple[int, int]]:
+def _suggest_and_measure(client, db_session, world) -> dict[str, tuple[int, int]]:
     base = f"/sv/staff/consultations/{world.consultation.id}/feedback/suggestions"
     started = time.perf_counter()
     assert client.post(base, data={"scope": "all"}).status_code == 302
@@ -23,28 +23,18 @@ def _measure(client, db_session, world) -> dict[str, tuple[int, int]]:
     db_session.expire_all()
     run = present(suggestions.get_run(db_session, world.consultation.id))
     assert run.considered == min(world.views, suggestions.MAX_VIEWS) and run.suggestions
-    out = {}
-    for name, url in {"suggestions": base, "proposal": f"{base}/{run.suggestions[0].id}",
-                      "proposal-rom": f"/rom{base[3:]}/{run.suggestions[-1].id}?page=2"}.items():
-        db_session.expire_all()
-        with count_statements(db_session) as statements:
-            response = client.get(url)
-        assert response.status_code == 200, (name, response.status_code)
-        out[name] = (len(statements), len(response.get_data()))
-    return out
+    return measure_pages(client, db_session, {
+        "suggestions": base, "proposal": f"{base}/{run.suggestions[0].id}",
+        "proposal-rom": f"/rom{base[3:]}/{run.suggestions[-1].id}?page=2"})
 
 
 def test_suggestion_pages_stay_small_and_send_constant_statements(client, auth, db_session, create_board,
                                                                   create_user):
     small_world = build_staff_world(db_session, create_board, create_user, views=200, consultations=2)
     auth.login(small_world.user)
-    small = _measure(client, db_session, small_world)
+    small = _suggest_and_measure(client, db_session, small_world)
     auth.logout()
     large_world = build_staff_world(db_session, create_board, create_user, views=3_000, consultations=2)
     auth.login(large_world.user)
-    large = _measure(client, db_session, large_world)
-    print({name: (small[name], large[name]) for name in small})
-    too_big = {name: size for name, (_count, size) in {**small, **large}.items() if size > BUDGET}
-    assert not too_big, f"pages over {BUDGET} bytes: {too_big}"
-    grown = {name: (small[name][0], large[name][0]) for name in small if large[name][0] != small[name][0]}
-    assert not grown, f"statements (200 views, 3,000 views): {grown}"
+    large = _suggest_and_measure(client, db_session, large_world)
+    assert_bounded(small, large, BUDGET)  # 200 views; 3,000 views (of which 1,000 grouped)
