@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug, list_boards
-from app.common.text import one_line
+from app.common.text import enum_value, one_line
 from app.consultations import describe, feeds
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
@@ -31,8 +31,7 @@ def _filters_from_args() -> tuple[consultations.ListFilters, dict[str, str]]:
         board = get_board_by_slug(session, args["board"])
         filters.board_id = board.id if board else None
     filters.when = args["when"] if args["when"] in ("upcoming", "past", "all") else "upcoming"
-    if args["format"] in MeetingFormat._value2member_map_:
-        filters.format = MeetingFormat(args["format"])
+    filters.format = enum_value(args, "format", MeetingFormat)
     return filters, args
 
 
