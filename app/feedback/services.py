@@ -326,7 +326,10 @@ def cite_decision(session: Session, actor: User, response: ThemeResponse, data: 
         set_texts(decision, data, "title")
         session.add(decision)
     else:
-        decision.title_rom = decision.title_rom or text_field(data, "title_rom")
+        # A decision cited before: its title stays, a translation it lacked is added.
+        for lang, title in texts_of(decision, "title").items():
+            if not title:
+                setattr(decision, f"title_{lang}", text_field(data, f"title_{lang}"))
         decision.minutes_url = decision.minutes_url or minutes_url
     if decision not in response.decisions:
         response.decisions.append(decision)

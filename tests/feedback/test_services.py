@@ -150,8 +150,11 @@ def test_decision_is_reused_across_consultations(db_session, publisher, theme, b
     other_theme = fb.add_theme(db_session, publisher, other_report, {"title_sv": "Skola"})
     other_response = _answer(db_session, publisher, other_theme)
     again = fb.cite_decision(db_session, publisher, other_response,
-                             {"board_id": board.id, "case_reference": "ubn  2025/809", "paragraph": "12"})
+                             {"board_id": board.id, "case_reference": "ubn  2025/809", "paragraph": "12",
+                              "title_sv": "Annan titel", "title_rom": "Sikhlimasko zhutipe"})
     assert again is first
+    # Cited again: the title stays, the translation it lacked is added.
+    assert (first.title_sv, first.title_rom) == ("Läxhjälp i ytterstaden", "Sikhlimasko zhutipe")
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 1
     fb.cite_decision(db_session, publisher, response, {"board_id": board.id, "case_reference": "UBN 2025/809", "paragraph": "12"})
     assert response.decisions == [first]
