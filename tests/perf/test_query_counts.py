@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf.conftest import count_statements
+from tests.perf.conftest import count_statements, measure_pages
 
 
 def _pages(world) -> dict[str, str]:
@@ -31,14 +31,7 @@ def _pages(world) -> dict[str, str]:
 
 
 def _counts(client, db_session, world) -> dict[str, int]:
-    counts = {}
-    for name, url in _pages(world).items():
-        db_session.expire_all()  # every request starts with an empty identity map, as in production
-        with count_statements(db_session) as statements:
-            response = client.get(url)
-        assert response.status_code == 200, (name, url, response.status_code)
-        counts[name] = len(statements)
-    return counts
+    return {name: count for name, (count, _size) in measure_pages(client, db_session, _pages(world)).items()}
 
 
 def test_statement_counts_do_not_grow_with_the_data(app, client, db_session, build_world):
