@@ -29,6 +29,7 @@ from app.boards.models import Board
 from app.common.errors import DomainError, StaleVersion, require_permission
 from app.common.pagination import Page, paginate_ids
 from app.common.possible import require_possible
+from app.common.text import require_text
 from app.consultations import policies
 from app.consultations.documents import DocumentStore
 from app.consultations.models import (
@@ -41,7 +42,7 @@ from app.consultations.models import (
     consultation_hosts,
 )
 from app.db import utcnow
-from app.i18n import STOCKHOLM, format_date, format_datetime
+from app.i18n import STOCKHOLM, default_language, format_date, format_datetime
 from app.i18n import lazy_gettext as _l
 
 S = ConsultationStatus
@@ -139,8 +140,7 @@ def create_consultation(
 ) -> Consultation:
     """Create a draft consultation led by ``lead_board``, optionally co-hosted by other boards."""
     require_permission(policies.can_create_in(actor, lead_board))
-    if not (data.get("title_sv") or "").strip():
-        raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
+    require_text(data, "title", _l("Enter a title in Swedish."))
     consultation = Consultation(lead_board=lead_board, lead_board_id=lead_board.id, created_by=actor,
                                 status=S.DRAFT, interpreter_languages=[])
     _apply(consultation, data)
@@ -243,8 +243,8 @@ def update_consultation(
         raise TransitionError(_l("A closed or cancelled consultation can no longer be edited."))
     if expected_version is not None and expected_version != consultation.version:
         raise StaleEdit(consultation)
-    if "title_sv" in data and not (data["title_sv"] or "").strip():
-        raise DomainError(_l("Enter a title in Swedish."), field="title_sv")
+    if f"title_{default_language()}" in data:  # a partial update may leave the title as it is
+        require_text(data, "title", _l("Enter a title in Swedish."))
     before = snapshot(consultation, data.keys())
     old = {f: getattr(consultation, f) for f in ANNOUNCED_FIELDS}
     changed = Changes(_apply(consultation, data))
