@@ -165,6 +165,14 @@ class AuthActions:
     def logout(self, lang: str = "sv") -> Any:
         return self._client.post(f"/{lang}/logout")
 
+    def offered_totp_secret(self) -> str:
+        """Open the two-factor setup page (logged in) and return the secret it offers, which
+        the session keeps until a code from it confirms the setup."""
+        self._client.get("/sv/staff/account/two-factor")
+        with self._client.session_transaction() as session:
+            secret: str = session["totp_setup"]
+        return secret
+
 
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:

@@ -102,9 +102,7 @@ def test_totp_verification_window_and_replay():
 def test_two_factor_setup_and_login(client, auth, create_user, db_session):
     user = create_user()
     auth.login(user)
-    client.get("/sv/staff/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session["totp_setup"]
+    secret = auth.offered_totp_secret()
     html = client.post("/sv/staff/account/two-factor", data={"current_password": PASSWORD, "code": "000000"}).get_data(as_text=True)
     assert 'id="code-error"' in html
     assert client.post("/sv/staff/account/two-factor",

@@ -139,9 +139,7 @@ def test_replacing_two_factor_needs_password_and_the_old_code(client, auth, crea
     user = create_user(two_factor=True)
     auth.login(user)
     old_secret = plain_totp_secret(user)
-    client.get("/sv/staff/account/two-factor")
-    with client.session_transaction() as session:
-        new_secret = session["totp_setup"]
+    new_secret = auth.offered_totp_secret()
     new_code = totp.code_at(new_secret, totp.current_step())
     for data, field in [({"code": new_code}, "current_password"),
                         ({"code": new_code, "current_password": PASSWORD}, "current_code"),
@@ -159,9 +157,7 @@ def test_replacing_two_factor_needs_password_and_the_old_code(client, auth, crea
 def test_turning_on_two_factor_needs_the_password_and_tells_the_holder(client, auth, create_user, db_session) -> None:
     user = create_user()
     auth.login(user)
-    client.get("/sv/staff/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session["totp_setup"]
+    secret = auth.offered_totp_secret()
     code = totp.code_at(secret, totp.current_step())
     html = client.post("/sv/staff/account/two-factor", data={"code": code}).get_data(as_text=True)
     assert 'id="current_password-error"' in html and user.totp_secret is None
@@ -334,9 +330,7 @@ def test_public_pages_stay_cacheable_for_visitors(client) -> None:
 def test_two_factor_secret_is_stored_encrypted(client, auth, create_user, db_session) -> None:
     user = create_user()
     auth.login(user)
-    client.get("/sv/staff/account/two-factor")
-    with client.session_transaction() as session:
-        secret = session["totp_setup"]
+    secret = auth.offered_totp_secret()
     client.post("/sv/staff/account/two-factor",
                 data={"current_password": PASSWORD, "code": totp.code_at(secret, totp.current_step())})
     stored = db_session.scalar(sa.text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user.id})

@@ -331,13 +331,18 @@ def test_summary_form_opened_before_the_report_existed(client, auth, db_session,
     assert present(consultation_reports.get_report(db_session, held)).summary_sv == "Kollegans"
 
 
-def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, editor, views):
+def _theme_form_opened(client, auth, db_session, held, editor, views):
+    """A theme with one view, and its edit form opened by ``editor``: (theme, form URL, version shown)."""
     report = consultation_reports.start_report(db_session, editor, held)
     theme = fb.add_theme(db_session, editor, report, {"title_sv": "Läxhjälp"}, [views["anonymous"].id])
     db_session.commit()
     auth.login(editor)
     url = f"/sv/staff/consultations/{held.id}/feedback/themes/{theme.id}"
-    opened = _version_in(client.get(url).get_data(as_text=True))
+    return theme, url, _version_in(client.get(url).get_data(as_text=True))
+
+
+def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, editor, views):
+    theme, url, opened = _theme_form_opened(client, auth, db_session, held, editor, views)
     fb.update_theme(db_session, editor, theme, {"title_sv": "Kollegans tema", "summary_sv": "Kollegan skrev."},
                     [views["anonymous"].id, views["named"].id])
     db_session.commit()
@@ -359,12 +364,7 @@ def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_s
                                                                     monkeypatch):
     from app.feedback.models import Theme, theme_viewpoints
 
-    report = consultation_reports.start_report(db_session, editor, held)
-    theme = fb.add_theme(db_session, editor, report, {"title_sv": "Läxhjälp"}, [views["anonymous"].id])
-    db_session.commit()
-    auth.login(editor)
-    url = f"/sv/staff/consultations/{held.id}/feedback/themes/{theme.id}"
-    opened = _version_in(client.get(url).get_data(as_text=True))
+    theme, url, opened = _theme_form_opened(client, auth, db_session, held, editor, views)
     real_update = fb.update_theme
 
     def deleted_after_loading(session, *args, **kwargs):
