@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.audit.services import record
 from app.common.errors import DomainError, StaleVersion, require_permission
+from app.common.text import set_texts, text_columns, text_field, texts_of
 from app.common.urls import external_url
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus
@@ -89,15 +91,15 @@ def save_minutes(
     session: Session,
     actor: User,
     consultation: Consultation,
+    data: dict[str, Any],
     *,
-    body_sv: str | None,
-    body_rom: str | None,
     expected_version: int | None,
     publish: bool = False,
     note: str | None = None,
     now: datetime | None = None,
 ) -> Minutes:
-    """Save the working copy of the minutes, and publish it as a new revision if ``publish``.
+    """Save the working copy of the minutes (``body_<lang>`` of ``data``), and
+    publish it as a new revision if ``publish``.
 
     ``expected_version`` is the version the form was opened with (``0`` or
     ``None`` for minutes that did not exist yet); a different current version
@@ -108,11 +110,9 @@ def save_minutes(
         require_permission(policies.can_publish(actor, consultation))
     if consultation.status not in EDITABLE_STATUSES:
         raise DomainError(_l("Minutes can be written once the consultation is published."))
-    body_sv = (body_sv or "").strip() or None
-    body_rom = (body_rom or "").strip() or None
-    for name, value in (("body_sv", body_sv), ("body_rom", body_rom)):
-        if value and len(value) > MAX_BODY:
-            raise DomainError(_l("The text is too long."), field=name)
+    for column in text_columns(Minutes, "body"):
+        if len(text_field(data, column) or "") > MAX_BODY:
+            raise DomainError(_l("The text is too long."), field=column)
     minutes = get_minutes(session, consultation)
     if minutes is None:
         if expected_version:
@@ -121,8 +121,9 @@ def save_minutes(
         minutes = Minutes(consultation_id=consultation.id, consultation=consultation)
     elif expected_version is not None and expected_version != minutes.version:
         raise StaleMinutes(minutes)
-    changed = (minutes.body_sv, minutes.body_rom) != (body_sv, body_rom)
-    minutes.body_sv, minutes.body_rom = body_sv, body_rom
+    before = texts_of(minutes, "body")
+    set_texts(minutes, data, "body")
+    changed = texts_of(minutes, "body") != before
     minutes.updated_by_id = actor.id
     try:
         # A new row is added inside the SAVEPOINT (begin_nested() first flushes
@@ -153,8 +154,8 @@ def publish_minutes(
     require_permission(policies.can_publish(actor, consultation))
     if consultation.status not in PUBLISHABLE_STATUSES:
         raise DomainError(_l("Minutes can be published after the meeting has been held."))
-    if not minutes.body_sv:
-        raise DomainError(_l("Write the minutes in Swedish before publishing."), field="body_sv")
+    if not texts_of(minutes, "body").get(default_language()):
+        raise DomainError(_l("Write the minutes in Swedish before publishing."), field=f"body_{default_language()}")
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise DomainError(_l("Please keep the note shorter."), field="note")

@@ -53,8 +53,8 @@ def edit(consultation_id: int) -> str | Response:
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             services.save_minutes(
-                session, actor(), consultation, body_sv=form.body_sv.data, body_rom=form.body_rom.data,
-                expected_version=form.expected_version(), publish=publish, note=form.note.data,
+                session, actor(), consultation, form.data, expected_version=form.expected_version(), publish=publish,
+                note=form.note.data,
             )
         if attempt.ok:
             commit()

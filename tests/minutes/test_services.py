@@ -31,7 +31,7 @@ def _outbox(db_session, kind=None):
 def _publish(db_session, user, c, body="# Anteckningar\n\nVi talade om fritidsgården.", **kwargs):
     minutes = services.get_minutes(db_session, c)
     return services.save_minutes(
-        db_session, user, c, body_sv=kwargs.pop("body_sv", body), body_rom=kwargs.pop("body_rom", "Romani"),
+        db_session, user, c, {"body_sv": kwargs.pop("body_sv", body), "body_rom": kwargs.pop("body_rom", "Romani")},
         expected_version=minutes.version if minutes else 0, publish=True, **kwargs,
     )
 
@@ -63,12 +63,12 @@ def test_publish_emails_active_registrants_in_their_language(
 
 def test_only_publishers_publish_and_only_after_the_meeting(db_session, create_consultation, board, editor, publisher):
     c = create_consultation(board=board)
-    services.save_minutes(db_session, editor, c, body_sv="Utkast", body_rom=None, expected_version=0)
+    services.save_minutes(db_session, editor, c, {"body_sv": "Utkast"}, expected_version=0)
     with pytest.raises(PermissionDenied):
-        services.save_minutes(db_session, editor, c, body_sv="Utkast", body_rom=None, expected_version=None,
+        services.save_minutes(db_session, editor, c, {"body_sv": "Utkast"}, expected_version=None,
                               publish=True)
     with pytest.raises(DomainError, match="after the meeting"):
-        services.save_minutes(db_session, publisher, c, body_sv="Utkast", body_rom=None, expected_version=None,
+        services.save_minutes(db_session, publisher, c, {"body_sv": "Utkast"}, expected_version=None,
                               publish=True)
 
 
@@ -78,16 +78,16 @@ def test_other_board_cannot_edit(db_session, create_consultation, create_user, c
     c = create_consultation(board=board)
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     with pytest.raises(PermissionDenied):
-        services.save_minutes(db_session, outsider, c, body_sv="x", body_rom=None, expected_version=0)
+        services.save_minutes(db_session, outsider, c, {"body_sv": "x"}, expected_version=0)
 
 
 def test_stale_save_is_refused(db_session, create_consultation, board, editor):
     c = create_consultation(board=board)
-    minutes = services.save_minutes(db_session, editor, c, body_sv="Första", body_rom=None, expected_version=0)
+    minutes = services.save_minutes(db_session, editor, c, {"body_sv": "Första"}, expected_version=0)
     opened = minutes.version
-    services.save_minutes(db_session, editor, c, body_sv="Kollegans", body_rom=None, expected_version=opened)
+    services.save_minutes(db_session, editor, c, {"body_sv": "Kollegans"}, expected_version=opened)
     with pytest.raises(services.StaleMinutes) as error:
-        services.save_minutes(db_session, editor, c, body_sv="Min", body_rom=None, expected_version=opened)
+        services.save_minutes(db_session, editor, c, {"body_sv": "Min"}, expected_version=opened)
     assert error.value.minutes.body_sv == "Kollegans"
     assert present(services.get_minutes(db_session, c)).body_sv == "Kollegans"
 
@@ -209,12 +209,12 @@ def test_two_first_saves_at_the_same_moment_give_a_conflict_not_an_error(
 ):
     """The other editor's first save committed after this one looked for minutes."""
     c = create_consultation(board=board)
-    theirs = services.save_minutes(db_session, editor, c, body_sv="Deras utkast", body_rom=None, expected_version=0)
+    theirs = services.save_minutes(db_session, editor, c, {"body_sv": "Deras utkast"}, expected_version=0)
     db_session.commit()
     real_get = services.get_minutes
     blind_first_lookup(monkeypatch, services, "get_minutes")
     with pytest.raises(services.StaleMinutes) as raised:
-        services.save_minutes(db_session, editor, c, body_sv="Mitt utkast", body_rom=None, expected_version=0)
+        services.save_minutes(db_session, editor, c, {"body_sv": "Mitt utkast"}, expected_version=0)
     assert raised.value.minutes.id == theirs.id
     # The session is still usable and nothing of the losing save was written.
     db_session.rollback()

@@ -103,7 +103,7 @@ def test_other_board_gets_403(client, auth, meeting, create_user, create_board):
 
 def _published(db_session, publisher, meeting, app):
     with app.test_request_context("/sv/"):
-        services.save_minutes(db_session, publisher, meeting, body_sv="Text", body_rom=None, expected_version=0,
+        services.save_minutes(db_session, publisher, meeting, {"body_sv": "Text"}, expected_version=0,
                               publish=True)
         db_session.commit()
 
