@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from enum import Enum
 from functools import lru_cache
 from typing import Any, TypeVar, overload
@@ -136,13 +136,13 @@ E = TypeVar("E", bound=Enum)
 
 
 @overload
-def enum_value(data: dict[str, Any], name: str, enum: type[E], message: UIText, *,
+def enum_value(data: Mapping[str, Any], name: str, enum: type[E], message: UIText, *,
                among: Collection[E] | None = None) -> E: ...
 @overload
-def enum_value(data: dict[str, Any], name: str, enum: type[E], message: None = None, *,
+def enum_value(data: Mapping[str, Any], name: str, enum: type[E], message: None = None, *,
                among: Collection[E] | None = None) -> E | None: ...
 def enum_value(
-    data: dict[str, Any], name: str, enum: type[E], message: UIText | None = None, *,
+    data: Mapping[str, Any], name: str, enum: type[E], message: UIText | None = None, *,
     among: Collection[E] | None = None,
 ) -> E | None:
     """``data[name]`` as a member of ``enum`` (given as the member or its value).

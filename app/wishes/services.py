@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,6 +20,7 @@ from app.audit.services import record
 from app.boards.models import Board
 from app.common.errors import DomainError, require_permission
 from app.common.pagination import Page, paginate
+from app.common.text import enum_value, has_text, require_text, set_texts, text_columns, text_field, texts_of
 from app.consultations.models import RomaniVariety
 from app.db import add_once, utcnow
 from app.i18n import lazy_gettext as _l
@@ -107,12 +109,10 @@ def answer_wish(
     session: Session,
     actor: User,
     wish: Wish,
-    *,
-    status: WishStatus,
-    answer_sv: str | None,
-    answer_rom: str | None = None,
+    data: dict[str, Any],
 ) -> int:
-    """Set the status and the public answer of a wish; return how many e-mails were queued.
+    """Set the status and the public answer (``answer_<lang>``) of a wish from
+    ``data``; return how many e-mails were queued.
 
     Answered and declined need an answer in Swedish (for declined: the reason);
     the Romani answer is optional and falls back to Swedish on public pages.
@@ -120,36 +120,34 @@ def answer_wish(
     asked to be told, an e-mail is queued in their language. Audited.
     """
     require_permission(policies.can_answer(actor, wish))
-    if not isinstance(status, WishStatus):
-        raise DomainError(_l("Choose a status from the list."), field="status")
-    answer_sv = (answer_sv or "").strip() or None
-    answer_rom = (answer_rom or "").strip() or None
-    if status is WishStatus.DECLINED and not answer_sv:
-        raise DomainError(_l("Give the reason for declining, in Swedish."), field="answer_sv")
-    if status is WishStatus.ANSWERED and not answer_sv:
-        raise DomainError(_l("Write the answer in Swedish."), field="answer_sv")
-    if answer_rom and not answer_sv:
-        raise DomainError(_l("Write the answer in Swedish too."), field="answer_sv")
-    for name, value in (("answer_sv", answer_sv), ("answer_rom", answer_rom)):
-        if value and len(value) > MAX_ANSWER:
-            raise DomainError(_l("The text is too long."), field=name)
-    before = {"status": wish.status, "answer_sv": wish.answer_sv, "answer_rom": wish.answer_rom}
+    status = enum_value(data, "status", WishStatus, _l("Choose a status from the list."))
+    if status is WishStatus.DECLINED:
+        require_text(data, "answer", _l("Give the reason for declining, in Swedish."))
+    if status is WishStatus.ANSWERED:
+        require_text(data, "answer", _l("Write the answer in Swedish."))
+    if has_text(Wish, data, "answer"):  # a translation needs the Swedish answer it translates
+        require_text(data, "answer", _l("Write the answer in Swedish too."))
+    for column in text_columns(Wish, "answer"):
+        if len(text_field(data, column) or "") > MAX_ANSWER:
+            raise DomainError(_l("The text is too long."), field=column)
+    earlier = WishAnswerRevision(status=wish.status, answered_by_id=wish.answered_by_id, answered_dt=wish.answered_dt)
+    old = texts_of(wish, "answer")
+    for lang, text in old.items():
+        setattr(earlier, f"answer_{lang}", text)
+    set_texts(wish, data, "answer")
+    new = texts_of(wish, "answer")
     changed_status = status is not wish.status
-    if wish.answered_dt is not None and (changed_status or (answer_sv, answer_rom) != (wish.answer_sv, wish.answer_rom)):
+    if wish.answered_dt is not None and (changed_status or new != old):
         # The answer as it stood is kept: staff see what was said before, by whom and when.
-        wish.earlier_answers.append(WishAnswerRevision(
-            status=wish.status, answer_sv=wish.answer_sv, answer_rom=wish.answer_rom,
-            answered_by_id=wish.answered_by_id, answered_dt=wish.answered_dt,
-        ))
+        wish.earlier_answers.append(earlier)
+    before = {"status": wish.status, **{f"answer_{lang}": text for lang, text in old.items()}}
     wish.status = status
-    wish.answer_sv = answer_sv
-    wish.answer_rom = answer_rom
     wish.answered_by_id = actor.id
     wish.answered_dt = utcnow()
     moderation.mark_reviewed(wish, actor)  # answering it, staff read it: the wish is public with its answer
     session.flush()
     record(session, actor, "wish.answer", wish, before=before,
-           after={"status": status, "answer_sv": answer_sv, "answer_rom": answer_rom})
+           after={"status": status, **{f"answer_{lang}": text for lang, text in new.items()}})
     if changed_status and status is not WishStatus.NEW:
         return notify_person(session, wish)
     return 0

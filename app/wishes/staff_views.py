@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
+from app.common.text import enum_value
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
@@ -33,8 +34,7 @@ def _load_wish(wish_id: int) -> Wish:
 def index() -> str:
     session = get_session()
     user = actor()
-    raw = request.args.get("status", "")
-    status = next((s for s in WishStatus if s.value == raw), None)
+    status = enum_value(request.args, "status", WishStatus)
     boards = [b for b in list_boards(session) if user.is_site_admin or b.id in user.board_ids]
     board = next((b for b in boards if str(b.id) == request.args.get("board", "")), None)
     wishes = services.list_for_staff(session, user, status, board.id if board else None)
@@ -53,10 +53,7 @@ def answer(wish_id: int) -> str | Response:
         form.answer_rom.data = wish.answer_rom
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            queued = services.answer_wish(
-                get_session(), actor(), wish, status=WishStatus(form.status.data),
-                answer_sv=form.answer_sv.data, answer_rom=form.answer_rom.data,
-            )
+            queued = services.answer_wish(get_session(), actor(), wish, form.data)
         if attempt.ok:
             commit()
             flash(_("The answer has been saved and is public."), "success")

@@ -55,7 +55,7 @@ def test_answering_a_wish_publishes_it_and_only_its_boards_may_approve(app, db_s
         with pytest.raises(PermissionDenied):
             wishes.approve_wish(db_session, outsider, wish)
         assert wish.id not in {w.id for w in wishes.list_public(db_session).items}
-        wishes.answer_wish(db_session, staff, wish, status=wishes.WishStatus.PLANNED, answer_sv="Vi planerar det.")
+        wishes.answer_wish(db_session, staff, wish, {"status": wishes.WishStatus.PLANNED, "answer_sv": "Vi planerar det."})
     assert wish.is_reviewed and wish.id in {w.id for w in wishes.list_public(db_session).items}
 
 

@@ -66,15 +66,15 @@ def test_variety_only_for_romani(db_session, board):
 def test_answer_rules(db_session, staff, create_wish):
     wish = create_wish()
     with pytest.raises(DomainError) as error:
-        services.answer_wish(db_session, staff, wish, status=WishStatus.DECLINED, answer_sv="  ")
+        services.answer_wish(db_session, staff, wish, {"status": WishStatus.DECLINED, "answer_sv": "  "})
     assert error.value.field == "answer_sv"
     with pytest.raises(DomainError) as error:
-        services.answer_wish(db_session, staff, wish, status=WishStatus.ANSWERED, answer_sv=None, answer_rom="Va")
+        services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": None, "answer_rom": "Va"})
     assert error.value.field == "answer_sv"
     assert wish.status is WishStatus.NEW
-    services.answer_wish(db_session, staff, wish, status=WishStatus.PLANNED, answer_sv=None)
+    services.answer_wish(db_session, staff, wish, {"status": WishStatus.PLANNED, "answer_sv": None})
     assert wish.status is WishStatus.PLANNED and wish.answered_by_id == staff.id  # type: ignore[comparison-overlap]  # the call above changed it; mypy keeps the narrowing
-    services.answer_wish(db_session, staff, wish, status=WishStatus.DECLINED, answer_sv="Det ligger utanför vårt ansvar.")
+    services.answer_wish(db_session, staff, wish, {"status": WishStatus.DECLINED, "answer_sv": "Det ligger utanför vårt ansvar."})
     events = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "Wish", AuditEvent.object_id == wish.id)
                                 .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["wish.answer", "wish.answer"]
@@ -85,11 +85,11 @@ def test_only_addressed_boards_may_answer(db_session, create_wish, create_user, 
     wish = create_wish()
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     with pytest.raises(PermissionDenied):
-        services.answer_wish(db_session, outsider, wish, status=WishStatus.ANSWERED, answer_sv="Nej")
+        services.answer_wish(db_session, outsider, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Nej"})
     with pytest.raises(PermissionDenied):
         services.hide_wish(db_session, outsider, wish, reason=HiddenReason.OFFENSIVE)
     admin = create_user(is_site_admin=True)
-    services.answer_wish(db_session, admin, wish, status=WishStatus.ANSWERED, answer_sv="Ja")
+    services.answer_wish(db_session, admin, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Ja"})
     assert wish.status is WishStatus.ANSWERED
 
 
@@ -99,10 +99,11 @@ def test_email_in_the_persons_language_once_per_status(app, db_session, board, s
             db_session, _data([board.id], email="zoran@example.org", name="Zoran", wants_answer=True, contact_language="rom"),
             idempotency_key="s-mail",
         )
-        assert services.answer_wish(db_session, staff, wish, status=WishStatus.ANSWERED,
-                                    answer_sv="Vi ordnar ett samråd i Husby.", answer_rom="Keras jekh sfatuipe ande Husby.") == 1
+        assert services.answer_wish(db_session, staff, wish, {
+            "status": WishStatus.ANSWERED, "answer_sv": "Vi ordnar ett samråd i Husby.",
+            "answer_rom": "Keras jekh sfatuipe ande Husby."}) == 1
         # Editing the text without changing the status sends nothing more.
-        assert services.answer_wish(db_session, staff, wish, status=WishStatus.ANSWERED, answer_sv="Rättat.") == 0
+        assert services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Rättat."}) == 0
     messages = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == "zoran@example.org")).all()
     assert len(messages) == 1
     assert messages[0].language == "rom" and messages[0].kind == "wish.answered"
@@ -113,7 +114,7 @@ def test_email_in_the_persons_language_once_per_status(app, db_session, board, s
 def test_no_email_unless_asked(app, db_session, board, staff):
     with app.app_context():
         wish, _ = services.submit_wish(db_session, _data([board.id], email="nope@example.org"), idempotency_key="s-nomail")
-        assert services.answer_wish(db_session, staff, wish, status=WishStatus.ANSWERED, answer_sv="Svar") == 0
+        assert services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Svar"}) == 0
     assert present(wish.contact).email == "nope@example.org" and not wish.wants_answer
     assert db_session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to_address == "nope@example.org")) is None
 
@@ -148,7 +149,7 @@ def test_purge_contacts_after_the_answer(app, db_session, board, staff):
                                       idempotency_key="s-old")
         open_, _ = services.submit_wish(db_session, _data([board.id], email="open@example.org", wants_answer=True),
                                         idempotency_key="s-open")
-        services.answer_wish(db_session, staff, old, status=WishStatus.ANSWERED, answer_sv="Svar")
+        services.answer_wish(db_session, staff, old, {"status": WishStatus.ANSWERED, "answer_sv": "Svar"})
     old.answered_dt = utcnow() - timedelta(days=100)
     db_session.flush()
     assert services.purge_contacts(db_session, now=utcnow(), retention_days=90) == 1
