@@ -32,10 +32,18 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
+def _offset(page: int, per_page: int, total: int) -> int | None:
+    """The rows to skip, or ``None`` past the last row: a page number from the query string
+    (``?page=99999999999999999999``) never reaches the database, whose integers it would overflow."""
+    offset = (page - 1) * per_page
+    return offset if offset < total else None
+
+
 def paginate(session: Session, stmt: sa.Select[Any], page: int, per_page: int) -> Page[Any]:
     page = max(1, page)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    offset = _offset(page, per_page, total)
+    items = list(session.scalars(stmt.limit(per_page).offset(offset))) if offset is not None else []
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
@@ -55,7 +63,8 @@ def paginate_ids(
     """
     page = max(1, page)
     total = session.scalar(sa.select(sa.func.count()).select_from(id_stmt.order_by(None).subquery())) or 0
-    ids = list(session.scalars(id_stmt.limit(per_page).offset((page - 1) * per_page)))
+    offset = _offset(page, per_page, total)
+    ids = list(session.scalars(id_stmt.limit(per_page).offset(offset))) if offset is not None else []
     by_id = {item.id: item for item in load(session, ids)} if ids else {}
     items = [by_id[i] for i in ids if i in by_id]
     return Page(items=items, page=page, per_page=per_page, total=total)
