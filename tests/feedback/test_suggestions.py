@@ -231,6 +231,11 @@ def test_bad_input_keeps_the_typed_text_and_says_why(client, auth, db_session, t
     assert client.get(f"/sv/staff/consultations/{c.id}/feedback/suggestions/999999").status_code == 404
     response = client.post(_proposal_url(c, proposal) + "/remove", data={"version": proposal.version})
     assert response.status_code == 400 and 'id="viewpoint_ids"' in response.get_data(as_text=True)
+    # Ids and page numbers too large for an SQL integer: a message, never a 500.
+    response = client.post(_proposal_url(c, proposal) + "/remove",
+                           data={"viewpoint_ids": "99999999999999999999", "version": proposal.version})
+    assert response.status_code == 400 and 'id="viewpoint_ids"' in response.get_data(as_text=True)
+    assert client.get(_proposal_url(c, proposal) + "?page=99999999999999999999").status_code == 200
     response = client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
                            data={"source": proposal.id, "target": proposal.id, "versions": f"{proposal.id}:1"})
     assert response.status_code == 400 and 'id="target-error"' in response.get_data(as_text=True)
