@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.accounts.services import create_user, get_user_by_email, grant_role
 from app.boards.services import get_board_by_slug, seed_boards
+from app.consultations import materials
 from app.consultations import services as consultations
 from app.consultations.models import MeetingFormat, RomaniVariety
 from app.i18n import STOCKHOLM
@@ -83,7 +84,7 @@ def load_demo_data(session: Session, config: Any) -> None:
         ("Vad saknas i dag?", "So naj akana?"),
         ("Hur vill du få information?", "Sar kames te les informacia?"),
     ):
-        consultations.add_agenda_item(session, staff, work, {"title_sv": sv, "title_rom": rom})
+        materials.add_agenda_item(session, staff, work, {"title_sv": sv, "title_rom": rom})
     consultations.publish_consultation(session, staff, work)
     _demo_registrations(session, work)
 

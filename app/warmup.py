@@ -28,7 +28,7 @@ def warm_paths(app: Flask) -> list[str]:
     """The public pages to render first: per language, the calendar of all, the
     home page, the list, the boards, the feed, the upcoming consultations' pages
     and the latest published feedback pages."""
-    from app.consultations import services as consultations
+    from app.consultations import queries as consultations
     from app.db import get_session
     from app.feedback.public import list_recent_feedback
 

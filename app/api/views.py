@@ -21,7 +21,7 @@ from app.boards.models import Board
 from app.boards.services import get_board_by_slug, list_boards
 from app.common.problems import problem_response
 from app.common.urls import external_url
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
 from app.feedback import consultation as consultation_reports

@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from app.boards.services import get_board_by_slug, list_boards
 from app.consultations import feeds
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.db import get_session
 from app.i18n import localized_text
 

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.boards.services import list_boards
 from app.common.urls import external_url
-from app.consultations import describe
-from app.consultations import services as queries
+from app.consultations import describe, queries
 from app.consultations.calendar import (
     CALENDAR_END,
     build_calendar,

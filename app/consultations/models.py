@@ -115,7 +115,7 @@ class Consultation(Base):
         # let the ledger find the board's consultations from the index alone.
         sa.Index("ix_consultations_lead_board_id_start_dt", "lead_board_id", "start_dt", "status", "id",
                  "feedback_due_date"),
-        # Public lists (see services.list_public): covering indexes, so counting,
+        # Public lists (see queries.list_public): covering indexes, so counting,
         # sorting and OFFSET are index-only scans. "All" and "past" walk the
         # first in start order; "upcoming" takes the range end_dt >= now of the
         # second and sorts the few rows it finds.

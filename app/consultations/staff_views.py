@@ -24,7 +24,7 @@ from app.boards.models import Board
 from app.boards.services import list_boards
 from app.common.errors import DomainError, PermissionDenied
 from app.consultations import dashboard as staff_lists
-from app.consultations import policies
+from app.consultations import materials, policies, queries
 from app.consultations import services as consultations
 from app.consultations.documents import DocumentStore
 from app.consultations.forms import (
@@ -104,7 +104,7 @@ def archive() -> str:
 @staff_required
 def translation_status() -> str:
     """Everything public that still lacks Romani text, for translators and bridge builders."""
-    missing = consultations.list_missing_romani(get_session(), actor())
+    missing = queries.list_missing_romani(get_session(), actor())
     return render_template("consultations/staff/translation_status.html", missing=missing)
 
 
@@ -297,7 +297,7 @@ def agenda(consultation_id: int) -> str | Response:
     form = AgendaItemForm()
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            consultations.add_agenda_item(get_session(), actor(), consultation, form.data)
+            materials.add_agenda_item(get_session(), actor(), consultation, form.data)
         if attempt.ok:
             commit()
             flash(_("The item has been added to the agenda."), "success")
@@ -314,7 +314,7 @@ def agenda_item(consultation_id: int, item_id: int) -> str | Response:
     form = AgendaItemForm(obj=item)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            consultations.update_agenda_item(get_session(), actor(), item, form.data)
+            materials.update_agenda_item(get_session(), actor(), item, form.data)
         if attempt.ok:
             commit()
             flash(_("The item has been saved."), "success")
@@ -329,7 +329,7 @@ def agenda_move(consultation_id: int, item_id: int) -> Response:
     item = _load_item(consultation, item_id)
     form = MoveForm()
     if form.validate_on_submit():
-        consultations.move_agenda_item(get_session(), actor(), item, -1 if form.direction.data == "up" else 1)
+        materials.move_agenda_item(get_session(), actor(), item, -1 if form.direction.data == "up" else 1)
         commit()
     return redirect(url_for(".agenda", consultation_id=consultation.id))
 
@@ -341,7 +341,7 @@ def agenda_delete(consultation_id: int, item_id: int) -> Response:
     item = _load_item(consultation, item_id)
     if ConfirmForm().validate_on_submit():
         with flash_errors() as attempt:
-            consultations.delete_agenda_item(get_session(), actor(), item)
+            materials.delete_agenda_item(get_session(), actor(), item)
         if attempt.ok:
             commit()
             flash(_("The item has been removed."), "success")
@@ -360,7 +360,7 @@ def documents(consultation_id: int) -> str | Response:
         upload = form.file.data
         store = _store()
         with form_errors(form) as attempt:
-            document = consultations.add_document(
+            document = materials.add_document(
                 get_session(), actor(), consultation, store, title=form.title.data or "",
                 filename=upload.filename or "", data=upload.read(), language=form.language.data or "sv",
             )
@@ -385,7 +385,7 @@ def document_delete(consultation_id: int, document_id: int) -> Response:
         abort(404)
     if ConfirmForm().validate_on_submit():
         with flash_errors() as attempt:
-            consultations.delete_document(get_session(), actor(), document, _store())
+            materials.delete_document(get_session(), actor(), document, _store())
         if attempt.ok:
             commit()
             flash(_("The document has been removed."), "success")

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from app.boards.services import get_board_by_slug, list_boards
 from app.common.text import enum_value, one_line
 from app.consultations import describe, feeds
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.consultations.documents import DocumentStore
 from app.consultations.models import Document, MeetingFormat
 from app.db import get_session

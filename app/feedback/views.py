@@ -16,7 +16,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.common.csvexport import csv_download, iter_csv
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.consultations.models import Consultation
 from app.db import get_session
 from app.feedback import consultation as consultation_reports

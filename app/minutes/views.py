@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.i18n import gettext as _

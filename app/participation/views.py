@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _

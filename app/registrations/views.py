@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 
 from app.common.errors import DomainError
 from app.common.urls import external_url
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.consultations.models import Consultation, ConsultationStatus
 from app.db import commit, get_session
 from app.i18n import current_language

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from werkzeug.wrappers import Response
 
 from app.common.urls import external_url
-from app.consultations import services as consultations
+from app.consultations import queries as consultations
 from app.db import commit, get_session
 from app.feedback import public as feedback_public
 from app.i18n import gettext as _

@@ -8,7 +8,7 @@ import pytest
 
 from app.accounts.models import Role
 from app.common.errors import DomainError, PermissionDenied
-from app.consultations import services
+from app.consultations import materials, queries, services
 from app.consultations.documents import DocumentStore
 from app.consultations.models import ConsultationStatus as S
 from app.consultations.models import MeetingFormat
@@ -185,28 +185,28 @@ def test_co_host_editor_may_edit(db_session, board, publisher, create_board, cre
 
 def test_agenda_order(db_session, board, editor):
     consultation = services.create_consultation(db_session, editor, board, _complete())
-    first = services.add_agenda_item(db_session, editor, consultation, {"title_sv": "Ett"})
-    second = services.add_agenda_item(db_session, editor, consultation, {"title_sv": "Två"})
-    third = services.add_agenda_item(db_session, editor, consultation, {"title_sv": "Tre"})
-    services.move_agenda_item(db_session, editor, third, -1)
+    first = materials.add_agenda_item(db_session, editor, consultation, {"title_sv": "Ett"})
+    second = materials.add_agenda_item(db_session, editor, consultation, {"title_sv": "Två"})
+    third = materials.add_agenda_item(db_session, editor, consultation, {"title_sv": "Tre"})
+    materials.move_agenda_item(db_session, editor, third, -1)
     assert [i.title_sv for i in consultation.agenda_items] == ["Ett", "Tre", "Två"]
-    services.delete_agenda_item(db_session, editor, first)
+    materials.delete_agenda_item(db_session, editor, first)
     assert [(i.position, i.title_sv) for i in consultation.agenda_items] == [(1, "Tre"), (2, "Två")]
     assert second.position == 2
     with pytest.raises(DomainError):
-        services.add_agenda_item(db_session, editor, consultation, {"title_sv": " "})
+        materials.add_agenda_item(db_session, editor, consultation, {"title_sv": " "})
 
 
 def test_documents_checked_by_content(db_session, board, editor, tmp_path):
     store = DocumentStore(tmp_path)
     consultation = services.create_consultation(db_session, editor, board, _complete())
-    pdf = services.add_document(db_session, editor, consultation, store, title="Underlag", filename="x.exe", data=b"%PDF-1.7\n...")
+    pdf = materials.add_document(db_session, editor, consultation, store, title="Underlag", filename="x.exe", data=b"%PDF-1.7\n...")
     assert pdf.content_type == "application/pdf" and pdf.extension == "pdf"
     assert (tmp_path / pdf.stored_name).read_bytes().startswith(b"%PDF")
     with pytest.raises(DomainError) as error:
-        services.add_document(db_session, editor, consultation, store, title="Fake", filename="fake.pdf", data=b"MZ\x90\x00binary")
+        materials.add_document(db_session, editor, consultation, store, title="Fake", filename="fake.pdf", data=b"MZ\x90\x00binary")
     assert error.value.field == "file"
-    services.delete_document(db_session, editor, pdf, store)
+    materials.delete_document(db_session, editor, pdf, store)
     assert not (tmp_path / pdf.stored_name).exists()
     assert consultation.documents == []
 
@@ -219,7 +219,7 @@ def test_public_listing_filters(db_session, create_consultation, create_board):
     digital = create_consultation(board=district, format=MeetingFormat.DIGITAL)
 
     def ids(**kwargs):
-        page = services.list_public(db_session, services.ListFilters(**kwargs), 1, 50)
+        page = queries.list_public(db_session, queries.ListFilters(**kwargs), 1, 50)
         return {c.id for c in page.items}
 
     assert draft.id not in ids(when="all")

@@ -40,14 +40,14 @@ def world(backend: str, tmp_path) -> Any:
             load_demo_data(session, app.config)
             session.commit()
             from app.accounts.services import get_user_by_email
-            from app.consultations import services as consultations
+            from app.consultations import materials
             from app.consultations.models import Consultation
 
             staff = present(get_user_by_email(session, app.config["DEMO_STAFF_EMAIL"]))
             upcoming = present(session.scalars(sa.select(Consultation).where(Consultation.status == "published")
                                                .order_by(Consultation.start_dt)).first())
-            consultations.add_document(session, staff, upcoming, DocumentStore(app.config["UPLOAD_DIR"]),
-                                       title="Underlag", filename="underlag.pdf", data=PDF)
+            materials.add_document(session, staff, upcoming, DocumentStore(app.config["UPLOAD_DIR"]),
+                                   title="Underlag", filename="underlag.pdf", data=PDF)
             # A spoken view, for the staff's recording downloads.
             from app.media.audio import store_from_config
             from app.participation.audio import submit_spoken_viewpoint
