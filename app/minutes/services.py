@@ -44,7 +44,7 @@ from app.minutes.models import (
     ProposalStatus,
 )
 from app.registrations.models import Registration, RegistrationStatus
-from app.registrations.services import registration_url
+from app.registrations.notifications import registration_url
 
 S = ConsultationStatus
 

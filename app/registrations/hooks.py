@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.consultations import services as consultations
-from app.registrations.services import announce, audience, capacity_changed
+from app.registrations.notifications import announce, audience
+from app.registrations.services import capacity_changed
 
 if capacity_changed not in consultations.CAPACITY_CHANGED:
     consultations.CAPACITY_CHANGED.append(capacity_changed)

@@ -1,10 +1,15 @@
-"""Registration operations: register, cancel, waitlist promotion, reminders, attendance.
+"""Registration operations: register, cancel, waitlist promotion, the private link, withdrawing one's data.
+
+The rest of the domain: :mod:`~app.registrations.places` (open or closed,
+places left, the row lock, waiting-list position), :mod:`~app.registrations.notifications`
+(every e-mail to registrants, announcements, reminders) and
+:mod:`~app.registrations.roster` (the staff list, summary and attendance).
 
 Like every domain service these take the session, check the rules, flush and
 raise :class:`DomainError` instead of writing something invalid; none of them
 commits. Public operations have no ``actor`` (the private token is the
-registrant's credential); staff operations take the acting user and check
-:func:`app.consultations.policies.can_edit`.
+registrant's credential); the staff operations in ``roster`` take the acting
+user and check :func:`app.consultations.policies.can_edit`.
 
 Capacity is safe under concurrency: :func:`register` and :func:`cancel` lock
 the consultation row (``SELECT … FOR UPDATE``) before counting the confirmed
@@ -16,33 +21,26 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import User
-from app.audit.services import record
-from app.common.errors import DomainError, require_permission
-from app.common.urls import external_url
-from app.consultations import policies
-from app.consultations.calendar import CANCEL, REQUEST, build_calendar
+from app.common.errors import DomainError
+from app.consultations.calendar import CANCEL, REQUEST
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
-from app.consultations.services import Announcement, Audience
 from app.db import utcnow
-from app.i18n import default_language, force_language, localized_text
 from app.i18n import lazy_gettext as _l
-from app.mail.services import Attachment, forget_contacts, queue_email
+from app.mail.services import forget_contacts
 from app.participation.models import Contact
+from app.registrations import notifications
 from app.registrations.models import (
     REGISTRATION_LANGUAGES,
     Registration,
     RegistrationStatus,
 )
+from app.registrations.places import RegistrationClosed, closed_reason, count_confirmed, lock_consultation
 
 R = RegistrationStatus
 
@@ -51,11 +49,6 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 EMAIL_RE = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
 MAX_NEEDS = 4000
-DEFAULT_REMINDER_DAYS = 2
-
-
-class RegistrationClosed(DomainError):
-    """Registration is not possible now (deadline passed, meeting started, not published)."""
 
 
 @dataclass
@@ -80,49 +73,6 @@ def new_token() -> str:
 
 
 # --- Rules ----------------------------------------------------------------------
-
-
-def closed_reason(consultation: Consultation, now: datetime | None = None) -> str | None:
-    """Why one cannot register now, or ``None`` if registration is open."""
-    now = now or utcnow()
-    if consultation.status is not ConsultationStatus.PUBLISHED:
-        return str(_l("Registration is closed for this consultation."))
-    if consultation.registration_deadline_dt and now > consultation.registration_deadline_dt:
-        return str(_l("The registration deadline has passed. Contact the board if you still want to come."))
-    if consultation.start_dt and now >= consultation.start_dt:
-        return str(_l("The meeting has already started, so registration is closed."))
-    return None
-
-
-def _lock(session: Session, consultation: Consultation) -> Consultation:
-    """Lock the consultation row for the rest of the transaction and reload it."""
-    # FOR UPDATE OF consultations: the lead board is joined in eagerly, and
-    # PostgreSQL refuses to lock the nullable side of that outer join.
-    stmt = (
-        sa.select(Consultation)
-        .where(Consultation.id == consultation.id)
-        .with_for_update(of=Consultation)
-        .execution_options(populate_existing=True)
-    )
-    locked = session.scalars(stmt).one_or_none()
-    if locked is None:  # deleted meanwhile
-        raise RegistrationClosed(_l("Registration is closed for this consultation."))
-    return locked
-
-
-def count_confirmed(session: Session, consultation_id: int) -> int:
-    return session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.consultation_id == consultation_id, Registration.status == R.CONFIRMED
-        )
-    ) or 0
-
-
-def places_left(session: Session, consultation: Consultation) -> int | None:
-    """Free places, or ``None`` when there is no limit."""
-    if consultation.capacity is None:
-        return None
-    return max(consultation.capacity - count_confirmed(session, consultation.id), 0)
 
 
 def _validate(data: RegistrationData) -> None:
@@ -163,7 +113,7 @@ def register(
     now = now or utcnow()
     _validate(data)
     key = (idempotency_key or "").strip()[:64] or None
-    consultation = _lock(session, consultation)
+    consultation = lock_consultation(session, consultation)
     if key is not None:
         # After the lock: a resend racing the first send waits for it, then finds its row.
         existing = session.scalar(sa.select(Registration).where(Registration.idempotency_key == key))
@@ -201,9 +151,9 @@ def register(
     session.add(registration)
     session.flush()
     if registration.status is R.CONFIRMED:
-        _notify(session, registration, "confirmed", calendar=REQUEST)
+        notifications.notify(session, registration, "confirmed", calendar=REQUEST)
     else:
-        _notify(session, registration, "waitlisted")
+        notifications.notify(session, registration, "waitlisted")
     return registration
 
 
@@ -247,23 +197,6 @@ def expired_link_consultation(session: Session, token: str, now: datetime | None
     return consultation if over else None
 
 
-def waitlist_position(session: Session, registration: Registration) -> int | None:
-    """1 for the first on the waiting list; ``None`` if not waitlisted."""
-    if registration.status is not R.WAITLISTED:
-        return None
-    ahead = session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.consultation_id == registration.consultation_id,
-            Registration.status == R.WAITLISTED,
-            sa.or_(
-                Registration.created_dt < registration.created_dt,
-                sa.and_(Registration.created_dt == registration.created_dt, Registration.id < registration.id),
-            ),
-        )
-    )
-    return (ahead or 0) + 1
-
-
 def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
     now = now or utcnow()
     consultation = registration.consultation
@@ -284,7 +217,7 @@ def cancel(
     who is told by e-mail.
     """
     now = now or utcnow()
-    _lock(session, registration.consultation)
+    lock_consultation(session, registration.consultation)
     session.refresh(registration)
     if registration.status is R.CANCELLED:
         raise DomainError(_l("This registration is already cancelled."))
@@ -294,13 +227,13 @@ def cancel(
     registration.cancelled_dt = now
     session.flush()
     if notify:  # with the calendar entry that takes the meeting out of their calendar
-        _notify(session, registration, "cancelled", calendar=CANCEL)
+        notifications.notify(session, registration, "cancelled", calendar=CANCEL)
     return fill_from_waitlist(session, registration.consultation, now=now)
 
 
 def capacity_changed(session: Session, consultation: Consultation) -> list[Registration]:
     """After staff raised (or removed) the capacity: lock and move the waiting list up."""
-    return fill_from_waitlist(session, _lock(session, consultation))
+    return fill_from_waitlist(session, lock_consultation(session, consultation))
 
 
 def personal_data(registration: Registration) -> dict[str, object]:
@@ -373,262 +306,5 @@ def fill_from_waitlist(session: Session, consultation: Consultation, *, now: dat
         registration.promoted_dt = now
     session.flush()
     for registration in promoted:
-        _notify(session, registration, "promoted", calendar=REQUEST)
+        notifications.notify(session, registration, "promoted", calendar=REQUEST)
     return promoted
-
-
-# --- E-mail --------------------------------------------------------------------------
-
-
-def registration_url(registration: Registration, language: str | None = None) -> str:
-    lang = language or (registration.contact.language if registration.contact else registration.language)
-    return external_url("registrations.manage", lang_code=lang, token=registration.token)
-
-
-def calendar_attachment(session: Session, registration: Registration, method: str, language: str) -> Attachment:
-    """The meeting as a calendar entry for the registrant, in ``language``: an invitation
-    or its update (``REQUEST``), or the cancellation (``CANCEL``). It has the event's one
-    ``UID`` and current ``SEQUENCE``, so a calendar replaces the entry it already has."""
-    consultation = registration.consultation
-    email = registration.contact.email if registration.contact else None
-    with force_language(language):
-        text = build_calendar([consultation], localized_text(consultation, "title"), method=method,
-                              attendee=email, session=session)
-    return Attachment("cancelled.ics" if method == CANCEL else "invitation.ics",
-                      f"text/calendar; method={method}", text.decode("utf-8"))
-
-
-def _notify(session: Session, registration: Registration, template: str, *, calendar: str | None = None,
-            **context: object) -> bool:
-    """Queue ``emails/registrations/<template>.txt`` to the registrant, if they gave an address.
-
-    ``calendar`` (``REQUEST`` or ``CANCEL``) attaches the meeting as a calendar
-    entry. Returns whether a message was queued.
-    """
-    contact = registration.contact
-    if contact is None or not contact.email:
-        return False
-    language = contact.language if contact.language in current_app.config["LANGUAGES"] else default_language()
-    if contact.id is None:
-        session.flush()  # the message is linked to the contact, so withdrawing it deletes the message
-    queue_email(
-        session,
-        to=contact.email,
-        contact_id=contact.id,
-        template=f"registrations/{template}",
-        language=language,
-        kind=f"registration.{template}",
-        registration=registration,
-        consultation=registration.consultation,
-        contact=contact,
-        link=registration_url(registration, language),
-        consultation_link=external_url("consultations.detail", lang_code=language,
-                                     consultation_id=registration.consultation_id),
-        position=waitlist_position(session, registration),
-        attachment=calendar_attachment(session, registration, calendar, language) if calendar else None,
-        **context,
-    )
-    return True
-
-
-# --- Telling registrants about a changed or cancelled meeting ---------------------------
-
-
-def _active(session: Session, consultation: Consultation) -> list[Registration]:
-    """Those with a place, then the waiting list, in the order they registered."""
-    return list(session.scalars(
-        sa.select(Registration).options(joinedload(Registration.contact))
-        .where(Registration.consultation_id == consultation.id, Registration.status != R.CANCELLED)
-        .order_by(Registration.status != R.CONFIRMED, Registration.created_dt, Registration.id)
-    ))
-
-
-def audience(session: Session, consultation: Consultation) -> Audience:
-    """Who :func:`announce` would e-mail now (and who it cannot reach: no address)."""
-    found = Audience()
-    for registration in _active(session, consultation):
-        if registration.contact is None or not registration.contact.email:
-            found.unreachable += 1
-        elif registration.status is R.CONFIRMED:
-            found.registrants += 1
-        else:
-            found.waitlisted += 1
-    return found
-
-
-def announce(session: Session, announcement: Announcement) -> None:
-    """Tell everyone with a place or on the waiting list, in their language, that the meeting
-    moved (what changed: old → new) or is cancelled (with the reason).
-
-    Those with a place get the updated calendar entry (``METHOD:REQUEST``, a
-    higher ``SEQUENCE``); a cancellation carries ``METHOD:CANCEL`` to everyone.
-    The waiting list gets no invitation to a meeting they have no place at yet.
-    """
-    consultation = announcement.consultation
-    before = announcement.before
-    changed = announcement.changed
-    flags = {
-        "time_changed": bool(changed & {"start_dt", "end_dt"}),
-        "format_changed": "format" in changed,
-        "place_changed": bool(changed & {"venue_name", "room", "address"}),
-        "link_changed": "join_url" in changed,
-    }
-    for registration in _active(session, consultation):
-        if announcement.cancelled:
-            told = _notify(session, registration, "meeting_cancelled", calendar=CANCEL, before=before)
-        else:
-            told = _notify(session, registration, "meeting_changed",
-                           calendar=REQUEST if registration.status is R.CONFIRMED else None, before=before, **flags)
-        announcement.told += told
-
-
-def send_reminders(session: Session, *, days_before: int = DEFAULT_REMINDER_DAYS, now: datetime | None = None) -> int:
-    """Queue a reminder to everyone with a place in a meeting starting within ``days_before`` days.
-
-    Idempotent: each registration is reminded once (``reminder_sent_dt``). On
-    PostgreSQL the rows are locked with SKIP LOCKED so two runs at once cannot
-    both remind the same person.
-    """
-    now = now or utcnow()
-    stmt = (
-        sa.select(Registration)
-        .join(Registration.consultation)
-        .join(Registration.contact)
-        .where(
-            Registration.status == R.CONFIRMED,
-            Registration.reminder_sent_dt.is_(None),
-            Consultation.status == ConsultationStatus.PUBLISHED,
-            Consultation.start_dt > now,
-            Consultation.start_dt <= now + timedelta(days=days_before),
-            Contact.email.is_not(None),
-        )
-        .order_by(Registration.id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=Registration, skip_locked=True)
-    count = 0
-    for registration in session.scalars(stmt).all():
-        _notify(session, registration, "reminder")
-        registration.reminder_sent_dt = now
-        count += 1
-    session.flush()
-    return count
-
-
-# --- Staff ------------------------------------------------------------------------------
-
-
-def list_registrations(session: Session, actor: User, consultation: Consultation) -> list[Registration]:
-    """All registrations, with places first, then the waiting list in order, then cancelled."""
-    require_permission(policies.can_edit(actor, consultation))
-    order = sa.case(
-        (Registration.status == R.CONFIRMED, 0), (Registration.status == R.WAITLISTED, 1), else_=2
-    )
-    stmt = (
-        sa.select(Registration)
-        .options(joinedload(Registration.contact))
-        .where(Registration.consultation_id == consultation.id)
-        .order_by(order, Registration.created_dt, Registration.id)
-    )
-    return list(session.scalars(stmt))
-
-
-def iter_registrations(session: Session, actor: User, consultation: Consultation) -> list[Registration]:
-    """Every registration in the order they came (for the CSV export).
-
-    Loaded up front rather than through a server-side cursor: a consultation has
-    at most a few hundred, and the response then streams them row by row.
-    """
-    require_permission(policies.can_edit(actor, consultation))
-    stmt = (
-        sa.select(Registration)
-        .options(joinedload(Registration.contact))
-        .where(Registration.consultation_id == consultation.id)
-        .order_by(Registration.created_dt, Registration.id)
-    )
-    return list(session.scalars(stmt))
-
-
-@dataclass
-class PlanningSummary:
-    """Counts for planning the meeting (active registrations only)."""
-
-    confirmed: int = 0
-    waitlisted: int = 0
-    cancelled: int = 0
-    attended: int = 0
-    languages: Counter[str] = field(default_factory=Counter)
-    romani_varieties: Counter[RomaniVariety] = field(default_factory=Counter)
-    interpreters: Counter[RomaniVariety | None] = field(default_factory=Counter)
-    with_needs: int = 0
-    wants_feedback: int = 0
-
-    @property
-    def interpreter_total(self) -> int:
-        return sum(self.interpreters.values())
-
-
-def summarise(registrations: Iterable[Registration]) -> PlanningSummary:
-    """What staff need to plan: places, languages, interpreters by variety, needs.
-
-    Languages, interpreters and needs count only those with a place.
-    """
-    summary = PlanningSummary()
-    for r in registrations:
-        if r.status is R.CANCELLED:
-            summary.cancelled += 1
-            continue
-        if r.status is R.WAITLISTED:
-            summary.waitlisted += 1
-            continue
-        summary.confirmed += 1
-        summary.languages[r.language] += 1
-        if r.language == "rom" and r.romani_variety:
-            summary.romani_varieties[r.romani_variety] += 1
-        if r.needs_interpreter:
-            summary.interpreters[r.interpreter_variety] += 1
-        if r.needs:
-            summary.with_needs += 1
-        if r.wants_feedback:
-            summary.wants_feedback += 1
-        if r.attended:
-            summary.attended += 1
-    return summary
-
-
-def attendance_open(consultation: Consultation, now: datetime | None = None) -> bool:
-    """Attendance is marked once the meeting has started."""
-    now = now or utcnow()
-    if consultation.status in (ConsultationStatus.DRAFT, ConsultationStatus.CANCELLED):
-        return False
-    return consultation.status is not ConsultationStatus.PUBLISHED or (
-        consultation.start_dt is not None and consultation.start_dt <= now
-    )
-
-
-def mark_attendance(
-    session: Session, actor: User, consultation: Consultation, attended_ids: Iterable[int], *, now: datetime | None = None
-) -> int:
-    """Record who came: the given registrations attended, the other active ones did not.
-
-    Returns the number marked as attended.
-    """
-    require_permission(policies.can_edit(actor, consultation))
-    if not attendance_open(consultation, now):
-        raise DomainError(_l("Attendance can be marked once the meeting has started."), field="attended")
-    wanted = set(attended_ids)
-    registrations = list(
-        session.scalars(
-            sa.select(Registration).where(
-                Registration.consultation_id == consultation.id, Registration.status != R.CANCELLED
-            )
-        )
-    )
-    unknown = wanted - {r.id for r in registrations}
-    if unknown:
-        raise DomainError(_l("Choose people from the list."), field="attended")
-    for r in registrations:
-        r.attended = r.id in wanted
-    record(session, actor, "registration.attendance", consultation, after={"attended": len(wanted)})
-    session.flush()
-    return len(wanted)

@@ -16,7 +16,7 @@ from app.consultations import policies
 from app.consultations.models import Consultation
 from app.db import commit, get_session
 from app.i18n import gettext as _
-from app.registrations import services
+from app.registrations import roster
 from app.registrations.forms import AttendanceForm
 from app.registrations.models import Registration
 from app.web.helpers import actor, form_errors, load_permitted, staff_required
@@ -26,11 +26,11 @@ bp = Blueprint("registrations_staff", __name__)
 
 
 def _render_list(consultation: Consultation, form: AttendanceForm, status: int = 200) -> tuple[str, int]:
-    registrations = services.list_registrations(get_session(), actor(), consultation)
+    registrations = roster.list_registrations(get_session(), actor(), consultation)
     return render_template(
         "registrations/staff/list.html", consultation=consultation, registrations=registrations,
-        summary=services.summarise(registrations), form=form,
-        attendance_open=services.attendance_open(consultation),
+        summary=roster.summarise(registrations), form=form,
+        attendance_open=roster.attendance_open(consultation),
     ), status
 
 
@@ -48,11 +48,11 @@ def attendance(consultation_id: int) -> tuple[str, int] | Response:
     session = get_session()
     form = AttendanceForm()
     form.attended.choices = [
-        (r.id, r.id) for r in services.list_registrations(session, actor(), consultation) if r.is_active
+        (r.id, r.id) for r in roster.list_registrations(session, actor(), consultation) if r.is_active
     ]
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            count = services.mark_attendance(session, actor(), consultation, form.attended.data or [])
+            count = roster.mark_attendance(session, actor(), consultation, form.attended.data or [])
         if attempt.ok:
             commit()
             flash(_("Attendance is saved: %(num)d came.", num=count), "success")
@@ -96,6 +96,6 @@ def _row(r: Registration) -> list[str | None]:
 def export(consultation_id: int) -> Response:
     """Every registration with its contact data (:mod:`app.common.csvexport`); never cached."""
     consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
-    rows = services.iter_registrations(get_session(), actor(), consultation)
+    rows = roster.iter_registrations(get_session(), actor(), consultation)
     return csv_download(iter_csv(CSV_COLUMNS, map(_row, rows)),
                         f"anmalningar-{consultation.id}.csv", private=True)

@@ -30,7 +30,7 @@ from app.consultations.models import Consultation, ConsultationStatus
 from app.db import commit, get_session
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.registrations import services
+from app.registrations import notifications, places, services
 from app.registrations.forms import CancelRegistrationForm, RegistrationForm
 from app.registrations.models import RegistrationStatus
 from app.registrations.private import load_by_token as _load
@@ -55,8 +55,8 @@ def _registration_helpers() -> dict[str, Any]:
     def _cta(consultation: Consultation) -> dict[str, Any] | None:
         if consultation.status is not ConsultationStatus.PUBLISHED:
             return None
-        reason = services.closed_reason(consultation)
-        left = services.places_left(get_session(), consultation) if reason is None else None
+        reason = places.closed_reason(consultation)
+        left = places.places_left(get_session(), consultation) if reason is None else None
         return {"open": reason is None, "reason": reason, "places_left": left, "full": left == 0}
 
     return {"registration_cta": registration_cta}
@@ -74,11 +74,11 @@ def register(consultation_id: int) -> str | Response:
     intake = Intake(form)
     if not form.is_submitted():
         form.language.data = current_language()
-    closed = services.closed_reason(consultation)
+    closed = places.closed_reason(consultation)
     if closed is None and intake.validate_on_submit():
         try:
             registration = services.register(session, consultation, form.to_data(), idempotency_key=intake.key)
-        except services.RegistrationClosed as error:
+        except places.RegistrationClosed as error:
             closed = str(error.message)
         except DomainError as error:
             form.add_error(error.field, error.message)
@@ -91,7 +91,7 @@ def register(consultation_id: int) -> str | Response:
                 flash(_("The meeting is full, so you are on the waiting list. We will tell you if a place becomes free."),
                       "info")
             return redirect(url_for(".manage", token=registration.token))
-    left = services.places_left(session, consultation) if closed is None else None
+    left = places.places_left(session, consultation) if closed is None else None
     return render_template("registrations/register.html", consultation=consultation, form=form, closed=closed,
                            places_left=left)
 
@@ -103,7 +103,7 @@ def manage(token: str) -> Response:
     registration = _load(token)
     return _private(render_template(
         "registrations/manage.html", registration=registration, consultation=registration.consultation,
-        position=services.waitlist_position(session, registration), can_cancel=services.can_cancel(registration),
+        position=places.waitlist_position(session, registration), can_cancel=services.can_cancel(registration),
         cancel_form=CancelRegistrationForm(), link=external_url("registrations.manage", token=registration.token),
     ))
 
@@ -167,9 +167,9 @@ def withdraw(token: str) -> Response:
 def send_reminders_command(days: int | None) -> None:
     """Queue reminder e-mails to registrants of meetings in the next few days (idempotent)."""
     if days is None:
-        days = int(current_app.config.get("REMINDER_DAYS_BEFORE", services.DEFAULT_REMINDER_DAYS))
+        days = int(current_app.config.get("REMINDER_DAYS_BEFORE", notifications.DEFAULT_REMINDER_DAYS))
     session = get_session()
-    count = services.send_reminders(session, days_before=days)
+    count = notifications.send_reminders(session, days_before=days)
     session.commit()
     click.echo(f"Reminders queued: {count}.")
 

@@ -21,7 +21,7 @@ ALLOWED = {("mail/services.py", "render_template")}
 LOWER_LAYERS = (
     "services.py", "policies.py", "models.py", "subjects.py", "snapshots.py", "promises.py", "figures.py",
     "publication.py", "public.py", "consultation.py", "exports.py", "ledger.py", "measures.py", "results.py",
-    "answers.py", "materials.py", "queries.py",
+    "answers.py", "materials.py", "queries.py", "places.py", "notifications.py", "roster.py",
 )
 
 

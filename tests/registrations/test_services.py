@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.i18n import gettext
 from app.mail.models import OutboxMessage
 from app.participation.models import Contact
-from app.registrations import services
+from app.registrations import notifications, places, roster, services
 from app.registrations.models import Registration
 from app.registrations.models import RegistrationStatus as R
 from tests.conftest import in_days
@@ -41,16 +41,16 @@ def test_places_then_waiting_list_in_order(db_session, create_consultation, data
     third = services.register(db_session, c, data(name="Tre"))
     fourth = services.register(db_session, c, data(name="Fyra"))
     assert [r.status for r in (first, second, third, fourth)] == [R.CONFIRMED, R.CONFIRMED, R.WAITLISTED, R.WAITLISTED]
-    assert services.waitlist_position(db_session, third) == 1
-    assert services.waitlist_position(db_session, fourth) == 2
-    assert services.waitlist_position(db_session, first) is None
-    assert services.places_left(db_session, c) == 0
+    assert places.waitlist_position(db_session, third) == 1
+    assert places.waitlist_position(db_session, fourth) == 2
+    assert places.waitlist_position(db_session, first) is None
+    assert places.places_left(db_session, c) == 0
 
 
 def test_no_capacity_means_no_waiting_list(db_session, create_consultation, data):
     c = create_consultation(capacity=None)
     assert all(services.register(db_session, c, data()).status is R.CONFIRMED for _ in range(5))
-    assert services.places_left(db_session, c) is None
+    assert places.places_left(db_session, c) is None
 
 
 def test_cancelling_promotes_the_first_on_the_waiting_list(db_session, create_consultation, data, marker_catalog):
@@ -66,7 +66,7 @@ def test_cancelling_promotes_the_first_on_the_waiting_list(db_session, create_co
     assert holder.status is R.CANCELLED and holder.cancelled_dt is not None
     assert first.status is R.CONFIRMED and first.promoted_dt is not None
     assert second.status is R.WAITLISTED
-    assert services.waitlist_position(db_session, second) == 1
+    assert places.waitlist_position(db_session, second) == 1
     (mail,) = _outbox(db_session, "registration.promoted")
     assert mail.to_address == "forst@example.com"
     assert mail.language == "rom"
@@ -99,7 +99,7 @@ def test_cannot_cancel_after_the_meeting_started(db_session, create_consultation
 def test_deadline_passed_stores_nothing(db_session, create_consultation, data):
     c = create_consultation(registration_deadline_dt=utcnow() - timedelta(hours=1))
     before = (_count(db_session, Registration), _count(db_session, Contact), _count(db_session, OutboxMessage))
-    with pytest.raises(services.RegistrationClosed) as error:
+    with pytest.raises(places.RegistrationClosed) as error:
         services.register(db_session, c, data(email="sen@example.com"))
     assert str(error.value.message) == gettext(
         "The registration deadline has passed. Contact the board if you still want to come."
@@ -110,14 +110,14 @@ def test_deadline_passed_stores_nothing(db_session, create_consultation, data):
 @pytest.mark.parametrize("status", [S.DRAFT, S.HELD, S.CANCELLED, S.CLOSED])
 def test_only_published_consultations_take_registrations(db_session, create_consultation, data, status):
     c = create_consultation(status=status)
-    with pytest.raises(services.RegistrationClosed):
+    with pytest.raises(places.RegistrationClosed):
         services.register(db_session, c, data())
     assert _count(db_session, Registration) == 0
 
 
 def test_meeting_started_closes_registration(db_session, create_consultation, data):
     c = create_consultation(start_dt=utcnow() - timedelta(minutes=1))
-    with pytest.raises(services.RegistrationClosed):
+    with pytest.raises(places.RegistrationClosed):
         services.register(db_session, c, data())
 
 
@@ -226,12 +226,12 @@ def test_reminders_are_queued_once(db_session, create_consultation, data, marker
     services.register(db_session, later, data(email="later@example.com"))
     db_session.query(OutboxMessage).delete()
 
-    assert services.send_reminders(db_session, days_before=2) == 1
+    assert notifications.send_reminders(db_session, days_before=2) == 1
     (mail,) = _outbox(db_session)
     assert (mail.kind, mail.to_address, mail.language) == ("registration.reminder", "soon@example.com", "rom")
     assert mail.subject.startswith("[rom]Reminder")
     assert reminded.reminder_sent_dt is not None
-    assert services.send_reminders(db_session, days_before=2) == 0
+    assert notifications.send_reminders(db_session, days_before=2) == 0
     assert len(_outbox(db_session)) == 1
 
 
@@ -239,9 +239,9 @@ def test_reminder_after_promotion(db_session, create_consultation, data):
     c = create_consultation(start_dt=in_days(1.5, hour=12), capacity=1)
     holder = services.register(db_session, c, data(email="a@example.com"))
     waiting = services.register(db_session, c, data(email="b@example.com"))
-    assert services.send_reminders(db_session, days_before=2) == 1
+    assert notifications.send_reminders(db_session, days_before=2) == 1
     services.cancel(db_session, holder)
-    assert services.send_reminders(db_session, days_before=2) == 1
+    assert notifications.send_reminders(db_session, days_before=2) == 1
     assert waiting.reminder_sent_dt is not None
 
 
@@ -271,7 +271,7 @@ def test_summary_counts_for_planning(db_session, create_consultation, data):
     services.cancel(db_session, gone)
     services.register(db_session, c, data(language="sv"))
     services.register(db_session, c, data(language="rom", needs_interpreter=True))
-    summary = services.summarise(db_session.scalars(sa.select(Registration)).all())
+    summary = roster.summarise(db_session.scalars(sa.select(Registration)).all())
     assert (summary.confirmed, summary.waitlisted, summary.cancelled) == (4, 1, 1)
     assert summary.languages == {"rom": 2, "sv": 2}
     assert summary.romani_varieties == {RomaniVariety.KALDERASH: 1}
@@ -285,26 +285,26 @@ def test_mark_attendance(db_session, create_consultation, data, editor, board, c
     came = services.register(db_session, c, data())
     stayed_home = services.register(db_session, c, data())
     with pytest.raises(DomainError):  # not before the meeting
-        services.mark_attendance(db_session, editor, c, [came.id])
+        roster.mark_attendance(db_session, editor, c, [came.id])
     c.start_dt = utcnow() - timedelta(hours=3)
     c.end_dt = utcnow() - timedelta(hours=1)
     db_session.flush()
     with pytest.raises(PermissionDenied):
-        services.mark_attendance(db_session, create_user(), c, [came.id])
+        roster.mark_attendance(db_session, create_user(), c, [came.id])
     with pytest.raises(DomainError):
-        services.mark_attendance(db_session, editor, c, [came.id, 999999])
-    assert services.mark_attendance(db_session, editor, c, [came.id]) == 1
+        roster.mark_attendance(db_session, editor, c, [came.id, 999999])
+    assert roster.mark_attendance(db_session, editor, c, [came.id]) == 1
     assert (came.attended, stayed_home.attended) == (True, False)
 
 
 def test_staff_lists_need_permission(db_session, create_consultation, create_user, editor, board, data):
     c = create_consultation(board=board)
     services.register(db_session, c, data())
-    assert len(services.list_registrations(db_session, editor, c)) == 1
+    assert len(roster.list_registrations(db_session, editor, c)) == 1
     with pytest.raises(PermissionDenied):
-        services.list_registrations(db_session, create_user(), c)
+        roster.list_registrations(db_session, create_user(), c)
     with pytest.raises(PermissionDenied):
-        services.iter_registrations(db_session, create_user(), c)
+        roster.iter_registrations(db_session, create_user(), c)
 
 
 def test_the_same_submission_key_takes_one_place(db_session, create_consultation, data):
@@ -314,7 +314,7 @@ def test_the_same_submission_key_takes_one_place(db_session, create_consultation
     again = services.register(db_session, c, data(email="ana@example.org"), idempotency_key="form-1")
     db_session.commit()
     assert again.id == first.id
-    assert services.count_confirmed(db_session, c.id) == 1
+    assert places.count_confirmed(db_session, c.id) == 1
     assert db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1  # one confirmation
     other = services.register(db_session, create_consultation(), data(), idempotency_key="form-1")
     assert other.id != first.id  # a key from another consultation's form is not that registration
