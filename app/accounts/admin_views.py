@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from app.accounts import services, sso
+from app.accounts import admin, services, sso
 from app.accounts.forms import NewUserForm, user_form_class
 from app.accounts.models import AccessRequest, Role, User
 from app.boards.services import list_boards
@@ -26,7 +26,7 @@ def users() -> str:
     require(actor().is_site_admin)
     db = get_session()
     count = len(sso.pending_requests(db)) if current_app.extensions.get("sso_oauth") else None
-    return render_template("accounts/admin/users.html", users=services.list_users(db), access_request_count=count)
+    return render_template("accounts/admin/users.html", users=admin.list_users(db), access_request_count=count)
 
 
 @bp.route("/<lang_code>/staff/admin/users/new", methods=["GET", "POST"])
@@ -37,7 +37,7 @@ def new_user() -> str | Response:
     if form.validate_on_submit():
         db = get_session()
         with form_errors(form) as attempt:
-            user = services.admin_create_user(
+            user = admin.admin_create_user(
                 db, actor(), email=form.email.data or "", name=form.name.data or "",
                 is_site_admin=bool(form.is_site_admin.data), preferred_language=form.preferred_language.data or default_language(),
             )
@@ -66,7 +66,7 @@ def edit_user(user_id: int) -> str | Response:
         roles = {b.id: (Role(getattr(form, f"role_{b.id}").data) if getattr(form, f"role_{b.id}").data else None)
                  for b in boards}
         with form_errors(form) as attempt:
-            services.admin_update_user(get_session(), actor(), user, is_active=bool(form.is_active.data),
+            admin.admin_update_user(get_session(), actor(), user, is_active=bool(form.is_active.data),
                                        is_site_admin=bool(form.is_site_admin.data), roles=roles)
         if attempt.ok:
             commit()
@@ -86,7 +86,7 @@ def end_user_sessions(user_id: int) -> Response:
     user: User = load_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.admin_end_sessions(get_session(), actor(), user)
+    admin.admin_end_sessions(get_session(), actor(), user)
     commit()
     flash(_("Every session of %(name)s has ended.", name=user.name), "success")
     return redirect(url_for(".edit_user", user_id=user.id))

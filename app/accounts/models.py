@@ -49,7 +49,7 @@ class User(Base):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_dt: Mapped[datetime | None]
     #: The authenticator app's Base32 secret, encrypted (:mod:`app.common.secretbox`, read it with
-    #: ``services.totp_secret_of``); ``None`` without two-factor login.
+    #: ``two_factor.totp_secret_of``); ``None`` without two-factor login.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     #: The last time step accepted, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -27,8 +27,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.accounts.admin import require_site_admin
 from app.accounts.models import NO_PASSWORD, AccessRequest, AccessRequestStatus, Role, User
-from app.accounts.services import end_sessions, get_user_by_email, grant_role, require_site_admin
+from app.accounts.services import end_sessions, get_user_by_email, grant_role
 from app.audit.services import record
 from app.boards.models import Board
 from app.common.errors import DomainError

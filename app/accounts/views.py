@@ -28,8 +28,11 @@ from app.accounts.forms import (
     NewPasswordForm,
     TwoFactorForm,
 )
+from app.accounts.login import authenticate, check_login_code, pending_login_valid, reauthenticate
 from app.accounts.sso_client import enabled as sso_enabled
 from app.accounts.sso_client import local_login_enabled
+from app.accounts.throttle import DEVICE_COOKIE_DAYS, LoginThrottled, make_device_token
+from app.accounts.two_factor import enable_two_factor
 from app.common.errors import DomainError
 from app.common.urls import external_url
 from app.db import commit, get_session
@@ -86,7 +89,7 @@ def finish_login(user: services.User, target: str, extra: dict[str, object] | No
     login_user(user)
     response = redirect(url_for("accounts.two_factor") if needs_local_two_factor_setup(user) else target)
     response.set_cookie(
-        DEVICE_COOKIE, services.make_device_token(user), max_age=services.DEVICE_COOKIE_DAYS * 86400,
+        DEVICE_COOKIE, make_device_token(user), max_age=DEVICE_COOKIE_DAYS * 86400,
         httponly=True, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
         path="/",
     )
@@ -103,10 +106,10 @@ def login() -> str | Response:
         abort(404)
     if form.validate_on_submit():
         try:
-            user = services.authenticate(get_session(), form.email.data or "", form.password.data or "",
+            user = authenticate(get_session(), form.email.data or "", form.password.data or "",
                                          client_address=request.remote_addr,
                                          device_token=request.cookies.get(DEVICE_COOKIE))
-        except services.LoginThrottled as error:
+        except LoginThrottled as error:
             form.add_error("password", error.message)
             user = None
         else:
@@ -130,7 +133,7 @@ def login() -> str | Response:
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login_code() -> str | Response:
     """Second step for accounts with two-factor login; it expires after a few minutes."""
-    if not services.pending_login_valid(session.get("pending_since"), time.time()):
+    if not pending_login_valid(session.get("pending_since"), time.time()):
         if session.pop("pending_2fa", None):
             for key in PENDING_KEYS:
                 session.pop(key, None)
@@ -142,8 +145,8 @@ def login_code() -> str | Response:
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            ok = services.check_login_code(get_session(), user, form.code.data or "")
-        except services.LoginThrottled as error:
+            ok = check_login_code(get_session(), user, form.code.data or "")
+        except LoginThrottled as error:
             commit()
             for key in PENDING_KEYS:
                 session.pop(key, None)
@@ -174,7 +177,7 @@ def two_factor() -> str | Response:
                 raise DomainError(_("The code is not right. Check the time on your phone and try the newest code."),
                                   field="code")
             _reauthenticate(form, user)
-            services.enable_two_factor(db, user, secret, form.code.data or "")
+            enable_two_factor(db, user, secret, form.code.data or "")
         if attempt.ok:
             commit()
             login_user(user)  # this session continues with the new nonce; every other one ended
@@ -230,7 +233,7 @@ def _reauthenticate(form: ChangePasswordForm | ChangeEmailForm | TwoFactorForm, 
     so that it counts, whatever happens next."""
     idp_at = session.get("idp_at")
     try:
-        services.reauthenticate(get_session(), user,
+        reauthenticate(get_session(), user,
                                 form.current_password.data if "current_password" in form else None,
                                 form.current_code.data if "current_code" in form else None,
                                 signed_in_seconds_ago=time.time() - idp_at if idp_at else None)

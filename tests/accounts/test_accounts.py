@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import services
+from app.accounts import login, services
 from app.common.errors import DomainError
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD, plain_totp_secret
@@ -40,7 +40,7 @@ def test_password_reset_is_single_use(client, create_user, db_session):
     response = client.post(link, data={"password": "a long new phrase of words", "confirm": "a long new phrase of words"})
     assert response.status_code == 302
     assert client.get(link).status_code == 404  # used
-    assert services.authenticate(db_session, user.email, "a long new phrase of words") is user
+    assert login.authenticate(db_session, user.email, "a long new phrase of words") is user
 
 
 def test_reset_token_expires(app, create_user, db_session):

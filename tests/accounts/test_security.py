@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.accounts import services, totp
+from app.accounts import login, services, throttle, totp
 from app.accounts.models import LoginThrottle, Role
 from app.db import utcnow
 from app.mail.models import OutboxMessage
@@ -183,7 +183,7 @@ def test_email_change_needs_the_password_and_tells_both_addresses(client, auth, 
 def test_guessing_the_current_password_is_throttled(client, auth, create_user, db_session) -> None:
     user = create_user()
     auth.login(user)
-    for _ in range(services.FREE_FAILURES["reauth"]):
+    for _ in range(throttle.FREE_FAILURES["reauth"]):
         client.post("/sv/staff/account", data={"current_password": "a wrong guess here", "password": NEW_PASSWORD,
                                                "confirm": NEW_PASSWORD})
     old_hash = user.password_hash
@@ -199,16 +199,16 @@ def test_waits_grow_and_end_instead_of_a_lock(app, db_session, create_user) -> N
     user = create_user()
     now = utcnow()
     with app.app_context():  # the holder's notice is rendered from templates
-        for _ in range(services.FREE_FAILURES["email"]):
-            assert services.authenticate(db_session, user.email, "wrong password!!", now=now) is None
-        with pytest.raises(services.LoginThrottled) as first:
-            services.authenticate(db_session, user.email, PASSWORD, now=now)
+        for _ in range(throttle.FREE_FAILURES["email"]):
+            assert login.authenticate(db_session, user.email, "wrong password!!", now=now) is None
+        with pytest.raises(throttle.LoginThrottled) as first:
+            login.authenticate(db_session, user.email, PASSWORD, now=now)
         later = now + first.value.wait + timedelta(seconds=1)
-        assert services.authenticate(db_session, user.email, "wrong password!!", now=later) is None
-        with pytest.raises(services.LoginThrottled) as second:
-            services.authenticate(db_session, user.email, PASSWORD, now=later)
+        assert login.authenticate(db_session, user.email, "wrong password!!", now=later) is None
+        with pytest.raises(throttle.LoginThrottled) as second:
+            login.authenticate(db_session, user.email, PASSWORD, now=later)
         assert second.value.wait > first.value.wait  # each failure beyond the free ones doubles the wait
-        assert services.authenticate(db_session, user.email, PASSWORD, now=later + second.value.wait) is user
+        assert login.authenticate(db_session, user.email, PASSWORD, now=later + second.value.wait) is user
 
 
 def _answer(client, email: str, password: str = "wrong password!!") -> str:
@@ -220,17 +220,17 @@ def _answer(client, email: str, password: str = "wrong password!!") -> str:
 def test_a_throttled_and_an_unknown_address_are_answered_alike(client, create_user, db_session, monkeypatch) -> None:
     user = create_user()
     unknown = "nobody.here@stockholm.example"
-    for _ in range(services.FREE_FAILURES["email"]):
+    for _ in range(throttle.FREE_FAILURES["email"]):
         _answer(client, user.email)
         _answer(client, unknown)
     checks = []
-    real = services.verify_password
+    real = login.verify_password
 
     def counting_verify(hashed, password):
         checks.append(hashed)
         return real(hashed, password)
 
-    monkeypatch.setattr(services, "verify_password", counting_verify)
+    monkeypatch.setattr(login, "verify_password", counting_verify)
     known_answer = _answer(client, user.email, PASSWORD)
     unknown_answer = _answer(client, unknown, PASSWORD)
     assert known_answer == unknown_answer
@@ -240,7 +240,7 @@ def test_a_throttled_and_an_unknown_address_are_answered_alike(client, create_us
 
 def test_the_holder_is_told_once_when_waits_begin(client, create_user, db_session) -> None:
     user = create_user()
-    for _ in range(services.FREE_FAILURES["email"] + 3):
+    for _ in range(throttle.FREE_FAILURES["email"] + 3):
         _answer(client, user.email)
     (mail,) = _mails(db_session, "account.failed_logins")
     assert mail.to_address == user.email
@@ -251,7 +251,7 @@ def test_a_known_device_is_not_shut_out_by_a_stranger(app, client, auth, create_
     auth.login(user)  # this browser now carries the known-device cookie
     auth.logout()
     stranger = app.test_client()
-    for _ in range(services.FREE_FAILURES["email"] + 2):
+    for _ in range(throttle.FREE_FAILURES["email"] + 2):
         _answer(stranger, user.email)
     assert "/login" in stranger.post("/sv/login", data={"email": user.email, "password": PASSWORD}).headers.get(
         "Location", "/login")
@@ -261,7 +261,7 @@ def test_a_known_device_is_not_shut_out_by_a_stranger(app, client, auth, create_
 
 def test_one_address_guessing_many_accounts_is_throttled(client, create_user, db_session) -> None:
     user = create_user()
-    for n in range(services.FREE_FAILURES["address"]):
+    for n in range(throttle.FREE_FAILURES["address"]):
         _answer(client, f"guess{n}@stockholm.example")
     html = _answer(client, user.email, PASSWORD)
     assert 'id="password-error"' in html
@@ -280,7 +280,7 @@ def test_throttle_rows_hold_no_address_in_clear(client, create_user, db_session)
 
 def test_code_guessing_is_limited_per_account(app, client, create_user, db_session) -> None:
     user = create_user(two_factor=True)
-    for _ in range(services.FREE_FAILURES["code"]):
+    for _ in range(throttle.FREE_FAILURES["code"]):
         # a fresh login (new session) each time: the limit must hold per account
         fresh = app.test_client()
         fresh.post("/sv/login", data={"email": user.email, "password": PASSWORD})
@@ -298,7 +298,7 @@ def test_a_pending_login_expires(client, create_user) -> None:
     response = client.post("/sv/login", data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"].endswith("/login/code")
     with client.session_transaction() as session:
-        session["pending_since"] = time.time() - services.PENDING_LOGIN_SECONDS - 1
+        session["pending_since"] = time.time() - login.PENDING_LOGIN_SECONDS - 1
     response = client.post("/sv/login/code", data={"code": totp_code(user)})
     assert response.headers["Location"].endswith("/sv/login")
     assert not _logged_in(client)
@@ -342,7 +342,8 @@ def test_export_is_private_and_says_what_it_holds(backend, tmp_path) -> None:
     from sqlalchemy.orm import Session
 
     from app import create_app, migrate
-    from app.accounts.services import create_user, store_totp_secret
+    from app.accounts.services import create_user
+    from app.accounts.two_factor import store_totp_secret
     from config import TestConfig
     from tests.databases import empty_database
 

@@ -196,7 +196,7 @@ class TestAdminWithoutMfa:
         _sign_in(client, provider, "alice")
         user = _linked(db_session, "alice")
         from app.accounts import totp
-        from app.accounts.services import store_totp_secret
+        from app.accounts.two_factor import store_totp_secret
 
         with client.application.app_context():
             store_totp_secret(user, totp.new_secret())

@@ -22,6 +22,7 @@ LOWER_LAYERS = (
     "services.py", "policies.py", "models.py", "subjects.py", "snapshots.py", "promises.py", "figures.py",
     "publication.py", "public.py", "consultation.py", "exports.py", "ledger.py", "measures.py", "results.py",
     "answers.py", "materials.py", "queries.py", "places.py", "notifications.py", "roster.py",
+    "throttle.py", "two_factor.py", "login.py", "admin.py",
 )
 
 
