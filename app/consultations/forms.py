@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from app.consultations.models import MeetingFormat, RomaniVariety
-from app.i18n import UIText, localized_text
 from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
 from app.web.forms import (
     BaseForm,
     CheckboxListField,
@@ -25,18 +25,11 @@ from app.web.forms import (
     VersionedForm,
     choices,
     empty_to_none,
+    enum_choices,
     strip,
+    text_area,
+    text_line,
 )
-
-LONG = 20000
-
-
-def _text(label: UIText, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
-
-
-def _line(label: UIText, max_length: int = 200, **kwargs: Any) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
 class ConsultationForm(VersionedForm):
@@ -46,15 +39,15 @@ class ConsultationForm(VersionedForm):
         description=_l("Other boards that arrange the consultation together with the lead board."),
     )
     title_sv = StringField(_l("Title in Swedish"), validators=[DataRequired(), Length(max=200)], filters=[strip])
-    title_rom = _line(_l("Title in Romani chib"))
-    summary_sv = _text(_l("Description in Swedish"), description=_l("What the consultation is about. Markdown may be used."))
-    summary_rom = _text(_l("Description in Romani chib"))
-    easy_read_sv = _text(_l("Easy-to-read summary in Swedish"), description=_l("Optional. Short sentences, common words."))
-    easy_read_rom = _text(_l("Easy-to-read summary in Romani chib"))
-    influence_sv = _text(_l("What participants can influence, in Swedish"), description=_l("Required to publish."))
-    influence_rom = _text(_l("What participants can influence, in Romani chib"))
-    decided_sv = _text(_l("What is already decided, in Swedish"), description=_l("Required to publish."))
-    decided_rom = _text(_l("What is already decided, in Romani chib"))
+    title_rom = text_line(_l("Title in Romani chib"), 200)
+    summary_sv = text_area(_l("Description in Swedish"), description=_l("What the consultation is about. Markdown may be used."))
+    summary_rom = text_area(_l("Description in Romani chib"))
+    easy_read_sv = text_area(_l("Easy-to-read summary in Swedish"), description=_l("Optional. Short sentences, common words."))
+    easy_read_rom = text_area(_l("Easy-to-read summary in Romani chib"))
+    influence_sv = text_area(_l("What participants can influence, in Swedish"), description=_l("Required to publish."))
+    influence_rom = text_area(_l("What participants can influence, in Romani chib"))
+    decided_sv = text_area(_l("What is already decided, in Swedish"), description=_l("Required to publish."))
+    decided_rom = text_area(_l("What is already decided, in Romani chib"))
     is_open = RadioField(
         _l("Who may come"),
         choices=choices([("open", _l("Open: anyone may come, no invitation needed")),
@@ -62,7 +55,7 @@ class ConsultationForm(VersionedForm):
         default="open",
         validators=[DataRequired()],
     )
-    case_reference = _line(_l("Case reference (diarienummer)"), 60, description=_l("Optional, e.g. KS 2025/809."))
+    case_reference = text_line(_l("Case reference (diarienummer)"), 60, description=_l("Optional, e.g. KS 2025/809."))
     format = RadioField(
         _l("Format"),
         choices=[],
@@ -71,13 +64,13 @@ class ConsultationForm(VersionedForm):
     )
     start_dt = LocalDateTimeField(_l("Starts"), validators=[Optional()], description=_l("Stockholm time."))
     end_dt = LocalDateTimeField(_l("Ends"), validators=[Optional()], description=_l("Stockholm time."))
-    venue_name = _line(_l("Place"))
-    address = _line(_l("Address"), 300)
-    room = _line(_l("Room"))
-    directions_sv = _text(_l("How to get there, in Swedish"))
-    directions_rom = _text(_l("How to get there, in Romani chib"))
-    accessibility_sv = _text(_l("Accessibility, in Swedish"), description=_l("Step-free access, hearing loop, toilets, quiet room."))
-    accessibility_rom = _text(_l("Accessibility, in Romani chib"))
+    venue_name = text_line(_l("Place"), 200)
+    address = text_line(_l("Address"), 300)
+    room = text_line(_l("Room"), 200)
+    directions_sv = text_area(_l("How to get there, in Swedish"))
+    directions_rom = text_area(_l("How to get there, in Romani chib"))
+    accessibility_sv = text_area(_l("Accessibility, in Swedish"), description=_l("Step-free access, hearing loop, toilets, quiet room."))
+    accessibility_rom = text_area(_l("Accessibility, in Romani chib"))
     join_url = StringField(
         _l("Link to join the digital meeting"),
         validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
@@ -86,8 +79,8 @@ class ConsultationForm(VersionedForm):
     interpreter_languages = CheckboxListField(
         _l("Interpretation offered into"), choices=[], validate_choice=True
     )
-    compensation_sv = _text(_l("Compensation for participants, in Swedish"), description=_l("Optional. E.g. travel costs or a fee."))
-    compensation_rom = _text(_l("Compensation for participants, in Romani chib"))
+    compensation_sv = text_area(_l("Compensation for participants, in Swedish"), description=_l("Optional. E.g. travel costs or a fee."))
+    compensation_rom = text_area(_l("Compensation for participants, in Romani chib"))
     registration_deadline_dt = LocalDateTimeField(_l("Registration deadline"), validators=[Optional()])
     capacity = IntegerField(
         _l("Number of places"),
@@ -103,10 +96,8 @@ class ConsultationForm(VersionedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.interpreter_languages.choices = choices(
-            (v.value, v.label) for v in RomaniVariety if v is not RomaniVariety.OTHER
-        )
-        self.format.choices = choices((f.value, f.label) for f in MeetingFormat)
+        self.interpreter_languages.choices = enum_choices(v for v in RomaniVariety if v is not RomaniVariety.OTHER)
+        self.format.choices = enum_choices(MeetingFormat)
 
     def to_data(self) -> dict[str, Any]:
         """The form's values as the service's field dictionary."""
@@ -142,14 +133,14 @@ class PublishForm(BaseForm):
 class CancelForm(BaseForm):
     reason_sv = TextAreaField(_l("Reason, in Swedish"), validators=[DataRequired(), Length(max=2000)], filters=[strip],
                               description=_l("Shown publicly on the consultation page."))
-    reason_rom = _text(_l("Reason, in Romani chib"), 2000)
+    reason_rom = text_area(_l("Reason, in Romani chib"), 2000)
 
 
 class AgendaItemForm(BaseForm):
     title_sv = StringField(_l("Item or question in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
-    title_rom = _line(_l("Item or question in Romani chib"), 300)
-    description_sv = _text(_l("Explanation in Swedish"), 5000)
-    description_rom = _text(_l("Explanation in Romani chib"), 5000)
+    title_rom = text_line(_l("Item or question in Romani chib"), 300)
+    description_sv = text_area(_l("Explanation in Swedish"), 5000)
+    description_rom = text_area(_l("Explanation in Romani chib"), 5000)
 
 
 class MoveForm(BaseForm):

@@ -27,11 +27,12 @@ from app.experiences.models import (
 )
 from app.experiences.services import MAX_TEXT
 from app.feedback import forms as feedback_forms
-from app.i18n import UIText, localized_text
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
+from app.i18n import localized_text
 from app.participation.models import Channel
 from app.web.forms import (
+    LONG_TEXT,
     AnonymousForm,
     BaseForm,
     CheckboxListField,
@@ -40,35 +41,24 @@ from app.web.forms import (
     VersionedForm,
     choices,
     empty_to_none,
+    enum_choices,
     strip,
+    text_area,
+    text_line,
 )
-
-LONG = 20000
-
-
-def _text(label: UIText, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
-
-
-def _line(label: UIText, max_length: int = 300, **kwargs: Any) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
 
 
 def _language_choices() -> list[Any]:
     return choices([("rom", _l("Romani chib")), ("sv", _l("Swedish")), ("other", _l("Another language"))])
 
 
-def _variety_choices() -> list[Any]:
-    return choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
-
-
 class ServiceForm(BaseForm):
     board_id = SelectField(_l("Board"), coerce=int, choices=[], validate_choice=True)
     name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=200)], filters=[strip],
                           description=_l("E.g. Brobyggarverksamheten."))
-    name_rom = _line(_l("Name in Romani chib"), 200)
-    description_sv = _text(_l("Description in Swedish"))
-    description_rom = _text(_l("Description in Romani chib"))
+    name_rom = text_line(_l("Name in Romani chib"), 200)
+    description_sv = text_area(_l("Description in Swedish"))
+    description_rom = text_area(_l("Description in Romani chib"))
 
     def __init__(self, *args: Any, boards: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,9 +67,9 @@ class ServiceForm(BaseForm):
 
 class SurveyForm(BaseForm):
     title_sv = StringField(_l("Title in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
-    title_rom = _line(_l("Title in Romani chib"))
-    intro_sv = _text(_l("Introduction in Swedish"), description=_l("Why you ask and what happens with the answers."))
-    intro_rom = _text(_l("Introduction in Romani chib"))
+    title_rom = text_line(_l("Title in Romani chib"))
+    intro_sv = text_area(_l("Introduction in Swedish"), description=_l("Why you ask and what happens with the answers."))
+    intro_rom = text_area(_l("Introduction in Romani chib"))
     opens_dt = LocalDateTimeField(_l("Opens"), validators=[DataRequired(message=_l("Say when the survey opens."))])
     closes_dt = LocalDateTimeField(_l("Closes"), validators=[DataRequired(message=_l("Say when the survey closes."))])
 
@@ -87,14 +77,14 @@ class SurveyForm(BaseForm):
 class QuestionForm(BaseForm):
     kind = RadioField(_l("Kind of question"), validators=[DataRequired(message=_l("Choose the kind of question."))])
     text_sv = StringField(_l("Question in Swedish"), validators=[DataRequired(), Length(max=500)], filters=[strip])
-    text_rom = _line(_l("Question in Romani chib"), 500)
-    options = _text(_l("Options"), 5000, description=_l(
+    text_rom = text_line(_l("Question in Romani chib"), 500)
+    options = text_area(_l("Options"), 5000, description=_l(
         "For a single-choice question: one option per line, Swedish | Romani chib."))
     required = BooleanField(_l("An answer is required"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices((k.value, k.label) for k in QuestionKind)
+        self.kind.choices = enum_choices(QuestionKind)
 
 
 class _AnswerBase(BaseForm):
@@ -195,9 +185,9 @@ def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _Answe
     AnswerForm.required_fields = required
     form = AnswerForm(**kwargs)
     form.language.choices = _language_choices()
-    form.romani_variety.choices = _variety_choices()
+    form.romani_variety.choices = enum_choices(RomaniVariety, blank=_l("Not stated"))
     if staff:
-        form.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
+        form.channel.choices = enum_choices(c for c in Channel if c is not Channel.WEB)
     return form
 
 
@@ -207,16 +197,16 @@ class NoteForm(BaseForm):
     occurred_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Give the date."))])
     language = RadioField(_l("Language spoken"), default="rom", validators=[DataRequired()])
     romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()])
-    summary_sv = _text(_l("What was said, in Swedish"), MAX_TEXT)
-    summary_rom = _text(_l("What was said, in Romani chib"), MAX_TEXT)
+    summary_sv = text_area(_l("What was said, in Swedish"), MAX_TEXT)
+    summary_rom = text_area(_l("What was said, in Romani chib"), MAX_TEXT)
     publish_consent = BooleanField(_l("Those who spoke agree that the summary may be published"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices((k.value, k.label) for k in NOTE_KINDS)
-        self.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
+        self.kind.choices = enum_choices(NOTE_KINDS)
+        self.channel.choices = enum_choices(c for c in Channel if c is not Channel.WEB)
         self.language.choices = _language_choices()
-        self.romani_variety.choices = _variety_choices()
+        self.romani_variety.choices = enum_choices(RomaniVariety, blank=_l("Not stated"))
 
 
 class ThemeForm(feedback_forms.ThemeForm):
@@ -250,17 +240,17 @@ def _record_label(rec: ExperienceRecord, *, with_text: bool) -> str:
 
 
 class MeasureForm(VersionedForm):
-    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG)],
+    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG_TEXT)],
                             filters=[empty_to_none], description=_l("Markdown may be used."))
-    body_rom = _text(_l("The board's response in Romani chib"))
+    body_rom = text_area(_l("The board's response in Romani chib"))
     owner = StringField(_l("Responsible for the measure"), validators=[Optional(), Length(max=200)],
                         filters=[empty_to_none], description=_l("A unit or a role, e.g. the head of the service."))
     status = RadioField(_l("Status of the measure"), validators=[DataRequired(message=_l("Choose the status of the measure."))])
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
-    reason_sv = _text(_l("Reason in Swedish"), description=_l("Required when no measure is taken."))
-    reason_rom = _text(_l("Reason in Romani chib"))
+    reason_sv = text_area(_l("Reason in Swedish"), description=_l("Required when no measure is taken."))
+    reason_rom = text_area(_l("Reason in Romani chib"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = choices((s.value, s.label) for s in MeasureStatus)
+        self.status.choices = enum_choices(MeasureStatus)

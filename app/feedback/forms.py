@@ -15,51 +15,39 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from app.feedback.models import Outcome
-from app.i18n import UIText
 from app.i18n import lazy_gettext as _l
 from app.web.forms import (
+    LONG_TEXT,
     BaseForm,
     VersionedForm,
     choices,
     empty_to_none,
+    enum_choices,
+    optional_int,
     strip,
+    text_area,
+    text_line,
 )
-
-LONG = 20000
-
-
-def _text(label: UIText, max_length: int = LONG, **kwargs: Any) -> TextAreaField:
-    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
-
-
-def _line(label: UIText, max_length: int = 300, **kwargs: Any) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
-
-
-def _optional_int(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    return int(value)
 
 
 class SummaryForm(VersionedForm):
-    summary_sv = _text(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
-    summary_rom = _text(_l("Summary in Romani chib"))
+    summary_sv = text_area(_l("Summary in Swedish"), description=_l("What the board heard and did, in short. Markdown may be used."))
+    summary_rom = text_area(_l("Summary in Romani chib"))
 
 
 class ThemeForm(VersionedForm):
     title_sv = StringField(_l("Theme in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
-    title_rom = _line(_l("Theme in Romani chib"))
-    summary_sv = _text(_l("What was said, in Swedish"), description=_l("A short summary of the views in this theme."))
-    summary_rom = _text(_l("What was said, in Romani chib"))
+    title_rom = text_line(_l("Theme in Romani chib"))
+    summary_sv = text_area(_l("What was said, in Swedish"), description=_l("A short summary of the views in this theme."))
+    summary_rom = text_area(_l("What was said, in Romani chib"))
 
 
 class MergeForm(BaseForm):
     """Merge one theme into another (the first one's views join the second, then it is removed)."""
 
-    source = SelectField(_l("Merge the theme"), coerce=_optional_int, choices=[], validate_choice=True,
+    source = SelectField(_l("Merge the theme"), coerce=optional_int, choices=[], validate_choice=True,
                          validators=[DataRequired(message=_l("Choose a theme from the list."))])
-    target = SelectField(_l("into the theme"), coerce=_optional_int, choices=[], validate_choice=True,
+    target = SelectField(_l("into the theme"), coerce=optional_int, choices=[], validate_choice=True,
                          validators=[DataRequired(message=_l("Choose a theme from the list."))])
     #: ``id:version`` of every theme as the page showed them (optimistic locking).
     versions = HiddenField()
@@ -73,13 +61,13 @@ class MergeForm(BaseForm):
 
 class ResponseForm(VersionedForm):
     outcome = RadioField(_l("What came of it"), choices=[], validators=[DataRequired(message=_l("Choose what came of it."))])
-    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG)],
+    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG_TEXT)],
                             filters=[empty_to_none], description=_l("Markdown may be used."))
-    body_rom = _text(_l("The board's response in Romani chib"))
-    reason_sv = _text(_l("Reason in Swedish"), description=_l("Required when it will not be implemented."))
-    reason_rom = _text(_l("Reason in Romani chib"))
+    body_rom = text_area(_l("The board's response in Romani chib"))
+    reason_sv = text_area(_l("Reason in Swedish"), description=_l("Required when it will not be implemented."))
+    reason_rom = text_area(_l("Reason in Romani chib"))
     forwarded_to_board_id = SelectField(
-        _l("Forwarded to"), coerce=_optional_int, choices=[], validate_choice=True,
+        _l("Forwarded to"), coerce=optional_int, choices=[], validate_choice=True,
         description=_l("Required when the matter is outside this board's remit."),
     )
     next_update_date = DateField(
@@ -91,20 +79,20 @@ class ResponseForm(VersionedForm):
         super().__init__(*args, **kwargs)
         from app.consultations.forms import board_choices
 
-        self.outcome.choices = choices((o.value, o.label) for o in Outcome)
+        self.outcome.choices = enum_choices(Outcome)
         self.forwarded_to_board_id.choices = [*choices([("", _l("No board"))]), *board_choices(boards or [])]
 
 
 class DecisionForm(BaseForm):
-    board_id = SelectField(_l("Board"), coerce=_optional_int, choices=[], validate_choice=True,
+    board_id = SelectField(_l("Board"), coerce=optional_int, choices=[], validate_choice=True,
                            validators=[DataRequired(message=_l("Choose the board that made the decision."))])
     meeting_date = DateField(_l("Date of the meeting"), validators=[Optional()])
     case_reference = StringField(_l("Case reference (diarienummer)"), validators=[DataRequired(), Length(max=60)],
                                  filters=[strip], description=_l("E.g. KS 2025/809."))
     paragraph = StringField(_l("Paragraph (§) of the minutes"), validators=[DataRequired(), Length(max=20)],
                             filters=[strip])
-    title_sv = _line(_l("Title of the decision in Swedish"), description=_l("Not needed if the decision is already known."))
-    title_rom = _line(_l("Title of the decision in Romani chib"))
+    title_sv = text_line(_l("Title of the decision in Swedish"), description=_l("Not needed if the decision is already known."))
+    title_rom = text_line(_l("Title of the decision in Romani chib"))
     minutes_url = StringField(
         _l("Link to the minutes"),
         validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
@@ -124,7 +112,7 @@ class UpdateForm(BaseForm):
                                                        Length(max=5000)],
         filters=[strip], description=_l("Shown on the public page and in the e-mail to participants."),
     )
-    change_note_rom = _text(_l("What has changed, in Romani chib"), 5000)
+    change_note_rom = text_area(_l("What has changed, in Romani chib"), 5000)
 
 
 class FindViewForm(BaseForm):
@@ -170,9 +158,9 @@ class ProposalViewsForm(VersionedForm):
 class ProposalMergeForm(BaseForm):
     """Merge two proposals: the first one's views join the second."""
 
-    source = SelectField(_l("Merge the proposal"), coerce=_optional_int, choices=[], validate_choice=True,
+    source = SelectField(_l("Merge the proposal"), coerce=optional_int, choices=[], validate_choice=True,
                          validators=[DataRequired(message=_l("Choose a proposal from the list."))])
-    target = SelectField(_l("into the proposal"), coerce=_optional_int, choices=[], validate_choice=True,
+    target = SelectField(_l("into the proposal"), coerce=optional_int, choices=[], validate_choice=True,
                          validators=[DataRequired(message=_l("Choose a proposal from the list."))])
     #: ``id:version`` of every proposal as the page showed them (optimistic locking).
     versions = HiddenField()

@@ -11,7 +11,7 @@ from app.i18n import UIText
 from app.i18n import lazy_gettext as _l
 from app.moderation.models import HiddenReason, Moderated
 from app.moderation.services import MAX_TEXT
-from app.web.forms import BaseForm, choices, empty_to_none
+from app.web.forms import BaseForm, empty_to_none, enum_choices
 
 
 class HideForm(BaseForm):
@@ -22,7 +22,7 @@ class HideForm(BaseForm):
         super().__init__(*args, **kwargs)
         if reason_label is not None:
             self.reason.label.text = reason_label
-        self.reason.choices = choices((r.value, r.label) for r in HiddenReason)
+        self.reason.choices = enum_choices(HiddenReason)
 
 
 class MaskForm(BaseForm):

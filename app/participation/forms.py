@@ -22,19 +22,22 @@ from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.participation.models import Channel, Provenance
 from app.participation.services import MAX_BODY, ViewpointData
-from app.web.forms import AnonymousForm, BaseForm, EmailAddress, choices, empty_to_none, strip
-
-
-def _coerce_optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+from app.web.forms import (
+    AnonymousForm,
+    BaseForm,
+    EmailAddress,
+    choices,
+    empty_to_none,
+    enum_choices,
+    optional_int,
+    strip,
+)
 
 
 class ViewpointForm(AnonymousForm):
     """A participant's written view. Only the text itself is required."""
 
-    agenda_item_id = SelectField(_l("Which question is it about?"), coerce=_coerce_optional_int, validate_choice=True)
+    agenda_item_id = SelectField(_l("Which question is it about?"), coerce=optional_int, validate_choice=True)
     body = TextAreaField(_l("Your view"), validators=[DataRequired(message=_l("Write your view.")), Length(max=MAX_BODY)],
                          description=_l("Write in Romani chib, Swedish or another language."))
     language = RadioField(_l("Language of your view"), default="sv", validators=[DataRequired()])
@@ -59,7 +62,7 @@ class ViewpointForm(AnonymousForm):
             + [(str(i.id), localized_text(i, "title")) for i in consultation.agenda_items]
         )
         self.language.choices = choices([("rom", _l("Romani chib")), ("sv", _l("Swedish")), ("other", _l("Another language"))])
-        self.romani_variety.choices = choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
+        self.romani_variety.choices = enum_choices(RomaniVariety, blank=_l("Not stated"))
 
     def to_data(self, contact_language: str) -> ViewpointData:
         variety = (self.romani_variety.data or "").strip() or None  # Optional() lets whitespace through
@@ -125,7 +128,7 @@ class SpokenViewpointForm(ViewpointForm):
 
     def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
         super().__init__(*args, consultation=consultation, **kwargs)
-        self.channel.choices = choices((c.value, c.label) for c in Channel if c is not Channel.WEB)
+        self.channel.choices = enum_choices(c for c in Channel if c is not Channel.WEB)
         self.body.label.text = _l("What was said")
         self.email.description = _l(
             "Optional. The speaker gets what you wrote down, to confirm or correct it within %(days)s days; "
@@ -153,7 +156,7 @@ class TranslationForm(BaseForm):
         """``source_language``: the original's; a new form offers the other language as the target."""
         super().__init__(*args, **kwargs)
         self.language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
-        self.provenance.choices = choices((p.value, p.label) for p in Provenance)
+        self.provenance.choices = enum_choices(Provenance)
         if source_language is not None and not self.is_submitted():
             self.language.data = "sv" if source_language != "sv" else "rom"
 

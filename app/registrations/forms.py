@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.consultations.models import Consultation, RomaniVariety
 from app.i18n import lazy_gettext as _l
 from app.registrations.services import MAX_NEEDS, RegistrationData
-from app.web.forms import AnonymousForm, BaseForm, choices, empty_to_none, strip
+from app.web.forms import AnonymousForm, BaseForm, choices, empty_to_none, enum_choices, strip
 
 
 class RegistrationForm(AnonymousForm):
@@ -65,12 +65,10 @@ class RegistrationForm(AnonymousForm):
     def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = choices([("sv", _l("Swedish")), ("rom", _l("Romani chib"))])
-        self.romani_variety.choices = choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
+        self.romani_variety.choices = enum_choices(RomaniVariety, blank=_l("Not stated"))
         offered = consultation.interpreter_varieties
         rest = [v for v in RomaniVariety if v not in offered]
-        self.interpreter_variety.choices = choices(
-            [("", _l("Not stated"))] + [(v.value, v.label) for v in [*offered, *rest]]
-        )
+        self.interpreter_variety.choices = enum_choices([*offered, *rest], blank=_l("Not stated"))
 
     def to_data(self) -> RegistrationData:
         variety = self.romani_variety.data or None

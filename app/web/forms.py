@@ -8,6 +8,7 @@ extraction puts them in every catalog.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -260,6 +261,33 @@ class CheckboxListField(SelectMultipleField):
 def choices(pairs: Any) -> list[SelectChoice]:
     """``(value, label)`` pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def enum_choices(members: Iterable[Any], *, blank: UIText | None = None) -> list[SelectChoice]:
+    """The choices of a select or radio field for enum members with a ``label``
+    (value, label), in the given order; ``blank`` puts an empty choice first."""
+    return choices(([("", blank)] if blank is not None else []) + [(m.value, m.label) for m in members])
+
+
+#: The longest free text a staff form takes.
+LONG_TEXT = 20000
+
+
+def text_area(label: UIText, max_length: int = LONG_TEXT, **kwargs: Any) -> TextAreaField:
+    """An optional multi-line text field; empty input becomes ``None``."""
+    return TextAreaField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def text_line(label: UIText, max_length: int = 300, **kwargs: Any) -> StringField:
+    """An optional one-line text field; empty input becomes ``None``."""
+    return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value to an ``int``; the empty choice is ``None``."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
 
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")

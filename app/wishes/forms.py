@@ -23,6 +23,7 @@ from app.web.forms import (
     EmailAddress,
     choices,
     empty_to_none,
+    enum_choices,
     strip,
 )
 from app.wishes.models import WishKind, WishStatus
@@ -54,10 +55,10 @@ class WishForm(AnonymousForm):
 
     def __init__(self, *args: Any, boards: list[Board], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = choices((k.value, k.label) for k in WishKind)
+        self.kind.choices = enum_choices(WishKind)
         self.board_ids.choices = choices((b.id, localized_text(b, "name")) for b in boards)
         self.language.choices = choices([("rom", _l("Romani chib")), ("sv", _l("Swedish")), ("other", _l("Another language"))])
-        self.romani_variety.choices = choices([("", _l("Not stated"))] + [(v.value, v.label) for v in RomaniVariety])
+        self.romani_variety.choices = enum_choices(RomaniVariety, blank=_l("Not stated"))
 
     def to_data(self, contact_language: str) -> WishData:
         variety = self.romani_variety.data or None
@@ -85,4 +86,4 @@ class AnswerForm(BaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = choices((s.value, s.label) for s in WishStatus)
+        self.status.choices = enum_choices(WishStatus)
