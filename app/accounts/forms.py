@@ -16,6 +16,14 @@ from app.i18n import lazy_gettext as _l
 from app.web.forms import BaseForm, EmailAddress, choices, strip
 
 
+def _code_field() -> Any:
+    """A code from the authenticator app (the login's second step; re-authentication)."""
+    return StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
+        description=_l("Six digits. A new code appears every 30 seconds."),
+    )
+
+
 class LoginForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
@@ -26,26 +34,12 @@ class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip])
 
 
-class NewPasswordForm(BaseForm):
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=1000)],
-        description=_l("At least 12 characters. A phrase of several words is easy to remember and hard to guess."),
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
-    )
-
-
 class ReauthForm(BaseForm):
     """Proof that the account's holder is at the keyboard: the current password, and a
     current code where two-factor login is on (the view removes ``current_code`` otherwise)."""
 
     current_password = PasswordField(_l("Your current password"), validators=[DataRequired(), Length(max=1000)])
-    current_code = StringField(
-        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
-        description=_l("Six digits. A new code appears every 30 seconds."),
-    )
+    current_code = _code_field()
 
     def __init__(self, *args: Any, two_factor: bool = False, password: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,7 +49,11 @@ class ReauthForm(BaseForm):
             del self.current_password
 
 
-class ChangePasswordForm(ReauthForm):
+class NewPasswordForm(BaseForm):
+    """A new password, typed twice (the reset link's page; with :class:`ReauthForm`, the account page's).
+    Defined after :class:`ReauthForm` so that in :class:`ChangePasswordForm` its fields follow the current
+    password (WTForms orders fields by definition)."""
+
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=1000)],
         description=_l("At least 12 characters. A phrase of several words is easy to remember and hard to guess."),
@@ -64,6 +62,10 @@ class ChangePasswordForm(ReauthForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords are not the same."))],
     )
+
+
+class ChangePasswordForm(ReauthForm, NewPasswordForm):
+    """The current password (and code), then the new one twice."""
 
 
 class ChangeEmailForm(ReauthForm):
@@ -81,10 +83,7 @@ class ChangeEmailForm(ReauthForm):
 
 
 class CodeForm(BaseForm):
-    code = StringField(
-        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
-        description=_l("Six digits. A new code appears every 30 seconds."),
-    )
+    code = _code_field()
 
 
 class TwoFactorForm(ReauthForm):
