@@ -165,21 +165,29 @@ def export(language: str) -> Response:
 # --- Glossary ----------------------------------------------------------------------
 
 
+def _save_term(language: str, form: GlossaryTermForm, existing: GlossaryTerm | None = None) -> Response | None:
+    """The POST of both glossary forms: add a term (or save ``existing``), then back to the
+    glossary; ``None`` when there is nothing to save or the form is to be shown again."""
+    if not form.validate_on_submit():
+        return None
+    with form_errors(form) as attempt:
+        services.save_term(get_session(), actor(), language, term=form.term.data or "", preferred=form.preferred.data or "",
+                           avoid=form.avoid.data or "", note=form.note.data or "", existing=existing)
+    if not attempt.ok:
+        return None
+    commit()
+    flash(_("The term has been added to the glossary.") if existing is None else _("The term has been saved."), "success")
+    return redirect(url_for(".glossary", language=language))
+
+
 @bp.route(f"{PREFIX}/<language>/glossary", methods=["GET", "POST"])
 @staff_required
 def glossary(language: str) -> str | Response:
     info = _language(language)
     form = GlossaryTermForm()
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            services.save_term(get_session(), actor(), language, term=form.term.data or "",
-                               preferred=form.preferred.data or "", avoid=form.avoid.data or "", note=form.note.data or "")
-        if attempt.ok:
-            commit()
-            flash(_("The term has been added to the glossary."), "success")
-            return redirect(url_for(".glossary", language=language))
-    return render_template("translations/glossary.html", language=language, info=info, form=form,
-                           terms=services.glossary(get_session(), language), confirm_form=ConfirmForm())
+    return _save_term(language, form) or render_template(
+        "translations/glossary.html", language=language, info=info, form=form,
+        terms=services.glossary(get_session(), language), confirm_form=ConfirmForm())
 
 
 def _term(language: str, term_id: int) -> GlossaryTerm:
@@ -195,16 +203,9 @@ def glossary_term(language: str, term_id: int) -> str | Response:
     info = _language(language)
     term = _term(language, term_id)
     form = GlossaryTermForm(obj=term) if request.method == "GET" else GlossaryTermForm()
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            services.save_term(get_session(), actor(), language, term=form.term.data or "", preferred=form.preferred.data or "",
-                               avoid=form.avoid.data or "", note=form.note.data or "", existing=term)
-        if attempt.ok:
-            commit()
-            flash(_("The term has been saved."), "success")
-            return redirect(url_for(".glossary", language=language))
-    return render_template("translations/glossary_term.html", language=language, info=info, form=form, term=term,
-                           confirm_form=ConfirmForm())
+    return _save_term(language, form, term) or render_template(
+        "translations/glossary_term.html", language=language, info=info, form=form, term=term,
+        confirm_form=ConfirmForm())
 
 
 @bp.route(f"{PREFIX}/<language>/glossary/<int:term_id>/delete", methods=["POST"])
