@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response
 
@@ -29,26 +31,42 @@ SUBJECT_LABELS = {
 }
 
 
-@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/readings", methods=["GET", "POST"])
-@staff_required
-def consultation(consultation_id: int) -> str | Response:
-    item: Consultation = load_or_404(Consultation, consultation_id)
-    require(consultation_policies.can_edit(actor(), item))
-    subjects = [ReadingSubject.INVITATION, ReadingSubject.FEEDBACK]
-    form = ReadingForm(targets=[(s.value, str(SUBJECT_LABELS[s])) for s in subjects])
+class Target(NamedTuple):
+    """One text a page offers to read aloud: the form's value, its label, and what it is."""
+
+    value: str
+    label: str
+    subject: ReadingSubject
+    item: Consultation | SurveyQuestion
+
+
+def _manage(targets: list[Target], back: str, **page: Any) -> str | Response:
+    """The readings page of a consultation or a survey: upload a reading of one of
+    ``targets`` (then back to ``back``), or list the readings each has."""
+    form = ReadingForm(targets=[(t.value, t.label) for t in targets])
     if form.validate_on_submit():
+        target = next((t for t in targets if t.value == form.target.data), None) or abort(400)
         with form_errors(form) as attempt:
-            services.add_reading(get_session(), actor(), ReadingSubject(form.target.data), item,
+            services.add_reading(get_session(), actor(), target.subject, target.item,
                                  language=form.language.data or "", upload=form.file.data.stream,
                                  store=store_from_config(current_app.config))
         if attempt.ok:
             commit()
             flash(_("The reading has been saved. It is played on the public page."), "success")
-            return redirect(url_for(".consultation", consultation_id=item.id))
-    found = readings_of_many(get_session(), [subject_key(s, item.id) for s in subjects])
-    rows = [(str(SUBJECT_LABELS[s]), found.get(subject_key(s, item.id), {})) for s in subjects]
-    return render_template("readings/staff/manage.html", consultation=item, rows=rows, form=form,
-                           confirm_form=ConfirmForm(), title=localized_text(item, "title"))
+            return redirect(back)
+    found = readings_of_many(get_session(), [subject_key(t.subject, t.item.id) for t in targets])
+    rows = [(t.label, found.get(subject_key(t.subject, t.item.id), {})) for t in targets]
+    return render_template("readings/staff/manage.html", rows=rows, form=form, confirm_form=ConfirmForm(), **page)
+
+
+@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/readings", methods=["GET", "POST"])
+@staff_required
+def consultation(consultation_id: int) -> str | Response:
+    item: Consultation = load_or_404(Consultation, consultation_id)
+    require(consultation_policies.can_edit(actor(), item))
+    targets = [Target(s.value, str(SUBJECT_LABELS[s]), s, item) for s in (ReadingSubject.INVITATION, ReadingSubject.FEEDBACK)]
+    return _manage(targets, url_for(".consultation", consultation_id=item.id),
+                   consultation=item, title=localized_text(item, "title"))
 
 
 @bp.route("/<lang_code>/staff/experiences/surveys/<int:survey_id>/readings", methods=["GET", "POST"])
@@ -56,23 +74,9 @@ def consultation(consultation_id: int) -> str | Response:
 def survey(survey_id: int) -> str | Response:
     item: Survey = load_or_404(Survey, survey_id)
     require(experience_policies.can_edit(actor(), item.service))
-    questions = list(item.questions)
-    form = ReadingForm(targets=[(str(q.id), f"{n}. {localized_text(q, 'text')}") for n, q in enumerate(questions, 1)])
-    if form.validate_on_submit():
-        question = next((q for q in questions if str(q.id) == form.target.data), None) or abort(400)
-        with form_errors(form) as attempt:
-            services.add_reading(get_session(), actor(), ReadingSubject.QUESTION, question,
-                                 language=form.language.data or "", upload=form.file.data.stream,
-                                 store=store_from_config(current_app.config))
-        if attempt.ok:
-            commit()
-            flash(_("The reading has been saved. It is played on the public page."), "success")
-            return redirect(url_for(".survey", survey_id=item.id))
-    found = readings_of_many(get_session(), [subject_key(ReadingSubject.QUESTION, q.id) for q in questions])
-    rows = [(f"{n}. {localized_text(q, 'text')}", found.get(subject_key(ReadingSubject.QUESTION, q.id), {}))
-            for n, q in enumerate(questions, 1)]
-    return render_template("readings/staff/manage.html", survey=item, rows=rows, form=form,
-                           confirm_form=ConfirmForm(), title=localized_text(item, "title"))
+    targets = [Target(str(q.id), f"{n}. {localized_text(q, 'text')}", ReadingSubject.QUESTION, q)
+               for n, q in enumerate(item.questions, 1)]
+    return _manage(targets, url_for(".survey", survey_id=item.id), survey=item, title=localized_text(item, "title"))
 
 
 @bp.route("/<lang_code>/staff/readings/<int:reading_id>.mp3")
