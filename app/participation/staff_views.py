@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,8 +18,9 @@ from app.i18n import gettext as _
 from app.moderation import pages as moderation
 from app.participation import groupings, listing, services
 from app.participation.audio import recordings_by_viewpoint
-from app.participation.forms import BulkThemeForm, ReadingForm, SpokenViewpointForm, TranslationForm
-from app.participation.models import Channel, Provenance, Viewpoint
+from app.participation.forms import BulkThemeForm, ReadingForm, SpokenViewpointForm
+from app.participation.models import Channel, Viewpoint
+from app.participation.pages import translate_page
 from app.web.forms import ConfirmForm
 from app.web.helpers import actor, form_errors, load_or_404, load_permitted, require, staff_required
 
@@ -208,18 +210,11 @@ def record(consultation_id: int) -> str | Response:
 @staff_required
 def translate(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
-    form = TranslationForm(source_language=viewpoint.language)
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            services.add_translation(
-                get_session(), actor(), viewpoint, language=form.language.data or "", body=form.body.data or "",
-                provenance=Provenance(form.provenance.data), translator=form.translator.data,
-            )
-        if attempt.ok:
-            commit()
-            flash(_("The translation has been saved."), "success")
-            return redirect(url_for(".index", consultation_id=viewpoint.consultation_id))
-    return render_template("participation/staff/translate.html", viewpoint=viewpoint, consultation=viewpoint.consultation, form=form)
+    return translate_page(
+        viewpoint.language, partial(services.add_translation, get_session(), actor(), viewpoint),
+        done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
+        template="participation/staff/translate.html", viewpoint=viewpoint, consultation=viewpoint.consultation,
+    )
 
 
 @bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/hide", methods=["GET", "POST"])

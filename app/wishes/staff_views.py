@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -10,8 +12,7 @@ from app.common.text import enum_value
 from app.db import commit, get_session
 from app.i18n import gettext as _
 from app.moderation import pages as moderation
-from app.participation.forms import TranslationForm
-from app.participation.models import Provenance
+from app.participation.pages import translate_page
 from app.web.forms import ConfirmForm
 from app.web.helpers import actor, form_errors, load_or_404, require, staff_required
 from app.wishes import policies, services
@@ -67,18 +68,10 @@ def answer(wish_id: int) -> str | Response:
 @staff_required
 def translate(wish_id: int) -> str | Response:
     wish = _load_wish(wish_id)
-    form = TranslationForm(source_language=wish.language)
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            services.translate_wish(
-                get_session(), actor(), wish, language=form.language.data or "", body=form.body.data or "",
-                provenance=Provenance(form.provenance.data), translator=form.translator.data,
-            )
-        if attempt.ok:
-            commit()
-            flash(_("The translation has been saved."), "success")
-            return redirect(url_for(".answer", wish_id=wish.id))
-    return render_template("wishes/staff/translate.html", wish=wish, form=form)
+    return translate_page(
+        wish.language, partial(services.translate_wish, get_session(), actor(), wish),
+        done_url=url_for(".answer", wish_id=wish.id), template="wishes/staff/translate.html", wish=wish,
+    )
 
 
 @bp.route(f"{PREFIX}/<int:wish_id>/hide", methods=["GET", "POST"])
