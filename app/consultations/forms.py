@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.consultations.models import MeetingFormat, RomaniVariety
 from app.i18n import lazy_gettext as _l
@@ -24,11 +24,11 @@ from app.web.forms import (
     LocalDateTimeField,
     VersionedForm,
     choices,
-    empty_to_none,
     enum_choices,
     strip,
     text_area,
     text_line,
+    web_address,
 )
 
 
@@ -71,11 +71,7 @@ class ConsultationForm(VersionedForm):
     directions_rom = text_area(_l("How to get there, in Romani chib"))
     accessibility_sv = text_area(_l("Accessibility, in Swedish"), description=_l("Step-free access, hearing loop, toilets, quiet room."))
     accessibility_rom = text_area(_l("Accessibility, in Romani chib"))
-    join_url = StringField(
-        _l("Link to join the digital meeting"),
-        validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
-        filters=[empty_to_none],
-    )
+    join_url = web_address(_l("Link to join the digital meeting"))
     interpreter_languages = CheckboxListField(
         _l("Interpretation offered into"), choices=[], validate_choice=True
     )

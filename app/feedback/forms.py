@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.feedback.models import Outcome
 from app.i18n import lazy_gettext as _l
@@ -27,6 +27,7 @@ from app.web.forms import (
     strip,
     text_area,
     text_line,
+    web_address,
 )
 
 
@@ -93,11 +94,7 @@ class DecisionForm(BaseForm):
                             filters=[strip])
     title_sv = text_line(_l("Title of the decision in Swedish"), description=_l("Not needed if the decision is already known."))
     title_rom = text_line(_l("Title of the decision in Romani chib"))
-    minutes_url = StringField(
-        _l("Link to the minutes"),
-        validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
-        filters=[empty_to_none],
-    )
+    minutes_url = web_address(_l("Link to the minutes"))
 
     def __init__(self, *args: Any, boards: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -25,7 +25,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.core import Field
-from wtforms.validators import Length, Optional
+from wtforms.validators import URL, Length, Optional
 
 from app.common.text import NOT_SINGLE_LINE
 from app.i18n import STOCKHOLM, UIText, get_translations, ngettext
@@ -281,6 +281,15 @@ def text_area(label: UIText, max_length: int = LONG_TEXT, **kwargs: Any) -> Text
 def text_line(label: UIText, max_length: int = 300, **kwargs: Any) -> StringField:
     """An optional one-line text field; empty input becomes ``None``."""
     return StringField(label, validators=[Optional(), Length(max=max_length)], filters=[empty_to_none], **kwargs)
+
+
+def web_address(label: UIText, **kwargs: Any) -> StringField:
+    """An optional link (``https://…``, at most 500 characters); empty input becomes ``None``."""
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
+        filters=[empty_to_none], **kwargs,
+    )
 
 
 def optional_int(value: Any) -> int | None:
