@@ -28,7 +28,7 @@ from app.audit.services import record, snapshot
 from app.boards.models import Board
 from app.common.errors import DomainError, StaleVersion, require_permission
 from app.common.possible import require_possible
-from app.common.text import require_text
+from app.common.text import require_text, set_texts
 from app.consultations import policies
 from app.consultations.models import (
     Consultation,
@@ -370,21 +370,18 @@ def publish_consultation(
     return consultation
 
 
-def cancel_consultation(
-    session: Session, actor: User, consultation: Consultation, *, reason_sv: str, reason_rom: str | None = None
-) -> Consultation:
-    """Cancel a draft or published consultation; the reason is shown publicly.
+def cancel_consultation(session: Session, actor: User, consultation: Consultation, data: dict[str, Any]) -> Consultation:
+    """Cancel a draft or published consultation; the reason (``reason_<lang>`` of
+    ``data``) is shown publicly.
 
     Registrants and the waiting list of a published one are told by e-mail
     (:data:`ANNOUNCE`), with the reason in their language if there is one.
     """
     require_permission(policies.can_publish(actor, consultation))
-    if not (reason_sv or "").strip():
-        raise DomainError(_l("Give the reason for cancelling, in Swedish."), field="reason_sv")
+    require_text(data, "reason", _l("Give the reason for cancelling, in Swedish."))
     was_published = consultation.status is S.PUBLISHED
     _transition(consultation, S.CANCELLED)
-    consultation.cancel_reason_sv = reason_sv.strip()
-    consultation.cancel_reason_rom = (reason_rom or "").strip() or None
+    set_texts(consultation, data, "cancel_reason", field="reason")
     consultation.cancelled_dt = utcnow()
     consultation.ics_sequence += 1
     session.flush()

@@ -228,9 +228,7 @@ def cancel(consultation_id: int) -> str | Response:
     audience = _audience(consultation)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            consultations.cancel_consultation(
-                get_session(), actor(), consultation, reason_sv=form.reason_sv.data or "", reason_rom=form.reason_rom.data
-            )
+            consultations.cancel_consultation(get_session(), actor(), consultation, form.data)
         if attempt.ok:
             commit()
             flash(_("The consultation is cancelled."), "success")

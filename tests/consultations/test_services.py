@@ -126,7 +126,7 @@ def test_lifecycle_transitions(db_session, board, publisher):
     services.mark_held(db_session, publisher, consultation)
     assert consultation.status is S.HELD
     with pytest.raises(services.TransitionError):
-        services.cancel_consultation(db_session, publisher, consultation, reason_sv="Sent")
+        services.cancel_consultation(db_session, publisher, consultation, {"reason_sv": "Sent"})
     services.close_consultation(db_session, publisher, consultation)
     assert consultation.status is S.CLOSED  # type: ignore[comparison-overlap]  # the call above changed it; mypy keeps the narrowing
     with pytest.raises(services.TransitionError):
@@ -144,10 +144,10 @@ def test_cancel_requires_reason_and_bumps_sequence(db_session, board, publisher)
     consultation = services.create_consultation(db_session, publisher, board, _complete())
     services.publish_consultation(db_session, publisher, consultation)
     with pytest.raises(DomainError) as error:
-        services.cancel_consultation(db_session, publisher, consultation, reason_sv="  ")
+        services.cancel_consultation(db_session, publisher, consultation, {"reason_sv": "  "})
     assert error.value.field == "reason_sv"
     before = consultation.ics_sequence
-    services.cancel_consultation(db_session, publisher, consultation, reason_sv="Lokalen är stängd.")
+    services.cancel_consultation(db_session, publisher, consultation, {"reason_sv": "Lokalen är stängd."})
     assert consultation.status is S.CANCELLED
     assert consultation.ics_sequence == before + 1
     assert consultation.cancel_reason_sv == "Lokalen är stängd."

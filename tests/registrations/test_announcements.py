@@ -162,8 +162,8 @@ def test_nothing_is_announced_for_a_draft_or_a_meeting_that_is_over(create_consu
 def test_cancelling_tells_everyone_and_cancels_the_calendar_entry(meeting, db_session, publisher):
     c, _people = meeting
     start, end = c.start_dt, c.end_dt
-    consultations.cancel_consultation(db_session, publisher, c, reason_sv="Lokalen har brunnit.",
-                                      reason_rom="O than phabarda.")
+    consultations.cancel_consultation(db_session, publisher, c, {"reason_sv": "Lokalen har brunnit.",
+                                                                "reason_rom": "O than phabarda."})
     db_session.commit()
     holder, waiting = _outbox(db_session, CANCELLED)
     assert (holder.to_address, waiting.to_address) == ("sara@example.com", "ljuba@example.com")
@@ -183,7 +183,7 @@ def test_cancelling_tells_everyone_and_cancels_the_calendar_entry(meeting, db_se
 
 def test_a_missing_romani_reason_is_given_in_swedish_and_says_so(meeting, db_session, publisher):
     c, _people = meeting
-    consultations.cancel_consultation(db_session, publisher, c, reason_sv="Lokalen har brunnit.")
+    consultations.cancel_consultation(db_session, publisher, c, {"reason_sv": "Lokalen har brunnit."})
     db_session.commit()
     (waiting,) = [m for m in _outbox(db_session, CANCELLED) if m.language == "rom"]
     assert f"{_in('rom', 'Reason (in Swedish, the translation is pending):')} Lokalen har brunnit." in waiting.body_text
@@ -191,7 +191,7 @@ def test_a_missing_romani_reason_is_given_in_swedish_and_says_so(meeting, db_ses
 
 def test_cancelling_a_draft_tells_nobody(create_consultation, board, db_session, publisher, ctx):
     draft = create_consultation(board=board, status=S.DRAFT)
-    consultations.cancel_consultation(db_session, publisher, draft, reason_sv="Blev inte av.")
+    consultations.cancel_consultation(db_session, publisher, draft, {"reason_sv": "Blev inte av."})
     assert _outbox(db_session, CANCELLED) == []
 
 
@@ -255,7 +255,7 @@ def test_the_cancellation_arrives_with_status_cancelled(meeting, db_session, pub
     from tests.mail.helpers import smtp_server
 
     c, _people = meeting
-    consultations.cancel_consultation(db_session, publisher, c, reason_sv="Lokalen har brunnit.")
+    consultations.cancel_consultation(db_session, publisher, c, {"reason_sv": "Lokalen har brunnit."})
     db_session.execute(sa.update(OutboxMessage).where(OutboxMessage.kind != CANCELLED).values(status="sent"))
     db_session.commit()
     with smtp_server() as (sink, port):
