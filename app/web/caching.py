@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request, session
+from werkzeug.http import parse_date
 
+from app.db import utcnow
 from app.web import pagecache
 from app.web.public import PUBLIC_ENDPOINTS
 
@@ -72,8 +74,19 @@ def _add_http_caching(response: Response) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = PUBLIC_MAX_AGE
     response.vary.add("Cookie")
-    response.make_conditional(request)  # in place (it returns the same response)
+    response.make_conditional(_conditions())  # in place (it returns the same response)
     return response
+
+
+def _conditions() -> dict[str, Any]:
+    """The request's environment for the conditional check, without an ``If-Modified-Since`` later
+    than now: such a date is not a valid one (RFC 9110, 13.1.3), and a client whose clock runs
+    ahead would otherwise be told "not modified" after every change."""
+    environ = request.environ
+    since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    if since is not None and since > utcnow():
+        environ = {key: value for key, value in environ.items() if key != "HTTP_IF_MODIFIED_SINCE"}
+    return environ
 
 
 class StaticHashes:

@@ -86,3 +86,18 @@ def test_the_calendar_of_all_is_streamed_with_validators_and_answers_304(client,
     changed = client.get("/sv/consultations.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "Snart om biblioteket" in changed.get_data(as_text=True)
     assert changed.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("headers", [
+    {"If-None-Match": 'W/"stale"'}, {"If-None-Match": "garbage,,\x7f"}, {"If-Modified-Since": "garbage"},
+    {"If-Modified-Since": "Mon, 32 Foo 2026 99:99:99 GMT"}, {"If-Modified-Since": "99999999999999999999"},
+    # A date later than now is not a valid one (RFC 9110, 13.1.3): a client whose clock runs ahead
+    # would otherwise be told "not modified" after every change.
+    {"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT"},
+])
+def test_the_calendar_of_all_answers_a_stale_garbage_or_future_condition_in_full(client, meetings, headers):
+    full = client.get("/sv/consultations.ics").data
+    for method in (client.get, client.head):
+        response = method("/sv/consultations.ics", headers=headers)
+        assert response.status_code == 200 and int(response.headers["Content-Length"]) == len(full)
+        assert response.data == (full if method == client.get else b"")
