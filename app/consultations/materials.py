@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit.services import record
 from app.common.errors import DomainError, require_permission
+from app.common.text import set_texts
 from app.consultations import policies
 from app.consultations.documents import DocumentStore
 from app.consultations.models import AgendaItem, Consultation, ConsultationStatus, Document
@@ -35,10 +36,8 @@ def _require_editable(actor: User, consultation: Consultation) -> None:
 def add_agenda_item(session: Session, actor: User, consultation: Consultation, data: dict[str, Any]) -> AgendaItem:
     """Append an item (question) to the agenda."""
     _require_editable(actor, consultation)
-    if not (data.get("title_sv") or "").strip():
-        raise DomainError(_l("Enter the item in Swedish."), field="title_sv")
-    position = max((i.position for i in consultation.agenda_items), default=0) + 1
-    item = AgendaItem(position=position, **_agenda_fields(data))
+    item = AgendaItem(position=max((i.position for i in consultation.agenda_items), default=0) + 1)
+    _agenda_fields(item, data)
     consultation.agenda_items.append(item)
     session.flush()
     return item
@@ -46,10 +45,7 @@ def add_agenda_item(session: Session, actor: User, consultation: Consultation, d
 
 def update_agenda_item(session: Session, actor: User, item: AgendaItem, data: dict[str, Any]) -> AgendaItem:
     _require_editable(actor, item.consultation)
-    if not (data.get("title_sv") or "").strip():
-        raise DomainError(_l("Enter the item in Swedish."), field="title_sv")
-    for field, value in _agenda_fields(data).items():
-        setattr(item, field, value)
+    _agenda_fields(item, data)
     session.flush()
     return item
 
@@ -82,13 +78,8 @@ def _renumber(consultation: Consultation) -> None:
         each.position = position
 
 
-def _agenda_fields(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "title_sv": data["title_sv"].strip(),
-        "title_rom": (data.get("title_rom") or "").strip() or None,
-        "description_sv": (data.get("description_sv") or "").strip() or None,
-        "description_rom": (data.get("description_rom") or "").strip() or None,
-    }
+def _agenda_fields(item: AgendaItem, data: dict[str, Any]) -> None:
+    set_texts(item, data, "title", "description", required=_l("Enter the item in Swedish."))
 
 
 # --- Documents ------------------------------------------------------------------
