@@ -67,7 +67,7 @@ def edit_user(user_id: int) -> str | Response:
                  for b in boards}
         with form_errors(form) as attempt:
             admin.admin_update_user(get_session(), actor(), user, is_active=bool(form.is_active.data),
-                                       is_site_admin=bool(form.is_site_admin.data), roles=roles)
+                                    is_site_admin=bool(form.is_site_admin.data), roles=roles)
         if attempt.ok:
             commit()
             flash(_("The account has been saved."), "success")

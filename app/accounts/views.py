@@ -107,8 +107,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         try:
             user = authenticate(get_session(), form.email.data or "", form.password.data or "",
-                                         client_address=request.remote_addr,
-                                         device_token=request.cookies.get(DEVICE_COOKIE))
+                                client_address=request.remote_addr,
+                                device_token=request.cookies.get(DEVICE_COOKIE))
         except LoginThrottled as error:
             form.add_error("password", error.message)
             user = None
@@ -234,9 +234,9 @@ def _reauthenticate(form: ChangePasswordForm | ChangeEmailForm | TwoFactorForm, 
     idp_at = session.get("idp_at")
     try:
         reauthenticate(get_session(), user,
-                                form.current_password.data if "current_password" in form else None,
-                                form.current_code.data if "current_code" in form else None,
-                                signed_in_seconds_ago=time.time() - idp_at if idp_at else None)
+                       form.current_password.data if "current_password" in form else None,
+                       form.current_code.data if "current_code" in form else None,
+                       signed_in_seconds_ago=time.time() - idp_at if idp_at else None)
     finally:
         commit()
 
