@@ -66,3 +66,40 @@ def test_enum_value_takes_the_member_or_its_value() -> None:
             enum_value(bad, "c", _Colour, "Choose a colour.", among=(_Colour.RED,))
         assert caught.value.field == "c"
     assert enum_value({"c": "green"}, "c", _Colour) is None  # an optional choice
+
+
+def test_every_service_takes_its_texts_through_set_texts(app, monkeypatch, db_session, board, editor, publisher,
+                                                          create_user, create_consultation) -> None:
+    """Each caller: only a Romani text is refused next to the Swedish field, nothing is
+    written; a language added by configuration that a model has no column for is passed over."""
+    from app.consultations import materials
+    from app.consultations import services as consultations
+    from app.consultations.models import ConsultationStatus
+    from app.experiences import services as experiences
+    from app.feedback import consultation as consultation_reports
+    from app.feedback import services as feedback
+    from app.site import services as site
+
+    admin = create_user(is_site_admin=True)
+    draft = create_consultation(board=board)
+    report = consultation_reports.start_report(db_session, publisher,
+                                               create_consultation(board=board, status=ConsultationStatus.HELD))
+    callers = {
+        "name": lambda data: experiences.create_service(db_session, editor, board, data),
+        "title": lambda data: feedback.add_theme(db_session, publisher, report, data),
+        "reason": lambda data: consultations.cancel_consultation(db_session, publisher, draft, data),
+        "a11y_gaps": lambda data: site.save_texts(db_session, admin, {
+            f"{key}_sv": "Text" for key in site.ACCESSIBILITY_KEYS if key != "a11y_gaps"} | data),
+    }
+    agenda = lambda data: materials.add_agenda_item(db_session, editor, draft, data)  # noqa: E731
+    monkeypatch.setitem(app.config, "LANGUAGES", {**app.config["LANGUAGES"], "fi": {"name": "Suomi"}})
+    with app.app_context():
+        for name, call in [*callers.items(), ("title", agenda)]:
+            with pytest.raises(DomainError) as caught:
+                call({f"{name}_rom": "Romanes", f"{name}_fi": "Suomeksi"})
+            assert caught.value.field == f"{name}_sv", name
+        assert draft.agenda_items == [] and report.themes == [] and draft.cancel_reason_rom is None
+        item = agenda({"title_sv": "Punkt", "title_rom": "Punkto", "title_fi": "Kohta", "description_fi": "x"})
+        assert (item.title_sv, item.title_rom, item.description_sv) == ("Punkt", "Punkto", None)
+        consultations.cancel_consultation(db_session, publisher, draft, {"reason_sv": "Stängt", "reason_fi": "Suljettu"})
+        assert (draft.cancel_reason_sv, draft.cancel_reason_rom) == ("Stängt", None)
