@@ -1,4 +1,5 @@
-"""Markdown rendering with sanitising: user content never carries markup of its own."""
+"""Text: Markdown rendering with sanitising (user content never carries markup of its own), one-line and
+plain-text normalising, and reading texts and choices from form data (`text_field`, `set_texts`, `enum_value`)."""
 
 from __future__ import annotations
 
