@@ -62,9 +62,10 @@ def _bump(session: Session, theme: Theme) -> None:
 
 
 def _ids(session: Session, report: FeedbackReport, viewpoint_ids: sa.Select[Any] | list[int]) -> sa.Select[Any]:
-    """The given views, only those of the report's consultation."""
+    """The given views, only those of the report's consultation. A posted id no SQL integer can hold
+    (``99999999999999999999``) is no view: it is left out rather than sent to the database."""
     source = viewpoint_ids if isinstance(viewpoint_ids, sa.Select) else sa.select(Viewpoint.id).where(
-        Viewpoint.id.in_([int(i) for i in viewpoint_ids]))
+        Viewpoint.id.in_([int(i) for i in viewpoint_ids if 0 < int(i) < 2**63]))
     return sa.select(Viewpoint.id).where(Viewpoint.consultation_id == report.consultation_id,
                                          Viewpoint.id.in_(source.order_by(None).subquery().select()))
 

@@ -89,6 +89,10 @@ def test_nothing_ticked_is_an_error_and_a_stale_theme_writes_nothing(client, aut
     auth.login(staff)
     response = _post(client, c, {"action": "assign", "to_theme": bus.id, "scope": "ticked", "versions": _versions(bus, school)})
     assert response.status_code == 400 and "error-summary" in response.get_data(as_text=True)
+    for scope, field in (("ticked", "viewpoint_ids"), ("page", "page_ids")):  # an id too large for SQL: no view
+        response = _post(client, c, {"action": "assign", "to_theme": bus.id, "scope": scope,
+                                     field: "99999999999999999999", "versions": _versions(bus, school)})
+        assert response.status_code < 500 and not bus.viewpoints
     seen = _versions(bus, school)
     fb.update_theme(db_session, staff, bus, {"title_sv": "Bussar och tunnelbana"})  # a colleague saves meanwhile
     db_session.commit()
