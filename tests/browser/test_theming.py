@@ -117,3 +117,31 @@ def test_reading_mode_keys(new_context: Any, live_server: LiveServer) -> None:
     with page.expect_navigation():
         page.keyboard.press("ArrowLeft")
     assert page.locator("#view-title").inner_text() == first
+
+
+def test_a_theme_title_without_spaces_does_not_widen_the_themes_pages(new_context: Any, live_server: LiveServer) -> None:
+    """The themes tables of a consultation's feedback and of a service's measures scroll in their own
+    region: a 150-character word (a pasted address) does not make the page scroll sideways at 390 px."""
+    cid = _held_consultation(live_server)
+    sid = live_server.demo.ids("city_services")[0]
+    page = new_context(staff=True, java_script_enabled=False, viewport=PHONE).new_page()
+    long_title = "https://example.org/" + "x" * 130
+    for base in (f"/rom/staff/consultations/{cid}/feedback", f"/rom/staff/experiences/services/{sid}/measures"):
+        page.goto(live_server(base + "/themes/new"))
+        page.locator("input[name=title_sv]").fill(long_title)
+        with page.expect_navigation():
+            page.locator("main form[method=post] button[type=submit]").first.click()
+        page.goto(live_server(base))
+        assert page.locator("td > span[lang=sv]", has_text=long_title).count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], base
+
+
+def _held_consultation(server: LiveServer) -> int:
+    from app.db import make_engine
+
+    engine = make_engine(server.demo.db_url)
+    try:
+        with engine.begin() as conn:
+            return insert_held_consultation(conn, server, f"Långa ord {next(_runs)}")
+    finally:
+        engine.dispose()
