@@ -141,6 +141,14 @@ def _token(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     )
 
 
+def _suggestion_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
+    # A proposal of the consultation in the URL (other browser tests suggest themes for theirs).
+    if "consultation_id" not in values:
+        raise MissingResolver(f"{page.rule} ({page.endpoint}): _suggestion_id needs a consultation_id")
+    run_ids = demo.ids("theme_suggestion_runs", consultation_id=values["consultation_id"])
+    return demo.ids("theme_suggestions", run_id=run_ids[0])[:1] if run_ids else []
+
+
 def _theme_id(demo: Demo, page: PageRule, values: dict[str, Any]) -> list[Any]:
     # A feedback theme, in the report of the consultation or of the city service in the URL.
     owner = next((key for key in ("consultation_id", "service_id") if key in values), None)
@@ -179,7 +187,7 @@ RESOLVERS: dict[str, Resolver] = {
     "record_id": _record_id,
     "wish_id": _first("wishes"),
     "theme_id": _theme_id,
-    "suggestion_id": lambda demo, page, values: demo.ids("theme_suggestions")[:1],
+    "suggestion_id": _suggestion_id,
     "code": _code,
     "token": _token,
     "language": lambda demo, page, values: ["rom"],  # the language a translator edits
