@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_login import AnonymousUserMixin
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.common.errors import DeletedMeanwhile, NotFound, PermissionDenied
@@ -24,7 +25,9 @@ def init_app(app: Flask) -> None:
         if _is_api():
             return problem_response(code, error.name, headers=headers)
         template = f"errors/{code}.html" if code in (400, 403, 404, 405, 413, 429, 503) else "errors/generic.html"
-        return render_template(template, error=error, code=code), code, headers
+        # A form whose CSRF token is missing or expired (a phone left for hours): give back what was typed.
+        kept = _posted_input()[1] if isinstance(error, CSRFError) else []
+        return render_template(template, error=error, code=code, kept=kept), code, headers
 
     @app.errorhandler(PermissionDenied)
     def _forbidden(error: PermissionDenied) -> tuple[str, int]:

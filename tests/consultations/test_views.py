@@ -358,6 +358,15 @@ class TestCsrf:
         assert response.status_code == 400
         assert "<html" in response.get_data(as_text=True)
 
+    @pytest.mark.parametrize("token", [None, "expired-or-garbage"])
+    def test_a_refused_token_gives_back_what_was_typed_but_not_the_password(self, client, auth, publisher, token):
+        from tests.conftest import PASSWORD
+
+        data = {"email": publisher.email, "password": PASSWORD, **({"csrf_token": token} if token else {})}
+        html = client.post("/rom/login", data=data).get_data(as_text=True)
+        assert publisher.email in html and PASSWORD not in html and 'class="conflict-text kept-input"' in html
+        assert 'lang="rom"' in html
+
     def test_post_with_token_works(self, client, publisher):
         from tests.conftest import PASSWORD
 
