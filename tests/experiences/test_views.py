@@ -335,6 +335,9 @@ def test_measures_flow_and_public_page(client, auth, db_session, publisher, surv
     assert client.get(f"{base}/publish").status_code == 200
     response = client.post(f"{base}/publish")
     assert response.status_code == 302
+    # Sent again (a second tap): nothing has changed, and no error points at a field the page does not have.
+    html = client.post(f"{base}/publish", data={}).get_data(as_text=True)
+    assert "error-summary" not in html and 'href="#change_note_sv"' not in html
     html = client.get(f"/{lang}/services/{survey.service_id}/measures").get_data(as_text=True)
     assert f'<html lang="{lang}"' in html
     assert ("Kinas lila." if lang == "rom" else "Vi köper böcker.") in html
