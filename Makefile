@@ -11,7 +11,7 @@ PORT ?= 5000
 export PORT  # config.py: PUBLIC_BASE_URL follows it in development
 export FLASK_APP := app
 
-.PHONY: lint audit install node-modules run test translations compile-translations migrate demo-data clean bench
+.PHONY: format lint audit install node-modules run test translations compile-translations migrate demo-data clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,14 +62,20 @@ bench: $(STAMP) compile-translations
 	$(BIN)/python bench/run.py --db $(BENCH_DB) --boards $(BENCH_BOARDS) --consultations $(BENCH_CONSULTATIONS) \
 		--views $(BENCH_VIEWS) --duration $(BENCH_DURATION)
 
-# Static checks: ruff (pyflakes, pycodestyle, import order), the import
+# Static checks: ruff (pyflakes, pycodestyle, import order; `ruff format`
+# decides the layout, `make format` applies it), the import
 # contracts of pyproject.toml ([tool.importlinter]: layers point down, no
 # cycles, no domain imports another's views) and mypy ([tool.mypy]: app/,
 # config.py, migrations/, tests/, bench/). `ruff check --fix` sorts imports.
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench config.py migrations
+	$(BIN)/ruff format --check app tests bench config.py migrations
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix app tests bench config.py migrations
+	$(BIN)/ruff format app tests bench config.py migrations
 
 # Extract, update and compile every catalog (Romani included: see translations/README.md).
 # The .pot keeps source locations (the workbench shows where a string appears);

@@ -66,9 +66,7 @@ class Config:
     #: Encrypts two-factor secrets in the database (app/common/secretbox.py); unset, a key is
     #: derived from SECRET_KEY. When rotating SECRET_KEY, set this to the old SECRET_KEY.
     DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
-    DATABASE_URL = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'samradsportalen.sqlite'}"
-    )
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'samradsportalen.sqlite'}")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     #: Seconds a request may wait for PostgreSQL in all (a hung database then
     #: gives a 503 instead of a worker stuck until gunicorn kills it).
@@ -130,9 +128,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
-    MAIL_DEFAULT_SENDER = os.environ.get(
-        "MAIL_DEFAULT_SENDER", "Samrådsportalen <noreply@samradsportalen.example>"
-    )
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Samrådsportalen <noreply@samradsportalen.example>")
 
     #: Days before a meeting that registrants get a reminder (``flask send-reminders``).
     REMINDER_DAYS_BEFORE = _env_int("REMINDER_DAYS_BEFORE", 2)

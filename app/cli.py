@@ -170,8 +170,12 @@ def register_cli(app: Flask) -> None:
             )
 
     @app.cli.command("purge")
-    @click.option("--days", type=click.IntRange(min=0), default=None,
-                  help="Override CONTACT_RETENTION_DAYS (and WISH_CONTACT_RETENTION_DAYS unless --wish-days is given).")
+    @click.option(
+        "--days",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Override CONTACT_RETENTION_DAYS (and WISH_CONTACT_RETENTION_DAYS unless --wish-days is given).",
+    )
     @click.option("--wish-days", type=click.IntRange(min=0), default=None, help="Override WISH_CONTACT_RETENTION_DAYS.")
     @click.option("--audio-days", type=click.IntRange(min=0), default=None, help="Override AUDIO_RETENTION_DAYS.")
     def purge_command(days: int | None, wish_days: int | None, audio_days: int | None) -> None:
@@ -197,12 +201,18 @@ def register_cli(app: Flask) -> None:
         finished = finished_consultation_ids(session, now=now, retention_days=days)
         result = purge_contact_data(session, now=now, retention_days=days)
         wish_contacts = purge_wish_contacts(session, now=now, retention_days=wish_days)
-        answer_contacts = purge_answer_contacts(session, now=now, retention_days=days,
-                                                max_days=config["ANSWER_CONTACT_MAX_DAYS"])
+        answer_contacts = purge_answer_contacts(
+            session, now=now, retention_days=days, max_days=config["ANSWER_CONTACT_MAX_DAYS"]
+        )
         redacted = redact_delivered(session, now=now, keep_hours=config["OUTBOX_KEEP_HOURS"])
         store = store_from_config(config)
-        recordings = purge_recordings(session, store, now=now, finished_consultation_ids=finished,
-                                      retention_days=config["AUDIO_RETENTION_DAYS"] if audio_days is None else audio_days)
+        recordings = purge_recordings(
+            session,
+            store,
+            now=now,
+            finished_consultation_ids=finished,
+            retention_days=config["AUDIO_RETENTION_DAYS"] if audio_days is None else audio_days,
+        )
         session.commit()
         orphans = sweep_audio(session, store, now=now)
         click.echo(
@@ -231,8 +241,10 @@ def register_cli(app: Flask) -> None:
         os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
         with engine.connect() as connection, os.fdopen(fd, "w", encoding="utf-8") as out:
             counts = export_database(connection, out)
-        click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {path} (mode 0600: "
-                   "it holds personal data and password hashes).")
+        click.echo(
+            f"Exported {sum(counts.values())} rows from {len(counts)} tables to {path} (mode 0600: "
+            "it holds personal data and password hashes)."
+        )
 
     @app.cli.command("import")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

@@ -304,6 +304,7 @@ def _connector(idle_in_transaction_timeout: float | None) -> Callable[..., Any]:
 #: begins its transactions with ``BEGIN IMMEDIATE``. PostgreSQL ignores it.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
+
 class AppSession(Session):
     """The application's session. :mod:`app.generations` listens to it: a transaction that
     wrote rows public pages may show bumps the content generation as its last statement."""
@@ -320,8 +321,9 @@ class Database:
         self.external_session: Session | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"],
-                                  idle_in_transaction_timeout=app.config.get("DB_IDLE_IN_TRANSACTION_TIMEOUT"))
+        self.engine = make_engine(
+            app.config["DATABASE_URL"], idle_in_transaction_timeout=app.config.get("DB_IDLE_IN_TRANSACTION_TIMEOUT")
+        )
         self.session_factory = sessionmaker(self.engine, class_=AppSession, expire_on_commit=False)
         app.extensions["db"] = self
         self.request_timeout = float(app.config.get("DB_REQUEST_TIMEOUT", 8))

@@ -23,9 +23,22 @@ from app.db import AppSession, Base
 
 #: Tables whose rows no public page shows: writing them does not invalidate
 #: cached public pages (logins, the mail outbox, the audit log, suggested themes).
-PAGE_NEUTRAL_TABLES = frozenset({"users", "memberships", "login_throttles", "access_requests", "outbox_messages",
-                                 "audit_events", "content_generation", "translator_languages", "glossary_terms",
-                                 "theme_suggestion_runs", "theme_suggestions", "theme_suggestion_viewpoints"})
+PAGE_NEUTRAL_TABLES = frozenset(
+    {
+        "users",
+        "memberships",
+        "login_throttles",
+        "access_requests",
+        "outbox_messages",
+        "audit_events",
+        "content_generation",
+        "translator_languages",
+        "glossary_terms",
+        "theme_suggestion_runs",
+        "theme_suggestions",
+        "theme_suggestion_viewpoints",
+    }
+)
 
 
 #: Rows of ``content_generation``: row 1 counts every change public pages may
@@ -45,8 +58,11 @@ COUNTED_TABLES = {"translation_entries": TRANSLATIONS_ROW}
 #: or any other table written in the same transaction bumps row 1 as before.
 SCOPED_ROW = 3
 SCOPE_ROW_BASE = 1_000_000
-SCOPED_TABLES = {"viewpoints": "consultation_id", "registrations": "consultation_id",
-                 "minutes_evaluations": "consultation_id"}
+SCOPED_TABLES = {
+    "viewpoints": "consultation_id",
+    "registrations": "consultation_id",
+    "minutes_evaluations": "consultation_id",
+}
 #: Tables whose new rows no public page shows unless a scoped row written with
 #: them links them (a view author's or registrant's contact details).
 NEUTRAL_ON_INSERT = frozenset({"contacts"})

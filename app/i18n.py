@@ -273,9 +273,7 @@ def format_time(value: datetime | None) -> str:
 def format_datetime(value: datetime | None, weekday: bool = True) -> str:
     if value is None:
         return ""
-    return gettext(
-        "%(date)s at %(time)s", date=format_date(value, weekday), time=format_time(value)
-    )
+    return gettext("%(date)s at %(time)s", date=format_date(value, weekday), time=format_time(value))
 
 
 def format_time_range(start: datetime | None, end: datetime | None) -> str:

@@ -65,7 +65,7 @@ def fix_header(path: Path) -> None:
                 comments.append(line)
         elif line.startswith("msgstr"):
             in_msgstr = True
-            fields_raw.append(line[len("msgstr"):].strip())
+            fields_raw.append(line[len("msgstr") :].strip())
         elif line.startswith('"') and in_msgstr:
             fields_raw.append(line)
     joined = "".join(part.strip()[1:-1] for part in fields_raw if part.strip())
@@ -133,5 +133,3 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
-
-

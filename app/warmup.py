@@ -39,8 +39,15 @@ def warm_paths(app: Flask) -> list[str]:
     languages = list(app.config["LANGUAGES"])
     # The costliest first (the calendar), and every language before the next page, so
     # a warm-up cut short by its time limit has warmed what matters most.
-    pages = ["consultations.ics", "", "consultations/", "boards/", "consultations.atom",
-             *(f"consultations/{cid}" for cid in upcoming), *(f"consultations/{cid}/feedback" for cid in feedback)]
+    pages = [
+        "consultations.ics",
+        "",
+        "consultations/",
+        "boards/",
+        "consultations.atom",
+        *(f"consultations/{cid}" for cid in upcoming),
+        *(f"consultations/{cid}/feedback" for cid in feedback),
+    ]
     return [f"/{lang}/{page}" for page in pages for lang in languages]
 
 

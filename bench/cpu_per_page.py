@@ -54,15 +54,20 @@ def main() -> int:
     uncached_app = create_app(overrides={**settings, "PAGE_CACHE_URL": "off"})
     rendered = uncached_app.test_client()
     statements = []
-    sa.event.listen(uncached_app.extensions["db"].engine, "before_cursor_execute",
-                    lambda *args: statements.append(1))
+    sa.event.listen(uncached_app.extensions["db"].engine, "before_cursor_execute", lambda *args: statements.append(1))
     n = int(os.environ.get("BENCH_REPEAT", 15))
     profile = os.environ.get("BENCH_PROFILE")
-    print(f"| page | CPU ms cached (median of {n}) | CPU ms rendered | statements | wall ms rendered "
-          "| ⇒ req/s rendered on 2 idle cores |")
+    print(
+        f"| page | CPU ms cached (median of {n}) | CPU ms rendered | statements | wall ms rendered "
+        "| ⇒ req/s rendered on 2 idle cores |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    ids = {"consultation_500": info.consultation_500, "feedback_1000": info.feedback_1000,
-           "post_target": info.post_target, "board_slug": info.board_slug}
+    ids = {
+        "consultation_500": info.consultation_500,
+        "feedback_1000": info.feedback_1000,
+        "post_target": info.post_target,
+        "board_slug": info.board_slug,
+    }
     for name, path, script in pages(ids, 900):
         if script is not None:
             continue
@@ -80,8 +85,11 @@ def main() -> int:
                 assert response.status_code == 200, (path, response.status_code)
             cpu[label] = statistics.median(times)
         count = len(statements) / n
-        print(f"| {name} | {cpu['cached']:.1f} | {cpu['rendered']:.1f} | {count:.0f} | {statistics.median(wall):.1f} "
-              f"| {2000 / cpu['rendered']:.0f} |", flush=True)
+        print(
+            f"| {name} | {cpu['cached']:.1f} | {cpu['rendered']:.1f} | {count:.0f} | {statistics.median(wall):.1f} "
+            f"| {2000 / cpu['rendered']:.0f} |",
+            flush=True,
+        )
         if profile and profile in name:
             profiler = cProfile.Profile(time.process_time)
             profiler.runcall(lambda: [rendered.get(path).get_data() for _ in range(n)])

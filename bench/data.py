@@ -26,8 +26,15 @@ from app.db import Base, make_engine
 @click.option("--reset", is_flag=True, help="Drop every table first. Destroys all data in that database.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Write the ids here.")
 def bench_data_command(
-    boards: int, consultations: int, views: int, registrations: int | None, seed: int,
-    database_url: str | None, if_missing: bool, reset: bool, json_path: str | None,
+    boards: int,
+    consultations: int,
+    views: int,
+    registrations: int | None,
+    seed: int,
+    database_url: str | None,
+    if_missing: bool,
+    reset: bool,
+    json_path: str | None,
 ) -> None:
     """Fill a database with a large, realistic synthetic dataset for benchmarks."""
     from bench.datagen import Sizes, dataset_present, describe, generate

@@ -90,9 +90,20 @@ S = ConsultationStatus
 BATCH = 20_000
 #: The tables the generator fills with many rows (see the module docstring).
 BULK_TABLES: tuple[sa.Table, ...] = (
-    Consultation.__table__, consultation_hosts, AgendaItem.__table__, Contact.__table__, Viewpoint.__table__,
-    ViewpointTranslation.__table__, FeedbackReport.__table__, Theme.__table__, ThemeResponse.__table__,
-    Decision.__table__, response_decisions, theme_viewpoints, FeedbackRevision.__table__, Registration.__table__,
+    Consultation.__table__,
+    consultation_hosts,
+    AgendaItem.__table__,
+    Contact.__table__,
+    Viewpoint.__table__,
+    ViewpointTranslation.__table__,
+    FeedbackReport.__table__,
+    Theme.__table__,
+    ThemeResponse.__table__,
+    Decision.__table__,
+    response_decisions,
+    theme_viewpoints,
+    FeedbackRevision.__table__,
+    Registration.__table__,
 )
 #: ``maintenance_work_mem`` for rebuilding the indexes (this transaction only).
 INDEX_BUILD_MEMORY = "256MB"
@@ -122,9 +133,12 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "consultation_500": self.consultation_500, "feedback_1000": self.feedback_1000,
-            "post_target": self.post_target, "board_slug": self.board_slug,
-            "counts": self.counts, "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "consultation_500": self.consultation_500,
+            "feedback_1000": self.feedback_1000,
+            "post_target": self.post_target,
+            "board_slug": self.board_slug,
+            "counts": self.counts,
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
         }
 
 
@@ -194,7 +208,8 @@ class Writer:
     def _copy(self, table: sa.Table, batch: list[dict[str, Any]]) -> None:
         keys = list(batch[0])
         defaults = {
-            c.name: _python_default(c) for c in table.c
+            c.name: _python_default(c)
+            for c in table.c
             if c.name not in keys and c.default is not None and not c.primary_key
         }
         columns = keys + list(defaults)
@@ -249,15 +264,29 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
 # --- Text pools --------------------------------------------------------------------------
 
 TOPICS = [
-    ("fritidsgårdar", "le khera vash o terne"), ("skolskjuts", "o transporto ande shkola"),
-    ("bostäder i Tensta", "le khera ande Tensta"), ("biblioteket", "e biblioteka"),
-    ("äldreomsorgen", "o ajutipe le phurenge"), ("romsk kulturfestival", "o romano kulturako festivalo"),
-    ("modersmålsundervisning", "o sityaripe ande dajaki chib"), ("parkernas belysning", "o udud ande parkuria"),
-    ("brobyggare i förskolan", "le phurtiake ande cirra shkola"), ("arbetsmarknadsinsatser", "e buti"),
-    ("hälsoinformation", "o informacia pa o sastipe"), ("idrottsföreningar", "le sportoske grupuria"),
+    ("fritidsgårdar", "le khera vash o terne"),
+    ("skolskjuts", "o transporto ande shkola"),
+    ("bostäder i Tensta", "le khera ande Tensta"),
+    ("biblioteket", "e biblioteka"),
+    ("äldreomsorgen", "o ajutipe le phurenge"),
+    ("romsk kulturfestival", "o romano kulturako festivalo"),
+    ("modersmålsundervisning", "o sityaripe ande dajaki chib"),
+    ("parkernas belysning", "o udud ande parkuria"),
+    ("brobyggare i förskolan", "le phurtiake ande cirra shkola"),
+    ("arbetsmarknadsinsatser", "e buti"),
+    ("hälsoinformation", "o informacia pa o sastipe"),
+    ("idrottsföreningar", "le sportoske grupuria"),
 ]
-PLACES = ["Tensta träff", "Rinkeby bibliotek", "Stadshuset, Blå hallen", "Skärholmens medborgarkontor",
-          "Farsta kulturhus", "Husby träff", "Kista folkets hus", "Hägerstens bibliotek"]
+PLACES = [
+    "Tensta träff",
+    "Rinkeby bibliotek",
+    "Stadshuset, Blå hallen",
+    "Skärholmens medborgarkontor",
+    "Farsta kulturhus",
+    "Husby träff",
+    "Kista folkets hus",
+    "Hägerstens bibliotek",
+]
 SV_SENTENCES = [
     "Vi behöver fler aktiviteter på kvällarna för ungdomarna.",
     "Informationen måste finnas på romani chib, inte bara på svenska.",
@@ -281,14 +310,22 @@ ROM_SENTENCES = [
     "Kamas te avas andre ando planipe.",
 ]
 OTHER_SENTENCES = ["Trebamo više informacija na našem jeziku.", "Potrzebujemy więcej informacji."]
-SUMMARY_SV = ("Staden vill veta vad ni tycker om {topic}. Vi berättar om planerna och lyssnar på era "
-              "erfarenheter. Ni kan tala romani chib eller svenska; tolk finns.\n\n"
-              "* Vad fungerar bra i dag?\n* Vad behöver bli bättre?\n* Vem mer borde vi fråga?")
-SUMMARY_ROM = ("O foro kamel te djanel so gindin tume pa {topic}. Phenas tumenge pa le planuria thai "
-               "ashunas tumaro trajo.\n\n* So mishto djal akana?\n* So trobul te avel mai mishto?")
+SUMMARY_SV = (
+    "Staden vill veta vad ni tycker om {topic}. Vi berättar om planerna och lyssnar på era "
+    "erfarenheter. Ni kan tala romani chib eller svenska; tolk finns.\n\n"
+    "* Vad fungerar bra i dag?\n* Vad behöver bli bättre?\n* Vem mer borde vi fråga?"
+)
+SUMMARY_ROM = (
+    "O foro kamel te djanel so gindin tume pa {topic}. Phenas tumenge pa le planuria thai "
+    "ashunas tumaro trajo.\n\n* So mishto djal akana?\n* So trobul te avel mai mishto?"
+)
 VARIETY_WEIGHTS = [
-    (RomaniVariety.KALDERASH, 35), (RomaniVariety.ARLI, 20), (RomaniVariety.LOVARA, 15),
-    (RomaniVariety.KALE, 15), (RomaniVariety.SVENSK_ROMANI, 10), (RomaniVariety.OTHER, 5),
+    (RomaniVariety.KALDERASH, 35),
+    (RomaniVariety.ARLI, 20),
+    (RomaniVariety.LOVARA, 15),
+    (RomaniVariety.KALE, 15),
+    (RomaniVariety.SVENSK_ROMANI, 10),
+    (RomaniVariety.OTHER, 5),
 ]
 OUTCOMES = list(Outcome)
 
@@ -309,8 +346,10 @@ def _body(rng: random.Random, pool: list[str]) -> str:
 
 def _meta(result: Result) -> str:
     """What ``make bench`` needs to know later, kept in the marker account's name."""
-    return (f"Bench data c500={result.consultation_500} f1000={result.feedback_1000} "
-            f"post={result.post_target} board={result.board_slug}")
+    return (
+        f"Bench data c500={result.consultation_500} f1000={result.feedback_1000} "
+        f"post={result.post_target} board={result.board_slug}"
+    )
 
 
 def dataset_present(connection: sa.Connection) -> Result | None:
@@ -321,12 +360,17 @@ def dataset_present(connection: sa.Connection) -> Result | None:
     if not name:
         return None
     fields = dict(part.split("=", 1) for part in name.split() if "=" in part)
-    return Result(consultation_500=int(fields["c500"]), feedback_1000=int(fields["f1000"]),
-                  post_target=int(fields["post"]), board_slug=fields["board"])
+    return Result(
+        consultation_500=int(fields["c500"]),
+        feedback_1000=int(fields["f1000"]),
+        post_target=int(fields["post"]),
+        board_slug=fields["board"],
+    )
 
 
-def generate(engine: sa.Engine, sizes: Sizes, *, now: datetime | None = None,
-             echo: Callable[[str], None] = print) -> Result:
+def generate(
+    engine: sa.Engine, sizes: Sizes, *, now: datetime | None = None, echo: Callable[[str], None] = print
+) -> Result:
     """Create the schema (if missing) and fill it; the database must not hold a bench dataset already."""
     rng = random.Random(sizes.seed)
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
@@ -357,11 +401,22 @@ def generate(engine: sa.Engine, sizes: Sizes, *, now: datetime | None = None,
         boards = _boards(rng, sizes.boards, base.boards)
         writer.write(Board.__table__, boards)
         user_id = base.users + 1
-        writer.write(User.__table__, [{
-            "id": user_id, "email": MARKER_EMAIL, "name": "Bench data", "password_hash": "!", "is_active": False,
-            "is_site_admin": False, "preferred_language": "sv", "session_nonce": secrets.token_hex(16),
-            "created_dt": now,
-        }])
+        writer.write(
+            User.__table__,
+            [
+                {
+                    "id": user_id,
+                    "email": MARKER_EMAIL,
+                    "name": "Bench data",
+                    "password_hash": "!",
+                    "is_active": False,
+                    "is_site_admin": False,
+                    "preferred_language": "sv",
+                    "session_nonce": secrets.token_hex(16),
+                    "created_dt": now,
+                }
+            ],
+        )
         result.board_slug = boards[0]["slug"]
         consultations, hosts, agenda = _consultations(rng, sizes.consultations, boards, base, now)
         special = consultations[:3]
@@ -397,7 +452,7 @@ def generate(engine: sa.Engine, sizes: Sizes, *, now: datetime | None = None,
                 if "id" in table.c and table.c.id.primary_key:
                     connection.exec_driver_sql(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # nosec B608
-                        f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{table.name}\"), 1))"
+                        f'GREATEST((SELECT COALESCE(MAX(id), 0) FROM "{table.name}"), 1))'
                     )
     if postgres:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -463,11 +518,18 @@ def _boards(rng: random.Random, n: int, base: int) -> list[dict[str, Any]]:
     out = []
     for i in range(1, n + 1):
         slug = f"bench-{i:03d}"
-        out.append({
-            "id": base + i, "slug": slug, "name_sv": f"Nämnd {i:03d} (testdata)", "name_rom": f"Komisia {i:03d}",
-            "kind": kinds[(i - 1) % len(kinds)], "contact_email": f"{slug}@stockholm.example",
-            "feedback_weeks": rng.choice((6, 8, 8, 10, 12)), "created_dt": datetime(2020, 1, 1, tzinfo=timezone.utc),
-        })
+        out.append(
+            {
+                "id": base + i,
+                "slug": slug,
+                "name_sv": f"Nämnd {i:03d} (testdata)",
+                "name_rom": f"Komisia {i:03d}",
+                "kind": kinds[(i - 1) % len(kinds)],
+                "contact_email": f"{slug}@stockholm.example",
+                "feedback_weeks": rng.choice((6, 8, 8, 10, 12)),
+                "created_dt": datetime(2020, 1, 1, tzinfo=timezone.utc),
+            }
+        )
     return out
 
 
@@ -492,7 +554,9 @@ def _consultations(
         elif start > now:
             status = rng.choices((S.PUBLISHED, S.DRAFT, S.CANCELLED), (85, 10, 5))[0]
         else:
-            status = rng.choices((S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED, S.CANCELLED, S.PUBLISHED), (25, 45, 20, 5, 5))[0]
+            status = rng.choices(
+                (S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED, S.CANCELLED, S.PUBLISHED), (25, 45, 20, 5, 5)
+            )[0]
         end = start + timedelta(hours=rng.choice((2, 2, 3)))
         topic_sv, topic_rom = rng.choice(TOPICS)
         lead = board_ids[0] if i <= 3 else rng.choices(board_ids, board_weights)[0]
@@ -500,25 +564,41 @@ def _consultations(
         fmt = rng.choices(list(MeetingFormat), (70, 15, 15))[0]
         published_dt = start - timedelta(days=rng.randint(14, 60)) if status is not S.DRAFT else None
         row = {
-            "id": cid, "lead_board_id": lead, "status": status,
-            "title_sv": f"Samråd om {topic_sv} #{cid}", "title_rom": f"Sfatuipe pa {topic_rom} #{cid}" if has_rom else None,
-            "summary_sv": SUMMARY_SV.format(topic=topic_sv), "summary_rom": SUMMARY_ROM.format(topic=topic_rom) if has_rom else None,
-            "easy_read_sv": None, "easy_read_rom": None,
+            "id": cid,
+            "lead_board_id": lead,
+            "status": status,
+            "title_sv": f"Samråd om {topic_sv} #{cid}",
+            "title_rom": f"Sfatuipe pa {topic_rom} #{cid}" if has_rom else None,
+            "summary_sv": SUMMARY_SV.format(topic=topic_sv),
+            "summary_rom": SUMMARY_ROM.format(topic=topic_rom) if has_rom else None,
+            "easy_read_sv": None,
+            "easy_read_rom": None,
             "influence_sv": "Innehållet i verksamheten och öppettiderna.",
             "influence_rom": "So kerel pe thai kana si phuterdo." if has_rom else None,
-            "decided_sv": "Budgeten för året.", "decided_rom": "O budzheto." if has_rom else None,
-            "is_open": rng.random() > 0.1, "case_reference": f"{lead}/{start.year}/{cid}",
-            "format": fmt, "start_dt": start, "end_dt": end,
+            "decided_sv": "Budgeten för året.",
+            "decided_rom": "O budzheto." if has_rom else None,
+            "is_open": rng.random() > 0.1,
+            "case_reference": f"{lead}/{start.year}/{cid}",
+            "format": fmt,
+            "start_dt": start,
+            "end_dt": end,
             "venue_name": rng.choice(PLACES) if fmt is not MeetingFormat.DIGITAL else None,
-            "address": "Tensta allé 1, Spånga" if fmt is not MeetingFormat.DIGITAL else None, "room": None,
-            "directions_sv": "Tunnelbana blå linje till Tensta, sedan 3 minuter.", "directions_rom": None,
-            "accessibility_sv": "Ramp vid entrén. Hörslinga finns.", "accessibility_rom": None,
+            "address": "Tensta allé 1, Spånga" if fmt is not MeetingFormat.DIGITAL else None,
+            "room": None,
+            "directions_sv": "Tunnelbana blå linje till Tensta, sedan 3 minuter.",
+            "directions_rom": None,
+            "accessibility_sv": "Ramp vid entrén. Hörslinga finns.",
+            "accessibility_rom": None,
             "join_url": "https://meet.stockholm.example/samrad" if fmt is not MeetingFormat.IN_PERSON else None,
-            "interpreter_languages": rng.sample([v.value for v in RomaniVariety if v is not RomaniVariety.OTHER], rng.randint(0, 3)),
-            "compensation_sv": None, "compensation_rom": None,
+            "interpreter_languages": rng.sample(
+                [v.value for v in RomaniVariety if v is not RomaniVariety.OTHER], rng.randint(0, 3)
+            ),
+            "compensation_sv": None,
+            "compensation_rom": None,
             "registration_deadline_dt": start - timedelta(days=2) if rng.random() < 0.5 else None,
             "capacity": rng.choice((None, None, 30, 50, 80)),
-            "input_opens_dt": None, "input_closes_dt": None,
+            "input_opens_dt": None,
+            "input_closes_dt": None,
             "feedback_due_date": (end + timedelta(weeks=8)).date() if status is not S.DRAFT else None,
             "romani_pending": not has_rom and status is not S.DRAFT,
             "cancel_reason_sv": "Lokalen är inte tillgänglig." if status is S.CANCELLED else None,
@@ -526,8 +606,10 @@ def _consultations(
             "published_dt": published_dt,
             "cancelled_dt": (published_dt or start) + timedelta(days=3) if status is S.CANCELLED else None,
             "held_dt": end if status in (S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED) else None,
-            "ics_sequence": 1 if status is S.CANCELLED else 0, "created_by_id": None,
-            "created_dt": (published_dt or now) - timedelta(days=5), "updated_dt": published_dt or now,
+            "ics_sequence": 1 if status is S.CANCELLED else 0,
+            "created_by_id": None,
+            "created_dt": (published_dt or now) - timedelta(days=5),
+            "updated_dt": published_dt or now,
             "version": 1,
         }
         rows.append(row)
@@ -536,12 +618,17 @@ def _consultations(
                 hosts.append({"consultation_id": cid, "board_id": other})
         for position in range(1, rng.randint(2, 4) + 1):
             agenda_id += 1
-            agenda.append({
-                "id": agenda_id, "consultation_id": cid, "position": position,
-                "title_sv": f"Fråga {position}: vad tycker ni om {topic_sv}?",
-                "title_rom": f"Puchipe {position}" if has_rom else None,
-                "description_sv": None, "description_rom": None,
-            })
+            agenda.append(
+                {
+                    "id": agenda_id,
+                    "consultation_id": cid,
+                    "position": position,
+                    "title_sv": f"Fråga {position}: vad tycker ni om {topic_sv}?",
+                    "title_rom": f"Puchipe {position}" if has_rom else None,
+                    "description_sv": None,
+                    "description_rom": None,
+                }
+            )
         row["_agenda"] = list(range(agenda_id - position + 1, agenda_id + 1))
     return rows, hosts, agenda
 
@@ -549,7 +636,9 @@ def _consultations(
 _HAS_VIEWS = (S.PUBLISHED, S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED)
 
 
-def _allocate_views(rng: random.Random, consultations: list[dict[str, Any]], total: int, result: Result) -> dict[int, int]:
+def _allocate_views(
+    rng: random.Random, consultations: list[dict[str, Any]], total: int, result: Result
+) -> dict[int, int]:
     """How many views each consultation gets: exact for the benchmark ones, Zipf-like for the rest."""
     counts = {consultations[0]["id"]: min(500, total), consultations[1]["id"]: min(1000, max(0, total - 500))}
     rest = total - sum(counts.values())
@@ -565,8 +654,12 @@ def _allocate_views(rng: random.Random, consultations: list[dict[str, Any]], tot
 
 
 def _views(
-    rng: random.Random, consultations: list[dict[str, Any]], per_consultation: dict[int, int], base: _Ids,
-    now: datetime, view_ids: dict[int, range],
+    rng: random.Random,
+    consultations: list[dict[str, Any]],
+    per_consultation: dict[int, int],
+    base: _Ids,
+    now: datetime,
+    view_ids: dict[int, range],
 ) -> tuple[Iterator[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """View rows (a generator: a million dicts are never in memory at once), contacts and translations."""
     contacts: list[dict[str, Any]] = []
@@ -585,8 +678,10 @@ def _views(
     variety_pool = _pool(VARIETY_WEIGHTS)
     channel_pool = _pool(list(zip(Channel, (75, 15, 3, 3, 3, 1))))
     reasons = list(HiddenReason)
-    bodies = {lang: [_body(rng, pool) for _ in range(4000)]
-              for lang, pool in (("sv", SV_SENTENCES), ("rom", ROM_SENTENCES), ("other", OTHER_SENTENCES))}
+    bodies = {
+        lang: [_body(rng, pool) for _ in range(4000)]
+        for lang, pool in (("sv", SV_SENTENCES), ("rom", ROM_SENTENCES), ("other", OTHER_SENTENCES))
+    }
     contact_id = base.contacts
     translation_id = base.translations
     random_ = rng.random
@@ -618,34 +713,56 @@ def _views(
                     contact_id += 1
                     cid = contact_id
                     show_name = roll < 0.04
-                    contacts.append({
-                        "id": cid, "name": f"Deltagare {cid}", "email": f"deltagare{cid}@example.org" if roll < 0.06 else None,
-                        "phone": None, "organisation": None, "language": "rom" if language == "rom" else "sv", "created_dt": created,
-                    })
+                    contacts.append(
+                        {
+                            "id": cid,
+                            "name": f"Deltagare {cid}",
+                            "email": f"deltagare{cid}@example.org" if roll < 0.06 else None,
+                            "phone": None,
+                            "organisation": None,
+                            "language": "rom" if language == "rom" else "sv",
+                            "created_dt": created,
+                        }
+                    )
                 elif roll > 0.95 and language != "other":
                     translation_id += 1
                     target = "sv" if language == "rom" else "rom"
-                    translations.append({
-                        "id": translation_id, "viewpoint_id": vid, "language": target,
-                        "body": bodies[target][int(random_() * 4000)],
-                        "provenance": Provenance.HUMAN if roll > 0.96 else Provenance.MACHINE,
-                        "translator": "Tolkförmedlingen", "created_by_id": None, "created_dt": created + 2 * day,
-                    })
+                    translations.append(
+                        {
+                            "id": translation_id,
+                            "viewpoint_id": vid,
+                            "language": target,
+                            "body": bodies[target][int(random_() * 4000)],
+                            "provenance": Provenance.HUMAN if roll > 0.96 else Provenance.MACHINE,
+                            "translator": "Tolkförmedlingen",
+                            "created_by_id": None,
+                            "created_dt": created + 2 * day,
+                        }
+                    )
                 roll = random_()
                 hidden = roll < 0.02
                 yield {
-                    "id": vid, "consultation_id": consultation_id,
+                    "id": vid,
+                    "consultation_id": consultation_id,
                     "agenda_item_id": agenda[int(roll * n_agenda)] if n_agenda and roll < 0.6 else None,
-                    "reference_code": reference_code(vid), "body": bodies[language][int(random_() * 4000)],
-                    "language": language, "romani_variety": variety,
+                    "reference_code": reference_code(vid),
+                    "body": bodies[language][int(random_() * 4000)],
+                    "language": language,
+                    "romani_variety": variety,
                     "other_language": "bosniska" if language == "other" else None,
                     "channel": channel_pool[int(random_() * 100)],
                     "on_behalf_of": "Romska ungdomsförbundet" if 0.02 <= roll < 0.04 else None,
-                    "show_name": show_name, "publish_consent": roll < 0.7,
+                    "show_name": show_name,
+                    "publish_consent": roll < 0.7,
                     "wants_feedback": cid is not None and roll < 0.35,
-                    "contact_id": cid, "entered_by_id": None, "idempotency_key": None, "created_dt": created,
+                    "contact_id": cid,
+                    "entered_by_id": None,
+                    "idempotency_key": None,
+                    "created_dt": created,
                     "hidden_dt": created + day if hidden else None,
-                    "hidden_reason": reasons[int(roll * 150)] if hidden else None, "hidden_note": None, "hidden_by_id": None,
+                    "hidden_reason": reasons[int(roll * 150)] if hidden else None,
+                    "hidden_note": None,
+                    "hidden_by_id": None,
                 }
 
     # Contacts and translations fill up while the generator runs; ``generate``
@@ -654,8 +771,14 @@ def _views(
 
 
 def _feedback(
-    rng: random.Random, consultations: list[dict[str, Any]], boards: list[dict[str, Any]],
-    view_ids: dict[int, range], base: _Ids, user_id: int, now: datetime, must_have: int,
+    rng: random.Random,
+    consultations: list[dict[str, Any]],
+    boards: list[dict[str, Any]],
+    view_ids: dict[int, range],
+    base: _Ids,
+    user_id: int,
+    now: datetime,
+    must_have: int,
 ) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
     boards_by_id = {b["id"]: b for b in boards}
 
@@ -672,8 +795,13 @@ def _feedback(
     citations: list[dict[str, Any]] = []
     revisions: list[dict[str, Any]] = []
     tv: list[dict[str, Any]] = []
-    ids = {"report": base.reports, "theme": base.themes, "response": base.responses,
-           "decision": base.decisions, "revision": base.revisions}
+    ids = {
+        "report": base.reports,
+        "theme": base.themes,
+        "response": base.responses,
+        "decision": base.decisions,
+        "revision": base.revisions,
+    }
 
     def next_id(kind: str) -> int:
         ids[kind] += 1
@@ -685,11 +813,18 @@ def _feedback(
             continue
         report_id = next_id("report")
         published = min(now - timedelta(days=1), c["end_dt"] + timedelta(days=rng.randint(10, 80)))
-        reports.append({
-            "id": report_id, "consultation_id": c["id"], "summary_sv": "Tack för alla synpunkter. Här är vad vi hörde och gjorde.",
-            "summary_rom": "Nais tumenge. Kathe si so ashundam thai so kerdam.", "published_dt": published,
-            "last_published_dt": published, "created_dt": c["end_dt"], "updated_dt": published,
-        })
+        reports.append(
+            {
+                "id": report_id,
+                "consultation_id": c["id"],
+                "summary_sv": "Tack för alla synpunkter. Här är vad vi hörde och gjorde.",
+                "summary_rom": "Nais tumenge. Kathe si so ashundam thai so kerdam.",
+                "published_dt": published,
+                "last_published_dt": published,
+                "created_dt": c["end_dt"],
+                "updated_dt": published,
+            }
+        )
         views = list(view_ids.get(c["id"], ()))
         n_themes = rng.randint(2, 5)
         grouped: list[list[int]] = [[] for _ in range(n_themes)]
@@ -700,22 +835,38 @@ def _feedback(
         for position, members in enumerate(grouped, start=1):
             theme_id = next_id("theme")
             topic_sv, topic_rom = rng.choice(TOPICS)
-            theme = {"id": theme_id, "report_id": report_id, "position": position,
-                     "title_sv": f"Tema {position}: {topic_sv}", "title_rom": f"Tema {position}: {topic_rom}",
-                     "summary_sv": "Många tog upp detta.", "summary_rom": "But manush phende kado."}
+            theme = {
+                "id": theme_id,
+                "report_id": report_id,
+                "position": position,
+                "title_sv": f"Tema {position}: {topic_sv}",
+                "title_rom": f"Tema {position}: {topic_rom}",
+                "summary_sv": "Många tog upp detta.",
+                "summary_rom": "But manush phende kado.",
+            }
             themes.append(theme)
             tv.extend({"theme_id": theme_id, "viewpoint_id": vid} for vid in members)
             outcome = rng.choice(OUTCOMES)
-            forwarded = rng.choice([b for b in boards_by_id if b != c["lead_board_id"]] or [None]) \
-                if outcome is Outcome.FORWARDED else None
+            forwarded = (
+                rng.choice([b for b in boards_by_id if b != c["lead_board_id"]] or [None])
+                if outcome is Outcome.FORWARDED
+                else None
+            )
             response_id = next_id("response")
             response = {
-                "id": response_id, "theme_id": theme_id, "outcome": outcome,
+                "id": response_id,
+                "theme_id": theme_id,
+                "outcome": outcome,
                 "body_sv": "Nämnden har beslutat att genomföra förslaget under nästa år.",
                 "body_rom": "E komisia kerdas decizia.",
-                "reason_sv": "Det ryms inte i budgeten." if outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY) else None,
-                "reason_rom": None, "forwarded_to_board_id": forwarded,
-                "next_update_date": (published + timedelta(days=90)).date() if outcome is Outcome.UNDER_CONSIDERATION else None,
+                "reason_sv": "Det ryms inte i budgeten."
+                if outcome in (Outcome.NOT_IMPLEMENTED, Outcome.PARTLY)
+                else None,
+                "reason_rom": None,
+                "forwarded_to_board_id": forwarded,
+                "next_update_date": (published + timedelta(days=90)).date()
+                if outcome is Outcome.UNDER_CONSIDERATION
+                else None,
                 "updated_dt": published,
             }
             responses.append(response)
@@ -723,37 +874,76 @@ def _feedback(
             if rng.random() < 0.5:
                 decision_id = next_id("decision")
                 decision = {
-                    "id": decision_id, "board_id": c["lead_board_id"], "meeting_date": published.date(),
-                    "case_reference": f"B{c['lead_board_id']} {published.year}/{report_id}", "paragraph": str(position),
-                    "title_sv": f"Beslut om {topic_sv}", "title_rom": None,
-                    "minutes_url": "https://insynsverige.example/protokoll", "created_dt": published,
+                    "id": decision_id,
+                    "board_id": c["lead_board_id"],
+                    "meeting_date": published.date(),
+                    "case_reference": f"B{c['lead_board_id']} {published.year}/{report_id}",
+                    "paragraph": str(position),
+                    "title_sv": f"Beslut om {topic_sv}",
+                    "title_rom": None,
+                    "minutes_url": "https://insynsverige.example/protokoll",
+                    "created_dt": published,
                 }
                 decisions.append(decision)
                 citations.append({"response_id": response_id, "decision_id": decision_id})
-                cited.append({
-                    "id": decision_id, "board": ref(decision["board_id"]), "meeting_date": decision["meeting_date"].isoformat(),
-                    "case_reference": decision["case_reference"], "paragraph": decision["paragraph"],
-                    "title_sv": decision["title_sv"], "title_rom": None, "minutes_url": decision["minutes_url"],
-                })
-            snapshot_themes.append({
-                "id": theme_id, "title_sv": theme["title_sv"], "title_rom": theme["title_rom"],
-                "summary_sv": theme["summary_sv"], "summary_rom": theme["summary_rom"], "viewpoint_ids": members,
-                "response": {
-                    "outcome": outcome.value, "body_sv": response["body_sv"], "body_rom": response["body_rom"],
-                    "reason_sv": response["reason_sv"], "reason_rom": None, "forwarded_to": ref(forwarded),
-                    "next_update_date": response["next_update_date"].isoformat() if response["next_update_date"] else None,
-                    "decisions": cited,
+                cited.append(
+                    {
+                        "id": decision_id,
+                        "board": ref(decision["board_id"]),
+                        "meeting_date": decision["meeting_date"].isoformat(),
+                        "case_reference": decision["case_reference"],
+                        "paragraph": decision["paragraph"],
+                        "title_sv": decision["title_sv"],
+                        "title_rom": None,
+                        "minutes_url": decision["minutes_url"],
+                    }
+                )
+            snapshot_themes.append(
+                {
+                    "id": theme_id,
+                    "title_sv": theme["title_sv"],
+                    "title_rom": theme["title_rom"],
+                    "summary_sv": theme["summary_sv"],
+                    "summary_rom": theme["summary_rom"],
+                    "viewpoint_ids": members,
+                    "response": {
+                        "outcome": outcome.value,
+                        "body_sv": response["body_sv"],
+                        "body_rom": response["body_rom"],
+                        "reason_sv": response["reason_sv"],
+                        "reason_rom": None,
+                        "forwarded_to": ref(forwarded),
+                        "next_update_date": response["next_update_date"].isoformat()
+                        if response["next_update_date"]
+                        else None,
+                        "decisions": cited,
+                    },
+                }
+            )
+        revisions.append(
+            {
+                "id": next_id("revision"),
+                "report_id": report_id,
+                "number": 1,
+                "published_dt": published,
+                "published_by_id": user_id,
+                "change_note_sv": None,
+                "change_note_rom": None,
+                "snapshot": {
+                    "summary_sv": reports[-1]["summary_sv"],
+                    "summary_rom": reports[-1]["summary_rom"],
+                    "themes": snapshot_themes,
                 },
-            })
-        revisions.append({
-            "id": next_id("revision"), "report_id": report_id, "number": 1, "published_dt": published,
-            "published_by_id": user_id, "change_note_sv": None, "change_note_rom": None,
-            "snapshot": {"summary_sv": reports[-1]["summary_sv"], "summary_rom": reports[-1]["summary_rom"], "themes": snapshot_themes},
-            "changes": [],
-        })
+                "changes": [],
+            }
+        )
     return [
-        (FeedbackReport.__table__, reports), (Theme.__table__, themes), (ThemeResponse.__table__, responses),
-        (Decision.__table__, decisions), (response_decisions, citations), (theme_viewpoints, tv),
+        (FeedbackReport.__table__, reports),
+        (Theme.__table__, themes),
+        (ThemeResponse.__table__, responses),
+        (Decision.__table__, decisions),
+        (response_decisions, citations),
+        (theme_viewpoints, tv),
         (FeedbackRevision.__table__, revisions),
     ]
 
@@ -772,15 +962,22 @@ def _registrations(
         past = c["start_dt"] < now
         language = "rom" if rng.random() < 0.45 else "sv"
         yield {
-            "id": base.registrations + i, "consultation_id": c["id"], "contact_id": None,
-            "token": secrets.token_urlsafe(24), "status": status, "language": language,
+            "id": base.registrations + i,
+            "consultation_id": c["id"],
+            "contact_id": None,
+            "token": secrets.token_urlsafe(24),
+            "status": status,
+            "language": language,
             "romani_variety": rng.choice(varieties) if language == "rom" else None,
-            "needs_interpreter": rng.random() < 0.2, "interpreter_variety": None,
-            "needs": "Hörslinga" if rng.random() < 0.05 else None, "wants_feedback": rng.random() < 0.3,
+            "needs_interpreter": rng.random() < 0.2,
+            "interpreter_variety": None,
+            "needs": "Hörslinga" if rng.random() < 0.05 else None,
+            "wants_feedback": rng.random() < 0.3,
             "attended": (rng.random() < 0.8) if past and status is RegistrationStatus.CONFIRMED else None,
             "created_dt": created,
             "cancelled_dt": created + timedelta(days=1) if status is RegistrationStatus.CANCELLED else None,
-            "promoted_dt": None, "reminder_sent_dt": None,
+            "promoted_dt": None,
+            "reminder_sent_dt": None,
         }
 
 

@@ -84,7 +84,10 @@ def main() -> int:
             grant_role(session, user, consultation.lead_board, Role.EDITOR)
             session.commit()
     client = app.test_client()
-    assert client.post("/sv/login", data={"email": "export-editor@stockholm.example", "password": password}).status_code == 302
+    assert (
+        client.post("/sv/login", data={"email": "export-editor@stockholm.example", "password": password}).status_code
+        == 302
+    )
     client.get("/sv/staff/")  # warm up (not the views page: it lists every view)
 
     before_peak, before_now = peak_rss_mb(), current_rss_mb()
@@ -102,9 +105,13 @@ def main() -> int:
     seconds = time.perf_counter() - started
     after_peak = peak_rss_mb()
     print(f"views in the consultation: {n}")
-    print(f"CSV: {rows - 1} data rows, {size / 1024 / 1024:.1f} MiB in {seconds:.1f} s ({(rows - 1) / seconds:,.0f} rows/s)")
-    print(f"RSS before export: {before_now:.0f} MiB (peak so far {before_peak:.0f} MiB); "
-          f"peak after export: {after_peak:.0f} MiB; highest RSS sampled during the export: {highest:.0f} MiB")
+    print(
+        f"CSV: {rows - 1} data rows, {size / 1024 / 1024:.1f} MiB in {seconds:.1f} s ({(rows - 1) / seconds:,.0f} rows/s)"
+    )
+    print(
+        f"RSS before export: {before_now:.0f} MiB (peak so far {before_peak:.0f} MiB); "
+        f"peak after export: {after_peak:.0f} MiB; highest RSS sampled during the export: {highest:.0f} MiB"
+    )
     return 0
 
 

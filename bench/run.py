@@ -58,8 +58,20 @@ def ensure_pg_database() -> None:
 def build_dataset(url: str, args: argparse.Namespace) -> dict:
     out = ROOT / "instance" / f"bench-{args.db}-{abs(hash(url)) % 10**8}.json"
     cmd = [
-        str(BIN / "python"), "-m", "bench.data", "--if-missing", "--database-url", url, "--json", str(out),
-        "--boards", str(args.boards), "--consultations", str(args.consultations), "--views", str(args.views),
+        str(BIN / "python"),
+        "-m",
+        "bench.data",
+        "--if-missing",
+        "--database-url",
+        url,
+        "--json",
+        str(out),
+        "--boards",
+        str(args.boards),
+        "--consultations",
+        str(args.consultations),
+        "--views",
+        str(args.views),
     ]
     started = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True)
@@ -89,17 +101,46 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, workers: int, page_cache: str) -> subprocess.Popen:
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": url, "SAMRAD_BENCH": "1",
-           "RATELIMIT_ENABLED": "0", "FLASK_DEBUG": "0", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-           "PAGE_CACHE_URL": page_cache, "DRAIN_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": url,
+        "SAMRAD_BENCH": "1",
+        "RATELIMIT_ENABLED": "0",
+        "FLASK_DEBUG": "0",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PAGE_CACHE_URL": page_cache,
+        "DRAIN_SECONDS": "0",
+    }
     log = open(ROOT / "instance" / "bench-gunicorn.log", "a")  # noqa: SIM115
     # The production settings (gunicorn.conf.py: its hooks, among them the warm-up of each
     # worker), but no access log and no worker replaced after max_requests during a run.
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning",
-         "--access-logfile", "/dev/null", "--max-requests", "0", "bench.wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+            "--max-requests",
+            "0",
+            "bench.wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     for _ in range(120):
         try:
@@ -149,22 +190,34 @@ def _group(pattern: str, text: str, flags: int = 0) -> str:
     return match.group(1)
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None, cookie: str | None = None,
-            env: dict[str, str] | None = None) -> dict:
+def run_wrk(
+    url: str,
+    args: argparse.Namespace,
+    script: Path | None = None,
+    cookie: str | None = None,
+    env: dict[str, str] | None = None,
+) -> dict:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s"]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True,
-                         env={**os.environ, **(env or {})}).stdout
+    out = subprocess.run(
+        [*cmd, url], capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
+    ).stdout
     rps = float(_group(r"Requests/sec:\s+([\d.]+)", out))
     p50 = _ms(_group(r"^\s+50%\s+(\S+)", out, re.M))
     p99 = _ms(_group(r"^\s+99%\s+(\S+)", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(non2xx.group(1)) if non2xx else 0,
-            "errors": errors.group(0) if errors else "", "raw": out}
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": errors.group(0) if errors else "",
+        "raw": out,
+    }
 
 
 def warm_up(url: str, workers: int, cookie: str | None = None) -> None:
@@ -206,21 +259,32 @@ def machine() -> str:
     except OSError:
         mem_kb = 0
     load = os.getloadavg()
-    return (f"{os.cpu_count()} CPUs ({cpu}), {mem_kb / 1024 / 1024:.1f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}; load average before the run "
-            f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {mem_kb / 1024 / 1024:.1f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; load average before the run "
+        f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}"
+    )
 
 
 def pages(info: dict, deep_page: int) -> list[tuple[str, str, Path | None]]:
     c500, f1000, post, board = info["consultation_500"], info["feedback_1000"], info["post_target"], info["board_slug"]
     return [
         ("/healthz (baseline)", "/healthz", None),
-        (f"spread: consultation pages over {scenarios.SPREAD_IDS} ids, Zipf, cold cache", "/sv/consultations/",
-         scenarios.SCRIPT),
-        (f"mixed: the spread while {scenarios.WRITES_PER_SECOND} views/s are posted", "/sv/consultations/",
-         scenarios.SCRIPT),
-        ("cold start: server started, at once the spread + home, list, calendar", "/sv/consultations/",
-         scenarios.SCRIPT),
+        (
+            f"spread: consultation pages over {scenarios.SPREAD_IDS} ids, Zipf, cold cache",
+            "/sv/consultations/",
+            scenarios.SCRIPT,
+        ),
+        (
+            f"mixed: the spread while {scenarios.WRITES_PER_SECOND} views/s are posted",
+            "/sv/consultations/",
+            scenarios.SCRIPT,
+        ),
+        (
+            "cold start: server started, at once the spread + home, list, calendar",
+            "/sv/consultations/",
+            scenarios.SCRIPT,
+        ),
         ("cold start, the same load again (warm)", "/sv/consultations/", scenarios.SCRIPT),
         ("home", "/sv/", None),
         ("listing, page 1", "/sv/consultations/", None),
@@ -247,8 +311,9 @@ def write_voice_file() -> Path:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(16000)
-        out.writeframes(b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * 220 * i / 16000)))
-                                 for i in range(16000 * 32)))
+        out.writeframes(
+            b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * 220 * i / 16000))) for i in range(16000 * 32))
+        )
     return path
 
 
@@ -271,8 +336,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--page-cache", default=os.environ.get("BENCH_PAGE_CACHE", "memory://"),
-                        help="PAGE_CACHE_URL of the server: memory:// (default), redis://127.0.0.1:6379/1 or off.")
+    parser.add_argument(
+        "--page-cache",
+        default=os.environ.get("BENCH_PAGE_CACHE", "memory://"),
+        help="PAGE_CACHE_URL of the server: memory:// (default), redis://127.0.0.1:6379/1 or off.",
+    )
     parser.add_argument("--only", default=None, help="Run only pages whose name contains this text.")
     parser.add_argument("--no-doc", action="store_true", help="Do not write docs/performance.md.")
     args = parser.parse_args()
@@ -334,8 +402,11 @@ def main() -> int:
             result["rss"] = (rss_before, workers_rss_mb(proc))
             result.update(name=name, path=path, size=size, gzip=gz, single=single, rendered=rendered)
             results.append(result)
-            print(f"{name:<34} {single:6.1f} ms alone ({rendered:6.1f} rendered) {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
-                  f"  {size / 1024:7.1f} KB  non-2xx {result['non2xx']} {result['errors']}", flush=True)
+            print(
+                f"{name:<34} {single:6.1f} ms alone ({rendered:6.1f} rendered) {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  p99 {result['p99']:7.1f} ms"
+                f"  {size / 1024:7.1f} KB  non-2xx {result['non2xx']} {result['errors']}",
+                flush=True,
+            )
         # Staff pages (issue 22): logged in as a publisher of two boards; private, never in the page cache.
         cookie = staff_bench.login_cookie(base)
         for name, path in staff_bench.pages(staff):
@@ -348,12 +419,20 @@ def main() -> int:
             rss_before = workers_rss_mb(proc)
             result = run_wrk(base + path, args, cookie=cookie)
             result["rss"] = (rss_before, workers_rss_mb(proc))
-            result.update(name=name, path=path, size=len(body), gzip=len(gzip.compress(body, 6)),
-                          single=sequential_ms(base + path, cookie=cookie),
-                          rendered=sequential_ms(base + path, uncached=True, cookie=cookie))
+            result.update(
+                name=name,
+                path=path,
+                size=len(body),
+                gzip=len(gzip.compress(body, 6)),
+                single=sequential_ms(base + path, cookie=cookie),
+                rendered=sequential_ms(base + path, uncached=True, cookie=cookie),
+            )
             results.append(result)
-            print(f"{name:<34} {result['single']:6.1f} ms alone {result['rps']:8.1f} req/s  p99 {result['p99']:7.1f} ms"
-                  f"  {len(body) / 1024:7.1f} KB  non-2xx {result['non2xx']}", flush=True)
+            print(
+                f"{name:<34} {result['single']:6.1f} ms alone {result['rps']:8.1f} req/s  p99 {result['p99']:7.1f} ms"
+                f"  {len(body) / 1024:7.1f} KB  non-2xx {result['non2xx']}",
+                flush=True,
+            )
     finally:
         stop_gunicorn(proc)
     table = render(results, info, counts, host, args)
@@ -380,9 +459,11 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
     notes = []
     for r in results:
         if "spoken" in r["name"]:
-            notes.append(f"Spoken view POST: the workers' resident memory went from {r['rss'][0]:.0f} MB to "
-                         f"{r['rss'][1]:.0f} MB over {r['rps'] * args.duration:.0f} uploads of 1 MB "
-                         "(streamed to disk, converted by ffmpeg in a separate process).")
+            notes.append(
+                f"Spoken view POST: the workers' resident memory went from {r['rss'][0]:.0f} MB to "
+                f"{r['rss'][1]:.0f} MB over {r['rps'] * args.duration:.0f} uploads of 1 MB "
+                "(streamed to disk, converted by ffmpeg in a separate process)."
+            )
         if "hits" in r:
             hits, misses = r["hits"]
             note = f"{r['name'].split(':')[0].capitalize()}: page cache hit rate {hits / max(1, hits + misses):.0%} ({hits} hits, {misses} misses)"
@@ -393,8 +474,10 @@ def render(results: list[dict], info: dict, counts: dict[str, int], host: str, a
         size = f"{r['size'] / 1024:.1f} ({r['gzip'] / 1024:.1f})" if r["size"] else "–"
         single = "–" if r["single"] != r["single"] else f"{r['single']:.1f}"  # NaN for the POST
         rendered = "–" if r["rendered"] != r["rendered"] or "healthz" in r["path"] else f"{r['rendered']:.1f}"
-        lines.append(f"| {r['name']} (`{r['path']}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                     f"{r['rps'] / baseline:.0%} | {single} | {rendered} | {size} | {r['non2xx']} |")
+        lines.append(
+            f"| {r['name']} (`{r['path']}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
+            f"{r['rps'] / baseline:.0%} | {single} | {rendered} | {size} | {r['non2xx']} |"
+        )
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)

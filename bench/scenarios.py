@@ -83,10 +83,16 @@ class Writer(threading.Thread):
         next_at = time.monotonic()
         while not self.stop.is_set():
             n += 1
-            body = urllib.parse.urlencode({
-                "body": f"{MARKER} {n}.", "language": "sv", "publish_consent": "y", "website": "",
-                "agenda_item_id": "", "submission_key": f"mixed-{time.time_ns()}-{n}",
-            }).encode()
+            body = urllib.parse.urlencode(
+                {
+                    "body": f"{MARKER} {n}.",
+                    "language": "sv",
+                    "publish_consent": "y",
+                    "website": "",
+                    "agenda_item_id": "",
+                    "submission_key": f"mixed-{time.time_ns()}-{n}",
+                }
+            ).encode()
             request = urllib.request.Request(self.base + self.target + "/views/new", data=body, method="POST")
             request.add_header("Content-Type", "application/x-www-form-urlencoded")
             self.sent += 1

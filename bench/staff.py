@@ -38,8 +38,10 @@ def ensure_staff(url: str) -> dict[str, int]:
             if user is None:
                 user = create_user(session, email=EMAIL, name="Bench staff", password=PASSWORD)
                 board_ids = session.scalars(
-                    sa.select(Consultation.lead_board_id).group_by(Consultation.lead_board_id)
-                    .order_by(sa.func.count().desc(), Consultation.lead_board_id).limit(2)
+                    sa.select(Consultation.lead_board_id)
+                    .group_by(Consultation.lead_board_id)
+                    .order_by(sa.func.count().desc(), Consultation.lead_board_id)
+                    .limit(2)
                 ).all()
                 for board in session.scalars(sa.select(Board).where(Board.id.in_(board_ids))):
                     grant_role(session, user, board, Role.PUBLISHER)
@@ -49,14 +51,22 @@ def ensure_staff(url: str) -> dict[str, int]:
                 sa.select(Viewpoint.consultation_id, sa.func.count())
                 .join(Consultation, Consultation.id == Viewpoint.consultation_id)
                 .where(Consultation.lead_board_id.in_(board_ids))
-                .group_by(Viewpoint.consultation_id).order_by(sa.func.count().desc()).limit(1)
+                .group_by(Viewpoint.consultation_id)
+                .order_by(sa.func.count().desc())
+                .limit(1)
             ).one()
             theme_id = session.scalar(
-                sa.select(Theme.id).join(FeedbackReport, FeedbackReport.id == Theme.report_id)
-                .where(FeedbackReport.consultation_id == largest[0]).limit(1)
+                sa.select(Theme.id)
+                .join(FeedbackReport, FeedbackReport.id == Theme.report_id)
+                .where(FeedbackReport.consultation_id == largest[0])
+                .limit(1)
             )
-            return {"largest": largest[0], "largest_views": largest[1], "theme": theme_id or 0,
-                    "suggestion": _suggested(session, user, largest[0])}
+            return {
+                "largest": largest[0],
+                "largest_views": largest[1],
+                "theme": theme_id or 0,
+                "suggestion": _suggested(session, user, largest[0]),
+            }
     finally:
         engine.dispose()
 
@@ -81,8 +91,10 @@ def _suggested(session: Session, user: Any, consultation_id: int) -> int:
             session.rollback()
             return 0
         session.commit()
-        print(f"suggested themes: {time.perf_counter() - started:.2f} s for {run.considered} of "
-              f"{run.available} views, {len(run.suggestions)} proposals")
+        print(
+            f"suggested themes: {time.perf_counter() - started:.2f} s for {run.considered} of "
+            f"{run.available} views, {len(run.suggestions)} proposals"
+        )
     return run.suggestions[0].id if run.suggestions else 0
 
 
@@ -118,6 +130,10 @@ def pages(staff: dict[str, int]) -> list[tuple[str, str]]:
         out.append(("staff: edit theme", f"/sv/staff/consultations/{c}/feedback/themes/{staff['theme']}"))
     out.append(("staff: suggested themes", f"/sv/staff/consultations/{c}/feedback/suggestions"))
     if staff.get("suggestion"):
-        out.append(("staff: a suggested theme's views",
-                    f"/sv/staff/consultations/{c}/feedback/suggestions/{staff['suggestion']}"))
+        out.append(
+            (
+                "staff: a suggested theme's views",
+                f"/sv/staff/consultations/{c}/feedback/suggestions/{staff['suggestion']}",
+            )
+        )
     return out

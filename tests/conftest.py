@@ -138,8 +138,9 @@ def totp_code(user: User) -> str:
 def _test_key_material() -> str:
     from app.common import secretbox
 
-    return secretbox.key_material({"SECRET_KEY": TestConfig.SECRET_KEY,
-                                   "DATA_ENCRYPTION_KEY": TestConfig.DATA_ENCRYPTION_KEY})
+    return secretbox.key_material(
+        {"SECRET_KEY": TestConfig.SECRET_KEY, "DATA_ENCRYPTION_KEY": TestConfig.DATA_ENCRYPTION_KEY}
+    )
 
 
 def plain_totp_secret(user: User) -> str:

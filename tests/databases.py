@@ -48,8 +48,13 @@ def commit_consultation(url: str, *, capacity: int = 100, title_sv: str = "Samr√
             board = Board(slug="kultur", kind=BoardKind.SPECIALIST, name_sv="Kulturn√§mnden")
             start = utcnow() + timedelta(days=10)
             consultation = Consultation(
-                lead_board=board, status=ConsultationStatus.PUBLISHED, title_sv=title_sv, capacity=capacity,
-                start_dt=start, end_dt=start + timedelta(hours=2), interpreter_languages=[],
+                lead_board=board,
+                status=ConsultationStatus.PUBLISHED,
+                title_sv=title_sv,
+                capacity=capacity,
+                start_dt=start,
+                end_dt=start + timedelta(hours=2),
+                interpreter_languages=[],
             )
             session.add(consultation)
             session.commit()

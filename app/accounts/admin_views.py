@@ -38,14 +38,24 @@ def new_user() -> str | Response:
         db = get_session()
         with form_errors(form) as attempt:
             user = admin.admin_create_user(
-                db, actor(), email=form.email.data or "", name=form.name.data or "",
-                is_site_admin=bool(form.is_site_admin.data), preferred_language=form.preferred_language.data or default_language(),
+                db,
+                actor(),
+                email=form.email.data or "",
+                name=form.name.data or "",
+                is_site_admin=bool(form.is_site_admin.data),
+                preferred_language=form.preferred_language.data or default_language(),
             )
         if attempt.ok:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
-            queue_email(db, to=user.email, template="accounts/welcome", language=user.preferred_language,
-                        kind="account.welcome", user=user,
-                        link=external_url("accounts.reset_password", token=token, lang_code=user.preferred_language))
+            queue_email(
+                db,
+                to=user.email,
+                template="accounts/welcome",
+                language=user.preferred_language,
+                kind="account.welcome",
+                user=user,
+                link=external_url("accounts.reset_password", token=token, lang_code=user.preferred_language),
+            )
             commit()
             flash(_("The account has been created and an e-mail sent to choose a password."), "success")
             return redirect(url_for(".edit_user", user_id=user.id))
@@ -63,19 +73,26 @@ def edit_user(user_id: int) -> str | Response:
     data.update({f"role_{m.board_id}": m.role.value for m in user.memberships})
     form = form_class(data=data) if not form_class().is_submitted() else form_class()
     if form.validate_on_submit():
-        roles = {b.id: (Role(getattr(form, f"role_{b.id}").data) if getattr(form, f"role_{b.id}").data else None)
-                 for b in boards}
+        roles = {
+            b.id: (Role(getattr(form, f"role_{b.id}").data) if getattr(form, f"role_{b.id}").data else None)
+            for b in boards
+        }
         with form_errors(form) as attempt:
-            admin.admin_update_user(get_session(), actor(), user, is_active=bool(form.is_active.data),
-                                    is_site_admin=bool(form.is_site_admin.data), roles=roles)
+            admin.admin_update_user(
+                get_session(),
+                actor(),
+                user,
+                is_active=bool(form.is_active.data),
+                is_site_admin=bool(form.is_site_admin.data),
+                roles=roles,
+            )
         if attempt.ok:
             commit()
             flash(_("The account has been saved."), "success")
             return redirect(url_for(".users"))
-    return render_template("accounts/admin/edit_user.html", form=form, user=user, boards=boards,
-                           confirm_form=ConfirmForm())
-
-
+    return render_template(
+        "accounts/admin/edit_user.html", form=form, user=user, boards=boards, confirm_form=ConfirmForm()
+    )
 
 
 @bp.route("/<lang_code>/staff/admin/users/<int:user_id>/end-sessions", methods=["POST"])

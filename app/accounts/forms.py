@@ -19,7 +19,9 @@ from app.web.forms import BaseForm, EmailAddress, choices, strip
 def _code_field() -> Any:
     """A code from the authenticator app (the login's second step; re-authentication)."""
     return StringField(
-        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=12)],
+        filters=[strip],
         description=_l("Six digits. A new code appears every 30 seconds."),
     )
 
@@ -31,7 +33,9 @@ class LoginForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip]
+    )
 
 
 class ReauthForm(BaseForm):
@@ -55,7 +59,8 @@ class NewPasswordForm(BaseForm):
     password (WTForms orders fields by definition)."""
 
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=1000)],
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1000)],
         description=_l("At least 12 characters. A phrase of several words is easy to remember and hard to guess."),
     )
     confirm = PasswordField(
@@ -69,8 +74,9 @@ class ChangePasswordForm(ReauthForm, NewPasswordForm):
 
 
 class ChangeEmailForm(ReauthForm):
-    email = EmailField(_l("New e-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)],
-                       filters=[strip])
+    email = EmailField(
+        _l("New e-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,7 +97,9 @@ class TwoFactorForm(ReauthForm):
     replacing it), then prove the new app with its code."""
 
     code = StringField(
-        _l("Code from the new app"), validators=[DataRequired(), Length(max=12)], filters=[strip],
+        _l("Code from the new app"),
+        validators=[DataRequired(), Length(max=12)],
+        filters=[strip],
         description=_l("Six digits. A new code appears every 30 seconds."),
     )
 
@@ -103,7 +111,9 @@ class TwoFactorForm(ReauthForm):
 
 class NewUserForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), EmailAddress(), Length(max=254)], filters=[strip]
+    )
     preferred_language = SelectField(_l("Language of e-mails"), default="sv")
     is_site_admin = BooleanField(_l("Site administrator (manages boards and accounts, sees every board)"))
 
@@ -123,11 +133,17 @@ def user_form_class(boards: list[Any]) -> type[BaseForm]:
         is_site_admin = BooleanField(_l("Site administrator"))
 
     for board in boards:
-        setattr(UserForm, f"role_{board.id}", SelectField(localized_text(board, "name"), choices=choices(role_choices),
-                                                          default=""))
+        setattr(
+            UserForm,
+            f"role_{board.id}",
+            SelectField(localized_text(board, "name"), choices=choices(role_choices), default=""),
+        )
     return UserForm
 
 
 class LanguageForm(BaseForm):
-    language = SelectField(_l("Your language"), validators=[DataRequired()],
-                           description=_l("Used for e-mails to you and for the staff pages after you log in."))
+    language = SelectField(
+        _l("Your language"),
+        validators=[DataRequired()],
+        description=_l("Used for e-mails to you and for the staff pages after you log in."),
+    )

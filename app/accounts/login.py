@@ -44,8 +44,15 @@ class LoginKeys:
         return [self.account] + ([self.address] if self.address else [])
 
 
-def authenticate(session: Session, email: str, password: str, *, client_address: str | None = None,
-                 device_token: str | None = None, now: datetime | None = None) -> User | None:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client_address: str | None = None,
+    device_token: str | None = None,
+    now: datetime | None = None,
+) -> User | None:
     """The active user with these credentials, or ``None``.
 
     Failures are counted per typed address (or, for a browser that completed a
@@ -60,8 +67,10 @@ def authenticate(session: Session, email: str, password: str, *, client_address:
     normalized = email.strip().lower()
     user = get_user_by_email(session, normalized)
     device = device_key(device_token, user)
-    keys = LoginKeys(account=device or throttle_key("email", normalized),
-                     address=throttle_key("address", client_address) if client_address else None)
+    keys = LoginKeys(
+        account=device or throttle_key("email", normalized),
+        address=throttle_key("address", client_address) if client_address else None,
+    )
     wait = throttle_wait(session, keys.all, now)
     if wait:
         verify_password(_DUMMY_HASH, password)
@@ -118,8 +127,15 @@ def check_login_code(session: Session, user: User, code: str, *, now: datetime |
 FRESH_SIGN_IN_SECONDS = 600
 
 
-def reauthenticate(session: Session, user: User, password: str | None, code: str | None = None, *,
-                   signed_in_seconds_ago: float | None = None, now: datetime | None = None) -> None:
+def reauthenticate(
+    session: Session,
+    user: User,
+    password: str | None,
+    code: str | None = None,
+    *,
+    signed_in_seconds_ago: float | None = None,
+    now: datetime | None = None,
+) -> None:
     """Prove again that the holder is at the keyboard before a sensitive change: the
     current password (for an account of the identity provider: a sign-in there within
     ``FRESH_SIGN_IN_SECONDS``) and, where two-factor login is on, a current code. Guesses

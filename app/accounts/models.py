@@ -139,8 +139,9 @@ class AccessRequest(Base):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[AccessRequestStatus] = mapped_column(str_enum(AccessRequestStatus),
-                                                        default=AccessRequestStatus.PENDING, index=True)
+    status: Mapped[AccessRequestStatus] = mapped_column(
+        str_enum(AccessRequestStatus), default=AccessRequestStatus.PENDING, index=True
+    )
     decided_dt: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

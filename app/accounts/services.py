@@ -39,7 +39,9 @@ def check_password_strength(password: str, *, email: str = "", field: str = "pas
         raise DomainError(_l("The password must be at least 12 characters long."), field=field)
     lowered = password.lower()
     if lowered in _COMMON or len(set(lowered)) < 4 or (email and email.split("@")[0].lower() in lowered):
-        raise DomainError(_l("This password is too easy to guess. Choose a longer phrase of several words."), field=field)
+        raise DomainError(
+            _l("This password is too easy to guess. Choose a longer phrase of several words."), field=field
+        )
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
@@ -93,10 +95,17 @@ def notify_holder(session: Session, user: User, event: str, **context: Any) -> N
     language = user.preferred_language
     if has_app_context() and language not in current_app.config["LANGUAGES"]:
         language = current_app.config["DEFAULT_LANGUAGE"]
-    queue_email(session, to=context.pop("to", None) or user.email,
-                template=f"accounts/notice_{event}", language=language, kind=f"account.{event}", user=user,
-                account_url=external_url("accounts.account", lang_code=language),
-                forgot_url=external_url("accounts.forgot_password", lang_code=language), **context)
+    queue_email(
+        session,
+        to=context.pop("to", None) or user.email,
+        template=f"accounts/notice_{event}",
+        language=language,
+        kind=f"account.{event}",
+        user=user,
+        account_url=external_url("accounts.account", lang_code=language),
+        forgot_url=external_url("accounts.forgot_password", lang_code=language),
+        **context,
+    )
 
 
 def change_password(session: Session, user: User, new_password: str, *, reason: str = "password_changed") -> None:
@@ -105,8 +114,17 @@ def change_password(session: Session, user: User, new_password: str, *, reason: 
     check_password_strength(new_password, email=user.email)
     user.password_hash = hash_password(new_password)
     user.session_nonce = new_session_nonce()
-    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_(
-        [throttle_key("email", user.email), throttle_key("code", str(user.id)), throttle_key("reauth", str(user.id))])))
+    session.execute(
+        sa.delete(LoginThrottle).where(
+            LoginThrottle.key.in_(
+                [
+                    throttle_key("email", user.email),
+                    throttle_key("code", str(user.id)),
+                    throttle_key("reauth", str(user.id)),
+                ]
+            )
+        )
+    )
     session.flush()
     notify_holder(session, user, reason)
 
@@ -183,8 +201,12 @@ def user_for_break_glass_token(session: Session, token: str, secret_key: str) ->
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return None
     user = session.get(User, data["id"])
-    if (user is None or not user.is_active or not user.is_site_admin
-            or not hmac.compare_digest(user.session_nonce, str(data.get("n")))):
+    if (
+        user is None
+        or not user.is_active
+        or not user.is_site_admin
+        or not hmac.compare_digest(user.session_nonce, str(data.get("n")))
+    ):
         return None
     return user
 

@@ -185,8 +185,13 @@ def _create_from_identity(session: Session, identity: Identity) -> User:
 
 
 def pending_requests(session: Session) -> list[AccessRequest]:
-    return list(session.scalars(sa.select(AccessRequest).where(AccessRequest.status == AccessRequestStatus.PENDING)
-                                .order_by(AccessRequest.created_dt, AccessRequest.id)))
+    return list(
+        session.scalars(
+            sa.select(AccessRequest)
+            .where(AccessRequest.status == AccessRequestStatus.PENDING)
+            .order_by(AccessRequest.created_dt, AccessRequest.id)
+        )
+    )
 
 
 def matching_account(session: Session, request: AccessRequest) -> User | None:
@@ -212,7 +217,11 @@ def grant_request(session: Session, actor: User, request: AccessRequest, *, link
     else:
         user = _create_from_identity(session, Identity(sub=request.sub, email=request.email, name=request.name))
     request.status, request.decided_dt, request.decided_by_id, request.user_id = (
-        AccessRequestStatus.GRANTED, utcnow(), actor.id, user.id)
+        AccessRequestStatus.GRANTED,
+        utcnow(),
+        actor.id,
+        user.id,
+    )
     session.flush()
     record(session, actor, "access_request.grant", user, after={"sub": request.sub, "linked": link})
     return user

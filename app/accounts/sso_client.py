@@ -47,8 +47,11 @@ def init_app(app: Flask) -> None:
         client_id=app.config["OIDC_CLIENT_ID"],
         client_secret=app.config["OIDC_CLIENT_SECRET"],
         server_metadata_url=app.config["OIDC_ISSUER"].rstrip("/") + "/.well-known/openid-configuration",
-        client_kwargs={"scope": app.config.get("OIDC_SCOPES") or "openid email profile",
-                       "code_challenge_method": "S256", "timeout": app.config.get("OIDC_TIMEOUT", 10)},
+        client_kwargs={
+            "scope": app.config.get("OIDC_SCOPES") or "openid email profile",
+            "code_challenge_method": "S256",
+            "timeout": app.config.get("OIDC_TIMEOUT", 10),
+        },
     )
     app.extensions["sso_oauth"] = oauth
 
@@ -108,8 +111,11 @@ def logout_url(id_token: str | None, language: str) -> str | None:
         return None
     from urllib.parse import urlencode
 
-    params = {"client_id": current_app.config["OIDC_CLIENT_ID"], "ui_locales": language,
-              "post_logout_redirect_uri": external_url("sso.logged_out")}
+    params = {
+        "client_id": current_app.config["OIDC_CLIENT_ID"],
+        "ui_locales": language,
+        "post_logout_redirect_uri": external_url("sso.logged_out"),
+    }
     if id_token:
         params["id_token_hint"] = id_token
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"

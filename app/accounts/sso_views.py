@@ -43,8 +43,10 @@ def _message(reason: str) -> str:
         "denied": _("You did not allow Samrådsportalen to use your City account, so you are not signed in."),
         "unreachable": _("The City's sign-in service cannot be reached right now. Try again in a while."),
         "state": _("The sign-in took too long or was started in another window. Start again."),
-        "invalid": _("The answer from the City's sign-in service could not be verified, so you are not signed in. "
-                     "Start again; if it happens again, tell the site administrator."),
+        "invalid": _(
+            "The answer from the City's sign-in service could not be verified, so you are not signed in. "
+            "Start again; if it happens again, tell the site administrator."
+        ),
         "refused": _("The City's sign-in service did not complete the sign-in. Start again."),
     }[reason]
 
@@ -54,8 +56,9 @@ def _error_page(reason: str, detail: str = "", message: str | None = None) -> tu
     log.warning("sign-in with the identity provider failed: %s %s", reason, detail[:200])
     for key in [k for k in session if k.startswith("_state_")]:
         session.pop(key)
-    return render_template("accounts/sso_error.html", message=message or _message(reason),
-                           local_login=sso_client.local_login_enabled()), status
+    return render_template(
+        "accounts/sso_error.html", message=message or _message(reason), local_login=sso_client.local_login_enabled()
+    ), status
 
 
 def _require_sso() -> None:
@@ -87,16 +90,21 @@ def callback() -> Response | tuple[str, int]:
     """The provider's answer: validate, then log in, ask for the local code, or record a
     request for access."""
     _require_sso()
-    g.ui_lang = session.get("sso_lang") if session.get("sso_lang") in current_app.config["LANGUAGES"] else (
-        current_app.config["DEFAULT_LANGUAGE"])
+    g.ui_lang = (
+        session.get("sso_lang")
+        if session.get("sso_lang") in current_app.config["LANGUAGES"]
+        else (current_app.config["DEFAULT_LANGUAGE"])
+    )
     if request.args.get("error"):
-        reason = "denied" if request.args["error"] in {"access_denied", "consent_required", "login_required",
-                                                       "interaction_required"} else "refused"
+        reason = (
+            "denied"
+            if request.args["error"] in {"access_denied", "consent_required", "login_required", "interaction_required"}
+            else "refused"
+        )
         return _error_page(reason, request.args["error"])
     try:
         sso_client.metadata()
-        token = sso_client.client().authorize_access_token(
-            leeway=int(current_app.config.get("OIDC_CLOCK_SKEW", 60)))
+        token = sso_client.client().authorize_access_token(leeway=int(current_app.config.get("OIDC_CLOCK_SKEW", 60)))
     except sso_client.ProviderUnreachable as error:
         return _error_page("unreachable", str(error))
     except sso_client.WrongIssuer as error:
@@ -114,9 +122,13 @@ def callback() -> Response | tuple[str, int]:
         return _error_page("invalid", "no ID token")
     config = current_app.config
     identity = sso.Identity(
-        sub=str(claims["sub"]), email=str(claims.get("email") or ""), name=str(claims.get("name") or ""),
+        sub=str(claims["sub"]),
+        email=str(claims.get("email") or ""),
+        name=str(claims.get("name") or ""),
         groups=sso.groups_from_claims(claims, config.get("OIDC_ROLE_CLAIM", "")),
-        mfa=sso.asserts_mfa(claims, config.get("OIDC_MFA_AMR", "").split(","), config.get("OIDC_MFA_ACR", "").split(",")),
+        mfa=sso.asserts_mfa(
+            claims, config.get("OIDC_MFA_AMR", "").split(","), config.get("OIDC_MFA_ACR", "").split(",")
+        ),
     )
     db = get_session()
     try:
@@ -129,11 +141,19 @@ def callback() -> Response | tuple[str, int]:
         return render_template("accounts/sso_access_requested.html", request_row=outcome.request), 200
     user = outcome.user
     assert user is not None
-    user.oidc_refresh_token = (secretbox.encrypt(token["refresh_token"], secretbox.key_material(config), purpose="oidc")
-                               if token.get("refresh_token") else None)
+    user.oidc_refresh_token = (
+        secretbox.encrypt(token["refresh_token"], secretbox.key_material(config), purpose="oidc")
+        if token.get("refresh_token")
+        else None
+    )
     commit()
-    extra = {"idp": True, "idp_at": time.time(), "idp_mfa": identity.mfa, "idp_id_token": token.get("id_token"),
-             "idp_expires": float(token.get("expires_at") or time.time() + 3600)}
+    extra = {
+        "idp": True,
+        "idp_at": time.time(),
+        "idp_mfa": identity.mfa,
+        "idp_id_token": token.get("id_token"),
+        "idp_expires": float(token.get("expires_at") or time.time() + 3600),
+    }
     language = session.get("sso_lang") or current_language()
     target = session.get("sso_next") or url_for("consultations_staff.dashboard", lang_code=language)
     if user.is_site_admin and not identity.mfa and user.has_two_factor:
@@ -180,8 +200,9 @@ def _revalidate() -> Response | None:
         commit()
         return _end_session()
     if tokens.get("refresh_token"):
-        user.oidc_refresh_token = secretbox.encrypt(tokens["refresh_token"], secretbox.key_material(config),
-                                                    purpose="oidc")
+        user.oidc_refresh_token = secretbox.encrypt(
+            tokens["refresh_token"], secretbox.key_material(config), purpose="oidc"
+        )
     user.oidc_checked_dt = now
     commit()
     return None

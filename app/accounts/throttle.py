@@ -38,8 +38,7 @@ class LoginThrottled(DomainError):
 
     def __init__(self, wait: timedelta, field: str | None = "password") -> None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        super().__init__(_l("Too many failed attempts. Try again in %(minutes)s min.", minutes=minutes),
-                         field=field)
+        super().__init__(_l("Too many failed attempts. Try again in %(minutes)s min.", minutes=minutes), field=field)
         self.wait = wait
 
 
@@ -63,8 +62,10 @@ def _wait(kind: str, failures: int) -> timedelta:
 def throttle_wait(session: Session, keys: list[str], now: datetime) -> timedelta:
     """How long the longest block among ``keys`` still lasts (zero if none is blocked)."""
     rows = session.scalars(sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all() if keys else []
-    return max((row.blocked_until_dt - now for row in rows if row.blocked_until_dt and row.blocked_until_dt > now),
-               default=timedelta(0))
+    return max(
+        (row.blocked_until_dt - now for row in rows if row.blocked_until_dt and row.blocked_until_dt > now),
+        default=timedelta(0),
+    )
 
 
 def record_failure(session: Session, key: str, now: datetime) -> LoginThrottle:

@@ -22,8 +22,7 @@ def totp_secret_of(user: User) -> str | None:
 
 
 def store_totp_secret(user: User, secret: str | None) -> None:
-    user.totp_secret = (None if secret is None
-                        else secretbox.encrypt(secret, secretbox.key_material(current_app.config)))
+    user.totp_secret = None if secret is None else secretbox.encrypt(secret, secretbox.key_material(current_app.config))
 
 
 def enable_two_factor(session: Session, user: User, secret: str, code: str) -> None:
@@ -31,7 +30,9 @@ def enable_two_factor(session: Session, user: User, secret: str, code: str) -> N
     the right code; ends every other session and tells the holder. Callers re-authenticate first."""
     step = totp.verify(secret, code)
     if step is None:
-        raise DomainError(_l("The code is not right. Check the time on your phone and try the newest code."), field="code")
+        raise DomainError(
+            _l("The code is not right. Check the time on your phone and try the newest code."), field="code"
+        )
     replaced = user.has_two_factor
     store_totp_secret(user, secret)
     user.totp_last_step = step

@@ -89,8 +89,12 @@ def finish_login(user: services.User, target: str, extra: dict[str, object] | No
     login_user(user)
     response = redirect(url_for("accounts.two_factor") if needs_local_two_factor_setup(user) else target)
     response.set_cookie(
-        DEVICE_COOKIE, make_device_token(user), max_age=DEVICE_COOKIE_DAYS * 86400,
-        httponly=True, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
+        DEVICE_COOKIE,
+        make_device_token(user),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        samesite="Lax",
         path="/",
     )
     return response
@@ -106,9 +110,13 @@ def login() -> str | Response:
         abort(404)
     if form.validate_on_submit():
         try:
-            user = authenticate(get_session(), form.email.data or "", form.password.data or "",
-                                client_address=request.remote_addr,
-                                device_token=request.cookies.get(DEVICE_COOKIE))
+            user = authenticate(
+                get_session(),
+                form.email.data or "",
+                form.password.data or "",
+                client_address=request.remote_addr,
+                device_token=request.cookies.get(DEVICE_COOKIE),
+            )
         except LoginThrottled as error:
             form.add_error("password", error.message)
             user = None
@@ -118,15 +126,15 @@ def login() -> str | Response:
         commit()  # failed attempts count towards the waits
         if user is not None:
             home_language = (
-                user.preferred_language if user.preferred_language in current_app.config["LANGUAGES"]
+                user.preferred_language
+                if user.preferred_language in current_app.config["LANGUAGES"]
                 else current_language()
             )
             target = _safe_next(form.next.data) or url_for("consultations_staff.dashboard", lang_code=home_language)
             if user.has_two_factor:
                 return start_second_step(user, target)
             return finish_login(user, target)
-    return render_template("accounts/login.html", form=form, local_login=local_login_enabled(),
-                           sso=sso_enabled())
+    return render_template("accounts/login.html", form=form, local_login=local_login_enabled(), sso=sso_enabled())
 
 
 @bp.route("/<lang_code>/login/code", methods=["GET", "POST"])
@@ -155,8 +163,11 @@ def login_code() -> str | Response:
         commit()  # a wrong code counts
         if ok:
             target = session.get("pending_next") or url_for("consultations_staff.dashboard")
-            return finish_login(user, _safe_next(target) or url_for("consultations_staff.dashboard"),
-                                dict(session.get("pending_extra") or {}))
+            return finish_login(
+                user,
+                _safe_next(target) or url_for("consultations_staff.dashboard"),
+                dict(session.get("pending_extra") or {}),
+            )
         form.add_error("code", _("The code is not right. Try the newest code in your app."))
     return render_template("accounts/login_code.html", form=form)
 
@@ -174,8 +185,9 @@ def two_factor() -> str | Response:
         db = get_session()
         with form_errors(form) as attempt:
             if totp.verify(secret, form.code.data or "") is None:  # before the old code is used up
-                raise DomainError(_("The code is not right. Check the time on your phone and try the newest code."),
-                                  field="code")
+                raise DomainError(
+                    _("The code is not right. Check the time on your phone and try the newest code."), field="code"
+                )
             _reauthenticate(form, user)
             enable_two_factor(db, user, secret, form.code.data or "")
         if attempt.ok:
@@ -185,7 +197,9 @@ def two_factor() -> str | Response:
             flash(_("Two-factor login is on."), "success")
             return redirect(url_for(".account"))
     return render_template(
-        "accounts/two_factor.html", form=form, secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "accounts/two_factor.html",
+        form=form,
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         uri=totp.provisioning_uri(secret, user.email),
     )
 
@@ -233,10 +247,13 @@ def _reauthenticate(form: ChangePasswordForm | ChangeEmailForm | TwoFactorForm, 
     so that it counts, whatever happens next."""
     idp_at = session.get("idp_at")
     try:
-        reauthenticate(get_session(), user,
-                       form.current_password.data if "current_password" in form else None,
-                       form.current_code.data if "current_code" in form else None,
-                       signed_in_seconds_ago=time.time() - idp_at if idp_at else None)
+        reauthenticate(
+            get_session(),
+            user,
+            form.current_password.data if "current_password" in form else None,
+            form.current_code.data if "current_code" in form else None,
+            signed_in_seconds_ago=time.time() - idp_at if idp_at else None,
+        )
     finally:
         commit()
 
@@ -300,7 +317,9 @@ def _language_form() -> LanguageForm:
 def language() -> str | Response:
     form = _language_form()
     if form.validate_on_submit():
-        services.set_preferred_language(get_session(), actor(), form.language.data or "", list(current_app.config["LANGUAGES"]))
+        services.set_preferred_language(
+            get_session(), actor(), form.language.data or "", list(current_app.config["LANGUAGES"])
+        )
         commit()
         return redirect(url_for(".account", lang_code=form.language.data))
     return _account_page(language_form=form)
@@ -331,13 +350,22 @@ def forgot_password() -> str | Response:
         if user is not None and user.is_active and user.has_local_password:
             token = services.make_reset_token(user, current_app.config["SECRET_KEY"])
             queue_email(
-                db, to=user.email, template="accounts/password_reset", language=user.preferred_language,
-                kind="account.password_reset", user=user,
+                db,
+                to=user.email,
+                template="accounts/password_reset",
+                language=user.preferred_language,
+                kind="account.password_reset",
+                user=user,
                 link=external_url("accounts.reset_password", token=token, lang_code=user.preferred_language),
             )
             commit()
         # The same answer whether or not the address has an account.
-        flash(_("If the address belongs to an account, we have sent a link to choose a new password. It works for one hour."), "info")
+        flash(
+            _(
+                "If the address belongs to an account, we have sent a link to choose a new password. It works for one hour."
+            ),
+            "info",
+        )
         return redirect(url_for(".login"))
     return render_template("accounts/forgot.html", form=form)
 

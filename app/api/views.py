@@ -46,8 +46,12 @@ class InvalidParameter(Exception):
 
 @bp.errorhandler(InvalidParameter)
 def _invalid_parameter(error: InvalidParameter) -> Response:
-    return problem_response(400, "Bad Request", f"Query parameter {error.name} {error.reason}.",
-                            invalid_params=[{"name": error.name, "reason": error.reason}])
+    return problem_response(
+        400,
+        "Bad Request",
+        f"Query parameter {error.name} {error.reason}.",
+        invalid_params=[{"name": error.name, "reason": error.reason}],
+    )
 
 
 @bp.after_app_request
@@ -78,8 +82,13 @@ def _dt(value: Any) -> str | None:
 
 
 def _board(board: Board) -> dict[str, Any]:
-    return {"id": board.id, "slug": board.slug, "name_sv": board.name_sv, "name_rom": board.name_rom,
-            "kind": board.kind.value}
+    return {
+        "id": board.id,
+        "slug": board.slug,
+        "name_sv": board.name_sv,
+        "name_rom": board.name_rom,
+        "kind": board.kind.value,
+    }
 
 
 def _consultation(c: Consultation, *, full: bool = False) -> dict[str, Any]:
@@ -98,17 +107,25 @@ def _consultation(c: Consultation, *, full: bool = False) -> dict[str, Any]:
         "url": external_url("consultations.detail", consultation_id=c.id, lang_code=default_language()),
     }
     if full:
-        data.update({
-            "summary_sv": c.summary_sv, "summary_rom": c.summary_rom,
-            "influence_sv": c.influence_sv, "influence_rom": c.influence_rom,
-            "decided_sv": c.decided_sv, "decided_rom": c.decided_rom,
-            "case_reference": c.case_reference,
-            "venue_name": c.venue_name, "address": c.address,
-            "interpreter_languages": list(c.interpreter_languages or []),
-            "cancel_reason_sv": c.cancel_reason_sv if c.is_cancelled else None,
-            "agenda": [{"position": i.position, "title_sv": i.title_sv, "title_rom": i.title_rom} for i in c.agenda_items],
-            "feedback_url": external_url("api.consultation_feedback", consultation_id=c.id),
-        })
+        data.update(
+            {
+                "summary_sv": c.summary_sv,
+                "summary_rom": c.summary_rom,
+                "influence_sv": c.influence_sv,
+                "influence_rom": c.influence_rom,
+                "decided_sv": c.decided_sv,
+                "decided_rom": c.decided_rom,
+                "case_reference": c.case_reference,
+                "venue_name": c.venue_name,
+                "address": c.address,
+                "interpreter_languages": list(c.interpreter_languages or []),
+                "cancel_reason_sv": c.cancel_reason_sv if c.is_cancelled else None,
+                "agenda": [
+                    {"position": i.position, "title_sv": i.title_sv, "title_rom": i.title_rom} for i in c.agenda_items
+                ],
+                "feedback_url": external_url("api.consultation_feedback", consultation_id=c.id),
+            }
+        )
     return data
 
 
@@ -135,8 +152,15 @@ def consultation_list() -> Response:
             abort(404)
         filters.board_id = board.id
     result = consultations.list_public(session, filters, page, per_page)
-    return jsonify({"items": [_consultation(c) for c in result.items], "page": result.page,
-                    "per_page": result.per_page, "total": result.total, "pages": result.pages})
+    return jsonify(
+        {
+            "items": [_consultation(c) for c in result.items],
+            "page": result.page,
+            "per_page": result.per_page,
+            "total": result.total,
+            "pages": result.pages,
+        }
+    )
 
 
 @bp.route("/consultations/<int:consultation_id>")
@@ -154,22 +178,30 @@ def consultation_feedback(consultation_id: int) -> Response:
     if published is None:
         abort(404)
     revision = published.revision
-    return jsonify({
-        "consultation_id": consultation.id,
-        "first_published": _dt(published.first_published_dt),
-        "updated": _dt(revision.published_dt if revision else None),
-        "revision": revision.number if revision else None,
-        "summary_sv": published.summary_sv,
-        "summary_rom": published.summary_rom,
-        "themes": (revision.snapshot if revision else {"themes": []})["themes"],
-        "views": [
-            {"id": v.id, "language": v.language, "lang_tag": v.lang_tag or None, "channel": v.channel.value,
-             "text": v.public_body, "theme_ids": [t.id for t in published.themes_of.get(v.id, [])]}
-            for v in published.viewpoints
-        ],
-        "hidden_views": published.hidden_count,
-        "unpublished_views": published.unpublished_count,
-    })
+    return jsonify(
+        {
+            "consultation_id": consultation.id,
+            "first_published": _dt(published.first_published_dt),
+            "updated": _dt(revision.published_dt if revision else None),
+            "revision": revision.number if revision else None,
+            "summary_sv": published.summary_sv,
+            "summary_rom": published.summary_rom,
+            "themes": (revision.snapshot if revision else {"themes": []})["themes"],
+            "views": [
+                {
+                    "id": v.id,
+                    "language": v.language,
+                    "lang_tag": v.lang_tag or None,
+                    "channel": v.channel.value,
+                    "text": v.public_body,
+                    "theme_ids": [t.id for t in published.themes_of.get(v.id, [])],
+                }
+                for v in published.viewpoints
+            ],
+            "hidden_views": published.hidden_count,
+            "unpublished_views": published.unpublished_count,
+        }
+    )
 
 
 @bp.route("/decisions")

@@ -66,9 +66,19 @@ def record_many(
     before_json = {k: _jsonable(v) for k, v in before.items()} if before else None
     after_json = {k: _jsonable(v) for k, v in after.items()} if after else None
     now = utcnow()
-    session.execute(sa.insert(AuditEvent), [
-        {"actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id,
-         "before": before_json, "after": after_json, "created_dt": now}
-        for object_id in object_ids
-    ])
+    session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "actor_id": actor_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "before": before_json,
+                "after": after_json,
+                "created_dt": now,
+            }
+            for object_id in object_ids
+        ],
+    )
     return len(object_ids)

@@ -24,8 +24,15 @@ def seed_boards(session: Session) -> int:
     for slug, kind, name_sv, name_rom in BOARDS:
         board = existing.get(slug)
         if board is None:
-            session.add(Board(slug=slug, kind=BoardKind(kind), name_sv=name_sv, name_rom=name_rom,
-                              contact_email=f"{slug}@stockholm.example"))
+            session.add(
+                Board(
+                    slug=slug,
+                    kind=BoardKind(kind),
+                    name_sv=name_sv,
+                    name_rom=name_rom,
+                    contact_email=f"{slug}@stockholm.example",
+                )
+            )
             created += 1
         else:
             board.name_sv, board.kind = name_sv, BoardKind(kind)

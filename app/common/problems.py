@@ -9,8 +9,9 @@ from flask import Response, json
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_response(status: int, title: str, detail: str | None = None, *,
-                     headers: dict[str, str] | None = None, **extensions: Any) -> Response:
+def problem_response(
+    status: int, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None, **extensions: Any
+) -> Response:
     """``{"type": "about:blank", "title": …, "status": …, "detail": …}`` with the
     ``application/problem+json`` media type; ``extensions`` become extra members."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}

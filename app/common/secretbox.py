@@ -31,8 +31,9 @@ def key_material(config: Mapping[str, Any]) -> str:
 
 
 def _fernet(material: str, purpose: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=f"samradsportalen/{purpose}".encode()).derive(material.encode())
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"samradsportalen/{purpose}".encode()).derive(
+        material.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
@@ -44,7 +45,7 @@ def decrypt(stored: str, material: str, *, purpose: str = "totp") -> str:
     if not stored.startswith(PREFIX):
         raise UndecryptableSecret("not an encrypted value")
     try:
-        return _fernet(material, purpose).decrypt(stored[len(PREFIX):].encode()).decode()
+        return _fernet(material, purpose).decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as error:
         raise UndecryptableSecret("wrong key or damaged value") from error
 

@@ -19,8 +19,21 @@ from app.i18n import UIText, default_language, languages
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre",
-    "h3", "h4", "h5", "h6",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
 }
 
 
@@ -109,7 +122,7 @@ def set_texts(
 
 def texts_of(obj: Any, name: str) -> dict[str, str | None]:
     """``{lang: obj.<name>_<lang>}`` for each site language ``obj`` has a column for."""
-    return {column[len(name) + 1:]: getattr(obj, column) for column in text_columns(type(obj), name)}
+    return {column[len(name) + 1 :]: getattr(obj, column) for column in text_columns(type(obj), name)}
 
 
 def text_columns(cls: type, name: str) -> list[str]:
@@ -137,13 +150,19 @@ E = TypeVar("E", bound=Enum)
 
 
 @overload
-def enum_value(data: Mapping[str, Any], name: str, enum: type[E], message: UIText, *,
-               among: Collection[E] | None = None) -> E: ...
-@overload
-def enum_value(data: Mapping[str, Any], name: str, enum: type[E], message: None = None, *,
-               among: Collection[E] | None = None) -> E | None: ...
 def enum_value(
-    data: Mapping[str, Any], name: str, enum: type[E], message: UIText | None = None, *,
+    data: Mapping[str, Any], name: str, enum: type[E], message: UIText, *, among: Collection[E] | None = None
+) -> E: ...
+@overload
+def enum_value(
+    data: Mapping[str, Any], name: str, enum: type[E], message: None = None, *, among: Collection[E] | None = None
+) -> E | None: ...
+def enum_value(
+    data: Mapping[str, Any],
+    name: str,
+    enum: type[E],
+    message: UIText | None = None,
+    *,
     among: Collection[E] | None = None,
 ) -> E | None:
     """``data[name]`` as a member of ``enum`` (given as the member or its value).

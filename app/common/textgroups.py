@@ -49,13 +49,15 @@ NGRAMS = (3, 4, 5)
 _WORD = re.compile(r"\w+")
 #: Words of four letters or more that say nothing about a topic, left out of labels (shorter ones
 #: are left out anyway): the commonest Swedish ones, and Romani ones in the project's spelling.
-LABEL_STOPWORDS = frozenset("""
+LABEL_STOPWORDS = frozenset(
+    """
 aldrig alla allt alltid andra annars bara behöver blir borde både dessa detta deras efter eftersom eller
 finns från hade hans hela henne hennes honom inga ingen inget inom inte kommer kunna mellan mina mitt
 mycket många måste någon något några redan samma sedan sina sitt skall skulle snälla tack till under
 utan vara varit vilka vilken vill våra vårt även över
 amaro amare amari ande ando kana katar lenge maj pala sode thaj trobul trobun vaš
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Group:
 
 def _ngrams(text: str) -> Counter[str]:
     padded = [f" {word} " for word in _WORD.findall(text.lower())]
-    return Counter(word[i:i + n] for word in padded for n in NGRAMS for i in range(len(word) - n + 1))
+    return Counter(word[i : i + n] for word in padded for n in NGRAMS for i in range(len(word) - n + 1))
 
 
 def _tfidf(counts: Any, min_df: int = 2, max_df: float = 0.7) -> Any:
@@ -193,7 +195,10 @@ def distinctive_words(texts: Sequence[str], members: Sequence[int], count: int =
     """
     import math
 
-    words_of = [{w for w in _WORD.findall(text.lower()) if len(w) >= 4 and not w.isdigit() and w not in LABEL_STOPWORDS} for text in texts]
+    words_of = [
+        {w for w in _WORD.findall(text.lower()) if len(w) >= 4 and not w.isdigit() and w not in LABEL_STOPWORDS}
+        for text in texts
+    ]
     inside = set(members)
     in_group: Counter[str] = Counter()
     elsewhere: Counter[str] = Counter()
@@ -207,13 +212,15 @@ def distinctive_words(texts: Sequence[str], members: Sequence[int], count: int =
         q = (elsewhere[word] + 0.5) / (others + 1)
         return p * math.log(p / q)
 
-    ranked = sorted(((score(w), w) for w in in_group if in_group[w] > 1 or group_size == 1),
-                    key=lambda pair: (-pair[0], pair[1]))
+    ranked = sorted(
+        ((score(w), w) for w in in_group if in_group[w] > 1 or group_size == 1), key=lambda pair: (-pair[0], pair[1])
+    )
     return [word for value, word in ranked[:count] if value > 0]
 
 
-def group_texts(items: Sequence[Mapping[str, str]], *, max_groups: int = 10, seed: int = 0,
-                label_texts: Sequence[str] | None = None) -> list[Group]:
+def group_texts(
+    items: Sequence[Mapping[str, str]], *, max_groups: int = 10, seed: int = 0, label_texts: Sequence[str] | None = None
+) -> list[Group]:
     """Group the items (each ``{language: text}``) by similarity; groups of one item are left out.
 
     Returns the groups, largest first. ``label_texts`` (one text per item, e.g.

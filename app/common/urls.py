@@ -38,7 +38,8 @@ def _adapter(app: Flask) -> Any:  # a werkzeug MapAdapter (common imports no wer
     cached = app.extensions.get("external_url_adapter")
     if cached is None or cached[0] != base_url:
         base = urlsplit(base_url)
-        adapter = app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
-                                   url_scheme=base.scheme or "https")
+        adapter = app.url_map.bind(
+            base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+        )
         cached = app.extensions["external_url_adapter"] = (base_url, adapter)
     return cached[1]

@@ -22,9 +22,7 @@ def detail(slug: str) -> str:
     session = get_session()
     board = get_board_by_slug(session, slug) or abort(404)
     page_number = request.args.get("page", 1, type=int) or 1
-    upcoming = consultations.list_public(
-        session, consultations.ListFilters(board_id=board.id, when="upcoming"), 1, 50
-    )
+    upcoming = consultations.list_public(session, consultations.ListFilters(board_id=board.id, when="upcoming"), 1, 50)
     past = consultations.list_public(
         session, consultations.ListFilters(board_id=board.id, when="past"), page_number, current_app.config["PAGE_SIZE"]
     )

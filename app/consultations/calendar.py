@@ -67,7 +67,8 @@ def invitation_readings(session: Session, items: list[Consultation]) -> dict[int
     found = readings_of_many(session, (subject_key(ReadingSubject.INVITATION, c.id) for c in items))
     language = current_language()
     return {
-        c.id: reading for c in items
+        c.id: reading
+        for c in items
         if (reading := pick(found.get(subject_key(ReadingSubject.INVITATION, c.id), {}), language)) is not None
     }
 
@@ -78,8 +79,14 @@ def reading_url(reading: AudioReading) -> str:
 
 def _text(value: str) -> str:
     """A TEXT value (RFC 5545, 3.3.11): backslash, semicolon and comma escaped, line breaks as ``\\n``."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def _param(value: str) -> str:
@@ -113,8 +120,15 @@ def _fold(line: str) -> bytes:
 
 def calendar_head(calendar_name: str, method: str = PUBLISH) -> bytes:
     """``BEGIN:VCALENDAR``, its properties and the time zone: what precedes the events."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Stockholms stad//Samradsportalen//SV", "CALSCALE:GREGORIAN",
-             f"METHOD:{method}", f"X-WR-CALNAME:{_text(one_line(calendar_name))}", "X-WR-TIMEZONE:Europe/Stockholm"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Stockholms stad//Samradsportalen//SV",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        f"X-WR-CALNAME:{_text(one_line(calendar_name))}",
+        "X-WR-TIMEZONE:Europe/Stockholm",
+    ]
     return b"".join(map(_fold, lines)) + STOCKHOLM_VTIMEZONE.encode()
 
 
@@ -128,7 +142,10 @@ def event_start(generated: datetime) -> bytes:
 
 
 def event_body(
-    consultation: Consultation, *, reading: AudioReading | None = None, method: str = PUBLISH,
+    consultation: Consultation,
+    *,
+    reading: AudioReading | None = None,
+    method: str = PUBLISH,
     attendee: str | None = None,
 ) -> bytes:
     """The VEVENT of a consultation after its :func:`event_start`, through ``END:VEVENT``, in
@@ -173,8 +190,13 @@ def has_times(consultation: Consultation) -> bool:
 
 
 def build_calendar(
-    items: Iterable[Consultation], calendar_name: str, *, now: datetime | None = None, method: str = PUBLISH,
-    attendee: str | None = None, session: Session | None = None,
+    items: Iterable[Consultation],
+    calendar_name: str,
+    *,
+    now: datetime | None = None,
+    method: str = PUBLISH,
+    attendee: str | None = None,
+    session: Session | None = None,
 ) -> bytes:
     """An iCalendar with one VEVENT per consultation that has a time, in the
     current language (calendar name, titles, organisers).
@@ -198,7 +220,9 @@ def build_calendar(
     start = event_start(generated)
     parts = [calendar_head(calendar_name, method)]
     for consultation in items:
-        parts += [start, event_body(consultation, reading=readings.get(consultation.id), method=method,
-                                    attendee=attendee)]
+        parts += [
+            start,
+            event_body(consultation, reading=readings.get(consultation.id), method=method, attendee=attendee),
+        ]
     parts.append(CALENDAR_END)
     return b"".join(parts)

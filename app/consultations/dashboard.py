@@ -36,8 +36,11 @@ OWING = (S.PUBLISHED, S.HELD)
 
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     """Promised feedback is late from the day after the promised date (Stockholm dates)."""
-    return sa.and_(Consultation.status.in_(OWING), Consultation.feedback_due_date.is_not(None),
-                   Consultation.feedback_due_date < today)
+    return sa.and_(
+        Consultation.status.in_(OWING),
+        Consultation.feedback_due_date.is_not(None),
+        Consultation.feedback_due_date < today,
+    )
 
 
 def scope(actor: User) -> sa.ColumnElement[bool]:
@@ -59,14 +62,23 @@ def _kind(kind: str, now: datetime) -> tuple[sa.ColumnElement[bool], tuple[Any, 
         return overdue, (Consultation.feedback_due_date, Consultation.id)
     if kind == "awaiting":
         # Held (or its time has passed) and feedback not yet published nor late.
-        held = sa.or_(Consultation.status == S.HELD,
-                      sa.and_(Consultation.status == S.PUBLISHED, Consultation.end_dt.is_not(None), Consultation.end_dt < now))
-        return sa.and_(held, sa.not_(overdue)), (Consultation.feedback_due_date.is_(None), Consultation.feedback_due_date,
-                                                 Consultation.start_dt, Consultation.id)
+        held = sa.or_(
+            Consultation.status == S.HELD,
+            sa.and_(Consultation.status == S.PUBLISHED, Consultation.end_dt.is_not(None), Consultation.end_dt < now),
+        )
+        return sa.and_(held, sa.not_(overdue)), (
+            Consultation.feedback_due_date.is_(None),
+            Consultation.feedback_due_date,
+            Consultation.start_dt,
+            Consultation.id,
+        )
     if kind == "upcoming":
-        return (sa.and_(Consultation.status == S.PUBLISHED,
-                        sa.or_(Consultation.end_dt.is_(None), Consultation.end_dt >= now)),
-                (Consultation.start_dt.is_(None), Consultation.start_dt, Consultation.id))
+        return (
+            sa.and_(
+                Consultation.status == S.PUBLISHED, sa.or_(Consultation.end_dt.is_(None), Consultation.end_dt >= now)
+            ),
+            (Consultation.start_dt.is_(None), Consultation.start_dt, Consultation.id),
+        )
     if kind == "drafts":
         return Consultation.status == S.DRAFT, (Consultation.updated_dt.desc(), Consultation.id.desc())
     raise ValueError(kind)
@@ -90,24 +102,30 @@ def _load(session: Session, ids: list[int]) -> list[Consultation]:
     return list(session.scalars(sa.select(Consultation).where(Consultation.id.in_(ids)).options(*_OPTIONS)))
 
 
-def dashboard(session: Session, actor: User, *, now: datetime | None = None, limit: int = DASHBOARD_LIMIT) -> list[Bucket]:
+def dashboard(
+    session: Session, actor: User, *, now: datetime | None = None, limit: int = DASHBOARD_LIMIT
+) -> list[Bucket]:
     """A few consultations of each kind of work, and how many there are (one count query for all kinds)."""
     now = now or utcnow()
     mine = scope(actor)
     conditions = {kind: _kind(kind, now) for kind in KINDS}
     totals = session.execute(
-        sa.select(*(sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0) for cond, _order in conditions.values()))
-        .where(mine)
+        sa.select(
+            *(sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0) for cond, _order in conditions.values())
+        ).where(mine)
     ).one()
     ids = {
         kind: list(session.scalars(sa.select(Consultation.id).where(mine, cond).order_by(*order).limit(limit)))
-        if total else []
+        if total
+        else []
         for (kind, (cond, order)), total in zip(conditions.items(), totals, strict=True)
     }
     every = sorted({i for found in ids.values() for i in found})
     by_id = {c.id: c for c in _load(session, every)} if every else {}
-    return [Bucket(kind, [by_id[i] for i in ids[kind] if i in by_id], int(total))
-            for kind, total in zip(KINDS, totals, strict=True)]
+    return [
+        Bucket(kind, [by_id[i] for i in ids[kind] if i in by_id], int(total))
+        for kind, total in zip(KINDS, totals, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -142,8 +160,9 @@ class ArchiveFilter:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
-def archive(session: Session, actor: User, f: ArchiveFilter, page: int, *, now: datetime | None = None,
-            per_page: int = PER_PAGE) -> Page[Consultation]:
+def archive(
+    session: Session, actor: User, f: ArchiveFilter, page: int, *, now: datetime | None = None, per_page: int = PER_PAGE
+) -> Page[Consultation]:
     """The user's consultations that match the filter, latest meeting first (undated first), paginated."""
     now = now or utcnow()
     stmt = sa.select(Consultation.id).where(scope(actor))
@@ -155,17 +174,25 @@ def archive(session: Session, actor: User, f: ArchiveFilter, page: int, *, now: 
         stmt = stmt.where(Consultation.status == S(f.show))
     if f.board:
         board_id = int(f.board)
-        stmt = stmt.where(Consultation.id.in_(sa.union(
-            sa.select(Consultation.id).where(Consultation.lead_board_id == board_id),
-            sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id == board_id),
-        )))
+        stmt = stmt.where(
+            Consultation.id.in_(
+                sa.union(
+                    sa.select(Consultation.id).where(Consultation.lead_board_id == board_id),
+                    sa.select(consultation_hosts.c.consultation_id).where(consultation_hosts.c.board_id == board_id),
+                )
+            )
+        )
     if f.year:
         year = int(f.year)
         start = datetime(year, 1, 1, tzinfo=STOCKHOLM)
         end = datetime(year + 1, 1, 1, tzinfo=STOCKHOLM)
         stmt = stmt.where(Consultation.start_dt >= start, Consultation.start_dt < end)
     if f.q:
-        stmt = stmt.where(sa.or_(Consultation.title_sv.icontains(f.q, autoescape=True),
-                                 Consultation.title_rom.icontains(f.q, autoescape=True),
-                                 Consultation.case_reference.icontains(f.q, autoescape=True)))
+        stmt = stmt.where(
+            sa.or_(
+                Consultation.title_sv.icontains(f.q, autoescape=True),
+                Consultation.title_rom.icontains(f.q, autoescape=True),
+                Consultation.case_reference.icontains(f.q, autoescape=True),
+            )
+        )
     return paginate_ids(session, stmt.order_by(*order), _load, page, per_page)

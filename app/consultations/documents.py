@@ -101,11 +101,17 @@ class DocumentStore:
                 partial.unlink(missing_ok=True)
             except OSError:
                 pass  # never created (the directory is missing or unwritable)
-            log.error("document store: could not write %d bytes to %s (%s)", len(data), self.directory,
-                      errno.errorcode.get(error.errno or 0, type(error).__name__))
+            log.error(
+                "document store: could not write %d bytes to %s (%s)",
+                len(data),
+                self.directory,
+                errno.errorcode.get(error.errno or 0, type(error).__name__),
+            )
             raise DomainError(
-                _l("The file could not be stored on the server (its disk may be full). "
-                   "Nothing was saved; please try again later or tell the site's administrator."),
+                _l(
+                    "The file could not be stored on the server (its disk may be full). "
+                    "Nothing was saved; please try again later or tell the site's administrator."
+                ),
                 field="file",
             ) from error
         return name, kind

@@ -115,7 +115,7 @@ class CalendarOfAll:
         wanted = {cid: stamp_of(cid, updated, board) for cid, updated, board in stamps}
         missing = [cid for cid, stamp in wanted.items() if self._pieces.get((lang, cid), (None,))[0] != stamp]
         for start in range(0, len(missing), 500):
-            for consultation in queries.load_for_feed(session, missing[start:start + 500]):
+            for consultation in queries.load_for_feed(session, missing[start : start + 500]):
                 reading = picked.get(subject_key(ReadingSubject.INVITATION, consultation.id))
                 body = event_body(consultation, reading=reading)
                 stamp = stamp_of(consultation.id, consultation.updated_dt, consultation.lead_board_id)
@@ -139,8 +139,13 @@ class CalendarOfAll:
         self._first_seen.move_to_end(etag)
         while len(self._first_seen) > 64:
             self._first_seen.popitem(last=False)
-        return _Listing(head=head, bodies=bodies, etag=etag, last_modified=first,
-                        size=len(head) + sum(map(len, bodies)) + len(CALENDAR_END))
+        return _Listing(
+            head=head,
+            bodies=bodies,
+            etag=etag,
+            last_modified=first,
+            size=len(head) + sum(map(len, bodies)) + len(CALENDAR_END),
+        )
 
 
 def calendar_of_all(session: Session, generation: Hashable, calendar_name: str) -> Response:
@@ -154,7 +159,7 @@ def calendar_of_all(session: Session, generation: Hashable, calendar_name: str) 
     def chunks() -> Iterator[bytes]:
         yield listing.head
         for first in range(0, len(listing.bodies), 200):  # about 150 KB a write
-            yield start + start.join(listing.bodies[first:first + 200])  # start, body, start, body, …
+            yield start + start.join(listing.bodies[first : first + 200])  # start, body, start, body, …
         yield CALENDAR_END
 
     response = Response(chunks(), mimetype="text/calendar")
@@ -232,14 +237,18 @@ def atom_response(items: list[Consultation]) -> Response:
         if lang != "sv":
             if not has_translation(consultation, "title"):
                 fallback.append("title")
-            if text and not has_translation(consultation, "summary") and not (
-                    consultation.is_cancelled and getattr(consultation, f"cancel_reason_{lang}", None)):
+            if (
+                text
+                and not has_translation(consultation, "summary")
+                and not (consultation.is_cancelled and getattr(consultation, f"cancel_reason_{lang}", None))
+            ):
                 fallback.append("content")
     body = feed.atom_str(pretty=False)
     if readings:
-        body = _add_enclosures(body, {
-            external_url("consultations.detail", consultation_id=cid): reading for cid, reading in readings.items()
-        })
+        body = _add_enclosures(
+            body,
+            {external_url("consultations.detail", consultation_id=cid): reading for cid, reading in readings.items()},
+        )
     return Response(body, mimetype="application/atom+xml")
 
 
@@ -256,6 +265,12 @@ def _add_enclosures(atom: bytes, readings: dict[str, AudioReading]) -> bytes:
     for entry in root.iterfind("a:entry", ns):
         reading = readings.get(entry.findtext("a:id", namespaces=ns) or "")
         if reading is not None:
-            etree.SubElement(entry, "{http://www.w3.org/2005/Atom}link", href=reading_url(reading), rel="enclosure",
-                             type="audio/mpeg", length=str(reading.size_bytes))
+            etree.SubElement(
+                entry,
+                "{http://www.w3.org/2005/Atom}link",
+                href=reading_url(reading),
+                rel="enclosure",
+                type="audio/mpeg",
+                length=str(reading.size_bytes),
+            )
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

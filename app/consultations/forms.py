@@ -35,14 +35,20 @@ from app.web.forms import (
 class ConsultationForm(VersionedForm):
     lead_board_id = SelectField(_l("Lead board"), coerce=int, validators=[DataRequired()])
     co_host_ids = CheckboxListField(
-        _l("Co-hosting boards"), coerce=int, validate_choice=True,
+        _l("Co-hosting boards"),
+        coerce=int,
+        validate_choice=True,
         description=_l("Other boards that arrange the consultation together with the lead board."),
     )
     title_sv = StringField(_l("Title in Swedish"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     title_rom = text_line(_l("Title in Romani chib"), 200)
-    summary_sv = text_area(_l("Description in Swedish"), description=_l("What the consultation is about. Markdown may be used."))
+    summary_sv = text_area(
+        _l("Description in Swedish"), description=_l("What the consultation is about. Markdown may be used.")
+    )
     summary_rom = text_area(_l("Description in Romani chib"))
-    easy_read_sv = text_area(_l("Easy-to-read summary in Swedish"), description=_l("Optional. Short sentences, common words."))
+    easy_read_sv = text_area(
+        _l("Easy-to-read summary in Swedish"), description=_l("Optional. Short sentences, common words.")
+    )
     easy_read_rom = text_area(_l("Easy-to-read summary in Romani chib"))
     influence_sv = text_area(_l("What participants can influence, in Swedish"), description=_l("Required to publish."))
     influence_rom = text_area(_l("What participants can influence, in Romani chib"))
@@ -50,8 +56,9 @@ class ConsultationForm(VersionedForm):
     decided_rom = text_area(_l("What is already decided, in Romani chib"))
     is_open = RadioField(
         _l("Who may come"),
-        choices=choices([("open", _l("Open: anyone may come, no invitation needed")),
-                         ("closed", _l("Closed: an invited group"))]),
+        choices=choices(
+            [("open", _l("Open: anyone may come, no invitation needed")), ("closed", _l("Closed: an invited group"))]
+        ),
         default="open",
         validators=[DataRequired()],
     )
@@ -69,13 +76,15 @@ class ConsultationForm(VersionedForm):
     room = text_line(_l("Room"), 200)
     directions_sv = text_area(_l("How to get there, in Swedish"))
     directions_rom = text_area(_l("How to get there, in Romani chib"))
-    accessibility_sv = text_area(_l("Accessibility, in Swedish"), description=_l("Step-free access, hearing loop, toilets, quiet room."))
+    accessibility_sv = text_area(
+        _l("Accessibility, in Swedish"), description=_l("Step-free access, hearing loop, toilets, quiet room.")
+    )
     accessibility_rom = text_area(_l("Accessibility, in Romani chib"))
     join_url = web_address(_l("Link to join the digital meeting"))
-    interpreter_languages = CheckboxListField(
-        _l("Interpretation offered into"), choices=[], validate_choice=True
+    interpreter_languages = CheckboxListField(_l("Interpretation offered into"), choices=[], validate_choice=True)
+    compensation_sv = text_area(
+        _l("Compensation for participants, in Swedish"), description=_l("Optional. E.g. travel costs or a fee.")
     )
-    compensation_sv = text_area(_l("Compensation for participants, in Swedish"), description=_l("Optional. E.g. travel costs or a fee."))
     compensation_rom = text_area(_l("Compensation for participants, in Romani chib"))
     registration_deadline_dt = LocalDateTimeField(_l("Registration deadline"), validators=[Optional()])
     capacity = IntegerField(
@@ -86,7 +95,8 @@ class ConsultationForm(VersionedForm):
     input_opens_dt = LocalDateTimeField(_l("Written views accepted from"), validators=[Optional()])
     input_closes_dt = LocalDateTimeField(_l("Written views accepted until"), validators=[Optional()])
     feedback_due_date = DateField(
-        _l("Feedback promised by"), validators=[Optional()],
+        _l("Feedback promised by"),
+        validators=[Optional()],
         description=_l("If empty, set at publication from the board's usual number of weeks."),
     )
 
@@ -98,11 +108,33 @@ class ConsultationForm(VersionedForm):
     def to_data(self) -> dict[str, Any]:
         """The form's values as the service's field dictionary."""
         names = (
-            "title_sv", "title_rom", "summary_sv", "summary_rom", "easy_read_sv", "easy_read_rom",
-            "influence_sv", "influence_rom", "decided_sv", "decided_rom", "case_reference",
-            "start_dt", "end_dt", "venue_name", "address", "room", "directions_sv", "directions_rom",
-            "accessibility_sv", "accessibility_rom", "join_url", "compensation_sv", "compensation_rom",
-            "registration_deadline_dt", "capacity", "input_opens_dt", "input_closes_dt",
+            "title_sv",
+            "title_rom",
+            "summary_sv",
+            "summary_rom",
+            "easy_read_sv",
+            "easy_read_rom",
+            "influence_sv",
+            "influence_rom",
+            "decided_sv",
+            "decided_rom",
+            "case_reference",
+            "start_dt",
+            "end_dt",
+            "venue_name",
+            "address",
+            "room",
+            "directions_sv",
+            "directions_rom",
+            "accessibility_sv",
+            "accessibility_rom",
+            "join_url",
+            "compensation_sv",
+            "compensation_rom",
+            "registration_deadline_dt",
+            "capacity",
+            "input_opens_dt",
+            "input_closes_dt",
             "feedback_due_date",
         )
         data = {name: getattr(self, name).data for name in names}
@@ -114,7 +146,8 @@ class ConsultationForm(VersionedForm):
 
 class HeldForm(BaseForm):
     held_on = DateField(
-        _l("The day it took place, if the meeting was moved"), validators=[Optional()],
+        _l("The day it took place, if the meeting was moved"),
+        validators=[Optional()],
         description=_l("Leave empty if it took place as planned."),
     )
 
@@ -127,13 +160,19 @@ class PublishForm(BaseForm):
 
 
 class CancelForm(BaseForm):
-    reason_sv = TextAreaField(_l("Reason, in Swedish"), validators=[DataRequired(), Length(max=2000)], filters=[strip],
-                              description=_l("Shown publicly on the consultation page."))
+    reason_sv = TextAreaField(
+        _l("Reason, in Swedish"),
+        validators=[DataRequired(), Length(max=2000)],
+        filters=[strip],
+        description=_l("Shown publicly on the consultation page."),
+    )
     reason_rom = text_area(_l("Reason, in Romani chib"), 2000)
 
 
 class AgendaItemForm(BaseForm):
-    title_sv = StringField(_l("Item or question in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
+    title_sv = StringField(
+        _l("Item or question in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip]
+    )
     title_rom = text_line(_l("Item or question in Romani chib"), 300)
     description_sv = text_area(_l("Explanation in Swedish"), 5000)
     description_rom = text_area(_l("Explanation in Romani chib"), 5000)

@@ -114,7 +114,13 @@ def add_document(
         )
         consultation.documents.append(document)
         session.flush()
-        record(session, actor, "document.add", document, after={"title": document.title, "consultation_id": consultation.id})
+        record(
+            session,
+            actor,
+            "document.add",
+            document,
+            after={"title": document.title, "consultation_id": consultation.id},
+        )
     except BaseException:
         store.delete(stored_name)  # no file without its row (the caller deletes it if COMMIT fails)
         raise
@@ -124,8 +130,13 @@ def add_document(
 def delete_document(session: Session, actor: User, document: Document, store: DocumentStore) -> None:
     consultation = document.consultation
     _require_editable(actor, consultation)
-    record(session, actor, "document.delete", document, before={"title": document.title, "consultation_id": consultation.id})
+    record(
+        session,
+        actor,
+        "document.delete",
+        document,
+        before={"title": document.title, "consultation_id": consultation.id},
+    )
     consultation.documents.remove(document)
     session.flush()
     store.delete(document.stored_name)
-

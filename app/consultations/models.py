@@ -113,8 +113,9 @@ class Consultation(Base):
         sa.Index("ix_consultations_status_start_dt", "status", "start_dt"),
         # A board's page and its ledger (feedback.reports): the trailing columns
         # let the ledger find the board's consultations from the index alone.
-        sa.Index("ix_consultations_lead_board_id_start_dt", "lead_board_id", "start_dt", "status", "id",
-                 "feedback_due_date"),
+        sa.Index(
+            "ix_consultations_lead_board_id_start_dt", "lead_board_id", "start_dt", "status", "id", "feedback_due_date"
+        ),
         # Public lists (see queries.list_public): covering indexes, so counting,
         # sorting and OFFSET are index-only scans. "All" and "past" walk the
         # first in start order; "upcoming" takes the range end_dt >= now of the
@@ -127,9 +128,7 @@ class Consultation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"))
-    status: Mapped[ConsultationStatus] = mapped_column(
-        str_enum(ConsultationStatus), default=ConsultationStatus.DRAFT
-    )
+    status: Mapped[ConsultationStatus] = mapped_column(str_enum(ConsultationStatus), default=ConsultationStatus.DRAFT)
 
     title_sv: Mapped[str] = mapped_column(sa.String(200))
     title_rom: Mapped[str | None] = mapped_column(sa.String(200))

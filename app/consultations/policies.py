@@ -55,8 +55,13 @@ def may_mark_held(user: User, consultation: Consultation, *, now: datetime, held
             return no(_l("The day the meeting took place cannot be in the future."), field="held_on")
         return YES
     if consultation.start_dt is not None and consultation.start_dt > now:
-        return no(_l("The meeting can be marked as held from its start, %(start)s. If it was moved to an earlier "
-                     "day, give the day it took place.", start=format_datetime(consultation.start_dt)))
+        return no(
+            _l(
+                "The meeting can be marked as held from its start, %(start)s. If it was moved to an earlier "
+                "day, give the day it took place.",
+                start=format_datetime(consultation.start_dt),
+            )
+        )
     return YES
 
 
@@ -66,8 +71,12 @@ def feedback_can_first_appear(consultation: Consultation) -> Possible:
         return YES
     if consultation.status is S.PUBLISHED:
         return no(_l("The feedback can be published once the meeting has been marked as held."))
-    return no(_l("Feedback can be published when the consultation has been held (status now: “%(status)s”).",
-                 status=consultation.status.label))
+    return no(
+        _l(
+            "Feedback can be published when the consultation has been held (status now: “%(status)s”).",
+            status=consultation.status.label,
+        )
+    )
 
 
 def may_publish_feedback(user: User, consultation: Consultation, *, first: bool) -> Possible:

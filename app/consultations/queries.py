@@ -53,7 +53,9 @@ class ListFilters:
     format: MeetingFormat | None = None
 
 
-def list_public(session: Session, filters: ListFilters, page: int, per_page: int, *, now: datetime | None = None) -> Page[Consultation]:
+def list_public(
+    session: Session, filters: ListFilters, page: int, per_page: int, *, now: datetime | None = None
+) -> Page[Consultation]:
     """Published (and later) consultations, upcoming soonest first or past latest first."""
     now = now or utcnow()
     # Only ids are counted, sorted and skipped (an index-only scan of a covering
@@ -90,7 +92,11 @@ def list_upcoming(session: Session, limit: int, *, now: datetime | None = None) 
 
 
 def list_for_feed(
-    session: Session, *, board_id: int | None = None, limit: int | None = None, ended_since: datetime | None = None,
+    session: Session,
+    *,
+    board_id: int | None = None,
+    limit: int | None = None,
+    ended_since: datetime | None = None,
     with_co_hosts: bool = False,
 ) -> list[Consultation]:
     """Public consultations for calendar and Atom feeds, newest publication first.
@@ -118,8 +124,11 @@ def feed_stamps(session: Session, *, ended_since: datetime) -> list[tuple[int, d
     says, cheaply, which of its events changed (any change bumps ``updated_dt``)."""
     stmt = (
         sa.select(Consultation.id, Consultation.updated_dt, Consultation.lead_board_id)
-        .where(Consultation.status.in_(PUBLIC_STATUSES), Consultation.end_dt >= ended_since,
-               Consultation.start_dt.is_not(None))
+        .where(
+            Consultation.status.in_(PUBLIC_STATUSES),
+            Consultation.end_dt >= ended_since,
+            Consultation.start_dt.is_not(None),
+        )
         .order_by(Consultation.published_dt.desc(), Consultation.id.desc())
     )
     return [(cid, updated, board) for cid, updated, board in session.execute(stmt)]
@@ -129,10 +138,13 @@ def load_for_feed(session: Session, ids: list[int]) -> list[Consultation]:
     """The consultations ``ids`` as :func:`list_for_feed` loads them (lead board, no co-hosts), in any order."""
     if not ids:
         return []
-    return list(session.scalars(
-        sa.select(Consultation).where(Consultation.id.in_(ids))
-        .options(*_LIST_OPTIONS, lazyload(Consultation.co_hosts))
-    ))
+    return list(
+        session.scalars(
+            sa.select(Consultation)
+            .where(Consultation.id.in_(ids))
+            .options(*_LIST_OPTIONS, lazyload(Consultation.co_hosts))
+        )
+    )
 
 
 def list_for_staff(session: Session, actor: User) -> list[Consultation]:
@@ -176,12 +188,12 @@ def list_missing_romani(session: Session, actor: User) -> list[MissingTranslatio
         if not consultation.is_public:
             continue
         fields = [
-            str(label) for name, label in ROMANI_FIELDS.items()
+            str(label)
+            for name, label in ROMANI_FIELDS.items()
             if getattr(consultation, f"{name}_sv") and not getattr(consultation, f"{name}_rom")
         ]
         items = [
-            i for i in consultation.agenda_items
-            if not i.title_rom or (i.description_sv and not i.description_rom)
+            i for i in consultation.agenda_items if not i.title_rom or (i.description_sv and not i.description_rom)
         ]
         if fields or items:
             out.append(MissingTranslation(consultation, fields, items))

@@ -54,20 +54,43 @@ TRANSITIONS: dict[ConsultationStatus, set[ConsultationStatus]] = {
 #: Fields staff may set through :func:`create_consultation` / :func:`update_consultation`.
 EDITABLE_FIELDS = frozenset(
     {
-        "title_sv", "title_rom", "summary_sv", "summary_rom", "easy_read_sv", "easy_read_rom",
-        "influence_sv", "influence_rom", "decided_sv", "decided_rom", "is_open", "case_reference",
-        "format", "start_dt", "end_dt", "venue_name", "address", "room", "directions_sv",
-        "directions_rom", "accessibility_sv", "accessibility_rom", "join_url",
-        "interpreter_languages", "compensation_sv", "compensation_rom",
-        "registration_deadline_dt", "capacity", "input_opens_dt", "input_closes_dt",
+        "title_sv",
+        "title_rom",
+        "summary_sv",
+        "summary_rom",
+        "easy_read_sv",
+        "easy_read_rom",
+        "influence_sv",
+        "influence_rom",
+        "decided_sv",
+        "decided_rom",
+        "is_open",
+        "case_reference",
+        "format",
+        "start_dt",
+        "end_dt",
+        "venue_name",
+        "address",
+        "room",
+        "directions_sv",
+        "directions_rom",
+        "accessibility_sv",
+        "accessibility_rom",
+        "join_url",
+        "interpreter_languages",
+        "compensation_sv",
+        "compensation_rom",
+        "registration_deadline_dt",
+        "capacity",
+        "input_opens_dt",
+        "input_closes_dt",
         "feedback_due_date",
     }
 )
 
 #: Fields whose change a calendar subscriber should see.
 CALENDAR_FIELDS = frozenset(
-    {"title_sv", "title_rom", "start_dt", "end_dt", "format", "venue_name", "address", "room", "join_url",
-     "summary_sv"}
+    {"title_sv", "title_rom", "start_dt", "end_dt", "format", "venue_name", "address", "room", "join_url", "summary_sv"}
 )
 
 #: Fields whose change registrants and the waiting list are told about by e-mail
@@ -85,8 +108,11 @@ class TransitionError(DomainError):
 def _transition(consultation: Consultation, target: ConsultationStatus) -> None:
     if target not in TRANSITIONS[consultation.status]:
         raise TransitionError(
-            _l("A consultation with status “%(status)s” cannot be changed to “%(target)s”.",
-               status=consultation.status.label, target=target.label)
+            _l(
+                "A consultation with status “%(status)s” cannot be changed to “%(target)s”.",
+                status=consultation.status.label,
+                target=target.label,
+            )
         )
     consultation.status = target
 
@@ -135,8 +161,9 @@ def create_consultation(
     """Create a draft consultation led by ``lead_board``, optionally co-hosted by other boards."""
     require_permission(policies.can_create_in(actor, lead_board))
     require_text(data, "title", _l("Enter a title in Swedish."))
-    consultation = Consultation(lead_board=lead_board, lead_board_id=lead_board.id, created_by=actor,
-                                status=S.DRAFT, interpreter_languages=[])
+    consultation = Consultation(
+        lead_board=lead_board, lead_board_id=lead_board.id, created_by=actor, status=S.DRAFT, interpreter_languages=[]
+    )
     _apply(consultation, data)
     session.add(consultation)
     _set_co_hosts(session, consultation, co_host_ids or [])
@@ -257,13 +284,22 @@ def update_consultation(
         for listener in CAPACITY_CHANGED:
             listener(session, consultation)
     announced = frozenset(changed & set(ANNOUNCED_FIELDS))
-    if announced and consultation.status is S.PUBLISHED and (
-            _ends_after(old["end_dt"], now) or _ends_after(consultation.end_dt, now)):
+    if (
+        announced
+        and consultation.status is S.PUBLISHED
+        and (_ends_after(old["end_dt"], now) or _ends_after(consultation.end_dt, now))
+    ):
         changed.told = _announce(session, Announcement(consultation, old, announced))
     if changed:
         fields = changed - {"co_hosts"}
-        record(session, actor, "consultation.update", consultation,
-               before={f: before[f] for f in fields}, after=snapshot(consultation, fields))
+        record(
+            session,
+            actor,
+            "consultation.update",
+            consultation,
+            before={f: before[f] for f in fields},
+            after=snapshot(consultation, fields),
+        )
     return changed
 
 
@@ -333,7 +369,9 @@ def past_date_warnings(consultation: Consultation, *, now: datetime | None = Non
     now = now or utcnow()
     warnings = []
     if consultation.start_dt is not None and consultation.start_dt < now:
-        warnings.append(str(_l("The meeting starts in the past: %(start)s.", start=format_datetime(consultation.start_dt))))
+        warnings.append(
+            str(_l("The meeting starts in the past: %(start)s.", start=format_datetime(consultation.start_dt)))
+        )
     due = consultation.feedback_due_date or default_feedback_date(consultation)
     if due is not None and due < now.astimezone(STOCKHOLM).date():
         warnings.append(str(_l("Feedback is promised by a day that has passed: %(date)s.", date=format_date(due))))
@@ -370,7 +408,9 @@ def publish_consultation(
     return consultation
 
 
-def cancel_consultation(session: Session, actor: User, consultation: Consultation, data: dict[str, Any]) -> Consultation:
+def cancel_consultation(
+    session: Session, actor: User, consultation: Consultation, data: dict[str, Any]
+) -> Consultation:
     """Cancel a draft or published consultation; the reason (``reason_<lang>`` of
     ``data``) is shown publicly.
 
@@ -393,7 +433,11 @@ def cancel_consultation(session: Session, actor: User, consultation: Consultatio
 
 
 def mark_held(
-    session: Session, actor: User, consultation: Consultation, *, held_on: date | None = None,
+    session: Session,
+    actor: User,
+    consultation: Consultation,
+    *,
+    held_on: date | None = None,
     now: datetime | None = None,
 ) -> Consultation:
     """Record that the meeting took place: from its start time, or, when it was moved,
@@ -405,8 +449,13 @@ def mark_held(
     planned = consultation.start_dt.astimezone(STOCKHOLM).date() if consultation.start_dt else None
     consultation.held_on = held_on if held_on != planned else None
     session.flush()
-    record(session, actor, "consultation.held", consultation,
-           after={"held_on": consultation.held_on.isoformat()} if consultation.held_on else None)
+    record(
+        session,
+        actor,
+        "consultation.held",
+        consultation,
+        after={"held_on": consultation.held_on.isoformat()} if consultation.held_on else None,
+    )
     return consultation
 
 

@@ -64,7 +64,6 @@ def _store() -> DocumentStore:
     return DocumentStore(current_app.config["UPLOAD_DIR"])
 
 
-
 def _form_data(consultation: Consultation) -> dict[str, Any]:
     data = {name: getattr(consultation, name) for name in consultations.EDITABLE_FIELDS}
     data["is_open"] = "open" if consultation.is_open else "closed"
@@ -79,8 +78,7 @@ def _form_data(consultation: Consultation) -> dict[str, Any]:
 @staff_required
 def dashboard() -> str:
     """What needs action now, a few of each kind with "N more"; the rest is in the archive."""
-    return render_template("consultations/staff/dashboard.html",
-                           buckets=staff_lists.dashboard(get_session(), actor()))
+    return render_template("consultations/staff/dashboard.html", buckets=staff_lists.dashboard(get_session(), actor()))
 
 
 @bp.route("/<lang_code>/staff/consultations/")
@@ -94,10 +92,16 @@ def archive() -> str:
         boards = [b for b in boards if b.id in user.board_ids]
     archive_filter = staff_lists.ArchiveFilter.from_args(request.args, board_ids={b.id for b in boards})
     page = staff_lists.archive(session, user, archive_filter, max(1, request.args.get("page", 1, type=int) or 1))
-    return render_template("consultations/staff/archive.html", page=page, filters=archive_filter,
-                           args=archive_filter.args(), boards=boards, statuses=list(ConsultationStatus),
-                           kinds=staff_lists.KINDS,
-                           year_error=bool(request.args.get("year", "").strip()) and not archive_filter.year)
+    return render_template(
+        "consultations/staff/archive.html",
+        page=page,
+        filters=archive_filter,
+        args=archive_filter.args(),
+        boards=boards,
+        statuses=list(ConsultationStatus),
+        kinds=staff_lists.KINDS,
+        year_error=bool(request.args.get("year", "").strip()) and not archive_filter.year,
+    )
 
 
 @bp.route("/<lang_code>/staff/translations")
@@ -129,8 +133,9 @@ def create() -> str | Response:
             commit()
             flash(_("The draft has been saved."), "success")
             return redirect(url_for(".manage", consultation_id=consultation.id))
-    return render_template("consultations/staff/form.html", form=form, consultation=None,
-                           publish_needs=consultations.publish_needs())
+    return render_template(
+        "consultations/staff/form.html", form=form, consultation=None, publish_needs=consultations.publish_needs()
+    )
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>")
@@ -143,8 +148,11 @@ def manage(consultation_id: int) -> str:
 def _manage_page(consultation: Consultation, held_form: HeldForm) -> str:
     user = actor()
     return render_template(
-        "consultations/staff/manage.html", consultation=consultation,
-        check=consultations.check_publishable(consultation), confirm_form=ConfirmForm(), held_form=held_form,
+        "consultations/staff/manage.html",
+        consultation=consultation,
+        check=consultations.check_publishable(consultation),
+        confirm_form=ConfirmForm(),
+        held_form=held_form,
         publish_now=policies.may_publish(user, consultation),
         held_now=policies.may_mark_held(user, consultation, now=utcnow()),
     )
@@ -170,18 +178,35 @@ def edit(consultation_id: int) -> str | Response:
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             changes = consultations.update_consultation(
-                session, actor(), consultation, form.to_data(), form.co_host_ids.data or [],
-                expected_version=form.expected_version())
+                session,
+                actor(),
+                consultation,
+                form.to_data(),
+                form.co_host_ids.data or [],
+                expected_version=form.expected_version(),
+            )
         if attempt.ok:
             commit()
             flash(_("Your changes have been saved."), "success")
             if changes.told:
-                flash(ngettext("%(num)d person has been told about the change by e-mail.",
-                               "%(num)d people have been told about the change by e-mail.", changes.told), "success")
+                flash(
+                    ngettext(
+                        "%(num)d person has been told about the change by e-mail.",
+                        "%(num)d people have been told about the change by e-mail.",
+                        changes.told,
+                    ),
+                    "success",
+                )
             return redirect(url_for(".manage", consultation_id=consultation.id))
         conflict = attempt.current
-    return render_template("consultations/staff/form.html", form=form, consultation=consultation, conflict=conflict,
-                           audience=_audience(consultation), publish_needs=consultations.publish_needs())
+    return render_template(
+        "consultations/staff/form.html",
+        form=form,
+        consultation=consultation,
+        conflict=conflict,
+        audience=_audience(consultation),
+        publish_needs=consultations.publish_needs(),
+    )
 
 
 def _audience(consultation: Consultation) -> consultations.Audience | None:
@@ -215,8 +240,9 @@ def publish(consultation_id: int) -> str | Response:
                 commit()
                 flash(_("The consultation is published."), "success")
                 return redirect(url_for(".manage", consultation_id=consultation.id))
-    return render_template("consultations/staff/publish.html", form=form, consultation=consultation, check=check,
-                           warnings=warnings)
+    return render_template(
+        "consultations/staff/publish.html", form=form, consultation=consultation, check=check, warnings=warnings
+    )
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/cancel", methods=["GET", "POST"])
@@ -234,8 +260,12 @@ def cancel(consultation_id: int) -> str | Response:
             flash(_("The consultation is cancelled."), "success")
             if audience and audience.registrants + audience.waitlisted:
                 told = audience.registrants + audience.waitlisted
-                flash(ngettext("%(num)d person has been told by e-mail.", "%(num)d people have been told by e-mail.",
-                               told), "success")
+                flash(
+                    ngettext(
+                        "%(num)d person has been told by e-mail.", "%(num)d people have been told by e-mail.", told
+                    ),
+                    "success",
+                )
             return redirect(url_for(".manage", consultation_id=consultation.id))
     return render_template("consultations/staff/cancel.html", form=form, consultation=consultation, audience=audience)
 
@@ -300,8 +330,13 @@ def agenda(consultation_id: int) -> str | Response:
             commit()
             flash(_("The item has been added to the agenda."), "success")
             return redirect(url_for(".agenda", consultation_id=consultation.id))
-    return render_template("consultations/staff/agenda.html", consultation=consultation, form=form,
-                           move_form=MoveForm(), confirm_form=ConfirmForm())
+    return render_template(
+        "consultations/staff/agenda.html",
+        consultation=consultation,
+        form=form,
+        move_form=MoveForm(),
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/agenda/<int:item_id>", methods=["GET", "POST"])
@@ -359,8 +394,14 @@ def documents(consultation_id: int) -> str | Response:
         store = _store()
         with form_errors(form) as attempt:
             document = materials.add_document(
-                get_session(), actor(), consultation, store, title=form.title.data or "",
-                filename=upload.filename or "", data=upload.read(), language=form.language.data or "sv",
+                get_session(),
+                actor(),
+                consultation,
+                store,
+                title=form.title.data or "",
+                filename=upload.filename or "",
+                data=upload.read(),
+                language=form.language.data or "sv",
             )
         if attempt.ok:
             try:
@@ -370,8 +411,9 @@ def documents(consultation_id: int) -> str | Response:
                 raise
             flash(_("The document has been uploaded."), "success")
             return redirect(url_for(".documents", consultation_id=consultation.id))
-    return render_template("consultations/staff/documents.html", consultation=consultation, form=form,
-                           confirm_form=ConfirmForm())
+    return render_template(
+        "consultations/staff/documents.html", consultation=consultation, form=form, confirm_form=ConfirmForm()
+    )
 
 
 @bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/documents/<int:document_id>/delete", methods=["POST"])

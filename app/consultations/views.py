@@ -41,7 +41,11 @@ def index() -> str:
     page_number = request.args.get("page", 1, type=int) or 1
     page = consultations.list_public(get_session(), filters, min(page_number, 100000), current_app.config["PAGE_SIZE"])
     return render_template(
-        "consultations/index.html", page=page, filters=filters, args=args, boards=list_boards(get_session()),
+        "consultations/index.html",
+        page=page,
+        filters=filters,
+        args=args,
+        boards=list_boards(get_session()),
         formats=list(MeetingFormat),
     )
 
@@ -55,8 +59,9 @@ def detail(consultation_id: int) -> str:
 @bp.route("/<lang_code>/consultations/<int:consultation_id>.ics")
 def calendar(consultation_id: int) -> Response:
     consultation = consultations.get_public_consultation(get_session(), consultation_id) or abort(404)
-    return feeds.ics_response([consultation], filename=f"samrad-{consultation.id}.ics",
-                              calendar_name=localized_text(consultation, "title"))
+    return feeds.ics_response(
+        [consultation], filename=f"samrad-{consultation.id}.ics", calendar_name=localized_text(consultation, "title")
+    )
 
 
 @bp.route("/<lang_code>/consultations.ics")
@@ -66,8 +71,9 @@ def calendar_all() -> Response:
     session = get_session()
     # Row 1 of the content generations (a submitted view does not bump it): the
     # events are checked for changes when it moved.
-    return feeds.calendar_of_all(session, request_content_generation(session),
-                                 _("Consultations with Roma in Stockholm"))
+    return feeds.calendar_of_all(
+        session, request_content_generation(session), _("Consultations with Roma in Stockholm")
+    )
 
 
 @bp.route("/<lang_code>/consultations.atom")
@@ -87,6 +93,9 @@ def document(consultation_id: int, document_id: int) -> Response:
     if not path.exists():
         abort(404)
     return send_file(
-        path, mimetype=doc.content_type, as_attachment=True,
-        download_name=f"{one_line(doc.title)[:80] or 'document'}.{doc.extension}", max_age=3600,
+        path,
+        mimetype=doc.content_type,
+        as_attachment=True,
+        download_name=f"{one_line(doc.title)[:80] or 'document'}.{doc.extension}",
+        max_age=3600,
     )

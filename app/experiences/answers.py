@@ -93,8 +93,9 @@ def _build_answers(survey: Survey, raw: dict[int, Any]) -> list[ExperienceAnswer
             answer.scale_value = number
         answers.append(answer)
     if not answers:
-        raise DomainError(_l("Answer at least one question."),
-                          field=survey.questions[0].field_name if survey.questions else None)
+        raise DomainError(
+            _l("Answer at least one question."), field=survey.questions[0].field_name if survey.questions else None
+        )
     return answers
 
 
@@ -134,8 +135,14 @@ def submit_answers(
         raise DomainError(_l("This survey is not open for answers now."))
     _validate_person(data)
     answers = _build_answers(survey, data.answers)
-    record = _new_record(survey, data, answers, channel=Channel.WEB, occurred_on=promises.stockholm_today(now),
-                         idempotency_key=idempotency_key)
+    record = _new_record(
+        survey,
+        data,
+        answers,
+        channel=Channel.WEB,
+        occurred_on=promises.stockholm_today(now),
+        idempotency_key=idempotency_key,
+    )
     return add_once(session, record, idempotency_key)
 
 
@@ -174,9 +181,14 @@ def record_note(session: Session, actor: User, service: Service, data: dict[str,
         raise DomainError(_l("Write what was said, in Swedish or Romani chib."), field=f"summary_{default_language()}")
     variety = enum_value(data, "romani_variety", RomaniVariety)
     record = ExperienceRecord(
-        service_id=service.id, kind=kind, channel=channel, occurred_on=occurred_on, language=language,
+        service_id=service.id,
+        kind=kind,
+        channel=channel,
+        occurred_on=occurred_on,
+        language=language,
         romani_variety=variety if language == "rom" else None,
-        publish_consent=bool(data.get("publish_consent")), entered_by_id=actor.id,
+        publish_consent=bool(data.get("publish_consent")),
+        entered_by_id=actor.id,
     )
     set_texts(record, data, "summary")
     session.add(record)
@@ -186,17 +198,22 @@ def record_note(session: Session, actor: User, service: Service, data: dict[str,
 
 
 def list_records(session: Session, service: Service) -> list[ExperienceRecord]:
-    return list(session.scalars(
-        sa.select(ExperienceRecord).where(ExperienceRecord.service_id == service.id)
-        .order_by(ExperienceRecord.occurred_on.desc(), ExperienceRecord.id.desc())
-    ))
+    return list(
+        session.scalars(
+            sa.select(ExperienceRecord)
+            .where(ExperienceRecord.service_id == service.id)
+            .order_by(ExperienceRecord.occurred_on.desc(), ExperienceRecord.id.desc())
+        )
+    )
 
 
-def hide_answer(session: Session, actor: User, answer: ExperienceAnswer, *, reason: HiddenReason,
-                note: str | None = None) -> None:
+def hide_answer(
+    session: Session, actor: User, answer: ExperienceAnswer, *, reason: HiddenReason, note: str | None = None
+) -> None:
     """Hide a free-text answer from results. Never deleted; audited (``app.moderation``)."""
-    moderation.hide(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service),
-                    reason=reason, note=note)
+    moderation.hide(
+        session, actor, answer, permitted=policies.can_edit(actor, answer.record.service), reason=reason, note=note
+    )
 
 
 def unhide_answer(session: Session, actor: User, answer: ExperienceAnswer) -> None:
@@ -210,5 +227,6 @@ def approve_answer(session: Session, actor: User, answer: ExperienceAnswer) -> N
 
 def mask_answer(session: Session, actor: User, answer: ExperienceAnswer, *, masked_text: str | None) -> None:
     """Publish a free-text answer with personal data masked; the original stays for the archive."""
-    moderation.mask(session, actor, answer, permitted=policies.can_edit(actor, answer.record.service),
-                    masked_text=masked_text)
+    moderation.mask(
+        session, actor, answer, permitted=policies.can_edit(actor, answer.record.service), masked_text=masked_text
+    )

@@ -54,8 +54,12 @@ def _language_choices() -> list[Any]:
 
 class ServiceForm(BaseForm):
     board_id = SelectField(_l("Board"), coerce=int, choices=[], validate_choice=True)
-    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=200)], filters=[strip],
-                          description=_l("E.g. Brobyggarverksamheten."))
+    name_sv = StringField(
+        _l("Name in Swedish"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[strip],
+        description=_l("E.g. Brobyggarverksamheten."),
+    )
     name_rom = text_line(_l("Name in Romani chib"), 200)
     description_sv = text_area(_l("Description in Swedish"))
     description_rom = text_area(_l("Description in Romani chib"))
@@ -68,7 +72,9 @@ class ServiceForm(BaseForm):
 class SurveyForm(BaseForm):
     title_sv = StringField(_l("Title in Swedish"), validators=[DataRequired(), Length(max=300)], filters=[strip])
     title_rom = text_line(_l("Title in Romani chib"))
-    intro_sv = text_area(_l("Introduction in Swedish"), description=_l("Why you ask and what happens with the answers."))
+    intro_sv = text_area(
+        _l("Introduction in Swedish"), description=_l("Why you ask and what happens with the answers.")
+    )
     intro_rom = text_area(_l("Introduction in Romani chib"))
     opens_dt = LocalDateTimeField(_l("Opens"), validators=[DataRequired(message=_l("Say when the survey opens."))])
     closes_dt = LocalDateTimeField(_l("Closes"), validators=[DataRequired(message=_l("Say when the survey closes."))])
@@ -78,8 +84,9 @@ class QuestionForm(BaseForm):
     kind = RadioField(_l("Kind of question"), validators=[DataRequired(message=_l("Choose the kind of question."))])
     text_sv = StringField(_l("Question in Swedish"), validators=[DataRequired(), Length(max=500)], filters=[strip])
     text_rom = text_line(_l("Question in Romani chib"), 500)
-    options = text_area(_l("Options"), 5000, description=_l(
-        "For a single-choice question: one option per line, Swedish | Romani chib."))
+    options = text_area(
+        _l("Options"), 5000, description=_l("For a single-choice question: one option per line, Swedish | Romani chib.")
+    )
     required = BooleanField(_l("An answer is required"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -89,13 +96,23 @@ class QuestionForm(BaseForm):
 
 class _AnswerBase(BaseForm):
     language = RadioField(_l("Language of your answers"), default="sv", validators=[DataRequired()])
-    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
-                                 description=_l("If you answered in Romani chib. Optional."))
-    name = StringField(_l("Your name or a pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
-                       description=_l("Optional. Leave empty to be anonymous."))
-    email = EmailField(_l("E-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
-                       filters=[empty_to_none],
-                       description=_l("Optional. Only used to tell you about the measures taken."))
+    romani_variety = SelectField(
+        _l("Which Romani variety?"),
+        validators=[Optional()],
+        description=_l("If you answered in Romani chib. Optional."),
+    )
+    name = StringField(
+        _l("Your name or a pseudonym"),
+        validators=[Optional(), Length(max=200)],
+        filters=[empty_to_none],
+        description=_l("Optional. Leave empty to be anonymous."),
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[Optional(), EmailAddress(), Length(max=254)],
+        filters=[empty_to_none],
+        description=_l("Optional. Only used to tell you about the measures taken."),
+    )
     wants_updates = BooleanField(_l("Tell me by e-mail when measures are published or change"))
     publish_consent = BooleanField(
         _l("My written answers may be published word for word, without my name"),
@@ -109,14 +126,19 @@ class _AnswerBase(BaseForm):
     def validate(self, extra_validators: Any = None) -> bool:
         """Every problem at once, each next to its field (the service checks the same rules again)."""
         ok = super().validate(extra_validators)
-        if self.question_fields and not self.required_fields and not any(
-                getattr(self, name).data not in (None, "") for name in self.question_fields):
+        if (
+            self.question_fields
+            and not self.required_fields
+            and not any(getattr(self, name).data not in (None, "") for name in self.question_fields)
+        ):
             first = getattr(self, self.question_fields[0])
             first.errors = [*first.errors, _("Answer at least one question.")]
             ok = False
         if self.wants_updates.data and not self.email.data:
-            self.email.errors = [*self.email.errors,
-                                 _("Give an e-mail address if you want to be told about the measures.")]
+            self.email.errors = [
+                *self.email.errors,
+                _("Give an e-mail address if you want to be told about the measures."),
+            ]
             ok = False
         return ok
 
@@ -140,17 +162,29 @@ class _PublicAnswer(AnonymousForm, _AnswerBase):
 
 class _StaffAnswer(_AnswerBase):
     channel = RadioField(_l("How were the answers given?"), validators=[DataRequired()])
-    occurred_on = DateField(_l("Date the answers were given"),
-                            validators=[DataRequired(message=_l("Give the date the answers were given."))])
+    occurred_on = DateField(
+        _l("Date the answers were given"),
+        validators=[DataRequired(message=_l("Give the date the answers were given."))],
+    )
     # Staff fill this in: every label speaks of the person who answered, not to "you".
     language = RadioField(_l("Language the answers were given in"), default="sv", validators=[DataRequired()])
-    romani_variety = SelectField(_l("Which Romani variety?"), validators=[Optional()],
-                                 description=_l("If the answers were given in Romani chib. Optional."))
-    name = StringField(_l("Name or pseudonym"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
-                       description=_l("Only if the person wants to leave it."))
-    email = EmailField(_l("The person's e-mail address"), validators=[Optional(), EmailAddress(), Length(max=254)],
-                       filters=[empty_to_none],
-                       description=_l("Optional. Only used to tell the person about the measures taken."))
+    romani_variety = SelectField(
+        _l("Which Romani variety?"),
+        validators=[Optional()],
+        description=_l("If the answers were given in Romani chib. Optional."),
+    )
+    name = StringField(
+        _l("Name or pseudonym"),
+        validators=[Optional(), Length(max=200)],
+        filters=[empty_to_none],
+        description=_l("Only if the person wants to leave it."),
+    )
+    email = EmailField(
+        _l("The person's e-mail address"),
+        validators=[Optional(), EmailAddress(), Length(max=254)],
+        filters=[empty_to_none],
+        description=_l("Optional. Only used to tell the person about the measures taken."),
+    )
     wants_updates = BooleanField(_l("The person wants to be told by e-mail when measures are published or change"))
     publish_consent = BooleanField(_l("The person agrees that written answers may be published word for word"))
 
@@ -174,11 +208,19 @@ def answer_form(survey: Survey, *, staff: bool = False, **kwargs: Any) -> _Answe
         if q.kind is QuestionKind.TEXT:
             field: Any = TextAreaField(label, validators=[*validators, Length(max=MAX_TEXT)], filters=[strip])
         elif q.kind is QuestionKind.CHOICE:
-            field = RadioField(label, validators=validators, validate_choice=False,
-                               choices=choices((str(o.id), localized_text(o, "label")) for o in q.options))
+            field = RadioField(
+                label,
+                validators=validators,
+                validate_choice=False,
+                choices=choices((str(o.id), localized_text(o, "label")) for o in q.options),
+            )
         else:
-            field = RadioField(label, validators=validators, validate_choice=False,
-                               choices=choices((str(v), SCALE_LABELS[v]) for v in SCALE_VALUES))
+            field = RadioField(
+                label,
+                validators=validators,
+                validate_choice=False,
+                choices=choices((str(v), SCALE_LABELS[v]) for v in SCALE_VALUES),
+            )
         setattr(AnswerForm, q.field_name, field)
         names.append(q.field_name)
     AnswerForm.question_fields = names
@@ -212,8 +254,12 @@ class NoteForm(BaseForm):
 class ThemeForm(feedback_forms.ThemeForm):
     """A theme of experiences: the feedback theme's text, and the records it groups."""
 
-    record_ids = CheckboxListField(_l("Experiences in this theme"), coerce=int, validate_choice=True,
-                                   description=_l("An experience may belong to several themes."))
+    record_ids = CheckboxListField(
+        _l("Experiences in this theme"),
+        coerce=int,
+        validate_choice=True,
+        description=_l("An experience may belong to several themes."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -240,12 +286,22 @@ def _record_label(rec: ExperienceRecord, *, with_text: bool) -> str:
 
 
 class MeasureForm(VersionedForm):
-    body_sv = TextAreaField(_l("The board's response in Swedish"), validators=[Optional(), Length(max=LONG_TEXT)],
-                            filters=[empty_to_none], description=_l("Markdown may be used."))
+    body_sv = TextAreaField(
+        _l("The board's response in Swedish"),
+        validators=[Optional(), Length(max=LONG_TEXT)],
+        filters=[empty_to_none],
+        description=_l("Markdown may be used."),
+    )
     body_rom = text_area(_l("The board's response in Romani chib"))
-    owner = StringField(_l("Responsible for the measure"), validators=[Optional(), Length(max=200)],
-                        filters=[empty_to_none], description=_l("A unit or a role, e.g. the head of the service."))
-    status = RadioField(_l("Status of the measure"), validators=[DataRequired(message=_l("Choose the status of the measure."))])
+    owner = StringField(
+        _l("Responsible for the measure"),
+        validators=[Optional(), Length(max=200)],
+        filters=[empty_to_none],
+        description=_l("A unit or a role, e.g. the head of the service."),
+    )
+    status = RadioField(
+        _l("Status of the measure"), validators=[DataRequired(message=_l("Choose the status of the measure."))]
+    )
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
     reason_sv = text_area(_l("Reason in Swedish"), description=_l("Required when no measure is taken."))

@@ -56,33 +56,45 @@ def start_report(session: Session, actor: User, service: Service) -> FeedbackRep
     report = get_report(session, service)
     if report is None:
         # A colleague may start it at the same moment (one report per service): then work on theirs.
-        report, _created = insert_or_existing(session, FeedbackReport(service=service, service_id=service.id),
-                                              lambda: get_report(session, service))
+        report, _created = insert_or_existing(
+            session, FeedbackReport(service=service, service_id=service.id), lambda: get_report(session, service)
+        )
     return report
 
 
 def theme_record_ids(session: Session, theme: Theme) -> list[int]:
-    return list(session.scalars(
-        sa.select(theme_experiences.c.record_id).where(theme_experiences.c.theme_id == theme.id)
-        .order_by(theme_experiences.c.record_id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(theme_experiences.c.record_id)
+            .where(theme_experiences.c.theme_id == theme.id)
+            .order_by(theme_experiences.c.record_id)
+        )
+    )
 
 
 def theme_record_counts(session: Session, theme_ids: list[int]) -> dict[int, int]:
     if not theme_ids:
         return {}
-    return dict(session.execute(
-        sa.select(theme_experiences.c.theme_id, sa.func.count())
-        .where(theme_experiences.c.theme_id.in_(theme_ids)).group_by(theme_experiences.c.theme_id)
-    ).all())
+    return dict(
+        session.execute(
+            sa.select(theme_experiences.c.theme_id, sa.func.count())
+            .where(theme_experiences.c.theme_id.in_(theme_ids))
+            .group_by(theme_experiences.c.theme_id)
+        ).all()
+    )
 
 
 def _checked_record_ids(session: Session, report: FeedbackReport, record_ids: list[int]) -> list[int]:
     """``record_ids`` sorted and without repeats, if they are all records of the report's service."""
     ids = sorted(set(record_ids))
     if ids:
-        found = set(session.scalars(sa.select(ExperienceRecord.id).where(
-            ExperienceRecord.id.in_(ids), ExperienceRecord.service_id == report.service_id)))
+        found = set(
+            session.scalars(
+                sa.select(ExperienceRecord.id).where(
+                    ExperienceRecord.id.in_(ids), ExperienceRecord.service_id == report.service_id
+                )
+            )
+        )
         if found != set(ids):
             raise DomainError(_l("Choose experiences of this service."), field="record_ids")
     return ids
@@ -114,7 +126,12 @@ def add_theme(session: Session, actor: User, service: Service, data: dict[str, A
 
 
 def update_theme(
-    session: Session, actor: User, theme: Theme, data: dict[str, Any], record_ids: list[int], *,
+    session: Session,
+    actor: User,
+    theme: Theme,
+    data: dict[str, Any],
+    record_ids: list[int],
+    *,
     expected_version: int | None = None,
 ) -> Theme:
     """Edit a theme's text and replace the experiences grouped in it.
@@ -209,8 +226,10 @@ def save_measure(
             session, actor, theme, {"outcome": STATUS_OUTCOMES[status], **texts}, expected_version=expected_version
         )
         measure = get_measure(session, response)
-        if (measure is None or (measure.owner, measure.status, measure.start_date, measure.end_date)
-                != (owner, status, start, end)) and response.version == version:
+        if (
+            measure is None
+            or (measure.owner, measure.status, measure.start_date, measure.end_date) != (owner, status, start, end)
+        ) and response.version == version:
             # Only the measure changes: bump the response's version first (UPDATE …
             # WHERE version = …), so a colleague's save in between is a conflict.
             with feedback.saving(session, response, feedback.StaleResponse):
@@ -239,8 +258,10 @@ def get_measure(session: Session, response: ThemeResponse | None) -> Measure | N
 def measures_for(session: Session, report: FeedbackReport) -> dict[int, Measure]:
     """Theme id → measure, for the staff overview."""
     rows = session.execute(
-        sa.select(ThemeResponse.theme_id, Measure).join(Measure, Measure.response_id == ThemeResponse.id)
-        .join(Theme, ThemeResponse.theme_id == Theme.id).where(Theme.report_id == report.id)
+        sa.select(ThemeResponse.theme_id, Measure)
+        .join(Measure, Measure.response_id == ThemeResponse.id)
+        .join(Theme, ThemeResponse.theme_id == Theme.id)
+        .where(Theme.report_id == report.id)
     ).all()
     return {theme_id: measure for theme_id, measure in rows}
 
@@ -253,17 +274,24 @@ def measure_snapshot(response: ThemeResponse) -> dict[str, Any]:
     measure = get_measure(session, response) if session is not None else None
     if measure is None:
         return {}
-    return {"measure": {
-        "owner": measure.owner,
-        "status": measure.status.value,
-        "start_date": measure.start_date.isoformat() if measure.start_date else None,
-        "end_date": measure.end_date.isoformat() if measure.end_date else None,
-    }}
+    return {
+        "measure": {
+            "owner": measure.owner,
+            "status": measure.status.value,
+            "start_date": measure.start_date.isoformat() if measure.start_date else None,
+            "end_date": measure.end_date.isoformat() if measure.end_date else None,
+        }
+    }
 
 
 def publish_measures(
-    session: Session, actor: User, service: Service, *, change_note_sv: str | None = None,
-    change_note_rom: str | None = None, now: datetime | None = None,
+    session: Session,
+    actor: User,
+    service: Service,
+    *,
+    change_note_sv: str | None = None,
+    change_note_rom: str | None = None,
+    now: datetime | None = None,
 ) -> FeedbackRevision:
     """Publish the measures (first time) or an update (with a note on what changed).
 
@@ -279,8 +307,9 @@ def publish_measures(
         if theme.id not in measures:
             raise DomainError(_l("The theme “%(title)s” has no measure yet.", title=theme.title_sv))
     if report.is_published:
-        return publication.publish_update(session, actor, report, change_note_sv=change_note_sv,
-                                       change_note_rom=change_note_rom, now=now)
+        return publication.publish_update(
+            session, actor, report, change_note_sv=change_note_sv, change_note_rom=change_note_rom, now=now
+        )
     return publication.publish_feedback(session, actor, report, now=now)
 
 
@@ -291,14 +320,17 @@ def _status_changes(revision: FeedbackRevision) -> list[dict[str, Any]]:
     index = revisions.index(revision)
     if index > 0:
         previous = revisions[index - 1].snapshot
-    before = {t["id"]: ((t.get("response") or {}).get("measure") or {}).get("status")
-              for t in (previous or {}).get("themes", [])}
+    before = {
+        t["id"]: ((t.get("response") or {}).get("measure") or {}).get("status")
+        for t in (previous or {}).get("themes", [])
+    }
     changed = []
     for t in revision.snapshot.get("themes", []):
         status = ((t.get("response") or {}).get("measure") or {}).get("status")
         if status and before.get(t["id"]) != status:
-            changed.append({"title_sv": t["title_sv"], "title_rom": t.get("title_rom"),
-                            "status": MeasureStatus(status)})
+            changed.append(
+                {"title_sv": t["title_sv"], "title_rom": t.get("title_rom"), "status": MeasureStatus(status)}
+            )
     return changed
 
 
@@ -314,8 +346,12 @@ def notify_measures(session: Session, report: FeedbackReport, revision: Feedback
     rows = session.execute(
         sa.select(Contact.email, Contact.language, Contact.id)
         .join(ExperienceRecord, ExperienceRecord.contact_id == Contact.id)
-        .where(ExperienceRecord.service_id == report.service_id, ExperienceRecord.wants_updates.is_(True),
-               Contact.email.is_not(None), Contact.email != "")
+        .where(
+            ExperienceRecord.service_id == report.service_id,
+            ExperienceRecord.wants_updates.is_(True),
+            Contact.email.is_not(None),
+            Contact.email != "",
+        )
         .order_by(ExperienceRecord.id)
     ).all()
     recipients: dict[str, tuple[str, str, int]] = {}
@@ -328,10 +364,15 @@ def notify_measures(session: Session, report: FeedbackReport, revision: Feedback
     for to, language, contact_id in recipients.values():
         lang = language if language in languages else default
         queue_email(
-            session, to=to, language=lang, contact_id=contact_id,
+            session,
+            to=to,
+            language=lang,
+            contact_id=contact_id,
             template="experiences/published" if first else "experiences/updated",
             kind="measures.published" if first else "measures.updated",
-            service=report.service, revision=revision, changes=changes,
+            service=report.service,
+            revision=revision,
+            changes=changes,
             measures_url=external_url("experiences.measures", lang_code=lang, service_id=report.service_id),
         )
     return len(recipients)
@@ -352,6 +393,9 @@ def measure_of(public_response: Any) -> dict[str, Any] | None:
     data = public_response.extras.get("measure")
     if not data:
         return None
-    return {**data, "status": MeasureStatus(data["status"]),
-            "start_date": date.fromisoformat(data["start_date"]) if data.get("start_date") else None,
-            "end_date": date.fromisoformat(data["end_date"]) if data.get("end_date") else None}
+    return {
+        **data,
+        "status": MeasureStatus(data["status"]),
+        "start_date": date.fromisoformat(data["start_date"]) if data.get("start_date") else None,
+        "end_date": date.fromisoformat(data["end_date"]) if data.get("end_date") else None,
+    }

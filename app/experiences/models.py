@@ -180,7 +180,9 @@ class ExperienceRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(sa.ForeignKey("city_services.id", ondelete="CASCADE"))
-    survey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("experience_surveys.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("experience_surveys.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[RecordKind] = mapped_column(str_enum(RecordKind))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
     occurred_on: Mapped[date] = mapped_column(sa.Date)

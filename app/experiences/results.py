@@ -85,13 +85,20 @@ class SurveyResults:
 def _rows(pairs: list[tuple[str, str, int]], answered: int, min_group: int) -> list[Row]:
     """One row per option or scale value; cells below the minimum group size held back (:func:`suppress`)."""
     shown = suppress([n for _value, _label, n in pairs], min_group)
-    return [Row(label=label, value=value, count=n,
-                percent=None if n is None else (100.0 * n / answered) if answered else 0.0)
-            for (value, label, _n), n in zip(pairs, shown, strict=True)]
+    return [
+        Row(
+            label=label,
+            value=value,
+            count=n,
+            percent=None if n is None else (100.0 * n / answered) if answered else 0.0,
+        )
+        for (value, label, _n), n in zip(pairs, shown, strict=True)
+    ]
 
 
-def survey_results(session: Session, survey: Survey, *, public: bool = False,
-                   min_group: int | None = None) -> SurveyResults:
+def survey_results(
+    session: Session, survey: Survey, *, public: bool = False, min_group: int | None = None
+) -> SurveyResults:
     """Aggregated answers: counts per option and scale value (SQL GROUP BY), free texts.
 
     Groups smaller than ``MIN_GROUP_SIZE`` are not shown: if the survey has
@@ -105,18 +112,22 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
 
     min_group = min_group if min_group is not None else min_group_size()
     respondents = count_records(session, survey)
-    answered = dict(session.execute(
-        sa.select(ExperienceAnswer.question_id, sa.func.count(ExperienceAnswer.id))
-        .join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
-        .where(ExperienceRecord.survey_id == survey.id)
-        .group_by(ExperienceAnswer.question_id)
-    ).all())
-    by_option = dict(session.execute(
-        sa.select(ExperienceAnswer.option_id, sa.func.count(ExperienceAnswer.id))
-        .join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
-        .where(ExperienceRecord.survey_id == survey.id, ExperienceAnswer.option_id.is_not(None))
-        .group_by(ExperienceAnswer.option_id)
-    ).all())
+    answered = dict(
+        session.execute(
+            sa.select(ExperienceAnswer.question_id, sa.func.count(ExperienceAnswer.id))
+            .join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
+            .where(ExperienceRecord.survey_id == survey.id)
+            .group_by(ExperienceAnswer.question_id)
+        ).all()
+    )
+    by_option = dict(
+        session.execute(
+            sa.select(ExperienceAnswer.option_id, sa.func.count(ExperienceAnswer.id))
+            .join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
+            .where(ExperienceRecord.survey_id == survey.id, ExperienceAnswer.option_id.is_not(None))
+            .group_by(ExperienceAnswer.option_id)
+        ).all()
+    )
     by_scale: dict[int, dict[int, int]] = defaultdict(dict)
     for question_id, value, n in session.execute(
         sa.select(ExperienceAnswer.question_id, ExperienceAnswer.scale_value, sa.func.count(ExperienceAnswer.id))
@@ -133,25 +144,35 @@ def survey_results(session: Session, survey: Survey, *, public: bool = False,
         result = QuestionResult(question=question, answered=n, too_few=too_few or n < min_group)
         if not result.too_few:
             if question.kind is QuestionKind.CHOICE:
-                result.rows = _rows([(str(o.id), localized_text(o, "label"), by_option.get(o.id, 0))
-                                     for o in question.options], n, min_group)
+                result.rows = _rows(
+                    [(str(o.id), localized_text(o, "label"), by_option.get(o.id, 0)) for o in question.options],
+                    n,
+                    min_group,
+                )
             elif question.kind is QuestionKind.SCALE:
-                result.rows = _rows([(str(v), str(SCALE_LABELS[v]), by_scale[question.id].get(v, 0))
-                                     for v in SCALE_VALUES], n, min_group)
+                result.rows = _rows(
+                    [(str(v), str(SCALE_LABELS[v]), by_scale[question.id].get(v, 0)) for v in SCALE_VALUES],
+                    n,
+                    min_group,
+                )
             else:
-                texts = list(session.scalars(
-                    sa.select(ExperienceAnswer).join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
-                    .where(ExperienceAnswer.question_id == question.id, ExperienceAnswer.text.is_not(None))
-                    .order_by(ExperienceAnswer.id)
-                ))
+                texts = list(
+                    session.scalars(
+                        sa.select(ExperienceAnswer)
+                        .join(ExperienceRecord, ExperienceAnswer.record_id == ExperienceRecord.id)
+                        .where(ExperienceAnswer.question_id == question.id, ExperienceAnswer.text.is_not(None))
+                        .order_by(ExperienceAnswer.id)
+                    )
+                )
                 if public:
                     shown = [a for a in texts if a.is_reviewed and not a.is_hidden and a.record.publish_consent]
                     result.hidden_texts = len(texts) - len(shown)
                     texts = shown
                 result.texts = texts
         results.append(result)
-    return SurveyResults(survey=survey, respondents=respondents, min_group=min_group, too_few=too_few,
-                         questions=results)
+    return SurveyResults(
+        survey=survey, respondents=respondents, min_group=min_group, too_few=too_few, questions=results
+    )
 
 
 #: Stable, language-independent headers of the survey results CSV.
@@ -186,8 +207,15 @@ def _result_rows(results: SurveyResults) -> Iterator[list[Any]]:
                 if row.count is None or row.percent is None:
                     yield [position, text, row.value, options.get(row.value, row.value), "", "", "too_few"]
                 else:
-                    yield [position, text, row.value, options.get(row.value, row.value), row.count,
-                           f"{row.percent:.1f}", ""]
+                    yield [
+                        position,
+                        text,
+                        row.value,
+                        options.get(row.value, row.value),
+                        row.count,
+                        f"{row.percent:.1f}",
+                        "",
+                    ]
 
 
 @dataclass
@@ -205,23 +233,36 @@ def service_results(session: Session, service: Service, *, min_group: int | None
     """How many experiences a service has, by kind and channel; cells below the minimum are not shown."""
     min_group = min_group if min_group is not None else min_group_size()
     where = ExperienceRecord.service_id == service.id
-    kinds = dict(session.execute(
-        sa.select(ExperienceRecord.kind, sa.func.count(ExperienceRecord.id)).where(where).group_by(ExperienceRecord.kind)
-    ).all())
-    channels = dict(session.execute(
-        sa.select(ExperienceRecord.channel, sa.func.count(ExperienceRecord.id)).where(where)
-        .group_by(ExperienceRecord.channel)
-    ).all())
-    per_survey = dict(session.execute(
-        sa.select(ExperienceRecord.survey_id, sa.func.count(ExperienceRecord.id))
-        .where(where, ExperienceRecord.survey_id.is_not(None)).group_by(ExperienceRecord.survey_id)
-    ).all())
+    kinds = dict(
+        session.execute(
+            sa.select(ExperienceRecord.kind, sa.func.count(ExperienceRecord.id))
+            .where(where)
+            .group_by(ExperienceRecord.kind)
+        ).all()
+    )
+    channels = dict(
+        session.execute(
+            sa.select(ExperienceRecord.channel, sa.func.count(ExperienceRecord.id))
+            .where(where)
+            .group_by(ExperienceRecord.channel)
+        ).all()
+    )
+    per_survey = dict(
+        session.execute(
+            sa.select(ExperienceRecord.survey_id, sa.func.count(ExperienceRecord.id))
+            .where(where, ExperienceRecord.survey_id.is_not(None))
+            .group_by(ExperienceRecord.survey_id)
+        ).all()
+    )
     total = sum(kinds.values())
 
     by_kind = suppress([kinds.get(k, 0) for k in RecordKind], min_group)
     by_channel = suppress([channels.get(c, 0) for c in Channel], min_group)
     return ServiceResults(
-        service=service, total=total, min_group=min_group, too_few=total < min_group,
+        service=service,
+        total=total,
+        min_group=min_group,
+        too_few=total < min_group,
         by_kind=list(zip(RecordKind, by_kind, strict=True)),
         by_channel=list(zip(Channel, by_channel, strict=True)),
         surveys=[(s, per_survey.get(s.id, 0)) for s in service.surveys],

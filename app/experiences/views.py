@@ -53,8 +53,9 @@ def answer(code: str) -> str | Response:
     is_open = survey.is_open()
     if is_open and intake.validate_on_submit():
         try:
-            record, created = xp_answers.submit_answers(session, survey, form.to_data(current_language()),
-                                                        idempotency_key=intake.key)
+            record, created = xp_answers.submit_answers(
+                session, survey, form.to_data(current_language()), idempotency_key=intake.key
+            )
         except DomainError as error:
             form.add_error(error.field, error.message)
         else:
@@ -65,10 +66,20 @@ def answer(code: str) -> str | Response:
             if created:
                 return redirect(url_for(".thanks", code=survey.short_code))
             # Back and sent again (or a double click): nothing is stored twice.
-            return render_template("experiences/already_received.html", survey=survey, record=record,
-                                   receipt=receipt and record.survey_id == survey.id, scale_labels=SCALE_LABELS)
-    return render_template("experiences/answer.html", survey=survey, form=form, is_open=is_open,
-                           has_required=any(q.required for q in survey.questions))
+            return render_template(
+                "experiences/already_received.html",
+                survey=survey,
+                record=record,
+                receipt=receipt and record.survey_id == survey.id,
+                scale_labels=SCALE_LABELS,
+            )
+    return render_template(
+        "experiences/answer.html",
+        survey=survey,
+        form=form,
+        is_open=is_open,
+        has_required=any(q.required for q in survey.questions),
+    )
 
 
 @bp.route("/<lang_code>/s/<code>/thanks")
@@ -86,9 +97,12 @@ def results(code: str) -> str:
     survey = services.get_by_short_code(session, code)
     if survey is None or not survey.is_published:
         abort(404)
-    return render_template("experiences/results_public.html", survey=survey,
-                           results=xp_results.survey_results(session, survey, public=True),
-                           chart=bar_chart)
+    return render_template(
+        "experiences/results_public.html",
+        survey=survey,
+        results=xp_results.survey_results(session, survey, public=True),
+        chart=bar_chart,
+    )
 
 
 @bp.route("/<lang_code>/services/<int:service_id>/measures")
@@ -96,5 +110,12 @@ def measures(service_id: int) -> str:
     session = get_session()
     service: Service = load_or_404(Service, service_id)
     report, page, counts = xp_measures.public_measures(session, service)
-    return render_template("experiences/measures.html", service=service, report=report, page=page, counts=counts,
-                           measure_of=xp_measures.measure_of, preview=False)
+    return render_template(
+        "experiences/measures.html",
+        service=service,
+        report=report,
+        page=page,
+        counts=counts,
+        measure_of=xp_measures.measure_of,
+        preview=False,
+    )

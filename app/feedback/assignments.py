@@ -30,8 +30,13 @@ class StaleThemes(StaleVersion):
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(
-            _l("Someone else has changed the theme “%(title)s” since you opened this page. Nothing was changed: "
-               "check the list and send again.", title=theme.title_sv), theme)
+            _l(
+                "Someone else has changed the theme “%(title)s” since you opened this page. Nothing was changed: "
+                "check the list and send again.",
+                title=theme.title_sv,
+            ),
+            theme,
+        )
         self.theme = theme
 
 
@@ -64,10 +69,14 @@ def _bump(session: Session, theme: Theme) -> None:
 def _ids(session: Session, report: FeedbackReport, viewpoint_ids: sa.Select[Any] | list[int]) -> sa.Select[Any]:
     """The given views, only those of the report's consultation. A posted id no SQL integer can hold
     (``99999999999999999999``) is no view: it is left out rather than sent to the database."""
-    source = viewpoint_ids if isinstance(viewpoint_ids, sa.Select) else sa.select(Viewpoint.id).where(
-        Viewpoint.id.in_([int(i) for i in viewpoint_ids if 0 < int(i) < 2**63]))
-    return sa.select(Viewpoint.id).where(Viewpoint.consultation_id == report.consultation_id,
-                                         Viewpoint.id.in_(source.order_by(None).subquery().select()))
+    source = (
+        viewpoint_ids
+        if isinstance(viewpoint_ids, sa.Select)
+        else sa.select(Viewpoint.id).where(Viewpoint.id.in_([int(i) for i in viewpoint_ids if 0 < int(i) < 2**63]))
+    )
+    return sa.select(Viewpoint.id).where(
+        Viewpoint.consultation_id == report.consultation_id, Viewpoint.id.in_(source.order_by(None).subquery().select())
+    )
 
 
 def _members(theme: Theme) -> sa.Select[Any]:
@@ -86,8 +95,11 @@ def _add(session: Session, actor: User, theme: Theme, ids: sa.Select[Any], actio
 def _remove(session: Session, actor: User, theme: Theme, ids: sa.Select[Any], action: str) -> int:
     gone = list(session.scalars(ids.where(Viewpoint.id.in_(_members(theme))).order_by(Viewpoint.id)))
     if gone:
-        session.execute(sa.delete(theme_viewpoints).where(theme_viewpoints.c.theme_id == theme.id,
-                                                          theme_viewpoints.c.viewpoint_id.in_(gone)))
+        session.execute(
+            sa.delete(theme_viewpoints).where(
+                theme_viewpoints.c.theme_id == theme.id, theme_viewpoints.c.viewpoint_id.in_(gone)
+            )
+        )
         record_many(session, actor, action, "Viewpoint", gone, before={"theme_id": theme.id, "theme": theme.title_sv})
         _bump(session, theme)
     return len(gone)
@@ -133,16 +145,28 @@ def _apply(session: Session, actor: User, report: FeedbackReport, change: Change
     return theme, _add(session, actor, theme, ids, "theme.assign")
 
 
-def merge(session: Session, actor: User, report: FeedbackReport, source_id: int | None, target_id: int | None,
-          seen: dict[int, int]) -> tuple[Theme, int]:
+def merge(
+    session: Session,
+    actor: User,
+    report: FeedbackReport,
+    source_id: int | None,
+    target_id: int | None,
+    seen: dict[int, int],
+) -> tuple[Theme, int]:
     """Merge one theme into another: its views join the other theme, then it is removed (with its response)."""
     feedback.require_editable(actor, report)
     with session.begin_nested():  # a refusal half-way writes nothing
         return _merge(session, actor, report, source_id, target_id, seen)
 
 
-def _merge(session: Session, actor: User, report: FeedbackReport, source_id: int | None, target_id: int | None,
-           seen: dict[int, int]) -> tuple[Theme, int]:
+def _merge(
+    session: Session,
+    actor: User,
+    report: FeedbackReport,
+    source_id: int | None,
+    target_id: int | None,
+    seen: dict[int, int],
+) -> tuple[Theme, int]:
     source = _theme(report, source_id, "source")
     target = _theme(report, target_id, "target")
     if source.id == target.id:

@@ -46,7 +46,8 @@ def get_report(session: Session, consultation: Consultation) -> FeedbackReport |
 def get_report_by_id(session: Session, consultation_id: int) -> FeedbackReport | None:
     """The consultation's report, without its themes (see :func:`get_report`)."""
     return session.scalar(
-        sa.select(FeedbackReport).where(FeedbackReport.consultation_id == consultation_id)
+        sa.select(FeedbackReport)
+        .where(FeedbackReport.consultation_id == consultation_id)
         .options(lazyload(FeedbackReport.themes))
     )
 
@@ -108,8 +109,9 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
     for code, email, language, contact_id in rows:
         assert email is not None  # the query skips contacts without an address
         key = email.strip().lower()
-        entry = recipients.setdefault(key, {"to": email.strip(), "language": language, "codes": [],
-                                            "contact_id": contact_id})
+        entry = recipients.setdefault(
+            key, {"to": email.strip(), "language": language, "codes": [], "contact_id": contact_id}
+        )
         entry["codes"].append(code)
     # Registrants who asked to be told (their views, if any, are listed above).
     registrants = session.execute(
@@ -126,8 +128,9 @@ def notify_participants(session: Session, report: FeedbackReport, revision: Feed
     ).all()
     for email, language, contact_id in registrants:
         assert email is not None  # the query skips contacts without an address
-        recipients.setdefault(email.strip().lower(), {"to": email.strip(), "language": language, "codes": [],
-                                                      "contact_id": contact_id})
+        recipients.setdefault(
+            email.strip().lower(), {"to": email.strip(), "language": language, "codes": [], "contact_id": contact_id}
+        )
     if not recipients:
         return 0
     languages = current_app.config["LANGUAGES"]
@@ -163,8 +166,13 @@ def _can_publish(user: User, report: FeedbackReport) -> bool:
 
 
 SUBJECT = Subject(
-    name="consultation", owns=_owns, can_edit=_can_edit, can_publish=_can_publish, notify=notify_participants,
-    check_editable=check_editable, first_publication=first_publication,
+    name="consultation",
+    owns=_owns,
+    can_edit=_can_edit,
+    can_publish=_can_publish,
+    notify=notify_participants,
+    check_editable=check_editable,
+    first_publication=first_publication,
 )
 
 __all__ = ["PREPARABLE", "SUBJECT", "get_report", "start_report", "notify_participants"]

@@ -22,18 +22,28 @@ from app.feedback.figures import VIEW_LANGUAGES, Figures, Key, figures
 from app.feedback.models import FeedbackReport, FeedbackRevision, Outcome
 
 FIGURE_COLUMNS = (
-    "board_slug", "board_name_sv", "year", "consultations_held", "participants", "views",
+    "board_slug",
+    "board_name_sv",
+    "year",
+    "consultations_held",
+    "participants",
+    "views",
 )
 
 
 def _figure_row(board: Board | None, year: int | None, f: Figures, languages: list[str]) -> list[Any]:
     return [
-        board.slug if board else "", board.name_sv if board else "", year if year is not None else "",
-        f.held, f.participants, f.views,
+        board.slug if board else "",
+        board.name_sv if board else "",
+        year if year is not None else "",
+        f.held,
+        f.participants,
+        f.views,
         *(f.views_by_language.get(lang, 0) for lang in languages),
         f.responses,
         *(f.responses_by_outcome.get(o, 0) for o in Outcome),
-        f.feedback_due, f.feedback_on_time,
+        f.feedback_due,
+        f.feedback_on_time,
         "" if f.share_on_time is None else round(100 * f.share_on_time, 1),
         "" if f.median_days_to_feedback is None else f.median_days_to_feedback,
     ]
@@ -59,9 +69,14 @@ def figures_csv(session: Session, *, today: date, board: Board | None = None) ->
     seen = {lang for f in [*rows.values(), *city.values()] for lang in f.views_by_language}
     languages = [*VIEW_LANGUAGES, *sorted(seen - set(VIEW_LANGUAGES))]
     header = [
-        *FIGURE_COLUMNS, *(f"views_{lang}" for lang in languages), "responses",
+        *FIGURE_COLUMNS,
+        *(f"views_{lang}" for lang in languages),
+        "responses",
         *(f"responses_{o.value}" for o in Outcome),
-        "feedback_due", "feedback_on_time", "feedback_on_time_percent", "median_days_to_feedback",
+        "feedback_due",
+        "feedback_on_time",
+        "feedback_on_time_percent",
+        "median_days_to_feedback",
     ]
 
     # Built now (boards × years is small), so that a streamed response does
@@ -72,10 +87,22 @@ def figures_csv(session: Session, *, today: date, board: Board | None = None) ->
 
 
 FEEDBACK_COLUMNS = (
-    "consultation_id", "consultation_title_sv", "meeting_date", "board_slug", "board_name_sv",
-    "theme_title_sv", "theme_title_rom", "outcome", "response_sv",
-    "decision_board_slug", "decision_case_reference", "decision_paragraph", "decision_date", "minutes_url",
-    "feedback_first_published", "feedback_revision",
+    "consultation_id",
+    "consultation_title_sv",
+    "meeting_date",
+    "board_slug",
+    "board_name_sv",
+    "theme_title_sv",
+    "theme_title_rom",
+    "outcome",
+    "response_sv",
+    "decision_board_slug",
+    "decision_case_reference",
+    "decision_paragraph",
+    "decision_date",
+    "minutes_url",
+    "feedback_first_published",
+    "feedback_revision",
 )
 #: Revisions fetched from the database at a time.
 CHUNK = 200
@@ -96,8 +123,10 @@ def latest_snapshots(session: Session) -> Iterable[Any]:
     return session.execute(
         sa.select(FeedbackReport.consultation_id, FeedbackRevision.snapshot)
         .select_from(FeedbackRevision)
-        .join(latest, sa.and_(latest.c.report_id == FeedbackRevision.report_id,
-                              latest.c.number == FeedbackRevision.number))
+        .join(
+            latest,
+            sa.and_(latest.c.report_id == FeedbackRevision.report_id, latest.c.number == FeedbackRevision.number),
+        )
         .join(FeedbackReport, FeedbackReport.id == FeedbackRevision.report_id)
         .where(FeedbackReport.published_dt.is_not(None), FeedbackReport.consultation_id.is_not(None))
         .order_by(FeedbackReport.consultation_id)
@@ -114,12 +143,20 @@ def feedback_csv(session: Session) -> Iterator[str]:
     latest = latest_revision_numbers()
     stmt = (
         sa.select(
-            Consultation.id, Consultation.title_sv, Consultation.start_dt, Board.slug, Board.name_sv,
-            FeedbackReport.published_dt, FeedbackRevision.number, FeedbackRevision.snapshot,
+            Consultation.id,
+            Consultation.title_sv,
+            Consultation.start_dt,
+            Board.slug,
+            Board.name_sv,
+            FeedbackReport.published_dt,
+            FeedbackRevision.number,
+            FeedbackRevision.snapshot,
         )
         .select_from(FeedbackRevision)
-        .join(latest, sa.and_(latest.c.report_id == FeedbackRevision.report_id,
-                              latest.c.number == FeedbackRevision.number))
+        .join(
+            latest,
+            sa.and_(latest.c.report_id == FeedbackRevision.report_id, latest.c.number == FeedbackRevision.number),
+        )
         .join(FeedbackReport, FeedbackReport.id == FeedbackRevision.report_id)
         .join(Consultation, Consultation.id == FeedbackReport.consultation_id)
         .join(Board, Board.id == Consultation.lead_board_id)
@@ -139,14 +176,25 @@ def feedback_csv(session: Session) -> Iterator[str]:
                 tail = [local(first), number]
                 for theme in (snapshot or {}).get("themes", []):
                     response = theme.get("response") or {}
-                    head = [*common, theme.get("title_sv"), theme.get("title_rom"),
-                            response.get("outcome"), response.get("body_sv")]
+                    head = [
+                        *common,
+                        theme.get("title_sv"),
+                        theme.get("title_rom"),
+                        response.get("outcome"),
+                        response.get("body_sv"),
+                    ]
                     decisions = response.get("decisions") or [{}]
                     for d in decisions:
-                        yield [*head, (d.get("board") or {}).get("slug"), d.get("case_reference"),
-                               d.get("paragraph"), d.get("meeting_date"), d.get("minutes_url"), *tail]
+                        yield [
+                            *head,
+                            (d.get("board") or {}).get("slug"),
+                            d.get("case_reference"),
+                            d.get("paragraph"),
+                            d.get("meeting_date"),
+                            d.get("minutes_url"),
+                            *tail,
+                        ]
         finally:
             result.close()
 
     yield from iter_csv(FEEDBACK_COLUMNS, generate())
-

@@ -324,7 +324,9 @@ def _timing(session: Session, scope: sa.Subquery, keys: list[Any], today: date) 
     )
     return session.execute(
         sa.select(
-            *outer_keys, sa.func.sum(rows.c.is_due), sa.func.sum(rows.c.on_time),
+            *outer_keys,
+            sa.func.sum(rows.c.is_due),
+            sa.func.sum(rows.c.on_time),
             sa.func.avg(sa.case((middle, rows.c.days), else_=None)),
         ).group_by(*outer_keys)
     )
@@ -430,7 +432,8 @@ def city_report(session: Session, *, today: date) -> CityReport:
         parts=[
             (subject.report_template, part)
             for subject in subjects.subjects()
-            if subject.report_part is not None and subject.report_template
+            if subject.report_part is not None
+            and subject.report_template
             and (part := subject.report_part(session, boards))
         ],
     )

@@ -25,5 +25,6 @@ def _change(session: Session, actor: User, subject: Consultation, change: groupi
 
 
 subjects.register(consultation.SUBJECT)
-groupings.register(groupings.Grouping(pairs=theming.theme_pairs, choices=theming.theme_choices,
-                                      versions=_versions, change=_change))
+groupings.register(
+    groupings.Grouping(pairs=theming.theme_pairs, choices=theming.theme_choices, versions=_versions, change=_change)
+)

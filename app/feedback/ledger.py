@@ -44,9 +44,9 @@ def board_ledger(session: Session, board: Board, *, today: date | None = None) -
     """
     today = today or promises.stockholm_today()
     per_year = figures.figures(session, today=today, board_id=board.id, by_year=True, parts=("held",))
-    total = figures.figures(
-        session, today=today, board_id=board.id, parts=("views", "responses", "timing")
-    ).get((None, None), figures.Figures())
+    total = figures.figures(session, today=today, board_id=board.id, parts=("views", "responses", "timing")).get(
+        (None, None), figures.Figures()
+    )
     years = sorted((y, f) for (_, y), f in per_year.items() if y is not None and f.held)
     return Ledger(
         held_per_year=[(y, f.held) for y, f in years],
@@ -58,7 +58,8 @@ def board_ledger(session: Session, board: Board, *, today: date | None = None) -
         parts=[
             (subject.ledger_template, part)
             for subject in subjects()
-            if subject.ledger_part is not None and subject.ledger_template
+            if subject.ledger_part is not None
+            and subject.ledger_template
             and (part := subject.ledger_part(session, board))
         ],
         participants_per_year=[(y, f.participants) for y, f in years],

@@ -79,9 +79,7 @@ class FeedbackReport(Base):
         sa.ForeignKey("consultations.id", ondelete="CASCADE"), unique=True
     )
     #: Or: the measures taken on the experiences of a city service (app.experiences).
-    service_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("city_services.id", ondelete="CASCADE"), unique=True
-    )
+    service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("city_services.id", ondelete="CASCADE"), unique=True)
     summary_sv: Mapped[str | None] = mapped_column(sa.Text)
     summary_rom: Mapped[str | None] = mapped_column(sa.Text)
     #: First publication; ``None`` while the report is a draft.
@@ -133,9 +131,7 @@ class Theme(Base):
     report: Mapped[FeedbackReport] = relationship(back_populates="themes")
     #: Loaded only when used: a theme may hold thousands of views. Staff pages count
     #: and list them in SQL (:mod:`app.feedback.theming`).
-    viewpoints: Mapped[list[Viewpoint]] = relationship(
-        secondary=theme_viewpoints, order_by=Viewpoint.id, lazy="select"
-    )
+    viewpoints: Mapped[list[Viewpoint]] = relationship(secondary=theme_viewpoints, order_by=Viewpoint.id, lazy="select")
     response: Mapped[ThemeResponse | None] = relationship(
         back_populates="theme", cascade="all, delete-orphan", uselist=False, lazy="selectin"
     )

@@ -135,7 +135,11 @@ def summary_page(pages: StaffPages, owner_id: int) -> tuple[str, int] | Response
             return redirect(pages.summary_url(owner))
         conflict = attempt.current
     return pages.render(
-        pages.summary_template, owner, report=report, form=form, conflict=conflict,
+        pages.summary_template,
+        owner,
+        report=report,
+        form=form,
+        conflict=conflict,
         problems=publication.check_publishable(report) if report else {},
         unpublished=bool(report and snapshots.has_unpublished_changes(report)),
         may_publish=pages.may_publish(actor(), owner, report),
@@ -172,7 +176,11 @@ def theme_page(pages: StaffPages, owner_id: int, theme_id: int | None = None) ->
             return redirect(pages.summary_url(owner))
         conflict = attempt.current
     return pages.render(
-        pages.theme_template, owner, form=form, theme=theme, conflict=conflict,
+        pages.theme_template,
+        owner,
+        form=form,
+        theme=theme,
+        conflict=conflict,
         **pages.theme_context(session, owner, theme, conflict),
     ), 409 if conflict else 200
 
@@ -194,6 +202,10 @@ def publish_page(pages: StaffPages, owner_id: int) -> str | Response:
             flash(str(pages.published_message), "success")
             return redirect(pages.summary_url(owner))
     return pages.render(
-        pages.publish_template, owner, report=report, form=form,
-        problems=publication.check_publishable(report), unpublished=snapshots.has_unpublished_changes(report),
+        pages.publish_template,
+        owner,
+        report=report,
+        form=form,
+        problems=publication.check_publishable(report),
+        unpublished=snapshots.has_unpublished_changes(report),
     )

@@ -49,7 +49,9 @@ class Promise:
 
 def promise(consultation: Consultation, report: FeedbackReport | None, today: date) -> Promise:
     published_on = stockholm_today(report.published_dt) if report and report.published_dt else None
-    return Promise(due=consultation.feedback_due_date, published_on=published_on, overdue=is_overdue(consultation, today))
+    return Promise(
+        due=consultation.feedback_due_date, published_on=published_on, overdue=is_overdue(consultation, today)
+    )
 
 
 #: Late consultations per page of the staff list.
@@ -57,12 +59,18 @@ OVERDUE_PER_PAGE = 50
 
 
 def overdue_page(
-    session: Session, actor: User, today: date, page: int = 1, *, board_id: int | None = None,
+    session: Session,
+    actor: User,
+    today: date,
+    page: int = 1,
+    *,
+    board_id: int | None = None,
     per_page: int = OVERDUE_PER_PAGE,
 ) -> Page[Consultation]:
     """Consultations whose promised feedback is late (all boards' for site admins), by lead board, paginated."""
     stmt = (
-        sa.select(Consultation.id).join(Board, Board.id == Consultation.lead_board_id)
+        sa.select(Consultation.id)
+        .join(Board, Board.id == Consultation.lead_board_id)
         .where(overdue_condition(today), scope(actor))
         .order_by(Board.name_sv, Board.id, Consultation.feedback_due_date, Consultation.id)
     )
@@ -72,10 +80,15 @@ def overdue_page(
 
 
 def _load(session: Session, ids: list[int]) -> list[Consultation]:
-    return list(session.scalars(
-        sa.select(Consultation).where(Consultation.id.in_(ids))
-        .options(lazyload(Consultation.agenda_items), lazyload(Consultation.documents), lazyload(Consultation.co_hosts))
-    ))
+    return list(
+        session.scalars(
+            sa.select(Consultation)
+            .where(Consultation.id.in_(ids))
+            .options(
+                lazyload(Consultation.agenda_items), lazyload(Consultation.documents), lazyload(Consultation.co_hosts)
+            )
+        )
+    )
 
 
 def by_board(items: list[Consultation]) -> list[tuple[Board, list[Consultation]]]:

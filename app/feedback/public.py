@@ -114,7 +114,14 @@ def _date(value: str | None) -> date | None:
 
 
 _RESPONSE_KEYS = {
-    "outcome", "body_sv", "body_rom", "reason_sv", "reason_rom", "forwarded_to", "next_update_date", "decisions",
+    "outcome",
+    "body_sv",
+    "body_rom",
+    "reason_sv",
+    "reason_rom",
+    "forwarded_to",
+    "next_update_date",
+    "decisions",
 }
 
 
@@ -125,23 +132,39 @@ def themes_from_snapshot(snapshot: dict[str, Any]) -> list[PublicTheme]:
         response = None
         if r:
             response = PublicResponse(
-                outcome=Outcome(r["outcome"]), body_sv=r["body_sv"], body_rom=r.get("body_rom"),
-                reason_sv=r.get("reason_sv"), reason_rom=r.get("reason_rom"),
-                forwarded_to=_board(r.get("forwarded_to")), next_update_date=_date(r.get("next_update_date")),
+                outcome=Outcome(r["outcome"]),
+                body_sv=r["body_sv"],
+                body_rom=r.get("body_rom"),
+                reason_sv=r.get("reason_sv"),
+                reason_rom=r.get("reason_rom"),
+                forwarded_to=_board(r.get("forwarded_to")),
+                next_update_date=_date(r.get("next_update_date")),
                 decisions=[
                     PublicDecision(
-                        id=d["id"], board=_board(d.get("board")), meeting_date=date.fromisoformat(d["meeting_date"]),
-                        case_reference=d["case_reference"], paragraph=d["paragraph"], title_sv=d["title_sv"],
-                        title_rom=d.get("title_rom"), minutes_url=d.get("minutes_url"),
+                        id=d["id"],
+                        board=_board(d.get("board")),
+                        meeting_date=date.fromisoformat(d["meeting_date"]),
+                        case_reference=d["case_reference"],
+                        paragraph=d["paragraph"],
+                        title_sv=d["title_sv"],
+                        title_rom=d.get("title_rom"),
+                        minutes_url=d.get("minutes_url"),
                     )
                     for d in r.get("decisions", [])
                 ],
                 extras={k: v for k, v in r.items() if k not in _RESPONSE_KEYS},
             )
-        themes.append(PublicTheme(
-            id=t["id"], title_sv=t["title_sv"], title_rom=t.get("title_rom"), summary_sv=t.get("summary_sv"),
-            summary_rom=t.get("summary_rom"), viewpoint_ids=list(t.get("viewpoint_ids", [])), response=response,
-        ))
+        themes.append(
+            PublicTheme(
+                id=t["id"],
+                title_sv=t["title_sv"],
+                title_rom=t.get("title_rom"),
+                summary_sv=t.get("summary_sv"),
+                summary_rom=t.get("summary_rom"),
+                viewpoint_ids=list(t.get("viewpoint_ids", [])),
+                response=response,
+            )
+        )
     return themes
 
 
@@ -171,10 +194,18 @@ def public_feedback(session: Session, report: FeedbackReport, *, draft: bool = F
         return None
     snapshot, revision = found
     themes = themes_from_snapshot(snapshot)
-    all_views = list(session.scalars(
-        sa.select(Viewpoint).where(Viewpoint.consultation_id == report.consultation_id).order_by(Viewpoint.id)
-        .options(joinedload(Viewpoint.contact))  # author_label() reads the name: no query per view
-    )) if report.consultation_id is not None else []
+    all_views = (
+        list(
+            session.scalars(
+                sa.select(Viewpoint)
+                .where(Viewpoint.consultation_id == report.consultation_id)
+                .order_by(Viewpoint.id)
+                .options(joinedload(Viewpoint.contact))  # author_label() reads the name: no query per view
+            )
+        )
+        if report.consultation_id is not None
+        else []
+    )
     public = [v for v in all_views if v.is_public]
     by_id = {v.id: v for v in public}
     themes_of: dict[int, list[PublicTheme]] = defaultdict(list)
@@ -184,8 +215,12 @@ def public_feedback(session: Session, report: FeedbackReport, *, draft: bool = F
         for v in theme.viewpoints:
             themes_of[v.id].append(theme)
     return PublicFeedback(
-        summary_sv=snapshot.get("summary_sv"), summary_rom=snapshot.get("summary_rom"), themes=themes,
-        revision=revision, first_published_dt=report.published_dt, viewpoints=public,
+        summary_sv=snapshot.get("summary_sv"),
+        summary_rom=snapshot.get("summary_rom"),
+        themes=themes,
+        revision=revision,
+        first_published_dt=report.published_dt,
+        viewpoints=public,
         themes_of=dict(themes_of),
         hidden_count=sum(1 for v in all_views if v.is_hidden),
         unpublished_count=sum(1 for v in all_views if not v.is_hidden and not v.publish_consent),
@@ -248,10 +283,15 @@ def public_feedback_page(
             # The snapshot says which views a theme holds: count those that may be shown today.
             # The ids of the public ones are read (one column, within the themed ids' range), not
             # sent: an IN list per theme made a statement of thousands of parameters on every request.
-            shown_now = set(session.scalars(
-                sa.select(Viewpoint.id).where(Viewpoint.consultation_id == consultation_id, public,
-                                              Viewpoint.id.between(min(themed), max(themed)))
-            ))
+            shown_now = set(
+                session.scalars(
+                    sa.select(Viewpoint.id).where(
+                        Viewpoint.consultation_id == consultation_id,
+                        public,
+                        Viewpoint.id.between(min(themed), max(themed)),
+                    )
+                )
+            )
             for theme in themes:
                 theme.published_count = sum(1 for i in theme.viewpoint_ids if i in shown_now)
     total = selected.published_count if selected else published
@@ -259,8 +299,11 @@ def public_feedback_page(
     items: list[Viewpoint] = []
     if total:
         stmt = (
-            sa.select(Viewpoint).where(Viewpoint.consultation_id == consultation_id, public)
-            .order_by(Viewpoint.id).limit(per_page).offset((page - 1) * per_page)
+            sa.select(Viewpoint)
+            .where(Viewpoint.consultation_id == consultation_id, public)
+            .order_by(Viewpoint.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
             .options(joinedload(Viewpoint.contact))  # author_label() reads the name: no query per view
         )
         if selected:
@@ -273,10 +316,18 @@ def public_feedback_page(
             if viewpoint_id in shown:
                 themes_of[viewpoint_id].append(theme)
     return PublicFeedback(
-        summary_sv=snapshot.get("summary_sv"), summary_rom=snapshot.get("summary_rom"), themes=themes,
-        revision=revision, first_published_dt=report.published_dt, viewpoints=items, themes_of=dict(themes_of),
-        hidden_count=hidden, unpublished_count=unpublished, published_count=published,
-        listing=Page(items=items, page=page, per_page=per_page, total=total), selected_theme=selected,
+        summary_sv=snapshot.get("summary_sv"),
+        summary_rom=snapshot.get("summary_rom"),
+        themes=themes,
+        revision=revision,
+        first_published_dt=report.published_dt,
+        viewpoints=items,
+        themes_of=dict(themes_of),
+        hidden_count=hidden,
+        unpublished_count=unpublished,
+        published_count=published,
+        listing=Page(items=items, page=page, per_page=per_page, total=total),
+        selected_theme=selected,
     )
 
 
@@ -295,7 +346,11 @@ def list_recent_feedback(session: Session, limit: int = 5) -> list[tuple[Consult
         .order_by(FeedbackReport.last_published_dt.desc(), FeedbackReport.id.desc())
         .limit(limit)
         # Title, board and date only: not the themes with all their views, nor the agenda.
-        .options(lazyload(FeedbackReport.themes), lazyload(Consultation.agenda_items),
-                 lazyload(Consultation.documents), lazyload(Consultation.co_hosts))
+        .options(
+            lazyload(FeedbackReport.themes),
+            lazyload(Consultation.agenda_items),
+            lazyload(Consultation.documents),
+            lazyload(Consultation.co_hosts),
+        )
     ).all()
     return [(c, r) for c, r in rows]

@@ -34,9 +34,7 @@ def check_publishable(report: FeedbackReport) -> dict[str, str]:
         problems["themes"] = str(_l("Add at least one theme."))
     for theme in report.themes:
         if theme.response is None:
-            problems[f"theme-{theme.id}"] = str(
-                _l("The theme “%(title)s” has no response yet.", title=theme.title_sv)
-            )
+            problems[f"theme-{theme.id}"] = str(_l("The theme “%(title)s” has no response yet.", title=theme.title_sv))
     return problems
 
 

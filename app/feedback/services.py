@@ -320,8 +320,12 @@ def cite_decision(session: Session, actor: User, response: ThemeResponse, data: 
             raise DomainError(_l("Give the date of the meeting."), field="meeting_date")
         require_text(data, "title", _l("Give the decision's title in Swedish."))
         decision = Decision(
-            board=board, board_id=board.id, meeting_date=meeting_date, case_reference=case_reference,
-            paragraph=paragraph, minutes_url=minutes_url,
+            board=board,
+            board_id=board.id,
+            meeting_date=meeting_date,
+            case_reference=case_reference,
+            paragraph=paragraph,
+            minutes_url=minutes_url,
         )
         set_texts(decision, data, "title")
         session.add(decision)

@@ -41,37 +41,41 @@ def build_snapshot(report: FeedbackReport) -> dict[str, Any]:
     themes = []
     for theme in report.themes:
         response = theme.response
-        themes.append({
-            "id": theme.id,
-            "title_sv": theme.title_sv,
-            "title_rom": theme.title_rom,
-            "summary_sv": theme.summary_sv,
-            "summary_rom": theme.summary_rom,
-            "viewpoint_ids": ids[theme.id] if ids is not None else sorted(v.id for v in theme.viewpoints),
-            "response": None if response is None else {
-                "outcome": response.outcome.value,
-                "body_sv": response.body_sv,
-                "body_rom": response.body_rom,
-                "reason_sv": response.reason_sv,
-                "reason_rom": response.reason_rom,
-                "forwarded_to": _board_ref(response.forwarded_to),
-                "next_update_date": response.next_update_date.isoformat() if response.next_update_date else None,
-                "decisions": [
-                    {
-                        "id": d.id,
-                        "board": _board_ref(d.board),
-                        "meeting_date": d.meeting_date.isoformat(),
-                        "case_reference": d.case_reference,
-                        "paragraph": d.paragraph,
-                        "title_sv": d.title_sv,
-                        "title_rom": d.title_rom,
-                        "minutes_url": d.minutes_url,
-                    }
-                    for d in response.decisions
-                ],
-                **_response_extras(response),
-            },
-        })
+        themes.append(
+            {
+                "id": theme.id,
+                "title_sv": theme.title_sv,
+                "title_rom": theme.title_rom,
+                "summary_sv": theme.summary_sv,
+                "summary_rom": theme.summary_rom,
+                "viewpoint_ids": ids[theme.id] if ids is not None else sorted(v.id for v in theme.viewpoints),
+                "response": None
+                if response is None
+                else {
+                    "outcome": response.outcome.value,
+                    "body_sv": response.body_sv,
+                    "body_rom": response.body_rom,
+                    "reason_sv": response.reason_sv,
+                    "reason_rom": response.reason_rom,
+                    "forwarded_to": _board_ref(response.forwarded_to),
+                    "next_update_date": response.next_update_date.isoformat() if response.next_update_date else None,
+                    "decisions": [
+                        {
+                            "id": d.id,
+                            "board": _board_ref(d.board),
+                            "meeting_date": d.meeting_date.isoformat(),
+                            "case_reference": d.case_reference,
+                            "paragraph": d.paragraph,
+                            "title_sv": d.title_sv,
+                            "title_rom": d.title_rom,
+                            "minutes_url": d.minutes_url,
+                        }
+                        for d in response.decisions
+                    ],
+                    **_response_extras(response),
+                },
+            }
+        )
     return {"summary_sv": report.summary_sv, "summary_rom": report.summary_rom, "themes": themes}
 
 
@@ -96,8 +100,14 @@ def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict
             changes.append({"kind": "theme_changed", **entry})
     for theme_id, theme in before.items():
         if theme_id not in after:
-            changes.append({"kind": "theme_removed", "theme_id": theme_id,
-                            "title_sv": theme["title_sv"], "title_rom": theme["title_rom"]})
+            changes.append(
+                {
+                    "kind": "theme_removed",
+                    "theme_id": theme_id,
+                    "title_sv": theme["title_sv"],
+                    "title_rom": theme["title_rom"],
+                }
+            )
     return changes
 
 

@@ -50,7 +50,8 @@ def _overview_context(session: Session, consultation: Consultation, report: Feed
     return {
         "theme_counts": theming.theme_counts(session, report) if report else {},
         "theme_languages": theming.theme_languages(session, report) if report else {},
-        "unthemed": theming.count_unthemed(session, consultation.id), "merge_form": merge_form,
+        "unthemed": theming.count_unthemed(session, consultation.id),
+        "merge_form": merge_form,
         "confirm_form": ConfirmForm(),
     }
 
@@ -62,19 +63,31 @@ def _add_theme(session: Session, user: User, consultation: Consultation, form: T
 
 def _theme_added(consultation: Consultation, _theme: Theme) -> tuple[str, str]:
     """A new theme is empty: next, its views are ticked in the list of views in no theme."""
-    return (_("The theme has been added. Now put views in it, then write the board's response."),
-            url_for("participation_staff.index", consultation_id=consultation.id, theme="none"))
+    return (
+        _("The theme has been added. Now put views in it, then write the board's response."),
+        url_for("participation_staff.index", consultation_id=consultation.id, theme="none"),
+    )
 
 
-def _theme_context(session: Session, _consultation: Consultation, theme: Theme | None, _conflict: Theme | None,
-                   ) -> dict[str, Any]:
+def _theme_context(
+    session: Session,
+    _consultation: Consultation,
+    theme: Theme | None,
+    _conflict: Theme | None,
+) -> dict[str, Any]:
     if theme is None:
         return {}
     return {"confirm_form": ConfirmForm(), "view_count": theming.theme_counts(session, theme.report).get(theme.id, 0)}
 
 
-def _publish(session: Session, user: User, _consultation: Consultation, report: FeedbackReport,
-             note_sv: str | None, note_rom: str | None) -> FeedbackRevision:
+def _publish(
+    session: Session,
+    user: User,
+    _consultation: Consultation,
+    report: FeedbackReport,
+    note_sv: str | None,
+    note_rom: str | None,
+) -> FeedbackRevision:
     if report.is_published:
         return publication.publish_update(session, user, report, change_note_sv=note_sv, change_note_rom=note_rom)
     return publication.publish_feedback(session, user, report)
@@ -82,18 +95,29 @@ def _publish(session: Session, user: User, _consultation: Consultation, report: 
 
 #: Consultation feedback's part of the shared staff pages (:mod:`app.feedback.pages`).
 PAGES = StaffPages(
-    owner_name="consultation", load=_load_consultation, get_report=consultation_reports.get_report,
+    owner_name="consultation",
+    load=_load_consultation,
+    get_report=consultation_reports.get_report,
     start_report=consultation_reports.start_report,
-    summary_endpoint="feedback_staff.overview", publish_endpoint="feedback_staff.publish",
-    summary_template="feedback/staff/overview.html", theme_template="feedback/staff/theme.html",
+    summary_endpoint="feedback_staff.overview",
+    publish_endpoint="feedback_staff.publish",
+    summary_template="feedback/staff/overview.html",
+    theme_template="feedback/staff/theme.html",
     publish_template="feedback/staff/publish.html",
     may_publish=lambda user, consultation, report: consultation_policies.may_publish_feedback(
-        user, consultation, first=not (report and report.is_published)),
-    publish=_publish, published_message=_l("The feedback is published."), summary_context=_overview_context,
-    theme_form=ThemeForm, prepare_theme_form=lambda *_args: None, add_theme=_add_theme,
+        user, consultation, first=not (report and report.is_published)
+    ),
+    publish=_publish,
+    published_message=_l("The feedback is published."),
+    summary_context=_overview_context,
+    theme_form=ThemeForm,
+    prepare_theme_form=lambda *_args: None,
+    add_theme=_add_theme,
     update_theme=lambda session, user, theme, form, version: feedback.update_theme(
-        session, user, theme, form.data, expected_version=version),
-    theme_added=_theme_added, theme_context=_theme_context,
+        session, user, theme, form.data, expected_version=version
+    ),
+    theme_added=_theme_added,
+    theme_context=_theme_context,
 )
 
 
@@ -113,8 +137,9 @@ def theme_new(consultation_id: int) -> tuple[str, int] | Response:
     return pages.theme_page(PAGES, consultation_id)
 
 
-@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>",
-          methods=["GET", "POST"])
+@bp.route(
+    "/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>", methods=["GET", "POST"]
+)
 @staff_required
 def theme_edit(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
     return pages.theme_page(PAGES, consultation_id, theme_id)
@@ -132,16 +157,21 @@ def theme_merge(consultation_id: int) -> Response:
             flash(message, "error")
         return _back(consultation)
     with flash_errors() as attempt:
-        target, moved = assignments.merge(session, actor(), report, form.source.data, form.target.data,
-                                          parse_versions(form.versions.data))
+        target, moved = assignments.merge(
+            session, actor(), report, form.source.data, form.target.data, parse_versions(form.versions.data)
+        )
     if attempt.ok:
         commit()
-        flash(_("The themes are merged; views that joined “%(theme)s”: %(num)d.", num=moved, theme=target.title_sv), "success")
+        flash(
+            _("The themes are merged; views that joined “%(theme)s”: %(num)d.", num=moved, theme=target.title_sv),
+            "success",
+        )
     return _back(consultation)
 
 
-@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/delete",
-          methods=["POST"])
+@bp.route(
+    "/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/delete", methods=["POST"]
+)
 @staff_required
 def theme_delete(consultation_id: int, theme_id: int) -> Response:
     consultation, _report, theme = pages.load_theme(PAGES, consultation_id, theme_id)
@@ -154,8 +184,10 @@ def theme_delete(consultation_id: int, theme_id: int) -> Response:
     return _back(consultation)
 
 
-@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/response",
-          methods=["GET", "POST"])
+@bp.route(
+    "/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/response",
+    methods=["GET", "POST"],
+)
 @staff_required
 def response(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
     session = get_session()
@@ -179,15 +211,20 @@ def response(consultation_id: int, theme_id: int) -> tuple[str, int] | Response:
             return redirect(url_for(".response", consultation_id=consultation.id, theme_id=theme.id))
         conflict = attempt.current
     return render_template(
-        "feedback/staff/response.html", consultation=consultation, theme=theme, form=form, conflict=conflict,
+        "feedback/staff/response.html",
+        consultation=consultation,
+        theme=theme,
+        form=form,
+        conflict=conflict,
         view_count=theming.theme_counts(session, theme.report).get(theme.id, 0),
         decision_form=DecisionForm(formdata=None, boards=list_boards(session), board_id=consultation.lead_board_id),
         confirm_form=ConfirmForm(),
     ), 409 if conflict else 200
 
 
-@bp.route("/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/decisions",
-          methods=["POST"])
+@bp.route(
+    "/<lang_code>/staff/consultations/<int:consultation_id>/feedback/themes/<int:theme_id>/decisions", methods=["POST"]
+)
 @staff_required
 def decision_add(consultation_id: int, theme_id: int) -> str | Response:
     session = get_session()
@@ -206,10 +243,13 @@ def decision_add(consultation_id: int, theme_id: int) -> str | Response:
     r = theme.response
     boards = [b for b in list_boards(session) if b.id != consultation.lead_board_id]
     return render_template(
-        "feedback/staff/response.html", consultation=consultation, theme=theme,
+        "feedback/staff/response.html",
+        consultation=consultation,
+        theme=theme,
         view_count=theming.theme_counts(session, theme.report).get(theme.id, 0),
         form=ResponseForm(formdata=None, obj=r, boards=boards, outcome=r.outcome.value),
-        decision_form=form, confirm_form=ConfirmForm(),
+        decision_form=form,
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -238,10 +278,13 @@ def preview(consultation_id: int) -> str:
     session = get_session()
     consultation, report = pages.load_report(PAGES, consultation_id)
     return render_template(
-        "feedback/public.html", consultation=consultation,
+        "feedback/public.html",
+        consultation=consultation,
         page=feedback_public.public_feedback_page(session, report, draft=True, **view_list_args()),
-        preview=True, promise=promises.promise(consultation, report, promises.stockholm_today()),
-        find_form=None, author_label=feedback_public.author_label,
+        preview=True,
+        promise=promises.promise(consultation, report, promises.stockholm_today()),
+        find_form=None,
+        author_label=feedback_public.author_label,
     )
 
 
@@ -257,5 +300,6 @@ def overdue() -> str:
     """Late feedback in the user's boards, by lead board, paginated."""
     today = promises.stockholm_today()
     page = promises.overdue_page(get_session(), actor(), today, max(1, request.args.get("page", 1, type=int) or 1))
-    return render_template("feedback/staff/overdue.html", groups=promises.by_board(page.items), page=page, args={},
-                           today=today)
+    return render_template(
+        "feedback/staff/overdue.html", groups=promises.by_board(page.items), page=page, args={}, today=today
+    )

@@ -37,8 +37,11 @@ PER_PAGE = 25
 def _load(consultation_id: int) -> tuple[Consultation, FeedbackReport | None, SuggestionRun | None]:
     consultation = load_permitted(Consultation, consultation_id, consultation_policies.can_edit)
     session = get_session()
-    return (consultation, consultation_reports.get_report(session, consultation),
-            suggestions.get_run(session, consultation.id))
+    return (
+        consultation,
+        consultation_reports.get_report(session, consultation),
+        suggestions.get_run(session, consultation.id),
+    )
 
 
 def _load_proposal(consultation_id: int, suggestion_id: int) -> tuple[Consultation, FeedbackReport, ThemeSuggestion]:
@@ -75,19 +78,33 @@ def _merge_form(run: SuggestionRun | None, formdata: Any = None) -> ProposalMerg
     return form
 
 
-def _index_page(consultation: Consultation, report: FeedbackReport | None, run: SuggestionRun | None, *,
-                suggest_form: SuggestForm | None = None, posted: ProposalForm | None = None,
-                posted_id: int | None = None, merge_form: ProposalMergeForm | None = None,
-                status: int = 200) -> tuple[str, int]:
+def _index_page(
+    consultation: Consultation,
+    report: FeedbackReport | None,
+    run: SuggestionRun | None,
+    *,
+    suggest_form: SuggestForm | None = None,
+    posted: ProposalForm | None = None,
+    posted_id: int | None = None,
+    merge_form: ProposalMergeForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     session = get_session()
-    forms = {s.id: posted if s.id == posted_id and posted is not None else _proposal_form(s)
-             for s in (run.suggestions if run else [])}
+    forms = {
+        s.id: posted if s.id == posted_id and posted is not None else _proposal_form(s)
+        for s in (run.suggestions if run else [])
+    }
     return render_template(
-        "feedback/staff/suggestions.html", consultation=consultation, report=report, run=run,
-        suggest_form=suggest_form or SuggestForm(formdata=None), forms=forms,
+        "feedback/staff/suggestions.html",
+        consultation=consultation,
+        report=report,
+        run=run,
+        suggest_form=suggest_form or SuggestForm(formdata=None),
+        forms=forms,
         merge_form=merge_form or _merge_form(run),
         shown=suggestions.overview(session, run) if run else None,
-        unthemed=theming.count_unthemed(session, consultation.id), max_views=suggestions.MAX_VIEWS,
+        unthemed=theming.count_unthemed(session, consultation.id),
+        max_views=suggestions.MAX_VIEWS,
         may_edit=report is None or policies.can_edit(actor(), report),
     ), status
 
@@ -107,8 +124,13 @@ def index(consultation_id: int) -> tuple[str, int] | Response:
             made = suggestions.suggest(session, actor(), report, form.scope.data)
         if attempt.ok:
             commit()
-            flash(_("Suggested themes: %(num)d proposals. Nothing is in a theme until you accept a proposal.",
-                    num=len(made.suggestions)), "success")
+            flash(
+                _(
+                    "Suggested themes: %(num)d proposals. Nothing is in a theme until you accept a proposal.",
+                    num=len(made.suggestions),
+                ),
+                "success",
+            )
             return _back(consultation)
     return _index_page(consultation, report, run, suggest_form=form, status=400)
 
@@ -131,8 +153,7 @@ def proposal(consultation_id: int, suggestion_id: int) -> tuple[str, int] | Resp
             commit()
             flash(message, "success")
             return _back(consultation)
-        return _render_after_post(consultation, report, run, suggestion, form,
-                                  status=409 if attempt.conflict else 400)
+        return _render_after_post(consultation, report, run, suggestion, form, status=409 if attempt.conflict else 400)
     consultation, report, suggestion = _load_proposal(consultation_id, suggestion_id)
     return _proposal_page(consultation, report, suggestion, _proposal_form(suggestion))
 
@@ -141,17 +162,24 @@ def _act(report: FeedbackReport, suggestion: ThemeSuggestion, form: ProposalForm
     """Accept, rename or reject (the button pressed); returns the message to flash."""
     session = get_session()
     if form.accept.data:
-        done = suggestions.accept(session, actor(), report, suggestion, form.title.data,
-                                  expected_version=form.expected_version())
-        message = _("The theme “%(theme)s” has been made with %(num)d views. Now write the board's response.",
-                    theme=done.theme.title_sv, num=done.added)
+        done = suggestions.accept(
+            session, actor(), report, suggestion, form.title.data, expected_version=form.expected_version()
+        )
+        message = _(
+            "The theme “%(theme)s” has been made with %(num)d views. Now write the board's response.",
+            theme=done.theme.title_sv,
+            num=done.added,
+        )
         if done.themed_since:
-            message += " " + _("%(num)d views of the proposal had been put in a theme since it was made: "
-                               "they stay where they are.", num=done.themed_since)
+            message += " " + _(
+                "%(num)d views of the proposal had been put in a theme since it was made: they stay where they are.",
+                num=done.themed_since,
+            )
         return message
     if form.rename.data:
-        suggestions.rename(session, actor(), report, suggestion, form.title.data,
-                           expected_version=form.expected_version())
+        suggestions.rename(
+            session, actor(), report, suggestion, form.title.data, expected_version=form.expected_version()
+        )
         return _("The title has been saved.")
     if form.reject.data:
         suggestions.reject(session, actor(), report, suggestion, expected_version=form.expected_version())
@@ -159,8 +187,14 @@ def _act(report: FeedbackReport, suggestion: ThemeSuggestion, form: ProposalForm
     raise DomainError(_("Choose what to do with the proposal."), field="title")
 
 
-def _render_after_post(consultation: Consultation, report: FeedbackReport, run: SuggestionRun | None,
-                       suggestion: ThemeSuggestion, form: ProposalForm, status: int) -> tuple[str, int]:
+def _render_after_post(
+    consultation: Consultation,
+    report: FeedbackReport,
+    run: SuggestionRun | None,
+    suggestion: ThemeSuggestion,
+    form: ProposalForm,
+    status: int,
+) -> tuple[str, int]:
     """The page the form was sent from, again, with the error next to the field."""
     if request.args.get("from") == "proposal":
         return _proposal_page(consultation, report, suggestion, form, status=status)
@@ -171,20 +205,34 @@ def _page_number() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
 
-def _proposal_page(consultation: Consultation, report: FeedbackReport, suggestion: ThemeSuggestion,
-                   form: ProposalForm, views_form: ProposalViewsForm | None = None,
-                   status: int = 200) -> tuple[str, int]:
+def _proposal_page(
+    consultation: Consultation,
+    report: FeedbackReport,
+    suggestion: ThemeSuggestion,
+    form: ProposalForm,
+    views_form: ProposalViewsForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     session = get_session()
     page: Page[Viewpoint] = paginate_ids(
-        session, suggestions.member_ids(suggestion),
+        session,
+        suggestions.member_ids(suggestion),
         lambda s, ids: list(s.scalars(sa.select(Viewpoint).where(Viewpoint.id.in_(ids)))),
-        _page_number(), PER_PAGE)
+        _page_number(),
+        PER_PAGE,
+    )
     if views_form is None:
         views_form = ProposalViewsForm(formdata=None)
         views_form.version.data = str(suggestion.version)
     return render_template(
-        "feedback/staff/suggestion.html", consultation=consultation, report=report, suggestion=suggestion,
-        form=form, views_form=views_form, page=page, args={},
+        "feedback/staff/suggestion.html",
+        consultation=consultation,
+        report=report,
+        suggestion=suggestion,
+        form=form,
+        views_form=views_form,
+        page=page,
+        args={},
         themed_since=suggestions.themed_since(session, suggestion, [v.id for v in page.items]),
         languages=suggestions.overview(session, suggestion.run, excerpts=0).languages.get(suggestion.id, []),
     ), status
@@ -202,8 +250,14 @@ def remove_views(consultation_id: int, suggestion_id: int) -> tuple[str, int] | 
     form = ProposalViewsForm()
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            removed = suggestions.remove_views(session, actor(), report, suggestion, form.viewpoint_ids.data or [],
-                                               expected_version=form.expected_version())
+            removed = suggestions.remove_views(
+                session,
+                actor(),
+                report,
+                suggestion,
+                form.viewpoint_ids.data or [],
+                expected_version=form.expected_version(),
+            )
         if attempt.ok:
             commit()
             flash(_("Views taken out of the proposal: %(num)d. They are in no theme.", num=removed), "success")
@@ -228,8 +282,9 @@ def merge(consultation_id: int) -> tuple[str, int] | Response:
     status = 400
     if form.validate_on_submit():
         try:
-            target = suggestions.merge(session, actor(), report, run, form.source.data, form.target.data,
-                                       parse_versions(form.versions.data))
+            target = suggestions.merge(
+                session, actor(), report, run, form.source.data, form.target.data, parse_versions(form.versions.data)
+            )
         except PermissionDenied:
             raise
         except DomainError as error:

@@ -30,8 +30,10 @@ def theme_pairs(consultation_id: int) -> sa.Select[Any]:
 def theme_choices(session: Session, consultation_id: int) -> list[tuple[int, str]]:
     """The consultation's themes in their order, as ``(id, Swedish title)``."""
     rows = session.execute(
-        sa.select(Theme.id, Theme.title_sv).join(FeedbackReport, FeedbackReport.id == Theme.report_id)
-        .where(FeedbackReport.consultation_id == consultation_id).order_by(Theme.position, Theme.id)
+        sa.select(Theme.id, Theme.title_sv)
+        .join(FeedbackReport, FeedbackReport.id == Theme.report_id)
+        .where(FeedbackReport.consultation_id == consultation_id)
+        .order_by(Theme.position, Theme.id)
     )
     return [(theme_id, title) for theme_id, title in rows]
 
@@ -79,9 +81,14 @@ def theme_languages(session: Session, report: FeedbackReport) -> dict[int, list[
 
 def count_unthemed(session: Session, consultation_id: int) -> int:
     """How many of the consultation's views are in no theme yet."""
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(Viewpoint).where(
-            Viewpoint.consultation_id == consultation_id,
-            Viewpoint.id.not_in(sa.select(theme_pairs(consultation_id).subquery().c.viewpoint_id)),
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Viewpoint)
+            .where(
+                Viewpoint.consultation_id == consultation_id,
+                Viewpoint.id.not_in(sa.select(theme_pairs(consultation_id).subquery().c.viewpoint_id)),
+            )
         )
-    ) or 0
+        or 0
+    )

@@ -69,7 +69,10 @@ def public(consultation_id: int) -> str:
     report = consultation_reports.get_report(session, consultation)
     page = feedback_public.public_feedback_page(session, report, **view_list_args()) if report else None
     return render_template(
-        "feedback/public.html", consultation=consultation, page=page, preview=False,
+        "feedback/public.html",
+        consultation=consultation,
+        page=page,
+        preview=False,
         promise=promises.promise(consultation, report, promises.stockholm_today()),
         find_form=FindViewForm(formdata=None),
         author_label=feedback_public.author_label,
@@ -117,7 +120,10 @@ def view(code: str) -> str | Response:
     published = feedback_public.published_themes(report) if report else None  # the themes only: no other view is loaded
     themes = [t for t in published if viewpoint.id in t.viewpoint_ids] if published is not None else []
     return render_template(
-        "feedback/view.html", viewpoint=viewpoint, consultation=consultation, published=published is not None,
+        "feedback/view.html",
+        viewpoint=viewpoint,
+        consultation=consultation,
+        published=published is not None,
         themes=themes,
         promise=promises.promise(consultation, report, promises.stockholm_today()),
         author_label=feedback_public.author_label,
@@ -163,7 +169,9 @@ def subject_ledger_csv(slug: str, subject: str) -> Response:
 def city_report() -> str:
     """The city's influence report: consultations, participants, views, outcomes, promises kept, per board."""
     session = get_session()
-    return render_template("feedback/report.html", report=figures.city_report(session, today=promises.stockholm_today()))
+    return render_template(
+        "feedback/report.html", report=figures.city_report(session, today=promises.stockholm_today())
+    )
 
 
 @bp.route("/<lang_code>/report.csv")

@@ -91,10 +91,12 @@ def import_database(connection: Connection, data: IO[str]) -> dict[str, int]:
             pk = list(table.primary_key.columns)
             if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and pk[0].autoincrement is not False:
                 # Names come from our own metadata, never from input.
-                connection.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # nosec B608
-                    f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-                ))
+                connection.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # nosec B608
+                        f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
     bump_content_generation(connection)  # no page cached before the import is served after it
     bump_content_generation(connection, TRANSLATIONS_ROW)  # imported translation overrides are read
     return counts

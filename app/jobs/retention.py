@@ -48,7 +48,8 @@ def finished_consultation_ids(session: Session, *, now: datetime, retention_days
     cutoff = now - timedelta(days=retention_days)
     due = sa.union(
         sa.select(FeedbackReport.consultation_id).where(
-            FeedbackReport.published_dt.is_not(None), FeedbackReport.published_dt < cutoff,
+            FeedbackReport.published_dt.is_not(None),
+            FeedbackReport.published_dt < cutoff,
             FeedbackReport.consultation_id.is_not(None),
         ),
         sa.select(Consultation.id).where(
@@ -64,24 +65,37 @@ def purge_contact_data(session: Session, *, now: datetime, retention_days: int) 
     consultation_ids = finished_consultation_ids(session, now=now, retention_days=retention_days)
     if not consultation_ids:
         return PurgeResult(0, 0, 0)
-    contact_ids = set(session.scalars(
-        sa.select(Viewpoint.contact_id).where(Viewpoint.consultation_id.in_(consultation_ids), Viewpoint.contact_id.is_not(None))
-    )) | set(session.scalars(
-        sa.select(Registration.contact_id).where(Registration.consultation_id.in_(consultation_ids), Registration.contact_id.is_not(None))
-    ))
+    contact_ids = set(
+        session.scalars(
+            sa.select(Viewpoint.contact_id).where(
+                Viewpoint.consultation_id.in_(consultation_ids), Viewpoint.contact_id.is_not(None)
+            )
+        )
+    ) | set(
+        session.scalars(
+            sa.select(Registration.contact_id).where(
+                Registration.consultation_id.in_(consultation_ids), Registration.contact_id.is_not(None)
+            )
+        )
+    )
     if contact_ids:
         # Unlink first (no reliance on ON DELETE SET NULL), then delete.
         # The speaker's private link (app.participation.speaker) goes with the address it was sent to.
-        session.execute(sa.update(Viewpoint).where(Viewpoint.contact_id.in_(contact_ids))
-                        .values(contact_id=None, show_name=False, speaker_token_hash=None))
+        session.execute(
+            sa.update(Viewpoint)
+            .where(Viewpoint.contact_id.in_(contact_ids))
+            .values(contact_id=None, show_name=False, speaker_token_hash=None)
+        )
         session.execute(sa.update(Registration).where(Registration.contact_id.in_(contact_ids)).values(contact_id=None))
         forget_contacts(session, contact_ids)  # their messages leave the outbox with them
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
-    needs = rowcount(session.execute(
-        sa.update(Registration)
-        .where(Registration.consultation_id.in_(consultation_ids), Registration.needs.is_not(None))
-        .values(needs=None)
-    ))
+    needs = rowcount(
+        session.execute(
+            sa.update(Registration)
+            .where(Registration.consultation_id.in_(consultation_ids), Registration.needs.is_not(None))
+            .values(needs=None)
+        )
+    )
     session.flush()
     session.expire_all()
     return PurgeResult(len(consultation_ids), len(contact_ids), needs or 0)
@@ -104,16 +118,21 @@ def purge_answer_contacts(session: Session, *, now: datetime, retention_days: in
         )
         .exists()
     )
-    contact_ids = set(session.scalars(
-        sa.select(ExperienceRecord.contact_id).where(
-            ExperienceRecord.contact_id.is_not(None),
-            sa.or_(told, ExperienceRecord.created_dt < now - timedelta(days=max_days)),
+    contact_ids = set(
+        session.scalars(
+            sa.select(ExperienceRecord.contact_id).where(
+                ExperienceRecord.contact_id.is_not(None),
+                sa.or_(told, ExperienceRecord.created_dt < now - timedelta(days=max_days)),
+            )
         )
-    ))
+    )
     if contact_ids:
         # Unlink first (no reliance on ON DELETE SET NULL), then delete.
-        session.execute(sa.update(ExperienceRecord).where(ExperienceRecord.contact_id.in_(contact_ids))
-                        .values(contact_id=None, wants_updates=False))
+        session.execute(
+            sa.update(ExperienceRecord)
+            .where(ExperienceRecord.contact_id.in_(contact_ids))
+            .values(contact_id=None, wants_updates=False)
+        )
         forget_contacts(session, contact_ids)
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
         session.flush()

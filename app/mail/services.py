@@ -45,16 +45,26 @@ class Attachment:
     text: str
 
 
-def queue_email(session: Session, *, to: str, template: str, language: str, kind: str,
-                contact_id: int | None = None, attachment: Attachment | None = None, **context: Any) -> OutboxMessage:
+def queue_email(
+    session: Session,
+    *,
+    to: str,
+    template: str,
+    language: str,
+    kind: str,
+    contact_id: int | None = None,
+    attachment: Attachment | None = None,
+    **context: Any,
+) -> OutboxMessage:
     """Write a message to the outbox, to be sent after the current transaction commits.
 
     ``contact_id`` names the participant's ``Contact`` the message goes to, so
     that withdrawing or purging that contact deletes the message too.
     """
     subject, body = render_email(template, language, **context)
-    message = OutboxMessage(to_address=to, subject=subject, body_text=body, language=language, kind=kind,
-                            contact_id=contact_id)
+    message = OutboxMessage(
+        to_address=to, subject=subject, body_text=body, language=language, kind=kind, contact_id=contact_id
+    )
     if attachment is not None:
         message.attachment_name = attachment.filename
         message.attachment_type = attachment.content_type
@@ -77,8 +87,11 @@ class SmtpSettings:
     @classmethod
     def from_config(cls, config: Any) -> SmtpSettings:
         return cls(
-            host=config["MAIL_SERVER"], port=int(config["MAIL_PORT"]), sender=config["MAIL_DEFAULT_SENDER"],
-            username=config.get("MAIL_USERNAME", ""), password=config.get("MAIL_PASSWORD", ""),
+            host=config["MAIL_SERVER"],
+            port=int(config["MAIL_PORT"]),
+            sender=config["MAIL_DEFAULT_SENDER"],
+            username=config.get("MAIL_USERNAME", ""),
+            password=config.get("MAIL_PASSWORD", ""),
             use_tls=bool(config.get("MAIL_USE_TLS")),
         )
 
@@ -108,7 +121,9 @@ def _to_email(message: OutboxMessage, sender: str) -> EmailMessage:
         maintype, _, rest = (message.attachment_type or "application/octet-stream").partition("/")
         subtype, *params = (p.strip() for p in rest.split(";"))
         email.add_attachment(
-            message.attachment_text.encode("utf-8"), maintype=maintype, subtype=subtype,
+            message.attachment_text.encode("utf-8"),
+            maintype=maintype,
+            subtype=subtype,
             filename=message.attachment_name or "attachment",
             params=dict(p.partition("=")[::2] for p in params if p) | {"charset": "utf-8"},
         )
@@ -182,7 +197,7 @@ def deliver_pending(session: Session, settings: SmtpSettings, *, limit: int = 10
                     message.status = OutboxStatus.FAILED
                 else:
                     message.status = OutboxStatus.PENDING
-                    message.next_attempt_dt = utcnow() + timedelta(minutes=2 ** message.attempts)
+                    message.next_attempt_dt = utcnow() + timedelta(minutes=2**message.attempts)
             else:
                 sent += 1
                 message.status = OutboxStatus.SENT
@@ -233,11 +248,13 @@ def fail_interrupted(session: Session) -> list[int]:
     SMTP server accepted them is unknown. They are marked failed, not sent
     again, so nobody gets a message twice; the ids are returned for the operator,
     who can check the mail server's log and queue them again if needed."""
-    rows = list(session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_dt <= utcnow())
-        .order_by(OutboxMessage.id)
-    ))
+    rows = list(
+        session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_dt <= utcnow())
+            .order_by(OutboxMessage.id)
+        )
+    )
     for message in rows:
         message.status = OutboxStatus.FAILED
         message.last_error = (
@@ -270,13 +287,23 @@ def redact_delivered(session: Session, *, now: datetime, keep_hours: float) -> i
         sa.and_(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_dt < cutoff),
         sa.and_(OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.next_attempt_dt < cutoff),
     )
-    count = rowcount(session.execute(
-        sa.update(OutboxMessage)
-        .where(done, OutboxMessage.body_text != "")
-        .values(to_address="", subject="", body_text="", last_error=None, contact_id=None,
-                attachment_name=None, attachment_type=None, attachment_text=None)
-        .execution_options(synchronize_session=False)
-    ))
+    count = rowcount(
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(done, OutboxMessage.body_text != "")
+            .values(
+                to_address="",
+                subject="",
+                body_text="",
+                last_error=None,
+                contact_id=None,
+                attachment_name=None,
+                attachment_type=None,
+                attachment_text=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.flush()
     return count or 0
 
@@ -290,8 +317,12 @@ def forget_contacts(session: Session, contact_ids: Iterable[int | None]) -> int:
     ids = sorted({contact_id for contact_id in contact_ids if contact_id is not None})
     if not ids:
         return 0
-    count = rowcount(session.execute(
-        sa.delete(OutboxMessage).where(OutboxMessage.contact_id.in_(ids)).execution_options(synchronize_session=False)
-    ))
+    count = rowcount(
+        session.execute(
+            sa.delete(OutboxMessage)
+            .where(OutboxMessage.contact_id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.flush()
     return count or 0

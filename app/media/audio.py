@@ -34,9 +34,19 @@ log = logging.getLogger(__name__)
 DEMUXERS = "wav,w64,mp3,ogg,matroska,webm,mov,mp4,m4a,3gp,flac,aac,amr,caf,aiff"
 #: A demuxer (as ffprobe names it) -> the content type the original is served with.
 CONTENT_TYPES = {
-    "wav": "audio/wav", "w64": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "matroska": "audio/webm",
-    "webm": "audio/webm", "mov": "audio/mp4", "mp4": "audio/mp4", "flac": "audio/flac", "aac": "audio/aac",
-    "amr": "audio/amr", "caf": "audio/x-caf", "aiff": "audio/aiff",
+    "wav": "audio/wav",
+    "w64": "audio/wav",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "matroska": "audio/webm",
+    "webm": "audio/webm",
+    "mov": "audio/mp4",
+    "mp4": "audio/mp4",
+    "flac": "audio/flac",
+    "aac": "audio/aac",
+    "amr": "audio/amr",
+    "caf": "audio/x-caf",
+    "aiff": "audio/aiff",
 }
 PLAYABLE_TYPE = "audio/mpeg"
 #: Peak level below which a recording counts as silence (a microphone that was off).
@@ -86,7 +96,9 @@ class Probe:
 class AudioStore:
     """Sound files named by random tokens in one directory."""
 
-    def __init__(self, directory: str | Path, limits: AudioLimits, *, ffmpeg: str = "ffmpeg", ffprobe: str = "ffprobe") -> None:
+    def __init__(
+        self, directory: str | Path, limits: AudioLimits, *, ffmpeg: str = "ffmpeg", ffprobe: str = "ffprobe"
+    ) -> None:
         self.directory = Path(directory)
         self.limits = limits
         self.ffmpeg = ffmpeg
@@ -148,15 +160,23 @@ class AudioStore:
             self._delete_quietly(original, playable)
             log.error("audio store: could not write to %s (%s)", self.directory, type(error).__name__)
             raise AudioRejected(
-                _l("The file could not be stored on the server (its disk may be full). "
-                   "Nothing was saved; please try again later or tell the site's administrator."),
+                _l(
+                    "The file could not be stored on the server (its disk may be full). "
+                    "Nothing was saved; please try again later or tell the site's administrator."
+                ),
                 field=field,
             ) from error
         except BaseException:
             self._delete_quietly(original, playable)
             raise
-        return StoredAudio(original, CONTENT_TYPES.get(probe.demuxer, "application/octet-stream"), playable, size, duration,
-                           playable_bytes)
+        return StoredAudio(
+            original,
+            CONTENT_TYPES.get(probe.demuxer, "application/octet-stream"),
+            playable,
+            size,
+            duration,
+            playable_bytes,
+        )
 
     def _copy(self, stream: BinaryIO, target: Path, field: str) -> int:
         size = 0
@@ -165,7 +185,10 @@ class AudioStore:
                 size += len(chunk)
                 if size > self.limits.max_bytes:
                     raise AudioRejected(
-                        _l("The recording is larger than %(mb)s MB. Send a shorter one.", mb=self.limits.max_bytes // (1024 * 1024)),
+                        _l(
+                            "The recording is larger than %(mb)s MB. Send a shorter one.",
+                            mb=self.limits.max_bytes // (1024 * 1024),
+                        ),
                         field=field,
                     )
                 out.write(chunk)
@@ -175,30 +198,53 @@ class AudioStore:
 
     def _not_audio(self, field: str) -> AudioRejected:
         return AudioRejected(
-            _l("This file is not a sound recording we can use. Record again, or choose a recording from your phone (for example M4A, MP3, OGG or WAV)."),
+            _l(
+                "This file is not a sound recording we can use. Record again, or choose a recording from your phone (for example M4A, MP3, OGG or WAV)."
+            ),
             field=field,
         )
 
     def _too_long(self, field: str) -> AudioRejected:
         return AudioRejected(
-            _l("The recording is longer than %(minutes)s minutes. Send a shorter one, or send two.", minutes=max(1, self.limits.max_seconds // 60)),
+            _l(
+                "The recording is longer than %(minutes)s minutes. Send a shorter one, or send two.",
+                minutes=max(1, self.limits.max_seconds // 60),
+            ),
             field=field,
         )
 
     def _run(self, args: list[str], timeout: int, field: str) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(  # nosec B603 - no shell, fixed program, our own file names
-                args, capture_output=True, text=True, errors="replace", timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+                args,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                check=False,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             raise self._not_audio(field) from None
 
     def _probe(self, path: Path, field: str) -> Probe:
         result = self._run(
-            [self.ffprobe, "-v", "error", "-format_whitelist", DEMUXERS, "-protocol_whitelist", "file",
-             "-show_entries", "format=format_name,duration:stream=codec_type:stream_disposition=attached_pic",
-             "-of", "json", f"file:{path}"],
-            PROBE_TIMEOUT, field,
+            [
+                self.ffprobe,
+                "-v",
+                "error",
+                "-format_whitelist",
+                DEMUXERS,
+                "-protocol_whitelist",
+                "file",
+                "-show_entries",
+                "format=format_name,duration:stream=codec_type:stream_disposition=attached_pic",
+                "-of",
+                "json",
+                f"file:{path}",
+            ],
+            PROBE_TIMEOUT,
+            field,
         )
         if result.returncode != 0:
             raise self._not_audio(field)
@@ -227,12 +273,41 @@ class AudioStore:
     def _transcode(self, source: Path, target: Path, probe: Probe, field: str) -> float:
         """Decode at most one second more than allowed; measure the real length and loudness."""
         result = self._run(
-            [self.ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-v", "info",
-             "-format_whitelist", DEMUXERS, "-protocol_whitelist", "file", "-i", f"file:{source}",
-             "-t", str(self.limits.max_seconds + 1), "-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1",
-             "-af", f"aresample={RATE},aformat=channel_layouts=mono,volumedetect", "-c:a", "libmp3lame", "-b:a", "64k",
-             "-f", "mp3", "-y", f"file:{target}"],
-            TRANSCODE_TIMEOUT, field,
+            [
+                self.ffmpeg,
+                "-nostdin",
+                "-hide_banner",
+                "-nostats",
+                "-v",
+                "info",
+                "-format_whitelist",
+                DEMUXERS,
+                "-protocol_whitelist",
+                "file",
+                "-i",
+                f"file:{source}",
+                "-t",
+                str(self.limits.max_seconds + 1),
+                "-map",
+                "0:a:0",
+                "-vn",
+                "-sn",
+                "-dn",
+                "-map_metadata",
+                "-1",
+                "-af",
+                f"aresample={RATE},aformat=channel_layouts=mono,volumedetect",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "64k",
+                "-f",
+                "mp3",
+                "-y",
+                f"file:{target}",
+            ],
+            TRANSCODE_TIMEOUT,
+            field,
         )
         if result.returncode != 0 or not target.exists():
             raise self._not_audio(field)
@@ -244,7 +319,9 @@ class AudioStore:
         if duration > self.limits.max_seconds:
             raise self._too_long(field)
         if duration < MIN_SECONDS:
-            raise AudioRejected(_l("The recording is too short. Record again and speak for a little longer."), field=field)
+            raise AudioRejected(
+                _l("The recording is too short. Record again and speak for a little longer."), field=field
+            )
         if peak is None or peak.group(1) == "-inf" or float(peak.group(1)) < SILENCE_DB:
             raise AudioRejected(
                 _l("The recording is silent. Check that the microphone is on, and record again."), field=field
@@ -252,8 +329,9 @@ class AudioStore:
         return round(duration, 1)
 
 
-
 def store_from_config(config: Mapping[str, Any]) -> AudioStore:
     """The application's audio store: ``UPLOAD_DIR/audio`` with the configured limits."""
-    limits = AudioLimits(max_bytes=int(config["AUDIO_MAX_MB"]) * 1024 * 1024, max_seconds=int(config["AUDIO_MAX_SECONDS"]))
+    limits = AudioLimits(
+        max_bytes=int(config["AUDIO_MAX_MB"]) * 1024 * 1024, max_seconds=int(config["AUDIO_MAX_SECONDS"])
+    )
     return AudioStore(Path(config["UPLOAD_DIR"]) / "audio", limits, ffmpeg=config["FFMPEG"], ffprobe=config["FFPROBE"])

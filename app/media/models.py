@@ -38,7 +38,9 @@ class AudioReading(Base):
     subject: Mapped[ReadingSubject] = mapped_column(str_enum(ReadingSubject))
     subject_key: Mapped[str] = mapped_column(sa.String(40))
     #: The consultation (invitation, feedback) or the survey question; rows go with them.
-    consultation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
     survey_question_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("survey_questions.id", ondelete="CASCADE"), index=True
     )

@@ -19,25 +19,40 @@ from app.web.forms import AnonymousForm, BaseForm, VersionedForm, choices, empty
 
 
 class MinutesForm(VersionedForm):
-    body_sv = TextAreaField(_l("Minutes in Swedish"), validators=[Optional(), Length(max=MAX_BODY)], filters=[strip],
-                            description=_l("Markdown: a blank line between paragraphs, # for headings, - for lists."))
-    body_rom = TextAreaField(_l("Minutes in Romani chib"), validators=[Optional(), Length(max=MAX_BODY)],
-                             filters=[strip])
-    note = TextAreaField(_l("What was changed"), validators=[Optional(), Length(max=MAX_NOTE)], filters=[empty_to_none],
-                         description=_l("Shown in the revision history. Needed when publishing a new revision."))
+    body_sv = TextAreaField(
+        _l("Minutes in Swedish"),
+        validators=[Optional(), Length(max=MAX_BODY)],
+        filters=[strip],
+        description=_l("Markdown: a blank line between paragraphs, # for headings, - for lists."),
+    )
+    body_rom = TextAreaField(
+        _l("Minutes in Romani chib"), validators=[Optional(), Length(max=MAX_BODY)], filters=[strip]
+    )
+    note = TextAreaField(
+        _l("What was changed"),
+        validators=[Optional(), Length(max=MAX_NOTE)],
+        filters=[empty_to_none],
+        description=_l("Shown in the revision history. Needed when publishing a new revision."),
+    )
 
 
 class CorrectionForm(BaseForm):
-    text = TextAreaField(_l("What should be corrected?"),
-                         validators=[DataRequired(message=_l("Write what should be corrected.")), Length(max=MAX_PROPOSAL)],
-                         filters=[strip],
-                         description=_l("Quote the part that is wrong and write what it should say."))
+    text = TextAreaField(
+        _l("What should be corrected?"),
+        validators=[DataRequired(message=_l("Write what should be corrected.")), Length(max=MAX_PROPOSAL)],
+        filters=[strip],
+        description=_l("Quote the part that is wrong and write what it should say."),
+    )
 
 
 class DecisionForm(BaseForm):
     decision = RadioField(_l("Decision"), validators=[DataRequired(message=_l("Choose accept or decline."))])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=MAX_REASON)], filters=[empty_to_none],
-                           description=_l("Required when declining. The proposer gets it by e-mail."))
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=MAX_REASON)],
+        filters=[empty_to_none],
+        description=_l("Required when declining. The proposer gets it by e-mail."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,18 +60,26 @@ class DecisionForm(BaseForm):
 
 
 def _scale(label: UIText, low: UIText, high: UIText) -> RadioField:
-    return RadioField(label, coerce=int, validators=[DataRequired(message=_l("Choose an answer from 1 to 5."))],
-                      description=_l("1 means %(low)s, 5 means %(high)s.", low=low, high=high))
+    return RadioField(
+        label,
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose an answer from 1 to 5."))],
+        description=_l("1 means %(low)s, 5 means %(high)s.", low=low, high=high),
+    )
 
 
 class EvaluationForm(AnonymousForm):
     well_run = _scale(_l("Was the meeting well run?"), _l("not at all"), _l("very well"))
     could_speak = _scale(_l("Could you say what you wanted to say?"), _l("not at all"), _l("completely"))
-    language_support = _scale(_l("Was the language support (interpretation, Romani texts) enough?"),
-                              _l("not at all"), _l("completely"))
-    comment = TextAreaField(_l("Anything else? (optional)"), validators=[Optional(), Length(max=MAX_COMMENT)],
-                            filters=[empty_to_none],
-                            description=_l("Only the board reads this. Do not write your name."))
+    language_support = _scale(
+        _l("Was the language support (interpretation, Romani texts) enough?"), _l("not at all"), _l("completely")
+    )
+    comment = TextAreaField(
+        _l("Anything else? (optional)"),
+        validators=[Optional(), Length(max=MAX_COMMENT)],
+        filters=[empty_to_none],
+        description=_l("Only the board reads this. Do not write your name."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,5 +88,9 @@ class EvaluationForm(AnonymousForm):
             getattr(self, name).choices = scale
 
     def to_data(self) -> EvaluationData:
-        return EvaluationData(well_run=self.well_run.data, could_speak=self.could_speak.data,
-                              language_support=self.language_support.data, comment=self.comment.data)
+        return EvaluationData(
+            well_run=self.well_run.data,
+            could_speak=self.could_speak.data,
+            language_support=self.language_support.data,
+            comment=self.comment.data,
+        )

@@ -48,9 +48,7 @@ class Minutes(Base):
     __tablename__ = "minutes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("consultations.id", ondelete="CASCADE"), unique=True
-    )
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
     body_sv: Mapped[str | None] = mapped_column(sa.Text)
     body_rom: Mapped[str | None] = mapped_column(sa.Text)
     #: When the latest revision was published; ``None`` while never published.

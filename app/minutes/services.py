@@ -222,8 +222,11 @@ def _send_minutes(session: Session, minutes: Minutes, revision: MinutesRevision)
             revision=revision,
             minutes_url=external_url("minutes.public", lang_code=language, consultation_id=consultation.id),
             correction_url=external_url("minutes.correction", lang_code=language, token=registration.token),
-            evaluation_url=(external_url("minutes.evaluation", lang_code=language, consultation_id=consultation.id)
-                            if evaluation_open else None),
+            evaluation_url=(
+                external_url("minutes.evaluation", lang_code=language, consultation_id=consultation.id)
+                if evaluation_open
+                else None
+            ),
             link=registration_url(registration, language),
         )
         sent += 1
@@ -271,7 +274,9 @@ def submit_correction(session: Session, registration: Registration, text: str) -
         if existing.status is ProposalStatus.PENDING and existing.text == text:
             return existing
     proposal = CorrectionProposal(
-        minutes=minutes, registration_id=registration.id, text=text,
+        minutes=minutes,
+        registration_id=registration.id,
+        text=text,
         revision_number=minutes.latest.number if minutes.latest else None,
     )
     session.add(proposal)
@@ -290,7 +295,12 @@ def list_proposals(session: Session, minutes: Minutes) -> list[CorrectionProposa
 
 
 def decide_proposal(
-    session: Session, actor: User, proposal: CorrectionProposal, *, accept: bool, reason: str | None,
+    session: Session,
+    actor: User,
+    proposal: CorrectionProposal,
+    *,
+    accept: bool,
+    reason: str | None,
     now: datetime | None = None,
 ) -> CorrectionProposal:
     """Accept or decline a proposal (a reason is required to decline) and tell the proposer.
@@ -312,16 +322,22 @@ def decide_proposal(
     proposal.decided_by_id = actor.id
     proposal.decided_dt = now or utcnow()
     session.flush()
-    record(session, actor, "minutes.proposal_decided", proposal,
-           after={"status": proposal.status.value, "reason": reason})
+    record(
+        session, actor, "minutes.proposal_decided", proposal, after={"status": proposal.status.value, "reason": reason}
+    )
     registration = proposal.registration
     contact = registration.contact if registration is not None else None
     if registration is not None and contact is not None and contact.email:
         language = _language(contact.language)
         queue_email(
-            session, to=contact.email, contact_id=contact.id, template="minutes/decision", language=language,
+            session,
+            to=contact.email,
+            contact_id=contact.id,
+            template="minutes/decision",
+            language=language,
             kind=f"minutes.proposal_{proposal.status.value}",
-            consultation=consultation, proposal=proposal,
+            consultation=consultation,
+            proposal=proposal,
             minutes_url=external_url("minutes.public", lang_code=language, consultation_id=consultation.id),
             correction_url=external_url("minutes.correction", lang_code=language, token=registration.token),
         )
@@ -365,7 +381,11 @@ class EvaluationData:
 
 
 def submit_evaluation(
-    session: Session, consultation: Consultation, data: EvaluationData, *, idempotency_key: str,
+    session: Session,
+    consultation: Consultation,
+    data: EvaluationData,
+    *,
+    idempotency_key: str,
     now: datetime | None = None,
 ) -> tuple[Evaluation | None, bool]:
     """Store one anonymous answer; return ``(answer, created)``.
@@ -390,8 +410,9 @@ def submit_evaluation(
     comment = (data.comment or "").replace("\x00", "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise DomainError(_l("Please keep it shorter."), field="comment")
-    answer = Evaluation(consultation_id=consultation.id, comment=comment, idempotency_key=key,
-                        created_dt=now or utcnow(), **values)
+    answer = Evaluation(
+        consultation_id=consultation.id, comment=comment, idempotency_key=key, created_dt=now or utcnow(), **values
+    )
     return add_once(session, answer, key)
 
 
@@ -418,8 +439,9 @@ def evaluation_results(session: Session, consultation: Consultation) -> Evaluati
     """Averages and distributions, but only when there are at least ``MIN_GROUP_SIZE`` answers."""
     minimum = min_group_size()
     rows = session.execute(
-        sa.select(Evaluation.well_run, Evaluation.could_speak, Evaluation.language_support)
-        .where(Evaluation.consultation_id == consultation.id)
+        sa.select(Evaluation.well_run, Evaluation.could_speak, Evaluation.language_support).where(
+            Evaluation.consultation_id == consultation.id
+        )
     ).all()
     if len(rows) < minimum:
         return EvaluationResults(count=len(rows), min_group_size=minimum, questions=[])
@@ -427,17 +449,23 @@ def evaluation_results(session: Session, consultation: Consultation) -> Evaluati
     for index, name in enumerate(EVALUATION_QUESTIONS):
         values = [row[index] for row in rows]
         counts = Counter(values)
-        questions.append(QuestionResult(
-            name=name, average=round(sum(values) / len(values), 1), distribution={v: counts.get(v, 0) for v in SCALE},
-        ))
+        questions.append(
+            QuestionResult(
+                name=name,
+                average=round(sum(values) / len(values), 1),
+                distribution={v: counts.get(v, 0) for v in SCALE},
+            )
+        )
     return EvaluationResults(count=len(rows), min_group_size=minimum, questions=questions)
 
 
 def evaluation_comments(session: Session, actor: User, consultation: Consultation) -> list[str]:
     """The free-text comments, for the hosting boards' staff only (never published)."""
     require_permission(policies.can_edit(actor, consultation))
-    return list(session.scalars(
-        sa.select(Evaluation.comment)
-        .where(Evaluation.consultation_id == consultation.id, Evaluation.comment.is_not(None))
-        .order_by(Evaluation.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Evaluation.comment)
+            .where(Evaluation.consultation_id == consultation.id, Evaluation.comment.is_not(None))
+            .order_by(Evaluation.id)
+        )
+    )

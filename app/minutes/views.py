@@ -49,9 +49,14 @@ def public(consultation_id: int) -> str:
     consultation = _public_consultation(consultation_id)
     minutes = services.get_published_minutes(get_session(), consultation)
     revisions = list(reversed(minutes.revisions)) if minutes else []
-    return render_template("minutes/public.html", consultation=consultation, minutes=minutes,
-                           latest=revisions[0] if revisions else None, revisions=revisions,
-                           evaluation_open=services.evaluation_state(consultation) == "open")
+    return render_template(
+        "minutes/public.html",
+        consultation=consultation,
+        minutes=minutes,
+        latest=revisions[0] if revisions else None,
+        revisions=revisions,
+        evaluation_open=services.evaluation_state(consultation) == "open",
+    )
 
 
 @bp.route("/<lang_code>/registrations/<token>/correction", methods=["GET", "POST"])
@@ -73,10 +78,17 @@ def correction(token: str) -> Response:
             flash(_("Thank you. The board will answer your proposal by e-mail, if you gave an address."), "success")
             return _private(redirect(url_for(".correction", token=registration.token)))
     minutes = services.get_published_minutes(session, consultation)
-    return _private(render_template(
-        "minutes/correction.html", registration=registration, consultation=consultation, form=form, closed=closed,
-        latest=minutes.latest if minutes else None, proposals=services.proposals_by(session, registration),
-    ))
+    return _private(
+        render_template(
+            "minutes/correction.html",
+            registration=registration,
+            consultation=consultation,
+            form=form,
+            closed=closed,
+            latest=minutes.latest if minutes else None,
+            proposals=services.proposals_by(session, registration),
+        )
+    )
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/evaluation", methods=["GET", "POST"])
@@ -92,8 +104,9 @@ def evaluation(consultation_id: int) -> str | Response:
     state = services.evaluation_state(consultation)
     if state == "open" and intake.validate_on_submit():
         try:
-            _answer, created = services.submit_evaluation(session, consultation, form.to_data(),
-                                                          idempotency_key=intake.key)
+            _answer, created = services.submit_evaluation(
+                session, consultation, form.to_data(), idempotency_key=intake.key
+            )
         except services.EvaluationClosed:
             state = services.evaluation_state(consultation)
         except DomainError as error:
@@ -101,19 +114,31 @@ def evaluation(consultation_id: int) -> str | Response:
         else:
             commit()
             intake.done()
-            flash(_("Thank you for your answers.") if created else
-                  _("Your answers had already been received. Nothing was stored twice."), "success")
+            flash(
+                _("Thank you for your answers.")
+                if created
+                else _("Your answers had already been received. Nothing was stored twice."),
+                "success",
+            )
             return redirect(url_for(".results", consultation_id=consultation.id))
     if state == "open" and intake.sent_key:
         state = "answered"
-    return render_template("minutes/evaluation.html", consultation=consultation, form=form, state=state,
-                           closes_dt=services.evaluation_closes_dt(consultation))
+    return render_template(
+        "minutes/evaluation.html",
+        consultation=consultation,
+        form=form,
+        state=state,
+        closes_dt=services.evaluation_closes_dt(consultation),
+    )
 
 
 @bp.route("/<lang_code>/consultations/<int:consultation_id>/evaluation/results")
 def results(consultation_id: int) -> str:
     consultation = _public_consultation(consultation_id)
-    return render_template("minutes/results.html", consultation=consultation,
-                           results=services.evaluation_results(get_session(), consultation),
-                           state=services.evaluation_state(consultation),
-                           answered=sent_in_this_browser("minutes.evaluation", consultation_id=consultation.id))
+    return render_template(
+        "minutes/results.html",
+        consultation=consultation,
+        results=services.evaluation_results(get_session(), consultation),
+        state=services.evaluation_state(consultation),
+        answered=sent_in_this_browser("minutes.evaluation", consultation_id=consultation.id),
+    )

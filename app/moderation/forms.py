@@ -27,8 +27,11 @@ class HideForm(BaseForm):
 
 class MaskForm(BaseForm):
     masked_body = TextAreaField(
-        _l("Text to publish"), validators=[Optional(), Length(max=MAX_TEXT)],
-        description=_l("Replace names, phone numbers and other personal data, e.g. with [name]. Leave empty to publish the original."),
+        _l("Text to publish"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        description=_l(
+            "Replace names, phone numbers and other personal data, e.g. with [name]. Leave empty to publish the original."
+        ),
     )
 
     def copy_fields(self) -> list[tuple[Any, Any]]:
@@ -49,11 +52,17 @@ def mask_form(item: Moderated, **kwargs: Any) -> MaskForm:
         pass
 
     for copy in copies:
-        setattr(_MaskForm, f"copy_{copy.id}", TextAreaField(
-            _l("Text to publish in %(language)s", language=language_name(copy.language)),
-            validators=[Optional(), Length(max=MAX_TEXT)],
-            description=_l("The translation, with the same personal data masked. Leave empty to not publish the translation."),
-        ))
+        setattr(
+            _MaskForm,
+            f"copy_{copy.id}",
+            TextAreaField(
+                _l("Text to publish in %(language)s", language=language_name(copy.language)),
+                validators=[Optional(), Length(max=MAX_TEXT)],
+                description=_l(
+                    "The translation, with the same personal data masked. Leave empty to not publish the translation."
+                ),
+            ),
+        )
     form = _MaskForm(**kwargs)
     form._copies = copies
     if not form.is_submitted():

@@ -20,14 +20,27 @@ from app.moderation.models import HiddenReason, Moderated, Reviewed
 from app.web.helpers import actor, form_errors
 
 
-def hide_page(item: Moderated, *, permitted: bool, done_url: str, done_message: str, reason_label: UIText | None = None,
-              **context: Any) -> str | Response:
+def hide_page(
+    item: Moderated,
+    *,
+    permitted: bool,
+    done_url: str,
+    done_message: str,
+    reason_label: UIText | None = None,
+    **context: Any,
+) -> str | Response:
     """GET: the hide form; POST: hide ``item``, commit, redirect to ``done_url``."""
     form = HideForm(reason_label=reason_label)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.hide(get_session(), actor(), item, permitted=permitted, reason=HiddenReason(form.reason.data),
-                          note=form.note.data)
+            services.hide(
+                get_session(),
+                actor(),
+                item,
+                permitted=permitted,
+                reason=HiddenReason(form.reason.data),
+                note=form.note.data,
+            )
         if attempt.ok:
             commit()
             flash(done_message, "success")
@@ -58,8 +71,14 @@ def mask_page(item: Moderated, *, permitted: bool, done_url: str, **context: Any
     form = mask_form(item)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            services.mask(get_session(), actor(), item, permitted=permitted, masked_text=form.masked_body.data,
-                          copies=form.copies_data())
+            services.mask(
+                get_session(),
+                actor(),
+                item,
+                permitted=permitted,
+                masked_text=form.masked_body.data,
+                copies=form.copies_data(),
+            )
         if attempt.ok:
             commit()
             flash(_("The published text has been saved. The original is kept in the archive."), "success")

@@ -21,8 +21,9 @@ from app.moderation.models import HiddenReason, Moderated, Reviewed
 MAX_TEXT = 10000
 
 
-def hide(session: Session, actor: Any, item: Moderated, *, permitted: bool, reason: HiddenReason,
-         note: str | None = None) -> None:
+def hide(
+    session: Session, actor: Any, item: Moderated, *, permitted: bool, reason: HiddenReason, note: str | None = None
+) -> None:
     """Hide ``item`` from every public page, export and the API. Never deleted; audited."""
     require_permission(permitted)
     if not isinstance(reason, HiddenReason):
@@ -61,8 +62,15 @@ def mark_reviewed(item: Reviewed, actor: Any) -> None:
         item.reviewed_by_id = actor.id
 
 
-def mask(session: Session, actor: Any, item: Moderated, *, permitted: bool, masked_text: str | None,
-         copies: dict[int, str | None] | None = None) -> None:
+def mask(
+    session: Session,
+    actor: Any,
+    item: Moderated,
+    *,
+    permitted: bool,
+    masked_text: str | None,
+    copies: dict[int, str | None] | None = None,
+) -> None:
     """Publish ``item`` with personal data masked (e.g. "[name]"); the original stays for the archive.
 
     An empty text, or the original unchanged, removes the mask. ``copies`` gives

@@ -83,7 +83,8 @@ def recordings_by_viewpoint(
 ) -> dict[int, ViewpointRecording]:
     """The recordings of a consultation's views (or of these views), by view id (one query for the staff list)."""
     stmt = (
-        sa.select(ViewpointRecording).join(Viewpoint, Viewpoint.id == ViewpointRecording.viewpoint_id)
+        sa.select(ViewpointRecording)
+        .join(Viewpoint, Viewpoint.id == ViewpointRecording.viewpoint_id)
         .where(Viewpoint.consultation_id == consultation.id)
     )
     if viewpoint_ids is not None:
@@ -150,8 +151,12 @@ def submit_spoken_viewpoint(
 
 def _recording_row(viewpoint: Viewpoint, stored: StoredAudio, typed_text: str | None) -> ViewpointRecording:
     return ViewpointRecording(
-        viewpoint_id=viewpoint.id, original_name=stored.original_name, original_type=stored.original_type,
-        playable_name=stored.playable_name, size_bytes=stored.size_bytes, duration_seconds=stored.duration_seconds,
+        viewpoint_id=viewpoint.id,
+        original_name=stored.original_name,
+        original_type=stored.original_type,
+        playable_name=stored.playable_name,
+        size_bytes=stored.size_bytes,
+        duration_seconds=stored.duration_seconds,
         typed_text=typed_text,
     )
 
@@ -197,14 +202,26 @@ def save_transcription(
         viewpoint.body = body
         recording.published_dt = recording.transcribed_dt
     session.flush()
-    record(session, actor, "viewpoint.transcribe", viewpoint, before=before,
-           after={"transcription": text, "provenance": provenance, "published": publish})
+    record(
+        session,
+        actor,
+        "viewpoint.transcribe",
+        viewpoint,
+        before=before,
+        after={"transcription": text, "provenance": provenance, "published": publish},
+    )
     if changed:  # a speaker who left an e-mail address confirms or corrects what staff heard
         speaker.ask_speaker(session, viewpoint)
 
 
-def purge_recordings(session: Session, store: AudioStore, *, now: datetime, retention_days: int,
-                     finished_consultation_ids: Collection[int] = ()) -> int:
+def purge_recordings(
+    session: Session,
+    store: AudioStore,
+    *,
+    now: datetime,
+    retention_days: int,
+    finished_consultation_ids: Collection[int] = (),
+) -> int:
     """Delete the sound of spoken views (gallring); the transcription and the view stay.
 
     A recording goes ``retention_days`` after its transcription was published,
@@ -218,9 +235,7 @@ def purge_recordings(session: Session, store: AudioStore, *, now: datetime, rete
     if finished_consultation_ids:
         finished = sa.select(Viewpoint.id).where(Viewpoint.consultation_id.in_(list(finished_consultation_ids)))
         due_when = sa.or_(due_when, ViewpointRecording.viewpoint_id.in_(finished))
-    due = list(session.scalars(
-        sa.select(ViewpointRecording).where(due_when, ViewpointRecording.deleted_dt.is_(None))
-    ))
+    due = list(session.scalars(sa.select(ViewpointRecording).where(due_when, ViewpointRecording.deleted_dt.is_(None))))
     for recording in due:
         store.delete(recording.original_name, recording.playable_name)
         recording.original_name = recording.playable_name = None

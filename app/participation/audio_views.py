@@ -37,8 +37,15 @@ def _send(stored_name: str | None, mimetype: str, download_name: str | None = No
     path = store_from_config(current_app.config).path(stored_name)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=mimetype, conditional=True, etag=True, max_age=0,
-                         as_attachment=download_name is not None, download_name=download_name)
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        conditional=True,
+        etag=True,
+        max_age=0,
+        as_attachment=download_name is not None,
+        download_name=download_name,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -57,8 +64,11 @@ def download_original(viewpoint_id: int) -> Response:
     """The file as the participant sent it, as a download."""
     recording = _load_recording(viewpoint_id)
     extension = recording.original_type.split("/")[-1].replace("mpeg", "mp3").replace("x-", "")
-    return _send(recording.original_name, recording.original_type,
-                 download_name=f"{recording.viewpoint.reference_code}.{extension}")
+    return _send(
+        recording.original_name,
+        recording.original_type,
+        download_name=f"{recording.viewpoint.reference_code}.{extension}",
+    )
 
 
 @bp.route("/<lang_code>/staff/views/<int:viewpoint_id>/transcribe", methods=["GET", "POST"])
@@ -76,15 +86,28 @@ def transcribe(viewpoint_id: int) -> str | Response:
         publish = bool(form.publish.data)
         with form_errors(form) as attempt:
             audio.save_transcription(
-                get_session(), actor(), recording, text=form.transcription.data or "",
-                provenance=Provenance(form.provenance.data), transcriber=form.transcriber.data, publish=publish,
+                get_session(),
+                actor(),
+                recording,
+                text=form.transcription.data or "",
+                provenance=Provenance(form.provenance.data),
+                transcriber=form.transcriber.data,
+                publish=publish,
             )
         if attempt.ok:
             commit()
             if publish:
-                flash(_("The transcription is now the text of the view. The recording itself is never published."), "success")
+                flash(
+                    _("The transcription is now the text of the view. The recording itself is never published."),
+                    "success",
+                )
                 return redirect(url_for("participation_staff.index", consultation_id=viewpoint.consultation_id))
             flash(_("The transcription has been saved as a draft."), "success")
             return redirect(url_for(".transcribe", viewpoint_id=viewpoint.id))
-    return render_template("participation/staff/transcribe.html", viewpoint=viewpoint, consultation=viewpoint.consultation,
-                           recording=recording, form=form)
+    return render_template(
+        "participation/staff/transcribe.html",
+        viewpoint=viewpoint,
+        consultation=viewpoint.consultation,
+        recording=recording,
+        form=form,
+    )

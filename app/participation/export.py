@@ -28,8 +28,17 @@ from app.moderation.models import export_text
 from app.participation.models import Viewpoint
 
 COLUMNS = (
-    "reference_code", "received_on", "channel", "language", "romani_variety", "other_language",
-    "question", "text", "publish_consent", "hidden_reason", "on_behalf_of",
+    "reference_code",
+    "received_on",
+    "channel",
+    "language",
+    "romani_variety",
+    "other_language",
+    "question",
+    "text",
+    "publish_consent",
+    "hidden_reason",
+    "on_behalf_of",
 )
 #: Rows fetched from the database at a time.
 CHUNK = 2000
@@ -39,9 +48,18 @@ def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
     """The CSV text in pieces of ``CHUNK`` rows (:mod:`app.common.csvexport`)."""
     stmt = (
         sa.select(
-            Viewpoint.reference_code, Viewpoint.created_dt, Viewpoint.channel, Viewpoint.language,
-            Viewpoint.romani_variety, Viewpoint.other_language, AgendaItem.title_sv, Viewpoint.body, Viewpoint.masked_body,
-            Viewpoint.publish_consent, Viewpoint.hidden_reason, Viewpoint.on_behalf_of,
+            Viewpoint.reference_code,
+            Viewpoint.created_dt,
+            Viewpoint.channel,
+            Viewpoint.language,
+            Viewpoint.romani_variety,
+            Viewpoint.other_language,
+            AgendaItem.title_sv,
+            Viewpoint.body,
+            Viewpoint.masked_body,
+            Viewpoint.publish_consent,
+            Viewpoint.hidden_reason,
+            Viewpoint.on_behalf_of,
         )
         .outerjoin(AgendaItem, Viewpoint.agenda_item_id == AgendaItem.id)
         .where(Viewpoint.consultation_id == consultation_id)
@@ -53,9 +71,17 @@ def iter_csv(session: Session, consultation_id: int) -> Iterator[str]:
     def rows() -> Iterator[list[object]]:
         for code, created, channel, language, variety, other, question, body, masked, consent, hidden, behalf in result:
             yield [
-                code, created.astimezone(STOCKHOLM).date().isoformat(), channel.value, language,
-                variety.value if variety else "", other, question, export_text(body, masked, hidden),
-                "yes" if consent else "no", hidden.value if hidden else "", behalf,
+                code,
+                created.astimezone(STOCKHOLM).date().isoformat(),
+                channel.value,
+                language,
+                variety.value if variety else "",
+                other,
+                question,
+                export_text(body, masked, hidden),
+                "yes" if consent else "no",
+                hidden.value if hidden else "",
+                behalf,
             ]
 
     try:

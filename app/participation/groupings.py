@@ -66,7 +66,8 @@ def groups_of(session: Session, consultation_id: int, viewpoint_ids: list[int]) 
     pairs = found.pairs(consultation_id).subquery()
     out: dict[int, list[int]] = {}
     rows = session.execute(
-        sa.select(pairs.c.viewpoint_id, pairs.c.group_id).where(pairs.c.viewpoint_id.in_(viewpoint_ids))
+        sa.select(pairs.c.viewpoint_id, pairs.c.group_id)
+        .where(pairs.c.viewpoint_id.in_(viewpoint_ids))
         .order_by(pairs.c.group_id)
     )
     for viewpoint_id, group_id in rows:

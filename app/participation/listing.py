@@ -63,7 +63,9 @@ class ViewFilter:
         if theme not in ("none", "any") and not (theme.isdigit() and int(theme) in theme_ids):
             theme = ""
         return cls(
-            question=question, language=language, theme=theme,
+            question=question,
+            language=language,
+            theme=theme,
             hidden=get("hidden") if get("hidden") in ("yes", "no") else "",
             translated=get("translated") if get("translated") in ("yes", "no") else "",
             channel=get("channel") if get("channel") in Channel._value2member_map_ else "",
@@ -87,8 +89,10 @@ def language_choices() -> list[tuple[str, str]]:
     """The language filter's options: Swedish, Romani chib (any variety), each variety, other."""
     rom = language_name("rom")
     return [
-        ("sv", language_name("sv")), ("rom", rom),
-        *((f"rom:{v.value}", f"{rom}: {v.label}") for v in RomaniVariety), ("other", language_name("other")),
+        ("sv", language_name("sv")),
+        ("rom", rom),
+        *((f"rom:{v.value}", f"{rom}: {v.label}") for v in RomaniVariety),
+        ("other", language_name("other")),
     ]
 
 
@@ -120,33 +124,43 @@ def _conditions(consultation_id: int, f: ViewFilter) -> list[sa.ColumnElement[bo
     if f.channel:
         where.append(Viewpoint.channel == Channel(f.channel))
     if f.q:
-        where.append(sa.or_(
-            Viewpoint.body.icontains(f.q, autoescape=True),
-            Viewpoint.reference_code.icontains(f.q, autoescape=True),
-            sa.exists().where(ViewpointTranslation.viewpoint_id == Viewpoint.id,
-                              ViewpointTranslation.body.icontains(f.q, autoescape=True)),
-        ))
+        where.append(
+            sa.or_(
+                Viewpoint.body.icontains(f.q, autoescape=True),
+                Viewpoint.reference_code.icontains(f.q, autoescape=True),
+                sa.exists().where(
+                    ViewpointTranslation.viewpoint_id == Viewpoint.id,
+                    ViewpointTranslation.body.icontains(f.q, autoescape=True),
+                ),
+            )
+        )
     return where
 
 
 def matching_ids(consultation_id: int, f: ViewFilter) -> sa.Select[Any]:
     """The ids of the views the filter selects, in list order (oldest first)."""
-    return (
-        sa.select(Viewpoint.id).where(*_conditions(consultation_id, f))
-        .order_by(Viewpoint.created_dt, Viewpoint.id)
-    )
+    return sa.select(Viewpoint.id).where(*_conditions(consultation_id, f)).order_by(Viewpoint.created_dt, Viewpoint.id)
 
 
 def count_matching(session: Session, consultation_id: int, f: ViewFilter) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(matching_ids(consultation_id, f).order_by(None).subquery())) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(matching_ids(consultation_id, f).order_by(None).subquery())
+        )
+        or 0
+    )
 
 
 def _load(session: Session, ids: list[int]) -> list[Viewpoint]:
-    return list(session.scalars(
-        sa.select(Viewpoint).where(Viewpoint.id.in_(ids))
-        .options(joinedload(Viewpoint.contact), joinedload(Viewpoint.agenda_item),
-                 selectinload(Viewpoint.translations))
-    ).unique())
+    return list(
+        session.scalars(
+            sa.select(Viewpoint)
+            .where(Viewpoint.id.in_(ids))
+            .options(
+                joinedload(Viewpoint.contact), joinedload(Viewpoint.agenda_item), selectinload(Viewpoint.translations)
+            )
+        ).unique()
+    )
 
 
 def list_for_staff(
@@ -169,11 +183,15 @@ class Reading:
 
 
 def _after(v: Viewpoint) -> sa.ColumnElement[bool]:
-    return sa.or_(Viewpoint.created_dt > v.created_dt, sa.and_(Viewpoint.created_dt == v.created_dt, Viewpoint.id > v.id))
+    return sa.or_(
+        Viewpoint.created_dt > v.created_dt, sa.and_(Viewpoint.created_dt == v.created_dt, Viewpoint.id > v.id)
+    )
 
 
 def _before(v: Viewpoint) -> sa.ColumnElement[bool]:
-    return sa.or_(Viewpoint.created_dt < v.created_dt, sa.and_(Viewpoint.created_dt == v.created_dt, Viewpoint.id < v.id))
+    return sa.or_(
+        Viewpoint.created_dt < v.created_dt, sa.and_(Viewpoint.created_dt == v.created_dt, Viewpoint.id < v.id)
+    )
 
 
 def reading(session: Session, consultation: Consultation, f: ViewFilter, at: int | None) -> Reading:
@@ -186,8 +204,11 @@ def reading(session: Session, consultation: Consultation, f: ViewFilter, at: int
     current = None
     if at is not None:
         current = session.scalar(
-            sa.select(Viewpoint).where(Viewpoint.id == at, Viewpoint.consultation_id == consultation.id)
-            .options(joinedload(Viewpoint.contact), joinedload(Viewpoint.agenda_item), selectinload(Viewpoint.translations))
+            sa.select(Viewpoint)
+            .where(Viewpoint.id == at, Viewpoint.consultation_id == consultation.id)
+            .options(
+                joinedload(Viewpoint.contact), joinedload(Viewpoint.agenda_item), selectinload(Viewpoint.translations)
+            )
         )
     if current is None:
         first = session.scalar(matching_ids(consultation.id, f).limit(1))
@@ -195,10 +216,15 @@ def reading(session: Session, consultation: Consultation, f: ViewFilter, at: int
     total = count_matching(session, consultation.id, f)
     if current is None:
         return Reading(None, None, total, None, None)
-    previous_id = session.scalar(sa.select(Viewpoint.id).where(*where, _before(current))
-                                 .order_by(Viewpoint.created_dt.desc(), Viewpoint.id.desc()).limit(1))
-    next_id = session.scalar(sa.select(Viewpoint.id).where(*where, _after(current))
-                             .order_by(Viewpoint.created_dt, Viewpoint.id).limit(1))
+    previous_id = session.scalar(
+        sa.select(Viewpoint.id)
+        .where(*where, _before(current))
+        .order_by(Viewpoint.created_dt.desc(), Viewpoint.id.desc())
+        .limit(1)
+    )
+    next_id = session.scalar(
+        sa.select(Viewpoint.id).where(*where, _after(current)).order_by(Viewpoint.created_dt, Viewpoint.id).limit(1)
+    )
     matches = session.scalar(sa.select(sa.func.count()).where(*where, Viewpoint.id == current.id))
     before = session.scalar(sa.select(sa.func.count()).select_from(Viewpoint).where(*where, _before(current))) or 0
     return Reading(current, before + 1 if matches else None, total, previous_id, next_id)

@@ -73,6 +73,7 @@ class Provenance(enum.Enum):
 
 PROVENANCE_LABELS = {Provenance.HUMAN: _l("Translated by a person"), Provenance.MACHINE: _l("Machine translation")}
 
+
 class SpeakerCheck(enum.Enum):
     """Where a transcribed view stands with its speaker (see :mod:`app.participation.speaker`)."""
 
@@ -129,7 +130,9 @@ class Viewpoint(Moderated, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultations.id", ondelete="CASCADE"))
-    agenda_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
+    )
     #: Short code on the receipt; finds one's own view on the feedback page.
     reference_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     body: Mapped[str] = mapped_column(sa.Text)
@@ -201,7 +204,8 @@ class Viewpoint(Moderated, Base):
     def awaiting_speaker(self) -> bool:
         """Sent to the speaker to confirm, who has not answered, and the time to answer has not run out."""
         return self.speaker_check is SpeakerCheck.AWAITING and (
-            self.speaker_due_dt is None or utcnow() < self.speaker_due_dt)
+            self.speaker_due_dt is None or utcnow() < self.speaker_due_dt
+        )
 
     @property
     def is_public(self) -> bool:
@@ -212,9 +216,14 @@ class Viewpoint(Moderated, Base):
     def public_clause(cls, now: datetime | None = None) -> sa.ColumnElement[bool]:
         """:attr:`is_public` as a SQL condition."""
         return sa.and_(
-            cls.publish_consent.is_(True), cls.hidden_dt.is_(None), cls.body != "",
-            sa.or_(cls.speaker_check.is_(None), cls.speaker_check != SpeakerCheck.AWAITING,
-                   cls.speaker_due_dt <= (now or utcnow())),
+            cls.publish_consent.is_(True),
+            cls.hidden_dt.is_(None),
+            cls.body != "",
+            sa.or_(
+                cls.speaker_check.is_(None),
+                cls.speaker_check != SpeakerCheck.AWAITING,
+                cls.speaker_due_dt <= (now or utcnow()),
+            ),
         )
 
 

@@ -17,8 +17,9 @@ from app.participation.models import Provenance
 from app.web.helpers import form_errors
 
 
-def translate_page(source_language: str, save: Callable[..., object], *, done_url: str, template: str,
-                   **context: Any) -> str | Response:
+def translate_page(
+    source_language: str, save: Callable[..., object], *, done_url: str, template: str, **context: Any
+) -> str | Response:
     """Add (or replace) a translation of a text written in ``source_language``:
     ``save(language=…, body=…, provenance=…, translator=…)`` is the domain's one
     service call; then commit and back to ``done_url``. ``template`` gets ``form``
@@ -26,8 +27,12 @@ def translate_page(source_language: str, save: Callable[..., object], *, done_ur
     form = TranslationForm(source_language=source_language)
     if form.validate_on_submit():
         with form_errors(form) as attempt:
-            save(language=form.language.data or "", body=form.body.data or "",
-                 provenance=Provenance(form.provenance.data), translator=form.translator.data)
+            save(
+                language=form.language.data or "",
+                body=form.body.data or "",
+                provenance=Provenance(form.provenance.data),
+                translator=form.translator.data,
+            )
         if attempt.ok:
             commit()
             flash(_("The translation has been saved."), "success")

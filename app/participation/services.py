@@ -238,31 +238,57 @@ def add_translation(
     """Add (or replace) a translation of a view. The original always stays."""
     require_permission(policies.can_edit(actor, viewpoint.consultation))
     translation, before = put_translation(
-        viewpoint, viewpoint.translations, lambda: ViewpointTranslation(created_by_id=actor.id),
-        language=language, body=body, provenance=provenance, translator=translator,
+        viewpoint,
+        viewpoint.translations,
+        lambda: ViewpointTranslation(created_by_id=actor.id),
+        language=language,
+        body=body,
+        provenance=provenance,
+        translator=translator,
     )
     session.flush()
-    record(session, actor, "viewpoint.translate", viewpoint, before=before,
-           after={"language": language, "provenance": provenance, "body": translation.body})
+    record(
+        session,
+        actor,
+        "viewpoint.translate",
+        viewpoint,
+        before=before,
+        after={"language": language, "provenance": provenance, "body": translation.body},
+    )
     return translation
 
 
-def hide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, reason: HiddenReason, note: str | None = None) -> None:
+def hide_viewpoint(
+    session: Session, actor: User, viewpoint: Viewpoint, *, reason: HiddenReason, note: str | None = None
+) -> None:
     """Hide a view from public pages. It is never deleted; the action is audited (``app.moderation``)."""
-    moderation.hide(session, actor, viewpoint, permitted=policies.can_edit(actor, viewpoint.consultation),
-                    reason=reason, note=note)
+    moderation.hide(
+        session, actor, viewpoint, permitted=policies.can_edit(actor, viewpoint.consultation), reason=reason, note=note
+    )
 
 
-def mask_viewpoint(session: Session, actor: User, viewpoint: Viewpoint, *, masked_body: str | None,
-                   translations: dict[int, str | None] | None = None) -> None:
+def mask_viewpoint(
+    session: Session,
+    actor: User,
+    viewpoint: Viewpoint,
+    *,
+    masked_body: str | None,
+    translations: dict[int, str | None] | None = None,
+) -> None:
     """Publish a version of the text with personal data masked (e.g. "[name]"), and of each translation.
 
     The original stays in the record for the archive; an empty text removes the
     mask. While a view is masked, a translation is public only as masked here
     (``translations`` by translation id), see :func:`app.moderation.services.mask`.
     """
-    moderation.mask(session, actor, viewpoint, permitted=policies.can_edit(actor, viewpoint.consultation),
-                    masked_text=masked_body, copies=translations)
+    moderation.mask(
+        session,
+        actor,
+        viewpoint,
+        permitted=policies.can_edit(actor, viewpoint.consultation),
+        masked_text=masked_body,
+        copies=translations,
+    )
 
 
 def unhide_viewpoint(session: Session, actor: User, viewpoint: Viewpoint) -> None:

@@ -66,9 +66,17 @@ def ask_speaker(session: Session, viewpoint: Viewpoint, *, now: datetime | None 
     session.flush()  # the contact has an id, so withdrawing or purging it deletes the message
     language = contact.language if contact.language in current_app.config["LANGUAGES"] else default_language()
     queue_email(
-        session, to=contact.email, contact_id=contact.id, template="participation/confirm_transcription",
-        language=language, kind="viewpoint.confirm_transcription", viewpoint=viewpoint,
-        consultation=viewpoint.consultation, contact=contact, due=viewpoint.speaker_due_dt, days=days,
+        session,
+        to=contact.email,
+        contact_id=contact.id,
+        template="participation/confirm_transcription",
+        language=language,
+        kind="viewpoint.confirm_transcription",
+        viewpoint=viewpoint,
+        consultation=viewpoint.consultation,
+        contact=contact,
+        due=viewpoint.speaker_due_dt,
+        days=days,
         link=external_url("participation.speaker", lang_code=language, token=token),
     )
     return True

@@ -27,7 +27,6 @@ from app.web.helpers import actor, form_errors, load_or_404, load_permitted, req
 bp = Blueprint("participation_staff", __name__)
 
 
-
 def _load_viewpoint(viewpoint_id: int) -> Viewpoint:
     viewpoint: Viewpoint = load_or_404(Viewpoint, viewpoint_id)
     require(policies.can_edit(actor(), viewpoint.consultation))
@@ -46,8 +45,13 @@ def _list_context(consultation: Consultation) -> dict[str, Any]:
     view_filter = listing.ViewFilter.from_args(
         request.values, question_ids={i.id for i in consultation.agenda_items}, theme_ids={t for t, _label in themes}
     )
-    return {"themes": themes, "theme_titles": dict(themes), "filters": view_filter, "args": view_filter.args(),
-            "versions": grouping.versions(session, consultation.id) if grouping else {}}
+    return {
+        "themes": themes,
+        "theme_titles": dict(themes),
+        "filters": view_filter,
+        "args": view_filter.args(),
+        "versions": grouping.versions(session, consultation.id) if grouping else {},
+    }
 
 
 def _bulk_form(context: dict[str, Any], page: Page[Viewpoint]) -> BulkThemeForm:
@@ -95,23 +99,43 @@ def index(consultation_id: int) -> tuple[str, int] | Response:
         status = 400
     ids = [v.id for v in page.items]
     return render_template(
-        "participation/staff/index.html", consultation=consultation, page=page, form=form, ticked=ticked,
-        groups=groupings.groups_of(session, consultation.id, ids), languages=listing.language_choices(),
-        channels=list(Channel), counts=services.count_viewpoints(session, consultation.id), confirm_form=ConfirmForm(),
-        recordings=recordings_by_viewpoint(session, consultation, ids), **context,
+        "participation/staff/index.html",
+        consultation=consultation,
+        page=page,
+        form=form,
+        ticked=ticked,
+        groups=groupings.groups_of(session, consultation.id, ids),
+        languages=listing.language_choices(),
+        channels=list(Channel),
+        counts=services.count_viewpoints(session, consultation.id),
+        confirm_form=ConfirmForm(),
+        recordings=recordings_by_viewpoint(session, consultation, ids),
+        **context,
     ), status
 
 
-def _apply_bulk(consultation: Consultation, form: BulkThemeForm, view_filter: listing.ViewFilter,
-                page: Page[Viewpoint], ticked: set[int], grouping: groupings.Grouping) -> str:
+def _apply_bulk(
+    consultation: Consultation,
+    form: BulkThemeForm,
+    view_filter: listing.ViewFilter,
+    page: Page[Viewpoint],
+    ticked: set[int],
+    grouping: groupings.Grouping,
+) -> str:
     """Carry out the bulk form; returns the message to flash. Raises ``DomainError`` next to the field."""
     session = get_session()
     scope = form.scope.data
     ids: Any
     if scope == "all":
         if str(page.total) != (form.expected_total.data or ""):
-            raise DomainError(_("The list has changed since you opened it (views that match now: %(num)d). "
-                                "Check them and send again.", num=page.total), field="scope")
+            raise DomainError(
+                _(
+                    "The list has changed since you opened it (views that match now: %(num)d). "
+                    "Check them and send again.",
+                    num=page.total,
+                ),
+                field="scope",
+            )
         ids = listing.matching_ids(consultation.id, view_filter)
     elif scope == "page":  # the views the page showed (the form lists them), not the page as it is now
         ids = sorted({int(i) for i in request.form.getlist("page_ids") if i.isdigit()})
@@ -119,8 +143,11 @@ def _apply_bulk(consultation: Consultation, form: BulkThemeForm, view_filter: li
         ids = sorted(ticked)
     action = form.action.data or ""
     change = groupings.GroupChange(
-        action=action, group_id=None if form.to_theme.data == "new" else int(form.to_theme.data or 0),
-        viewpoint_ids=ids, versions=form.seen_versions(), new_title=form.new_title.data,
+        action=action,
+        group_id=None if form.to_theme.data == "new" else int(form.to_theme.data or 0),
+        viewpoint_ids=ids,
+        versions=form.seen_versions(),
+        new_title=form.new_title.data,
         source_id=int(view_filter.theme) if action == "move" and view_filter.theme.isdigit() else None,
     )
     title, count = grouping.change(session, actor(), consultation, change)
@@ -155,7 +182,9 @@ def read(consultation_id: int) -> tuple[str, int] | Response:
         change = groupings.GroupChange(
             action="unassign" if remove else "assign",
             group_id=None if chosen == "new" else int(chosen) if chosen.isdigit() else 0,
-            viewpoint_ids=[place.viewpoint.id], versions=form.seen_versions(), new_title=form.new_title.data,
+            viewpoint_ids=[place.viewpoint.id],
+            versions=form.seen_versions(),
+            new_title=form.new_title.data,
         )
         try:
             if chosen == "new" and not form.new_title.data:
@@ -172,19 +201,31 @@ def read(consultation_id: int) -> tuple[str, int] | Response:
             code = place.viewpoint.reference_code
             if remove:
                 flash(_("%(code)s removed from “%(theme)s”.", code=code, theme=title), "success")
-                return redirect(url_for(".read", consultation_id=consultation.id, at=place.viewpoint.id,
-                                        **view_filter.args()))
+                return redirect(
+                    url_for(".read", consultation_id=consultation.id, at=place.viewpoint.id, **view_filter.args())
+                )
             flash(_("%(code)s added to “%(theme)s”.", code=code, theme=title), "success")
-            return redirect(url_for(".read", consultation_id=consultation.id, at=place.next_id or place.viewpoint.id,
-                                    **view_filter.args()))
+            return redirect(
+                url_for(
+                    ".read",
+                    consultation_id=consultation.id,
+                    at=place.next_id or place.viewpoint.id,
+                    **view_filter.args(),
+                )
+            )
     form.versions.data = _versions_text(context["versions"])
     if form.is_submitted() and status == 200:
         status = 400
     v = place.viewpoint
     return render_template(
-        "participation/staff/read.html", consultation=consultation, place=place, form=form, v=v,
+        "participation/staff/read.html",
+        consultation=consultation,
+        place=place,
+        form=form,
+        v=v,
         in_themes=groupings.groups_of(session, consultation.id, [v.id]).get(v.id, []) if v else [],
-        recording=recordings_by_viewpoint(session, consultation, [v.id]).get(v.id) if v else None, **context,
+        recording=recordings_by_viewpoint(session, consultation, [v.id]).get(v.id) if v else None,
+        **context,
     ), status
 
 
@@ -196,7 +237,10 @@ def record(consultation_id: int) -> str | Response:
     if form.validate_on_submit():
         with form_errors(form) as attempt:
             viewpoint = services.record_spoken_viewpoint(
-                get_session(), actor(), consultation, form.to_data(form.language.data if form.language.data in ("sv", "rom") else "sv"),
+                get_session(),
+                actor(),
+                consultation,
+                form.to_data(form.language.data if form.language.data in ("sv", "rom") else "sv"),
                 channel=Channel(form.channel.data),
             )
         if attempt.ok:
@@ -211,9 +255,12 @@ def record(consultation_id: int) -> str | Response:
 def translate(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
     return translate_page(
-        viewpoint.language, partial(services.add_translation, get_session(), actor(), viewpoint),
+        viewpoint.language,
+        partial(services.add_translation, get_session(), actor(), viewpoint),
         done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
-        template="participation/staff/translate.html", viewpoint=viewpoint, consultation=viewpoint.consultation,
+        template="participation/staff/translate.html",
+        viewpoint=viewpoint,
+        consultation=viewpoint.consultation,
     )
 
 
@@ -222,12 +269,18 @@ def translate(viewpoint_id: int) -> str | Response:
 def hide(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
     return moderation.hide_page(
-        viewpoint, permitted=policies.can_edit(actor(), viewpoint.consultation),
+        viewpoint,
+        permitted=policies.can_edit(actor(), viewpoint.consultation),
         done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
-        done_message=_("The view is hidden from public pages."), reason_label=_("Why hide the view?"),
-        heading=_("Hide a view"), submit_label=_("Hide the view"), consultation=viewpoint.consultation,
+        done_message=_("The view is hidden from public pages."),
+        reason_label=_("Why hide the view?"),
+        heading=_("Hide a view"),
+        submit_label=_("Hide the view"),
+        consultation=viewpoint.consultation,
         nav="consultations/staff/_nav.html",
-        explanation=_("A hidden view is not deleted: it stays in the archive, staff still see it, and the public page counts it as hidden."),
+        explanation=_(
+            "A hidden view is not deleted: it stays in the archive, staff still see it, and the public page counts it as hidden."
+        ),
     )
 
 
@@ -236,9 +289,11 @@ def hide(viewpoint_id: int) -> str | Response:
 def mask(viewpoint_id: int) -> str | Response:
     viewpoint = _load_viewpoint(viewpoint_id)
     return moderation.mask_page(
-        viewpoint, permitted=policies.can_edit(actor(), viewpoint.consultation),
+        viewpoint,
+        permitted=policies.can_edit(actor(), viewpoint.consultation),
         done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
-        consultation=viewpoint.consultation, nav="consultations/staff/_nav.html",
+        consultation=viewpoint.consultation,
+        nav="consultations/staff/_nav.html",
     )
 
 
@@ -249,8 +304,10 @@ def unhide(viewpoint_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return moderation.unhide_action(
-        viewpoint, permitted=policies.can_edit(actor(), viewpoint.consultation),
-        done_url=url_for(".index", consultation_id=viewpoint.consultation_id), done_message=_("The view is shown again."),
+        viewpoint,
+        permitted=policies.can_edit(actor(), viewpoint.consultation),
+        done_url=url_for(".index", consultation_id=viewpoint.consultation_id),
+        done_message=_("The view is shown again."),
     )
 
 

@@ -51,10 +51,16 @@ def _hold(form: PublicViewpointForm, store: AudioStore) -> None:
     except AudioRejected as error:
         form.add_error("recording", error.message)
         return
-    form.held_recording.data = _held_signer().dumps([
-        stored.original_name, stored.original_type, stored.playable_name, stored.size_bytes,
-        stored.duration_seconds, stored.playable_bytes,
-    ])
+    form.held_recording.data = _held_signer().dumps(
+        [
+            stored.original_name,
+            stored.original_type,
+            stored.playable_name,
+            stored.size_bytes,
+            stored.duration_seconds,
+            stored.playable_bytes,
+        ]
+    )
 
 
 def _held(form: PublicViewpointForm, store: AudioStore) -> StoredAudio | None:
@@ -66,9 +72,11 @@ def _held(form: PublicViewpointForm, store: AudioStore) -> StoredAudio | None:
         return None
     try:
         original, original_type, playable, size, duration, playable_bytes = _held_signer().loads(
-            token, max_age=HELD_SECONDS)
-        stored = StoredAudio(str(original), str(original_type), str(playable), int(size), float(duration),
-                             int(playable_bytes))
+            token, max_age=HELD_SECONDS
+        )
+        stored = StoredAudio(
+            str(original), str(original_type), str(playable), int(size), float(duration), int(playable_bytes)
+        )
         if store.exists(stored.original_name, stored.playable_name):
             return stored
     except (BadSignature, ValueError, TypeError):
@@ -90,24 +98,34 @@ def submit(consultation_id: int) -> Response:
     window_open = services.input_window_open(consultation)
     store = store_from_config(current_app.config)
     held = _held(form, store) if form.is_submitted() and not form.has_recording() else None
-    held_lost = bool(form.is_submitted() and not form.has_recording() and request.form.get("held_recording")
-                     and held is None)
+    held_lost = bool(
+        form.is_submitted() and not form.has_recording() and request.form.get("held_recording") and held is None
+    )
     valid = window_open and intake.validate_on_submit()
     if held_lost:
-        form.add_error("recording", _("Your earlier recording is no longer kept. Record it again, "
-                                      "or send the form again without it."))
+        form.add_error(
+            "recording",
+            _("Your earlier recording is no longer kept. Record it again, or send the form again without it."),
+        )
         valid = False
     if valid:
         try:
             if form.has_recording() or held is not None:
                 viewpoint, _created = audio.submit_spoken_viewpoint(
-                    session, consultation, form.to_data(current_language()),
+                    session,
+                    consultation,
+                    form.to_data(current_language()),
                     form.recording.data.stream if held is None else held,  # held only without a new recording
-                    store, consent=bool(form.recording_consent.data), idempotency_key=intake.key,
+                    store,
+                    consent=bool(form.recording_consent.data),
+                    idempotency_key=intake.key,
                 )
             else:
                 viewpoint, _created = services.submit_viewpoint(
-                    session, consultation, form.to_data(current_language()), idempotency_key=intake.key,
+                    session,
+                    consultation,
+                    form.to_data(current_language()),
+                    idempotency_key=intake.key,
                 )
         except DomainError as error:
             form.add_error(error.field, error.message)
@@ -119,10 +137,16 @@ def submit(consultation_id: int) -> Response:
             return redirect(url_for(".receipt", code=viewpoint.reference_code))
     elif window_open and form.is_submitted():
         _hold(form, store)
-    response = make_response(render_template(
-        "participation/submit.html", consultation=consultation, form=form, window_open=window_open,
-        audio_limits=audio.public_limits(current_app.config), held=_held(form, store) if form.held_recording.data else None,
-    ))
+    response = make_response(
+        render_template(
+            "participation/submit.html",
+            consultation=consultation,
+            form=form,
+            window_open=window_open,
+            audio_limits=audio.public_limits(current_app.config),
+            held=_held(form, store) if form.held_recording.data else None,
+        )
+    )
     # The only page that may use the microphone (the recorder); everywhere else it stays off.
     response.headers["Permissions-Policy"] = "camera=(), microphone=(self), geolocation=()"
     return response
@@ -156,6 +180,12 @@ def speaker(token: str) -> Response:
         if attempt.ok:
             commit()
             return private_page(redirect(url_for(".speaker", token=token)))
-    return private_page(render_template("participation/speaker.html", viewpoint=viewpoint,
-                                        consultation=viewpoint.consultation, form=form,
-                                        can_answer=speaker_checks.can_answer(viewpoint)))
+    return private_page(
+        render_template(
+            "participation/speaker.html",
+            viewpoint=viewpoint,
+            consultation=viewpoint.consultation,
+            form=form,
+            can_answer=speaker_checks.can_answer(viewpoint),
+        )
+    )

@@ -16,8 +16,11 @@ class ReadingForm(BaseForm):
     target = SelectField(_l("What does the recording read aloud?"), validators=[DataRequired()])
     language = RadioField(_l("Language of the recording"), validators=[DataRequired()], default="rom")
     file = FileField(
-        _l("Sound file"), validators=[FileRequired(message=_l("Choose a sound file."))],
-        description=_l("MP3, M4A, OGG, WebM, WAV or FLAC. It replaces an earlier reading of the same text in the same language."),
+        _l("Sound file"),
+        validators=[FileRequired(message=_l("Choose a sound file."))],
+        description=_l(
+            "MP3, M4A, OGG, WebM, WAV or FLAC. It replaces an earlier reading of the same text in the same language."
+        ),
     )
 
     def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -62,15 +62,24 @@ def add_reading(
     key = subject_key(subject, target.id)
     stored = store.ingest(upload, field="file")
     try:
-        old = session.scalar(sa.select(AudioReading).where(AudioReading.subject_key == key, AudioReading.language == language))
+        old = session.scalar(
+            sa.select(AudioReading).where(AudioReading.subject_key == key, AudioReading.language == language)
+        )
         old_files = (old.playable_name, old.original_name) if old else ()
         if old is not None:
             session.delete(old)
             session.flush()
         reading = AudioReading(
-            subject=subject, subject_key=key, language=language, playable_name=stored.playable_name,
-            original_name=stored.original_name, original_type=stored.original_type, size_bytes=stored.playable_bytes,
-            duration_seconds=stored.duration_seconds, uploaded_by_id=actor.id, **_subject_of(subject, target),
+            subject=subject,
+            subject_key=key,
+            language=language,
+            playable_name=stored.playable_name,
+            original_name=stored.original_name,
+            original_type=stored.original_type,
+            size_bytes=stored.playable_bytes,
+            duration_seconds=stored.duration_seconds,
+            uploaded_by_id=actor.id,
+            **_subject_of(subject, target),
         )
         session.add(reading)
         session.flush()
@@ -78,16 +87,24 @@ def add_reading(
         store.delete(stored.original_name, stored.playable_name)
         raise
     _touch(target, subject)
-    record(session, actor, "reading.add", reading, after={"subject": key, "language": language,
-                                                         "duration_seconds": stored.duration_seconds})
+    record(
+        session,
+        actor,
+        "reading.add",
+        reading,
+        after={"subject": key, "language": language, "duration_seconds": stored.duration_seconds},
+    )
     store.delete(*old_files)
     return reading
 
 
-def remove_reading(session: Session, actor: User, reading: AudioReading, target: Consultation | SurveyQuestion,
-                   store: AudioStore) -> None:
+def remove_reading(
+    session: Session, actor: User, reading: AudioReading, target: Consultation | SurveyQuestion, store: AudioStore
+) -> None:
     require_permission(can_manage(actor, target))
-    record(session, actor, "reading.remove", reading, before={"subject": reading.subject_key, "language": reading.language})
+    record(
+        session, actor, "reading.remove", reading, before={"subject": reading.subject_key, "language": reading.language}
+    )
     files = (reading.playable_name, reading.original_name)
     _touch(target, reading.subject)
     session.delete(reading)

@@ -47,9 +47,15 @@ def _manage(targets: list[Target], back: str, **page: Any) -> str | Response:
     if form.validate_on_submit():
         target = next((t for t in targets if t.value == form.target.data), None) or abort(400)
         with form_errors(form) as attempt:
-            services.add_reading(get_session(), actor(), target.subject, target.item,
-                                 language=form.language.data or "", upload=form.file.data.stream,
-                                 store=store_from_config(current_app.config))
+            services.add_reading(
+                get_session(),
+                actor(),
+                target.subject,
+                target.item,
+                language=form.language.data or "",
+                upload=form.file.data.stream,
+                store=store_from_config(current_app.config),
+            )
         if attempt.ok:
             commit()
             flash(_("The reading has been saved. It is played on the public page."), "success")
@@ -64,9 +70,15 @@ def _manage(targets: list[Target], back: str, **page: Any) -> str | Response:
 def consultation(consultation_id: int) -> str | Response:
     item: Consultation = load_or_404(Consultation, consultation_id)
     require(consultation_policies.can_edit(actor(), item))
-    targets = [Target(s.value, str(SUBJECT_LABELS[s]), s, item) for s in (ReadingSubject.INVITATION, ReadingSubject.FEEDBACK)]
-    return _manage(targets, url_for(".consultation", consultation_id=item.id),
-                   consultation=item, title=localized_text(item, "title"))
+    targets = [
+        Target(s.value, str(SUBJECT_LABELS[s]), s, item) for s in (ReadingSubject.INVITATION, ReadingSubject.FEEDBACK)
+    ]
+    return _manage(
+        targets,
+        url_for(".consultation", consultation_id=item.id),
+        consultation=item,
+        title=localized_text(item, "title"),
+    )
 
 
 @bp.route("/<lang_code>/staff/experiences/surveys/<int:survey_id>/readings", methods=["GET", "POST"])
@@ -74,8 +86,10 @@ def consultation(consultation_id: int) -> str | Response:
 def survey(survey_id: int) -> str | Response:
     item: Survey = load_or_404(Survey, survey_id)
     require(experience_policies.can_edit(actor(), item.service))
-    targets = [Target(str(q.id), f"{n}. {localized_text(q, 'text')}", ReadingSubject.QUESTION, q)
-               for n, q in enumerate(item.questions, 1)]
+    targets = [
+        Target(str(q.id), f"{n}. {localized_text(q, 'text')}", ReadingSubject.QUESTION, q)
+        for n, q in enumerate(item.questions, 1)
+    ]
     return _manage(targets, url_for(".survey", survey_id=item.id), survey=item, title=localized_text(item, "title"))
 
 

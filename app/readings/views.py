@@ -37,8 +37,9 @@ def audio(reading_id: int, name: str) -> Response:
     path = store_from_config(current_app.config).path(reading.playable_name)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=PLAYABLE_TYPE, conditional=True, etag=True, max_age=MAX_AGE,
-                         last_modified=reading.created_dt)
+    response = send_file(
+        path, mimetype=PLAYABLE_TYPE, conditional=True, etag=True, max_age=MAX_AGE, last_modified=reading.created_dt
+    )
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response

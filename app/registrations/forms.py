@@ -29,26 +29,41 @@ class RegistrationForm(AnonymousForm):
         description=_l("A pseudonym is fine. We use it to greet you and to keep track of places."),
     )
     email = EmailField(
-        _l("E-mail address"), validators=[Optional(), Length(max=254)], filters=[empty_to_none],
+        _l("E-mail address"),
+        validators=[Optional(), Length(max=254)],
+        filters=[empty_to_none],
         description=_l("Optional. We send a confirmation, a reminder and any change to the meeting."),
     )
     phone = StringField(
-        _l("Phone number"), validators=[Optional(), Length(max=40)], filters=[empty_to_none],
+        _l("Phone number"),
+        validators=[Optional(), Length(max=40)],
+        filters=[empty_to_none],
         description=_l("Optional. If you would rather be called than e-mailed."),
     )
     organisation = StringField(
-        _l("Organisation"), validators=[Optional(), Length(max=200)], filters=[empty_to_none],
+        _l("Organisation"),
+        validators=[Optional(), Length(max=200)],
+        filters=[empty_to_none],
         description=_l("Optional, e.g. an association you represent."),
     )
-    language = RadioField(_l("Which language do you prefer?"), validators=[DataRequired()],
-                          description=_l("We write to you in this language."))
-    romani_variety = SelectField(_l("Which Romani variety do you speak?"), validators=[Optional()],
-                                 description=_l("If you chose Romani chib. Optional."))
+    language = RadioField(
+        _l("Which language do you prefer?"),
+        validators=[DataRequired()],
+        description=_l("We write to you in this language."),
+    )
+    romani_variety = SelectField(
+        _l("Which Romani variety do you speak?"),
+        validators=[Optional()],
+        description=_l("If you chose Romani chib. Optional."),
+    )
     needs_interpreter = BooleanField(_l("I need an interpreter at the meeting"))
-    interpreter_variety = SelectField(_l("Interpreter into which variety?"), validators=[Optional()],
-                                      description=_l("If you need an interpreter."))
+    interpreter_variety = SelectField(
+        _l("Interpreter into which variety?"), validators=[Optional()], description=_l("If you need an interpreter.")
+    )
     needs = TextAreaField(
-        _l("Accessibility or other needs"), validators=[Optional(), Length(max=MAX_NEEDS)], filters=[empty_to_none],
+        _l("Accessibility or other needs"),
+        validators=[Optional(), Length(max=MAX_NEEDS)],
+        filters=[empty_to_none],
         description=_l("Optional. E.g. step-free access, hearing loop, food, a quiet room, childcare."),
     )
     wants_feedback = BooleanField(_l("Tell me when the board publishes what the views led to"))

@@ -45,8 +45,9 @@ class Registration(Base):
     __table_args__ = (
         # Places left (the leading columns) and the ledger's participants per
         # year (``attended`` read from the index alone).
-        sa.Index("ix_registrations_consultation_id_status_created_dt", "consultation_id", "status", "created_dt",
-                 "attended"),
+        sa.Index(
+            "ix_registrations_consultation_id_status_created_dt", "consultation_id", "status", "created_dt", "attended"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,14 +38,19 @@ def calendar_attachment(session: Session, registration: Registration, method: st
     consultation = registration.consultation
     email = registration.contact.email if registration.contact else None
     with force_language(language):
-        text = build_calendar([consultation], localized_text(consultation, "title"), method=method,
-                              attendee=email, session=session)
-    return Attachment("cancelled.ics" if method == CANCEL else "invitation.ics",
-                      f"text/calendar; method={method}", text.decode("utf-8"))
+        text = build_calendar(
+            [consultation], localized_text(consultation, "title"), method=method, attendee=email, session=session
+        )
+    return Attachment(
+        "cancelled.ics" if method == CANCEL else "invitation.ics",
+        f"text/calendar; method={method}",
+        text.decode("utf-8"),
+    )
 
 
-def notify(session: Session, registration: Registration, template: str, *, calendar: str | None = None,
-            **context: object) -> bool:
+def notify(
+    session: Session, registration: Registration, template: str, *, calendar: str | None = None, **context: object
+) -> bool:
     """Queue ``emails/registrations/<template>.txt`` to the registrant, if they gave an address.
 
     ``calendar`` (``REQUEST`` or ``CANCEL``) attaches the meeting as a calendar
@@ -68,8 +73,9 @@ def notify(session: Session, registration: Registration, template: str, *, calen
         consultation=registration.consultation,
         contact=contact,
         link=registration_url(registration, language),
-        consultation_link=external_url("consultations.detail", lang_code=language,
-                                     consultation_id=registration.consultation_id),
+        consultation_link=external_url(
+            "consultations.detail", lang_code=language, consultation_id=registration.consultation_id
+        ),
         position=waitlist_position(session, registration),
         attachment=calendar_attachment(session, registration, calendar, language) if calendar else None,
         **context,
@@ -79,11 +85,14 @@ def notify(session: Session, registration: Registration, template: str, *, calen
 
 def _active(session: Session, consultation: Consultation) -> list[Registration]:
     """Those with a place, then the waiting list, in the order they registered."""
-    return list(session.scalars(
-        sa.select(Registration).options(joinedload(Registration.contact))
-        .where(Registration.consultation_id == consultation.id, Registration.status != R.CANCELLED)
-        .order_by(Registration.status != R.CONFIRMED, Registration.created_dt, Registration.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Registration)
+            .options(joinedload(Registration.contact))
+            .where(Registration.consultation_id == consultation.id, Registration.status != R.CANCELLED)
+            .order_by(Registration.status != R.CONFIRMED, Registration.created_dt, Registration.id)
+        )
+    )
 
 
 def audience(session: Session, consultation: Consultation) -> Audience:
@@ -120,8 +129,14 @@ def announce(session: Session, announcement: Announcement) -> None:
         if announcement.cancelled:
             told = notify(session, registration, "meeting_cancelled", calendar=CANCEL, before=before)
         else:
-            told = notify(session, registration, "meeting_changed",
-                           calendar=REQUEST if registration.status is R.CONFIRMED else None, before=before, **flags)
+            told = notify(
+                session,
+                registration,
+                "meeting_changed",
+                calendar=REQUEST if registration.status is R.CONFIRMED else None,
+                before=before,
+                **flags,
+            )
         announcement.told += told
 
 

@@ -52,11 +52,14 @@ def lock_consultation(session: Session, consultation: Consultation) -> Consultat
 
 
 def count_confirmed(session: Session, consultation_id: int) -> int:
-    return session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.consultation_id == consultation_id, Registration.status == R.CONFIRMED
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.consultation_id == consultation_id, Registration.status == R.CONFIRMED
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def places_left(session: Session, consultation: Consultation) -> int | None:

@@ -23,7 +23,10 @@ def load_by_token(token: str) -> Registration:
         session = get_session()
         consultation = services.expired_link_consultation(session, token[:100])
         if consultation is not None:  # the meeting is over: say so, and point to the consultation
-            abort(private_page(make_response(
-                render_template("registrations/closed.html", consultation=consultation), 410)))
+            abort(
+                private_page(
+                    make_response(render_template("registrations/closed.html", consultation=consultation), 410)
+                )
+            )
         abort(private_page(make_response(render_template("registrations/not_found.html", code=404), 404)))
     return registration

@@ -27,9 +27,7 @@ R = RegistrationStatus
 def list_registrations(session: Session, actor: User, consultation: Consultation) -> list[Registration]:
     """All registrations, with places first, then the waiting list in order, then cancelled."""
     require_permission(policies.can_edit(actor, consultation))
-    order = sa.case(
-        (Registration.status == R.CONFIRMED, 0), (Registration.status == R.WAITLISTED, 1), else_=2
-    )
+    order = sa.case((Registration.status == R.CONFIRMED, 0), (Registration.status == R.WAITLISTED, 1), else_=2)
     stmt = (
         sa.select(Registration)
         .options(joinedload(Registration.contact))
@@ -113,7 +111,12 @@ def attendance_open(consultation: Consultation, now: datetime | None = None) -> 
 
 
 def mark_attendance(
-    session: Session, actor: User, consultation: Consultation, attended_ids: Iterable[int], *, now: datetime | None = None
+    session: Session,
+    actor: User,
+    consultation: Consultation,
+    attended_ids: Iterable[int],
+    *,
+    now: datetime | None = None,
 ) -> int:
     """Record who came: the given registrations attended, the other active ones did not.
 

@@ -100,7 +100,11 @@ def _validate(data: RegistrationData) -> None:
 
 
 def register(
-    session: Session, consultation: Consultation, data: RegistrationData, *, now: datetime | None = None,
+    session: Session,
+    consultation: Consultation,
+    data: RegistrationData,
+    *,
+    now: datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Registration:
     """Register a person to a published consultation before its deadline.
@@ -185,15 +189,18 @@ def expired_link_consultation(session: Session, token: str, now: datetime | None
     if not token or not TOKEN_RE.match(token):
         return None
     consultation = session.scalar(
-        sa.select(Consultation).join(Registration, Registration.consultation_id == Consultation.id)
+        sa.select(Consultation)
+        .join(Registration, Registration.consultation_id == Consultation.id)
         .where(Registration.token == token)
     )
     if consultation is None or consultation.status is ConsultationStatus.DRAFT:
         return None
     now = now or utcnow()
-    over = consultation.status in (ConsultationStatus.HELD, ConsultationStatus.FEEDBACK_PUBLISHED,
-                                   ConsultationStatus.CLOSED) or (
-        consultation.start_dt is not None and consultation.start_dt <= now)
+    over = consultation.status in (
+        ConsultationStatus.HELD,
+        ConsultationStatus.FEEDBACK_PUBLISHED,
+        ConsultationStatus.CLOSED,
+    ) or (consultation.start_dt is not None and consultation.start_dt <= now)
     return consultation if over else None
 
 
@@ -222,7 +229,9 @@ def cancel(
     if registration.status is R.CANCELLED:
         raise DomainError(_l("This registration is already cancelled."))
     if not can_cancel(registration, now):
-        raise DomainError(_l("The meeting has already started or ended, so the registration can no longer be cancelled."))
+        raise DomainError(
+            _l("The meeting has already started or ended, so the registration can no longer be cancelled.")
+        )
     registration.status = R.CANCELLED
     registration.cancelled_dt = now
     session.flush()
@@ -252,9 +261,14 @@ def personal_data(registration: Registration) -> dict[str, object]:
             "wants_feedback": registration.wants_feedback,
             "attended": registration.attended,
         },
-        "contact": None if contact is None else {
-            "name": contact.name, "email": contact.email, "phone": contact.phone,
-            "organisation": contact.organisation, "language": contact.language,
+        "contact": None
+        if contact is None
+        else {
+            "name": contact.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "organisation": contact.organisation,
+            "language": contact.language,
         },
     }
 
@@ -279,7 +293,9 @@ def withdraw_contact_data(session: Session, registration: Registration) -> None:
     session.flush()
 
 
-def fill_from_waitlist(session: Session, consultation: Consultation, *, now: datetime | None = None) -> list[Registration]:
+def fill_from_waitlist(
+    session: Session, consultation: Consultation, *, now: datetime | None = None
+) -> list[Registration]:
     """Give free places to the waiting list, first come first served, and tell them by e-mail.
 
     Call with the consultation locked (:func:`cancel` does; call it after raising

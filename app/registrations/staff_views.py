@@ -24,12 +24,14 @@ from app.web.helpers import actor, form_errors, load_permitted, staff_required
 bp = Blueprint("registrations_staff", __name__)
 
 
-
 def _render_list(consultation: Consultation, form: AttendanceForm, status: int = 200) -> tuple[str, int]:
     registrations = roster.list_registrations(get_session(), actor(), consultation)
     return render_template(
-        "registrations/staff/list.html", consultation=consultation, registrations=registrations,
-        summary=roster.summarise(registrations), form=form,
+        "registrations/staff/list.html",
+        consultation=consultation,
+        registrations=registrations,
+        summary=roster.summarise(registrations),
+        form=form,
         attendance_open=roster.attendance_open(consultation),
     ), status
 
@@ -63,8 +65,19 @@ def attendance(consultation_id: int) -> tuple[str, int] | Response:
 #: Columns of the export: what staff need to plan and follow up, nothing more.
 #: Stable, language-independent headers; values are codes (``yes``/``no``, ``registered``, ``sv``).
 CSV_COLUMNS = (
-    "status", "registered_utc", "name", "email", "phone", "organisation", "language", "romani_variety",
-    "needs_interpreter", "interpreter_variety", "needs", "wants_feedback", "attended",
+    "status",
+    "registered_utc",
+    "name",
+    "email",
+    "phone",
+    "organisation",
+    "language",
+    "romani_variety",
+    "needs_interpreter",
+    "interpreter_variety",
+    "needs",
+    "wants_feedback",
+    "attended",
 )
 
 
@@ -97,5 +110,4 @@ def export(consultation_id: int) -> Response:
     """Every registration with its contact data (:mod:`app.common.csvexport`); never cached."""
     consultation = load_permitted(Consultation, consultation_id, policies.can_edit)
     rows = roster.iter_registrations(get_session(), actor(), consultation)
-    return csv_download(iter_csv(CSV_COLUMNS, map(_row, rows)),
-                        f"anmalningar-{consultation.id}.csv", private=True)
+    return csv_download(iter_csv(CSV_COLUMNS, map(_row, rows)), f"anmalningar-{consultation.id}.csv", private=True)

@@ -4,6 +4,7 @@ Public pages: the registration form, and the private page behind the link in
 the confirmation (view or cancel). The ``flask send-reminders`` command is
 registered on this blueprint at the top level (``cli_group=None``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -88,12 +89,15 @@ def register(consultation_id: int) -> str | Response:
             if registration.status is RegistrationStatus.CONFIRMED:
                 flash(_("You are registered. Welcome!"), "success")
             else:
-                flash(_("The meeting is full, so you are on the waiting list. We will tell you if a place becomes free."),
-                      "info")
+                flash(
+                    _("The meeting is full, so you are on the waiting list. We will tell you if a place becomes free."),
+                    "info",
+                )
             return redirect(url_for(".manage", token=registration.token))
     left = places.places_left(session, consultation) if closed is None else None
-    return render_template("registrations/register.html", consultation=consultation, form=form, closed=closed,
-                           places_left=left)
+    return render_template(
+        "registrations/register.html", consultation=consultation, form=form, closed=closed, places_left=left
+    )
 
 
 @bp.route("/<lang_code>/registrations/<token>")
@@ -101,11 +105,17 @@ def register(consultation_id: int) -> str | Response:
 def manage(token: str) -> Response:
     session = get_session()
     registration = _load(token)
-    return _private(render_template(
-        "registrations/manage.html", registration=registration, consultation=registration.consultation,
-        position=places.waitlist_position(session, registration), can_cancel=services.can_cancel(registration),
-        cancel_form=CancelRegistrationForm(), link=external_url("registrations.manage", token=registration.token),
-    ))
+    return _private(
+        render_template(
+            "registrations/manage.html",
+            registration=registration,
+            consultation=registration.consultation,
+            position=places.waitlist_position(session, registration),
+            can_cancel=services.can_cancel(registration),
+            cancel_form=CancelRegistrationForm(),
+            link=external_url("registrations.manage", token=registration.token),
+        )
+    )
 
 
 @bp.route("/<lang_code>/registrations/<token>/cancel", methods=["GET", "POST"])
@@ -117,10 +127,14 @@ def cancel(token: str) -> Response:
     if request.method == "GET":
         if not services.can_cancel(registration):
             return _private(redirect(url_for(".manage", token=registration.token)))
-        return _private(render_template(
-            "registrations/cancel.html", registration=registration, consultation=registration.consultation,
-            cancel_form=CancelRegistrationForm(),
-        ))
+        return _private(
+            render_template(
+                "registrations/cancel.html",
+                registration=registration,
+                consultation=registration.consultation,
+                cancel_form=CancelRegistrationForm(),
+            )
+        )
     form = CancelRegistrationForm()
     if not form.validate_on_submit():
         abort(400)
@@ -131,8 +145,12 @@ def cancel(token: str) -> Response:
     else:
         commit()
         if registration.contact is not None and registration.contact.email:
-            flash(_("Your registration is cancelled. Thank you for telling us. We have sent you an e-mail to confirm it."),
-                  "success")
+            flash(
+                _(
+                    "Your registration is cancelled. Thank you for telling us. We have sent you an e-mail to confirm it."
+                ),
+                "success",
+            )
         else:
             flash(_("Your registration is cancelled. Thank you for telling us."), "success")
     return _private(redirect(url_for(".manage", token=registration.token)))
@@ -172,4 +190,3 @@ def send_reminders_command(days: int | None) -> None:
     count = notifications.send_reminders(session, days_before=days)
     session.commit()
     click.echo(f"Reminders queued: {count}.")
-

@@ -22,21 +22,29 @@ from app.site.models import SiteText
 #: The parts of the accessibility statement (tillgänglighetsredogörelse) the city fills in.
 ACCESSIBILITY_KEYS = ("a11y_compliance", "a11y_gaps", "a11y_assessment", "a11y_contact")
 DEFAULTS = {
-    "a11y_compliance": ("Samrådsportalen är delvis förenlig med lagen om tillgänglighet till digital offentlig service, "
-                        "på grund av de brister som beskrivs nedan.",
-                        "Samrådsportalen si jekh kotor pala o zakono pa o aresimos le digitalne publikane serviciengo "
-                        "(lagen om tillgänglighet till digital offentlig service), anda le bilačhimata kaj si "
-                        "ramosarde tele."),
-    "a11y_gaps": ("Dokument (underlag) som laddas upp av nämnderna kan vara otillgängliga PDF-filer. "
-                  "Be nämnden om underlaget i annat format.",
-                  "Le dokumentura kaj le komisii čhiven opre šaj te aven PDF-ura kaj na šaj ginaven pes lokhes. "
-                  "Mang la komisiatar o dokumento ande aver formato."),
-    "a11y_assessment": ("Stockholms stad har granskat tjänsten själv med automatiska tester (axe-core) på varje sida, "
-                        "tangentbordstest och test med skärmläsare.",
-                        "O foro Stockholm dikhlja e servicia korkoro: automatikane testura (axe-core) pe sako patrin, "
-                        "testura le klavijaturasa thaj le programosa kaj ginavel o ekrano (skärmläsare)."),
-    "a11y_contact": ("Skriv till tillganglighet@stockholm.example eller ring 08-508 00 000.",
-                     "Ramosar ka tillganglighet@stockholm.example vaj akhar 08-508 00 000."),
+    "a11y_compliance": (
+        "Samrådsportalen är delvis förenlig med lagen om tillgänglighet till digital offentlig service, "
+        "på grund av de brister som beskrivs nedan.",
+        "Samrådsportalen si jekh kotor pala o zakono pa o aresimos le digitalne publikane serviciengo "
+        "(lagen om tillgänglighet till digital offentlig service), anda le bilačhimata kaj si "
+        "ramosarde tele.",
+    ),
+    "a11y_gaps": (
+        "Dokument (underlag) som laddas upp av nämnderna kan vara otillgängliga PDF-filer. "
+        "Be nämnden om underlaget i annat format.",
+        "Le dokumentura kaj le komisii čhiven opre šaj te aven PDF-ura kaj na šaj ginaven pes lokhes. "
+        "Mang la komisiatar o dokumento ande aver formato.",
+    ),
+    "a11y_assessment": (
+        "Stockholms stad har granskat tjänsten själv med automatiska tester (axe-core) på varje sida, "
+        "tangentbordstest och test med skärmläsare.",
+        "O foro Stockholm dikhlja e servicia korkoro: automatikane testura (axe-core) pe sako patrin, "
+        "testura le klavijaturasa thaj le programosa kaj ginavel o ekrano (skärmläsare).",
+    ),
+    "a11y_contact": (
+        "Skriv till tillganglighet@stockholm.example eller ring 08-508 00 000.",
+        "Ramosar ka tillganglighet@stockholm.example vaj akhar 08-508 00 000.",
+    ),
 }
 #: When the default texts above were last reviewed (shown until the city edits the statement).
 DEFAULTS_UPDATED = date(2026, 11, 29)
@@ -104,7 +112,8 @@ class SitemapData:
 
 def sitemap_data(session: Session) -> SitemapData:
     consultations = session.execute(
-        sa.select(Consultation.id, Consultation.updated_dt).where(Consultation.status.in_(PUBLIC_STATUSES))
+        sa.select(Consultation.id, Consultation.updated_dt)
+        .where(Consultation.status.in_(PUBLIC_STATUSES))
         .order_by(Consultation.id)
     ).all()
     feedback = session.execute(
@@ -113,5 +122,8 @@ def sitemap_data(session: Session) -> SitemapData:
         .order_by(FeedbackReport.consultation_id)
     ).all()
     slugs = session.scalars(sa.select(Board.slug).order_by(Board.slug)).all()
-    return SitemapData([(cid, changed) for cid, changed in consultations], list(slugs),
-                       [(cid, published) for cid, published in feedback if cid is not None])
+    return SitemapData(
+        [(cid, changed) for cid, changed in consultations],
+        list(slugs),
+        [(cid, published) for cid, published in feedback if cid is not None],
+    )

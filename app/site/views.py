@@ -80,8 +80,16 @@ def robots() -> Response:
 
 
 #: Pages without parameters that the sitemap lists, in every language.
-SITEMAP_PAGES = ("site.home", "consultations.index", "boards.index", "feedback.city_report", "experiences.index",
-                 "site.easy_read", "site.privacy", "site.accessibility")
+SITEMAP_PAGES = (
+    "site.home",
+    "consultations.index",
+    "boards.index",
+    "feedback.city_report",
+    "experiences.index",
+    "site.easy_read",
+    "site.privacy",
+    "site.accessibility",
+)
 
 
 @bp.route("/sitemap.xml")
@@ -91,11 +99,16 @@ def sitemap() -> Response:
     pages: list[tuple[str, dict[str, object], datetime | None]] = [(endpoint, {}, None) for endpoint in SITEMAP_PAGES]
     pages += [("consultations.detail", {"consultation_id": cid}, changed) for cid, changed in data.consultations]
     pages += [("feedback.public", {"consultation_id": cid}, changed) for cid, changed in data.feedback]
-    pages += [(endpoint, {"slug": slug}, None) for slug in data.board_slugs
-              for endpoint in ("boards.detail", "feedback.ledger")]
+    pages += [
+        (endpoint, {"slug": slug}, None)
+        for slug in data.board_slugs
+        for endpoint in ("boards.detail", "feedback.ledger")
+    ]
     languages = current_app.config["LANGUAGES"]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+    ]
     for endpoint, values, changed in pages:
         urls = {code: external_url(endpoint, lang_code=code, **values) for code in languages}
         alternates = "".join(

@@ -25,7 +25,11 @@ def entry_form_class(labels: list[Any]) -> type[EntryForm]:
         pass
 
     for index, label in enumerate(labels):
-        setattr(_Form, f"form_{index}", TextAreaField(label, filters=[lambda v: v.replace("\x00", "") if isinstance(v, str) else v]))
+        setattr(
+            _Form,
+            f"form_{index}",
+            TextAreaField(label, filters=[lambda v: v.replace("\x00", "") if isinstance(v, str) else v]),
+        )
     return _Form
 
 
@@ -37,7 +41,10 @@ class GlossaryTermForm(BaseForm):
     )
     preferred = StringField(
         _l("Preferred form"),
-        validators=[InputRequired(_l("Write the preferred form.")), Length(max=200, message=_l("Write at most 200 characters."))],
+        validators=[
+            InputRequired(_l("Write the preferred form.")),
+            Length(max=200, message=_l("Write at most 200 characters.")),
+        ],
         filters=[strip],
     )
     avoid = TextAreaField(

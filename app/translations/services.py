@@ -58,16 +58,22 @@ def require_translator(session: Session, user: User, language: str) -> None:
 
 
 def list_translators(session: Session) -> list[TranslatorLanguage]:
-    return list(session.scalars(sa.select(TranslatorLanguage).order_by(TranslatorLanguage.language, TranslatorLanguage.id)))
+    return list(
+        session.scalars(sa.select(TranslatorLanguage).order_by(TranslatorLanguage.language, TranslatorLanguage.id))
+    )
 
 
-def grant_translator(session: Session, actor: User, user: User, language: str, available: set[str]) -> TranslatorLanguage:
+def grant_translator(
+    session: Session, actor: User, user: User, language: str, available: set[str]
+) -> TranslatorLanguage:
     """Make ``user`` a translator of ``language`` (site administrators only)."""
     require_permission(can_grant(actor))
     if language not in available:
         raise DomainError(_l("Choose one of the site's languages."), field="language")
     existing = session.scalar(
-        sa.select(TranslatorLanguage).where(TranslatorLanguage.user_id == user.id, TranslatorLanguage.language == language)
+        sa.select(TranslatorLanguage).where(
+            TranslatorLanguage.user_id == user.id, TranslatorLanguage.language == language
+        )
     )
     if existing is not None:
         raise DomainError(_l("%(name)s is already a translator of this language.", name=user.name), field="user_id")
@@ -125,13 +131,16 @@ class Entry:
 
 
 def _rows(session: Session, language: str) -> dict[str, TranslationEntry]:
-    return {row.key: row for row in session.scalars(sa.select(TranslationEntry).where(TranslationEntry.language == language))}
+    return {
+        row.key: row
+        for row in session.scalars(sa.select(TranslationEntry).where(TranslationEntry.language == language))
+    }
 
 
 def _entry(source: SourceMessage, row: TranslationEntry | None, swedish: dict[str, tuple[str, ...]]) -> Entry:
     forms = source.forms
     if row is not None and row.text is not None:
-        forms = tuple(row.text) + source.forms[len(row.text):]
+        forms = tuple(row.text) + source.forms[len(row.text) :]
     return Entry(source, row, forms, swedish.get(source.key, ()))
 
 
@@ -212,7 +221,10 @@ def check_forms(source: SourceMessage, forms: list[str]) -> None:
             if code == "%%":
                 continue
             raise DomainError(
-                _l("%(placeholder)s is not a placeholder of the English text. Remove it or correct it.", placeholder=code),
+                _l(
+                    "%(placeholder)s is not a placeholder of the English text. Remove it or correct it.",
+                    placeholder=code,
+                ),
                 field=name,
             )
         if "%" in PLACEHOLDER.sub("", form) and "%" not in PLACEHOLDER.sub("", english):
@@ -229,15 +241,17 @@ def _get_or_create_row(session: Session, language: str, source: SourceMessage) -
     )
     if row is None:
         row = TranslationEntry(
-            language=language, key=source.key, context=source.context, msgid=source.msgid, msgid_plural=source.msgid_plural
+            language=language,
+            key=source.key,
+            context=source.context,
+            msgid=source.msgid,
+            msgid_plural=source.msgid_plural,
         )
         session.add(row)
     return row
 
 
-def save_translation(
-    session: Session, actor: User, directory: str, language: str, key: str, forms: list[str]
-) -> Entry:
+def save_translation(session: Session, actor: User, directory: str, language: str, key: str, forms: list[str]) -> Entry:
     """Store a corrected translation; it is shown on the site from the next request on."""
     require_translator(session, actor, language)
     entry = get_entry(session, directory, language, key)
@@ -255,8 +269,14 @@ def save_translation(
     row.updated_by_id = actor.id
     row.updated_dt = datetime.now(timezone.utc)
     session.flush()
-    record(session, actor, "translation.update", row, before={"language": language, "text": before},
-           after={"language": language, "text": forms})
+    record(
+        session,
+        actor,
+        "translation.update",
+        row,
+        before={"language": language, "text": before},
+        after={"language": language, "text": forms},
+    )
     return _entry(entry.source, row, _swedish(directory, language))
 
 
@@ -326,7 +346,9 @@ def pending_overrides(session: Session, directory: str, language: str) -> int:
 
 def glossary(session: Session, language: str) -> list[GlossaryTerm]:
     return list(
-        session.scalars(sa.select(GlossaryTerm).where(GlossaryTerm.language == language).order_by(sa.func.lower(GlossaryTerm.term)))
+        session.scalars(
+            sa.select(GlossaryTerm).where(GlossaryTerm.language == language).order_by(sa.func.lower(GlossaryTerm.term))
+        )
     )
 
 
@@ -336,7 +358,14 @@ def _clean_avoid(value: str) -> str:
 
 
 def save_term(
-    session: Session, actor: User, language: str, *, term: str, preferred: str, avoid: str, note: str,
+    session: Session,
+    actor: User,
+    language: str,
+    *,
+    term: str,
+    preferred: str,
+    avoid: str,
+    note: str,
     existing: GlossaryTerm | None = None,
 ) -> GlossaryTerm:
     require_translator(session, actor, language)
@@ -346,17 +375,29 @@ def save_term(
     if not preferred:
         raise DomainError(_l("Write the preferred form."), field="preferred")
     clash = session.scalar(
-        sa.select(GlossaryTerm).where(GlossaryTerm.language == language, sa.func.lower(GlossaryTerm.term) == term.lower())
+        sa.select(GlossaryTerm).where(
+            GlossaryTerm.language == language, sa.func.lower(GlossaryTerm.term) == term.lower()
+        )
     )
     if clash is not None and clash is not existing:
         raise DomainError(_l("The glossary already has this term."), field="term")
     row = existing or GlossaryTerm(language=language)
-    before = None if existing is None else {"term": row.term, "preferred": row.preferred, "avoid": row.avoid, "note": row.note}
+    before = (
+        None
+        if existing is None
+        else {"term": row.term, "preferred": row.preferred, "avoid": row.avoid, "note": row.note}
+    )
     row.term, row.preferred, row.avoid, row.note = term, preferred, _clean_avoid(avoid), (note or "").strip()
     session.add(row)
     session.flush()
-    record(session, actor, "glossary.save", row, before=before,
-           after={"term": row.term, "preferred": row.preferred, "avoid": row.avoid, "note": row.note})
+    record(
+        session,
+        actor,
+        "glossary.save",
+        row,
+        before=before,
+        after={"term": row.term, "preferred": row.preferred, "avoid": row.avoid, "note": row.note},
+    )
     return row
 
 
@@ -376,8 +417,11 @@ def import_glossary(session: Session, actor: User | None, language: str, path: s
     for term in read_terms(path, language):
         if term.term.lower() in known:
             continue
-        session.add(GlossaryTerm(language=language, term=term.term, preferred=term.preferred,
-                                 avoid="\n".join(term.avoid), note=term.note))
+        session.add(
+            GlossaryTerm(
+                language=language, term=term.term, preferred=term.preferred, avoid="\n".join(term.avoid), note=term.note
+            )
+        )
         added += 1
     session.flush()
     return added

@@ -54,8 +54,14 @@ def index() -> str:
     for code in allowed:
         entries = services.list_entries(session, _directory(), code)
         summary[code] = (services.state_counts(entries), sum(1 for e in entries if e.overridden and not e.in_catalog))
-    return render_template("translations/index.html", languages=languages, allowed=allowed, summary=summary,
-                           states=services.STATES, labels=services.STATE_LABELS)
+    return render_template(
+        "translations/index.html",
+        languages=languages,
+        allowed=allowed,
+        summary=summary,
+        states=services.STATES,
+        labels=services.STATE_LABELS,
+    )
 
 
 @bp.route(f"{PREFIX}/<language>/")
@@ -72,12 +78,31 @@ def entries(language: str) -> str:
     number = max(1, min(request.args.get("p", 1, type=int) or 1, 10000))
     pages_total = max(1, -(-len(found) // PER_PAGE))
     number = min(number, pages_total)
-    shown = found[(number - 1) * PER_PAGE: number * PER_PAGE]
-    args = {k: v for k, v in {"q": query, "state": state, "keys": raw_keys if keys is not None else "", "page": page_path}.items() if v}
+    shown = found[(number - 1) * PER_PAGE : number * PER_PAGE]
+    args = {
+        k: v
+        for k, v in {
+            "q": query,
+            "state": state,
+            "keys": raw_keys if keys is not None else "",
+            "page": page_path,
+        }.items()
+        if v
+    }
     return render_template(
-        "translations/entries.html", language=language, info=info, entries=shown, total=len(found), number=number,
-        pages_total=pages_total, query=query, state=state, states=services.STATES, labels=services.STATE_LABELS,
-        page_path=page_path, args=args,
+        "translations/entries.html",
+        language=language,
+        info=info,
+        entries=shown,
+        total=len(found),
+        number=number,
+        pages_total=pages_total,
+        query=query,
+        state=state,
+        states=services.STATES,
+        labels=services.STATE_LABELS,
+        page_path=page_path,
+        args=args,
     )
 
 
@@ -118,7 +143,12 @@ def entry(language: str, key: str) -> str | Response:
             return redirect(url_for(".entry", language=language, key=key, back=request.args.get("back")))
     session = get_session()
     return render_template(
-        "translations/entry.html", language=language, info=info, entry=item, form=form, confirm_form=ConfirmForm(),
+        "translations/entry.html",
+        language=language,
+        info=info,
+        entry=item,
+        form=form,
+        confirm_form=ConfirmForm(),
         history=services.history(session, item),
         users={u.id: u for u in session.scalars(sa.select(User))},
         sample=pages.sample_url(current_app._get_current_object(), item.source.locations, language),  # type: ignore[attr-defined]  # the proxy's method
@@ -171,12 +201,22 @@ def _save_term(language: str, form: GlossaryTermForm, existing: GlossaryTerm | N
     if not form.validate_on_submit():
         return None
     with form_errors(form) as attempt:
-        services.save_term(get_session(), actor(), language, term=form.term.data or "", preferred=form.preferred.data or "",
-                           avoid=form.avoid.data or "", note=form.note.data or "", existing=existing)
+        services.save_term(
+            get_session(),
+            actor(),
+            language,
+            term=form.term.data or "",
+            preferred=form.preferred.data or "",
+            avoid=form.avoid.data or "",
+            note=form.note.data or "",
+            existing=existing,
+        )
     if not attempt.ok:
         return None
     commit()
-    flash(_("The term has been added to the glossary.") if existing is None else _("The term has been saved."), "success")
+    flash(
+        _("The term has been added to the glossary.") if existing is None else _("The term has been saved."), "success"
+    )
     return redirect(url_for(".glossary", language=language))
 
 
@@ -186,8 +226,13 @@ def glossary(language: str) -> str | Response:
     info = _language(language)
     form = GlossaryTermForm()
     return _save_term(language, form) or render_template(
-        "translations/glossary.html", language=language, info=info, form=form,
-        terms=services.glossary(get_session(), language), confirm_form=ConfirmForm())
+        "translations/glossary.html",
+        language=language,
+        info=info,
+        form=form,
+        terms=services.glossary(get_session(), language),
+        confirm_form=ConfirmForm(),
+    )
 
 
 def _term(language: str, term_id: int) -> GlossaryTerm:
@@ -204,8 +249,13 @@ def glossary_term(language: str, term_id: int) -> str | Response:
     term = _term(language, term_id)
     form = GlossaryTermForm(obj=term) if request.method == "GET" else GlossaryTermForm()
     return _save_term(language, form, term) or render_template(
-        "translations/glossary_term.html", language=language, info=info, form=form, term=term,
-        confirm_form=ConfirmForm())
+        "translations/glossary_term.html",
+        language=language,
+        info=info,
+        form=form,
+        term=term,
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route(f"{PREFIX}/<language>/glossary/<int:term_id>/delete", methods=["POST"])
@@ -240,8 +290,13 @@ def glossary_file() -> str:
 def consistency(language: str) -> str:
     info = _language(language)
     findings = services.consistency(get_session(), _directory(), language)
-    return render_template("translations/consistency.html", language=language, info=info, findings=findings,
-                           terms=services.glossary(get_session(), language))
+    return render_template(
+        "translations/consistency.html",
+        language=language,
+        info=info,
+        findings=findings,
+        terms=services.glossary(get_session(), language),
+    )
 
 
 # --- Granting the role ----------------------------------------------------------------
@@ -259,14 +314,20 @@ def translators() -> str | Response:
         with form_errors(form) as attempt:
             user = session.get(User, form.user_id.data)
             assert user is not None  # validated against the list
-            services.grant_translator(session, actor(), user, form.language.data or "",
-                                      set(current_app.config["LANGUAGES"]))
+            services.grant_translator(
+                session, actor(), user, form.language.data or "", set(current_app.config["LANGUAGES"])
+            )
         if attempt.ok:
             commit()
             flash(_("The translator role has been granted."), "success")
             return redirect(url_for(".translators"))
-    return render_template("translations/translators.html", form=form, grants=services.list_translators(session),
-                           languages=current_app.config["LANGUAGES"], confirm_form=ConfirmForm())
+    return render_template(
+        "translations/translators.html",
+        form=form,
+        grants=services.list_translators(session),
+        languages=current_app.config["LANGUAGES"],
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/<lang_code>/staff/admin/translators/<int:grant_id>/revoke", methods=["POST"])

@@ -65,7 +65,7 @@ def _lines(label: str) -> list[str]:
     """The label wrapped to phone-wide lines, at most :data:`MAX_LINES` (the last one cut with "…")."""
     lines = textwrap.wrap(label, LINE_CHARS, break_long_words=True) or [""]
     if len(lines) > MAX_LINES:
-        last = " ".join(lines[MAX_LINES - 1:])
+        last = " ".join(lines[MAX_LINES - 1 :])
         lines = lines[: MAX_LINES - 1] + [last[: LINE_CHARS - 1].rstrip() + "…"]
     return lines
 
@@ -83,27 +83,41 @@ def bar_chart(title: str, rows: Iterable[Any], *, chart_id: str | None = None, h
     chart_id = chart_id or _next_id()
     top = max((value for _, value in pairs if value), default=0) or 1
     described = "; ".join(
-        f"{label}: {format_number(value) if value is not None else (hidden_text or HIDDEN)}" for label, value in pairs)
+        f"{label}: {format_number(value) if value is not None else (hidden_text or HIDDEN)}" for label, value in pairs
+    )
     body = []
     y = 4
     for label, value in pairs:
         lines = _lines(label)
         text = Markup("").join(
             Markup('<tspan x="0" dy="{dy}">{line}</tspan>').format(dy=FONT_SIZE if i == 0 else LINE, line=line)
-            for i, line in enumerate(lines))
+            for i, line in enumerate(lines)
+        )
         bar_y = y + LINE * len(lines) + 4
         if value is None:
             bar = Markup('<text x="0" y="{vy}" font-size="{fs}" fill="{ink}">{hidden}</text>').format(
-                vy=bar_y + 14, fs=FONT_SIZE, ink=INK, hidden=hidden_text or HIDDEN)
+                vy=bar_y + 14, fs=FONT_SIZE, ink=INK, hidden=hidden_text or HIDDEN
+            )
         else:
             percent = round(BAR_MAX_PERCENT * value / top, 2) if value > 0 else 0
             bar = Markup(
                 '<rect x="0" y="{by}" width="{bw}%" height="{bh}" fill="{bar}"></rect>'
                 '<text x="{bw}%" dx="8" y="{vy}" font-size="{fs}" font-weight="bold" fill="{ink}">{value}</text>'
-            ).format(by=bar_y, bw=percent, bh=BAR_HEIGHT, bar=BAR, vy=bar_y + 14, fs=FONT_SIZE, ink=INK,
-                     value=format_number(value))
-        body.append(Markup('<g><text y="{ty}" font-size="{fs}" fill="{ink}">{text}</text>{bar}</g>').format(
-            ty=y, fs=FONT_SIZE, ink=INK, text=text, bar=bar))
+            ).format(
+                by=bar_y,
+                bw=percent,
+                bh=BAR_HEIGHT,
+                bar=BAR,
+                vy=bar_y + 14,
+                fs=FONT_SIZE,
+                ink=INK,
+                value=format_number(value),
+            )
+        body.append(
+            Markup('<g><text y="{ty}" font-size="{fs}" fill="{ink}">{text}</text>{bar}</g>').format(
+                ty=y, fs=FONT_SIZE, ink=INK, text=text, bar=bar
+            )
+        )
         y = bar_y + BAR_HEIGHT + ROW_GAP
     parts = [
         Markup(

@@ -59,8 +59,12 @@ def init_app(app: Flask) -> None:
         except sa.exc.SQLAlchemyError:
             pass
         if _is_api():
-            return problem_response(503, "Service Unavailable", "The database is unavailable; try again shortly.",
-                                    headers={"Retry-After": "30"})
+            return problem_response(
+                503,
+                "Service Unavailable",
+                "The database is unavailable; try again shortly.",
+                headers={"Retry-After": "30"},
+            )
         if "_login_user" not in g:
             g._login_user = AnonymousUserMixin()
         resend, kept = _posted_input()
@@ -91,7 +95,8 @@ def _posted_input() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     if request.method != "POST":
         return [], []
     resend = [
-        (name, value) for name, value in request.form.items(multi=True)
+        (name, value)
+        for name, value in request.form.items(multi=True)
         if name not in ("csrf_token", "website") and "password" not in name
     ]
     return resend, [(n, v) for n, v in resend if n not in HIDDEN_FIELDS and v.strip()]

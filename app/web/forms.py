@@ -59,10 +59,22 @@ BETTER_MESSAGES = {
 }
 #: Singular msgid of a WTForms plural message -> our (singular, plural).
 BETTER_PLURALS = {
-    "Field cannot be longer than %(max)d character.": ("Write at most %(max)d character.", "Write at most %(max)d characters."),
-    "Field must be at least %(min)d character long.": ("Write at least %(min)d character.", "Write at least %(min)d characters."),
-    "Field must be exactly %(max)d character long.": ("Write exactly %(max)d character.", "Write exactly %(max)d characters."),
-    "'%(value)s' is not a valid choice for this field.": ("Choose an option from the list.", "Choose only options from the list."),
+    "Field cannot be longer than %(max)d character.": (
+        "Write at most %(max)d character.",
+        "Write at most %(max)d characters.",
+    ),
+    "Field must be at least %(min)d character long.": (
+        "Write at least %(min)d character.",
+        "Write at least %(min)d characters.",
+    ),
+    "Field must be exactly %(max)d character long.": (
+        "Write exactly %(max)d character.",
+        "Write exactly %(max)d characters.",
+    ),
+    "'%(value)s' is not a valid choice for this field.": (
+        "Choose an option from the list.",
+        "Choose only options from the list.",
+    ),
 }
 #: Said for any other WTForms message, so no English reaches a page.
 FALLBACK_MESSAGE = N_("Check what you wrote in this field.")
@@ -287,8 +299,13 @@ def web_address(label: UIText, **kwargs: Any) -> StringField:
     """An optional link (``https://…``, at most 500 characters); empty input becomes ``None``."""
     return StringField(
         label,
-        validators=[Optional(), Length(max=500), URL(require_tld=True, message=_l("Enter a web address that starts with https://"))],
-        filters=[empty_to_none], **kwargs,
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=True, message=_l("Enter a web address that starts with https://")),
+        ],
+        filters=[empty_to_none],
+        **kwargs,
     )
 
 

@@ -100,8 +100,9 @@ def _content() -> str:
 
 def _fingerprint() -> str:
     """What was filled in and chosen in this post (files by name and size), as 16 hex digits."""
-    parts = [f"{name}={value.strip()}" for name, value in sorted(request.form.items(multi=True))
-             if name not in _NOT_CONTENT]
+    parts = [
+        f"{name}={value.strip()}" for name, value in sorted(request.form.items(multi=True)) if name not in _NOT_CONTENT
+    ]
     for name, upload in sorted(request.files.items(multi=True)):
         stream = upload.stream
         try:
@@ -124,10 +125,12 @@ def anonymous_intake(max_body: int | Callable[..., int]) -> Callable[[F], F]:
 
         wrapper._anonymous_intake = max_body  # type: ignore[attr-defined]  # a marker on the function object
         limited = limiter.limit(PER_CONTENT, key_func=_content, methods=["POST"], exempt_when=lambda: not _content())(
-            wrapper)
+            wrapper
+        )
         limited = limiter.limit(PER_FORM_SESSION, key_func=_form_session, methods=["POST"])(limited)
-        limited = limiter.shared_limit(PER_ADDRESS, scope="anonymous-intake", key_func=get_remote_address,
-                                       methods=["POST"])(limited)
+        limited = limiter.shared_limit(
+            PER_ADDRESS, scope="anonymous-intake", key_func=get_remote_address, methods=["POST"]
+        )(limited)
         return cast(F, limited)
 
     return decorate
@@ -192,7 +195,9 @@ class Intake:
         form.already_sent = bool(sent)
         form.new_form_url = (
             url_for(request.endpoint or "", **(request.view_args or {}), after=_key_reference(sent))
-            if sent and not once else None)
+            if sent and not once
+            else None
+        )
 
     def _kept_key(self) -> str:
         keys: dict[str, str] = dict(session.get(_SESSION_KEYS) or {})

@@ -127,7 +127,9 @@ class RedisPageStore:
 
         self._errors = redis.RedisError
         self.client = redis.Redis.from_url(
-            url, socket_timeout=self.SOCKET_TIMEOUT, socket_connect_timeout=self.SOCKET_TIMEOUT,
+            url,
+            socket_timeout=self.SOCKET_TIMEOUT,
+            socket_connect_timeout=self.SOCKET_TIMEOUT,
             retry=Retry(NoBackoff(), 0),
         )
         self.prefix = prefix

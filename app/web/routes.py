@@ -43,8 +43,9 @@ def healthz() -> tuple[dict[str, Any], int]:
         with db_deadline(HEALTH_DB_TIMEOUT):
             get_session().execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as error:
-        current_app.logger.error("health check: database unavailable (%s)",
-                                 type(getattr(error, "orig", None) or error).__name__)
+        current_app.logger.error(
+            "health check: database unavailable (%s)", type(getattr(error, "orig", None) or error).__name__
+        )
         return {"status": "unavailable", "database": "error"}, 503
     body: dict[str, Any] = {"status": "ok", "database": "ok"}
     free = free_upload_space(config["UPLOAD_DIR"])
@@ -69,5 +70,6 @@ def free_upload_space(directory: str) -> int | None:
 @bp.route("/favicon.ico")
 def favicon() -> Response:
     """Browsers and link previews ask for it at the root, whatever the page links."""
-    return send_from_directory(current_app.static_folder or "static", "favicon.ico",
-                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )

@@ -15,8 +15,12 @@ def _private_page() -> bool:
 
     if request.endpoint in (None, "static"):
         return False
-    return (request.blueprint in ACCOUNT_BLUEPRINTS or "/staff/" in request.path
-            or bool(current_user and current_user.is_authenticated))
+    return (
+        request.blueprint in ACCOUNT_BLUEPRINTS
+        or "/staff/" in request.path
+        or bool(current_user and current_user.is_authenticated)
+    )
+
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -74,8 +74,12 @@ def link_preview(lang: str) -> dict[str, object]:
             url = external_url(request.endpoint, **{**request.view_args, "lang_code": lang})
         except BuildError:
             url = None
-    return {"url": url, "locale": og_locale(lang), "alternates": [og_locale(c) for c in languages if c != lang],
-            "image": external_url("static", filename=card)}
+    return {
+        "url": url,
+        "locale": og_locale(lang),
+        "alternates": [og_locale(c) for c in languages if c != lang],
+        "image": external_url("static", filename=card),
+    }
 
 
 def duration(seconds: float) -> str:
@@ -86,8 +90,11 @@ def duration(seconds: float) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        switch_language_url=switch_language_url, localized_block=localized_block,
-        localized_excerpt=localized_excerpt, bar_chart=bar_chart, external_url=external_url,
+        switch_language_url=switch_language_url,
+        localized_block=localized_block,
+        localized_excerpt=localized_excerpt,
+        bar_chart=bar_chart,
+        external_url=external_url,
         link_preview=link_preview,
     )
     app.jinja_env.filters.update(markdown=render_markdown, duration=duration)

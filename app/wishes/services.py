@@ -146,8 +146,14 @@ def answer_wish(
     wish.answered_dt = utcnow()
     moderation.mark_reviewed(wish, actor)  # answering it, staff read it: the wish is public with its answer
     session.flush()
-    record(session, actor, "wish.answer", wish, before=before,
-           after={"status": status, **{f"answer_{lang}": text for lang, text in new.items()}})
+    record(
+        session,
+        actor,
+        "wish.answer",
+        wish,
+        before=before,
+        after={"status": status, **{f"answer_{lang}": text for lang, text in new.items()}},
+    )
     if changed_status and status is not WishStatus.NEW:
         return notify_person(session, wish)
     return 0
@@ -167,9 +173,14 @@ def notify_person(session: Session, wish: Wish) -> int:
     languages = current_app.config["LANGUAGES"]
     lang = contact.language if contact.language in languages else current_app.config["DEFAULT_LANGUAGE"]
     queue_email(
-        session, to=contact.email.strip(), contact_id=contact.id, language=lang, template="wishes/answered",
+        session,
+        to=contact.email.strip(),
+        contact_id=contact.id,
+        language=lang,
+        template="wishes/answered",
         kind="wish.answered",
-        wish=wish, wishes_url=external_url("wishes.index", lang_code=lang, _anchor=f"wish-{wish.id}"),
+        wish=wish,
+        wishes_url=external_url("wishes.index", lang_code=lang, _anchor=f"wish-{wish.id}"),
     )
     return 1
 
@@ -202,16 +213,20 @@ def purge_contacts(session: Session, *, now: datetime, retention_days: int) -> i
     Idempotent; flushes only. Returns the number of contacts deleted.
     """
     cutoff = now - timedelta(days=retention_days)
-    contact_ids = set(session.scalars(
-        sa.select(Wish.contact_id).where(
-            Wish.contact_id.is_not(None),
-            Wish.status.in_([WishStatus.ANSWERED, WishStatus.DECLINED]),
-            Wish.answered_dt < cutoff,
+    contact_ids = set(
+        session.scalars(
+            sa.select(Wish.contact_id).where(
+                Wish.contact_id.is_not(None),
+                Wish.status.in_([WishStatus.ANSWERED, WishStatus.DECLINED]),
+                Wish.answered_dt < cutoff,
+            )
         )
-    ))
+    )
     if contact_ids:
         # Unlink first (no reliance on ON DELETE SET NULL), then delete.
-        session.execute(sa.update(Wish).where(Wish.contact_id.in_(contact_ids)).values(contact_id=None, wants_answer=False))
+        session.execute(
+            sa.update(Wish).where(Wish.contact_id.in_(contact_ids)).values(contact_id=None, wants_answer=False)
+        )
         forget_contacts(session, contact_ids)  # their messages leave the outbox with them
         session.execute(sa.delete(Contact).where(Contact.id.in_(contact_ids)))
         session.flush()
@@ -225,25 +240,43 @@ def purge_contacts(session: Session, *, now: datetime, retention_days: int) -> i
 def list_public(session: Session, page: int = 1, per_page: int = PUBLIC_PER_PAGE) -> Page[Wish]:
     """Wishes staff have read (approved or answered) and not hidden, newest first, with their status and answers."""
     stmt = (
-        sa.select(Wish).where(Wish.hidden_dt.is_(None), Wish.reviewed_dt.is_not(None))
+        sa.select(Wish)
+        .where(Wish.hidden_dt.is_(None), Wish.reviewed_dt.is_not(None))
         .order_by(Wish.created_dt.desc(), Wish.id.desc())
     )
     return paginate(session, stmt, page, per_page)
 
 
 def translate_wish(
-    session: Session, actor: User, wish: Wish, *, language: str, body: str, provenance: Provenance,
+    session: Session,
+    actor: User,
+    wish: Wish,
+    *,
+    language: str,
+    body: str,
+    provenance: Provenance,
     translator: str | None = None,
 ) -> WishTranslation:
     """Add (or replace) a translation of a wish for staff, as for views (the original stays)."""
     require_permission(policies.can_answer(actor, wish))
     translation, before = put_translation(
-        wish, wish.translations, lambda: WishTranslation(created_by_id=actor.id),
-        language=language, body=body, provenance=provenance, translator=translator,
+        wish,
+        wish.translations,
+        lambda: WishTranslation(created_by_id=actor.id),
+        language=language,
+        body=body,
+        provenance=provenance,
+        translator=translator,
     )
     session.flush()
-    record(session, actor, "wish.translate", wish, before=before,
-           after={"language": language, "provenance": provenance, "body": translation.body})
+    record(
+        session,
+        actor,
+        "wish.translate",
+        wish,
+        before=before,
+        after={"language": language, "provenance": provenance, "body": translation.body},
+    )
     return translation
 
 

@@ -39,8 +39,9 @@ def index() -> str:
     boards = [b for b in list_boards(session) if user.is_site_admin or b.id in user.board_ids]
     board = next((b for b in boards if str(b.id) == request.args.get("board", "")), None)
     wishes = services.list_for_staff(session, user, status, board.id if board else None)
-    return render_template("wishes/staff/index.html", wishes=wishes, status=status, statuses=list(WishStatus),
-                           boards=boards, board=board)
+    return render_template(
+        "wishes/staff/index.html", wishes=wishes, status=status, statuses=list(WishStatus), boards=boards, board=board
+    )
 
 
 @bp.route(f"{PREFIX}/<int:wish_id>", methods=["GET", "POST"])
@@ -69,8 +70,11 @@ def answer(wish_id: int) -> str | Response:
 def translate(wish_id: int) -> str | Response:
     wish = _load_wish(wish_id)
     return translate_page(
-        wish.language, partial(services.translate_wish, get_session(), actor(), wish),
-        done_url=url_for(".answer", wish_id=wish.id), template="wishes/staff/translate.html", wish=wish,
+        wish.language,
+        partial(services.translate_wish, get_session(), actor(), wish),
+        done_url=url_for(".answer", wish_id=wish.id),
+        template="wishes/staff/translate.html",
+        wish=wish,
     )
 
 
@@ -79,10 +83,15 @@ def translate(wish_id: int) -> str | Response:
 def hide(wish_id: int) -> str | Response:
     wish = _load_wish(wish_id)
     return moderation.hide_page(
-        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
-        done_message=_("The wish is hidden from public pages."), reason_label=_("Why hide the wish?"),
-        heading=_("Hide a wish"), submit_label=_("Hide the wish"),
-        back_url=url_for(".answer", wish_id=wish.id), back_label=_("Answer a wish"),
+        wish,
+        permitted=policies.can_moderate(actor(), wish),
+        done_url=url_for(".answer", wish_id=wish.id),
+        done_message=_("The wish is hidden from public pages."),
+        reason_label=_("Why hide the wish?"),
+        heading=_("Hide a wish"),
+        submit_label=_("Hide the wish"),
+        back_url=url_for(".answer", wish_id=wish.id),
+        back_label=_("Answer a wish"),
         explanation=_("A hidden wish is not deleted: it stays in the archive and staff still see it."),
     )
 
@@ -92,8 +101,11 @@ def hide(wish_id: int) -> str | Response:
 def mask(wish_id: int) -> str | Response:
     wish = _load_wish(wish_id)
     return moderation.mask_page(
-        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
-        back_url=url_for(".answer", wish_id=wish.id), back_label=_("Answer a wish"),
+        wish,
+        permitted=policies.can_moderate(actor(), wish),
+        done_url=url_for(".answer", wish_id=wish.id),
+        back_url=url_for(".answer", wish_id=wish.id),
+        back_label=_("Answer a wish"),
     )
 
 
@@ -104,7 +116,9 @@ def approve(wish_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return moderation.approve_action(
-        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
+        wish,
+        permitted=policies.can_moderate(actor(), wish),
+        done_url=url_for(".answer", wish_id=wish.id),
         done_message=_("The wish is published."),
     )
 
@@ -116,6 +130,8 @@ def unhide(wish_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return moderation.unhide_action(
-        wish, permitted=policies.can_moderate(actor(), wish), done_url=url_for(".answer", wish_id=wish.id),
+        wish,
+        permitted=policies.can_moderate(actor(), wish),
+        done_url=url_for(".answer", wish_id=wish.id),
         done_message=_("The wish is shown again."),
     )

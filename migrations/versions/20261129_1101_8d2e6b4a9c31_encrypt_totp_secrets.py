@@ -19,12 +19,12 @@ from alembic import op
 
 import app.db  # noqa: F401
 
-revision: str = '8d2e6b4a9c31'
-down_revision: str | None = '3f9a1c7d2b10'
+revision: str = "8d2e6b4a9c31"
+down_revision: str | None = "3f9a1c7d2b10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_users = sa.table('users', sa.column('id', sa.Integer()), sa.column('totp_secret', sa.String()))
+_users = sa.table("users", sa.column("id", sa.Integer()), sa.column("totp_secret", sa.String()))
 
 
 def _key_material() -> str:
@@ -38,39 +38,50 @@ def _key_material() -> str:
     from config import config_from_env
 
     config = config_from_env()
-    return secretbox.key_material({"DATA_ENCRYPTION_KEY": getattr(config, "DATA_ENCRYPTION_KEY", ""),
-                                   "SECRET_KEY": config.SECRET_KEY})
+    return secretbox.key_material(
+        {"DATA_ENCRYPTION_KEY": getattr(config, "DATA_ENCRYPTION_KEY", ""), "SECRET_KEY": config.SECRET_KEY}
+    )
 
 
 def upgrade() -> None:
     from app.common import secretbox
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('totp_secret', existing_type=sa.String(length=64), type_=sa.String(length=255),
-                              existing_nullable=True)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.alter_column(
+            "totp_secret", existing_type=sa.String(length=64), type_=sa.String(length=255), existing_nullable=True
+        )
     connection = op.get_bind()
-    rows = connection.execute(sa.select(_users.c.id, _users.c.totp_secret)
-                              .where(_users.c.totp_secret.is_not(None))).all()
+    rows = connection.execute(
+        sa.select(_users.c.id, _users.c.totp_secret).where(_users.c.totp_secret.is_not(None))
+    ).all()
     if rows:
         material = _key_material()
         for user_id, secret in rows:
             if not secretbox.is_encrypted(secret):
-                connection.execute(_users.update().where(_users.c.id == user_id)
-                                   .values(totp_secret=secretbox.encrypt(secret, material)))
+                connection.execute(
+                    _users.update()
+                    .where(_users.c.id == user_id)
+                    .values(totp_secret=secretbox.encrypt(secret, material))
+                )
 
 
 def downgrade() -> None:
     from app.common import secretbox
 
     connection = op.get_bind()
-    rows = connection.execute(sa.select(_users.c.id, _users.c.totp_secret)
-                              .where(_users.c.totp_secret.is_not(None))).all()
+    rows = connection.execute(
+        sa.select(_users.c.id, _users.c.totp_secret).where(_users.c.totp_secret.is_not(None))
+    ).all()
     if rows:
         material = _key_material()
         for user_id, secret in rows:
             if secretbox.is_encrypted(secret):
-                connection.execute(_users.update().where(_users.c.id == user_id)
-                                   .values(totp_secret=secretbox.decrypt(secret, material)))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('totp_secret', existing_type=sa.String(length=255), type_=sa.String(length=64),
-                              existing_nullable=True)
+                connection.execute(
+                    _users.update()
+                    .where(_users.c.id == user_id)
+                    .values(totp_secret=secretbox.decrypt(secret, material))
+                )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.alter_column(
+            "totp_secret", existing_type=sa.String(length=255), type_=sa.String(length=64), existing_nullable=True
+        )

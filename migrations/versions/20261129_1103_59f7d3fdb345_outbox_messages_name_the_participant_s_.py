@@ -12,23 +12,23 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '59f7d3fdb345'
-down_revision: str | None = '26be513aefdb'
+revision: str = "59f7d3fdb345"
+down_revision: str | None = "26be513aefdb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('contact_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_outbox_messages_contact_id'), ['contact_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_outbox_messages_contact_id_contacts'), 'contacts', ['contact_id'], ['id'], ondelete='CASCADE')
-
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_outbox_messages_contact_id"), ["contact_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_outbox_messages_contact_id_contacts"), "contacts", ["contact_id"], ["id"], ondelete="CASCADE"
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_outbox_messages_contact_id_contacts'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_outbox_messages_contact_id'))
-        batch_op.drop_column('contact_id')
-
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_outbox_messages_contact_id_contacts"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_outbox_messages_contact_id"))
+        batch_op.drop_column("contact_id")

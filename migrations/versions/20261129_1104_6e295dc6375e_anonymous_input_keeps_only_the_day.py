@@ -21,8 +21,8 @@ from alembic import op
 
 from app.db import coarse_time
 
-revision: str = '6e295dc6375e'
-down_revision: str | None = '59f7d3fdb345'
+revision: str = "6e295dc6375e"
+down_revision: str | None = "59f7d3fdb345"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -47,8 +47,11 @@ def upgrade() -> None:
             if not rows:
                 break
             last_id = rows[-1][0]
-            changed = [{"row_id": row_id, "day": _day(created)} for row_id, created in rows
-                       if created is not None and _day(created) != created]
+            changed = [
+                {"row_id": row_id, "day": _day(created)}
+                for row_id, created in rows
+                if created is not None and _day(created) != created
+            ]
             if changed:
                 connection.execute(
                     table.update().where(table.c.id == sa.bindparam("row_id")).values(created_dt=sa.bindparam("day")),

@@ -55,14 +55,24 @@ class Provider:
 
     def settings(self, **overrides: object) -> dict:
         """The application's OIDC_* settings for this provider."""
-        return {"OIDC_ISSUER": self.issuer, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-                "OIDC_SCOPES": "openid email profile groups offline_access", **overrides}
+        return {
+            "OIDC_ISSUER": self.issuer,
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "OIDC_SCOPES": "openid email profile groups offline_access",
+            **overrides,
+        }
 
 
 def require_node() -> None:
-    missing = [what for what, ok in (("node", shutil.which("node")),
-                                     ("node_modules/oidc-provider (make node-modules)",
-                                      (ROOT / "node_modules/oidc-provider").is_dir())) if not ok]
+    missing = [
+        what
+        for what, ok in (
+            ("node", shutil.which("node")),
+            ("node_modules/oidc-provider (make node-modules)", (ROOT / "node_modules/oidc-provider").is_dir()),
+        )
+        if not ok
+    ]
     if missing:
         reason = "the OpenID provider tests need " + ", ".join(missing)
         if os.environ.get("CI"):
@@ -77,7 +87,11 @@ def running_provider(app_base: str) -> Iterator[Provider]:
     port = free_port()
     process = subprocess.Popen(
         ["node", str(SCRIPT), str(port), f"{app_base}/oidc/callback", f"{app_base}/oidc/logged-out"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()

@@ -12,7 +12,9 @@ from tests.conftest import PASSWORD, plain_totp_secret
 from tests.support import first_group
 
 
-@pytest.mark.parametrize("password", ["short", "password1234", "Stockholm2026", "aaaaaaaaaaaaaaa", "anna.svensson-rocks!"])
+@pytest.mark.parametrize(
+    "password", ["short", "password1234", "Stockholm2026", "aaaaaaaaaaaaaaa", "anna.svensson-rocks!"]
+)
 def test_weak_passwords_refused(db_session, password):
     with pytest.raises(DomainError) as error:
         services.create_user(db_session, email="anna.svensson@stockholm.example", name="Anna", password=password)
@@ -33,11 +35,15 @@ def test_password_reset_is_single_use(client, create_user, db_session):
     user = create_user()
     client.post("/rom/password/forgot", data={"email": user.email})
     client.post("/rom/password/forgot", data={"email": "nobody@stockholm.example"})
-    (message,) = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "account.password_reset")).all()
+    (message,) = db_session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "account.password_reset")
+    ).all()
     assert message.to_address == user.email and message.language == user.preferred_language
     link = first_group(r"http://localhost(/\S+)", message.body_text)
     assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": "a long new phrase of words", "confirm": "a long new phrase of words"})
+    response = client.post(
+        link, data={"password": "a long new phrase of words", "confirm": "a long new phrase of words"}
+    )
     assert response.status_code == 302
     assert client.get(link).status_code == 404  # used
     assert login.authenticate(db_session, user.email, "a long new phrase of words") is user
@@ -54,9 +60,13 @@ def test_reset_token_expires(app, create_user, db_session):
 def test_reset_form_keeps_errors_next_to_fields(client, app, create_user):
     user = create_user()
     token = services.make_reset_token(user, app.config["SECRET_KEY"])
-    html = client.post(f"/sv/password/reset/{token}", data={"password": "short", "confirm": "short"}).get_data(as_text=True)
+    html = client.post(f"/sv/password/reset/{token}", data={"password": "short", "confirm": "short"}).get_data(
+        as_text=True
+    )
     assert 'id="password-error"' in html
-    html = client.post(f"/sv/password/reset/{token}", data={"password": "long enough phrase one", "confirm": "other"}).get_data(as_text=True)
+    html = client.post(
+        f"/sv/password/reset/{token}", data={"password": "long enough phrase one", "confirm": "other"}
+    ).get_data(as_text=True)
     assert 'id="confirm-error"' in html
 
 
@@ -74,8 +84,14 @@ def test_logout_everywhere(app, create_user, auth, client):
 def test_change_password_keeps_this_session(client, auth, create_user):
     user = create_user()
     auth.login(user)
-    response = client.post("/sv/staff/account", data={"current_password": PASSWORD, "password": "another long phrase here",
-                                                      "confirm": "another long phrase here"})
+    response = client.post(
+        "/sv/staff/account",
+        data={
+            "current_password": PASSWORD,
+            "password": "another long phrase here",
+            "confirm": "another long phrase here",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/sv/staff/").status_code == 200
 
@@ -103,10 +119,16 @@ def test_two_factor_setup_and_login(client, auth, create_user, db_session):
     user = create_user()
     auth.login(user)
     secret = auth.offered_totp_secret()
-    html = client.post("/sv/staff/account/two-factor", data={"current_password": PASSWORD, "code": "000000"}).get_data(as_text=True)
+    html = client.post("/sv/staff/account/two-factor", data={"current_password": PASSWORD, "code": "000000"}).get_data(
+        as_text=True
+    )
     assert 'id="code-error"' in html
-    assert client.post("/sv/staff/account/two-factor",
-                       data={"current_password": PASSWORD, "code": _code(secret)}).status_code == 302
+    assert (
+        client.post(
+            "/sv/staff/account/two-factor", data={"current_password": PASSWORD, "code": _code(secret)}
+        ).status_code
+        == 302
+    )
     assert plain_totp_secret(user) == secret and secret not in user.totp_secret
     auth.logout()
     response = client.post("/sv/login", data={"email": user.email, "password": PASSWORD})
@@ -134,7 +156,9 @@ def test_language_choice_is_remembered(client, auth, create_user, db_session):
     response = client.post("/sv/staff/account/language", data={"language": "rom"})
     assert response.headers["Location"].endswith("/rom/staff/account")
     assert user.preferred_language == "rom"
-    assert 'id="language-error"' in client.post("/sv/staff/account/language", data={"language": "xx"}).get_data(as_text=True)
+    assert 'id="language-error"' in client.post("/sv/staff/account/language", data={"language": "xx"}).get_data(
+        as_text=True
+    )
     auth.logout()
     assert auth.login(user).headers["Location"].endswith("/rom/staff/")
 

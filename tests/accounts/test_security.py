@@ -24,8 +24,9 @@ NEW_PASSWORD = "a completely new phrase of words"
 
 
 def _mails(db_session, kind: str) -> list[OutboxMessage]:
-    return list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)
-                                   .order_by(OutboxMessage.id)))
+    return list(
+        db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+    )
 
 
 def _copy_session(app, client):
@@ -54,8 +55,9 @@ def test_logout_ends_a_copied_session(app, client, auth, create_user) -> None:
     assert not _logged_in(thief)
 
 
-@pytest.mark.parametrize("how", ["password_change", "password_reset", "role_removed", "disabled", "site_admin_removed",
-                                 "logout_everywhere"])
+@pytest.mark.parametrize(
+    "how", ["password_change", "password_reset", "role_removed", "disabled", "site_admin_removed", "logout_everywhere"]
+)
 def test_every_session_ends(app, client, auth, create_user, create_board, db_session, how) -> None:
     board = create_board()
     user = create_user(boards={board: Role.PUBLISHER}, is_site_admin=how == "site_admin_removed")
@@ -63,13 +65,23 @@ def test_every_session_ends(app, client, auth, create_user, create_board, db_ses
     thief = _copy_session(app, client)
     assert _logged_in(thief)
     if how == "password_change":
-        client.post("/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                               "confirm": NEW_PASSWORD, "current_code": totp_code(user)
-                                               if user.has_two_factor else ""})
+        client.post(
+            "/sv/staff/account",
+            data={
+                "current_password": PASSWORD,
+                "password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD,
+                "current_code": totp_code(user) if user.has_two_factor else "",
+            },
+        )
     elif how == "password_reset":
         token = services.make_reset_token(user, app.config["SECRET_KEY"])
-        assert app.test_client().post(f"/sv/password/reset/{token}",
-                                      data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+        assert (
+            app.test_client()
+            .post(f"/sv/password/reset/{token}", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+            .status_code
+            == 302
+        )
     elif how == "logout_everywhere":
         client.post("/sv/staff/account/logout-everywhere")
     else:
@@ -89,8 +101,9 @@ def test_every_session_ends(app, client, auth, create_user, create_board, db_ses
     assert not _logged_in(thief)
 
 
-def test_saving_an_account_without_taking_rights_keeps_its_sessions(app, client, auth, create_user,
-                                                                     create_board) -> None:
+def test_saving_an_account_without_taking_rights_keeps_its_sessions(
+    app, client, auth, create_user, create_board
+) -> None:
     board = create_board()
     user = create_user(boards={board: Role.EDITOR})
     auth.login(user)
@@ -111,13 +124,18 @@ def test_password_change_needs_the_current_password_and_tells_the_holder(client,
     db_session.commit()
     auth.login(user)
     old_hash = user.password_hash
-    html = client.post("/sv/staff/account", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).get_data(as_text=True)
+    html = client.post("/sv/staff/account", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).get_data(
+        as_text=True
+    )
     assert 'id="current_password-error"' in html and user.password_hash == old_hash
-    html = client.post("/sv/staff/account", data={"current_password": "not my password at all", "password": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD}).get_data(as_text=True)
+    html = client.post(
+        "/sv/staff/account",
+        data={"current_password": "not my password at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    ).get_data(as_text=True)
     assert 'id="current_password-error"' in html and user.password_hash == old_hash
-    response = client.post("/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                      "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302 and user.password_hash != old_hash
     (mail,) = _mails(db_session, "account.password_changed")
     assert mail.to_address == user.email and mail.language == "rom"
@@ -127,11 +145,19 @@ def test_a_two_factor_account_also_needs_a_current_code(client, auth, create_use
     user = create_user(two_factor=True)
     auth.login(user)
     old_hash = user.password_hash
-    html = client.post("/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD}).get_data(as_text=True)
+    html = client.post(
+        "/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    ).get_data(as_text=True)
     assert 'id="current_code-error"' in html and user.password_hash == old_hash
-    response = client.post("/sv/staff/account", data={"current_password": PASSWORD, "current_code": totp_code(user),
-                                                      "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/sv/staff/account",
+        data={
+            "current_password": PASSWORD,
+            "current_code": totp_code(user),
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 302 and user.password_hash != old_hash
 
 
@@ -141,14 +167,18 @@ def test_replacing_two_factor_needs_password_and_the_old_code(client, auth, crea
     old_secret = plain_totp_secret(user)
     new_secret = auth.offered_totp_secret()
     new_code = totp.code_at(new_secret, totp.current_step())
-    for data, field in [({"code": new_code}, "current_password"),
-                        ({"code": new_code, "current_password": PASSWORD}, "current_code"),
-                        ({"code": new_code, "current_password": PASSWORD, "current_code": "000000"}, "current_code")]:
+    for data, field in [
+        ({"code": new_code}, "current_password"),
+        ({"code": new_code, "current_password": PASSWORD}, "current_code"),
+        ({"code": new_code, "current_password": PASSWORD, "current_code": "000000"}, "current_code"),
+    ]:
         html = client.post("/sv/staff/account/two-factor", data=data).get_data(as_text=True)
         assert f'id="{field}-error"' in html, data
         assert plain_totp_secret(user) == old_secret
-    response = client.post("/sv/staff/account/two-factor",
-                           data={"code": new_code, "current_password": PASSWORD, "current_code": totp_code(user)})
+    response = client.post(
+        "/sv/staff/account/two-factor",
+        data={"code": new_code, "current_password": PASSWORD, "current_code": totp_code(user)},
+    )
     assert response.status_code == 302
     assert plain_totp_secret(user) == new_secret
     assert [m.to_address for m in _mails(db_session, "account.two_factor_replaced")] == [user.email]
@@ -161,7 +191,10 @@ def test_turning_on_two_factor_needs_the_password_and_tells_the_holder(client, a
     code = totp.code_at(secret, totp.current_step())
     html = client.post("/sv/staff/account/two-factor", data={"code": code}).get_data(as_text=True)
     assert 'id="current_password-error"' in html and user.totp_secret is None
-    assert client.post("/sv/staff/account/two-factor", data={"code": code, "current_password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/sv/staff/account/two-factor", data={"code": code, "current_password": PASSWORD}).status_code
+        == 302
+    )
     assert len(_mails(db_session, "account.two_factor_on")) == 1
 
 
@@ -169,26 +202,33 @@ def test_email_change_needs_the_password_and_tells_both_addresses(client, auth, 
     user = create_user()
     old = user.email
     auth.login(user)
-    html = client.post("/sv/staff/account/email", data={"email": "new.address@stockholm.example",
-                                                        "current_password": "wrong wrong wrong"}).get_data(as_text=True)
+    html = client.post(
+        "/sv/staff/account/email",
+        data={"email": "new.address@stockholm.example", "current_password": "wrong wrong wrong"},
+    ).get_data(as_text=True)
     # next to the e-mail form's own password field (ids do not repeat on the account page)
     assert 'id="email-current_password-error"' in html and "new.address@stockholm.example" in html and user.email == old
-    response = client.post("/sv/staff/account/email", data={"email": "New.Address@stockholm.example",
-                                                            "current_password": PASSWORD})
+    response = client.post(
+        "/sv/staff/account/email", data={"email": "New.Address@stockholm.example", "current_password": PASSWORD}
+    )
     assert response.status_code == 302 and user.email == "new.address@stockholm.example"
     assert sorted(m.to_address for m in _mails(db_session, "account.email_changed")) == sorted(
-        [old, "new.address@stockholm.example"])
+        [old, "new.address@stockholm.example"]
+    )
 
 
 def test_guessing_the_current_password_is_throttled(client, auth, create_user, db_session) -> None:
     user = create_user()
     auth.login(user)
     for _ in range(throttle.FREE_FAILURES["reauth"]):
-        client.post("/sv/staff/account", data={"current_password": "a wrong guess here", "password": NEW_PASSWORD,
-                                               "confirm": NEW_PASSWORD})
+        client.post(
+            "/sv/staff/account",
+            data={"current_password": "a wrong guess here", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        )
     old_hash = user.password_hash
-    html = client.post("/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD}).get_data(as_text=True)
+    html = client.post(
+        "/sv/staff/account", data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    ).get_data(as_text=True)
     assert 'id="current_password-error"' in html and user.password_hash == old_hash
 
 
@@ -254,7 +294,8 @@ def test_a_known_device_is_not_shut_out_by_a_stranger(app, client, auth, create_
     for _ in range(throttle.FREE_FAILURES["email"] + 2):
         _answer(stranger, user.email)
     assert "/login" in stranger.post("/sv/login", data={"email": user.email, "password": PASSWORD}).headers.get(
-        "Location", "/login")
+        "Location", "/login"
+    )
     response = client.post("/sv/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302 and _logged_in(client)
 
@@ -312,8 +353,13 @@ def test_staff_and_account_pages_are_not_stored(client, auth, create_user) -> No
     for url in ("/sv/login", "/sv/password/forgot"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     auth.login(admin)
-    for url in ("/sv/staff/", "/sv/staff/account", "/sv/staff/account/two-factor", "/sv/staff/admin/users",
-                "/rom/staff/account"):
+    for url in (
+        "/sv/staff/",
+        "/sv/staff/account",
+        "/sv/staff/account/two-factor",
+        "/sv/staff/admin/users",
+        "/rom/staff/account",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers.get("Cache-Control") == "no-store", url
@@ -331,8 +377,10 @@ def test_two_factor_secret_is_stored_encrypted(client, auth, create_user, db_ses
     user = create_user()
     auth.login(user)
     secret = auth.offered_totp_secret()
-    client.post("/sv/staff/account/two-factor",
-                data={"current_password": PASSWORD, "code": totp.code_at(secret, totp.current_step())})
+    client.post(
+        "/sv/staff/account/two-factor",
+        data={"current_password": PASSWORD, "code": totp.code_at(secret, totp.current_step())},
+    )
     stored = db_session.scalar(sa.text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user.id})
     assert stored.startswith("f1:") and secret not in stored
     assert plain_totp_secret(user) == secret
@@ -385,10 +433,14 @@ def test_migration_encrypts_existing_secrets(backend, tmp_path) -> None:
         secret = totp.new_secret()
         try:
             with engine.begin() as conn:
-                conn.execute(sa.text(
-                    "INSERT INTO users (email, name, password_hash, is_active, is_site_admin, preferred_language, "
-                    "session_nonce, created_dt, totp_secret) VALUES ('a@b.example', 'A', 'x', true, true, 'sv', 'n', "
-                    ":now, :secret)"), {"now": utcnow().replace(tzinfo=None), "secret": secret})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (email, name, password_hash, is_active, is_site_admin, preferred_language, "
+                        "session_nonce, created_dt, totp_secret) VALUES ('a@b.example', 'A', 'x', true, true, 'sv', 'n', "
+                        ":now, :secret)"
+                    ),
+                    {"now": utcnow().replace(tzinfo=None), "secret": secret},
+                )
             app = create_app(TestConfig, {"DATABASE_URL": url})
             with app.app_context():
                 migrate.upgrade(url)

@@ -59,7 +59,7 @@ def _authorize(client, provider: Provider, account: str = "alice", lang: str = "
         assert answer.status_code in (302, 303), answer.text[:500]
         url = urljoin(url, answer.headers["Location"])
         if url.startswith(APP_BASE + "/"):
-            return url[len(APP_BASE):]
+            return url[len(APP_BASE) :]
     raise AssertionError("the provider never sent the browser back")
 
 
@@ -78,7 +78,9 @@ def _linked(db_session, sub: str) -> User:
 # --- The login page and the flow --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lang", "label"), [("sv", "Logga in med stadens konto"), ("rom", "Dža andre le forosko kontosa")])
+@pytest.mark.parametrize(
+    ("lang", "label"), [("sv", "Logga in med stadens konto"), ("rom", "Dža andre le forosko kontosa")]
+)
 def test_login_page_offers_the_city_account_first(client, provider, lang, label) -> None:
     html = client.get(f"/{lang}/login").get_data(as_text=True)
     assert label in html
@@ -97,8 +99,9 @@ def test_authorization_request_uses_pkce_state_and_nonce(client, provider) -> No
 # --- Who gets in ----------------------------------------------------------------------------------------
 
 
-def test_an_unknown_person_gets_an_access_request_until_an_admin_grants_it(app, client, provider, db_session,
-                                                                          create_user) -> None:
+def test_an_unknown_person_gets_an_access_request_until_an_admin_grants_it(
+    app, client, provider, db_session, create_user
+) -> None:
     response = _sign_in(client, provider, "alice")
     assert response.status_code == 200
     assert "administrat" in response.get_data(as_text=True)
@@ -151,8 +154,10 @@ def test_a_declined_request_gets_a_clear_answer(app, client, provider, db_sessio
 class TestRoleMapping:
     @pytest.fixture
     def sso_settings(self) -> dict:
-        return {"OIDC_ROLE_CLAIM": "groups",
-                "OIDC_ROLE_MAP": "samrad-kultur-editors=kultur:editor; samrad-admins=site-admin"}
+        return {
+            "OIDC_ROLE_CLAIM": "groups",
+            "OIDC_ROLE_MAP": "samrad-kultur-editors=kultur:editor; samrad-admins=site-admin",
+        }
 
     def test_a_mapped_group_gives_the_board_role(self, client, provider, db_session, create_board) -> None:
         board = create_board(slug="kultur")
@@ -215,7 +220,7 @@ class TestAdminWithoutMfa:
 def _refused(response, status: int = 400) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     html = response.get_data(as_text=True)
-    assert '<h1>' in html
+    assert "<h1>" in html
     return html
 
 
@@ -394,14 +399,17 @@ class TestLocalLoginOff:
         assert result.exit_code == 0, result.output
         link = result.output.strip().splitlines()[-1]
         assert link.startswith(APP_BASE + "/sv/login/break-glass/")
-        path = link[len(APP_BASE):]
+        path = link[len(APP_BASE) :]
         assert client.get(path).status_code == 200  # only a button: a link scanner uses nothing up
         response = client.post(path)
         assert response.headers["Location"].endswith("/sv/login/code")
         assert client.post("/sv/login/code", data={"code": totp_code(admin)}).status_code == 302
         assert _logged_in(client)
         assert app.test_client().get(path).status_code == 404  # used up
-        kinds = [row.kind for row in db_session.scalars(sa.select(__import__("app.mail.models", fromlist=["x"]).OutboxMessage))]
+        kinds = [
+            row.kind
+            for row in db_session.scalars(sa.select(__import__("app.mail.models", fromlist=["x"]).OutboxMessage))
+        ]
         assert "account.break_glass" in kinds
 
 
@@ -410,5 +418,7 @@ def test_a_malformed_role_map_stops_the_start(engine) -> None:
     from config import TestConfig
 
     with pytest.raises(ValueError, match="OIDC_ROLE_MAP"):
-        create_app(TestConfig, {"DATABASE_URL": "sqlite://", "OIDC_ROLE_CLAIM": "groups",
-                                "OIDC_ROLE_MAP": "samrad-x=kultur:owner"})
+        create_app(
+            TestConfig,
+            {"DATABASE_URL": "sqlite://", "OIDC_ROLE_CLAIM": "groups", "OIDC_ROLE_MAP": "samrad-x=kultur:owner"},
+        )

@@ -27,7 +27,13 @@ def test_openapi_document_is_valid(client):
     assert document["openapi"].startswith("3.1")
     for name, schema in document["components"]["schemas"].items():
         validator_for(schema).check_schema(schema)
-    assert set(document["paths"]) == {"/boards", "/consultations", "/consultations/{id}", "/consultations/{id}/feedback", "/decisions"}
+    assert set(document["paths"]) == {
+        "/boards",
+        "/consultations",
+        "/consultations/{id}",
+        "/consultations/{id}/feedback",
+        "/decisions",
+    }
 
 
 @pytest.fixture
@@ -35,21 +41,48 @@ def published(db_session, create_board, create_user, create_consultation):
     board = create_board(slug="kultur")
     publisher = create_user(boards={board: Role.PUBLISHER})
     consultation = create_consultation(board=board, status=S.HELD)
-    secret = Viewpoint(consultation=consultation, reference_code="SECR-ET22", body="Ring Maria på 070-1234567",
-                       masked_body="Ring [namn] på [telefon]", language="rom", publish_consent=True, show_name=True,
-                       contact=Contact(name="Maria Secret", email="maria@example.org"))
-    private = Viewpoint(consultation=consultation, reference_code="PRIV-ATE2", body="Inte för publicering",
-                        language="sv", publish_consent=False)
+    secret = Viewpoint(
+        consultation=consultation,
+        reference_code="SECR-ET22",
+        body="Ring Maria på 070-1234567",
+        masked_body="Ring [namn] på [telefon]",
+        language="rom",
+        publish_consent=True,
+        show_name=True,
+        contact=Contact(name="Maria Secret", email="maria@example.org"),
+    )
+    private = Viewpoint(
+        consultation=consultation,
+        reference_code="PRIV-ATE2",
+        body="Inte för publicering",
+        language="sv",
+        publish_consent=False,
+    )
     db_session.add_all([secret, private])
     db_session.commit()
     report = consultation_reports.start_report(db_session, publisher, consultation)
-    feedback.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er.", "summary_rom": "Ashundyam tumen."})
-    theme = feedback.add_theme(db_session, publisher, report, {"title_sv": "Information", "title_rom": "Informacia"},
-                               [secret.id, private.id])
-    response = feedback.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Vi gör det."})
-    feedback.cite_decision(db_session, publisher, response, {
-        "board_id": board.id, "meeting_date": date(2026, 10, 20), "case_reference": "KUN 2026/12", "paragraph": "7",
-        "title_sv": "Informationsplan", "minutes_url": "https://example.org/protokoll.pdf"})
+    feedback.update_summary(
+        db_session, publisher, report, {"summary_sv": "Vi hörde er.", "summary_rom": "Ashundyam tumen."}
+    )
+    theme = feedback.add_theme(
+        db_session, publisher, report, {"title_sv": "Information", "title_rom": "Informacia"}, [secret.id, private.id]
+    )
+    response = feedback.save_response(
+        db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Vi gör det."}
+    )
+    feedback.cite_decision(
+        db_session,
+        publisher,
+        response,
+        {
+            "board_id": board.id,
+            "meeting_date": date(2026, 10, 20),
+            "case_reference": "KUN 2026/12",
+            "paragraph": "7",
+            "title_sv": "Informationsplan",
+            "minutes_url": "https://example.org/protokoll.pdf",
+        },
+    )
     publication.publish_feedback(db_session, publisher, report)
     db_session.commit()
     return consultation
@@ -67,7 +100,14 @@ def test_endpoints_match_schemas_and_hold_no_personal_data(client, published, cr
     for schema, document in documents.items():
         _validate(document, schema)
     text = str(documents)
-    for secret in ("Maria Secret", "maria@example.org", "SECR-ET22", "070-1234567", "Inte för publicering", "Hemligt utkast"):
+    for secret in (
+        "Maria Secret",
+        "maria@example.org",
+        "SECR-ET22",
+        "070-1234567",
+        "Inte för publicering",
+        "Hemligt utkast",
+    ):
         assert secret not in text
     feedback_doc = documents["Feedback"]
     assert [v["text"] for v in feedback_doc["views"]] == ["Ring [namn] på [telefon]"]
@@ -78,8 +118,12 @@ def test_endpoints_match_schemas_and_hold_no_personal_data(client, published, cr
 
 def test_errors_are_json(client, create_consultation):
     draft = create_consultation(status=S.DRAFT)
-    for url in (f"/api/v1/consultations/{draft.id}", "/api/v1/consultations/999999/feedback", "/api/v1/nothing",
-                "/api/v1/consultations?board=nope"):
+    for url in (
+        f"/api/v1/consultations/{draft.id}",
+        "/api/v1/consultations/999999/feedback",
+        "/api/v1/nothing",
+        "/api/v1/consultations?board=nope",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert response.mimetype == "application/problem+json"
@@ -88,8 +132,22 @@ def test_errors_are_json(client, create_consultation):
     assert client.get(f"/api/v1/consultations/{held.id}/feedback").status_code == 404
 
 
-@pytest.mark.parametrize("query", ["per_page=null", "per_page=abc", "per_page=0", "per_page=1000", "per_page=",
-                                   "page=-1", "page=0", "page=1.5", "page=100001", "page=%2B1", "per_page=%201"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "per_page=null",
+        "per_page=abc",
+        "per_page=0",
+        "per_page=1000",
+        "per_page=",
+        "page=-1",
+        "page=0",
+        "page=1.5",
+        "page=100001",
+        "page=%2B1",
+        "per_page=%201",
+    ],
+)
 def test_bad_paging_is_a_400_problem_not_silently_adjusted(client, create_consultation, query):
     create_consultation()
     response = client.get(f"/api/v1/consultations?{query}")
@@ -104,8 +162,9 @@ def test_bad_paging_is_a_400_problem_not_silently_adjusted(client, create_consul
 def test_paging_bounds_are_documented_and_accepted(client, create_consultation):
     for _ in range(3):
         create_consultation()
-    (page, per_page) = [p for p in OPENAPI["paths"]["/consultations"]["get"]["parameters"]
-                        if p["name"] in ("page", "per_page")]
+    (page, per_page) = [
+        p for p in OPENAPI["paths"]["/consultations"]["get"]["parameters"] if p["name"] in ("page", "per_page")
+    ]
     assert (page["schema"]["minimum"], page["schema"]["maximum"]) == (1, 100000)
     assert (per_page["schema"]["minimum"], per_page["schema"]["maximum"]) == (1, 100)
     assert "400" in OPENAPI["paths"]["/consultations"]["get"]["responses"]
@@ -129,9 +188,14 @@ def test_open_to_browser_apps_on_other_origins(client, create_consultation):
     for url in ("/api/v1/consultations", f"/api/v1/consultations/{c.id}", "/api/v1/nothing", "/api/v1/openapi.json"):
         response = client.get(url, headers={"Origin": "https://example.org"})
         assert response.headers["Access-Control-Allow-Origin"] == "*", url
-    preflight = client.options("/api/v1/consultations", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "if-none-match"})
+    preflight = client.options(
+        "/api/v1/consultations",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert preflight.status_code == 200
     assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
@@ -160,8 +224,10 @@ def test_a_database_outage_is_a_503_problem(tmp_path):
     from app import create_app
     from config import TestConfig
 
-    app = create_app(TestConfig, {"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2",
-                                  "UPLOAD_DIR": str(tmp_path)})
+    app = create_app(
+        TestConfig,
+        {"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2", "UPLOAD_DIR": str(tmp_path)},
+    )
     app.logger.disabled = True
     client = app.test_client()
     for url in ("/api/v1/consultations", "/api/v1/consultations/1", "/api/v1/decisions"):

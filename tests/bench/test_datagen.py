@@ -22,11 +22,11 @@ def _indexes(engine: sa.Engine) -> dict[tuple[str, str], object]:
     """Every index of the database with its definition (on PostgreSQL the full ``CREATE INDEX``)."""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
-            rows = connection.execute(sa.text(
-                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"))
+            rows = connection.execute(
+                sa.text("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+            )
         else:
-            rows = connection.execute(sa.text(
-                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index'"))
+            rows = connection.execute(sa.text("SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index'"))
         return {(table, name): definition for table, name, definition in rows}
 
 
@@ -118,8 +118,11 @@ def test_a_bench_dataset_with_other_indexes_is_rebuilt(built_bench) -> None:
     run_again, engine = built_bench
     with engine.begin() as connection:
         connection.execute(sa.text("DROP INDEX ix_registrations_consultation_id_status_created_dt"))
-        connection.execute(sa.text(
-            "CREATE INDEX ix_registrations_consultation_id_status_created_dt ON registrations (consultation_id, status)"))
+        connection.execute(
+            sa.text(
+                "CREATE INDEX ix_registrations_consultation_id_status_created_dt ON registrations (consultation_id, status)"
+            )
+        )
     again = run_again()
     assert again.exit_code == 0, again.output
     assert "index ix_registrations_consultation_id_status_created_dt" in again.output

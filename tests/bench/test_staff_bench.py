@@ -22,7 +22,10 @@ def test_staff_pages_of_the_bench(tmp_path) -> None:
     application = create_app(TestConfig, {"DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "uploads")})
     try:
         client = application.test_client()
-        assert client.post("/sv/login", data={"email": staff_bench.EMAIL, "password": staff_bench.PASSWORD}).status_code == 302
+        assert (
+            client.post("/sv/login", data={"email": staff_bench.EMAIL, "password": staff_bench.PASSWORD}).status_code
+            == 302
+        )
         for name, path in staff_bench.pages(staff):
             response = client.get(path)
             assert response.status_code == 200, (name, path, response.status_code)

@@ -133,14 +133,21 @@ def site_data(browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
     staff = browser.new_context(base_url=live_server.url, storage_state=staff_state)
     try:
         page = anon.new_page()
-        for path in (f"/sv/consultations/{demo.upcoming_id}/register", f"/sv/consultations/{demo.upcoming_id}/views/new"):
+        for path in (
+            f"/sv/consultations/{demo.upcoming_id}/register",
+            f"/sv/consultations/{demo.upcoming_id}/views/new",
+        ):
             seeded = submit_with_required_fields(page, live_server(path))
             live_server.seed_log.append(f"{path} -> {seeded}")
-        live_server.seed_log.append(f"recorded view -> {_send_recorded_view(page, live_server(f'/sv/consultations/{demo.upcoming_id}/views/new'))}")
+        live_server.seed_log.append(
+            f"recorded view -> {_send_recorded_view(page, live_server(f'/sv/consultations/{demo.upcoming_id}/views/new'))}"
+        )
         page = staff.new_page()
         _three_topics(live_server, demo.held_id)  # views to group, for the suggested themes (<suggestion_id>)
-        paths = [f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new",
-                 f"/sv/staff/consultations/{demo.held_id}/feedback/suggestions"]
+        paths = [
+            f"/sv/staff/consultations/{demo.held_id}/feedback/themes/new",
+            f"/sv/staff/consultations/{demo.held_id}/feedback/suggestions",
+        ]
         paths += [f"/sv/staff/experiences/services/{sid}/measures/themes/new" for sid in demo.ids("city_services")[:1]]
         paths += [f"/sv/staff/experiences/services/{sid}/notes/new" for sid in demo.ids("city_services")[:1]]
         for path in paths:
@@ -220,5 +227,3 @@ def new_context(browser: Any, live_server: LiveServer, request: pytest.FixtureRe
     yield _new
     for context in contexts:
         context.close()
-
-

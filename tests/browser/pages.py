@@ -28,7 +28,9 @@ FLOW_ENDPOINTS = {"sso.start", "sso.callback", "sso.logged_out"}
 #: URL suffixes of non-HTML resources.
 NON_HTML_SUFFIXES = (".ics", ".atom", ".rss", ".xml", ".csv", ".json", ".txt", ".pdf", ".mp3", ".ico")
 #: View names of non-HTML resources: feeds, calendars, file downloads, exports, APIs.
-NON_HTML_VIEW = re.compile(r"(^|_)(feed|feeds|atom|rss|ics|calendar|calendar_all|document|download|csv|export|api)($|_)")
+NON_HTML_VIEW = re.compile(
+    r"(^|_)(feed|feeds|atom|rss|ics|calendar|calendar_all|document|download|csv|export|api)($|_)"
+)
 
 
 @dataclass(frozen=True)
@@ -217,11 +219,7 @@ def resolve(page: PageRule, demo: Demo) -> list[dict[str, Any]]:
         )
     combos: list[dict[str, Any]] = [{}]
     for name in (n for n in RESOLVERS if n in page.arguments):
-        combos = [
-            {**combo, name: value}
-            for combo in combos
-            for value in RESOLVERS[name](demo, page, combo)
-        ]
+        combos = [{**combo, name: value} for combo in combos for value in RESOLVERS[name](demo, page, combo)]
     return combos
 
 

@@ -122,13 +122,20 @@ class Demo:
         engine = make_engine(self.db_url)
         try:
             with Session(engine) as session:
-                session.add(Viewpoint(
-                    consultation_id=self.upcoming_id, reference_code=new_reference_code(), language="rom",
-                    body="Kamas te avel jekh tolmači ande sa le kidimata.", channel=Channel.PHONE,
-                    contact=Contact(name="Ana", email="ana.speaker@example.org", language="rom"),
-                    speaker_check=SpeakerCheck.AWAITING, speaker_token_hash=hash_token(token),
-                    speaker_asked_dt=utcnow(), speaker_due_dt=utcnow() + timedelta(days=14),
-                ))
+                session.add(
+                    Viewpoint(
+                        consultation_id=self.upcoming_id,
+                        reference_code=new_reference_code(),
+                        language="rom",
+                        body="Kamas te avel jekh tolmači ande sa le kidimata.",
+                        channel=Channel.PHONE,
+                        contact=Contact(name="Ana", email="ana.speaker@example.org", language="rom"),
+                        speaker_check=SpeakerCheck.AWAITING,
+                        speaker_token_hash=hash_token(token),
+                        speaker_asked_dt=utcnow(),
+                        speaker_due_dt=utcnow() + timedelta(days=14),
+                    )
+                )
                 session.commit()
         finally:
             engine.dispose()
@@ -172,12 +179,25 @@ def insert_held_consultation(conn: Any, server: LiveServer, title: str) -> int:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     user_id = conn.scalar(sa.select(User.id).where(User.email == server.demo.staff_email))
     board_id = conn.scalar(sa.select(Membership.board_id).where(Membership.user_id == user_id).limit(1))
-    return conn.execute(sa.insert(Consultation.__table__).values(
-        lead_board_id=board_id, status=ConsultationStatus.HELD, title_sv=title,
-        start_dt=now - timedelta(days=10), end_dt=now - timedelta(days=10, hours=-2), format="in_person",
-        interpreter_languages=[], is_open=True, romani_pending=False, ics_sequence=0, version=1,
-        created_dt=now, updated_dt=now,
-    ).returning(Consultation.__table__.c.id)).scalar_one()
+    return conn.execute(
+        sa.insert(Consultation.__table__)
+        .values(
+            lead_board_id=board_id,
+            status=ConsultationStatus.HELD,
+            title_sv=title,
+            start_dt=now - timedelta(days=10),
+            end_dt=now - timedelta(days=10, hours=-2),
+            format="in_person",
+            interpreter_languages=[],
+            is_open=True,
+            romani_pending=False,
+            ics_sequence=0,
+            version=1,
+            created_dt=now,
+            updated_dt=now,
+        )
+        .returning(Consultation.__table__.c.id)
+    ).scalar_one()
 
 
 def _create_site_admin(session: Session, email: str, password: str, config: Any) -> str:
@@ -210,14 +230,24 @@ def load_demo(url: str, config: Any) -> Demo:
             def find(what: str, predicate: Callable[[Consultation], bool]) -> int:
                 found = [c.id for c in consultations if predicate(c)]
                 if not found:
-                    raise LookupError(f"the demo data (app/demo.py) has no {what} consultation any more; "
-                                      "adjust load_demo in tests/browser/support.py")
+                    raise LookupError(
+                        f"the demo data (app/demo.py) has no {what} consultation any more; "
+                        "adjust load_demo in tests/browser/support.py"
+                    )
                 return found[0]
 
             published = [c for c in consultations if c.status is not ConsultationStatus.DRAFT]
             past = {ConsultationStatus.HELD, ConsultationStatus.FEEDBACK_PUBLISHED, ConsultationStatus.CLOSED}
-            upcoming_id = find("published upcoming hybrid", lambda c: c in published and bool(c.title_rom) and c.start_dt is not None
-                               and c.status is ConsultationStatus.PUBLISHED and c.format.value == "hybrid")
+            upcoming_id = find(
+                "published upcoming hybrid",
+                lambda c: (
+                    c in published
+                    and bool(c.title_rom)
+                    and c.start_dt is not None
+                    and c.status is ConsultationStatus.PUBLISHED
+                    and c.format.value == "hybrid"
+                ),
+            )
             items: dict[int, list[int]] = {}
             for item in session.scalars(select(AgendaItem).order_by(AgendaItem.id)):
                 items.setdefault(item.consultation_id, []).append(item.id)

@@ -22,7 +22,8 @@ def _told(server: LiveServer, consultation_id: int) -> tuple[int, int]:
 
     with Session(server.app.extensions["db"].engine) as session:
         rows = session.execute(
-            sa.select(Registration.status, sa.func.count()).join(Contact, Registration.contact_id == Contact.id)
+            sa.select(Registration.status, sa.func.count())
+            .join(Contact, Registration.contact_id == Contact.id)
             .where(Registration.consultation_id == consultation_id, Contact.email.is_not(None))
             .group_by(Registration.status)
         ).all()
@@ -38,7 +39,8 @@ def _romani(server: LiveServer, singular: str, plural: str, n: int) -> str:
 
 
 def test_the_staff_edit_and_cancel_forms_say_who_will_be_told_on_a_phone_in_romani(
-        live_server: LiveServer, new_context: Callable[..., Any]) -> None:
+    live_server: LiveServer, new_context: Callable[..., Any]
+) -> None:
     server = live_server
     consultation_id = server.demo.upcoming_id
     participant = new_context(viewport=PHONE, bypass_csp=False).new_page()
@@ -58,11 +60,21 @@ def test_the_staff_edit_and_cancel_forms_say_who_will_be_told_on_a_phone_in_roma
     notice = staff.locator("#audience-where")
     assert notice.is_visible()
     text = " ".join(notice.inner_text().split())
-    assert _romani(server, "If you change the time, date, place, format or link, %(num)d registrant will be told by "
-                   "e-mail,", "If you change the time, date, place, format or link, %(num)d registrants will be told "
-                   "by e-mail,", registrants) in text
-    assert _romani(server, "and %(num)d person on the waiting list.", "and %(num)d people on the waiting list.",
-                   waitlisted) in text
+    assert (
+        _romani(
+            server,
+            "If you change the time, date, place, format or link, %(num)d registrant will be told by e-mail,",
+            "If you change the time, date, place, format or link, %(num)d registrants will be told by e-mail,",
+            registrants,
+        )
+        in text
+    )
+    assert (
+        _romani(
+            server, "and %(num)d person on the waiting list.", "and %(num)d people on the waiting list.", waitlisted
+        )
+        in text
+    )
     # it sits with the time and place fields, and the save button points to it
     assert staff.locator("fieldset:has(#start_dt) #audience-where").count() == 1
     assert staff.locator("main form button[type=submit][aria-describedby=audience-where]").count() == 1
@@ -72,13 +84,21 @@ def test_the_staff_edit_and_cancel_forms_say_who_will_be_told_on_a_phone_in_roma
 
     staff.goto(server(f"/rom/staff/consultations/{consultation_id}/cancel"))
     text = " ".join(staff.locator("#audience-cancel").inner_text().split())
-    assert _romani(server, "%(num)d registrant will be told by e-mail that the meeting is cancelled,",
-                   "%(num)d registrants will be told by e-mail that the meeting is cancelled,", registrants) in text
+    assert (
+        _romani(
+            server,
+            "%(num)d registrant will be told by e-mail that the meeting is cancelled,",
+            "%(num)d registrants will be told by e-mail that the meeting is cancelled,",
+            registrants,
+        )
+        in text
+    )
     assert staff.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_the_speaker_corrects_the_transcription_on_a_phone_in_romani(
-        live_server: LiveServer, new_context: Callable[..., Any]) -> None:
+    live_server: LiveServer, new_context: Callable[..., Any]
+) -> None:
     """Issue 16, item 17: the private link from the e-mail, on a phone, without JavaScript too."""
     server = live_server
     token = server.demo.speaker_token()

@@ -27,7 +27,10 @@ def _vnu(files: list[Path]) -> list[dict[str, Any]]:
         missing("java and node_modules/vnu-jar are needed (.ci/run installs default-jre-headless; make node-modules)")
     result = subprocess.run(  # nosec B603: fixed arguments
         [java, "-Xss8m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--stdout", *map(str, files)],
-        capture_output=True, text=True, timeout=540, check=False,
+        capture_output=True,
+        text=True,
+        timeout=540,
+        check=False,
     )
     assert result.stdout.strip(), result.stderr
     return [m for m in json.loads(result.stdout)["messages"] if m.get("type") in ("error", "non-document-error")]
@@ -49,6 +52,9 @@ def test_every_page_is_valid_html(site_data: LiveServer, request: pytest.Fixture
             pages[name] = url
     assert len(pages) > 100, "the URL map walked fewer pages than expected"
     errors = _vnu(sorted(tmp_path.glob("page-*.html")))
-    report = [f"{pages.get(Path(m.get('url', '')).name, m.get('url'))}:{m.get('lastLine')}: {m['message']}"
-              f"\n    {m.get('extract', '').strip()[:160]}" for m in errors]
+    report = [
+        f"{pages.get(Path(m.get('url', '')).name, m.get('url'))}:{m.get('lastLine')}: {m['message']}"
+        f"\n    {m.get('extract', '').strip()[:160]}"
+        for m in errors
+    ]
     assert not report, f"vnu found {len(report)} errors on {len(pages)} pages:\n" + "\n".join(report)

@@ -151,8 +151,9 @@ def _schedule_and_publish(page: Any, server: LiveServer) -> int:
 
 def _check_public_listing(page: Any, server: LiveServer, consultation_id: int) -> None:
     _check_ok(page.goto(server("/rom/consultations/")), "the Romani list")
-    assert page.locator(f"main a[href$='/rom/consultations/{consultation_id}']").count() > 0, \
+    assert page.locator(f"main a[href$='/rom/consultations/{consultation_id}']").count() > 0, (
         "the published consultation is not in /rom/consultations/"
+    )
     response = page.request.get(server(f"/rom/consultations/{consultation_id}.ics"))
     _check_ok(response, "the consultation's calendar file")
     assert response.headers["content-type"].startswith("text/calendar"), response.headers["content-type"]
@@ -160,8 +161,17 @@ def _check_public_listing(page: Any, server: LiveServer, consultation_id: int) -
     assert "BEGIN:VEVENT" in ics and "Skolv" in ics.replace("\r\n ", ""), ics[:500]
 
 
-def _participate(page: Any, server: LiveServer, consultation_id: int, *, email: str, name: str, view: str,
-                 shots: str | None = None, javascript: bool = True) -> Participation:
+def _participate(
+    page: Any,
+    server: LiveServer,
+    consultation_id: int,
+    *,
+    email: str,
+    name: str,
+    view: str,
+    shots: str | None = None,
+    javascript: bool = True,
+) -> Participation:
     """Steps 2 and 8: a participant (Romani UI) registers, then sends a written view in Romani (kalderash)."""
     _check_ok(page.goto(server(f"/rom/consultations/{consultation_id}")), "the Romani consultation page")
     assert page.locator("html").get_attribute("lang") == "rom"
@@ -377,15 +387,19 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     # 2. A participant with JavaScript, in Romani.
     # A participant on a phone (390 × 844), in Romani.
     participant = new_context(bypass_csp=False, viewport={"width": 390, "height": 844}).new_page()
-    mine = _participate(participant, server, consultation_id, email=PARTICIPANT_EMAIL, name="Ljuba",
-                        view=ROMANI_VIEW, shots="rom")
+    mine = _participate(
+        participant, server, consultation_id, email=PARTICIPANT_EMAIL, name="Ljuba", view=ROMANI_VIEW, shots="rom"
+    )
     _check_ok(participant.goto(mine.manage_url), "the private registration link")
 
     # 8. The same as a participant without JavaScript (before the meeting, so registration is open).
     offline = new_context(java_script_enabled=False, bypass_csp=False).new_page()
-    theirs = _participate(offline, server, consultation_id, email=OFFLINE_EMAIL, name="Dragan", view=OFFLINE_VIEW,
-                          javascript=False)
-    _check_ok(offline.goto(server(f"/rom/consultations/{consultation_id}/feedback")), "the feedback page before feedback")
+    theirs = _participate(
+        offline, server, consultation_id, email=OFFLINE_EMAIL, name="Dragan", view=OFFLINE_VIEW, javascript=False
+    )
+    _check_ok(
+        offline.goto(server(f"/rom/consultations/{consultation_id}/feedback")), "the feedback page before feedback"
+    )
     _find_view(offline, theirs.reference_code)
     assert offline.locator("main blockquote[lang=rmy]", has_text=OFFLINE_VIEW).count() == 1
 
@@ -430,8 +444,9 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     _screenshot(participant, "feedback-rom")
     _find_view(participant, mine.reference_code)
     assert participant.locator("html").get_attribute("lang") == "rom"
-    assert participant.locator("main blockquote[lang=rmy]", has_text=ROMANI_VIEW).count() == 1, \
+    assert participant.locator("main blockquote[lang=rmy]", has_text=ROMANI_VIEW).count() == 1, (
         "the view's text is not marked up as Kalderash Romani (lang=rmy)"
+    )
     _screenshot(participant, "view-rom")
     theme_link = participant.locator("main section.theme h2 a").first
     with participant.expect_navigation():
@@ -450,5 +465,6 @@ def test_the_whole_loop(live_server: LiveServer, new_context: Callable[..., Any]
     views = participant.locator("main section.views")
     assert views.locator("h2", has_text="Sikavipe pe romani chib").count() == 1, "the list does not say which theme"
     assert views.locator("blockquote[lang=rmy]", has_text=SPOKEN_VIEW).count() == 1
-    assert views.locator(f"#view-{mine.reference_code} a[href='#theme-{theme_id}']").count() == 1, \
+    assert views.locator(f"#view-{mine.reference_code} a[href='#theme-{theme_id}']").count() == 1, (
         "the participant's view does not link back to its theme"
+    )

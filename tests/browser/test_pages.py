@@ -158,9 +158,7 @@ def test_keyboard_skip_link_and_visible_focus(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_no_horizontal_scrolling_at_320px(
-    lang: str, live_server: LiveServer, new_context: Callable[..., Any]
-) -> None:
+def test_no_horizontal_scrolling_at_320px(lang: str, live_server: LiveServer, new_context: Callable[..., Any]) -> None:
     page = new_context(viewport={"width": 320, "height": 640}, bypass_csp=False).new_page()
     failures = []
     for path in ("/", "/consultations/", f"/consultations/{live_server.demo.upcoming_id}", "/boards/"):

@@ -36,16 +36,28 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     upgrade(url)
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(Board.__table__.insert().values(
-            slug=BOARD, kind=BoardKind.SPECIALIST.value, name_sv="Kulturnämnden", name_rom="I Komisia vash i Kultura",
-            contact_email="kultur@stockholm.example"))
+        connection.execute(
+            Board.__table__.insert().values(
+                slug=BOARD,
+                kind=BoardKind.SPECIALIST.value,
+                name_sv="Kulturnämnden",
+                name_rom="I Komisia vash i Kultura",
+                contact_email="kultur@stockholm.example",
+            )
+        )
     engine.dispose()
     with running_provider(base) as provider:
-        application = create_app(TestConfig, {
-            "DATABASE_URL": url, "WTF_CSRF_ENABLED": True, "TESTING": False, "RATELIMIT_ENABLED": False,
-            "PUBLIC_BASE_URL": base,
-            **provider.settings(OIDC_ROLE_CLAIM="groups", OIDC_ROLE_MAP=f"samrad-kultur-editors={BOARD}:editor"),
-        })
+        application = create_app(
+            TestConfig,
+            {
+                "DATABASE_URL": url,
+                "WTF_CSRF_ENABLED": True,
+                "TESTING": False,
+                "RATELIMIT_ENABLED": False,
+                "PUBLIC_BASE_URL": base,
+                **provider.settings(OIDC_ROLE_CLAIM="groups", OIDC_ROLE_MAP=f"samrad-kultur-editors={BOARD}:editor"),
+            },
+        )
         with serve(application, port):
             yield base, provider
 
@@ -69,10 +81,12 @@ def _no_horizontal_scroll(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
 
 
-@pytest.mark.parametrize(("lang", "button"), [("sv", "Logga in med stadens konto"),
-                                             ("rom", "Dža andre le forosko kontosa")])
-def test_sign_in_and_out_with_the_city_account(phone: Any, sso_server: tuple[str, Provider], lang: str,
-                                               button: str) -> None:
+@pytest.mark.parametrize(
+    ("lang", "button"), [("sv", "Logga in med stadens konto"), ("rom", "Dža andre le forosko kontosa")]
+)
+def test_sign_in_and_out_with_the_city_account(
+    phone: Any, sso_server: tuple[str, Provider], lang: str, button: str
+) -> None:
     base, provider = sso_server
     provider.next("alice")
     phone.goto(f"/{lang}/login")
@@ -85,8 +99,9 @@ def test_sign_in_and_out_with_the_city_account(phone: Any, sso_server: tuple[str
     assert phone.url.startswith(base + f"/{lang}/staff")
     _no_horizontal_scroll(phone)
     # logout goes through the provider (RP-initiated) and comes back to the site
-    with phone.expect_navigation(url=lambda u: u.startswith(base) and "/staff" not in u and "/oidc/" not in u,
-                                 timeout=15000):
+    with phone.expect_navigation(
+        url=lambda u: u.startswith(base) and "/staff" not in u and "/oidc/" not in u, timeout=15000
+    ):
         phone.locator("form[action$='/logout'] button").first.click()
     assert phone.goto(f"/{lang}/staff/").url.split("?")[0].endswith(f"/{lang}/login")
 

@@ -41,9 +41,13 @@ def _theme(server: LiveServer, title: str) -> list[int]:
     engine = make_engine(server.demo.db_url)
     try:
         with engine.connect() as conn:
-            return list(conn.scalars(
-                sa.select(theme_viewpoints.c.viewpoint_id).join(Theme, Theme.id == theme_viewpoints.c.theme_id)
-                .where(Theme.title_sv == title)))
+            return list(
+                conn.scalars(
+                    sa.select(theme_viewpoints.c.viewpoint_id)
+                    .join(Theme, Theme.id == theme_viewpoints.c.theme_id)
+                    .where(Theme.title_sv == title)
+                )
+            )
     finally:
         engine.dispose()
 

@@ -88,8 +88,9 @@ def test_survey_on_a_phone_in_romani(live_server: LiveServer, new_context: Calla
     _no_axe_violations(page)
 
 
-def test_evaluation_once_per_browser_on_a_phone_in_romani(live_server: LiveServer,
-                                                          new_context: Callable[..., Any]) -> None:
+def test_evaluation_once_per_browser_on_a_phone_in_romani(
+    live_server: LiveServer, new_context: Callable[..., Any]
+) -> None:
     consultation_id = live_server.demo.held_id
     page = _phone(new_context)
     page.goto(live_server(f"/rom/consultations/{consultation_id}"))
@@ -120,8 +121,9 @@ def test_evaluation_once_per_browser_on_a_phone_in_romani(live_server: LiveServe
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_survey_results_are_readable_on_a_phone_in_romani(live_server: LiveServer,
-                                                          new_context: Callable[..., Any]) -> None:
+def test_survey_results_are_readable_on_a_phone_in_romani(
+    live_server: LiveServer, new_context: Callable[..., Any]
+) -> None:
     """Issue 16.8: chart labels at least 12 px on a 390 px screen, scale rows with the words of the scale."""
     code = live_server.demo.values("experience_surveys", "short_code")[0]
     page = _phone(new_context)
@@ -141,8 +143,7 @@ def test_survey_results_are_readable_on_a_phone_in_romani(live_server: LiveServe
     _no_axe_violations(page)
 
 
-def test_the_qr_poster_prints_clean_in_both_languages(live_server: LiveServer,
-                                                      new_context: Callable[..., Any]) -> None:
+def test_the_qr_poster_prints_clean_in_both_languages(live_server: LiveServer, new_context: Callable[..., Any]) -> None:
     """Issue 16.16: printing the poster hides the site's navigation and the back/print links; "Open
     until …" is in both languages; the QR codes carry the public address (PUBLIC_BASE_URL)."""
     survey_id = live_server.demo.ids("experience_surveys")[0]

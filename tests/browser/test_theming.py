@@ -32,19 +32,43 @@ def _consultation_with_views(server: LiveServer) -> tuple[int, int]:
     try:
         with engine.begin() as conn:
             cid = insert_held_consultation(conn, server, f"Trafiksamråd {run}")
-            conn.execute(sa.insert(Viewpoint.__table__), [
-                {"consultation_id": cid, "reference_code": f"BR{run}{i:04d}"[:9] + f"-{i:03d}",
-                 "body": f"Le busi naj avel {i}" if i < MATCHING else f"Skolan behöver fler lärare {i}",
-                 "language": "rom" if i < MATCHING else "sv", "channel": "web", "publish_consent": True,
-                 "show_name": False, "wants_feedback": False, "created_dt": now - timedelta(days=1)}
-                for i in range(MATCHING + 60)
-            ])
-            report_id = conn.execute(sa.insert(FeedbackReport.__table__).values(
-                consultation_id=cid, version=1, created_dt=now, updated_dt=now,
-            ).returning(FeedbackReport.__table__.c.id)).scalar_one()
-            theme_id = conn.execute(sa.insert(Theme.__table__).values(
-                report_id=report_id, position=1, title_sv=f"Bussar {run}", version=1,
-            ).returning(Theme.__table__.c.id)).scalar_one()
+            conn.execute(
+                sa.insert(Viewpoint.__table__),
+                [
+                    {
+                        "consultation_id": cid,
+                        "reference_code": f"BR{run}{i:04d}"[:9] + f"-{i:03d}",
+                        "body": f"Le busi naj avel {i}" if i < MATCHING else f"Skolan behöver fler lärare {i}",
+                        "language": "rom" if i < MATCHING else "sv",
+                        "channel": "web",
+                        "publish_consent": True,
+                        "show_name": False,
+                        "wants_feedback": False,
+                        "created_dt": now - timedelta(days=1),
+                    }
+                    for i in range(MATCHING + 60)
+                ],
+            )
+            report_id = conn.execute(
+                sa.insert(FeedbackReport.__table__)
+                .values(
+                    consultation_id=cid,
+                    version=1,
+                    created_dt=now,
+                    updated_dt=now,
+                )
+                .returning(FeedbackReport.__table__.c.id)
+            ).scalar_one()
+            theme_id = conn.execute(
+                sa.insert(Theme.__table__)
+                .values(
+                    report_id=report_id,
+                    position=1,
+                    title_sv=f"Bussar {run}",
+                    version=1,
+                )
+                .returning(Theme.__table__.c.id)
+            ).scalar_one()
     finally:
         engine.dispose()
     return cid, theme_id
@@ -57,8 +81,14 @@ def _members(server: LiveServer, theme_id: int) -> int:
     engine = make_engine(server.demo.db_url)
     try:
         with engine.connect() as conn:
-            return conn.scalar(sa.select(sa.func.count()).select_from(theme_viewpoints)
-                               .where(theme_viewpoints.c.theme_id == theme_id)) or 0
+            return (
+                conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(theme_viewpoints)
+                    .where(theme_viewpoints.c.theme_id == theme_id)
+                )
+                or 0
+            )
     finally:
         engine.dispose()
 
@@ -119,7 +149,9 @@ def test_reading_mode_keys(new_context: Any, live_server: LiveServer) -> None:
     assert page.locator("#view-title").inner_text() == first
 
 
-def test_a_theme_title_without_spaces_does_not_widen_the_themes_pages(new_context: Any, live_server: LiveServer) -> None:
+def test_a_theme_title_without_spaces_does_not_widen_the_themes_pages(
+    new_context: Any, live_server: LiveServer
+) -> None:
     """The themes tables of a consultation's feedback and of a service's measures scroll in their own
     region: a 150-character word (a pasted address) does not make the page scroll sideways at 390 px."""
     cid = _held_consultation(live_server)

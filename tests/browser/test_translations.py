@@ -111,7 +111,9 @@ def test_translator_corrects_a_romani_string_end_to_end(
     assert f'msgid "Easy to read"\nmsgstr "{CORRECTED}"' in text
     result = subprocess.run(
         [str(Path(sys.executable).parent / "pybabel"), "compile", "-d", str(tmp_path), "-D", "messages"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0 and "fuzzy" not in result.stderr, result.stderr
     assert (target.parent / "messages.mo").exists()

@@ -31,10 +31,15 @@ def microphone_browser(playwright_instance: Any, tmp_path_factory: pytest.TempPa
     """Chromium whose microphone plays a generated WAV (a 440 Hz tone), permission granted."""
     sounds.require_ffmpeg()
     wav = sounds.write_tone_wav(tmp_path_factory.mktemp("mic") / "tone.wav", 3.0, rate=48000)
-    browser = playwright_instance.chromium.launch(executable_path=chromium_path(), args=[
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={wav}", "--autoplay-policy=no-user-gesture-required",
-    ])
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path(),
+        args=[
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
     yield browser
     browser.close()
 
@@ -57,13 +62,15 @@ def _duration(page: Any, selector: str) -> float:
     )
 
 
-def test_record_send_listen_transcribe_publish(microphone_browser: Any, live_server: LiveServer,
-                                               staff_state: dict[str, Any]) -> None:
+def test_record_send_listen_transcribe_publish(
+    microphone_browser: Any, live_server: LiveServer, staff_state: dict[str, Any]
+) -> None:
     demo = live_server.demo
     consultation_id = demo.upcoming_id
     participant = microphone_browser.new_context(base_url=live_server.url, viewport=PHONE, bypass_csp=False)
-    staff = microphone_browser.new_context(base_url=live_server.url, viewport=PHONE, storage_state=staff_state,
-                                           bypass_csp=True)
+    staff = microphone_browser.new_context(
+        base_url=live_server.url, viewport=PHONE, storage_state=staff_state, bypass_csp=True
+    )
     try:
         page = participant.new_page()
         errors: list[str] = []
@@ -92,7 +99,9 @@ def test_record_send_listen_transcribe_publish(microphone_browser: Any, live_ser
         page.locator("input[name=language][value=rom]").check()
         page.locator("#romani_variety").select_option("kalderash")
         page.locator("#publish_consent").check()
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling at 390 px"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+            "no sideways scrolling at 390 px"
+        )
         if SCREENSHOTS:
             SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
             page.locator("fieldset.recording").screenshot(path=str(SCREENSHOT_DIR / "voice-recorded-rom-390.png"))
@@ -111,7 +120,10 @@ def test_record_send_listen_transcribe_publish(microphone_browser: Any, live_ser
         assert player.count() == 1
         duration = _duration(spage, f"article.view-card:has-text('{code}') audio")
         assert 1.0 < duration < 10.0, duration
-        assert player.evaluate("a => a.play().then(() => new Promise(r => setTimeout(r, 700))).then(() => a.currentTime)") > 0
+        assert (
+            player.evaluate("a => a.play().then(() => new Promise(r => setTimeout(r, 700))).then(() => a.currentTime)")
+            > 0
+        )
         violations = run_axe(spage)
         assert not violations, format_violations(spage.url, violations)
         if SCREENSHOTS:
@@ -168,11 +180,13 @@ def test_without_javascript_a_file_is_sent(microphone_browser: Any, live_server:
         context.close()
 
 
-def test_listen_to_the_invitation_read_aloud(microphone_browser: Any, live_server: LiveServer,
-                                             staff_state: dict[str, Any], tmp_path: Path) -> None:
+def test_listen_to_the_invitation_read_aloud(
+    microphone_browser: Any, live_server: LiveServer, staff_state: dict[str, Any], tmp_path: Path
+) -> None:
     consultation_id = live_server.demo.upcoming_id
-    staff = microphone_browser.new_context(base_url=live_server.url, viewport=PHONE, storage_state=staff_state,
-                                           bypass_csp=True)
+    staff = microphone_browser.new_context(
+        base_url=live_server.url, viewport=PHONE, storage_state=staff_state, bypass_csp=True
+    )
     visitor = microphone_browser.new_context(base_url=live_server.url, viewport=PHONE, bypass_csp=True)
     try:
         spage = staff.new_page()

@@ -14,10 +14,20 @@ from tests.conftest import in_days
 @pytest.fixture
 def meetings(create_board, create_consultation):
     board = create_board(slug="kulturnamnden")
-    old = create_consultation(board=board, status=ConsultationStatus.CLOSED, title_sv="Gammalt samråd om biblioteken",
-                              start_dt=in_days(-400), end_dt=in_days(-400) + timedelta(hours=2))
-    recent = create_consultation(board=board, status=ConsultationStatus.HELD, title_sv="Nyligen om badhuset",
-                                 start_dt=in_days(-30), end_dt=in_days(-30) + timedelta(hours=2))
+    old = create_consultation(
+        board=board,
+        status=ConsultationStatus.CLOSED,
+        title_sv="Gammalt samråd om biblioteken",
+        start_dt=in_days(-400),
+        end_dt=in_days(-400) + timedelta(hours=2),
+    )
+    recent = create_consultation(
+        board=board,
+        status=ConsultationStatus.HELD,
+        title_sv="Nyligen om badhuset",
+        start_dt=in_days(-30),
+        end_dt=in_days(-30) + timedelta(hours=2),
+    )
     coming = create_consultation(board=board, title_sv="Snart om fritidsgården")
     return board, old, recent, coming
 
@@ -58,8 +68,9 @@ def test_the_calendar_of_all_rebuilds_the_changed_event_only_and_none_when_a_vie
     _board, _old, recent, coming = meetings
     client.get("/sv/consultations.ics")
     assert _serialized(app) == 2  # the recent and the coming meeting
-    db_session.add(Viewpoint(consultation=recent, body="Bra möte.", language="sv", channel=Channel.WEB,
-                             reference_code="CALX-2345"))
+    db_session.add(
+        Viewpoint(consultation=recent, body="Bra möte.", language="sv", channel=Channel.WEB, reference_code="CALX-2345")
+    )
     db_session.commit()
     client.get("/sv/consultations.ics")
     assert _serialized(app) == 2
@@ -88,13 +99,19 @@ def test_the_calendar_of_all_is_streamed_with_validators_and_answers_304(client,
     assert changed.headers["ETag"] != etag
 
 
-@pytest.mark.parametrize("headers", [
-    {"If-None-Match": 'W/"stale"'}, {"If-None-Match": "garbage,,\x7f"}, {"If-Modified-Since": "garbage"},
-    {"If-Modified-Since": "Mon, 32 Foo 2026 99:99:99 GMT"}, {"If-Modified-Since": "99999999999999999999"},
-    # A date later than now is not a valid one (RFC 9110, 13.1.3): a client whose clock runs ahead
-    # would otherwise be told "not modified" after every change.
-    {"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"If-None-Match": 'W/"stale"'},
+        {"If-None-Match": "garbage,,\x7f"},
+        {"If-Modified-Since": "garbage"},
+        {"If-Modified-Since": "Mon, 32 Foo 2026 99:99:99 GMT"},
+        {"If-Modified-Since": "99999999999999999999"},
+        # A date later than now is not a valid one (RFC 9110, 13.1.3): a client whose clock runs ahead
+        # would otherwise be told "not modified" after every change.
+        {"If-Modified-Since": "Fri, 31 Dec 9999 23:59:59 GMT"},
+    ],
+)
 def test_the_calendar_of_all_answers_a_stale_garbage_or_future_condition_in_full(client, meetings, headers):
     full = client.get("/sv/consultations.ics").data
     for method in (client.get, client.head):

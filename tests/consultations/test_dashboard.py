@@ -15,8 +15,12 @@ def test_dashboard_kinds_and_counts(db_session, create_consultation, create_user
     board = create_board()
     user = create_user(boards={board: Role.EDITOR})
     today = utcnow().date()
-    late = create_consultation(board=board, status=S.HELD, start_dt=in_days(-60), feedback_due_date=today - timedelta(days=3))
-    awaiting = create_consultation(board=board, status=S.HELD, start_dt=in_days(-5), feedback_due_date=today + timedelta(days=20))
+    late = create_consultation(
+        board=board, status=S.HELD, start_dt=in_days(-60), feedback_due_date=today - timedelta(days=3)
+    )
+    awaiting = create_consultation(
+        board=board, status=S.HELD, start_dt=in_days(-5), feedback_due_date=today + timedelta(days=20)
+    )
     passed = create_consultation(board=board, status=S.PUBLISHED, start_dt=in_days(-3))
     upcoming = [create_consultation(board=board, status=S.PUBLISHED, start_dt=in_days(5 + i)) for i in range(12)]
     draft = create_consultation(board=board, status=S.DRAFT)
@@ -32,7 +36,9 @@ def test_dashboard_kinds_and_counts(db_session, create_consultation, create_user
     assert [b.total for b in dashboard.dashboard(db_session, create_user(), limit=5)] == [0, 0, 0, 0]
 
 
-def test_dashboard_links_to_more_and_the_archive_filters(client, auth, db_session, create_consultation, create_user, create_board):
+def test_dashboard_links_to_more_and_the_archive_filters(
+    client, auth, db_session, create_consultation, create_user, create_board
+):
     board, other = create_board(), create_board()
     user = create_user(boards={board: Role.EDITOR, other: Role.EDITOR})
     for i in range(dashboard.DASHBOARD_LIMIT + 2):

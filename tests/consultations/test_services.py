@@ -41,7 +41,9 @@ def _complete(**extra):
 
 def test_create_draft_with_co_host(db_session, board, editor, create_board):
     district = create_board()
-    consultation = services.create_consultation(db_session, editor, board, _complete(), co_host_ids=[district.id, board.id])
+    consultation = services.create_consultation(
+        db_session, editor, board, _complete(), co_host_ids=[district.id, board.id]
+    )
     assert consultation.status is S.DRAFT
     assert [b.id for b in consultation.co_hosts] == [district.id]
     assert consultation.board_ids == {board.id, district.id}
@@ -155,7 +157,9 @@ def test_cancel_requires_reason_and_bumps_sequence(db_session, board, publisher)
 
 def test_public_change_of_time_bumps_sequence(db_session, board, publisher):
     consultation = services.create_consultation(db_session, publisher, board, _complete())
-    services.update_consultation(db_session, publisher, consultation, {"start_dt": in_days(11), "end_dt": in_days(11) + timedelta(hours=1)})
+    services.update_consultation(
+        db_session, publisher, consultation, {"start_dt": in_days(11), "end_dt": in_days(11) + timedelta(hours=1)}
+    )
     assert consultation.ics_sequence == 0  # drafts have no subscribers
     services.publish_consultation(db_session, publisher, consultation)
     services.update_consultation(db_session, publisher, consultation, {"room": "Sal B"})
@@ -167,9 +171,13 @@ def test_public_change_of_time_bumps_sequence(db_session, board, publisher):
 def test_stale_edit_is_refused(db_session, board, publisher):
     consultation = services.create_consultation(db_session, publisher, board, _complete())
     opened_version = consultation.version
-    services.update_consultation(db_session, publisher, consultation, {"title_sv": "Kollegans titel"}, expected_version=opened_version)
+    services.update_consultation(
+        db_session, publisher, consultation, {"title_sv": "Kollegans titel"}, expected_version=opened_version
+    )
     with pytest.raises(services.StaleEdit):
-        services.update_consultation(db_session, publisher, consultation, {"title_sv": "Min titel"}, expected_version=opened_version)
+        services.update_consultation(
+            db_session, publisher, consultation, {"title_sv": "Min titel"}, expected_version=opened_version
+        )
     assert consultation.title_sv == "Kollegans titel"
 
 
@@ -200,11 +208,15 @@ def test_agenda_order(db_session, board, editor):
 def test_documents_checked_by_content(db_session, board, editor, tmp_path):
     store = DocumentStore(tmp_path)
     consultation = services.create_consultation(db_session, editor, board, _complete())
-    pdf = materials.add_document(db_session, editor, consultation, store, title="Underlag", filename="x.exe", data=b"%PDF-1.7\n...")
+    pdf = materials.add_document(
+        db_session, editor, consultation, store, title="Underlag", filename="x.exe", data=b"%PDF-1.7\n..."
+    )
     assert pdf.content_type == "application/pdf" and pdf.extension == "pdf"
     assert (tmp_path / pdf.stored_name).read_bytes().startswith(b"%PDF")
     with pytest.raises(DomainError) as error:
-        materials.add_document(db_session, editor, consultation, store, title="Fake", filename="fake.pdf", data=b"MZ\x90\x00binary")
+        materials.add_document(
+            db_session, editor, consultation, store, title="Fake", filename="fake.pdf", data=b"MZ\x90\x00binary"
+        )
     assert error.value.field == "file"
     materials.delete_document(db_session, editor, pdf, store)
     assert not (tmp_path / pdf.stored_name).exists()

@@ -21,8 +21,16 @@ from tests.support import first_group
 @pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_public_pages_render(client, create_consultation, board, lang):
     c = create_consultation(board=board)
-    for url in (f"/{lang}/", f"/{lang}/consultations/", f"/{lang}/consultations/{c.id}", f"/{lang}/boards/",
-                f"/{lang}/boards/kultur", f"/{lang}/privacy", f"/{lang}/accessibility", f"/{lang}/login"):
+    for url in (
+        f"/{lang}/",
+        f"/{lang}/consultations/",
+        f"/{lang}/consultations/{c.id}",
+        f"/{lang}/boards/",
+        f"/{lang}/boards/kultur",
+        f"/{lang}/privacy",
+        f"/{lang}/accessibility",
+        f"/{lang}/login",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     html = client.get(f"/{lang}/consultations/{c.id}").get_data(as_text=True)
@@ -141,8 +149,12 @@ def test_other_board_gets_403(client, auth, create_consultation, board, create_u
     c = create_consultation(board=board, status=S.DRAFT)
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     auth.login(outsider)
-    for url in (f"/sv/staff/consultations/{c.id}", f"/sv/staff/consultations/{c.id}/edit",
-                f"/sv/staff/consultations/{c.id}/preview", f"/sv/staff/consultations/{c.id}/agenda"):
+    for url in (
+        f"/sv/staff/consultations/{c.id}",
+        f"/sv/staff/consultations/{c.id}/edit",
+        f"/sv/staff/consultations/{c.id}/preview",
+        f"/sv/staff/consultations/{c.id}/agenda",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.post(f"/sv/staff/consultations/{c.id}/publish", data={}).status_code == 403
     assert client.post(f"/sv/staff/consultations/{c.id}/edit", data={"title_sv": "Hacked"}).status_code == 403
@@ -297,7 +309,9 @@ def test_agenda_builder(client, auth, board, publisher, create_consultation):
     second = c.agenda_items[1]
     client.post(f"/sv/staff/consultations/{c.id}/agenda/{second.id}/move", data={"direction": "up"})
     assert [i.title_sv for i in c.agenda_items] == ["Andra", "Första"]
-    response = client.post(f"/sv/staff/consultations/{c.id}/agenda", data={"title_sv": "", "description_sv": "behåll mig"})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/agenda", data={"title_sv": "", "description_sv": "behåll mig"}
+    )
     assert "behåll mig" in response.get_data(as_text=True)
 
 
@@ -333,7 +347,9 @@ def test_login_failure_message_next_to_field(client, publisher):
 def test_login_redirects_only_locally(client, publisher):
     from tests.conftest import PASSWORD
 
-    response = client.post("/sv/login", data={"email": publisher.email, "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        "/sv/login", data={"email": publisher.email, "password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/sv/staff/"
 
 
@@ -395,7 +411,7 @@ def test_error_summary_does_not_double_punctuation(client, auth, board, publishe
     c = create_consultation(board=board, status=S.DRAFT, title_rom=None, summary_rom=None)
     auth.login(publisher, lang=lang)
     html = client.post(f"/{lang}/staff/consultations/{c.id}/publish", data={}).get_data(as_text=True)
-    summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
+    summary = html[html.index('class="error-summary"') : html.index("</div>", html.index('class="error-summary"'))]
     link = first_group(r'<a href="#romani_pending">(.*?)</a>', summary, re.S)
     assert re.search(r"[.:;?!…]\s*[–:]", link) is None, link
     assert " – " in link
@@ -445,7 +461,9 @@ def test_meeting_moved_earlier_is_marked_held_on_its_day(client, auth, board, pu
     html = client.post(f"/sv/staff/consultations/{c.id}/held", data={"held_on": future}).get_data(as_text=True)
     assert 'id="held_on-error"' in html and future in html and c.status is S.PUBLISHED
     yesterday = in_days(-1).date()
-    assert client.post(f"/sv/staff/consultations/{c.id}/held", data={"held_on": yesterday.isoformat()}).status_code == 302
+    assert (
+        client.post(f"/sv/staff/consultations/{c.id}/held", data={"held_on": yesterday.isoformat()}).status_code == 302
+    )
     assert c.status is S.HELD and c.held_on == yesterday  # type: ignore[comparison-overlap]  # the call above changed it; mypy keeps the narrowing
     assert "flyttades" in client.get(f"/sv/consultations/{c.id}").get_data(as_text=True)
 

@@ -31,17 +31,22 @@ def page_cache_on_redis(page_cache_prefix: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def second_server(app: Flask, engine: sa.Engine, db_session: Session, page_cache_on_redis: dict[str, Any],
-                  page_cache_prefix: str) -> Iterator[Flask]:
+def second_server(
+    app: Flask, engine: sa.Engine, db_session: Session, page_cache_on_redis: dict[str, Any], page_cache_prefix: str
+) -> Iterator[Flask]:
     """Another app server on the same database and the same Redis page cache as ``app``
     (use with ``app_overrides`` returning ``page_cache_on_redis``); the test's entries are
     deleted afterwards."""
     from app import create_app
     from config import TestConfig
 
-    second = create_app(TestConfig, {
-        "DATABASE_URL": engine.url.render_as_string(hide_password=False), **page_cache_on_redis,
-    })
+    second = create_app(
+        TestConfig,
+        {
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            **page_cache_on_redis,
+        },
+    )
     second.extensions["db"].external_session = db_session
     try:
         yield second

@@ -94,8 +94,11 @@ def test_production_cookie_flags_and_hsts(monkeypatch: pytest.MonkeyPatch, engin
     app.extensions["db"].external_session = db_session
     user = create_user()
     client = app.test_client()
-    response = client.post("/sv/login", data={"email": user.email, "password": "correct horse battery staple"},
-                           base_url="https://localhost")
+    response = client.post(
+        "/sv/login",
+        data={"email": user.email, "password": "correct horse battery staple"},
+        base_url="https://localhost",
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     for url in ("/sv/", "/sv/staff/"):
@@ -105,7 +108,13 @@ def test_production_cookie_flags_and_hsts(monkeypatch: pytest.MonkeyPatch, engin
     app.extensions["db"].engine.dispose()
 
 
-@pytest.mark.parametrize("url", ["/sv/consultations/99999999999999999999", "/api/v1/consultations/4294967296",
-                                 "/rom/consultations/2147483648/feedback"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sv/consultations/99999999999999999999",
+        "/api/v1/consultations/4294967296",
+        "/rom/consultations/2147483648/feedback",
+    ],
+)
 def test_ids_too_large_for_the_database_are_404(client, url) -> None:
     assert client.get(url).status_code == 404

@@ -19,10 +19,30 @@ FORBIDDEN = {"request", "session", "g", "render_template", "render_template_stri
 #: when it queues the message: the one service that renders a template.
 ALLOWED = {("mail/services.py", "render_template")}
 LOWER_LAYERS = (
-    "services.py", "policies.py", "models.py", "subjects.py", "snapshots.py", "promises.py", "figures.py",
-    "publication.py", "public.py", "consultation.py", "exports.py", "ledger.py", "measures.py", "results.py",
-    "answers.py", "materials.py", "queries.py", "places.py", "notifications.py", "roster.py",
-    "throttle.py", "two_factor.py", "login.py", "admin.py",
+    "services.py",
+    "policies.py",
+    "models.py",
+    "subjects.py",
+    "snapshots.py",
+    "promises.py",
+    "figures.py",
+    "publication.py",
+    "public.py",
+    "consultation.py",
+    "exports.py",
+    "ledger.py",
+    "measures.py",
+    "results.py",
+    "answers.py",
+    "materials.py",
+    "queries.py",
+    "places.py",
+    "notifications.py",
+    "roster.py",
+    "throttle.py",
+    "two_factor.py",
+    "login.py",
+    "admin.py",
 )
 
 
@@ -54,5 +74,7 @@ def test_the_check_sees_both_spellings():
 
 
 def test_every_domain_is_a_package():
-    missing = [p.name for p in APP.iterdir() if p.is_dir() and p.name != "__pycache__" and not (p / "__init__.py").exists()]
+    missing = [
+        p.name for p in APP.iterdir() if p.is_dir() and p.name != "__pycache__" and not (p / "__init__.py").exists()
+    ]
     assert not missing, f"add __init__.py to {missing}"

@@ -163,8 +163,10 @@ def _extracted() -> set[tuple[str | None, str]]:
     def only_sources(dirpath: str) -> bool:
         relative = Path(os.path.relpath(dirpath, ROOT)).parts
         # Partials in folders like templates/_macros count; caches and dotfiles do not.
-        return bool(relative) and relative[0] in {"app", "templates"} and not any(
-            part.startswith(".") or part == "__pycache__" for part in relative
+        return (
+            bool(relative)
+            and relative[0] in {"app", "templates"}
+            and not any(part.startswith(".") or part == "__pycache__" for part in relative)
         )
 
     found = set()
@@ -187,9 +189,7 @@ def extracted() -> set[tuple[str | None, str]]:
 @pytest.mark.parametrize("path", CATALOG_PATHS, ids=CATALOG_IDS)
 def test_catalog_is_up_to_date(path: Path, extracted: set[tuple[str | None, str]]) -> None:
     catalog = _read(path)
-    missing = sorted(
-        (msgid for context, msgid in extracted if catalog.get(msgid, context=context) is None), key=str
-    )
+    missing = sorted((msgid for context, msgid in extracted if catalog.get(msgid, context=context) is None), key=str)
     assert not missing, (
         f"{len(missing)} message(s) in the code are not in {path.relative_to(ROOT)}: "
         f"run make translations and translate them. First ones: {missing[:15]}"

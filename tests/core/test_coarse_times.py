@@ -42,31 +42,46 @@ def _assert_day_only(stored: datetime, before: datetime, after: datetime) -> Non
 def test_coarse_time_is_the_start_of_the_stockholm_day():
     late_evening = datetime(2026, 12, 1, 23, 30, 15, 123456, tzinfo=timezone.utc)  # 00:30 on 2 December in Stockholm
     assert coarse_time(late_evening) == datetime(2026, 12, 1, 23, 0, tzinfo=timezone.utc)
-    assert coarse_time(datetime(2026, 7, 1, 12, 5, tzinfo=timezone.utc)) == datetime(2026, 6, 30, 22, 0, tzinfo=timezone.utc)
+    assert coarse_time(datetime(2026, 7, 1, 12, 5, tzinfo=timezone.utc)) == datetime(
+        2026, 6, 30, 22, 0, tzinfo=timezone.utc
+    )
     assert coarse_time(late_evening, "hour") == datetime(2026, 12, 1, 23, 0, tzinfo=timezone.utc)
 
 
-def test_a_view_written_on_the_web_keeps_only_its_day_and_its_order(client, auth, create_consultation, create_user, db_session):
+def test_a_view_written_on_the_web_keeps_only_its_day_and_its_order(
+    client, auth, create_consultation, create_user, db_session
+):
     consultation = create_consultation()
     before = utcnow()
     for n in (1, 2, 3):
-        response = client.post(f"/sv/consultations/{consultation.id}/views/new",
-                               data={"body": f"Synpunkt {n}", "language": "sv", "submission_key": f"coarse-{n}"})
+        response = client.post(
+            f"/sv/consultations/{consultation.id}/views/new",
+            data={"body": f"Synpunkt {n}", "language": "sv", "submission_key": f"coarse-{n}"},
+        )
         assert response.status_code == 302
         assert client.get(response.headers["Location"]).status_code == 200  # the receipt
     after = utcnow()
-    stored = db_session.execute(
-        sa.select(Viewpoint.created_dt).where(Viewpoint.consultation_id == consultation.id)).scalars().all()
+    stored = (
+        db_session.execute(sa.select(Viewpoint.created_dt).where(Viewpoint.consultation_id == consultation.id))
+        .scalars()
+        .all()
+    )
     assert len(stored) == 3
     for value in stored:
         _assert_day_only(value, before, after)
     # Written directly with a precise time, the database still keeps only the day.
-    precise = Viewpoint(consultation_id=consultation.id, reference_code="COAR-SE11", body="Direkt", language="sv",
-                        created_dt=datetime(2026, 3, 4, 15, 16, 17, 181920, tzinfo=timezone.utc))
+    precise = Viewpoint(
+        consultation_id=consultation.id,
+        reference_code="COAR-SE11",
+        body="Direkt",
+        language="sv",
+        created_dt=datetime(2026, 3, 4, 15, 16, 17, 181920, tzinfo=timezone.utc),
+    )
     db_session.add(precise)
     db_session.commit()
-    assert db_session.scalar(sa.select(Viewpoint.created_dt).where(Viewpoint.id == precise.id)) == \
-        datetime(2026, 3, 3, 23, 0, tzinfo=timezone.utc)
+    assert db_session.scalar(sa.select(Viewpoint.created_dt).where(Viewpoint.id == precise.id)) == datetime(
+        2026, 3, 3, 23, 0, tzinfo=timezone.utc
+    )
 
     # Staff see them in the order they came, in the page and the CSV, dated by day.
     auth.login(create_user(boards={consultation.lead_board: Role.EDITOR}))
@@ -79,28 +94,49 @@ def test_a_view_written_on_the_web_keeps_only_its_day_and_its_order(client, auth
     assert all(len(r["received_on"]) == 10 for r in rows)
 
 
-def test_survey_answers_wishes_and_evaluations_keep_only_their_day(app, client, db_session, create_board,
-                                                                  create_consultation):
+def test_survey_answers_wishes_and_evaluations_keep_only_their_day(
+    app, client, db_session, create_board, create_consultation
+):
     board = create_board()
-    survey = Survey(service=Service(board=board, name_sv="Läsambassad"), short_code="DAY001", title_sv="Hur var det?",
-                    opens_dt=in_days(-3), closes_dt=in_days(10), published_dt=in_days(-3),
-                    questions=[SurveyQuestion(position=1, kind=QuestionKind.TEXT, text_sv="Vad var bra?")])
+    survey = Survey(
+        service=Service(board=board, name_sv="Läsambassad"),
+        short_code="DAY001",
+        title_sv="Hur var det?",
+        opens_dt=in_days(-3),
+        closes_dt=in_days(10),
+        published_dt=in_days(-3),
+        questions=[SurveyQuestion(position=1, kind=QuestionKind.TEXT, text_sv="Vad var bra?")],
+    )
     db_session.add(survey)
     db_session.commit()
     before = utcnow()
-    response = client.post(f"/sv/s/{survey.short_code}", data={
-        survey.questions[0].field_name: "Bra", "language": "sv", "submission_key": "day-answer"})
+    response = client.post(
+        f"/sv/s/{survey.short_code}",
+        data={survey.questions[0].field_name: "Bra", "language": "sv", "submission_key": "day-answer"},
+    )
     assert response.status_code == 302
-    response = client.post("/sv/wishes/new", data={
-        "kind": "topic", "text": "Ett samråd om skolan.", "language": "sv", "board_ids": [str(board.id)],
-        "submission_key": "day-wish", "romani_variety": ""})
+    response = client.post(
+        "/sv/wishes/new",
+        data={
+            "kind": "topic",
+            "text": "Ett samråd om skolan.",
+            "language": "sv",
+            "board_ids": [str(board.id)],
+            "submission_key": "day-wish",
+            "romani_variety": "",
+        },
+    )
     assert response.status_code == 302
     consultation = create_consultation(board=board, status=S.HELD, start_dt=utcnow() - timedelta(days=1))
     consultation.held_dt = utcnow()
     db_session.commit()
     with app.app_context():
-        minutes.submit_evaluation(db_session, consultation, minutes.EvaluationData(
-            well_run=4, could_speak=5, language_support=3, comment=None), idempotency_key="day-eval")
+        minutes.submit_evaluation(
+            db_session,
+            consultation,
+            minutes.EvaluationData(well_run=4, could_speak=5, language_support=3, comment=None),
+            idempotency_key="day-eval",
+        )
         db_session.commit()
     after = utcnow()
     for column in (ExperienceRecord.created_dt, Wish.created_dt, Evaluation.created_dt):
@@ -116,10 +152,13 @@ def test_the_migration_rounds_down_what_was_stored_before(backend: str, tmp_path
         engine = make_engine(url)
         try:
             with engine.begin() as connection:
-                connection.execute(sa.text(
-                    "INSERT INTO wishes (kind, text, language, status, created_dt, wants_answer) "
-                    "VALUES ('topic', 'Förr', 'sv', 'new', :dt, false)"),
-                    {"dt": datetime(2026, 12, 1, 23, 30, 15, 123456)})
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO wishes (kind, text, language, status, created_dt, wants_answer) "
+                        "VALUES ('topic', 'Förr', 'sv', 'new', :dt, false)"
+                    ),
+                    {"dt": datetime(2026, 12, 1, 23, 30, 15, 123456)},
+                )
             migrate.upgrade(url)
             with engine.connect() as connection:
                 stored = connection.execute(sa.select(Wish.created_dt)).scalar_one()

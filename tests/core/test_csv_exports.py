@@ -23,13 +23,24 @@ from tests.databases import empty_database
 def test_cells_that_look_like_formulas_are_defused():
     cells = ("=1+1", "+46", "-x", "@a", "\tx", "\rx", "ok", "", 5, -3, 1.5, None)
     assert [csvexport.csv_cell(v) for v in cells] == [
-        "'=1+1", "'+46", "'-x", "'@a", "'\tx", "'\rx", "ok", "", 5, -3, 1.5, "",
+        "'=1+1",
+        "'+46",
+        "'-x",
+        "'@a",
+        "'\tx",
+        "'\rx",
+        "ok",
+        "",
+        5,
+        -3,
+        1.5,
+        "",
     ]
 
 
 def test_the_writer_writes_bom_semicolons_crlf_and_chunks():
     chunks = list(csvexport.iter_csv(["a", "b"], [["=x", 1], ["y;z", None], ["w", 2]], rows_per_chunk=2))
-    assert chunks == ["\ufeffa;b\r\n", "'=x;1\r\n\"y;z\";\r\n", "w;2\r\n"]
+    assert chunks == ["\ufeffa;b\r\n", '\'=x;1\r\n"y;z";\r\n', "w;2\r\n"]
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +65,22 @@ def demo_app(tmp_path_factory):
             ids = {
                 "registered_id": session.scalar(sa.text("SELECT MIN(consultation_id) FROM registrations")),
                 "viewed_id": session.scalar(sa.text("SELECT MIN(consultation_id) FROM viewpoints")),
-                "survey_id": session.scalar(sa.text(
-                    "SELECT survey_id FROM experience_records WHERE survey_id IS NOT NULL LIMIT 1")),
-                "slug": session.scalar(sa.text(  # a board that has held a consultation
-                    "SELECT b.slug FROM boards b JOIN consultations c ON c.lead_board_id = b.id "
-                    "WHERE c.status IN ('held', 'feedback_published', 'closed') ORDER BY c.id LIMIT 1")),
-                "service_slug": session.scalar(sa.text(  # a board whose city service has run a survey
-                    "SELECT b.slug FROM boards b JOIN city_services s ON s.board_id = b.id "
-                    "JOIN experience_surveys v ON v.service_id = s.id WHERE v.published_dt IS NOT NULL "
-                    "ORDER BY v.id LIMIT 1")),
+                "survey_id": session.scalar(
+                    sa.text("SELECT survey_id FROM experience_records WHERE survey_id IS NOT NULL LIMIT 1")
+                ),
+                "slug": session.scalar(
+                    sa.text(  # a board that has held a consultation
+                        "SELECT b.slug FROM boards b JOIN consultations c ON c.lead_board_id = b.id "
+                        "WHERE c.status IN ('held', 'feedback_published', 'closed') ORDER BY c.id LIMIT 1"
+                    )
+                ),
+                "service_slug": session.scalar(
+                    sa.text(  # a board whose city service has run a survey
+                        "SELECT b.slug FROM boards b JOIN city_services s ON s.board_id = b.id "
+                        "JOIN experience_surveys v ON v.service_id = s.id WHERE v.published_dt IS NOT NULL "
+                        "ORDER BY v.id LIMIT 1"
+                    )
+                ),
             }
         assert all(ids.values()), ids
         yield app, ids
@@ -100,8 +118,9 @@ def test_every_csv_endpoint_goes_through_the_one_writer(demo_app, endpoint, monk
 
     monkeypatch.setattr(csvexport, "csv_cell", recording_cell)
     client = app.test_client()
-    client.post("/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"],
-                                   "password": app.config["DEMO_STAFF_PASSWORD"]})
+    client.post(
+        "/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"], "password": app.config["DEMO_STAFF_PASSWORD"]}
+    )
     headers = {}
     for lang in ("sv", "rom"):
         response = client.get(CSV_URLS[endpoint].format(lang=lang, **ids))
@@ -125,7 +144,8 @@ def test_every_csv_endpoint_goes_through_the_one_writer(demo_app, endpoint, monk
 def test_the_staff_views_page_links_its_csv(demo_app):
     app, ids = demo_app
     client = app.test_client()
-    client.post("/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"],
-                                   "password": app.config["DEMO_STAFF_PASSWORD"]})
+    client.post(
+        "/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"], "password": app.config["DEMO_STAFF_PASSWORD"]}
+    )
     html = client.get(f"/sv/staff/consultations/{ids['viewed_id']}/views").get_data(as_text=True)
     assert f'href="/sv/staff/consultations/{ids["viewed_id"]}/views.csv"' in html

@@ -15,14 +15,26 @@ def test_add_once_returns_the_winners_row_when_the_same_key_was_inserted_meanwhi
     """Two identical submissions at the same moment: the first lookup of the
     second found nothing, then the unique key refused its insert."""
     c = create_consultation()
-    first = Viewpoint(consultation=c, body="Vi vill ha kvällsmöten.", language="sv", channel=Channel.WEB,
-                      idempotency_key="same-key", reference_code="ABCD-2345")
+    first = Viewpoint(
+        consultation=c,
+        body="Vi vill ha kvällsmöten.",
+        language="sv",
+        channel=Channel.WEB,
+        idempotency_key="same-key",
+        reference_code="ABCD-2345",
+    )
     db_session.add(first)
     db_session.commit()
 
     blind_first_lookup(monkeypatch, db_session, "scalar")
-    again = Viewpoint(consultation=c, body="Vi vill ha kvällsmöten.", language="sv", channel=Channel.WEB,
-                      idempotency_key="same-key", reference_code="WXYZ-6789")
+    again = Viewpoint(
+        consultation=c,
+        body="Vi vill ha kvällsmöten.",
+        language="sv",
+        channel=Channel.WEB,
+        idempotency_key="same-key",
+        reference_code="WXYZ-6789",
+    )
     row, created = add_once(db_session, again, "same-key")
     monkeypatch.undo()
     assert (row.id, created) == (first.id, False)

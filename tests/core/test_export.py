@@ -47,7 +47,10 @@ def test_export_import_round_trip(backend, tmp_path) -> None:
                     continue
                 with source.connect() as a, target.connect() as b:
                     order = list(table.primary_key.columns)
-                    assert a.execute(sa.select(table).order_by(*order)).all() == b.execute(sa.select(table).order_by(*order)).all(), table.name
+                    assert (
+                        a.execute(sa.select(table).order_by(*order)).all()
+                        == b.execute(sa.select(table).order_by(*order)).all()
+                    ), table.name
             # New rows still get fresh ids after the import (sequences reset on PostgreSQL).
             with target.begin() as conn:
                 conn.execute(sa.text("INSERT INTO contacts (language, created_dt) VALUES ('sv', CURRENT_TIMESTAMP)"))

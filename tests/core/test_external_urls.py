@@ -60,8 +60,9 @@ def _login(client, db_session, user) -> None:
 
 
 def _outbox(db_session, kind: str) -> OutboxMessage:
-    return db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)
-                              .order_by(OutboxMessage.id.desc())).first()
+    return db_session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id.desc())
+    ).first()
 
 
 def test_no_url_built_from_the_request_in_app_or_templates() -> None:
@@ -81,7 +82,10 @@ def test_external_url_ignores_the_request_and_keeps_a_base_path(app) -> None:
     with app.test_request_context("/rom/", base_url=FORGED_BASE_URL, headers=FORGED):
         app.preprocess_request()
         assert external_url("site.home") == "https://city.example/samrad/rom/"
-        assert external_url("wishes.index", lang_code="sv", _anchor="wish-3") == "https://city.example/samrad/sv/wishes/#wish-3"
+        assert (
+            external_url("wishes.index", lang_code="sv", _anchor="wish-3")
+            == "https://city.example/samrad/sv/wishes/#wish-3"
+        )
     with app.app_context():  # no request at all (CLI, mail sender)
         assert external_url("site.home", lang_code="sv") == "https://city.example/samrad/sv/"
 
@@ -100,8 +104,11 @@ def test_password_reset_mail_ignores_forged_host(client, db_session, create_user
 def test_welcome_mail_ignores_forged_host(client, auth, db_session, create_user) -> None:
     admin = create_user(is_site_admin=True)
     _login(client, db_session, admin)
-    response = _post(client, "/sv/staff/admin/users/new",
-                     {"name": "Ny Person", "email": "ny.person@stockholm.example", "preferred_language": "rom"})
+    response = _post(
+        client,
+        "/sv/staff/admin/users/new",
+        {"name": "Ny Person", "email": "ny.person@stockholm.example", "preferred_language": "rom"},
+    )
     assert response.status_code == 302
     message = _outbox(db_session, "account.welcome")
     _assert_on_base(message.body_text)
@@ -127,9 +134,17 @@ def test_api_links_ignore_forged_host(client, create_consultation) -> None:
 
 def test_private_registration_link_and_mail_ignore_forged_host(client, db_session, create_consultation) -> None:
     consultation = create_consultation(capacity=10)
-    response = _post(client, f"/rom/consultations/{consultation.id}/register", {
-        "name": "Sara Lindberg", "email": "sara@example.com", "language": "rom", "consent": "y",
-        "submission_key": "k-forged-host"})
+    response = _post(
+        client,
+        f"/rom/consultations/{consultation.id}/register",
+        {
+            "name": "Sara Lindberg",
+            "email": "sara@example.com",
+            "language": "rom",
+            "consent": "y",
+            "submission_key": "k-forged-host",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = _get(client, response.headers["Location"]).get_data(as_text=True)
     assert f"{BASE}/rom/registrations/" in page and "evil" not in page
@@ -143,8 +158,15 @@ def test_qr_poster_ignores_forged_host(client, auth, db_session, create_board, c
     board = create_board()
     editor = create_user(boards={board: Role.EDITOR})
     service = Service(board=board, name_sv="Biblioteket", name_rom="I biblioteka")
-    survey = Survey(service=service, short_code="QRX234", title_sv="Hur var det?", title_rom="Sar sas?",
-                    opens_dt=in_days(-1), closes_dt=in_days(10), published_dt=in_days(-1))
+    survey = Survey(
+        service=service,
+        short_code="QRX234",
+        title_sv="Hur var det?",
+        title_rom="Sar sas?",
+        opens_dt=in_days(-1),
+        closes_dt=in_days(10),
+        published_dt=in_days(-1),
+    )
     db_session.add_all([service, survey])
     db_session.commit()
     _login(client, db_session, editor)

@@ -12,11 +12,24 @@ from app.participation.models import Contact, Viewpoint
 
 HOSTILE = st.one_of(
     st.text(max_size=300),
-    st.sampled_from([
-        "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "\x00", "a\x00b", "x" * 20000,
-        "2026-02-30T25:61", "99999999999999999999999", "-1", "javascript:alert(1)", "' OR 1=1 --",
-        "😀" * 500, "\u202e", "", " ",
-    ]),
+    st.sampled_from(
+        [
+            "<script>alert(1)</script>",
+            '"><img src=x onerror=alert(1)>',
+            "\x00",
+            "a\x00b",
+            "x" * 20000,
+            "2026-02-30T25:61",
+            "99999999999999999999999",
+            "-1",
+            "javascript:alert(1)",
+            "' OR 1=1 --",
+            "😀" * 500,
+            "\u202e",
+            "",
+            " ",
+        ]
+    ),
 )
 
 
@@ -25,8 +38,10 @@ def _fields(names: list[str]) -> st.SearchStrategy[dict[str, str]]:
 
 
 def _counts(db_session) -> tuple[int, int]:
-    return (db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)),
-            db_session.scalar(sa.select(sa.func.count()).select_from(Contact)))
+    return (
+        db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)),
+        db_session.scalar(sa.select(sa.func.count()).select_from(Contact)),
+    )
 
 
 @pytest.fixture
@@ -35,9 +50,24 @@ def target(create_consultation):
 
 
 FORMS = {
-    "view": ("/{lang}/consultations/{cid}/views/new",
-             ["body", "language", "romani_variety", "other_language", "agenda_item_id", "name", "show_name",
-              "organisation", "email", "wants_feedback", "publish_consent", "website", "submission_key"]),
+    "view": (
+        "/{lang}/consultations/{cid}/views/new",
+        [
+            "body",
+            "language",
+            "romani_variety",
+            "other_language",
+            "agenda_item_id",
+            "name",
+            "show_name",
+            "organisation",
+            "email",
+            "wants_feedback",
+            "publish_consent",
+            "website",
+            "submission_key",
+        ],
+    ),
     "login": ("/{lang}/login", ["email", "password", "next"]),
     "forgot": ("/{lang}/password/forgot", ["email"]),
     "list": ("/{lang}/consultations/", ["board", "when", "format", "page"]),
@@ -45,7 +75,9 @@ FORMS = {
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_hostile_posts(client, db_session, target, form, data) -> None:
     path, names = FORMS[form]

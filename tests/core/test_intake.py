@@ -33,12 +33,25 @@ from tests.experiences.conftest import create_survey, service  # noqa: F401 - fi
 
 #: Every endpoint anyone may post to without logging in, and why it is where it is.
 GUARDED = {
-    "participation.submit", "experiences.answer", "minutes.evaluation", "wishes.new", "registrations.register",
-    "registrations.cancel", "registrations.withdraw", "minutes.correction", "participation.speaker",
+    "participation.submit",
+    "experiences.answer",
+    "minutes.evaluation",
+    "wishes.new",
+    "registrations.register",
+    "registrations.cancel",
+    "registrations.withdraw",
+    "minutes.correction",
+    "participation.speaker",
 }
 #: Anonymous posts with a throttle of their own (signing in and its throttling belong to accounts).
-OWN_THROTTLE = {"accounts.login", "accounts.login_code", "accounts.logout", "accounts.forgot_password",
-                "accounts.reset_password", "sso.break_glass"}
+OWN_THROTTLE = {
+    "accounts.login",
+    "accounts.login_code",
+    "accounts.logout",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "sso.break_glass",
+}
 
 SESSION_PER_MINUTE = int(PER_FORM_SESSION.split()[0])
 ADDRESS_PER_MINUTE = int(PER_ADDRESS.split()[0])
@@ -76,24 +89,57 @@ def callers(app, create_consultation, create_survey, board, db_session) -> dict[
     survey = create_survey()
     db_session.commit()
     q_text, q_choice, q_scale = survey.questions
-    return {c.name: c for c in [
-        Caller("view", f"/sv/consultations/{consultation.id}/views/new",
-               lambda i: {"body": _text(i), "language": "sv", "agenda_item_id": ""}, Viewpoint, "body", MAX_BODY,
-               public_limits(app.config)["max_bytes"]),
-        Caller("survey", f"/sv/s/{survey.short_code}",
-               lambda i: {q_text.field_name: _text(i), q_choice.field_name: str(q_choice.options[0].id),
-                          q_scale.field_name: "4", "language": "sv"}, ExperienceRecord, q_text.field_name,
-               MAX_SURVEY_TEXT),
-        Caller("evaluation", f"/sv/consultations/{held.id}/evaluation",
-               lambda i: {"well_run": "4", "could_speak": "5", "language_support": "3", "comment": _text(i)},
-               Evaluation, "comment", MAX_COMMENT),
-        Caller("wish", "/sv/wishes/new",
-               lambda i: {"kind": "topic", "text": _text(i), "language": "sv", "board_ids": [str(board.id)]},
-               Wish, "text", MAX_WISH_TEXT),
-        Caller("registration", f"/sv/consultations/{consultation.id}/register",
-               lambda i: {"name": f"Deltagare {i}", "language": "sv", "consent": "y", "needs": _text(i)},
-               Registration, "needs", MAX_NEEDS),
-    ]}
+    return {
+        c.name: c
+        for c in [
+            Caller(
+                "view",
+                f"/sv/consultations/{consultation.id}/views/new",
+                lambda i: {"body": _text(i), "language": "sv", "agenda_item_id": ""},
+                Viewpoint,
+                "body",
+                MAX_BODY,
+                public_limits(app.config)["max_bytes"],
+            ),
+            Caller(
+                "survey",
+                f"/sv/s/{survey.short_code}",
+                lambda i: {
+                    q_text.field_name: _text(i),
+                    q_choice.field_name: str(q_choice.options[0].id),
+                    q_scale.field_name: "4",
+                    "language": "sv",
+                },
+                ExperienceRecord,
+                q_text.field_name,
+                MAX_SURVEY_TEXT,
+            ),
+            Caller(
+                "evaluation",
+                f"/sv/consultations/{held.id}/evaluation",
+                lambda i: {"well_run": "4", "could_speak": "5", "language_support": "3", "comment": _text(i)},
+                Evaluation,
+                "comment",
+                MAX_COMMENT,
+            ),
+            Caller(
+                "wish",
+                "/sv/wishes/new",
+                lambda i: {"kind": "topic", "text": _text(i), "language": "sv", "board_ids": [str(board.id)]},
+                Wish,
+                "text",
+                MAX_WISH_TEXT,
+            ),
+            Caller(
+                "registration",
+                f"/sv/consultations/{consultation.id}/register",
+                lambda i: {"name": f"Deltagare {i}", "language": "sv", "consent": "y", "needs": _text(i)},
+                Registration,
+                "needs",
+                MAX_NEEDS,
+            ),
+        ]
+    }
 
 
 CALLERS = ["view", "survey", "evaluation", "wish", "registration"]
@@ -101,7 +147,8 @@ CALLERS = ["view", "survey", "evaluation", "wish", "registration"]
 
 def _hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
-        rf'value="([^"]*)"[^>]*name="{name}"', html)
+        rf'value="([^"]*)"[^>]*name="{name}"', html
+    )
     assert match, f"no {name} in the form"
     return match.group(1)
 
@@ -159,8 +206,12 @@ def test_a_form_without_its_key_is_not_stored(client, db_session, callers, name)
     assert response.status_code == 200 and "Formuläret var ofullständigt" in html
     assert caller.count(db_session) == 0
     assert _hidden(html, "submission_key")  # the page gives it back: sending again works
-    assert client.post(caller.url, data={**caller.data(1), **hidden, "submission_key": _hidden(html, "submission_key")}
-                       ).status_code == 302
+    assert (
+        client.post(
+            caller.url, data={**caller.data(1), **hidden, "submission_key": _hidden(html, "submission_key")}
+        ).status_code
+        == 302
+    )
 
 
 #: What a post of a key already stored answers: the survey shows an "already received" page with the receipt.
@@ -238,8 +289,9 @@ def test_a_different_text_in_a_form_whose_key_was_used_is_not_lost(client, db_se
 
 
 @pytest.mark.parametrize("name", CALLERS)
-def test_a_body_larger_than_the_biggest_form_is_refused_before_parsing(client, app, db_session, callers, name,
-                                                                       monkeypatch):
+def test_a_body_larger_than_the_biggest_form_is_refused_before_parsing(
+    client, app, db_session, callers, name, monkeypatch
+):
     caller = callers[name]
     hidden = _open(client, caller)
     # The largest legitimate text (four bytes per character, percent-encoded) goes through...
@@ -274,8 +326,11 @@ def test_the_private_link_forms_have_a_small_body_limit(client, db_session, crea
     consultation = create_consultation()
     registration = services.register(db_session, consultation, RegistrationData(name="Ana", consent=True))
     db_session.commit()
-    for url in (f"/sv/registrations/{registration.token}/cancel", f"/sv/registrations/{registration.token}/withdraw",
-                f"/sv/registrations/{registration.token}/correction"):
+    for url in (
+        f"/sv/registrations/{registration.token}/cancel",
+        f"/sv/registrations/{registration.token}/withdraw",
+        f"/sv/registrations/{registration.token}/correction",
+    ):
         assert client.post(url, data={"text": "x" * 200_000}).status_code == 413, url
     assert registration.contact_id is not None
 
@@ -292,7 +347,8 @@ class TestVenueWifi:
 
     @pytest.mark.parametrize("name", CALLERS)
     def test_forty_participants_on_one_address_are_all_accepted_and_a_hammering_client_is_stopped(
-            self, app, db_session, callers, name):
+        self, app, db_session, callers, name
+    ):
         caller = callers[name]
         started = time.monotonic()
         statuses = []
@@ -305,8 +361,10 @@ class TestVenueWifi:
 
         hammer = app.test_client()
         hidden = _open(hammer, caller)
-        statuses = [_send(hammer, caller, 1000 + i, {**hidden, "submission_key": f"h{i}"}).status_code
-                    for i in range(SESSION_PER_MINUTE + 3)]
+        statuses = [
+            _send(hammer, caller, 1000 + i, {**hidden, "submission_key": f"h{i}"}).status_code
+            for i in range(SESSION_PER_MINUTE + 3)
+        ]
         assert statuses[SESSION_PER_MINUTE:] == [429] * 3
         if name in ONCE:
             # Keys of its own making are not taken: the evaluation counts one answer per browser.

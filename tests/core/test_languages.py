@@ -60,8 +60,14 @@ def test_language_added_by_configuration(tmp_path, engine, db_session, code, inf
     directory = tmp_path / "translations"
     _catalog(directory, code, {"Consultations": word})
     languages = {**DEFAULT_LANGUAGES, code: info}
-    app = create_app(TestConfig, {"LANGUAGES": languages, "TRANSLATIONS_DIR": str(directory),
-                                  "DATABASE_URL": engine.url.render_as_string(hide_password=False)})
+    app = create_app(
+        TestConfig,
+        {
+            "LANGUAGES": languages,
+            "TRANSLATIONS_DIR": str(directory),
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        },
+    )
     app.extensions["db"].external_session = db_session
     html = app.test_client().get(f"/{code}/consultations/").get_data(as_text=True)
     assert f'<html lang="{info["html_lang"]}" dir="{info["dir"]}">' in html
@@ -76,7 +82,9 @@ def test_languages_file(tmp_path, monkeypatch) -> None:
     import config
 
     path = tmp_path / "languages.json"
-    path.write_text('{"se": {"name": "Davvisámegiella", "locale": "se", "html_lang": "se", "dir": "ltr"}}', encoding="utf-8")
+    path.write_text(
+        '{"se": {"name": "Davvisámegiella", "locale": "se", "html_lang": "se", "dir": "ltr"}}', encoding="utf-8"
+    )
     monkeypatch.setenv("LANGUAGES_FILE", str(path))
     try:
         reloaded = importlib.reload(config)

@@ -33,11 +33,14 @@ def _start(monkeypatch, argv, **overrides):
     return app
 
 
-@pytest.mark.parametrize("argv", [
-    ["/srv/samrad/.venv/bin/gunicorn", "--workers", "4", "--bind", "127.0.0.1:8000", APP],
-    ["/srv/samrad/.venv/bin/gunicorn", "-w4", APP],
-    ["/srv/samrad/.venv/bin/gunicorn", "--workers=2", APP],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["/srv/samrad/.venv/bin/gunicorn", "--workers", "4", "--bind", "127.0.0.1:8000", APP],
+        ["/srv/samrad/.venv/bin/gunicorn", "-w4", APP],
+        ["/srv/samrad/.venv/bin/gunicorn", "--workers=2", APP],
+    ],
+)
 def test_production_refuses_several_workers_on_memory_storage(production_env, monkeypatch, argv):
     with pytest.raises(RuntimeError, match="memory://.*redis://"):
         _start(monkeypatch, argv)
@@ -51,21 +54,28 @@ def test_worker_count_from_the_environment_counts_too(production_env, engine):
         "create_app()\n"
     )
     env = {**os.environ, "APP_ENV": "production", "WEB_CONCURRENCY": "3", "RATELIMIT_STORAGE_URI": "memory://"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "3 workers" in result.stderr and "RATELIMIT_STORAGE_URI" in result.stderr
 
 
 def test_several_workers_on_redis_start(production_env, monkeypatch):
-    _start(monkeypatch, ["/srv/samrad/.venv/bin/gunicorn", "--workers", "4", APP],
-           RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    _start(
+        monkeypatch,
+        ["/srv/samrad/.venv/bin/gunicorn", "--workers", "4", APP],
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+    )
 
 
-@pytest.mark.parametrize("argv", [
-    ["/srv/samrad/.venv/bin/gunicorn", "--workers", "1", APP],
-    ["/srv/samrad/.venv/bin/flask", "--app", "app", "purge"],  # a cron command: one process
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["/srv/samrad/.venv/bin/gunicorn", "--workers", "1", APP],
+        ["/srv/samrad/.venv/bin/flask", "--app", "app", "purge"],  # a cron command: one process
+    ],
+)
 def test_one_process_on_memory_storage_starts_and_says_so_in_the_log(production_env, monkeypatch, capsys, argv):
     import logging
 

@@ -50,14 +50,22 @@ def consultation(create_consultation):
 
 
 def _view(client, consultation, i: int) -> Any:
-    return client.post(f"/sv/consultations/{consultation.id}/views/new", data={
-        "body": f"Synpunkt nummer {i} om fritidsgården, skickad medan Redis krånglar.", "language": "sv",
-        "agenda_item_id": "", "submission_key": f"view-{i}"})
+    return client.post(
+        f"/sv/consultations/{consultation.id}/views/new",
+        data={
+            "body": f"Synpunkt nummer {i} om fritidsgården, skickad medan Redis krånglar.",
+            "language": "sv",
+            "agenda_item_id": "",
+            "submission_key": f"view-{i}",
+        },
+    )
 
 
 def _registration(client, consultation, i: int) -> Any:
-    return client.post(f"/sv/consultations/{consultation.id}/register", data={
-        "name": f"Deltagare {i}", "language": "sv", "consent": "y", "submission_key": f"reg-{i}"})
+    return client.post(
+        f"/sv/consultations/{consultation.id}/register",
+        data={"name": f"Deltagare {i}", "language": "sv", "consent": "y", "submission_key": f"reg-{i}"},
+    )
 
 
 def _timed(send, *args) -> tuple[int, float]:
@@ -82,8 +90,11 @@ def test_redis_down_or_hung_posts_still_work_within_seconds(client, consultation
     assert _view(client, consultation, 0).status_code == 302  # connected and counting in Redis
     getattr(proxy, fault)()
     with caplog.at_level(logging.WARNING, logger="flask-limiter"):
-        results = [_timed(_view, client, consultation, 1), _timed(_registration, client, consultation, 1),
-                   _timed(_registration, client, consultation, 2)]
+        results = [
+            _timed(_view, client, consultation, 1),
+            _timed(_registration, client, consultation, 1),
+            _timed(_registration, client, consultation, 2),
+        ]
     assert [status for status, _ in results] == [302, 302, 302]
     assert max(seconds for _, seconds in results) < 3, results  # a bounded wait, not 5 s or a hang
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
@@ -99,16 +110,22 @@ def test_the_fallback_still_stops_a_hammering_client(client, consultation, proxy
     assert time.monotonic() - started < 10
 
 
-def test_the_app_starts_while_redis_is_down_and_uses_it_when_it_returns(proxy, redis_client, engine, tmp_path,
-                                                                      db_session, create_consultation):
+def test_the_app_starts_while_redis_is_down_and_uses_it_when_it_returns(
+    proxy, redis_client, engine, tmp_path, db_session, create_consultation
+):
     from app import create_app
     from config import TestConfig
 
     proxy.cut()
-    app = create_app(TestConfig, {
-        "DATABASE_URL": engine.url.render_as_string(hide_password=False), "UPLOAD_DIR": str(tmp_path),
-        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/{DB}",
-    })
+    app = create_app(
+        TestConfig,
+        {
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "UPLOAD_DIR": str(tmp_path),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{proxy.port}/{DB}",
+        },
+    )
     app.extensions["db"].external_session = db_session
     consultation = create_consultation()
     try:

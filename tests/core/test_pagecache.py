@@ -67,10 +67,16 @@ def test_a_change_through_a_form_post_invalidates_the_page(client, consultation,
 
     url = f"/sv/consultations/{consultation.id}"
     _get(client, url)
-    response = client.post(f"{url}/views/new", data={
-        "body": "Badhuset behöver öppna tidigare på morgonen.", "language": "sv", "publish_consent": "y",
-        "submission_key": "key-1", "agenda_item_id": "",
-    })
+    response = client.post(
+        f"{url}/views/new",
+        data={
+            "body": "Badhuset behöver öppna tidigare på morgonen.",
+            "language": "sv",
+            "publish_consent": "y",
+            "submission_key": "key-1",
+            "agenda_item_id": "",
+        },
+    )
     assert response.status_code in (302, 303)
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Viewpoint)) == 1
     fresh = client.application.test_client()  # a new visitor, no session
@@ -91,7 +97,9 @@ def test_writes_no_public_page_shows_do_not_invalidate(client, consultation, db_
     url = f"/sv/consultations/{consultation.id}"
     _get(client, url)
     before = content_generation(db_session)
-    db_session.add(OutboxMessage(to_address="a@example.org", subject="Hej", body_text="Hej", language="sv", kind="test"))
+    db_session.add(
+        OutboxMessage(to_address="a@example.org", subject="Hej", body_text="Hej", language="sv", kind="test")
+    )
     db_session.commit()
     db_session.execute(sa.update(OutboxMessage).values(attempts=1))
     db_session.commit()
@@ -103,7 +111,9 @@ def test_bulk_statements_through_the_session_bump(db_session, consultation):
     from app.consultations.models import Consultation
 
     before = content_generation(db_session)
-    db_session.execute(sa.update(Consultation).where(Consultation.id == consultation.id).values(title_sv="Massuppdatering"))
+    db_session.execute(
+        sa.update(Consultation).where(Consultation.id == consultation.id).values(title_sv="Massuppdatering")
+    )
     db_session.commit()
     assert content_generation(db_session) == before + 1
 
@@ -184,6 +194,7 @@ def test_concurrent_bumps_are_all_counted(engine, tmp_path):
         migrate.upgrade(url)
         eng = make_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
         try:
+
             def work() -> None:
                 for _ in range(20):
                     with eng.begin() as conn:
@@ -207,8 +218,9 @@ class TestRedisStore:
     def app_overrides(self, page_cache_on_redis):
         return page_cache_on_redis
 
-    def test_a_second_app_server_is_served_what_the_first_rendered(self, app, client, consultation, db_session,
-                                                                   second_server, page_cache_prefix):
+    def test_a_second_app_server_is_served_what_the_first_rendered(
+        self, app, client, consultation, db_session, second_server, page_cache_prefix
+    ):
         url = f"/sv/consultations/{consultation.id}"
         assert _get(client, url).headers["X-Page-Cache"] == "miss"
         second = second_server

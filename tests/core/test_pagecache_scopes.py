@@ -50,8 +50,11 @@ def b(create_consultation, board):
 
 def _view(db_session, consultation, key="k1", body="Bygg fler lekplatser.") -> Viewpoint:
     viewpoint, created = participation.submit_viewpoint(
-        db_session, consultation, participation.ViewpointData(body=body, language="sv", publish_consent=True),
-        idempotency_key=key)
+        db_session,
+        consultation,
+        participation.ViewpointData(body=body, language="sv", publish_consent=True),
+        idempotency_key=key,
+    )
     assert created
     return viewpoint
 
@@ -70,16 +73,28 @@ def test_a_view_bumps_its_consultation_not_the_whole_site(db_session, a, b):
 def test_registrations_and_evaluations_are_scoped_too(app, db_session, a, create_consultation, board):
     before = _rows(db_session)
     with app.app_context():
-        registrations.register(db_session, a, registrations.RegistrationData(
-        name="Ana", consent=True, email="ana@example.org"), idempotency_key="r1")  # a contact and an e-mail too
+        registrations.register(
+            db_session,
+            a,
+            registrations.RegistrationData(name="Ana", consent=True, email="ana@example.org"),
+            idempotency_key="r1",
+        )  # a contact and an e-mail too
     db_session.commit()
-    held = create_consultation(board=board, status=ConsultationStatus.HELD, start_dt=utcnow() - timedelta(hours=3),
-                               end_dt=utcnow() - timedelta(hours=1))
+    held = create_consultation(
+        board=board,
+        status=ConsultationStatus.HELD,
+        start_dt=utcnow() - timedelta(hours=3),
+        end_dt=utcnow() - timedelta(hours=1),
+    )
     db_session.commit()
     middle = _rows(db_session)
     with app.app_context():
-        minutes.submit_evaluation(db_session, held, minutes.EvaluationData(well_run=4, could_speak=5,
-                                                                           language_support=3), idempotency_key="e1")
+        minutes.submit_evaluation(
+            db_session,
+            held,
+            minutes.EvaluationData(well_run=4, could_speak=5, language_support=3),
+            idempotency_key="e1",
+        )
     db_session.commit()
     after = _rows(db_session)
     assert middle[CONTENT_ROW] == before.get(CONTENT_ROW, 0) + 1  # only the consultation created in between
@@ -114,9 +129,13 @@ def test_other_writes_still_bump_everything(db_session, a, b):
 
 def test_a_view_sent_through_the_form_leaves_other_pages_cached(client, app, db_session, a, b, board):
     pages = {
-        "a": f"/sv/consultations/{a.id}", "a_feedback_api": f"/api/v1/consultations/{a.id}/feedback",
-        "b": f"/sv/consultations/{b.id}", "home": "/sv/", "list": "/sv/consultations/",
-        "board": f"/sv/boards/{board.slug}", "ledger": f"/sv/boards/{board.slug}/ledger",
+        "a": f"/sv/consultations/{a.id}",
+        "a_feedback_api": f"/api/v1/consultations/{a.id}/feedback",
+        "b": f"/sv/consultations/{b.id}",
+        "home": "/sv/",
+        "list": "/sv/consultations/",
+        "board": f"/sv/boards/{board.slug}",
+        "ledger": f"/sv/boards/{board.slug}/ledger",
     }
     pages = {name: url for name, url in pages.items() if client.get(url).status_code == 200}
     assert {"a", "b", "home", "list", "board", "ledger"} <= set(pages)
@@ -125,10 +144,16 @@ def test_a_view_sent_through_the_form_leaves_other_pages_cached(client, app, db_
     assert {name: _cache(client, url) for name, url in pages.items()} == dict.fromkeys(pages, "hit")
 
     visitor = app.test_client()
-    response = visitor.post(f"/sv/consultations/{a.id}/views/new", data={
-        "body": "Badhuset behöver öppna tidigare.", "language": "sv", "publish_consent": "y",
-        "submission_key": "key-1", "agenda_item_id": "",
-    })
+    response = visitor.post(
+        f"/sv/consultations/{a.id}/views/new",
+        data={
+            "body": "Badhuset behöver öppna tidigare.",
+            "language": "sv",
+            "publish_consent": "y",
+            "submission_key": "key-1",
+            "agenda_item_id": "",
+        },
+    )
     assert response.status_code in (302, 303)
 
     fresh = app.test_client()
@@ -156,8 +181,9 @@ def test_pages_blind_to_scoped_writes_read_none_of_their_tables(app, client, db_
     assert not BLIND_TO_SCOPED_WRITES & set(SCOPED_ENDPOINTS)
     _view(db_session, a)
     with app.test_request_context():
-        registrations.register(db_session, a, registrations.RegistrationData(name="Ana", consent=True),
-                               idempotency_key="r1")
+        registrations.register(
+            db_session, a, registrations.RegistrationData(name="Ana", consent=True), idempotency_key="r1"
+        )
         db_session.commit()
         urls = _blind_urls(app, board, a)
     statements: list[str] = []
@@ -171,7 +197,9 @@ def test_pages_blind_to_scoped_writes_read_none_of_their_tables(app, client, db_
             statements.clear()
             response = client.get(url, headers={"Cache-Control": "no-cache"})
             assert response.status_code == 200, url
-            read = [s for s in statements if re.search(r"\b(viewpoints|registrations|minutes_evaluations|contacts)\b", s)]
+            read = [
+                s for s in statements if re.search(r"\b(viewpoints|registrations|minutes_evaluations|contacts)\b", s)
+            ]
             assert not read, f"{endpoint} ({url}) reads {read[0][:200]}"
             assert statements, f"{endpoint}: no statement seen (served from the cache?)"
     finally:
@@ -190,10 +218,16 @@ class TestTwoAppServersOnRedis:
         for url in (page_a, page_b):
             assert _cache(client, url) == "miss"
             assert _cache(second.test_client(), url) == "hit"
-        response = second.test_client().post(f"/sv/consultations/{a.id}/views/new", data={
-            "body": "Fler bänkar i parken.", "language": "sv", "publish_consent": "y",
-            "submission_key": "key-2", "agenda_item_id": "",
-        })
+        response = second.test_client().post(
+            f"/sv/consultations/{a.id}/views/new",
+            data={
+                "body": "Fler bänkar i parken.",
+                "language": "sv",
+                "publish_consent": "y",
+                "submission_key": "key-2",
+                "agenda_item_id": "",
+            },
+        )
         assert response.status_code in (302, 303)
         fresh = app.test_client()
         assert _cache(fresh, page_b) == "hit"

@@ -15,8 +15,13 @@ def test_a_page_past_the_end_is_empty_without_asking_the_database(db_session, cr
     stmt = sa.select(Board).order_by(Board.id)
     page = paginate(db_session, stmt, HUGE, 10)
     assert (page.items, page.total, page.page) == ([], db_session.scalar(sa.select(sa.func.count(Board.id))), HUGE)
-    page = paginate_ids(db_session, sa.select(Board.id).order_by(Board.id),
-                        lambda s, ids: list(s.scalars(sa.select(Board).where(Board.id.in_(ids)))), HUGE, 10)
+    page = paginate_ids(
+        db_session,
+        sa.select(Board.id).order_by(Board.id),
+        lambda s, ids: list(s.scalars(sa.select(Board).where(Board.id.in_(ids)))),
+        HUGE,
+        10,
+    )
     assert page.items == [] and page.has_prev and not page.has_next
     assert board in paginate(db_session, stmt, 1, 100).items
 

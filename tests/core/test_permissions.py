@@ -64,28 +64,56 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
     board = create_board()
     consultation = create_consultation(board=board)
     consultation.agenda_items.append(AgendaItem(title_sv="Fråga", position=1))
-    consultation.documents.append(Document(title="Underlag", original_filename="u.pdf", stored_name="abc123",
-                                           content_type="application/pdf", extension="pdf", size_bytes=10))
-    viewpoint = Viewpoint(consultation=consultation, reference_code="ABCD-EFGH", body="Text", language="sv",
-                          channel=Channel.MEETING)
+    consultation.documents.append(
+        Document(
+            title="Underlag",
+            original_filename="u.pdf",
+            stored_name="abc123",
+            content_type="application/pdf",
+            extension="pdf",
+            size_bytes=10,
+        )
+    )
+    viewpoint = Viewpoint(
+        consultation=consultation, reference_code="ABCD-EFGH", body="Text", language="sv", channel=Channel.MEETING
+    )
     db_session.add(viewpoint)
-    decision = Decision(board=board, meeting_date=date(2026, 5, 1), case_reference="KS 2026/1", paragraph="3",
-                        title_sv="Beslut")
-    theme = Theme(title_sv="Tema", position=1, viewpoints=[viewpoint],
-                  response=ThemeResponse(outcome=Outcome.IMPLEMENTED, body_sv="Svar", decisions=[decision]))
+    decision = Decision(
+        board=board, meeting_date=date(2026, 5, 1), case_reference="KS 2026/1", paragraph="3", title_sv="Beslut"
+    )
+    theme = Theme(
+        title_sv="Tema",
+        position=1,
+        viewpoints=[viewpoint],
+        response=ThemeResponse(outcome=Outcome.IMPLEMENTED, body_sv="Svar", decisions=[decision]),
+    )
     db_session.add(FeedbackReport(consultation=consultation, themes=[theme]))
     suggestion = ThemeSuggestion(position=1, title="Förslag")
-    db_session.add(SuggestionRun(consultation=consultation, scope="unthemed", considered=1, available=1, grouped=0,
-                                 suggestions=[suggestion]))
+    db_session.add(
+        SuggestionRun(
+            consultation=consultation, scope="unthemed", considered=1, available=1, grouped=0, suggestions=[suggestion]
+        )
+    )
     service = Service(board=board, name_sv="Brobyggarverksamheten")
     question = SurveyQuestion(kind=QuestionKind.TEXT, text_sv="Hur var det?", position=1)
-    survey = Survey(service=service, short_code="PERM23", title_sv="Enkät", opens_dt=in_days(-1), closes_dt=in_days(7),
-                    published_dt=in_days(-1), questions=[question])
+    survey = Survey(
+        service=service,
+        short_code="PERM23",
+        title_sv="Enkät",
+        opens_dt=in_days(-1),
+        closes_dt=in_days(7),
+        published_dt=in_days(-1),
+        questions=[question],
+    )
     db_session.add(survey)
     db_session.flush()
-    experience = ExperienceRecord(service_id=service.id, survey_id=survey.id, kind=RecordKind.SURVEY,
-                                  occurred_on=date(2026, 5, 2),
-                                  answers=[ExperienceAnswer(question_id=question.id, text="Bra")])
+    experience = ExperienceRecord(
+        service_id=service.id,
+        survey_id=survey.id,
+        kind=RecordKind.SURVEY,
+        occurred_on=date(2026, 5, 2),
+        answers=[ExperienceAnswer(question_id=question.id, text="Bra")],
+    )
     db_session.add(experience)
     minutes = Minutes(consultation=consultation, body_sv="Anteckningar")
     proposal = CorrectionProposal(minutes=minutes, text="Rätta detta")
@@ -97,9 +125,17 @@ def world(db_session, create_board, create_user, create_consultation) -> dict[st
     access_request = AccessRequest(sub="idp-subject-1", email="new.person@stockholm.example", name="New Person")
     db_session.add(access_request)
     db_session.flush()
-    reading = AudioReading(subject=ReadingSubject.INVITATION, subject_key=f"invitation:{consultation.id}",
-                           consultation_id=consultation.id, language="rom", playable_name="abc123",
-                           original_name="def456", original_type="audio/wav", size_bytes=10, duration_seconds=1.0)
+    reading = AudioReading(
+        subject=ReadingSubject.INVITATION,
+        subject_key=f"invitation:{consultation.id}",
+        consultation_id=consultation.id,
+        language="rom",
+        playable_name="abc123",
+        original_name="def456",
+        original_type="audio/wav",
+        size_bytes=10,
+        duration_seconds=1.0,
+    )
     db_session.add(reading)
     term = GlossaryTerm(language="rom", term="consultation", preferred="konsultacia", avoid="sfatuipe")
     db_session.add(term)

@@ -44,10 +44,20 @@ def world(backend: str, tmp_path) -> Any:
             from app.consultations.models import Consultation
 
             staff = present(get_user_by_email(session, app.config["DEMO_STAFF_EMAIL"]))
-            upcoming = present(session.scalars(sa.select(Consultation).where(Consultation.status == "published")
-                                               .order_by(Consultation.start_dt)).first())
-            materials.add_document(session, staff, upcoming, DocumentStore(app.config["UPLOAD_DIR"]),
-                                   title="Underlag", filename="underlag.pdf", data=PDF)
+            upcoming = present(
+                session.scalars(
+                    sa.select(Consultation).where(Consultation.status == "published").order_by(Consultation.start_dt)
+                ).first()
+            )
+            materials.add_document(
+                session,
+                staff,
+                upcoming,
+                DocumentStore(app.config["UPLOAD_DIR"]),
+                title="Underlag",
+                filename="underlag.pdf",
+                data=PDF,
+            )
             # A spoken view, for the staff's recording downloads.
             from app.media.audio import store_from_config
             from app.participation.audio import submit_spoken_viewpoint
@@ -55,15 +65,28 @@ def world(backend: str, tmp_path) -> Any:
             from tests.media import sounds
 
             sounds.require_ffmpeg()
-            submit_spoken_viewpoint(session, upcoming, ViewpointData(body="", language="rom"),
-                                    io.BytesIO(sounds.tone_webm(2.0)), store_from_config(app.config), consent=True,
-                                    idempotency_key="real-sessions-recording")
+            submit_spoken_viewpoint(
+                session,
+                upcoming,
+                ViewpointData(body="", language="rom"),
+                io.BytesIO(sounds.tone_webm(2.0)),
+                store_from_config(app.config),
+                consent=True,
+                idempotency_key="real-sessions-recording",
+            )
             # An audio reading of its invitation, for the public and the staff's reading URLs.
             from app.media.models import ReadingSubject
             from app.readings.services import add_reading
 
-            add_reading(session, staff, ReadingSubject.INVITATION, upcoming, language="rom",
-                        upload=io.BytesIO(sounds.tone_webm(2.0)), store=store_from_config(app.config))
+            add_reading(
+                session,
+                staff,
+                ReadingSubject.INVITATION,
+                upcoming,
+                language="rom",
+                upload=io.BytesIO(sounds.tone_webm(2.0)),
+                store=store_from_config(app.config),
+            )
             session.commit()
         yield app
         engine.dispose()
@@ -119,7 +142,9 @@ def test_every_feed_download_and_api_answers_with_real_sessions(world) -> None:
     endpoints = _endpoints(app)
     assert len({e for e, _ in endpoints}) >= 19
     client = app.test_client()
-    client.post("/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"], "password": app.config["DEMO_STAFF_PASSWORD"]})
+    client.post(
+        "/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"], "password": app.config["DEMO_STAFF_PASSWORD"]}
+    )
     for endpoint, url in endpoints:
         response = client.get(url)
         body = response.get_data()  # runs a streamed body to its end

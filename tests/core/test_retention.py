@@ -17,13 +17,25 @@ from app.registrations.models import Registration, RegistrationStatus
 
 
 def _view(consultation, code, email):
-    return Viewpoint(consultation=consultation, reference_code=code, body="Min synpunkt", language="sv",
-                     contact=Contact(name="Maria", email=email), show_name=True, publish_consent=True)
+    return Viewpoint(
+        consultation=consultation,
+        reference_code=code,
+        body="Min synpunkt",
+        language="sv",
+        contact=Contact(name="Maria", email=email),
+        show_name=True,
+        publish_consent=True,
+    )
 
 
 def _registration(consultation, email):
-    return Registration(consultation=consultation, token=secrets.token_urlsafe(16), status=RegistrationStatus.CONFIRMED,
-                        contact=Contact(name="Jovan", email=email), needs="Rullstol")
+    return Registration(
+        consultation=consultation,
+        token=secrets.token_urlsafe(16),
+        status=RegistrationStatus.CONFIRMED,
+        contact=Contact(name="Jovan", email=email),
+        needs="Rullstol",
+    )
 
 
 def test_purge_respects_schedule(db_session, create_consultation, runner, app):
@@ -32,15 +44,18 @@ def test_purge_respects_schedule(db_session, create_consultation, runner, app):
     recent = create_consultation(status=S.FEEDBACK_PUBLISHED)
     unpublished = create_consultation(status=S.HELD)
     cancelled = create_consultation(status=S.CANCELLED, cancelled_dt=now - timedelta(days=200))
-    db_session.add_all([
-        FeedbackReport(consultation=old, published_dt=now - timedelta(days=91)),
-        FeedbackReport(consultation=recent, published_dt=now - timedelta(days=89)),
-        FeedbackReport(consultation=unpublished),
-        _view(old, "AAAA-AAAA", "old@example.org"), _registration(old, "old-r@example.org"),
-        _view(recent, "BBBB-BBBB", "recent@example.org"),
-        _view(unpublished, "CCCC-CCCC", "held@example.org"),
-        _registration(cancelled, "cancelled@example.org"),
-    ])
+    db_session.add_all(
+        [
+            FeedbackReport(consultation=old, published_dt=now - timedelta(days=91)),
+            FeedbackReport(consultation=recent, published_dt=now - timedelta(days=89)),
+            FeedbackReport(consultation=unpublished),
+            _view(old, "AAAA-AAAA", "old@example.org"),
+            _registration(old, "old-r@example.org"),
+            _view(recent, "BBBB-BBBB", "recent@example.org"),
+            _view(unpublished, "CCCC-CCCC", "held@example.org"),
+            _registration(cancelled, "cancelled@example.org"),
+        ]
+    )
     db_session.commit()
 
     result = purge_contact_data(db_session, now=now, retention_days=90)
@@ -68,27 +83,39 @@ def _wish(board, email, status, answered_days_ago):
     from app.wishes.models import Wish, WishKind
 
     answered = utcnow() - timedelta(days=answered_days_ago) if answered_days_ago is not None else None
-    return Wish(kind=WishKind.TOPIC, text=f"Önskan från {email}", language="sv", boards=[board],
-                contact=Contact(name="Sara", email=email), wants_answer=True, status=status,
-                answer_sv="Svar" if answered else None, answered_dt=answered)
+    return Wish(
+        kind=WishKind.TOPIC,
+        text=f"Önskan från {email}",
+        language="sv",
+        boards=[board],
+        contact=Contact(name="Sara", email=email),
+        wants_answer=True,
+        status=status,
+        answer_sv="Svar" if answered else None,
+        answered_dt=answered,
+    )
 
 
-def test_purge_command_removes_wish_contacts_on_their_own_schedule(runner, app, db_session, create_board, create_consultation):
+def test_purge_command_removes_wish_contacts_on_their_own_schedule(
+    runner, app, db_session, create_board, create_consultation
+):
     from app.wishes.models import Wish
     from app.wishes.models import WishStatus as W
 
     app.config.update(CONTACT_RETENTION_DAYS=90, WISH_CONTACT_RETENTION_DAYS=30)
     board = create_board()
     consultation = create_consultation(status=S.FEEDBACK_PUBLISHED)
-    db_session.add_all([
-        FeedbackReport(consultation=consultation, published_dt=utcnow() - timedelta(days=60)),
-        _view(consultation, "DDDD-DDDD", "view@example.org"),  # 60 days < 90: not due
-        _wish(board, "answered-due@example.org", W.ANSWERED, 31),
-        _wish(board, "declined-due@example.org", W.DECLINED, 200),
-        _wish(board, "answered-recent@example.org", W.ANSWERED, 29),
-        _wish(board, "planned@example.org", W.PLANNED, 200),  # still to be told: kept
-        _wish(board, "new@example.org", W.NEW, None),
-    ])
+    db_session.add_all(
+        [
+            FeedbackReport(consultation=consultation, published_dt=utcnow() - timedelta(days=60)),
+            _view(consultation, "DDDD-DDDD", "view@example.org"),  # 60 days < 90: not due
+            _wish(board, "answered-due@example.org", W.ANSWERED, 31),
+            _wish(board, "declined-due@example.org", W.DECLINED, 200),
+            _wish(board, "answered-recent@example.org", W.ANSWERED, 29),
+            _wish(board, "planned@example.org", W.PLANNED, 200),  # still to be told: kept
+            _wish(board, "new@example.org", W.NEW, None),
+        ]
+    )
     db_session.commit()
 
     result = runner.invoke(args=["purge"])
@@ -107,12 +134,15 @@ def test_purge_command_removes_wish_contacts_on_their_own_schedule(runner, app, 
     assert again.exit_code == 0 and "and 0 wish contacts" in again.output
 
 
-@pytest.mark.parametrize("args,purged", [
-    (["--days", "10"], 1),  # --days covers wishes too
-    (["--days", "10", "--wish-days", "100"], 0),
-    (["--wish-days", "10"], 1),
-    ([], 0),
-])
+@pytest.mark.parametrize(
+    "args,purged",
+    [
+        (["--days", "10"], 1),  # --days covers wishes too
+        (["--days", "10", "--wish-days", "100"], 0),
+        (["--wish-days", "10"], 1),
+        ([], 0),
+    ],
+)
 def test_purge_command_wish_days_options(runner, app, db_session, create_board, args, purged):
     from app.wishes.models import WishStatus as W
 
@@ -129,4 +159,3 @@ def test_purge_command_wish_days_options(runner, app, db_session, create_board, 
 def test_purge_command_refuses_negative_days(runner):
     result = runner.invoke(args=["purge", "--days", "-1"])
     assert result.exit_code != 0 and "-1" in result.output
-

@@ -31,9 +31,17 @@ class _Probe(BaseForm):
 
 @pytest.mark.parametrize("bad", ["A\rB", "A\nB", "A\tB", "A\x0bB", "A\x1bB", "A\x85B", "A\u2028B", "A\x7fB"])
 def test_every_single_line_field_refuses_breaks_and_control_characters(app, bad):
-    with app.test_request_context("/sv/", method="POST", data={
-        "title": bad, "email": f"{bad}@example.org", "body": f"line one\r\n{bad}", "secret": bad, "key": bad,
-    }):
+    with app.test_request_context(
+        "/sv/",
+        method="POST",
+        data={
+            "title": bad,
+            "email": f"{bad}@example.org",
+            "body": f"line one\r\n{bad}",
+            "secret": bad,
+            "key": bad,
+        },
+    ):
         form = _Probe()
         assert not form.validate()
         assert set(form.errors) == {"title", "email"}
@@ -48,15 +56,18 @@ def test_single_line_fields_are_found_by_type(app):
 
 
 def test_ordinary_text_still_passes(app):
-    with app.test_request_context("/sv/", method="POST", data={"title": "Samråd om ÅÄÖ – 😀 ‘quoted’", "body": "a\r\nb"}):
+    with app.test_request_context(
+        "/sv/", method="POST", data={"title": "Samråd om ÅÄÖ – 😀 ‘quoted’", "body": "a\r\nb"}
+    ):
         assert _Probe().validate()
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_cr_in_a_consultation_title_is_refused_next_to_the_field(client, auth, board, publisher, db_session, lang):
     auth.login(publisher, lang=lang)
-    response = client.post(f"/{lang}/staff/consultations/new",
-                           data=_form(lead_board_id=board.id, title_sv="Samråd\rX-INJECTED:1"))
+    response = client.post(
+        f"/{lang}/staff/consultations/new", data=_form(lead_board_id=board.id, title_sv="Samråd\rX-INJECTED:1")
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="title_sv-error"' in html
@@ -67,8 +78,10 @@ def test_cr_in_a_consultation_title_is_refused_next_to_the_field(client, auth, b
 
 def test_cr_in_a_registrants_name_is_refused(client, create_consultation):
     c = create_consultation()
-    response = client.post(f"/rom/consultations/{c.id}/register",
-                           data={"name": "Ana\r\nBcc: x@example.org", "language": "sv", "consent": "y"})
+    response = client.post(
+        f"/rom/consultations/{c.id}/register",
+        data={"name": "Ana\r\nBcc: x@example.org", "language": "sv", "consent": "y"},
+    )
     assert response.status_code == 200
     assert MESSAGES["rom"] in response.get_data(as_text=True)
 
@@ -95,9 +108,17 @@ def test_stored_cr_in_a_document_title_still_downloads(client, create_consultati
 
     c = create_consultation()
     stored_name, kind = DocumentStore(app.config["UPLOAD_DIR"]).save(b"%PDF-1.4 test")
-    c.documents.append(Document(title="Underlag\r\nSet-Cookie: x=1", language="sv", original_filename="u.pdf",
-                                stored_name=stored_name, content_type=kind.content_type, extension=kind.extension,
-                                size_bytes=13))
+    c.documents.append(
+        Document(
+            title="Underlag\r\nSet-Cookie: x=1",
+            language="sv",
+            original_filename="u.pdf",
+            stored_name=stored_name,
+            content_type=kind.content_type,
+            extension=kind.extension,
+            size_bytes=13,
+        )
+    )
     db_session.commit()
     (doc,) = c.documents
     with client.get(f"/sv/consultations/{c.id}/documents/{doc.id}") as response:
@@ -112,15 +133,17 @@ def test_stored_cr_in_a_title_does_not_stop_the_confirmation_mail(client, create
     c = create_consultation(title_sv=BAD_TITLE)
     c.title_sv = BAD_TITLE  # as stored before the forms refused it
     db_session.commit()
-    response = client.post(f"/sv/consultations/{c.id}/register",
-                           data={"name": "Ana", "email": "ana@example.org", "language": "sv", "consent": "y",
-                                 "submission_key": "k1"})
+    response = client.post(
+        f"/sv/consultations/{c.id}/register",
+        data={"name": "Ana", "email": "ana@example.org", "language": "sv", "consent": "y", "submission_key": "k1"},
+    )
     assert response.status_code == 302
     (message,) = db_session.query(OutboxMessage).filter_by(to_address="ana@example.org").all()
     assert "\r" not in message.subject and "\n" not in message.subject
     with smtp_server() as (sink, port), app.app_context():
-        sent, failed = deliver_pending(db_session, SmtpSettings(host="127.0.0.1", port=port, sender="x@example.org",
-                                                                timeout=5))
+        sent, failed = deliver_pending(
+            db_session, SmtpSettings(host="127.0.0.1", port=port, sender="x@example.org", timeout=5)
+        )
     assert (sent, failed) == (1, 0)
     (received,) = sink.messages
     assert "X-INJECTED" not in received.keys()

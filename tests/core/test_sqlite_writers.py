@@ -28,10 +28,12 @@ def test_a_form_post_waits_for_another_writer_instead_of_failing(tmp_path) -> No
             load_demo_data(session, app.config)
             session.commit()
             consultation_id = session.scalar(
-                sa.select(Consultation.id).where(
+                sa.select(Consultation.id)
+                .where(
                     Consultation.status == ConsultationStatus.PUBLISHED,
                     Consultation.start_dt > datetime.now(timezone.utc),
-                ).limit(1)
+                )
+                .limit(1)
             )
         assert consultation_id is not None
 
@@ -51,14 +53,26 @@ def test_a_form_post_waits_for_another_writer_instead_of_failing(tmp_path) -> No
         writer.start()
         assert holding.wait(5)
         threading.Timer(0.5, release.set).start()
-        response = app.test_client().post(f"/sv/consultations/{consultation_id}/views/new", data={
-            "body": "Vi vill ha kvällsmöten.", "language": "sv", "submission_key": "k1", "agenda_item_id": "",
-        })
+        response = app.test_client().post(
+            f"/sv/consultations/{consultation_id}/views/new",
+            data={
+                "body": "Vi vill ha kvällsmöten.",
+                "language": "sv",
+                "submission_key": "k1",
+                "agenda_item_id": "",
+            },
+        )
         writer.join()
         assert response.status_code in (302, 303), response.status_code
         with Session(engine) as session:
-            assert session.scalar(sa.select(sa.func.count()).select_from(Viewpoint).where(
-                Viewpoint.consultation_id == consultation_id, Viewpoint.body == "Vi vill ha kvällsmöten.")) == 1
+            assert (
+                session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(Viewpoint)
+                    .where(Viewpoint.consultation_id == consultation_id, Viewpoint.body == "Vi vill ha kvällsmöten.")
+                )
+                == 1
+            )
         engine.dispose()
 
 
@@ -68,7 +82,11 @@ def test_reading_requests_begin_deferred(tmp_path) -> None:
         app = create_app(TestConfig, {"DATABASE_URL": url})
         engine = app.extensions["db"].engine
         begins: list[str] = []
-        sa.event.listen(engine, "before_cursor_execute", lambda c, cur, stmt, *a: begins.append(stmt) if stmt.startswith("BEGIN") else None)
+        sa.event.listen(
+            engine,
+            "before_cursor_execute",
+            lambda c, cur, stmt, *a: begins.append(stmt) if stmt.startswith("BEGIN") else None,
+        )
         client = app.test_client()
         assert client.get("/sv/consultations/").status_code == 200
         assert begins and set(begins) == {"BEGIN"}

@@ -24,7 +24,9 @@ def test_every_csv_download_streams_with_real_sessions(tmp_path) -> None:
         for url_ in public:
             response = client.get(url_)
             assert response.status_code == 200 and response.data.count(b"\n") >= 2, url_
-        client.post("/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"], "password": app.config["DEMO_STAFF_PASSWORD"]})
+        client.post(
+            "/sv/login", data={"email": app.config["DEMO_STAFF_EMAIL"], "password": app.config["DEMO_STAFF_PASSWORD"]}
+        )
         for url_ in staff:
             response = client.get(url_)
             assert response.status_code == 200 and response.data.count(b"\n") >= 2, url_

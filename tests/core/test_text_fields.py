@@ -22,8 +22,14 @@ class _Texts:
 
 def test_set_texts_takes_the_languages_from_the_registry(app, monkeypatch) -> None:
     monkeypatch.setitem(app.config, "LANGUAGES", {**app.config["LANGUAGES"], "fi": {"name": "Suomi"}})
-    data = {"title_sv": "  Böcker\x00 ", "title_rom": "", "title_fi": "Kirjat", "summary_sv": "Fler",
-            "summary_fi": "ignored: no such column", "other": "x"}
+    data = {
+        "title_sv": "  Böcker\x00 ",
+        "title_rom": "",
+        "title_fi": "Kirjat",
+        "summary_sv": "Fler",
+        "summary_fi": "ignored: no such column",
+        "other": "x",
+    }
     item = _Texts()
     item.title_rom = "old"
     with app.app_context():
@@ -45,8 +51,13 @@ def test_set_texts_takes_the_languages_from_the_registry(app, monkeypatch) -> No
 def test_set_texts_refuses_a_missing_swedish_text_before_setting_anything(app) -> None:
     item = _Texts()
     with app.app_context(), pytest.raises(DomainError) as caught:
-        set_texts(item, {"title_sv": " \x00", "title_rom": "Lila", "summary_sv": "Fler"}, "title", "summary",
-                  required="Give a title in Swedish.")
+        set_texts(
+            item,
+            {"title_sv": " \x00", "title_rom": "Lila", "summary_sv": "Fler"},
+            "title",
+            "summary",
+            required="Give a title in Swedish.",
+        )
     assert caught.value.field == "title_sv" and str(caught.value) == "Give a title in Swedish."
     assert item.title_rom is None and item.summary_sv is None
     with app.app_context():
@@ -68,8 +79,9 @@ def test_enum_value_takes_the_member_or_its_value() -> None:
     assert enum_value({"c": "green"}, "c", _Colour) is None  # an optional choice
 
 
-def test_every_service_takes_its_texts_through_set_texts(app, monkeypatch, db_session, board, editor, publisher,
-                                                          create_user, create_consultation) -> None:
+def test_every_service_takes_its_texts_through_set_texts(
+    app, monkeypatch, db_session, board, editor, publisher, create_user, create_consultation
+) -> None:
     """Each caller: only a Romani text is refused next to the Swedish field, nothing is
     written; a language added by configuration that a model has no column for is passed over."""
     from app.consultations import materials
@@ -82,14 +94,16 @@ def test_every_service_takes_its_texts_through_set_texts(app, monkeypatch, db_se
 
     admin = create_user(is_site_admin=True)
     draft = create_consultation(board=board)
-    report = consultation_reports.start_report(db_session, publisher,
-                                               create_consultation(board=board, status=ConsultationStatus.HELD))
+    report = consultation_reports.start_report(
+        db_session, publisher, create_consultation(board=board, status=ConsultationStatus.HELD)
+    )
     callers = {
         "name": lambda data: experiences.create_service(db_session, editor, board, data),
         "title": lambda data: feedback.add_theme(db_session, publisher, report, data),
         "reason": lambda data: consultations.cancel_consultation(db_session, publisher, draft, data),
-        "a11y_gaps": lambda data: site.save_texts(db_session, admin, {
-            f"{key}_sv": "Text" for key in site.ACCESSIBILITY_KEYS if key != "a11y_gaps"} | data),
+        "a11y_gaps": lambda data: site.save_texts(
+            db_session, admin, {f"{key}_sv": "Text" for key in site.ACCESSIBILITY_KEYS if key != "a11y_gaps"} | data
+        ),
     }
     agenda = lambda data: materials.add_agenda_item(db_session, editor, draft, data)  # noqa: E731
     monkeypatch.setitem(app.config, "LANGUAGES", {**app.config["LANGUAGES"], "fi": {"name": "Suomi"}})
@@ -101,5 +115,7 @@ def test_every_service_takes_its_texts_through_set_texts(app, monkeypatch, db_se
         assert draft.agenda_items == [] and report.themes == [] and draft.cancel_reason_rom is None
         item = agenda({"title_sv": "Punkt", "title_rom": "Punkto", "title_fi": "Kohta", "description_fi": "x"})
         assert (item.title_sv, item.title_rom, item.description_sv) == ("Punkt", "Punkto", None)
-        consultations.cancel_consultation(db_session, publisher, draft, {"reason_sv": "Stängt", "reason_fi": "Suljettu"})
+        consultations.cancel_consultation(
+            db_session, publisher, draft, {"reason_sv": "Stängt", "reason_fi": "Suljettu"}
+        )
         assert (draft.cancel_reason_sv, draft.cancel_reason_rom) == ("Stängt", None)

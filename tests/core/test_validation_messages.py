@@ -12,19 +12,23 @@ import pytest
 )
 def test_a_missing_choice_names_what_to_choose(client, create_consultation, lang, choose_language, generic):
     consultation = create_consultation()
-    html = client.post(f"/{lang}/consultations/{consultation.id}/register",
-                       data={"name": "Ruža", "consent": "y"}).get_data(as_text=True)
+    html = client.post(
+        f"/{lang}/consultations/{consultation.id}/register", data={"name": "Ruža", "consent": "y"}
+    ).get_data(as_text=True)
     assert 'id="language-error"' in html and choose_language in html
     assert generic not in html and "This field is required" not in html
     assert "?:" not in html  # the summary no longer glues a question label to a message
 
 
-@pytest.mark.parametrize("lang,too_long", [("sv", "Skriv högst 10000 tecken."), ("rom", "Ramosar maj but 10000 semne.")])
+@pytest.mark.parametrize(
+    "lang,too_long", [("sv", "Skriv högst 10000 tecken."), ("rom", "Ramosar maj but 10000 semne.")]
+)
 def test_a_text_over_the_limit_is_refused_in_the_page_language(client, create_consultation, lang, too_long):
     """maxlength in the browser can be bypassed; the message must still be ours, not WTForms' English."""
     consultation = create_consultation()
-    html = client.post(f"/{lang}/consultations/{consultation.id}/views/new",
-                       data={"body": "x" * 10001, "language": "sv"}).get_data(as_text=True)
+    html = client.post(
+        f"/{lang}/consultations/{consultation.id}/views/new", data={"body": "x" * 10001, "language": "sv"}
+    ).get_data(as_text=True)
     assert 'id="body-error"' in html and too_long in html
     assert "Field cannot be longer" not in html and "characters." not in html
     assert "x" * 10001 in html  # the typed text is kept

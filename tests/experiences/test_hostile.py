@@ -12,15 +12,27 @@ from tests.core.test_hostile_input import HOSTILE
 
 
 def _counts(db_session) -> tuple[int, int, int]:
-    return tuple(db_session.scalar(sa.select(sa.func.count()).select_from(m))
-                 for m in (ExperienceRecord, ExperienceAnswer, Contact))
+    return tuple(
+        db_session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (ExperienceRecord, ExperienceAnswer, Contact)
+    )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_hostile_answers(client, db_session, survey, data) -> None:
     names = [q.field_name for q in survey.questions] + [
-        "language", "romani_variety", "name", "email", "wants_updates", "publish_consent", "website", "submission_key"]
+        "language",
+        "romani_variety",
+        "name",
+        "email",
+        "wants_updates",
+        "publish_consent",
+        "website",
+        "submission_key",
+    ]
     payload = data.draw(st.fixed_dictionaries({}, optional={name: HOSTILE for name in names}))
     lang = data.draw(st.sampled_from(["sv", "rom"]))
     before = _counts(db_session)

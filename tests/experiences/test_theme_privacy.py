@@ -15,9 +15,18 @@ def test_theme_form_shows_survey_answer_text_only_to_who_may_open_the_record(
     web = add_answers(survey, text="Mitt eget svar", reviewed=False)
     paper = add_answers(survey, text="Från papper", channel=Channel.LETTER)
     paper.entered_by_id = editor.id  # entered from paper by this editor
-    note = xp_answers.record_note(db_session, publisher, survey.service, {
-        "kind": "dialogue", "channel": "visit", "occurred_on": date(2026, 5, 2), "language": "sv",
-        "summary_sv": "Samtal på biblioteket"})
+    note = xp_answers.record_note(
+        db_session,
+        publisher,
+        survey.service,
+        {
+            "kind": "dialogue",
+            "channel": "visit",
+            "occurred_on": date(2026, 5, 2),
+            "language": "sv",
+            "summary_sv": "Samtal på biblioteket",
+        },
+    )
     db_session.commit()
     url = f"/sv/staff/experiences/services/{survey.service_id}/measures/themes/new"
 

@@ -46,10 +46,20 @@ def test_anonymous_answer_over_http_stores_no_personal_data(client, db_session, 
     q_text, q_choice, q_scale = survey.questions
     contacts = _count(db_session, Contact)
     key = _key(client.get(f"/sv/s/{survey.short_code}").get_data(as_text=True))
-    data = {q_text.field_name: "Trevlig personal", q_choice.field_name: str(q_choice.options[0].id),
-            q_scale.field_name: "4", "language": "rom", "romani_variety": "kalderash", "submission_key": key}
-    response = client.post(f"/sv/s/{survey.short_code}", data=data, environ_base={"REMOTE_ADDR": "203.0.113.7"},
-                           headers={"User-Agent": "SecretBrowser/1.0"})
+    data = {
+        q_text.field_name: "Trevlig personal",
+        q_choice.field_name: str(q_choice.options[0].id),
+        q_scale.field_name: "4",
+        "language": "rom",
+        "romani_variety": "kalderash",
+        "submission_key": key,
+    }
+    response = client.post(
+        f"/sv/s/{survey.short_code}",
+        data=data,
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+        headers={"User-Agent": "SecretBrowser/1.0"},
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/thanks")
     # sent again (double click): still one record
     client.post(f"/sv/s/{survey.short_code}", data=data)
@@ -63,9 +73,16 @@ def test_anonymous_answer_over_http_stores_no_personal_data(client, db_session, 
 
 def test_contact_details_only_when_left(client, db_session, survey) -> None:
     key = _key(client.get(f"/rom/s/{survey.short_code}").get_data(as_text=True))
-    client.post(f"/rom/s/{survey.short_code}", data={
-        survey.questions[2].field_name: "2", "language": "rom", "email": "me@example.org", "wants_updates": "y",
-        "submission_key": key})
+    client.post(
+        f"/rom/s/{survey.short_code}",
+        data={
+            survey.questions[2].field_name: "2",
+            "language": "rom",
+            "email": "me@example.org",
+            "wants_updates": "y",
+            "submission_key": key,
+        },
+    )
     record = db_session.scalar(sa.select(ExperienceRecord))
     assert record.contact.email == "me@example.org" and record.contact.language == "rom" and record.wants_updates
 
@@ -73,23 +90,32 @@ def test_contact_details_only_when_left(client, db_session, survey) -> None:
 def test_bad_input_is_shown_next_to_the_field_and_kept(client, db_session, survey) -> None:
     q_text, _q_choice, q_scale = survey.questions
     key = _key(client.get(f"/sv/s/{survey.short_code}").get_data(as_text=True))
-    response = client.post(f"/sv/s/{survey.short_code}", data={
-        q_text.field_name: "Min text som ska finnas kvar", q_scale.field_name: "9", "language": "sv",
-        "submission_key": key})
+    response = client.post(
+        f"/sv/s/{survey.short_code}",
+        data={
+            q_text.field_name: "Min text som ska finnas kvar",
+            q_scale.field_name: "9",
+            "language": "sv",
+            "submission_key": key,
+        },
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert f'id="{q_scale.field_name}-error"' in html
     assert "Min text som ska finnas kvar" in html
     assert _count(db_session, ExperienceRecord) == 0
 
-    response = client.post(f"/sv/s/{survey.short_code}", data={
-        q_text.field_name: "Kvar", "email": "inte-en-adress", "language": "sv", "submission_key": key})
+    response = client.post(
+        f"/sv/s/{survey.short_code}",
+        data={q_text.field_name: "Kvar", "email": "inte-en-adress", "language": "sv", "submission_key": key},
+    )
     html = response.get_data(as_text=True)
     assert 'id="email-error"' in html and "inte-en-adress" in html
 
 
-def test_required_questions_are_marked_in_words_and_every_error_is_shown_at_once(client, db_session,
-                                                                                  create_survey) -> None:
+def test_required_questions_are_marked_in_words_and_every_error_is_shown_at_once(
+    client, db_session, create_survey
+) -> None:
     """Issue 16.7: required questions say so in text; an incomplete answer shows every problem at once,
     each next to its field, with the summary; what was typed is kept."""
     survey = create_survey()
@@ -104,8 +130,15 @@ def test_required_questions_are_marked_in_words_and_every_error_is_shown_at_once
     assert "(obligatorisk)” måste besvaras" in html
     assert "(trobul)" in client.get(f"/rom{url[3:]}").get_data(as_text=True)
 
-    response = client.post(url, data={q_text.field_name: "Det här ska stå kvar", "language": "sv",
-                                      "wants_updates": "y", "submission_key": _key(html)})
+    response = client.post(
+        url,
+        data={
+            q_text.field_name: "Det här ska stå kvar",
+            "language": "sv",
+            "wants_updates": "y",
+            "submission_key": _key(html),
+        },
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
@@ -121,7 +154,8 @@ def test_with_no_required_question_the_intro_says_any_may_be_skipped(client, sur
     assert "Svara bara på de frågor du vill" in html and "(obligatorisk)" not in html
     key = _key(html)
     page = client.post(f"/sv/s/{survey.short_code}", data={"language": "sv", "submission_key": key}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert f'id="{survey.questions[0].field_name}-error"' in page
 
 
@@ -130,10 +164,16 @@ def test_going_back_and_sending_again_shows_the_receipt_and_stores_nothing(clien
     the key of the stored answer survives, and the second post is answered "already received"."""
     q_text, q_choice, q_scale = survey.questions
     url = f"/rom/s/{survey.short_code}"
-    data = {q_text.field_name: "Lačho sas", q_choice.field_name: str(q_choice.options[1].id),
-            q_scale.field_name: "4", "language": "rom"}
-    assert client.post(url, data={**data, "submission_key": _key(client.get(url).get_data(as_text=True))}
-                       ).status_code == 302
+    data = {
+        q_text.field_name: "Lačho sas",
+        q_choice.field_name: str(q_choice.options[1].id),
+        q_scale.field_name: "4",
+        "language": "rom",
+    }
+    assert (
+        client.post(url, data={**data, "submission_key": _key(client.get(url).get_data(as_text=True))}).status_code
+        == 302
+    )
     back = client.get(url).get_data(as_text=True)
     response = client.post(url, data={**data, "submission_key": _key(back)})
     assert response.status_code == 200
@@ -160,27 +200,36 @@ def test_closed_survey_says_so(client, create_survey) -> None:
 
     closed = create_survey(opens_dt=in_days(-10), closes_dt=in_days(-1))
     html = client.get(f"/sv/s/{closed.short_code}").get_data(as_text=True)
-    assert "<form method=\"post\"" not in html.split("<main", 1)[1]
+    assert '<form method="post"' not in html.split("<main", 1)[1]
 
 
 def test_staff_enter_paper_answers_with_channel(client, auth, db_session, editor, survey) -> None:
     auth.login(editor)
     url = f"/sv/staff/experiences/surveys/{survey.id}/answers/new"
     assert client.get(url).status_code == 200
-    response = client.post(url, data={"channel": "letter", "occurred_on": "2026-04-01", "language": "sv",
-                                      survey.questions[0].field_name: "Från pappersenkät"})
+    response = client.post(
+        url,
+        data={
+            "channel": "letter",
+            "occurred_on": "2026-04-01",
+            "language": "sv",
+            survey.questions[0].field_name: "Från pappersenkät",
+        },
+    )
     assert response.status_code == 302
     record = db_session.scalar(sa.select(ExperienceRecord))
     assert record.channel is Channel.LETTER and record.entered_by_id == editor.id
     # the channel is required
-    response = client.post(url, data={"occurred_on": "2026-04-01", "language": "sv",
-                                      survey.questions[0].field_name: "Utan kanal"})
+    response = client.post(
+        url, data={"occurred_on": "2026-04-01", "language": "sv", survey.questions[0].field_name: "Utan kanal"}
+    )
     html = response.get_data(as_text=True)
     assert 'id="channel-error"' in html and "Utan kanal" in html
 
 
-def test_single_survey_records_only_for_who_entered_or_moderated_them(client, auth, db_session, editor,
-                                                                       publisher, survey, add_answers) -> None:
+def test_single_survey_records_only_for_who_entered_or_moderated_them(
+    client, auth, db_session, editor, publisher, survey, add_answers
+) -> None:
     """Issue 16.14: one person's answers are for the staff who entered or moderated them; the
     others see aggregates (and are told who may open them)."""
     from app.experiences import answers as xp_answers
@@ -189,8 +238,14 @@ def test_single_survey_records_only_for_who_entered_or_moderated_them(client, au
     web = add_answers(survey, text="Mitt eget svar", reviewed=False)
     paper = add_answers(survey, text="Från papper", channel=Channel.LETTER)
     paper.entered_by_id = editor.id
-    note = ExperienceRecord(service_id=survey.service_id, kind=RecordKind.DIALOGUE, channel=Channel.VISIT,
-                            occurred_on=date(2026, 5, 2), language="sv", summary_sv="Samtal på biblioteket")
+    note = ExperienceRecord(
+        service_id=survey.service_id,
+        kind=RecordKind.DIALOGUE,
+        channel=Channel.VISIT,
+        occurred_on=date(2026, 5, 2),
+        language="sv",
+        summary_sv="Samtal på biblioteket",
+    )
     db_session.add(note)
     db_session.commit()
     auth.login(editor)
@@ -217,22 +272,32 @@ def test_staff_create_service_survey_question_and_publish(client, auth, db_sessi
     auth.login(publisher)
     response = client.post("/sv/staff/experiences/services/new", data={"board_id": board.id, "name_sv": ""})
     assert 'id="name_sv-error"' in response.get_data(as_text=True)
-    response = client.post("/sv/staff/experiences/services/new", data={
-        "board_id": board.id, "name_sv": "Brobyggarverksamheten", "name_rom": "O Phurtyarimos"})
+    response = client.post(
+        "/sv/staff/experiences/services/new",
+        data={"board_id": board.id, "name_sv": "Brobyggarverksamheten", "name_rom": "O Phurtyarimos"},
+    )
     assert response.status_code == 302
     service = db_session.scalar(sa.select(Service).where(Service.name_sv == "Brobyggarverksamheten"))
-    response = client.post(f"/sv/staff/experiences/services/{service.id}/surveys/new", data={
-        "title_sv": "Enkät 2026", "opens_dt": "2026-01-10T09:00", "closes_dt": "2026-01-01T09:00"})
+    response = client.post(
+        f"/sv/staff/experiences/services/{service.id}/surveys/new",
+        data={"title_sv": "Enkät 2026", "opens_dt": "2026-01-10T09:00", "closes_dt": "2026-01-01T09:00"},
+    )
     assert 'id="closes_dt-error"' in response.get_data(as_text=True)
-    response = client.post(f"/sv/staff/experiences/services/{service.id}/surveys/new", data={
-        "title_sv": "Enkät 2026", "opens_dt": "2026-01-10T09:00", "closes_dt": "2036-01-01T09:00"})
+    response = client.post(
+        f"/sv/staff/experiences/services/{service.id}/surveys/new",
+        data={"title_sv": "Enkät 2026", "opens_dt": "2026-01-10T09:00", "closes_dt": "2036-01-01T09:00"},
+    )
     survey = db_session.scalar(sa.select(Survey).where(Survey.service_id == service.id))
-    response = client.post(f"/sv/staff/experiences/surveys/{survey.id}/questions/new", data={
-        "kind": "choice", "text_sv": "Hur fick du veta?", "options": "Vänner"})
+    response = client.post(
+        f"/sv/staff/experiences/surveys/{survey.id}/questions/new",
+        data={"kind": "choice", "text_sv": "Hur fick du veta?", "options": "Vänner"},
+    )
     html = response.get_data(as_text=True)
     assert 'id="options-error"' in html and "Hur fick du veta?" in html
-    client.post(f"/sv/staff/experiences/surveys/{survey.id}/questions/new", data={
-        "kind": "choice", "text_sv": "Hur fick du veta?", "options": "Vänner | Amala\nAffisch"})
+    client.post(
+        f"/sv/staff/experiences/surveys/{survey.id}/questions/new",
+        data={"kind": "choice", "text_sv": "Hur fick du veta?", "options": "Vänner | Amala\nAffisch"},
+    )
     assert [(o.label_sv, o.label_rom) for o in survey.questions[0].options] == [("Vänner", "Amala"), ("Affisch", None)]
     client.post(f"/sv/staff/experiences/surveys/{survey.id}/publish")
     assert survey.is_published
@@ -247,8 +312,9 @@ def test_poster_has_accessible_qr_codes_in_both_languages(client, auth, editor, 
     assert "<title>" in html
 
 
-def test_poster_says_until_when_in_both_languages_and_encodes_the_public_address(app, client, auth, editor,
-                                                                                  survey) -> None:
+def test_poster_says_until_when_in_both_languages_and_encodes_the_public_address(
+    app, client, auth, editor, survey
+) -> None:
     """Issue 16.16: "Open until …" in Romani and Swedish whatever the page's language; the codes lead
     to PUBLIC_BASE_URL (not the address the staff member happens to use)."""
     app.config["PUBLIC_BASE_URL"] = "https://samrad.stockholm.example"
@@ -305,11 +371,21 @@ def test_other_board_gets_403(client, auth, create_user, create_board, survey) -
 def test_record_a_dialogue_note(client, auth, db_session, editor, service) -> None:
     auth.login(editor)
     url = f"/sv/staff/experiences/services/{service.id}/notes/new"
-    response = client.post(url, data={"kind": "dialogue", "channel": "meeting", "occurred_on": "2026-03-01",
-                                      "language": "rom"})
+    response = client.post(
+        url, data={"kind": "dialogue", "channel": "meeting", "occurred_on": "2026-03-01", "language": "rom"}
+    )
     assert 'id="summary_sv-error"' in response.get_data(as_text=True)
-    response = client.post(url, data={"kind": "dialogue", "channel": "meeting", "occurred_on": "2026-03-01",
-                                      "language": "rom", "romani_variety": "lovara", "summary_rom": "Vorbisardam."})
+    response = client.post(
+        url,
+        data={
+            "kind": "dialogue",
+            "channel": "meeting",
+            "occurred_on": "2026-03-01",
+            "language": "rom",
+            "romani_variety": "lovara",
+            "summary_rom": "Vorbisardam.",
+        },
+    )
     assert response.status_code == 302
     record = db_session.scalar(sa.select(ExperienceRecord))
     assert record.summary_rom == "Vorbisardam." and record.lang_tag == "rmy"
@@ -320,17 +396,27 @@ def test_measures_flow_and_public_page(client, auth, db_session, publisher, surv
     auth.login(publisher)
     record = add_answers(survey, text="Fler böcker", email="x@example.org", language="rom", wants_updates=True)
     base = f"/sv/staff/experiences/services/{survey.service_id}/measures"
-    response = client.post(f"{base}/themes/new", data={"title_sv": "Böcker", "title_rom": "Lila",
-                                                       "record_ids": [str(record.id)]})
+    response = client.post(
+        f"{base}/themes/new", data={"title_sv": "Böcker", "title_rom": "Lila", "record_ids": [str(record.id)]}
+    )
     assert response.status_code == 302
     theme_id = int(first_group(r"/themes/(\d+)/measure", response.headers["Location"]))
-    response = client.post(f"{base}/themes/{theme_id}/measure", data={
-        "body_sv": "Vi köper böcker.", "owner": "Biblioteket", "status": "not_taken"})
+    response = client.post(
+        f"{base}/themes/{theme_id}/measure",
+        data={"body_sv": "Vi köper böcker.", "owner": "Biblioteket", "status": "not_taken"},
+    )
     html = response.get_data(as_text=True)
     assert 'id="reason_sv-error"' in html and "Vi köper böcker." in html
-    client.post(f"{base}/themes/{theme_id}/measure", data={
-        "body_sv": "Vi köper böcker.", "body_rom": "Kinas lila.", "owner": "Biblioteket", "status": "planned",
-        "start_date": "2026-09-01"})
+    client.post(
+        f"{base}/themes/{theme_id}/measure",
+        data={
+            "body_sv": "Vi köper böcker.",
+            "body_rom": "Kinas lila.",
+            "owner": "Biblioteket",
+            "status": "planned",
+            "start_date": "2026-09-01",
+        },
+    )
     client.post(base, data={"summary_sv": "Det här gör vi.", "summary_rom": "Kado keras."})
     assert client.get(f"{base}/publish").status_code == 200
     response = client.post(f"{base}/publish")
@@ -353,7 +439,8 @@ def test_ledger_shows_experiences(client, board, survey, add_answers) -> None:
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_city_report_includes_experience_gathering_and_the_board_page_links_its_ledger(
-        client, create_board, board, survey, add_answers, lang) -> None:
+    client, create_board, board, survey, add_answers, lang
+) -> None:
     """Issue 16.15: the city report says what each board and the city did with experiences."""
     create_board(slug="utan-verksamheter")
     for _i in range(3):
@@ -369,7 +456,8 @@ def test_city_report_includes_experience_gathering_and_the_board_page_links_its_
 
 
 def test_the_experience_part_of_the_city_report_sends_a_fixed_number_of_statements(
-        app, db_session, create_board, survey, add_answers) -> None:
+    app, db_session, create_board, survey, add_answers
+) -> None:
     from app.experiences.ledger import experience_report
 
     def statements() -> int:
@@ -414,10 +502,15 @@ def test_staff_pages_render_in_both_languages(client, auth, db_session, editor, 
     db_session.commit()
     service_id = survey.service_id
     for url in (
-        "/staff/experiences/", "/staff/experiences/services/new", f"/staff/experiences/services/{service_id}",
-        f"/staff/experiences/surveys/{survey.id}", f"/staff/experiences/surveys/{survey.id}/questions/new",
-        f"/staff/experiences/questions/{survey.questions[0].id}", f"/staff/experiences/records/{record.id}",
-        f"/staff/experiences/services/{service_id}/notes/new", f"/staff/experiences/services/{service_id}/measures",
+        "/staff/experiences/",
+        "/staff/experiences/services/new",
+        f"/staff/experiences/services/{service_id}",
+        f"/staff/experiences/surveys/{survey.id}",
+        f"/staff/experiences/surveys/{survey.id}/questions/new",
+        f"/staff/experiences/questions/{survey.questions[0].id}",
+        f"/staff/experiences/records/{record.id}",
+        f"/staff/experiences/services/{service_id}/notes/new",
+        f"/staff/experiences/services/{service_id}/measures",
         f"/staff/experiences/services/{service_id}/measures/themes/new",
     ):
         response = client.get(f"/{lang}{url}")
@@ -425,8 +518,9 @@ def test_staff_pages_render_in_both_languages(client, auth, db_session, editor, 
         assert f'<html lang="{lang}"' in response.get_data(as_text=True)
 
 
-def test_measures_page_says_what_publishing_needs_as_the_feedback_page_does(client, auth, editor, publisher, survey,
-                                                                            add_answers) -> None:
+def test_measures_page_says_what_publishing_needs_as_the_feedback_page_does(
+    client, auth, editor, publisher, survey, add_answers
+) -> None:
     """One summary page for every subject: what is missing links to its theme, an editor reads who publishes,
     and the published versions are listed."""
     record = add_answers(survey, text="Fler böcker")
@@ -438,8 +532,10 @@ def test_measures_page_says_what_publishing_needs_as_the_feedback_page_does(clie
     assert "Innan du publicerar:" in html and f'<li><a href="#theme-{theme_id}">' in html
     assert "måste publicera det här" in html and f"{base}/publish" not in html
     auth.login(publisher)
-    client.post(f"{base}/themes/{theme_id}/measure", data={"body_sv": "Vi köper böcker.", "owner": "Biblioteket",
-                                                           "status": "planned", "version": "0"})
+    client.post(
+        f"{base}/themes/{theme_id}/measure",
+        data={"body_sv": "Vi köper böcker.", "owner": "Biblioteket", "status": "planned", "version": "0"},
+    )
     client.post(base, data={"summary_sv": "Det här gör vi.", "version": "0"})
     assert f"{base}/publish" in client.get(base).get_data(as_text=True)
     assert client.post(f"{base}/publish").status_code == 302
@@ -480,8 +576,7 @@ def test_stale_measures_summary_shows_both_versions(app, client, auth, db_sessio
     assert report.summary_sv == "Min sammanfattning"
 
 
-def test_stale_experience_theme_shows_both_versions(app, client, auth, db_session, editor, survey,
-                                                    add_answers) -> None:
+def test_stale_experience_theme_shows_both_versions(app, client, auth, db_session, editor, survey, add_answers) -> None:
     from app.experiences import measures as xp_measures
 
     one, two = add_answers(survey, text="Ett"), add_answers(survey, text="Två")
@@ -496,16 +591,16 @@ def test_stale_experience_theme_shows_both_versions(app, client, auth, db_sessio
     with app.test_request_context("/sv/"):
         xp_measures.update_theme(db_session, editor, theme, {"title_sv": "Böcker"}, [one.id, two.id])
     db_session.commit()
-    response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened,
-                                      "record_ids": [str(one.id)]})
+    response = client.post(
+        url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened, "record_ids": [str(one.id)]}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'id="conflict-title"' in html
     assert '<dd lang="sv">Böcker</dd>' in html and f"#{one.id}, #{two.id}</dd>" in html
     assert 'value="Mitt tema"' in html and "Jag skrev." in html
     assert theme.title_sv == "Böcker" and xp_measures.theme_record_ids(db_session, theme) == [one.id, two.id]
-    again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html),
-                                   "record_ids": [str(one.id)]})
+    again = client.post(url, data={"title_sv": "Mitt tema", "version": _version_in(html), "record_ids": [str(one.id)]})
     assert again.status_code == 302
     assert theme.title_sv == "Mitt tema" and xp_measures.theme_record_ids(db_session, theme) == [one.id]
 
@@ -521,8 +616,17 @@ def test_stale_measure_shows_both_versions(app, client, auth, db_session, publis
     # Both open the empty form; the colleague saves first.
     assert _version_in(client.get(url).get_data(as_text=True)) == "0"
     with app.test_request_context("/sv/"):
-        xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans enhet",
-                                                       "status": "planned", "start_date": date(2026, 9, 1)})
+        xp_measures.save_measure(
+            db_session,
+            publisher,
+            theme,
+            {
+                "body_sv": "Kollegans svar",
+                "owner": "Kollegans enhet",
+                "status": "planned",
+                "start_date": date(2026, 9, 1),
+            },
+        )
     db_session.commit()
     assert theme.response is not None
     mine = {"body_sv": "Mitt svar", "body_rom": "Miro", "owner": "Min enhet", "status": "ongoing"}
@@ -537,8 +641,12 @@ def test_stale_measure_shows_both_versions(app, client, auth, db_session, publis
     assert seen == str(theme.response.version)
     # The colleague changes only the measure: the version the conflict showed is stale in its turn.
     with app.test_request_context("/sv/"):
-        xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Kollegans svar", "owner": "Kollegans andra enhet",
-                                                       "status": "planned"})
+        xp_measures.save_measure(
+            db_session,
+            publisher,
+            theme,
+            {"body_sv": "Kollegans svar", "owner": "Kollegans andra enhet", "status": "planned"},
+        )
     db_session.commit()
     response = client.post(url, data={**mine, "version": seen})
     assert response.status_code == 409 and "Kollegans andra enhet" in response.get_data(as_text=True)
@@ -563,7 +671,8 @@ def _csv_rows(response) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_the_city_report_and_the_ledger_have_experience_csvs(
-        app, client, db_session, create_board, board, publisher, survey, add_answers, lang) -> None:
+    app, client, db_session, create_board, board, publisher, survey, add_answers, lang
+) -> None:
     """Issue 16.15: the report's CSV has the experience figures per board and for the city, and the
     ledger's CSV names each survey and each published measure."""
     from app.experiences import measures as xp_measures
@@ -572,11 +681,23 @@ def test_the_city_report_and_the_ledger_have_experience_csvs(
     create_board(slug="utan-verksamheter")
     records = [add_answers(survey) for _i in range(3)]
     with app.test_request_context("/sv/"):
-        theme = xp_measures.add_theme(db_session, publisher, survey.service, {"title_sv": "Längre öppettider"},
-                                      [records[0].id])
-        xp_measures.save_measure(db_session, publisher, theme, {"body_sv": "Vi öppnar tidigare.", "owner": "Biblioteket",
-                                                                "status": "ongoing", "start_date": date(2026, 6, 1)})
-        fb.update_summary(db_session, publisher, present(xp_measures.get_report(db_session, survey.service)), {"summary_sv": "S"})
+        theme = xp_measures.add_theme(
+            db_session, publisher, survey.service, {"title_sv": "Längre öppettider"}, [records[0].id]
+        )
+        xp_measures.save_measure(
+            db_session,
+            publisher,
+            theme,
+            {
+                "body_sv": "Vi öppnar tidigare.",
+                "owner": "Biblioteket",
+                "status": "ongoing",
+                "start_date": date(2026, 6, 1),
+            },
+        )
+        fb.update_summary(
+            db_session, publisher, present(xp_measures.get_report(db_session, survey.service)), {"summary_sv": "S"}
+        )
         xp_measures.publish_measures(db_session, publisher, survey.service)
     db_session.commit()
 
@@ -596,7 +717,10 @@ def test_the_city_report_and_the_ledger_have_experience_csvs(
     assert named[("survey", survey.title_sv)]["answers"] == "3"
     measure = named[("measure", "Längre öppettider")]
     assert (measure["measure_status"], measure["measure_owner"], measure["measure_start"]) == (
-        "ongoing", "Biblioteket", "2026-06-01")
+        "ongoing",
+        "Biblioteket",
+        "2026-06-01",
+    )
     assert client.get(f"/{lang}/report/nothing.csv").status_code == 404
     assert client.get(f"/{lang}/boards/{board.slug}/ledger-nothing.csv").status_code == 404
 
@@ -617,7 +741,14 @@ def test_paper_answers_form_speaks_to_staff(client, auth, db_session, editor, su
     page = client.get(url).get_data(as_text=True)
     assert "Meddela mig" not in page and "dina svar" not in page
     assert "Personen vill få veta" in page and "På en pappersblankett" in page
-    response = client.post(url, data={"channel": "paper", "occurred_on": "2026-04-01", "language": "sv",
-                                      survey.questions[0].field_name: "Från pappersenkät"})
+    response = client.post(
+        url,
+        data={
+            "channel": "paper",
+            "occurred_on": "2026-04-01",
+            "language": "sv",
+            survey.questions[0].field_name: "Från pappersenkät",
+        },
+    )
     assert response.status_code == 302
     assert db_session.scalar(sa.select(ExperienceRecord)).channel is Channel.PAPER

@@ -58,15 +58,18 @@ def make_fault_app(pg_url: str, db_proxy: TcpProxy, tmp_path: Any) -> Iterator[C
 
     def make(**overrides: Any) -> Flask:
         url = sa.make_url(pg_url).set(host="127.0.0.1", port=db_proxy.port)
-        app = create_app(TestConfig, {
-            "DATABASE_URL": url.render_as_string(hide_password=False),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "DB_REQUEST_TIMEOUT": REQUEST_TIMEOUT,
-            # As in production: exceptions become error pages, never tracebacks through the server.
-            "TESTING": False,
-            "PROPAGATE_EXCEPTIONS": False,
-            **overrides,
-        })
+        app = create_app(
+            TestConfig,
+            {
+                "DATABASE_URL": url.render_as_string(hide_password=False),
+                "UPLOAD_DIR": str(tmp_path / "uploads"),
+                "DB_REQUEST_TIMEOUT": REQUEST_TIMEOUT,
+                # As in production: exceptions become error pages, never tracebacks through the server.
+                "TESTING": False,
+                "PROPAGATE_EXCEPTIONS": False,
+                **overrides,
+            },
+        )
         app.logger.disabled = True
         apps.append(app)
         return app

@@ -23,8 +23,13 @@ def outbox(pg_url):
     with Session(engine) as session:
         session.execute(sa.delete(OutboxMessage))
         session.add_all(
-            OutboxMessage(to_address=f"p{i}@example.com", subject=f"Message {i}", body_text=f"Body {i}\n",
-                          language="sv", kind="test.outage")
+            OutboxMessage(
+                to_address=f"p{i}@example.com",
+                subject=f"Message {i}",
+                body_text=f"Body {i}\n",
+                language="sv",
+                kind="test.outage",
+            )
             for i in range(3)
         )
         session.commit()
@@ -111,8 +116,11 @@ def test_database_lost_after_the_smtp_handoff_never_sends_a_message_twice(make_f
 
         engine = make_engine(pg_url)  # time passes: the claim runs out
         with engine.begin() as connection:
-            connection.execute(sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
-                               .values(next_attempt_dt=utcnow()))
+            connection.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.SENDING)
+                .values(next_attempt_dt=utcnow())
+            )
         engine.dispose()
         result = _run(app, "send-mail")
         assert result.exit_code == 1

@@ -38,8 +38,9 @@ def _views(pg_url: str, key: str) -> int:
 
 
 def _post_view(client: Any, consultation_id: int, key: str) -> Any:
-    return client.post(f"/sv/consultations/{consultation_id}/views/new",
-                       data={"body": TEXT, "language": "sv", "submission_key": key})
+    return client.post(
+        f"/sv/consultations/{consultation_id}/views/new", data={"body": TEXT, "language": "sv", "submission_key": key}
+    )
 
 
 def _assert_clear_503(response: Any, key: str | None = None) -> None:
@@ -88,7 +89,6 @@ class _CutAt:
         if self.seen == self.n and not self.fired:
             self.fired = True
             self.proxy.cut()
-
 
     def _after(self, response: Any) -> Any:
         self._tick()
@@ -163,8 +163,11 @@ def test_flapping_database_under_concurrent_load_never_gives_a_500(
             i += 1
             key = f"flap-{w}-{i}"
             try:
-                response = _post_view(client, consultation_id, key) if i % 2 else client.get(
-                    f"/sv/consultations/{consultation_id}")
+                response = (
+                    _post_view(client, consultation_id, key)
+                    if i % 2
+                    else client.get(f"/sv/consultations/{consultation_id}")
+                )
             except Exception as error:  # noqa: BLE001 - an exception through the server is the failure sought
                 with lock:
                     problems.append(f"{type(error).__name__}: {error}")
@@ -220,8 +223,10 @@ def test_hung_database_pages_and_forms_answer_503_by_the_request_deadline(
     client = fault_app.test_client()
     assert client.get(f"/sv/consultations/{consultation_id}").status_code == 200
     db_proxy.hang()
-    for send, key in ((lambda: client.get(f"/sv/consultations/{consultation_id}"), None),
-                      (lambda: _post_view(client, consultation_id, "hung-1"), "hung-1")):
+    for send, key in (
+        (lambda: client.get(f"/sv/consultations/{consultation_id}"), None),
+        (lambda: _post_view(client, consultation_id, "hung-1"), "hung-1"),
+    ):
         started = time.monotonic()
         response = send()
         elapsed = time.monotonic() - started

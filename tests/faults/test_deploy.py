@@ -59,8 +59,9 @@ def server(pg_url: str, db_proxy: Any, consultation_id: int, tmp_path: Path) -> 
     env = {
         **os.environ,
         "APP_ENV": "development",
-        "DATABASE_URL": sa.make_url(pg_url).set(host="127.0.0.1", port=db_proxy.port).render_as_string(
-            hide_password=False),
+        "DATABASE_URL": sa.make_url(pg_url)
+        .set(host="127.0.0.1", port=db_proxy.port)
+        .render_as_string(hide_password=False),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "PAGE_CACHE_URL": "off",
         "RATELIMIT_ENABLED": "0",
@@ -70,8 +71,9 @@ def server(pg_url: str, db_proxy: Any, consultation_id: int, tmp_path: Path) -> 
         "DRAIN_FILE": str(tmp_path / "drain"),
     }
     with open(log, "wb") as out:
-        process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     server = Server(process, port, log)
     try:
         deadline = time.monotonic() + 30
@@ -121,8 +123,9 @@ def test_sigterm_under_load_resets_no_accepted_request(server: Server, db_proxy:
     assert server.process.wait(30) == 0
 
 
-def test_access_log_holds_no_private_keys_and_no_addresses_on_anonymous_routes(server: Server,
-                                                                              consultation_id: int) -> None:
+def test_access_log_holds_no_private_keys_and_no_addresses_on_anonymous_routes(
+    server: Server, consultation_id: int
+) -> None:
     token = "Zq3x9PrivateLinkToken_abcdefghijkl"
     reset = "ResetToken0123456789abcdef"
     server.request("GET", f"/sv/registrations/{token}")
@@ -131,8 +134,12 @@ def test_access_log_holds_no_private_keys_and_no_addresses_on_anonymous_routes(s
     server.request("GET", "/sv/views/AB12-CD34")
     server.request("GET", f"/sv/password/reset/{reset}")
     server.request("GET", f"/sv/no-such-page/{token}")
-    server.request("POST", f"/sv/consultations/{consultation_id}/views/new",
-                   b"body=Hej&language=sv&submission_key=log-1", "User-Agent: Secret-Browser/1.0\r\n")
+    server.request(
+        "POST",
+        f"/sv/consultations/{consultation_id}/views/new",
+        b"body=Hej&language=sv&submission_key=log-1",
+        "User-Agent: Secret-Browser/1.0\r\n",
+    )
     server.request("GET", f"/sv/consultations/{consultation_id}", headers="User-Agent: Staff-Browser/2.0\r\n")
     server.process.send_signal(signal.SIGQUIT)
     server.process.wait(30)

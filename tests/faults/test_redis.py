@@ -45,7 +45,9 @@ def cached_app(make_fault_app, redis_proxy):
 
 
 @pytest.mark.parametrize("fault", ["cut", "hang"])
-def test_pages_and_forms_work_while_redis_is_down_or_hung(cached_app, redis_proxy, consultation_id, pg_url, caplog, fault):
+def test_pages_and_forms_work_while_redis_is_down_or_hung(
+    cached_app, redis_proxy, consultation_id, pg_url, caplog, fault
+):
     client = cached_app.test_client()
     store = cached_app.extensions["page_cache"]
     url = f"/sv/consultations/{consultation_id}"
@@ -65,8 +67,10 @@ def test_pages_and_forms_work_while_redis_is_down_or_hung(cached_app, redis_prox
     warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
     assert len(warnings) == 1
 
-    response = client.post(f"/sv/consultations/{consultation_id}/views/new",
-                           data={"body": "Redis är nere", "language": "sv", "submission_key": f"redis-{fault}"})
+    response = client.post(
+        f"/sv/consultations/{consultation_id}/views/new",
+        data={"body": "Redis är nere", "language": "sv", "submission_key": f"redis-{fault}"},
+    )
     assert response.status_code == 302
 
     redis_proxy.restore()

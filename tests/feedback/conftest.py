@@ -67,5 +67,8 @@ def board(create_board):
 def held(create_consultation, board):
     """A consultation that took place last week, feedback promised in a month."""
     return create_consultation(
-        board=board, status=S.HELD, start_dt=in_days(-7), feedback_due_date=date.today() + timedelta(days=30),
+        board=board,
+        status=S.HELD,
+        start_dt=in_days(-7),
+        feedback_due_date=date.today() + timedelta(days=30),
     )

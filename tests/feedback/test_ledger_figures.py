@@ -61,15 +61,17 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     tokens = iter(range(1, 1000))
 
     def consultation(board, status, start, due=None, co_hosts=(), views=(), hidden=(), registrations=()):
-        k = create_consultation(board=board, status=status, start_dt=start, feedback_due_date=due,
-                                co_hosts=list(co_hosts))
+        k = create_consultation(
+            board=board, status=status, start_dt=start, feedback_due_date=due, co_hosts=list(co_hosts)
+        )
         for language in views:
             create_viewpoint(k, language=language)
         for language in hidden:
             create_viewpoint(k, language=language, hidden=True)
         for status_, attended in registrations:
-            db_session.add(Registration(consultation_id=k.id, token=f"ledger-{next(tokens)}", status=status_,
-                                        attended=attended))
+            db_session.add(
+                Registration(consultation_id=k.id, token=f"ledger-{next(tokens)}", status=status_, attended=attended)
+            )
         db_session.commit()
         return k
 
@@ -84,39 +86,75 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
         db_session.commit()
         return report
 
-    k1 = consultation(a, S.HELD, utc(2024, 5, 10, 17), date(2024, 6, 10), views=["rom", "rom", "sv"], hidden=["rom"],
-                      registrations=[(R.CONFIRMED, None)] * 3 + [(R.WAITLISTED, None), (R.CANCELLED, None)])
-    report1 = feedback(k1, [{"outcome": "implemented"}, {"outcome": "partly", "reason_sv": "Delvis."}],
-                       published=utc(2024, 5, 30, 10))
+    k1 = consultation(
+        a,
+        S.HELD,
+        utc(2024, 5, 10, 17),
+        date(2024, 6, 10),
+        views=["rom", "rom", "sv"],
+        hidden=["rom"],
+        registrations=[(R.CONFIRMED, None)] * 3 + [(R.WAITLISTED, None), (R.CANCELLED, None)],
+    )
+    report1 = feedback(
+        k1, [{"outcome": "implemented"}, {"outcome": "partly", "reason_sv": "Delvis."}], published=utc(2024, 5, 30, 10)
+    )
     report1.summary_sv = "Vi hörde er, och mer."
     publication.publish_update(db_session, user, report1, change_note_sv="Mer text.", now=utc(2024, 8, 1, 10))
     k1.status = S.CLOSED
 
-    k2 = consultation(b, S.HELD, utc(2024, 12, 31, 23, 30), date(2025, 1, 31), co_hosts=[a],
-                      views=["sv", "sv", "other"],
-                      registrations=[(R.CONFIRMED, True), (R.CONFIRMED, False), (R.CONFIRMED, None),
-                                     (R.CONFIRMED, None)])
-    feedback(k2, [{"outcome": "not_implemented", "reason_sv": "Pengarna räcker inte."},
-                  {"outcome": "forwarded", "forwarded_to_board_id": c.id}], published=utc(2025, 2, 3, 9))
+    k2 = consultation(
+        b,
+        S.HELD,
+        utc(2024, 12, 31, 23, 30),
+        date(2025, 1, 31),
+        co_hosts=[a],
+        views=["sv", "sv", "other"],
+        registrations=[(R.CONFIRMED, True), (R.CONFIRMED, False), (R.CONFIRMED, None), (R.CONFIRMED, None)],
+    )
+    feedback(
+        k2,
+        [
+            {"outcome": "not_implemented", "reason_sv": "Pengarna räcker inte."},
+            {"outcome": "forwarded", "forwarded_to_board_id": c.id},
+        ],
+        published=utc(2025, 2, 3, 9),
+    )
 
-    k3 = consultation(a, S.HELD, utc(2025, 3, 1, 17), date(2025, 4, 1), co_hosts=[a, b], views=["rom", "en"],
-                      registrations=[(R.CONFIRMED, True), (R.CONFIRMED, True)])
+    k3 = consultation(
+        a,
+        S.HELD,
+        utc(2025, 3, 1, 17),
+        date(2025, 4, 1),
+        co_hosts=[a, b],
+        views=["rom", "en"],
+        registrations=[(R.CONFIRMED, True), (R.CONFIRMED, True)],
+    )
     feedback(k3, [{"outcome": "already_in_place"}])  # a draft
 
     consultation(a, S.HELD, utc(2026, 2, 20, 17), date(2026, 3, 20), hidden=["sv"], registrations=[(R.CONFIRMED, None)])
 
     k5 = consultation(a, S.HELD, utc(2026, 1, 15, 17), date(2026, 2, 15), views=["rom"] * 3)
-    feedback(k5, [{"outcome": "under_consideration", "next_update_date": date(2026, 6, 1)}, {"outcome": "implemented"}],
-             published=utc(2026, 2, 15, 22, 30))  # 23:30 on 15 February in Stockholm: on the promised day
+    feedback(
+        k5,
+        [{"outcome": "under_consideration", "next_update_date": date(2026, 6, 1)}, {"outcome": "implemented"}],
+        published=utc(2026, 2, 15, 22, 30),
+    )  # 23:30 on 15 February in Stockholm: on the promised day
 
     k6 = consultation(a, S.HELD, utc(2025, 5, 1, 17))
     feedback(k6, [{"outcome": "already_in_place"}], published=utc(2025, 5, 26, 10))
 
-    consultation(a, S.CANCELLED, utc(2025, 9, 1, 17), date(2025, 10, 1), views=["sv"] * 5,
-                 registrations=[(R.CONFIRMED, None)] * 2)
+    consultation(
+        a,
+        S.CANCELLED,
+        utc(2025, 9, 1, 17),
+        date(2025, 10, 1),
+        views=["sv"] * 5,
+        registrations=[(R.CONFIRMED, None)] * 2,
+    )
     consultation(a, S.PUBLISHED, utc(2026, 4, 1, 17), views=["sv"], registrations=[(R.CONFIRMED, None)])
-    consultation(c, S.HELD, utc(2025, 10, 10, 17), date(2025, 11, 10), views=["sv"],
-                 registrations=[(R.CONFIRMED, None)] * 2)
+    consultation(
+        c, S.HELD, utc(2025, 10, 10, 17), date(2025, 11, 10), views=["sv"], registrations=[(R.CONFIRMED, None)] * 2
+    )
     consultation(a, S.CLOSED, utc(2023, 11, 11, 17), views=["rom"], registrations=[(R.CONFIRMED, False)])
     return SimpleNamespace(a=a, b=b, c=c, d=d)
 
@@ -126,9 +164,13 @@ ZERO = {o: 0 for o in Outcome}
 
 def _ledger(ledger: feedback_ledger.Ledger) -> dict:
     return {
-        "held": ledger.held_per_year, "participants": ledger.participants_per_year,
-        "languages": ledger.views_by_language, "outcomes": ledger.responses_by_outcome,
-        "due": ledger.feedback_due, "on_time": ledger.feedback_on_time, "median": ledger.median_days_to_feedback,
+        "held": ledger.held_per_year,
+        "participants": ledger.participants_per_year,
+        "languages": ledger.views_by_language,
+        "outcomes": ledger.responses_by_outcome,
+        "due": ledger.feedback_due,
+        "on_time": ledger.feedback_on_time,
+        "median": ledger.median_days_to_feedback,
         "share": ledger.share_on_time,
     }
 
@@ -138,32 +180,60 @@ def test_ledger_of_a_board_that_leads_and_co_hosts(db_session, world):
         "held": [(2023, 1), (2024, 1), (2025, 3), (2026, 2)],
         "participants": [(2023, 0), (2024, 3), (2025, 3), (2026, 1)],
         "languages": [("rom", 8), ("sv", 4), ("en", 1), ("other", 1)],
-        "outcomes": list({**ZERO, O.IMPLEMENTED: 2, O.PARTLY: 1, O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1,
-                          O.ALREADY_IN_PLACE: 1, O.UNDER_CONSIDERATION: 1}.items()),
-        "due": 4, "on_time": 2, "median": 28.0, "share": 0.5,
+        "outcomes": list(
+            {
+                **ZERO,
+                O.IMPLEMENTED: 2,
+                O.PARTLY: 1,
+                O.NOT_IMPLEMENTED: 1,
+                O.FORWARDED: 1,
+                O.ALREADY_IN_PLACE: 1,
+                O.UNDER_CONSIDERATION: 1,
+            }.items()
+        ),
+        "due": 4,
+        "on_time": 2,
+        "median": 28.0,
+        "share": 0.5,
     }
 
 
 def test_ledger_of_a_co_host(db_session, world):
     assert _ledger(feedback_ledger.board_ledger(db_session, world.b, today=TODAY)) == {
-        "held": [(2025, 2)], "participants": [(2025, 3)],
+        "held": [(2025, 2)],
+        "participants": [(2025, 3)],
         "languages": [("sv", 2), ("en", 1), ("other", 1), ("rom", 1)],
         "outcomes": list({**ZERO, O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1}.items()),
-        "due": 2, "on_time": 0, "median": 33.0, "share": 0.0,
+        "due": 2,
+        "on_time": 0,
+        "median": 33.0,
+        "share": 0.0,
     }
 
 
 def test_ledger_without_feedback(db_session, world):
     assert _ledger(feedback_ledger.board_ledger(db_session, world.c, today=TODAY)) == {
-        "held": [(2025, 1)], "participants": [(2025, 2)], "languages": [("sv", 1)],
-        "outcomes": list(ZERO.items()), "due": 1, "on_time": 0, "median": None, "share": 0.0,
+        "held": [(2025, 1)],
+        "participants": [(2025, 2)],
+        "languages": [("sv", 1)],
+        "outcomes": list(ZERO.items()),
+        "due": 1,
+        "on_time": 0,
+        "median": None,
+        "share": 0.0,
     }
 
 
 def test_ledger_of_a_board_without_consultations(db_session, world):
     assert _ledger(feedback_ledger.board_ledger(db_session, world.d, today=TODAY)) == {
-        "held": [], "participants": [], "languages": [], "outcomes": list(ZERO.items()),
-        "due": 0, "on_time": 0, "median": None, "share": None,
+        "held": [],
+        "participants": [],
+        "languages": [],
+        "outcomes": list(ZERO.items()),
+        "due": 0,
+        "on_time": 0,
+        "median": None,
+        "share": None,
     }
 
 
@@ -174,20 +244,35 @@ def test_promises_not_yet_due_on_an_earlier_day(db_session, world):
 
 
 def _figures(f: figures.Figures) -> tuple:
-    return (f.held, f.participants, dict(f.views_by_language), {o: n for o, n in f.responses_by_outcome.items() if n},
-            f.feedback_due, f.feedback_on_time, f.median_days_to_feedback)
+    return (
+        f.held,
+        f.participants,
+        dict(f.views_by_language),
+        {o: n for o, n in f.responses_by_outcome.items() if n},
+        f.feedback_due,
+        f.feedback_on_time,
+        f.median_days_to_feedback,
+    )
 
 
-A_RESPONSES = {O.IMPLEMENTED: 2, O.PARTLY: 1, O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1, O.ALREADY_IN_PLACE: 1,
-               O.UNDER_CONSIDERATION: 1}
+A_RESPONSES = {
+    O.IMPLEMENTED: 2,
+    O.PARTLY: 1,
+    O.NOT_IMPLEMENTED: 1,
+    O.FORWARDED: 1,
+    O.ALREADY_IN_PLACE: 1,
+    O.UNDER_CONSIDERATION: 1,
+}
 
 
 def test_city_figures(db_session, world):
     total = figures.figures(db_session, today=TODAY)[(None, None)]
     assert _figures(total) == (8, 9, {"rom": 8, "sv": 5, "other": 1, "en": 1}, A_RESPONSES, 5, 2, 28.0)
     per_year = figures.figures(db_session, today=TODAY, by_year=True)
-    assert {y: (f.held, f.participants, f.views, f.responses, f.feedback_due, f.feedback_on_time,
-                f.median_days_to_feedback) for (_, y), f in per_year.items()} == {
+    assert {
+        y: (f.held, f.participants, f.views, f.responses, f.feedback_due, f.feedback_on_time, f.median_days_to_feedback)
+        for (_, y), f in per_year.items()
+    } == {
         2023: (1, 0, 1, 0, 0, 0, None),
         2024: (1, 3, 4, 2, 1, 1, 20.0),
         2025: (4, 5, 6, 3, 3, 0, 29.0),  # k2 33 d, k6 25 d
@@ -199,9 +284,23 @@ def test_figures_per_board(db_session, world):
     w = world
     per_board = figures.figures(db_session, today=TODAY, by_board=True)
     assert _figures(per_board[(w.a.id, None)]) == (
-        7, 7, {"rom": 8, "sv": 4, "other": 1, "en": 1}, A_RESPONSES, 4, 2, 28.0)
+        7,
+        7,
+        {"rom": 8, "sv": 4, "other": 1, "en": 1},
+        A_RESPONSES,
+        4,
+        2,
+        28.0,
+    )
     assert _figures(per_board[(w.b.id, None)]) == (
-        2, 3, {"sv": 2, "other": 1, "rom": 1, "en": 1}, {O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1}, 2, 0, 33.0)
+        2,
+        3,
+        {"sv": 2, "other": 1, "rom": 1, "en": 1},
+        {O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1},
+        2,
+        0,
+        33.0,
+    )
     assert _figures(per_board[(w.c.id, None)]) == (1, 2, {"sv": 1}, {}, 1, 0, None)
     assert (w.d.id, None) not in per_board
     for board in (w.a, w.b, w.c):
@@ -215,11 +314,25 @@ def test_figures_per_board_and_year(db_session, world):
     assert {k: _figures(f) for k, f in grid.items()} == {
         (w.a.id, 2023): (1, 0, {"rom": 1}, {}, 0, 0, None),
         (w.a.id, 2024): (1, 3, {"rom": 3, "sv": 1}, {O.IMPLEMENTED: 1, O.PARTLY: 1}, 1, 1, 20.0),
-        (w.a.id, 2025): (3, 3, {"sv": 2, "other": 1, "rom": 1, "en": 1},
-                         {O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1, O.ALREADY_IN_PLACE: 1}, 2, 0, 29.0),
+        (w.a.id, 2025): (
+            3,
+            3,
+            {"sv": 2, "other": 1, "rom": 1, "en": 1},
+            {O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1, O.ALREADY_IN_PLACE: 1},
+            2,
+            0,
+            29.0,
+        ),
         (w.a.id, 2026): (2, 1, {"sv": 1, "rom": 3}, {O.UNDER_CONSIDERATION: 1, O.IMPLEMENTED: 1}, 1, 1, 31.0),
-        (w.b.id, 2025): (2, 3, {"sv": 2, "other": 1, "rom": 1, "en": 1}, {O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1},
-                         2, 0, 33.0),
+        (w.b.id, 2025): (
+            2,
+            3,
+            {"sv": 2, "other": 1, "rom": 1, "en": 1},
+            {O.NOT_IMPLEMENTED: 1, O.FORWARDED: 1},
+            2,
+            0,
+            33.0,
+        ),
         (w.c.id, 2025): (1, 2, {"sv": 1}, {}, 1, 0, None),
     }
     one = figures.figures(db_session, today=TODAY, board_id=w.a.id, by_board=True, by_year=True)

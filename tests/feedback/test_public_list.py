@@ -43,8 +43,14 @@ class Feedback:
 
 def _views(db_session, consultation, n, **kwargs) -> list[Viewpoint]:
     views = [
-        Viewpoint(consultation_id=consultation.id, reference_code=f"L{consultation.id % 1000:03d}-{i:06d}",
-                  body=f"Synpunkt nummer {i} om fritidsgården.", language="sv", publish_consent=True, **kwargs)
+        Viewpoint(
+            consultation_id=consultation.id,
+            reference_code=f"L{consultation.id % 1000:03d}-{i:06d}",
+            body=f"Synpunkt nummer {i} om fritidsgården.",
+            language="sv",
+            publish_consent=True,
+            **kwargs,
+        )
         for i in range(n)
     ]
     db_session.add_all(views)
@@ -69,15 +75,23 @@ def many(db_session, publisher, held) -> Feedback:
     """2½ pages of published views, one without consent and one hidden; two themes."""
     public = _views(db_session, held, 2 * PER_PAGE + 20)
     private = Viewpoint(consultation_id=held.id, reference_code="PRIV-0001", body="Privat text.", language="sv")
-    hidden = Viewpoint(consultation_id=held.id, reference_code="HIDE-0001", body="Dold text.", language="sv",
-                       publish_consent=True, hidden_dt=utcnow())
+    hidden = Viewpoint(
+        consultation_id=held.id,
+        reference_code="HIDE-0001",
+        body="Dold text.",
+        language="sv",
+        publish_consent=True,
+        hidden_dt=utcnow(),
+    )
     db_session.add_all([private, hidden])
     db_session.commit()
     # The first theme: every second view (more than a page) and the two that may not be shown; the
     # second theme: every fifth view (some views are in both).
     first = public[::2]
     report = _publish(
-        db_session, publisher, held,
+        db_session,
+        publisher,
+        held,
         ({"title_sv": "Läxhjälp", "title_rom": "Žutimos"}, [v.id for v in first] + [private.id, hidden.id]),
         ({"title_sv": "Idrott"}, [v.id for v in public[::5]]),
     )
@@ -107,7 +121,7 @@ def _published_count(html: str) -> int:
 
 
 def _page_of(html: str) -> tuple[int, int]:
-    """"Page n of m" in the pagination."""
+    """ "Page n of m" in the pagination."""
     found = re.search(r'<nav class="pagination"[^>]*>\s*<p>\D*(\d+)\D+(\d+)\D*</p>', html)
     assert found is not None, "no pagination"
     return int(found.group(1)), int(found.group(2))
@@ -139,10 +153,10 @@ def test_the_list_is_paginated(client, many):
     first = client.get(many.url()).get_data(as_text=True)
     assert _listed(first) == codes[:PER_PAGE]
     second = client.get(many.url(page=2)).get_data(as_text=True)
-    assert _listed(second) == codes[PER_PAGE:2 * PER_PAGE]
+    assert _listed(second) == codes[PER_PAGE : 2 * PER_PAGE]
     assert codes[PER_PAGE] in second and codes[0] not in second  # the 51st view, not the first
     last = client.get(many.url(page=3)).get_data(as_text=True)
-    assert _listed(last) == codes[2 * PER_PAGE:]
+    assert _listed(last) == codes[2 * PER_PAGE :]
     # every page says how many views there are in all, and where it is
     for html, number in ((first, 1), (second, 2), (last, 3)):
         assert _published_count(html) == len(codes)
@@ -214,7 +228,7 @@ def test_the_list_in_both_languages(client, many, lang):
     one, _two = many.theme_ids
     html = client.get(many.url(lang, theme=one, page=2)).get_data(as_text=True)
     assert f'<html lang="{lang}"' in html
-    assert _listed(html) == [v.reference_code for v in many.in_first_theme][PER_PAGE:2 * PER_PAGE]
+    assert _listed(html) == [v.reference_code for v in many.in_first_theme][PER_PAGE : 2 * PER_PAGE]
     assert ("Žutimos" if lang == "rom" else "Läxhjälp") in _heading(html)
     assert _page_of(html) == (2, 2)
     assert f'href="/{lang}/views/{many.in_first_theme[PER_PAGE].reference_code}"' in html
@@ -228,8 +242,20 @@ def test_bad_parameters_fall_back(client, create_consultation, board, many, db_s
     db_session.commit()
     foreign = _publish(db_session, publisher, other, ({"title_sv": "Främmande"}, [stranger.id])).themes[0]
 
-    first_page = ["page=abc", "page=-3", "page=0", "page=1.5", "page=", "page=%00", "theme=abc", "theme=-1",
-                  "theme=99999999999999999999", f"theme={foreign.id}", "theme=%00", "theme=1e3&page=x"]
+    first_page = [
+        "page=abc",
+        "page=-3",
+        "page=0",
+        "page=1.5",
+        "page=",
+        "page=%00",
+        "theme=abc",
+        "theme=-1",
+        "theme=99999999999999999999",
+        f"theme={foreign.id}",
+        "theme=%00",
+        "theme=1e3&page=x",
+    ]
     for query in first_page:
         response = client.get(f"{many.url()}?{query}")
         assert response.status_code == 200, query
@@ -240,7 +266,7 @@ def test_bad_parameters_fall_back(client, create_consultation, board, many, db_s
     for query in ("page=4", "page=99999999999", "page=999999999999999999999999"):
         response = client.get(f"{many.url()}?{query}")
         assert response.status_code == 200, query
-        assert _listed(response.get_data(as_text=True)) == codes[2 * PER_PAGE:], query
+        assert _listed(response.get_data(as_text=True)) == codes[2 * PER_PAGE :], query
     one, _two = many.theme_ids
     wanted = [v.reference_code for v in many.in_first_theme]
     assert _listed(client.get(many.url(theme=one, page=-1)).get_data(as_text=True)) == wanted[:PER_PAGE]
@@ -290,4 +316,4 @@ def test_view_permalink_loads_no_other_view(client, db_session, many):
         html = client.get(f"/sv/views/{v.reference_code}").get_data(as_text=True)
     assert [x.reference_code for x in loaded] == [v.reference_code]
     assert v.body in html
-    assert f'/sv/consultations/{many.consultation.id}/feedback#theme-{many.theme_ids[0]}' in html
+    assert f"/sv/consultations/{many.consultation.id}/feedback#theme-{many.theme_ids[0]}" in html

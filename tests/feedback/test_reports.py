@@ -54,8 +54,9 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     tokens = iter(range(1, 100))
 
     def register(consultation, status=RegistrationStatus.CONFIRMED, attended=None):
-        db_session.add(Registration(consultation_id=consultation.id, token=f"tok-{next(tokens)}", status=status,
-                                    attended=attended))
+        db_session.add(
+            Registration(consultation_id=consultation.id, token=f"tok-{next(tokens)}", status=status, attended=attended)
+        )
         db_session.commit()
 
     def feedback(consultation, answers, summary="Vi hörde er."):
@@ -67,33 +68,58 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
             responses.append(fb.save_response(db_session, user, theme, {"body_sv": "Svar.", **data}, today=TODAY))
         return report, responses
 
-    c1 = create_consultation(board=a, status=S.HELD, start_dt=utc(2025, 2, 1, 17), feedback_due_date=date(2025, 3, 1),
-                             title_sv="+Plus om skolan")
+    c1 = create_consultation(
+        board=a,
+        status=S.HELD,
+        start_dt=utc(2025, 2, 1, 17),
+        feedback_due_date=date(2025, 3, 1),
+        title_sv="+Plus om skolan",
+    )
     for _ in range(2):
         create_viewpoint(c1, language="rom")
     register(c1, attended=True)
     register(c1, attended=True)
     register(c1, attended=False)
     register(c1, status=RegistrationStatus.CANCELLED)
-    report1, (implemented, _) = feedback(c1, [
-        ({"title_sv": "=1+1", "title_rom": "-minus"}, {"outcome": "implemented", "body_sv": "@hemma"}),
-        ({"title_sv": "Lokaler"}, {"outcome": "not_implemented", "reason_sv": "Pengarna räcker inte."}),
-    ])
-    fb.cite_decision(db_session, user, implemented, {
-        "board_id": a.id, "case_reference": "KS 2025/12", "paragraph": "§ 7", "meeting_date": date(2025, 2, 15),
-        "title_sv": "Läxhjälp", "minutes_url": "https://example.org/protokoll.pdf",
-    })
+    report1, (implemented, _) = feedback(
+        c1,
+        [
+            ({"title_sv": "=1+1", "title_rom": "-minus"}, {"outcome": "implemented", "body_sv": "@hemma"}),
+            ({"title_sv": "Lokaler"}, {"outcome": "not_implemented", "reason_sv": "Pengarna räcker inte."}),
+        ],
+    )
+    fb.cite_decision(
+        db_session,
+        user,
+        implemented,
+        {
+            "board_id": a.id,
+            "case_reference": "KS 2025/12",
+            "paragraph": "§ 7",
+            "meeting_date": date(2025, 2, 15),
+            "title_sv": "Läxhjälp",
+            "minutes_url": "https://example.org/protokoll.pdf",
+        },
+    )
     publication.publish_feedback(db_session, user, report1, now=utc(2025, 2, 20, 9))
 
-    c2 = create_consultation(board=a, co_hosts=[b], status=S.HELD, start_dt=utc(2026, 2, 1, 17),
-                             feedback_due_date=date(2026, 3, 1), title_sv="Samråd om idrott")
+    c2 = create_consultation(
+        board=a,
+        co_hosts=[b],
+        status=S.HELD,
+        start_dt=utc(2026, 2, 1, 17),
+        feedback_due_date=date(2026, 3, 1),
+        title_sv="Samråd om idrott",
+    )
     create_viewpoint(c2, language="sv")
     create_viewpoint(c2, language="other")
     register(c2)
     register(c2)
     register(c2, status=RegistrationStatus.WAITLISTED)
     report2, _ = feedback(c2, [({"title_sv": "Idrott"}, {"outcome": "partly"})])
-    publication.publish_feedback(db_session, user, report2, now=utc(2026, 3, 1, 23, 30))  # 00:30 on 2 March in Stockholm
+    publication.publish_feedback(
+        db_session, user, report2, now=utc(2026, 3, 1, 23, 30)
+    )  # 00:30 on 2 March in Stockholm
 
     c3 = create_consultation(board=b, status=S.HELD, start_dt=utc(2026, 1, 10, 17), feedback_due_date=date(2026, 2, 10))
     create_viewpoint(c3, language="rom")
@@ -103,10 +129,17 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
     create_viewpoint(c4, language="sv")
     register(c4)
 
-    c5 = create_consultation(board=c, status=S.HELD, start_dt=utc(2025, 6, 1, 17), feedback_due_date=date(2025, 6, 30),
-                             title_sv="Samråd om kultur")
+    c5 = create_consultation(
+        board=c,
+        status=S.HELD,
+        start_dt=utc(2025, 6, 1, 17),
+        feedback_due_date=date(2025, 6, 30),
+        title_sv="Samråd om kultur",
+    )
     report5, _ = feedback(c5, [({"title_sv": "Bibliotek"}, {"outcome": "forwarded", "forwarded_to_board_id": a.id})])
-    publication.publish_feedback(db_session, user, report5, now=utc(2025, 6, 30, 22, 30))  # 00:30 on 1 July (summer time)
+    publication.publish_feedback(
+        db_session, user, report5, now=utc(2025, 6, 30, 22, 30)
+    )  # 00:30 on 1 July (summer time)
 
     # A draft change after publication: not in the CSV, which reads the published snapshot.
     report1.themes[1].title_sv = "Ändrat utkast"
@@ -115,8 +148,15 @@ def world(db_session, create_board, create_user, create_consultation, create_vie
 
 
 def _figures(f: figures.Figures) -> tuple:
-    return (f.held, f.participants, dict(f.views_by_language), {o: n for o, n in f.responses_by_outcome.items() if n},
-            f.feedback_due, f.feedback_on_time, f.median_days_to_feedback)
+    return (
+        f.held,
+        f.participants,
+        dict(f.views_by_language),
+        {o: n for o, n in f.responses_by_outcome.items() if n},
+        f.feedback_due,
+        f.feedback_on_time,
+        f.median_days_to_feedback,
+    )
 
 
 # --- Figures ------------------------------------------------------------------------------------------
@@ -125,9 +165,13 @@ def _figures(f: figures.Figures) -> tuple:
 def test_city_figures(db_session, world):
     total = figures.figures(db_session, today=TODAY)[(None, None)]
     assert _figures(total) == (
-        4, 5, {"rom": 3, "sv": 1, "other": 1},
+        4,
+        5,
+        {"rom": 3, "sv": 1, "other": 1},
         {O.IMPLEMENTED: 1, O.NOT_IMPLEMENTED: 1, O.PARTLY: 1, O.FORWARDED: 1},
-        4, 1, 29.0,
+        4,
+        1,
+        29.0,
     )
     assert total.views == 5 and total.responses == 4 and total.share_on_time == 0.25
     per_year = figures.figures(db_session, today=TODAY, by_year=True, parts=("held",))
@@ -138,7 +182,13 @@ def test_figures_per_board(db_session, world):
     w = world
     per_board = figures.figures(db_session, today=TODAY, by_board=True)
     assert _figures(per_board[(w.a.id, None)]) == (
-        2, 4, {"rom": 2, "sv": 1, "other": 1}, {O.IMPLEMENTED: 1, O.NOT_IMPLEMENTED: 1, O.PARTLY: 1}, 2, 1, 24.0,
+        2,
+        4,
+        {"rom": 2, "sv": 1, "other": 1},
+        {O.IMPLEMENTED: 1, O.NOT_IMPLEMENTED: 1, O.PARTLY: 1},
+        2,
+        1,
+        24.0,
     )
     # B co-hosts c2: counted for B as well as A
     assert _figures(per_board[(w.b.id, None)]) == (2, 3, {"sv": 1, "other": 1, "rom": 1}, {O.PARTLY: 1}, 2, 0, 29.0)
@@ -206,13 +256,21 @@ def test_city_report_sends_a_fixed_number_of_statements(db_session, world):
     assert all("count(" in s.lower() or "sum(" in s.lower() for s in selects[1:])  # aggregates, not rows
 
 
-@pytest.mark.parametrize("moment", [
-    utc(2026, 1, 15, 22, 59), utc(2026, 1, 15, 23, 0),  # winter: midnight at 23:00 UTC
-    utc(2026, 3, 29, 0, 59), utc(2026, 3, 29, 1, 0),  # summer time starts 01:00 UTC, last Sunday of March
-    utc(2026, 6, 30, 21, 59), utc(2026, 6, 30, 22, 0),  # summer: midnight at 22:00 UTC
-    utc(2026, 10, 25, 0, 59), utc(2026, 10, 25, 1, 0),  # summer time ends
-    utc(2025, 12, 31, 23, 30), utc(2024, 3, 30, 22, 30),
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        utc(2026, 1, 15, 22, 59),
+        utc(2026, 1, 15, 23, 0),  # winter: midnight at 23:00 UTC
+        utc(2026, 3, 29, 0, 59),
+        utc(2026, 3, 29, 1, 0),  # summer time starts 01:00 UTC, last Sunday of March
+        utc(2026, 6, 30, 21, 59),
+        utc(2026, 6, 30, 22, 0),  # summer: midnight at 22:00 UTC
+        utc(2026, 10, 25, 0, 59),
+        utc(2026, 10, 25, 1, 0),  # summer time ends
+        utc(2025, 12, 31, 23, 30),
+        utc(2024, 3, 30, 22, 30),
+    ],
+)
 def test_stockholm_date_in_sql(db_session, moment):
     value = db_session.scalar(sa.select(figures.stockholm_date(sa.literal(moment, UTCDateTime()))))
     assert value == moment.astimezone(STOCKHOLM).date()
@@ -237,15 +295,25 @@ def test_figures_csv(db_session, world):
     body = [dict(zip(header, r)) for r in rows[1:]]
     # the city's rows first, then every board for every year (zeros included)
     assert [(r["board_slug"], r["year"]) for r in body] == [
-        ("", "2025"), ("", "2026"), ("a-namnden", "2025"), ("a-namnden", "2026"),
-        ("b-namnden", "2025"), ("b-namnden", "2026"), ("c-namnden", "2025"), ("c-namnden", "2026"),
+        ("", "2025"),
+        ("", "2026"),
+        ("a-namnden", "2025"),
+        ("a-namnden", "2026"),
+        ("b-namnden", "2025"),
+        ("b-namnden", "2026"),
+        ("c-namnden", "2025"),
+        ("c-namnden", "2026"),
     ]
     city_2026 = body[1]
     assert (city_2026["consultations_held"], city_2026["participants"], city_2026["views"]) == ("2", "3", "3")
     a_2025 = body[2]
     assert a_2025["board_name_sv"] == "A-nämnden"
     assert (a_2025["views_rom"], a_2025["responses"], a_2025["responses_implemented"]) == ("2", "2", "1")
-    assert (a_2025["feedback_due"], a_2025["feedback_on_time"], a_2025["feedback_on_time_percent"]) == ("1", "1", "100.0")
+    assert (a_2025["feedback_due"], a_2025["feedback_on_time"], a_2025["feedback_on_time_percent"]) == (
+        "1",
+        "1",
+        "100.0",
+    )
     assert a_2025["median_days_to_feedback"] == "19.0"
     b_2025 = body[4]
     assert (b_2025["consultations_held"], b_2025["views"], b_2025["median_days_to_feedback"]) == ("0", "0", "")
@@ -272,7 +340,10 @@ def test_feedback_csv(db_session, world):
     assert first["theme_title_rom"] == "'-minus" and first["response_sv"] == "'@hemma"
     assert (first["board_slug"], first["meeting_date"]) == ("a-namnden", "2025-02-01")
     assert (first["decision_case_reference"], first["decision_paragraph"], first["decision_date"]) == (
-        "KS 2025/12", "7", "2025-02-15")
+        "KS 2025/12",
+        "7",
+        "2025-02-15",
+    )
     assert first["minutes_url"] == "https://example.org/protokoll.pdf"
     assert (first["feedback_first_published"], first["feedback_revision"]) == ("2025-02-20", "1")
     assert body[1]["decision_case_reference"] == "" and body[3]["feedback_first_published"] == "2026-03-02"
@@ -325,8 +396,11 @@ def test_ledger_page_has_charts(client, world, on_today, lang):
 
 
 def test_csv_downloads(client, world, on_today):
-    for url, first in [("/sv/report.csv", "board_slug"), ("/rom/report/feedback.csv", "consultation_id"),
-                       ("/sv/boards/c-namnden/ledger.csv", "board_slug")]:
+    for url, first in [
+        ("/sv/report.csv", "board_slug"),
+        ("/rom/report/feedback.csv", "consultation_id"),
+        ("/sv/boards/c-namnden/ledger.csv", "board_slug"),
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
@@ -356,8 +430,16 @@ def test_ledger_csv_streams_after_the_request(tmp_path):
         with Session(app.extensions["db"].engine) as session:
             board = Board(slug="farsta", name_sv="Farsta stadsdelsnämnd", kind=BoardKind.DISTRICT)
             start = datetime(2026, 3, 3, 17, tzinfo=timezone.utc)
-            session.add(Consultation(lead_board=board, status=ConsultationStatus.HELD, title_sv="Samråd",
-                                     start_dt=start, end_dt=start + timedelta(hours=2), held_dt=start))
+            session.add(
+                Consultation(
+                    lead_board=board,
+                    status=ConsultationStatus.HELD,
+                    title_sv="Samråd",
+                    start_dt=start,
+                    end_dt=start + timedelta(hours=2),
+                    held_dt=start,
+                )
+            )
             session.commit()
         response = app.test_client().get("/sv/boards/farsta/ledger.csv")
         assert response.status_code == 200

@@ -85,8 +85,14 @@ def test_under_consideration_needs_future_date(db_session, publisher, theme):
 
 
 def test_changing_outcome_clears_fields_that_no_longer_apply(db_session, publisher, theme, other_board):
-    _answer(db_session, publisher, theme, outcome="forwarded", forwarded_to_board_id=other_board.id,
-            reason_sv="Inte vårt ansvar")
+    _answer(
+        db_session,
+        publisher,
+        theme,
+        outcome="forwarded",
+        forwarded_to_board_id=other_board.id,
+        reason_sv="Inte vårt ansvar",
+    )
     response = _answer(db_session, publisher, theme, outcome="already_in_place", next_update_date=TODAY)
     assert response.forwarded_to_board_id is None and response.next_update_date is None and response.reason_sv is None
 
@@ -102,7 +108,9 @@ def test_a_view_may_be_in_several_themes(db_session, publisher, report, held, cr
     assert [t.position for t in report.themes] == [1, 2]
 
 
-def test_theme_refuses_views_of_another_consultation(db_session, publisher, report, create_consultation, create_viewpoint):
+def test_theme_refuses_views_of_another_consultation(
+    db_session, publisher, report, create_consultation, create_viewpoint
+):
     foreign = create_viewpoint(create_consultation(status=S.HELD))
     with pytest.raises(DomainError) as error:
         fb.add_theme(db_session, publisher, report, {"title_sv": "X"}, [foreign.id])
@@ -139,24 +147,43 @@ def test_no_feedback_on_a_draft(db_session, publisher, create_consultation, boar
 # --- Decisions ------------------------------------------------------------------------------------
 
 
-def test_decision_is_reused_across_consultations(db_session, publisher, theme, board, create_consultation, create_viewpoint):
+def test_decision_is_reused_across_consultations(
+    db_session, publisher, theme, board, create_consultation, create_viewpoint
+):
     response = _answer(db_session, publisher, theme)
-    data = {"board_id": board.id, "meeting_date": date(2026, 2, 20), "case_reference": "UBN 2025/809",
-            "paragraph": "§ 12", "title_sv": "Läxhjälp i ytterstaden", "minutes_url": "https://example.se/p.pdf"}
+    data = {
+        "board_id": board.id,
+        "meeting_date": date(2026, 2, 20),
+        "case_reference": "UBN 2025/809",
+        "paragraph": "§ 12",
+        "title_sv": "Läxhjälp i ytterstaden",
+        "minutes_url": "https://example.se/p.pdf",
+    }
     first = fb.cite_decision(db_session, publisher, response, data)
     assert first.paragraph == "12"
     other = create_consultation(board=board, status=S.HELD)
     other_report = consultation_reports.start_report(db_session, publisher, other)
     other_theme = fb.add_theme(db_session, publisher, other_report, {"title_sv": "Skola"})
     other_response = _answer(db_session, publisher, other_theme)
-    again = fb.cite_decision(db_session, publisher, other_response,
-                             {"board_id": board.id, "case_reference": "ubn  2025/809", "paragraph": "12",
-                              "title_sv": "Annan titel", "title_rom": "Sikhlimasko zhutipe"})
+    again = fb.cite_decision(
+        db_session,
+        publisher,
+        other_response,
+        {
+            "board_id": board.id,
+            "case_reference": "ubn  2025/809",
+            "paragraph": "12",
+            "title_sv": "Annan titel",
+            "title_rom": "Sikhlimasko zhutipe",
+        },
+    )
     assert again is first
     # Cited again: the title stays, the translation it lacked is added.
     assert (first.title_sv, first.title_rom) == ("Läxhjälp i ytterstaden", "Sikhlimasko zhutipe")
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Decision)) == 1
-    fb.cite_decision(db_session, publisher, response, {"board_id": board.id, "case_reference": "UBN 2025/809", "paragraph": "12"})
+    fb.cite_decision(
+        db_session, publisher, response, {"board_id": board.id, "case_reference": "UBN 2025/809", "paragraph": "12"}
+    )
     assert response.decisions == [first]
 
 
@@ -170,8 +197,12 @@ def test_new_decision_needs_date_title_and_safe_link(db_session, publisher, them
         fb.cite_decision(db_session, publisher, response, {**base, "meeting_date": TODAY})
     assert error.value.field == "title_sv"
     with pytest.raises(DomainError) as error:
-        fb.cite_decision(db_session, publisher, response,
-                         {**base, "meeting_date": TODAY, "title_sv": "T", "minutes_url": "javascript:alert(1)"})
+        fb.cite_decision(
+            db_session,
+            publisher,
+            response,
+            {**base, "meeting_date": TODAY, "title_sv": "T", "minutes_url": "javascript:alert(1)"},
+        )
     assert error.value.field == "minutes_url"
     with pytest.raises(DomainError) as error:
         fb.cite_decision(db_session, publisher, response, {**base, "paragraph": "§"})
@@ -223,12 +254,16 @@ def test_later_edits_are_versioned(db_session, publisher, report, theme, held, b
     assert error.value.field == "change_note_sv"
     new_theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Lokaler"})
     _answer(db_session, publisher, new_theme, outcome="already_in_place")
-    revision = publication.publish_update(db_session, publisher, report, change_note_sv="Nytt svar om Tensta.",
-                                 change_note_rom="Nevo")
+    revision = publication.publish_update(
+        db_session, publisher, report, change_note_sv="Nytt svar om Tensta.", change_note_rom="Nevo"
+    )
     assert revision.number == 2
     kinds = {(c["kind"], c["theme_id"]) for c in revision.changes}
     assert kinds == {("response_changed", theme.id), ("theme_added", new_theme.id)}
-    assert present(present(feedback_public.public_feedback(db_session, report)).themes[0].response).outcome is Outcome.PARTLY
+    assert (
+        present(present(feedback_public.public_feedback(db_session, report)).themes[0].response).outcome
+        is Outcome.PARTLY
+    )
     assert not snapshots.has_unpublished_changes(report)
     with pytest.raises(DomainError):
         publication.publish_update(db_session, publisher, report, change_note_sv="Inget nytt")
@@ -348,8 +383,9 @@ def test_board_ledger(db_session, publisher, board, other_board, create_consulta
     # Late by half an hour in Stockholm: published 00:30 on 2 Mar local (23:30 UTC on 1 Mar), 29 days
     held_with_feedback(datetime(2026, 2, 1, 17, tzinfo=utc), date(2026, 3, 1), datetime(2026, 3, 1, 23, 30, tzinfo=utc))
     # Overdue, no feedback
-    late = create_consultation(board=board, status=S.HELD, start_dt=datetime(2026, 1, 10, 17, tzinfo=utc),
-                               feedback_due_date=date(2026, 2, 10))
+    late = create_consultation(
+        board=board, status=S.HELD, start_dt=datetime(2026, 1, 10, 17, tzinfo=utc), feedback_due_date=date(2026, 2, 10)
+    )
     create_viewpoint(late, language="sv")
     create_viewpoint(late, language="rom")
     create_consultation(board=board, status=S.PUBLISHED, start_dt=in_days(10))  # not held: not counted
@@ -368,7 +404,9 @@ def test_board_ledger(db_session, publisher, board, other_board, create_consulta
 
 def test_stale_summary_is_refused(db_session, publisher, report):
     opened = report.version
-    fb.update_summary(db_session, publisher, report, {"summary_sv": "Kollegans sammanfattning"}, expected_version=opened)
+    fb.update_summary(
+        db_session, publisher, report, {"summary_sv": "Kollegans sammanfattning"}, expected_version=opened
+    )
     assert report.version == opened + 1
     with pytest.raises(fb.StaleSummary) as error:
         fb.update_summary(db_session, publisher, report, {"summary_sv": "Min sammanfattning"}, expected_version=opened)
@@ -407,8 +445,9 @@ def test_regrouping_views_alone_bumps_the_theme_version(db_session, publisher, t
     other = create_viewpoint(held, "Fler fritidsgårdar.")
     opened = theme.version
     data = {"title_sv": theme.title_sv, "title_rom": theme.title_rom}
-    fb.update_theme(db_session, publisher, theme, data, [v.id for v in theme.viewpoints] + [other.id],
-                    expected_version=opened)
+    fb.update_theme(
+        db_session, publisher, theme, data, [v.id for v in theme.viewpoints] + [other.id], expected_version=opened
+    )
     assert theme.version == opened + 1
     with pytest.raises(fb.StaleTheme):
         fb.update_theme(db_session, publisher, theme, data, [], expected_version=opened)
@@ -419,25 +458,55 @@ def test_regrouping_views_alone_bumps_the_theme_version(db_session, publisher, t
 
 
 def test_stale_response_is_refused(db_session, publisher, theme):
-    response = fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Första svaret"},
-                                today=TODAY, expected_version=0)
+    response = fb.save_response(
+        db_session,
+        publisher,
+        theme,
+        {"outcome": "implemented", "body_sv": "Första svaret"},
+        today=TODAY,
+        expected_version=0,
+    )
     opened = response.version
     assert opened == 1
-    fb.save_response(db_session, publisher, theme, {"outcome": "partly", "body_sv": "Kollegans svar"},
-                     today=TODAY, expected_version=opened)
+    fb.save_response(
+        db_session,
+        publisher,
+        theme,
+        {"outcome": "partly", "body_sv": "Kollegans svar"},
+        today=TODAY,
+        expected_version=opened,
+    )
     assert response.version == opened + 1
     with pytest.raises(fb.StaleResponse) as error:
-        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
-                         today=TODAY, expected_version=opened)
+        fb.save_response(
+            db_session,
+            publisher,
+            theme,
+            {"outcome": "implemented", "body_sv": "Mitt svar"},
+            today=TODAY,
+            expected_version=opened,
+        )
     assert error.value.response.body_sv == "Kollegans svar"
     # A form opened before the first response was written is stale as well.
     with pytest.raises(fb.StaleResponse):
-        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
-                         today=TODAY, expected_version=0)
+        fb.save_response(
+            db_session,
+            publisher,
+            theme,
+            {"outcome": "implemented", "body_sv": "Mitt svar"},
+            today=TODAY,
+            expected_version=0,
+        )
     db_session.expire_all()
     assert theme.response.body_sv == "Kollegans svar" and theme.response.outcome is Outcome.PARTLY
-    fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
-                     today=TODAY, expected_version=opened + 1)
+    fb.save_response(
+        db_session,
+        publisher,
+        theme,
+        {"outcome": "implemented", "body_sv": "Mitt svar"},
+        today=TODAY,
+        expected_version=opened + 1,
+    )
     assert theme.response.body_sv == "Mitt svar" and theme.response.version == opened + 2
 
 
@@ -468,8 +537,14 @@ def test_save_that_loses_the_race_at_the_database_is_a_conflict(db_session, publ
 
     _saved_behind_the_sessions_back(db_session, ThemeResponse, response.id, body_sv="Kollegans svar")
     with pytest.raises(fb.StaleResponse) as response_error:
-        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
-                         today=TODAY, expected_version=response.version)
+        fb.save_response(
+            db_session,
+            publisher,
+            theme,
+            {"outcome": "implemented", "body_sv": "Mitt svar"},
+            today=TODAY,
+            expected_version=response.version,
+        )
     assert response_error.value.response.body_sv == "Kollegans svar"
     # The conflict showed the current versions, and saving with them goes through.
     assert (summary_error.value.report.version, theme_error.value.theme.version) == (report.version, theme.version)
@@ -496,10 +571,18 @@ def test_two_first_responses_at_the_same_moment(db_session, publisher, theme):
 
     assert theme.response is None
     # The colleague's first response, committed after this request loaded the theme.
-    db_session.execute(sa.insert(ThemeResponse).values(theme_id=theme.id, outcome=Outcome.PARTLY, body_sv="Kollegans svar"))
+    db_session.execute(
+        sa.insert(ThemeResponse).values(theme_id=theme.id, outcome=Outcome.PARTLY, body_sv="Kollegans svar")
+    )
     with pytest.raises(fb.StaleResponse) as error:
-        fb.save_response(db_session, publisher, theme, {"outcome": "implemented", "body_sv": "Mitt svar"},
-                         today=TODAY, expected_version=0)
+        fb.save_response(
+            db_session,
+            publisher,
+            theme,
+            {"outcome": "implemented", "body_sv": "Mitt svar"},
+            today=TODAY,
+            expected_version=0,
+        )
     assert error.value.response.body_sv == "Kollegans svar" and error.value.response.version == 1
     db_session.commit()
     assert present(theme.response).body_sv == "Kollegans svar"

@@ -31,12 +31,19 @@ def topics(db_session, create_board, create_user, create_consultation):
     c = create_consultation(board=board, status=S.HELD)
     topic_of = {}
     for i, (topic, texts, original) in enumerate(three_topics.views()):
-        v = Viewpoint(consultation_id=c.id, reference_code=f"SG{i:02d}-{c.id:04d}", body=texts[original],
-                      language=original, publish_consent=True,
-                      romani_variety=RomaniVariety.KALDERASH if original == "rom" else None,
-                      translations=[ViewpointTranslation(language=lang, body=text, provenance=Provenance.HUMAN,
-                                                         translator="Tolk")
-                                    for lang, text in texts.items() if lang != original])
+        v = Viewpoint(
+            consultation_id=c.id,
+            reference_code=f"SG{i:02d}-{c.id:04d}",
+            body=texts[original],
+            language=original,
+            publish_consent=True,
+            romani_variety=RomaniVariety.KALDERASH if original == "rom" else None,
+            translations=[
+                ViewpointTranslation(language=lang, body=text, provenance=Provenance.HUMAN, translator="Tolk")
+                for lang, text in texts.items()
+                if lang != original
+            ],
+        )
         db_session.add(v)
         db_session.flush()
         topic_of[v.id] = topic
@@ -47,8 +54,7 @@ def topics(db_session, create_board, create_user, create_consultation):
 
 def _members(db_session, suggestion) -> list[int]:
     t = theme_suggestion_viewpoints.c
-    return list(db_session.scalars(sa.select(t.viewpoint_id).where(t.suggestion_id == suggestion.id)
-                                   .order_by(t.rank)))
+    return list(db_session.scalars(sa.select(t.viewpoint_id).where(t.suggestion_id == suggestion.id).order_by(t.rank)))
 
 
 def _found(db_session, run) -> dict[int, int]:
@@ -121,7 +127,9 @@ def test_a_view_themed_since_is_not_assigned_again(db_session, topics):
     db_session.commit()
     proposal = run.suggestions[0]
     members = _members(db_session, proposal)
-    other = fb.add_theme(db_session, editor, report, {"title_sv": "Kollegans tema"}, members[:2])  # a colleague, meanwhile
+    other = fb.add_theme(
+        db_session, editor, report, {"title_sv": "Kollegans tema"}, members[:2]
+    )  # a colleague, meanwhile
     db_session.commit()
     done = suggestions.accept(db_session, editor, report, proposal, "Nytt tema", expected_version=proposal.version)
     db_session.commit()
@@ -141,8 +149,10 @@ def _page(client, c) -> str:
 
 def _suggested(client, auth, c, editor):
     auth.login(editor)
-    assert client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions",
-                       data={"scope": "unthemed"}).status_code == 302
+    assert (
+        client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions", data={"scope": "unthemed"}).status_code
+        == 302
+    )
 
 
 def _proposal_url(c, s) -> str:
@@ -158,7 +168,8 @@ def test_page_linked_from_the_overview_lists_proposals(client, auth, db_session,
     c, editor, report, topic_of = topics
     auth.login(editor)
     assert f"/sv/staff/consultations/{c.id}/feedback/suggestions" in client.get(
-        f"/sv/staff/consultations/{c.id}/feedback").get_data(as_text=True)
+        f"/sv/staff/consultations/{c.id}/feedback"
+    ).get_data(as_text=True)
     html = _page(client, c)
     assert 'name="scope"' in html and "Förslag</h2>" not in html
     _suggested(client, auth, c, editor)
@@ -177,9 +188,14 @@ def test_accept_renamed_makes_an_audited_theme(client, auth, db_session, topics)
     _suggested(client, auth, c, editor)
     proposal = _run(db_session, c).suggestions[0]
     members = _members(db_session, proposal)
-    response = client.post(_proposal_url(c, proposal), data={
-        f"s{proposal.id}-title": "Kollektivtrafik", f"s{proposal.id}-version": proposal.version,
-        f"s{proposal.id}-accept": "1"})
+    response = client.post(
+        _proposal_url(c, proposal),
+        data={
+            f"s{proposal.id}-title": "Kollektivtrafik",
+            f"s{proposal.id}-version": proposal.version,
+            f"s{proposal.id}-accept": "1",
+        },
+    )
     assert response.status_code == 302
     db_session.expire_all()
     theme = db_session.scalar(sa.select(Theme).where(Theme.title_sv == "Kollektivtrafik"))
@@ -197,12 +213,21 @@ def test_rename_then_reject(client, auth, db_session, topics):
     _suggested(client, auth, c, editor)
     proposal = _run(db_session, c).suggestions[1]
     p = f"s{proposal.id}-"
-    assert client.post(_proposal_url(c, proposal), data={p + "title": "Skolan och läxor", p + "version": proposal.version,
-                                                         p + "rename": "1"}).status_code == 302
+    assert (
+        client.post(
+            _proposal_url(c, proposal),
+            data={p + "title": "Skolan och läxor", p + "version": proposal.version, p + "rename": "1"},
+        ).status_code
+        == 302
+    )
     db_session.expire_all()
     assert proposal.title == "Skolan och läxor" and proposal.version == 2
-    assert client.post(_proposal_url(c, proposal), data={p + "title": "", p + "version": proposal.version,
-                                                         p + "reject": "1"}).status_code == 302
+    assert (
+        client.post(
+            _proposal_url(c, proposal), data={p + "title": "", p + "version": proposal.version, p + "reject": "1"}
+        ).status_code
+        == 302
+    )
     assert db_session.get(ThemeSuggestion, proposal.id) is None
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Theme)) == 0
     actions = set(db_session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("theme_suggestion.%"))))
@@ -215,14 +240,17 @@ def test_bad_input_keeps_the_typed_text_and_says_why(client, auth, db_session, t
     proposal = _run(db_session, c).suggestions[0]
     p = f"s{proposal.id}-"
     # No title: the error is next to the field.
-    response = client.post(_proposal_url(c, proposal), data={p + "title": "  ", p + "version": proposal.version,
-                                                             p + "accept": "1"})
+    response = client.post(
+        _proposal_url(c, proposal), data={p + "title": "  ", p + "version": proposal.version, p + "accept": "1"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and f'id="{p}title-error"' in html and "error-summary" in html
     # Too long: the typed text stays.
     long_title = "Buss " * 70
-    response = client.post(_proposal_url(c, proposal) + "?from=proposal",
-                           data={p + "title": long_title, p + "version": proposal.version, p + "rename": "1"})
+    response = client.post(
+        _proposal_url(c, proposal) + "?from=proposal",
+        data={p + "title": long_title, p + "version": proposal.version, p + "rename": "1"},
+    )
     assert response.status_code == 400 and long_title.strip() in response.get_data(as_text=True)
     # No scope, a proposal that is not there, nothing ticked, a bad merge.
     assert client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions", data={"scope": "x"}).status_code == 400
@@ -232,12 +260,16 @@ def test_bad_input_keeps_the_typed_text_and_says_why(client, auth, db_session, t
     response = client.post(_proposal_url(c, proposal) + "/remove", data={"version": proposal.version})
     assert response.status_code == 400 and 'id="viewpoint_ids"' in response.get_data(as_text=True)
     # Ids and page numbers too large for an SQL integer: a message, never a 500.
-    response = client.post(_proposal_url(c, proposal) + "/remove",
-                           data={"viewpoint_ids": "99999999999999999999", "version": proposal.version})
+    response = client.post(
+        _proposal_url(c, proposal) + "/remove",
+        data={"viewpoint_ids": "99999999999999999999", "version": proposal.version},
+    )
     assert response.status_code == 400 and 'id="viewpoint_ids"' in response.get_data(as_text=True)
     assert client.get(_proposal_url(c, proposal) + "?page=99999999999999999999").status_code == 200
-    response = client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
-                           data={"source": proposal.id, "target": proposal.id, "versions": f"{proposal.id}:1"})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
+        data={"source": proposal.id, "target": proposal.id, "versions": f"{proposal.id}:1"},
+    )
     assert response.status_code == 400 and 'id="target-error"' in response.get_data(as_text=True)
     db_session.expire_all()
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Theme)) == 0
@@ -250,8 +282,10 @@ def test_merge_and_remove_views(client, auth, db_session, topics):
     one, two = _members(db_session, first), _members(db_session, second)
     html = _page(client, c)
     versions = first_group(r'name="versions" type="hidden" value="([^"]+)"', html)
-    response = client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
-                           data={"source": second.id, "target": first.id, "versions": versions})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
+        data={"source": second.id, "target": first.id, "versions": versions},
+    )
     assert response.status_code == 302
     db_session.expire_all()
     assert db_session.get(ThemeSuggestion, second.id) is None
@@ -271,8 +305,10 @@ def test_merge_and_remove_views(client, auth, db_session, topics):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Theme)) == 0
     # A stale merge is refused.
     third = _run(db_session, c).suggestions[1]
-    response = client.post(f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
-                           data={"source": third.id, "target": first.id, "versions": f"{third.id}:1,{first.id}:1"})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/feedback/suggestions/merge",
+        data={"source": third.id, "target": first.id, "versions": f"{third.id}:1,{first.id}:1"},
+    )
     assert response.status_code == 409
     assert db_session.get(ThemeSuggestion, third.id) is not None
 
@@ -285,8 +321,9 @@ def test_stale_accept_is_refused_and_a_themed_view_is_said(client, auth, db_sess
     seen = proposal.version
     suggestions.rename(db_session, editor, report, proposal, "Bussar", expected_version=seen)  # a colleague
     db_session.commit()
-    response = client.post(_proposal_url(c, proposal), data={p + "title": "Min titel", p + "version": seen,
-                                                             p + "accept": "1"})
+    response = client.post(
+        _proposal_url(c, proposal), data={p + "title": "Min titel", p + "version": seen, p + "accept": "1"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "Min titel" in html and "Bussar" in html
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Theme)) == 0
@@ -296,8 +333,11 @@ def test_stale_accept_is_refused_and_a_themed_view_is_said(client, auth, db_sess
     db_session.commit()
     assert "sedan förslaget" in _page(client, c) or "since it was made" in _page(client, c)
     db_session.expire_all()
-    response = client.post(_proposal_url(c, proposal), data={p + "title": "Min titel", p + "version": proposal.version,
-                                                             p + "accept": "1"}, follow_redirects=True)
+    response = client.post(
+        _proposal_url(c, proposal),
+        data={p + "title": "Min titel", p + "version": proposal.version, p + "accept": "1"},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "1 av förslagets synpunkter hade lagts i ett tema sedan förslaget gjordes" in response.get_data(as_text=True)
     db_session.expire_all()
@@ -318,18 +358,27 @@ def test_permissions(client, auth, db_session, topics, create_user, create_board
     auth.login(stranger)
     for url in urls:
         assert client.get(url).status_code == 403
-    assert client.post(_proposal_url(c, proposal), data={p + "title": "X", p + "version": 1, p + "accept": "1"}).status_code == 403
+    assert (
+        client.post(
+            _proposal_url(c, proposal), data={p + "title": "X", p + "version": 1, p + "accept": "1"}
+        ).status_code
+        == 403
+    )
     assert client.post(urls[0], data={"scope": "all"}).status_code == 403
     db_session.expire_all()
     assert db_session.get(ThemeSuggestion, proposal.id) is not None
 
 
-@pytest.mark.parametrize("lang,sentence", [
-    ("sv", "Nämndens tjänstepersoner har läst synpunkterna och delat in dem i de här temana."),
-    ("rom", "Le bukjarne la komisiake ginavde le gindura thaj thode len ande kadala teme."),
-])
-def test_published_feedback_says_staff_formed_the_themes(client, db_session, held, publisher, create_viewpoint,
-                                                           lang, sentence):
+@pytest.mark.parametrize(
+    "lang,sentence",
+    [
+        ("sv", "Nämndens tjänstepersoner har läst synpunkterna och delat in dem i de här temana."),
+        ("rom", "Le bukjarne la komisiake ginavde le gindura thaj thode len ande kadala teme."),
+    ],
+)
+def test_published_feedback_says_staff_formed_the_themes(
+    client, db_session, held, publisher, create_viewpoint, lang, sentence
+):
     report = consultation_reports.start_report(db_session, publisher, held)
     fb.update_summary(db_session, publisher, report, {"summary_sv": "Tack."})
     theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Läxhjälp"}, [create_viewpoint(held).id])

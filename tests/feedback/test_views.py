@@ -22,8 +22,9 @@ def views(held, create_viewpoint):
     """Four views: public anonymous, public named, not consented, hidden."""
     return {
         "anonymous": create_viewpoint(held, "Läxhjälp behövs.", name="Hemlig Person", email="a@example.org"),
-        "named": create_viewpoint(held, "Mer sport.", name="Sara Nilsson", show_name=True,
-                                  language="rom", romani_variety=None),
+        "named": create_viewpoint(
+            held, "Mer sport.", name="Sara Nilsson", show_name=True, language="rom", romani_variety=None
+        ),
         "private": create_viewpoint(held, "Privat text om min familj.", publish_consent=False),
         "hidden": create_viewpoint(held, "Elak text med personnummer.", hidden=True),
     }
@@ -32,12 +33,18 @@ def views(held, create_viewpoint):
 @pytest.fixture
 def published(db_session, publisher, held, views):
     report = consultation_reports.start_report(db_session, publisher, held)
-    fb.update_summary(db_session, publisher, report, {"summary_sv": "Vi hörde er om skolan.", "summary_rom": "Ashundam."})
+    fb.update_summary(
+        db_session, publisher, report, {"summary_sv": "Vi hörde er om skolan.", "summary_rom": "Ashundam."}
+    )
     ids = [v.id for v in views.values()]
-    theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Läxhjälp", "title_rom": "Zhutipe ande sityaripe"}, ids)
+    theme = fb.add_theme(
+        db_session, publisher, report, {"title_sv": "Läxhjälp", "title_rom": "Zhutipe ande sityaripe"}, ids
+    )
     other = fb.add_theme(db_session, publisher, report, {"title_sv": "Idrott"}, [views["named"].id])
     for t in (theme, other):
-        fb.save_response(db_session, publisher, t, {"outcome": "implemented", "body_sv": "Vi gör det.", "body_rom": "Keras."})
+        fb.save_response(
+            db_session, publisher, t, {"outcome": "implemented", "body_sv": "Vi gör det.", "body_rom": "Keras."}
+        )
     publication.publish_feedback(db_session, publisher, report)
     db_session.commit()
     return report
@@ -93,7 +100,9 @@ def test_unpublished_feedback_says_so_and_shows_promise(client, held):
 
 
 def test_late_feedback_is_admitted(client, create_consultation, board):
-    c = create_consultation(board=board, status=S.HELD, feedback_due_date=promises.stockholm_today() - timedelta(days=1))
+    c = create_consultation(
+        board=board, status=S.HELD, feedback_due_date=promises.stockholm_today() - timedelta(days=1)
+    )
     for url in (f"/sv/consultations/{c.id}/feedback", f"/sv/consultations/{c.id}", f"/rom/consultations/{c.id}"):
         assert "promise-late" in client.get(url).get_data(as_text=True), url
 
@@ -124,7 +133,7 @@ def test_view_permalink_shows_public_text_and_theme(client, held, published, vie
     html = client.get(f"/rom/views/{code}").get_data(as_text=True)
     assert "Läxhjälp behövs." in html
     assert "Hemlig Person" not in html
-    assert f'/rom/consultations/{held.id}/feedback#theme-{published.themes[0].id}' in html
+    assert f"/rom/consultations/{held.id}/feedback#theme-{published.themes[0].id}" in html
 
 
 @pytest.mark.parametrize("which", ["private", "hidden"])
@@ -158,14 +167,19 @@ def test_find_unknown_code_shows_error_next_to_field(client):
 
 
 def _staff_urls(c, report=None):
-    urls = [f"/sv/staff/consultations/{c.id}/feedback", f"/sv/staff/consultations/{c.id}/feedback/themes/new",
-            "/rom/staff/feedback/overdue"]
+    urls = [
+        f"/sv/staff/consultations/{c.id}/feedback",
+        f"/sv/staff/consultations/{c.id}/feedback/themes/new",
+        "/rom/staff/feedback/overdue",
+    ]
     if report is not None:
         t = report.themes[0]
-        urls += [f"/sv/staff/consultations/{c.id}/feedback/themes/{t.id}",
-                 f"/sv/staff/consultations/{c.id}/feedback/themes/{t.id}/response",
-                 f"/sv/staff/consultations/{c.id}/feedback/preview",
-                 f"/sv/staff/consultations/{c.id}/feedback/publish"]
+        urls += [
+            f"/sv/staff/consultations/{c.id}/feedback/themes/{t.id}",
+            f"/sv/staff/consultations/{c.id}/feedback/themes/{t.id}/response",
+            f"/sv/staff/consultations/{c.id}/feedback/preview",
+            f"/sv/staff/consultations/{c.id}/feedback/publish",
+        ]
     return urls
 
 
@@ -181,15 +195,23 @@ def test_other_board_gets_403(client, auth, held, published, create_user, create
     for url in _staff_urls(held, published)[:2] + _staff_urls(held, published)[3:]:
         assert client.get(url).status_code == 403, url
     t = published.themes[0]
-    assert client.post(f"/sv/staff/consultations/{held.id}/feedback/themes/{t.id}/response",
-                       data={"outcome": "partly", "body_sv": "Hackat"}).status_code == 403
+    assert (
+        client.post(
+            f"/sv/staff/consultations/{held.id}/feedback/themes/{t.id}/response",
+            data={"outcome": "partly", "body_sv": "Hackat"},
+        ).status_code
+        == 403
+    )
     assert client.post(f"/sv/staff/consultations/{held.id}/feedback/themes/{t.id}/delete").status_code == 403
     assert t.response.body_sv == "Vi gör det."
 
 
 def test_editor_may_write_but_not_publish(client, auth, held, editor):
     auth.login(editor)
-    assert client.post(f"/sv/staff/consultations/{held.id}/feedback/themes/new", data={"title_sv": "Tema"}).status_code == 302
+    assert (
+        client.post(f"/sv/staff/consultations/{held.id}/feedback/themes/new", data={"title_sv": "Tema"}).status_code
+        == 302
+    )
     assert client.get(f"/sv/staff/consultations/{held.id}/feedback/publish").status_code == 403
 
 
@@ -208,42 +230,70 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
     create_viewpoint(held, wants_feedback=True, email="deltagare@example.org", contact_language="rom")
     auth.login(publisher)
     base = f"/sv/staff/consultations/{held.id}/feedback"
-    assert client.post(base, data={"summary_sv": "Tack för era synpunkter.", "summary_rom": "Naisi."}).status_code == 302
+    assert (
+        client.post(base, data={"summary_sv": "Tack för era synpunkter.", "summary_rom": "Naisi."}).status_code == 302
+    )
     response = client.post(f"{base}/themes/new", data={"title_sv": "Läxhjälp"})
     assert response.status_code == 302
     report = present(consultation_reports.get_report(db_session, held))
     theme = report.themes[0]
     # The views go in from the views list (issue 22: no checkbox per view on the theme form).
-    response = client.post(f"/sv/staff/consultations/{held.id}/views", data={
-        "action": "assign", "to_theme": theme.id, "scope": "ticked", "viewpoint_ids": [views["anonymous"].id],
-        "versions": f"{theme.id}:{theme.version}"})
+    response = client.post(
+        f"/sv/staff/consultations/{held.id}/views",
+        data={
+            "action": "assign",
+            "to_theme": theme.id,
+            "scope": "ticked",
+            "viewpoint_ids": [views["anonymous"].id],
+            "versions": f"{theme.id}:{theme.version}",
+        },
+    )
     assert response.status_code == 302
     db_session.expire_all()
     assert theme.viewpoints == [views["anonymous"]]
     # a bad response: error next to the field, text kept
-    bad = client.post(f"{base}/themes/{theme.id}/response",
-                      data={"outcome": "not_implemented", "body_sv": "Det går inte i år.", "reason_sv": ""})
+    bad = client.post(
+        f"{base}/themes/{theme.id}/response",
+        data={"outcome": "not_implemented", "body_sv": "Det går inte i år.", "reason_sv": ""},
+    )
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200 and 'id="reason_sv-error"' in html and "Det går inte i år." in html
-    bad = client.post(f"{base}/themes/{theme.id}/response",
-                      data={"outcome": "forwarded", "body_sv": "Skickat vidare."})
+    bad = client.post(f"{base}/themes/{theme.id}/response", data={"outcome": "forwarded", "body_sv": "Skickat vidare."})
     assert 'id="forwarded_to_board_id-error"' in bad.get_data(as_text=True)
-    bad = client.post(f"{base}/themes/{theme.id}/response",
-                      data={"outcome": "under_consideration", "body_sv": "Vi utreder.", "next_update_date": "nästa år"})
+    bad = client.post(
+        f"{base}/themes/{theme.id}/response",
+        data={"outcome": "under_consideration", "body_sv": "Vi utreder.", "next_update_date": "nästa år"},
+    )
     html = bad.get_data(as_text=True)
     assert 'id="next_update_date-error"' in html and "Vi utreder." in html
-    ok = client.post(f"{base}/themes/{theme.id}/response",
-                     data={"outcome": "forwarded", "body_sv": "Skickat vidare.", "forwarded_to_board_id": other_board.id})
+    ok = client.post(
+        f"{base}/themes/{theme.id}/response",
+        data={"outcome": "forwarded", "body_sv": "Skickat vidare.", "forwarded_to_board_id": other_board.id},
+    )
     assert ok.status_code == 302
-    bad = client.post(f"{base}/themes/{theme.id}/decisions",
-                      data={"board_id": other_board.id, "case_reference": "SN 2026/1", "paragraph": "4",
-                            "meeting_date": "2026-02-02", "title_sv": ""})
+    bad = client.post(
+        f"{base}/themes/{theme.id}/decisions",
+        data={
+            "board_id": other_board.id,
+            "case_reference": "SN 2026/1",
+            "paragraph": "4",
+            "meeting_date": "2026-02-02",
+            "title_sv": "",
+        },
+    )
     html = bad.get_data(as_text=True)
     assert 'id="title_sv-error"' in html and "SN 2026/1" in html
-    client.post(f"{base}/themes/{theme.id}/decisions",
-                data={"board_id": other_board.id, "case_reference": "SN 2026/1", "paragraph": "4",
-                      "meeting_date": "2026-02-02", "title_sv": "Läxhjälp i hela staden",
-                      "minutes_url": "https://example.se/protokoll.pdf"})
+    client.post(
+        f"{base}/themes/{theme.id}/decisions",
+        data={
+            "board_id": other_board.id,
+            "case_reference": "SN 2026/1",
+            "paragraph": "4",
+            "meeting_date": "2026-02-02",
+            "title_sv": "Läxhjälp i hela staden",
+            "minutes_url": "https://example.se/protokoll.pdf",
+        },
+    )
     assert [d.case_reference for d in present(theme.response).decisions] == ["SN 2026/1"]
     preview = client.get(f"{base}/preview").get_data(as_text=True)
     assert "Läxhjälp i hela staden" in preview and "Socialnämnden" in preview
@@ -265,7 +315,9 @@ def test_write_and_publish_feedback(client, auth, held, publisher, views, other_
     assert "Rättat svaret." in page and "Finns redan." in page
 
 
-def test_overdue_page_lists_my_boards_only(client, auth, board, other_board, publisher, create_consultation, create_user):
+def test_overdue_page_lists_my_boards_only(
+    client, auth, board, other_board, publisher, create_consultation, create_user
+):
     yesterday = promises.stockholm_today() - timedelta(days=1)
     mine = create_consultation(board=board, status=S.HELD, feedback_due_date=yesterday, title_sv="Mitt sena samråd")
     create_consultation(board=other_board, status=S.HELD, feedback_due_date=yesterday, title_sv="Andras sena samråd")
@@ -343,8 +395,13 @@ def _theme_form_opened(client, auth, db_session, held, editor, views):
 
 def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, editor, views):
     theme, url, opened = _theme_form_opened(client, auth, db_session, held, editor, views)
-    fb.update_theme(db_session, editor, theme, {"title_sv": "Kollegans tema", "summary_sv": "Kollegan skrev."},
-                    [views["anonymous"].id, views["named"].id])
+    fb.update_theme(
+        db_session,
+        editor,
+        theme,
+        {"title_sv": "Kollegans tema", "summary_sv": "Kollegan skrev."},
+        [views["anonymous"].id, views["named"].id],
+    )
     db_session.commit()
     response = client.post(url, data={"title_sv": "Mitt tema", "summary_sv": "Jag skrev.", "version": opened})
     html = response.get_data(as_text=True)
@@ -360,8 +417,9 @@ def test_stale_theme_shows_both_versions_and_overwrites_nothing(client, auth, db
     assert theme.title_sv == "Mitt tema" and len(theme.viewpoints) == 2
 
 
-def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_session, held, editor, views,
-                                                                    monkeypatch):
+def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(
+    client, auth, db_session, held, editor, views, monkeypatch
+):
     from app.feedback.models import Theme, theme_viewpoints
 
     theme, url, opened = _theme_form_opened(client, auth, db_session, held, editor, views)
@@ -381,8 +439,9 @@ def test_saving_a_theme_deleted_meanwhile_gives_back_the_text(client, auth, db_s
     assert "<h1>Someone else has deleted this while you were editing it.</h1>" in html or "tagit bort" in html
 
 
-def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth, db_session, held, publisher,
-                                                                   other_board):
+def test_stale_response_shows_both_versions_and_overwrites_nothing(
+    client, auth, db_session, held, publisher, other_board
+):
     report = consultation_reports.start_report(db_session, publisher, held)
     theme = fb.add_theme(db_session, publisher, report, {"title_sv": "Läxhjälp"})
     db_session.commit()
@@ -390,10 +449,16 @@ def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth,
     url = f"/sv/staff/consultations/{held.id}/feedback/themes/{theme.id}/response"
     # Both open the empty form; the colleague saves first.
     assert _version_in(client.get(url).get_data(as_text=True)) == "0"
-    fb.save_response(db_session, publisher, theme, {"outcome": "forwarded", "body_sv": "Kollegans svar",
-                                                    "forwarded_to_board_id": other_board.id})
+    fb.save_response(
+        db_session,
+        publisher,
+        theme,
+        {"outcome": "forwarded", "body_sv": "Kollegans svar", "forwarded_to_board_id": other_board.id},
+    )
     db_session.commit()
-    response = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "body_rom": "Miro", "version": "0"})
+    response = client.post(
+        url, data={"outcome": "implemented", "body_sv": "Mitt svar", "body_rom": "Miro", "version": "0"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'id="conflict-title"' in html
@@ -407,15 +472,17 @@ def test_stale_response_shows_both_versions_and_overwrites_nothing(client, auth,
     db_session.commit()
     assert client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": seen}).status_code == 409
     assert present(theme.response).body_sv == "Kollegans andra svar"
-    again = client.post(url, data={"outcome": "implemented", "body_sv": "Mitt svar",
-                                   "version": str(present(theme.response).version)})
+    again = client.post(
+        url, data={"outcome": "implemented", "body_sv": "Mitt svar", "version": str(present(theme.response).version)}
+    )
     assert again.status_code == 302
     response = present(theme.response)
     assert response.body_sv == "Mitt svar" and response.outcome.value == "implemented"
 
 
-def test_publish_feedback_not_offered_before_the_meeting_is_held(client, auth, board, publisher, editor,
-                                                                  create_consultation, db_session):
+def test_publish_feedback_not_offered_before_the_meeting_is_held(
+    client, auth, board, publisher, editor, create_consultation, db_session
+):
     """Issue 16.10: the button was offered, then refused; now the page says why."""
     from app.feedback.models import FeedbackReport
 

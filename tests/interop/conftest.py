@@ -32,8 +32,10 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("served")
     url = f"sqlite:///{tmp / 'served.sqlite'}"
     upgrade(url)
-    application = create_app(TestConfig, {"DATABASE_URL": url, "UPLOAD_DIR": str(tmp / "uploads"),
-                                          "TESTING": False, "RATELIMIT_ENABLED": False})
+    application = create_app(
+        TestConfig,
+        {"DATABASE_URL": url, "UPLOAD_DIR": str(tmp / "uploads"), "TESTING": False, "RATELIMIT_ENABLED": False},
+    )
     engine = make_engine(url)
     with Session(engine) as session:
         load_demo_data(session, application.config)

@@ -23,11 +23,33 @@ def test_schemathesis_reports_no_failure(served_demo, tmp_path):
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert executable, "schemathesis is a pinned dev dependency (pip install -e '.[dev]')"
     result = subprocess.run(  # nosec B603: fixed arguments
-        [executable, "run", f"{served_demo.url}/api/v1/openapi.json", "--url", f"{served_demo.url}/api/v1",
-         "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "60",
-         "--workers", "1", "--no-color", "--generation-database", "none",
-         "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=540, check=False,
+        [
+            executable,
+            "run",
+            f"{served_demo.url}/api/v1/openapi.json",
+            "--url",
+            f"{served_demo.url}/api/v1",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--max-examples",
+            "60",
+            "--workers",
+            "1",
+            "--no-color",
+            "--generation-database",
+            "none",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=540,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-12000:]

@@ -46,8 +46,9 @@ def meetings(create_board, create_consultation):
         "autumn sunday": (_local(autumn, 18), 2),
     }
     return {
-        name: create_consultation(board=board, title_sv=f"Möte {name}", start_dt=start,
-                                  end_dt=start + timedelta(hours=hours))
+        name: create_consultation(
+            board=board, title_sv=f"Möte {name}", start_dt=start, end_dt=start + timedelta(hours=hours)
+        )
         for name, (start, hours) in times.items()
     }
 
@@ -58,22 +59,31 @@ def _api_instants(client, consultation) -> tuple[datetime, datetime]:
 
 
 def _icalendar(body: bytes) -> dict[str, tuple[datetime, datetime]]:
-    return {str(e["uid"]): (e.decoded("dtstart").astimezone(timezone.utc), e.decoded("dtend").astimezone(timezone.utc))
-            for e in Calendar.from_ical(body).walk("VEVENT")}
+    return {
+        str(e["uid"]): (e.decoded("dtstart").astimezone(timezone.utc), e.decoded("dtend").astimezone(timezone.utc))
+        for e in Calendar.from_ical(body).walk("VEVENT")
+    }
 
 
 def _vobject(body: bytes) -> dict[str, tuple[datetime, datetime]]:
     cal = vobject.readOne(body.decode())
-    return {e.uid.value: (e.dtstart.value.astimezone(timezone.utc), e.dtend.value.astimezone(timezone.utc))
-            for e in cal.vevent_list}
+    return {
+        e.uid.value: (e.dtstart.value.astimezone(timezone.utc), e.dtend.value.astimezone(timezone.utc))
+        for e in cal.vevent_list
+    }
 
 
 def _icaljs(body: bytes) -> dict[str, tuple[datetime, datetime]]:
     events = node_json(ICALJS, body)
     for uid, event in events.items():
         assert event["tzid"] == "Europe/Stockholm", uid
-    return {uid: (datetime.fromisoformat(e["start"].replace("Z", "+00:00")),
-                  datetime.fromisoformat(e["end"].replace("Z", "+00:00"))) for uid, e in events.items()}
+    return {
+        uid: (
+            datetime.fromisoformat(e["start"].replace("Z", "+00:00")),
+            datetime.fromisoformat(e["end"].replace("Z", "+00:00")),
+        )
+        for uid, e in events.items()
+    }
 
 
 @pytest.mark.parametrize("parse", [_icalendar, _vobject, _icaljs], ids=["icalendar", "vobject", "ical.js"])
@@ -82,9 +92,11 @@ def test_every_parser_puts_each_meeting_where_the_api_does(client, meetings, par
     summer_start = api["summer"][0]
     assert (summer_start.hour, summer_start.minute) == (16, 0)  # 18:00 CEST, the data is what it claims
 
-    calendars = {"all": client.get("/sv/consultations.ics").data,
-                 "all, rom": client.get("/rom/consultations.ics").data,
-                 "board": client.get("/sv/boards/kulturen.ics").data}
+    calendars = {
+        "all": client.get("/sv/consultations.ics").data,
+        "all, rom": client.get("/rom/consultations.ics").data,
+        "board": client.get("/sv/boards/kulturen.ics").data,
+    }
     for which, body in calendars.items():
         parsed = parse(body)
         for name, consultation in meetings.items():
@@ -143,8 +155,11 @@ def test_romani_calendars_are_named_and_organised_in_romani(client, meetings, ur
     assert event["organizer"].params["CN"] == "I Komisia vash e Kultura"
     assert str(event["summary"]) == consultation.title_rom
     sv_cal = Calendar.from_ical(client.get(url.replace("/rom/", "/sv/").format(id=consultation.id)).data)
-    expected = {"/rom/consultations.ics": None, "/rom/boards/kulturen.ics": "I Komisia vash e Kultura",
-                "/rom/consultations/{id}.ics": consultation.title_rom}[url]
+    expected = {
+        "/rom/consultations.ics": None,
+        "/rom/boards/kulturen.ics": "I Komisia vash e Kultura",
+        "/rom/consultations/{id}.ics": consultation.title_rom,
+    }[url]
     if expected:
         assert str(cal["x-wr-calname"]) == expected
     assert str(cal["x-wr-calname"]) != str(sv_cal["x-wr-calname"])
@@ -155,21 +170,28 @@ def test_text_that_needs_escaping_and_folding_reads_back_unchanged(client, creat
     commas, semicolons, backslashes, quotes, long lines of multi-byte characters and line
     breaks must come back as they were stored, in every parser, and no line exceeds 75 octets."""
     board = create_board(slug="tecken", name_sv='Nämnden "för; tecken", ^ och \\ kolon:')
-    title = "Möte; om skolan, \\ biblioteket och \"fritid\" – ŝ 𝄞 " + "åäö" * 30
+    title = 'Möte; om skolan, \\ biblioteket och "fritid" – ŝ 𝄞 ' + "åäö" * 30
     summary = "Första raden; med komma, och \\.\n\nAndra stycket: " + "ääkkönen " * 20
-    consultation = create_consultation(board=board, title_sv=title, summary_sv=summary,
-                                       venue_name="Hus; A, plan 2", address="Väg \\ 1")
+    consultation = create_consultation(
+        board=board, title_sv=title, summary_sv=summary, venue_name="Hus; A, plan 2", address="Väg \\ 1"
+    )
     url = f"/sv/consultations/{consultation.id}"
     for body in (client.get(url + ".ics").data, client.get("/sv/consultations.ics").data):
         assert all(len(line) <= 75 for line in body.split(b"\r\n")), "a line longer than 75 octets"
         body.decode("utf-8")  # folding never splits a character
-        (event,) = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["uid"]).startswith(
-            f"consultation-{consultation.id}@")]
+        (event,) = [
+            e
+            for e in Calendar.from_ical(body).walk("VEVENT")
+            if str(e["uid"]).startswith(f"consultation-{consultation.id}@")
+        ]
         assert str(event["summary"]) == title
         assert str(event["description"]) == f"{summary}\n\n{client.application.config['PUBLIC_BASE_URL']}{url}"
         assert str(event["location"]) == "Hus; A, plan 2, Väg \\ 1"
         assert event["organizer"].params["CN"] == board.name_sv
-        (vevent,) = [e for e in vobject.readOne(body.decode()).vevent_list
-                     if e.uid.value.startswith(f"consultation-{consultation.id}@")]
+        (vevent,) = [
+            e
+            for e in vobject.readOne(body.decode()).vevent_list
+            if e.uid.value.startswith(f"consultation-{consultation.id}@")
+        ]
         assert vevent.summary.value == title
         assert vevent.location.value == "Hus; A, plan 2, Väg \\ 1"

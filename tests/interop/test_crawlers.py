@@ -56,7 +56,13 @@ def test_sitemap_lists_public_pages_in_both_languages_with_alternates(client, cr
     base = "https://samrad.example.se"
     assert all(loc.startswith(base + "/") for loc in entries)
     for lang in ("sv", "rom"):
-        for path in ("/", "/consultations/", f"/consultations/{public.id}", "/boards/kulturen", "/boards/kulturen/ledger"):
+        for path in (
+            "/",
+            "/consultations/",
+            f"/consultations/{public.id}",
+            "/boards/kulturen",
+            "/boards/kulturen/ledger",
+        ):
             assert f"{base}/{lang}{path}" in entries, (lang, path)
     assert not [loc for loc in entries if loc.endswith(f"/consultations/{draft.id}")]
     entry = entries[f"{base}/rom/consultations/{public.id}"]

@@ -20,11 +20,22 @@ def feed_data(create_board, create_consultation):
     start = datetime(in_days(30).year, 6, 16, 16, 0, tzinfo=in_days(0).tzinfo)  # 18:00 in Stockholm
     if start < in_days(0):
         start = start.replace(year=start.year + 1)
-    held = create_consultation(board=lead, co_hosts=[lead, co_host], title_sv="Samråd om biblioteken",
-                               title_rom="Sfatuipe vash e biblioteki", start_dt=start, end_dt=start + timedelta(hours=2))
-    cancelled = create_consultation(board=lead, status=ConsultationStatus.CANCELLED, title_sv="Samråd om badhuset",
-                                    title_rom="Sfatuipe vash o bajo", cancel_reason_sv="Lokalen är stängd.",
-                                    cancel_reason_rom="O than si phandado.")
+    held = create_consultation(
+        board=lead,
+        co_hosts=[lead, co_host],
+        title_sv="Samråd om biblioteken",
+        title_rom="Sfatuipe vash e biblioteki",
+        start_dt=start,
+        end_dt=start + timedelta(hours=2),
+    )
+    cancelled = create_consultation(
+        board=lead,
+        status=ConsultationStatus.CANCELLED,
+        title_sv="Samråd om badhuset",
+        title_rom="Sfatuipe vash o bajo",
+        cancel_reason_sv="Lokalen är stängd.",
+        cancel_reason_rom="O than si phandado.",
+    )
     untranslated = create_consultation(board=lead, title_sv="Samråd om parkerna", title_rom=None, summary_rom=None)
     return held, cancelled, untranslated
 
@@ -37,10 +48,13 @@ def _entries(client, lang):
     return parsed, {e.id.rsplit("/", 1)[1]: e for e in parsed.entries}
 
 
-@pytest.mark.parametrize(("lang", "when", "where", "boards", "times"), [
-    ("sv", "När:", "Var:", "Kulturnämnden, Farsta stadsdelsnämnd", "kl. 18.00–20.00"),  # Swedish writes 18.00
-    ("rom", "Kana:", "Kaj:", "I Komisia vash e Kultura, Farsta komisia", "18:00–20:00"),
-])
+@pytest.mark.parametrize(
+    ("lang", "when", "where", "boards", "times"),
+    [
+        ("sv", "När:", "Var:", "Kulturnämnden, Farsta stadsdelsnämnd", "kl. 18.00–20.00"),  # Swedish writes 18.00
+        ("rom", "Kana:", "Kaj:", "I Komisia vash e Kultura, Farsta komisia", "18:00–20:00"),
+    ],
+)
 def test_entries_say_when_where_and_which_boards(client, feed_data, lang, when, where, boards, times):
     held, _cancelled, _untranslated = feed_data
     parsed, entries = _entries(client, lang)
@@ -54,10 +68,13 @@ def test_entries_say_when_where_and_which_boards(client, feed_data, lang, when, 
     assert [t.label for t in entry.tags] == boards.split(", ")
 
 
-@pytest.mark.parametrize(("lang", "title", "notice", "reason"), [
-    ("sv", "Inställt: Samråd om badhuset", "Det här samrådet är inställt.", "Lokalen är stängd."),
-    ("rom", "Anulisardi: Sfatuipe vash o bajo", "Kadi konsultacia si anulisardi.", "O than si phandado."),
-])
+@pytest.mark.parametrize(
+    ("lang", "title", "notice", "reason"),
+    [
+        ("sv", "Inställt: Samråd om badhuset", "Det här samrådet är inställt.", "Lokalen är stängd."),
+        ("rom", "Anulisardi: Sfatuipe vash o bajo", "Kadi konsultacia si anulisardi.", "O than si phandado."),
+    ],
+)
 def test_a_cancelled_consultation_says_so_in_the_feeds_language(client, feed_data, lang, title, notice, reason):
     _held, cancelled, _untranslated = feed_data
     _parsed, entries = _entries(client, lang)

@@ -46,12 +46,16 @@ def consultation(create_board, create_consultation):
     return create_consultation(board=lead, co_hosts=[lead, co_host])
 
 
-@pytest.mark.parametrize(("lang", "locale", "other", "when", "where", "boards"), [
-    ("sv", "sv_SE", "rom_SE", "När:", "Var:", "Kulturnämnden, Farsta stadsdelsnämnd"),
-    ("rom", "rom_SE", "sv_SE", "Kana:", "Kaj:", "I Komisia vash e Kultura, Farsta komisia"),
-])
-def test_a_consultation_link_shows_what_when_where_and_which_boards(client, consultation, lang, locale, other,
-                                                                    when, where, boards):
+@pytest.mark.parametrize(
+    ("lang", "locale", "other", "when", "where", "boards"),
+    [
+        ("sv", "sv_SE", "rom_SE", "När:", "Var:", "Kulturnämnden, Farsta stadsdelsnämnd"),
+        ("rom", "rom_SE", "sv_SE", "Kana:", "Kaj:", "I Komisia vash e Kultura, Farsta komisia"),
+    ],
+)
+def test_a_consultation_link_shows_what_when_where_and_which_boards(
+    client, consultation, lang, locale, other, when, where, boards
+):
     og = _preview(client, f"/{lang}/consultations/{consultation.id}")
     assert og["og:title"] == [consultation.title_rom if lang == "rom" else consultation.title_sv]
     (description,) = og["og:description"]
@@ -81,8 +85,10 @@ def test_the_home_page_has_a_preview_of_its_own(client, lang):
     og = _preview(client, f"/{lang}/")
     assert og["og:url"] == [f"{BASE}/{lang}/"]
     assert og["og:title"][0].startswith("Samrådsportalen – ")
-    generic = {"sv": "Öppna samråd med romer i Stockholms stad.",
-               "rom": "Putarde konsultacii le Romença ando foro Stockholm."}[lang]
+    generic = {
+        "sv": "Öppna samråd med romer i Stockholms stad.",
+        "rom": "Putarde konsultacii le Romença ando foro Stockholm.",
+    }[lang]
     assert og["og:description"][0] != generic and len(og["og:description"][0]) > 80
     assert og["og:image"][0].startswith(f"{BASE}/static/img/card-{lang}.png")
 

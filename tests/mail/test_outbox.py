@@ -27,9 +27,7 @@ SENDER = "Samrådsportalen <noreply@samradsportalen.example>"
 
 TEMPLATES = {
     "emails/test/hello.txt": (
-        "{{ _('Consultations') }}: {{ title }}\n"
-        "{{ _('Hello,') }} {{ name }}\n\n"
-        "{{ 3|number }} · {{ when|date }}\n"
+        "{{ _('Consultations') }}: {{ title }}\n{{ _('Hello,') }} {{ name }}\n\n{{ 3|number }} · {{ when|date }}\n"
     ),
 }
 
@@ -49,8 +47,16 @@ def _settings(port: int) -> SmtpSettings:
 
 def _queue(db_session, n: int = 1, language: str = "sv") -> list[OutboxMessage]:
     messages = [
-        queue_email(db_session, to=f"person{i}@example.com", template="test/hello", language=language,
-                    kind="test.hello", title=f"Samråd nr {i}", name="Ärlig", when=utcnow())
+        queue_email(
+            db_session,
+            to=f"person{i}@example.com",
+            template="test/hello",
+            language=language,
+            kind="test.hello",
+            title=f"Samråd nr {i}",
+            name="Ärlig",
+            when=utcnow(),
+        )
         for i in range(n)
     ]
     db_session.commit()
@@ -195,8 +201,13 @@ def test_two_concurrent_senders_deliver_each_message_exactly_once(scratch_url):
     engine = make_engine(scratch_url)
     with Session(engine) as session:
         session.add_all(
-            OutboxMessage(to_address=f"p{i}@example.com", subject=f"Message {i}", body_text=f"Body {i}\n",
-                          language="sv", kind="test.concurrent")
+            OutboxMessage(
+                to_address=f"p{i}@example.com",
+                subject=f"Message {i}",
+                body_text=f"Body {i}\n",
+                language="sv",
+                kind="test.concurrent",
+            )
             for i in range(count)
         )
         session.commit()

@@ -27,12 +27,19 @@ from app.wishes.models import Wish, WishKind, WishStatus
 def _message(db_session, *, status=OutboxStatus.SENT, hours_ago=0.0, contact=None, to="ana@example.org"):
     when = utcnow() - timedelta(hours=hours_ago)
     message = OutboxMessage(
-        to_address=to, subject="Din plats", body_text="Hej Ana, din länk: https://x.example/sv/registrations/SECRET",
-        language="sv", kind="registration.confirmed", status=status,
-        sent_dt=when if status is OutboxStatus.SENT else None, next_attempt_dt=when, created_dt=when,
+        to_address=to,
+        subject="Din plats",
+        body_text="Hej Ana, din länk: https://x.example/sv/registrations/SECRET",
+        language="sv",
+        kind="registration.confirmed",
+        status=status,
+        sent_dt=when if status is OutboxStatus.SENT else None,
+        next_attempt_dt=when,
+        created_dt=when,
         contact_id=contact.id if contact is not None else None,
         last_error="550 ana@example.org unknown" if status is OutboxStatus.FAILED else None,
-        attachment_name="invitation.ics", attachment_type="text/calendar; method=REQUEST",
+        attachment_name="invitation.ics",
+        attachment_type="text/calendar; method=REQUEST",
         attachment_text="BEGIN:VCALENDAR\r\nATTENDEE:mailto:ana@example.org\r\nEND:VCALENDAR\r\n",
     )
     db_session.add(message)
@@ -41,8 +48,20 @@ def _message(db_session, *, status=OutboxStatus.SENT, hours_ago=0.0, contact=Non
 
 
 def _private_text(message: OutboxMessage) -> str:
-    return " ".join(filter(None, [message.to_address, message.subject, message.body_text, message.last_error,
-                                  message.attachment_name, message.attachment_type, message.attachment_text]))
+    return " ".join(
+        filter(
+            None,
+            [
+                message.to_address,
+                message.subject,
+                message.body_text,
+                message.last_error,
+                message.attachment_name,
+                message.attachment_type,
+                message.attachment_text,
+            ],
+        )
+    )
 
 
 def test_send_mail_redacts_what_was_sent_after_the_window(db_session, runner, app):
@@ -59,7 +78,11 @@ def test_send_mail_redacts_what_was_sent_after_the_window(db_session, runner, ap
     for message in (old_sent, old_failed, recent, pending):
         db_session.refresh(message)
     assert _private_text(old_sent) == "" and _private_text(old_failed) == ""
-    assert (old_sent.kind, old_sent.status, old_sent.sent_dt is not None) == ("registration.confirmed", OutboxStatus.SENT, True)
+    assert (old_sent.kind, old_sent.status, old_sent.sent_dt is not None) == (
+        "registration.confirmed",
+        OutboxStatus.SENT,
+        True,
+    )
     assert "SECRET" in recent.body_text and "SECRET" in pending.body_text
     assert redact_delivered(db_session, now=utcnow(), keep_hours=48) == 0  # idempotent
 
@@ -84,8 +107,11 @@ def test_purge_redacts_the_outbox_too(db_session, runner):
 def test_withdrawing_ones_data_deletes_the_mail_with_the_private_link(client, db_session, create_consultation, app):
     consultation = create_consultation()
     with app.test_request_context("/sv/"):
-        registration = registrations.register(db_session, consultation, registrations.RegistrationData(
-            name="Ana", email="ana@example.org", language="sv", consent=True))
+        registration = registrations.register(
+            db_session,
+            consultation,
+            registrations.RegistrationData(name="Ana", email="ana@example.org", language="sv", consent=True),
+        )
         db_session.commit()
     sent = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == "ana@example.org")).all()
     assert sent and all(m.contact_id == registration.contact_id for m in sent)
@@ -102,11 +128,19 @@ def test_the_scheduled_purge_deletes_the_mail_to_purged_contacts(db_session, cre
     now = utcnow()
     consultation = create_consultation(status=S.FEEDBACK_PUBLISHED)
     contact = Contact(name="Maria", email="maria@example.org")
-    db_session.add_all([
-        FeedbackReport(consultation=consultation, published_dt=now - timedelta(days=91)),
-        Viewpoint(consultation=consultation, reference_code="PURG-EMA1", body="Synpunkt", language="sv",
-                  contact=contact, wants_feedback=True),
-    ])
+    db_session.add_all(
+        [
+            FeedbackReport(consultation=consultation, published_dt=now - timedelta(days=91)),
+            Viewpoint(
+                consultation=consultation,
+                reference_code="PURG-EMA1",
+                body="Synpunkt",
+                language="sv",
+                contact=contact,
+                wants_feedback=True,
+            ),
+        ]
+    )
     db_session.commit()
     pending = _message(db_session, status=OutboxStatus.PENDING, contact=contact, to="maria@example.org")
     pending.next_attempt_dt = now + timedelta(days=1)
@@ -120,8 +154,16 @@ def test_purging_wish_contacts_deletes_their_mail(db_session, create_board):
     from app.wishes.services import purge_contacts
 
     contact = Contact(email="wish@example.org")
-    wish = Wish(kind=WishKind.TOPIC, text="Samråd om bostäder", language="sv", boards=[create_board()], contact=contact,
-                wants_answer=True, status=WishStatus.ANSWERED, answered_dt=utcnow() - timedelta(days=100))
+    wish = Wish(
+        kind=WishKind.TOPIC,
+        text="Samråd om bostäder",
+        language="sv",
+        boards=[create_board()],
+        contact=contact,
+        wants_answer=True,
+        status=WishStatus.ANSWERED,
+        answered_dt=utcnow() - timedelta(days=100),
+    )
     db_session.add(wish)
     db_session.commit()
     _message(db_session, contact=contact, to="wish@example.org")
@@ -151,9 +193,16 @@ def service(db_session, create_board):
 
 
 def _record(db_session, service, email, days_ago):
-    record = ExperienceRecord(service_id=service.id, kind=RecordKind.SURVEY, channel=Channel.WEB,
-                              occurred_on=date(2026, 5, 1), language="sv", wants_updates=True,
-                              contact=Contact(email=email), created_dt=utcnow() - timedelta(days=days_ago))
+    record = ExperienceRecord(
+        service_id=service.id,
+        kind=RecordKind.SURVEY,
+        channel=Channel.WEB,
+        occurred_on=date(2026, 5, 1),
+        language="sv",
+        wants_updates=True,
+        contact=Contact(email=email),
+        created_dt=utcnow() - timedelta(days=days_ago),
+    )
     db_session.add(record)
     db_session.commit()
     return record

@@ -30,22 +30,28 @@ def tone_wav(seconds: float = 2.0, *, amplitude: float = 0.5, rate: int = 8000, 
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(b"".join(
-            struct.pack("<h", int(amplitude * 32767 * math.sin(2 * math.pi * frequency * i / rate)))
-            for i in range(int(seconds * rate))
-        ))
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(amplitude * 32767 * math.sin(2 * math.pi * frequency * i / rate)))
+                for i in range(int(seconds * rate))
+            )
+        )
     return out.getvalue()
 
 
-def write_tone_wav(path: Path, seconds: float = 2.0, *, amplitude: float = 0.5, rate: int = 8000,
-                   frequency: float = 440.0) -> Path:
+def write_tone_wav(
+    path: Path, seconds: float = 2.0, *, amplitude: float = 0.5, rate: int = 8000, frequency: float = 440.0
+) -> Path:
     path.write_bytes(tone_wav(seconds, amplitude=amplitude, rate=rate, frequency=frequency))
     return path
 
 
 def _ffmpeg(args: list[str], source: bytes) -> bytes:
     return subprocess.run(  # nosec B603
-        ["ffmpeg", "-v", "error", "-f", "wav", "-i", "pipe:0", *args, "pipe:1"], input=source, capture_output=True, check=True,
+        ["ffmpeg", "-v", "error", "-f", "wav", "-i", "pipe:0", *args, "pipe:1"],
+        input=source,
+        capture_output=True,
+        check=True,
     ).stdout
 
 
@@ -58,8 +64,10 @@ def tone_webm(seconds: float = 2.0) -> bytes:
 @cache
 def one_hour_mp3() -> bytes:
     """A real hour of sound (about 3.6 MB): one second of 8 kbit/s MP3 frames, repeated."""
-    second = _ffmpeg(["-ar", "8000", "-c:a", "libmp3lame", "-b:a", "8k", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"],
-                     tone_wav(1.0))
+    second = _ffmpeg(
+        ["-ar", "8000", "-c:a", "libmp3lame", "-b:a", "8k", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"],
+        tone_wav(1.0),
+    )
     return second * 3600
 
 

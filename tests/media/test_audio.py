@@ -25,8 +25,21 @@ def store(tmp_path: Path) -> AudioStore:
 
 
 def _probe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=format_name,duration:stream=codec_name",  # nosec B603
-                          "-of", "json", str(path)], capture_output=True, check=True, text=True).stdout
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format=format_name,duration:stream=codec_name",  # nosec B603
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -92,8 +105,10 @@ def test_a_full_disk_is_a_message_and_leaves_nothing(store, monkeypatch):
     def full_disk(self, mode="r", *args, **kwargs):
         handle = real_open(self, mode, *args, **kwargs)
         if "w" in mode:
+
             def write(data):
                 raise OSError(28, "No space left on device")
+
             handle.write = write
         return handle
 

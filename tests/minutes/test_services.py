@@ -31,8 +31,13 @@ def _outbox(db_session, kind=None):
 def _publish(db_session, user, c, body="# Anteckningar\n\nVi talade om fritidsgården.", **kwargs):
     minutes = services.get_minutes(db_session, c)
     return services.save_minutes(
-        db_session, user, c, {"body_sv": kwargs.pop("body_sv", body), "body_rom": kwargs.pop("body_rom", "Romani")},
-        expected_version=minutes.version if minutes else 0, publish=True, **kwargs,
+        db_session,
+        user,
+        c,
+        {"body_sv": kwargs.pop("body_sv", body), "body_rom": kwargs.pop("body_rom", "Romani")},
+        expected_version=minutes.version if minutes else 0,
+        publish=True,
+        **kwargs,
     )
 
 
@@ -65,11 +70,9 @@ def test_only_publishers_publish_and_only_after_the_meeting(db_session, create_c
     c = create_consultation(board=board)
     services.save_minutes(db_session, editor, c, {"body_sv": "Utkast"}, expected_version=0)
     with pytest.raises(PermissionDenied):
-        services.save_minutes(db_session, editor, c, {"body_sv": "Utkast"}, expected_version=None,
-                              publish=True)
+        services.save_minutes(db_session, editor, c, {"body_sv": "Utkast"}, expected_version=None, publish=True)
     with pytest.raises(DomainError, match="after the meeting"):
-        services.save_minutes(db_session, publisher, c, {"body_sv": "Utkast"}, expected_version=None,
-                              publish=True)
+        services.save_minutes(db_session, publisher, c, {"body_sv": "Utkast"}, expected_version=None, publish=True)
 
 
 def test_other_board_cannot_edit(db_session, create_consultation, create_user, create_board, board):
@@ -133,7 +136,10 @@ def test_correction_flow_accept_and_decline(
     assert first.decided_by_id == editor.id and first.decided_dt is not None
     with pytest.raises(DomainError, match="already"):
         services.decide_proposal(db_session, editor, first, accept=False, reason="Nej")
-    accepted, declined = _outbox(db_session, "minutes.proposal_accepted"), _outbox(db_session, "minutes.proposal_declined")
+    accepted, declined = (
+        _outbox(db_session, "minutes.proposal_accepted"),
+        _outbox(db_session, "minutes.proposal_declined"),
+    )
     assert len(accepted) == len(declined) == 1
     assert declined[0].language == "rom" and "Mötet slutade 19.30." in declined[0].body_text
 
@@ -163,8 +169,16 @@ def test_evaluation_is_anonymous_and_idempotent(db_session, create_consultation,
     assert created and not created_again and present(again).id == present(answer).id
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Contact)) == contacts
     columns = set(Evaluation.__table__.columns.keys())
-    assert columns == {"id", "consultation_id", "well_run", "could_speak", "language_support", "comment",
-                       "created_dt", "idempotency_key"}
+    assert columns == {
+        "id",
+        "consultation_id",
+        "well_run",
+        "could_speak",
+        "language_support",
+        "comment",
+        "created_dt",
+        "idempotency_key",
+    }
 
 
 def test_evaluation_window(db_session, create_consultation, held):

@@ -42,10 +42,15 @@ def test_publish_through_the_staff_page(client, auth, db_session, meeting, publi
     auth.login(publisher)
     page = client.get(_edit_url(meeting))
     assert page.status_code == 200 and 'name="body_sv"' in page.get_data(as_text=True)
-    response = client.post(_edit_url(meeting), data={
-        "body_sv": "# Minnesanteckningar\n\nVi pratade om **fritidsgården**.", "body_rom": "Romani text",
-        "version": "0", "action": "publish",
-    })
+    response = client.post(
+        _edit_url(meeting),
+        data={
+            "body_sv": "# Minnesanteckningar\n\nVi pratade om **fritidsgården**.",
+            "body_rom": "Romani text",
+            "version": "0",
+            "action": "publish",
+        },
+    )
     assert response.status_code == 302
     public = client.get(f"/sv/consultations/{meeting.id}/minutes").get_data(as_text=True)
     assert "<strong>fritidsgården</strong>" in public
@@ -57,10 +62,16 @@ def test_publish_through_the_staff_page(client, auth, db_session, meeting, publi
 
     # A correction is published as revision 2 with a note; the history shows both.
     minutes = _minutes(db_session, meeting)
-    response = client.post(_edit_url(meeting), data={
-        "body_sv": "# Minnesanteckningar\n\nVi pratade om fritidsgården i Tensta.", "body_rom": "Romani text",
-        "version": str(minutes.version), "action": "publish", "note": "Lade till var mötet hölls.",
-    })
+    response = client.post(
+        _edit_url(meeting),
+        data={
+            "body_sv": "# Minnesanteckningar\n\nVi pratade om fritidsgården i Tensta.",
+            "body_rom": "Romani text",
+            "version": str(minutes.version),
+            "action": "publish",
+            "note": "Lade till var mötet hölls.",
+        },
+    )
     assert response.status_code == 302
     public = client.get(f"/sv/consultations/{meeting.id}/minutes").get_data(as_text=True)
     assert "Tensta" in public and "Lade till var mötet hölls." in public
@@ -72,9 +83,14 @@ def test_publish_without_a_note_keeps_the_text(client, auth, db_session, meeting
     auth.login(publisher)
     client.post(_edit_url(meeting), data={"body_sv": "Ett", "version": "0", "action": "publish"})
     version = _minutes(db_session, meeting).version
-    html = client.post(_edit_url(meeting), data={
-        "body_sv": "Två <och> tre", "version": str(version), "action": "publish",
-    }).get_data(as_text=True)
+    html = client.post(
+        _edit_url(meeting),
+        data={
+            "body_sv": "Två <och> tre",
+            "version": str(version),
+            "action": "publish",
+        },
+    ).get_data(as_text=True)
     assert 'id="note-error"' in html
     assert "Två &lt;och&gt; tre" in html
     assert [r.number for r in _minutes(db_session, meeting).revisions] == [1]
@@ -103,13 +119,13 @@ def test_other_board_gets_403(client, auth, meeting, create_user, create_board):
 
 def _published(db_session, publisher, meeting, app):
     with app.test_request_context("/sv/"):
-        services.save_minutes(db_session, publisher, meeting, {"body_sv": "Text"}, expected_version=0,
-                              publish=True)
+        services.save_minutes(db_session, publisher, meeting, {"body_sv": "Text"}, expected_version=0, publish=True)
         db_session.commit()
 
 
-def test_correction_through_the_private_link(client, auth, db_session, create_consultation, board, publisher,
-                                             editor, register, held, app):
+def test_correction_through_the_private_link(
+    client, auth, db_session, create_consultation, board, publisher, editor, register, held, app
+):
     c = create_consultation(board=board)
     with app.test_request_context("/sv/"):
         reg = register(c, email="sara@example.com", language="sv")
@@ -141,10 +157,12 @@ def test_correction_through_the_private_link(client, auth, db_session, create_co
     db_session.expire_all()
     assert proposal.status is ProposalStatus.PENDING
     assert "Det var Ana som talade." in client.get(f"/sv/staff/consultations/{c.id}/minutes/proposals").get_data(
-        as_text=True)
+        as_text=True
+    )
     response = client.post(decide, data={prefix + "decision": "accept"})
     assert response.status_code == 302 and response.headers["Location"].endswith(
-        f"/staff/consultations/{c.id}/minutes?proposal={proposal.id}")
+        f"/staff/consultations/{c.id}/minutes?proposal={proposal.id}"
+    )
     db_session.expire_all()
     assert proposal.status is ProposalStatus.ACCEPTED  # type: ignore[comparison-overlap]  # the call above changed it; mypy keeps the narrowing
     mails = list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "minutes.proposal_accepted")))
@@ -152,7 +170,8 @@ def test_correction_through_the_private_link(client, auth, db_session, create_co
 
 
 def test_accepting_offers_the_text_numbers_per_minutes_and_marks_swedish_notes(
-        client, auth, db_session, create_consultation, board, publisher, held, app):
+    client, auth, db_session, create_consultation, board, publisher, held, app
+):
     """Issue 16.19: pre-filled text on accepting; proposals 1, 2 per minutes; notes marked as Swedish."""
     other = held(create_consultation(board=board))
     _published(db_session, publisher, other, app)
@@ -169,15 +188,22 @@ def test_accepting_offers_the_text_numbers_per_minutes_and_marks_swedish_notes(
     listing = client.get(f"/sv/staff/consultations/{c.id}/minutes/proposals").get_data(as_text=True)
     assert "Förslag 1 –" in listing and "Förslag 2 –" in listing and f"Förslag {two.id} –" not in listing
     prefix = f"p{two.id}-"
-    response = client.post(f"/sv/staff/consultations/{c.id}/minutes/proposals/{two.id}",
-                           data={prefix + "decision": "accept"})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/minutes/proposals/{two.id}", data={prefix + "decision": "accept"}
+    )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Godtaget förslag 2" in page
     note = page.split('name="note"', 1)[1].split("</textarea>", 1)[0]
     assert "Tolken hette Ana." in note
-    response = client.post(response.headers["Location"], data={
-        "body_sv": "Text med tolken Ana", "version": str(_minutes(db_session, c).version), "action": "publish",
-        "note": "Tolken hette Ana."})
+    response = client.post(
+        response.headers["Location"],
+        data={
+            "body_sv": "Text med tolken Ana",
+            "version": str(_minutes(db_session, c).version),
+            "action": "publish",
+            "note": "Tolken hette Ana.",
+        },
+    )
     assert response.status_code == 302
     public = client.get(f"/rom/consultations/{c.id}/minutes").get_data(as_text=True)
     assert '<ol reversed class="plain">' in public
@@ -192,8 +218,9 @@ def test_proposal_of_another_consultation_is_404(client, auth, db_session, creat
     db_session.add_all([minutes, proposal])
     db_session.commit()
     auth.login(editor)
-    response = client.post(f"/sv/staff/consultations/{c.id}/minutes/proposals/{proposal.id}",
-                           data={f"p{proposal.id}-decision": "accept"})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/minutes/proposals/{proposal.id}", data={f"p{proposal.id}-decision": "accept"}
+    )
     assert response.status_code == 404
 
 
@@ -229,8 +256,9 @@ def test_evaluation_is_anonymous(client, db_session, meeting):
     url = f"/sv/consultations/{meeting.id}/evaluation"
     key = _key(client, url)
     assert 'name="well_run"' in client.get(url).get_data(as_text=True)
-    response = client.post(url, data=_evaluation(comment="Tolken var bra", submission_key=key),
-                           environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = client.post(
+        url, data=_evaluation(comment="Tolken var bra", submission_key=key), environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
     assert response.status_code == 302
     client.post(url, data=_evaluation(submission_key=key))  # the same form sent twice
     assert _count(db_session, Evaluation) == 1
@@ -249,17 +277,25 @@ def test_evaluation_before_the_meeting_is_closed(client, db_session, create_cons
 
 
 def test_evaluation_bad_input_keeps_the_text(client, db_session, meeting):
-    html = client.post(f"/sv/consultations/{meeting.id}/evaluation",
-                       data=_evaluation(could_speak="9", comment="Min kommentar",
-                                        submission_key=_key(client, f"/sv/consultations/{meeting.id}/evaluation"))).get_data(as_text=True)
+    html = client.post(
+        f"/sv/consultations/{meeting.id}/evaluation",
+        data=_evaluation(
+            could_speak="9",
+            comment="Min kommentar",
+            submission_key=_key(client, f"/sv/consultations/{meeting.id}/evaluation"),
+        ),
+    ).get_data(as_text=True)
     assert 'id="could_speak-error"' in html and "Min kommentar" in html
     assert _count(db_session, Evaluation) == 0
 
 
 def test_evaluation_honeypot(client, db_session, meeting):
-    html = client.post(f"/sv/consultations/{meeting.id}/evaluation",
-                       data=_evaluation(website="http://spam.example",
-                                        submission_key=_key(client, f"/sv/consultations/{meeting.id}/evaluation"))).get_data(as_text=True)
+    html = client.post(
+        f"/sv/consultations/{meeting.id}/evaluation",
+        data=_evaluation(
+            website="http://spam.example", submission_key=_key(client, f"/sv/consultations/{meeting.id}/evaluation")
+        ),
+    ).get_data(as_text=True)
     assert 'class="error-summary"' in html
     assert _count(db_session, Evaluation) == 0
 
@@ -315,8 +351,9 @@ def test_staff_read_the_comments(client, auth, db_session, meeting, editor):
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
-def test_every_page_renders_with_content(client, auth, db_session, create_consultation, board, publisher, register,
-                                         held, app, lang):
+def test_every_page_renders_with_content(
+    client, auth, db_session, create_consultation, board, publisher, register, held, app, lang
+):
     c = create_consultation(board=board)
     with app.test_request_context("/sv/"):
         reg = register(c, email="sara@example.com", language=lang)
@@ -326,20 +363,30 @@ def test_every_page_renders_with_content(client, auth, db_session, create_consul
     client.post(f"/{lang}/registrations/{reg.token}/correction", data={"text": "Rätta"})
     for _n in range(app.config["MIN_GROUP_SIZE"]):  # each participant in a browser of their own
         _answer(app.test_client(), f"/{lang}/consultations/{c.id}/evaluation")
-    public = [f"/{lang}/consultations/{c.id}/minutes", f"/{lang}/consultations/{c.id}/evaluation",
-              f"/{lang}/consultations/{c.id}/evaluation/results", f"/{lang}/registrations/{reg.token}/correction",
-              f"/{lang}/registrations/{reg.token}", f"/{lang}/consultations/{c.id}"]
+    public = [
+        f"/{lang}/consultations/{c.id}/minutes",
+        f"/{lang}/consultations/{c.id}/evaluation",
+        f"/{lang}/consultations/{c.id}/evaluation/results",
+        f"/{lang}/registrations/{reg.token}/correction",
+        f"/{lang}/registrations/{reg.token}",
+        f"/{lang}/consultations/{c.id}",
+    ]
     for url in public:
         assert client.get(url).status_code == 200, url
     assert "<table" in client.get(f"/{lang}/consultations/{c.id}/evaluation/results").get_data(as_text=True)
     auth.login(publisher, lang=lang)
-    for url in (f"/{lang}/staff/consultations/{c.id}/minutes", f"/{lang}/staff/consultations/{c.id}/minutes/proposals",
-                f"/{lang}/staff/consultations/{c.id}/evaluation", f"/{lang}/staff/consultations/{c.id}"):
+    for url in (
+        f"/{lang}/staff/consultations/{c.id}/minutes",
+        f"/{lang}/staff/consultations/{c.id}/minutes/proposals",
+        f"/{lang}/staff/consultations/{c.id}/evaluation",
+        f"/{lang}/staff/consultations/{c.id}",
+    ):
         assert client.get(url).status_code == 200, url
 
 
-def test_decline_reason_in_romani_mail_is_marked_swedish(client, auth, db_session, create_consultation, board,
-                                                         publisher, editor, register, held, app):
+def test_decline_reason_in_romani_mail_is_marked_swedish(
+    client, auth, db_session, create_consultation, board, publisher, editor, register, held, app
+):
     """Issue 16.19: the reason is written in Swedish; a Romani e-mail says so."""
     c = create_consultation(board=board)
     with app.test_request_context("/rom/"):
@@ -352,8 +399,10 @@ def test_decline_reason_in_romani_mail_is_marked_swedish(client, auth, db_sessio
     db_session.commit()
     auth.login(editor)
     prefix = f"p{proposal.id}-"
-    client.post(f"/sv/staff/consultations/{c.id}/minutes/proposals/{proposal.id}",
-                data={prefix + "decision": "decline", prefix + "reason": "Protokollet stämmer med inspelningen."})
+    client.post(
+        f"/sv/staff/consultations/{c.id}/minutes/proposals/{proposal.id}",
+        data={prefix + "decision": "decline", prefix + "reason": "Protokollet stämmer med inspelningen."},
+    )
     mail = db_session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "minutes.proposal_declined"))
     assert mail.language == "rom"
     assert "Protokollet stämmer med inspelningen. (ži akana numa švedikanes)" in mail.body_text

@@ -21,9 +21,17 @@ SECRET = "Ring Maria på 070-1234567"
 
 
 def test_a_wish_is_public_once_staff_have_approved_it(client, auth, staff, board, db_session):
-    response = client.post("/rom/wishes/new", data={
-        "kind": "topic", "text": SECRET, "language": "sv", "board_ids": [str(board.id)], "submission_key": "rev-1",
-        "romani_variety": ""})
+    response = client.post(
+        "/rom/wishes/new",
+        data={
+            "kind": "topic",
+            "text": SECRET,
+            "language": "sv",
+            "board_ids": [str(board.id)],
+            "submission_key": "rev-1",
+            "romani_variety": "",
+        },
+    )
     assert response.status_code == 302
     wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("rev-1.")))
     for lang in ("sv", "rom"):
@@ -40,36 +48,50 @@ def test_a_wish_is_public_once_staff_have_approved_it(client, auth, staff, board
     for lang in ("sv", "rom"):
         page = client.get(f"/{lang}/wishes/").get_data(as_text=True)
         assert "Ring [namn] på [telefon]" in page and SECRET not in page
-    actions = db_session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_type == "Wish",
-                                                                    AuditEvent.object_id == wish.id)).all()
+    actions = db_session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_type == "Wish", AuditEvent.object_id == wish.id)
+    ).all()
     assert sorted(actions) == ["wish.approve", "wish.mask"]
 
 
-def test_answering_a_wish_publishes_it_and_only_its_boards_may_approve(app, db_session, staff, board, create_board,
-                                                                        create_user):
+def test_answering_a_wish_publishes_it_and_only_its_boards_may_approve(
+    app, db_session, staff, board, create_board, create_user
+):
     with app.test_request_context("/sv/"):
-        wish, _ = wishes.submit_wish(db_session, wishes.WishData(kind=list(wishes.WishKind)[0], text="Kvällsmöten",
-                                                                 language="sv", board_ids=[board.id]),
-                                     idempotency_key="rev-2")
+        wish, _ = wishes.submit_wish(
+            db_session,
+            wishes.WishData(kind=list(wishes.WishKind)[0], text="Kvällsmöten", language="sv", board_ids=[board.id]),
+            idempotency_key="rev-2",
+        )
         outsider = create_user(boards={create_board(): Role.PUBLISHER})
         with pytest.raises(PermissionDenied):
             wishes.approve_wish(db_session, outsider, wish)
         assert wish.id not in {w.id for w in wishes.list_public(db_session).items}
-        wishes.answer_wish(db_session, staff, wish, {"status": wishes.WishStatus.PLANNED, "answer_sv": "Vi planerar det."})
+        wishes.answer_wish(
+            db_session, staff, wish, {"status": wishes.WishStatus.PLANNED, "answer_sv": "Vi planerar det."}
+        )
     assert wish.is_reviewed and wish.id in {w.id for w in wishes.list_public(db_session).items}
 
 
 def test_a_free_text_answer_is_public_once_staff_have_approved_it(client, auth, staff, board, db_session):
-    survey = Survey(service=Service(board=board, name_sv="Läsambassad"), short_code="REV001", title_sv="Hur var det?",
-                    opens_dt=in_days(-3), closes_dt=in_days(10), published_dt=in_days(-3),
-                    questions=[SurveyQuestion(position=1, kind=QuestionKind.TEXT, text_sv="Vad var bra?")])
+    survey = Survey(
+        service=Service(board=board, name_sv="Läsambassad"),
+        short_code="REV001",
+        title_sv="Hur var det?",
+        opens_dt=in_days(-3),
+        closes_dt=in_days(10),
+        published_dt=in_days(-3),
+        questions=[SurveyQuestion(position=1, kind=QuestionKind.TEXT, text_sv="Vad var bra?")],
+    )
     db_session.add(survey)
     db_session.commit()
     field = survey.questions[0].field_name
     for i in range(5):  # the minimum group size
         text = SECRET if i == 0 else f"Bra svar {i}"
-        response = client.post(f"/sv/s/{survey.short_code}", data={
-            field: text, "language": "sv", "publish_consent": "y", "submission_key": f"rev-a{i}"})
+        response = client.post(
+            f"/sv/s/{survey.short_code}",
+            data={field: text, "language": "sv", "publish_consent": "y", "submission_key": f"rev-a{i}"},
+        )
         assert response.status_code == 302
     public = client.get(f"/rom/s/{survey.short_code}/results").get_data(as_text=True)
     assert SECRET not in public and "Bra svar 1" not in public

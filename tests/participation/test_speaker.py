@@ -31,9 +31,12 @@ def consultation(create_consultation, board):
 
 def _record(db_session, staff, consultation, *, email="ana@example.org", language="rom", consent=True):
     view = services.record_spoken_viewpoint(
-        db_session, staff, consultation,
-        services.ViewpointData(body=SAID, language=language, name="Ana", email=email, contact_language=language,
-                               publish_consent=consent),
+        db_session,
+        staff,
+        consultation,
+        services.ViewpointData(
+            body=SAID, language=language, name="Ana", email=email, contact_language=language, publish_consent=consent
+        ),
         channel=Channel.PHONE,
     )
     db_session.commit()
@@ -41,7 +44,9 @@ def _record(db_session, staff, consultation, *, email="ana@example.org", languag
 
 
 def _mails(db_session):
-    return list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == KIND).order_by(OutboxMessage.id)))
+    return list(
+        db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == KIND).order_by(OutboxMessage.id))
+    )
 
 
 def _link(message) -> str:
@@ -64,7 +69,8 @@ def _in(language, text, **variables):
 
 
 def test_an_oral_view_with_an_address_goes_to_the_speaker_in_their_language_and_waits(
-        db_session, staff, consultation, ctx):
+    db_session, staff, consultation, ctx
+):
     view = _record(db_session, staff, consultation)
     assert view.speaker_check is SpeakerCheck.AWAITING
     assert view.awaiting_speaker and not view.is_public
@@ -77,8 +83,15 @@ def test_an_oral_view_with_an_address_goes_to_the_speaker_in_their_language_and_
     assert SAID in mail.body_text
     with force_language("rom"):
         due = format_date(view.speaker_due_dt)
-    assert _in("rom", "Until you answer, the view is not published. If we have not heard from you by %(date)s, it "
-                      "may be published as it is written here.", date=due) in mail.body_text
+    assert (
+        _in(
+            "rom",
+            "Until you answer, the view is not published. If we have not heard from you by %(date)s, it "
+            "may be published as it is written here.",
+            date=due,
+        )
+        in mail.body_text
+    )
     with force_language("rom"):
         from app.i18n import ngettext
 
@@ -101,15 +114,18 @@ def test_without_an_address_nothing_is_sent_and_the_view_is_public_at_once(db_se
 
 
 def test_the_time_to_answer_is_configurable_and_when_it_runs_out_the_view_may_be_published(
-        db_session, staff, consultation, app, ctx):
+    db_session, staff, consultation, app, ctx
+):
     app.config["SPEAKER_CONFIRM_DAYS"] = 3
     view = _record(db_session, staff, consultation)
     assert view.speaker_due_dt == view.speaker_asked_dt + timedelta(days=3)
     with force_language("rom"):
         from app.i18n import ngettext
 
-        assert ngettext("You have %(num)d day to answer.", "You have %(num)d days to answer.", 3) \
+        assert (
+            ngettext("You have %(num)d day to answer.", "You have %(num)d days to answer.", 3)
             in _mails(db_session)[0].body_text
+        )
     view.speaker_due_dt = utcnow() - timedelta(minutes=1)
     db_session.commit()
     assert not view.awaiting_speaker and view.is_public
@@ -222,11 +238,28 @@ def test_a_wrong_link_is_a_404_that_says_why(client, db_session, staff, consulta
 def test_staff_record_an_oral_view_and_see_it_awaits_the_speaker(client, auth, db_session, staff, consultation, ctx):
     auth.login(staff)
     form = client.get(f"/sv/staff/consultations/{consultation.id}/views/new").get_data(as_text=True)
-    assert _in("sv", "Optional. The speaker gets what you wrote down, to confirm or correct it within %(days)s days; "
-                     "until then the view is not published.", days=14) in form
-    response = client.post(f"/sv/staff/consultations/{consultation.id}/views/new", data={
-        "channel": "phone", "body": SAID, "language": "rom", "romani_variety": "kalderash", "agenda_item_id": "",
-        "name": "Ana", "email": "ana@example.org", "publish_consent": "y"})
+    assert (
+        _in(
+            "sv",
+            "Optional. The speaker gets what you wrote down, to confirm or correct it within %(days)s days; "
+            "until then the view is not published.",
+            days=14,
+        )
+        in form
+    )
+    response = client.post(
+        f"/sv/staff/consultations/{consultation.id}/views/new",
+        data={
+            "channel": "phone",
+            "body": SAID,
+            "language": "rom",
+            "romani_variety": "kalderash",
+            "agenda_item_id": "",
+            "name": "Ana",
+            "email": "ana@example.org",
+            "publish_consent": "y",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     view = db_session.scalar(sa.select(Viewpoint))
     assert view.awaiting_speaker
@@ -253,8 +286,9 @@ def test_public_pages_list_only_what_the_speaker_released(db_session, staff, con
 # --- A recorded view, once staff transcribe it (issue 18, item 4) --------------------------------
 
 
-def test_a_transcribed_recording_goes_to_the_speaker_who_left_an_address(client, auth, db_session, staff,
-                                                                          consultation, ctx):
+def test_a_transcribed_recording_goes_to_the_speaker_who_left_an_address(
+    client, auth, db_session, staff, consultation, ctx
+):
     from app.consultations.models import AgendaItem
     from app.participation import audio
     from tests.media import sounds
@@ -263,8 +297,9 @@ def test_a_transcribed_recording_goes_to_the_speaker_who_left_an_address(client,
     sounds.require_ffmpeg()
     consultation.agenda_items.append(AgendaItem(title_sv="Fråga ett", title_rom="Pušimos jekh", position=1))
     db_session.commit()
-    response = _post(client, consultation, sounds.tone_webm(1.0), publish_consent="y",
-                     name="Ana", email="ana@example.org")
+    response = _post(
+        client, consultation, sounds.tone_webm(1.0), publish_consent="y", name="Ana", email="ana@example.org"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     view = db_session.scalar(sa.select(Viewpoint))
     assert view.speaker_check is None and _mails(db_session) == []  # nothing to confirm yet

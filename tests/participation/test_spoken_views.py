@@ -38,15 +38,24 @@ def _audio_files(app) -> list[Path]:
 
 
 def _post(client, consultation, sound: bytes | None, lang="rom", filename="recording.webm", **overrides):
-    data: dict[str, Any] = {"body": "", "language": "rom", "romani_variety": "kalderash", "submission_key": "spoken-1",
-            "agenda_item_id": str(consultation.agenda_items[0].id), "recording_consent": "y"}
+    data: dict[str, Any] = {
+        "body": "",
+        "language": "rom",
+        "romani_variety": "kalderash",
+        "submission_key": "spoken-1",
+        "agenda_item_id": str(consultation.agenda_items[0].id),
+        "recording_consent": "y",
+    }
     data.update(overrides)
     if sound is not None:
         data["recording"] = FileStorage(io.BytesIO(sound), filename=filename, content_type="audio/webm")
     # Encoded in memory: the test client's own encoder leaves a temporary file open for large bodies.
     boundary, body = encode_multipart(MultiDict(data))
-    return client.post(f"/{lang}/consultations/{consultation.id}/views/new", data=body,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(
+        f"/{lang}/consultations/{consultation.id}/views/new",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def _send_spoken_view(client, consultation, db_session, **overrides) -> Viewpoint:
@@ -121,7 +130,8 @@ def test_a_recording_needs_consent(client, consultation, db_session, app):
 
 def _held_token(html: str) -> str:
     match = re.search(r'name="held_recording" type="hidden" value="([^"]*)"', html) or re.search(
-        r'type="hidden" name="held_recording" value="([^"]*)"', html)
+        r'type="hidden" name="held_recording" value="([^"]*)"', html
+    )
     assert match, "no held_recording field"
     return match.group(1)
 
@@ -129,8 +139,15 @@ def _held_token(html: str) -> str:
 @pytest.mark.parametrize("lang", ["sv", "rom"])
 def test_a_form_shown_again_keeps_the_recording(client, consultation, db_session, app, lang):
     """Another field was wrong: the participant fixes it and sends, without recording again."""
-    response = _post(client, consultation, sounds.tone_webm(2.0), lang=lang, body="Mo lil",
-                     email="not-an-address", wants_feedback="y")
+    response = _post(
+        client,
+        consultation,
+        sounds.tone_webm(2.0),
+        lang=lang,
+        body="Mo lil",
+        email="not-an-address",
+        wants_feedback="y",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="email-error"' in html and 'id="held-recording"' in html and "Mo lil" in html
@@ -143,7 +160,9 @@ def test_a_form_shown_again_keeps_the_recording(client, consultation, db_session
     viewpoint = db_session.scalar(sa.select(Viewpoint))
     recording = audio.get_recording(db_session, viewpoint.id)
     assert recording is not None and recording.typed_text == "Mo lil" and recording.duration_seconds >= 1.5
-    assert sorted(p.name for p in _audio_files(app)) == sorted([present(recording.original_name), present(recording.playable_name)])
+    assert sorted(p.name for p in _audio_files(app)) == sorted(
+        [present(recording.original_name), present(recording.playable_name)]
+    )
 
 
 def test_a_forged_or_expired_held_recording_is_refused_with_a_message(client, consultation, db_session, app):
@@ -158,8 +177,9 @@ def test_a_forged_or_expired_held_recording_is_refused_with_a_message(client, co
 
 
 def test_a_recording_is_not_held_without_consent(client, consultation, db_session, app):
-    response = _post(client, consultation, sounds.tone_webm(2.0), body="Mo lil", email="not-an-address",
-                     recording_consent="")
+    response = _post(
+        client, consultation, sounds.tone_webm(2.0), body="Mo lil", email="not-an-address", recording_consent=""
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="held-recording"' not in html
     assert _held_token(html) == "" and _audio_files(app) == []
@@ -172,15 +192,20 @@ def test_a_rejected_file_is_named_together_with_the_other_errors(client, consult
     assert _audio_files(app) == []
 
 
-@pytest.mark.parametrize("name, sound", [
-    ("zero-length", lambda: b""),
-    ("renamed non-audio", lambda: b"%PDF-1.7\n" + b"x" * 5000),
-    ("silent", lambda: sounds.tone_wav(3.0, amplitude=0.0)),
-    ("one hour", sounds.one_hour_mp3),
-    ("huge header", sounds.huge_header_mp3),
-])
+@pytest.mark.parametrize(
+    "name, sound",
+    [
+        ("zero-length", lambda: b""),
+        ("renamed non-audio", lambda: b"%PDF-1.7\n" + b"x" * 5000),
+        ("silent", lambda: sounds.tone_wav(3.0, amplitude=0.0)),
+        ("one hour", sounds.one_hour_mp3),
+        ("huge header", sounds.huge_header_mp3),
+    ],
+)
 @pytest.mark.parametrize("lang", ["sv", "rom"])
-def test_hostile_files_get_a_message_next_to_the_field_and_nothing_is_stored(client, consultation, db_session, app, name, sound, lang):
+def test_hostile_files_get_a_message_next_to_the_field_and_nothing_is_stored(
+    client, consultation, db_session, app, name, sound, lang
+):
     typed = "Kam te phenav <b>ćhaćhes</b> – å ä ö"
     response = _post(client, consultation, sound(), lang=lang, body=typed, filename="view.mp3")
     html = response.get_data(as_text=True)
@@ -231,8 +256,11 @@ def test_staff_listen_with_range_requests_and_no_store(client, auth, consultatio
 
 def test_only_staff_of_a_hosting_board_can_listen(client, auth, consultation, db_session, create_user, create_board):
     viewpoint = _send_spoken_view(client, consultation, db_session)
-    urls = [f"/sv/staff/views/{viewpoint.id}/recording.mp3", f"/sv/staff/views/{viewpoint.id}/recording/original",
-            f"/sv/staff/views/{viewpoint.id}/transcribe"]
+    urls = [
+        f"/sv/staff/views/{viewpoint.id}/recording.mp3",
+        f"/sv/staff/views/{viewpoint.id}/recording/original",
+        f"/sv/staff/views/{viewpoint.id}/transcribe",
+    ]
     for url in urls:  # anonymous: to the login page, no sound
         response = client.get(url)
         assert response.status_code in (302, 401) and not response.mimetype.startswith("audio/")
@@ -257,22 +285,41 @@ def test_transcribe_publish_and_the_public_page_shows_text_only(client, auth, co
     assert response.status_code == 200 and 'id="transcriber-error"' in response.get_data(as_text=True)
     assert "Kamas mai but informacia." in response.get_data(as_text=True)
     # A draft is not yet the view's text.
-    client.post(url, data={"transcription": "Kamas mai but informacia.", "provenance": "human", "transcriber": "Brobyggare B",
-                           "save": "1"})
+    client.post(
+        url,
+        data={
+            "transcription": "Kamas mai but informacia.",
+            "provenance": "human",
+            "transcriber": "Brobyggare B",
+            "save": "1",
+        },
+    )
     db_session.expire_all()
     assert viewpoint.body == ""
-    response = client.post(url, data={"transcription": "Kamas mai but informacia.", "provenance": "human",
-                                      "transcriber": "Brobyggare B", "publish": "1"})
+    response = client.post(
+        url,
+        data={
+            "transcription": "Kamas mai but informacia.",
+            "provenance": "human",
+            "transcriber": "Brobyggare B",
+            "publish": "1",
+        },
+    )
     assert response.status_code == 302
     db_session.expire_all()
     recording = present(audio.get_recording(db_session, viewpoint.id))
     assert viewpoint.body == "Kamas mai but informacia."
     assert (recording.transcription_provenance, recording.transcriber, recording.transcribed_by_id) == (
-        Provenance.HUMAN, "Brobyggare B", staff.id)
+        Provenance.HUMAN,
+        "Brobyggare B",
+        staff.id,
+    )
     assert recording.published_dt is not None
     # A translation with provenance, through the existing form.
-    client.post(f"/sv/staff/views/{viewpoint.id}/translate",
-                data={"language": "sv", "body": "Vi vill ha mer information.", "provenance": "machine"})
+    client.post(
+        f"/sv/staff/views/{viewpoint.id}/translate",
+        data={"language": "sv", "body": "Vi vill ha mer information.", "provenance": "machine"},
+    )
     db_session.expire_all()
     assert [t.body for t in viewpoint.translations] == ["Vi vill ha mer information."]
     auth.logout()
@@ -285,8 +332,14 @@ def test_transcription_needs_a_role_on_the_board(db_session, consultation, clien
     viewpoint = _send_spoken_view(client, consultation, db_session)
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     with pytest.raises(PermissionDenied):
-        audio.save_transcription(db_session, outsider, present(audio.get_recording(db_session, viewpoint.id)), text="x",
-                                 provenance=Provenance.MACHINE, publish=True)
+        audio.save_transcription(
+            db_session,
+            outsider,
+            present(audio.get_recording(db_session, viewpoint.id)),
+            text="x",
+            provenance=Provenance.MACHINE,
+            publish=True,
+        )
 
 
 def test_recordings_are_not_in_the_csv_or_the_api(client, auth, consultation, staff, db_session):
@@ -299,8 +352,12 @@ def test_recordings_are_not_in_the_csv_or_the_api(client, auth, consultation, st
     assert "Lav" in csv
     assert recording.playable_name not in csv and recording.original_name not in csv and ".mp3" not in csv
     auth.logout()
-    for url in ("/api/v1/consultations", f"/api/v1/consultations/{consultation.id}", "/sv/consultations.atom",
-                f"/sv/consultations/{consultation.id}.ics"):
+    for url in (
+        "/api/v1/consultations",
+        f"/api/v1/consultations/{consultation.id}",
+        "/sv/consultations.atom",
+        f"/sv/consultations/{consultation.id}.ics",
+    ):
         body = client.get(url).get_data(as_text=True)
         assert recording.playable_name not in body and "recording" not in body.lower(), url
 
@@ -313,8 +370,10 @@ def test_purge_deletes_recordings_a_set_time_after_publication(client, consultat
     _send_spoken_view(client, consultation, db_session)
     _send_spoken_view(client, consultation, db_session, submission_key="spoken-2")
     _send_spoken_view(client, consultation, db_session, submission_key="spoken-3")
-    old, recent, draft = (present(audio.get_recording(db_session, v.id)) for v in
-                          db_session.scalars(sa.select(Viewpoint).order_by(Viewpoint.id)))
+    old, recent, draft = (
+        present(audio.get_recording(db_session, v.id))
+        for v in db_session.scalars(sa.select(Viewpoint).order_by(Viewpoint.id))
+    )
     for rec in (old, recent):
         audio.save_transcription(db_session, staff, rec, text="Lav", provenance=Provenance.MACHINE, publish=True)
     old.published_dt = utcnow() - timedelta(days=31)
@@ -336,7 +395,8 @@ def test_purge_deletes_recordings_a_set_time_after_publication(client, consultat
 
 
 def test_purge_deletes_unpublished_recordings_with_the_consultations_contact_data(
-        client, consultation, staff, db_session, app, runner):
+    client, consultation, staff, db_session, app, runner
+):
     """A voice never transcribed must not outlive the names and addresses of its consultation."""
     store = store_from_config(app.config)
     viewpoint = _send_spoken_view(client, consultation, db_session)

@@ -28,17 +28,41 @@ def world(db_session, create_board, create_user, create_consultation):
         db_session.add(v)
         return v
 
-    a = view("AAAA-0001", "Bussen går för sällan", agenda_item_id=q1.id, publish_consent=True,
-             contact=Contact(name="Vesna Nikolić"), show_name=True)
-    b = view("AAAA-0002", "Le busi naj avel", language="rom", romani_variety=RomaniVariety.KALDERASH,
-             agenda_item_id=q2.id, publish_consent=True, contact=Contact(name="Dold Person"), show_name=False)
-    b.translations = [ViewpointTranslation(language="sv", body="Bussarna kommer inte", provenance=Provenance.HUMAN,
-                                           translator="Tolk")]
-    h = view("AAAA-0003", "Stängt på kvällarna", channel=Channel.PHONE, hidden_dt=utcnow(), publish_consent=True,
-             on_behalf_of="Romska föreningen")
+    a = view(
+        "AAAA-0001",
+        "Bussen går för sällan",
+        agenda_item_id=q1.id,
+        publish_consent=True,
+        contact=Contact(name="Vesna Nikolić"),
+        show_name=True,
+    )
+    b = view(
+        "AAAA-0002",
+        "Le busi naj avel",
+        language="rom",
+        romani_variety=RomaniVariety.KALDERASH,
+        agenda_item_id=q2.id,
+        publish_consent=True,
+        contact=Contact(name="Dold Person"),
+        show_name=False,
+    )
+    b.translations = [
+        ViewpointTranslation(language="sv", body="Bussarna kommer inte", provenance=Provenance.HUMAN, translator="Tolk")
+    ]
+    h = view(
+        "AAAA-0003",
+        "Stängt på kvällarna",
+        channel=Channel.PHONE,
+        hidden_dt=utcnow(),
+        publish_consent=True,
+        on_behalf_of="Romska föreningen",
+    )
     o = view("AAAA-0004", "Annat språk 100%", language="other", other_language="finska")
     report = FeedbackReport(consultation_id=c.id)
-    report.themes = [Theme(title_sv="Kollektivtrafik", position=1, viewpoints=[a, b]), Theme(title_sv="Tomt", position=2)]
+    report.themes = [
+        Theme(title_sv="Kollektivtrafik", position=1, viewpoints=[a, b]),
+        Theme(title_sv="Tomt", position=2),
+    ]
     db_session.add(report)
     db_session.commit()
     return c, staff, report, {"a": a, "b": b, "h": h, "o": o}
@@ -48,30 +72,33 @@ def _codes(html):
     return set(re.findall(r"AAAA-000\d(?=\s·)", html))
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("", {"a", "b", "h", "o"}),
-    ("question=QUESTION1", {"a"}),
-    ("question=none", {"h", "o"}),
-    ("language=rom", {"b"}),
-    ("language=rom:kalderash", {"b"}),
-    ("language=rom:arli", set()),
-    ("language=other", {"o"}),
-    ("theme=none", {"h", "o"}),
-    ("theme=any", {"a", "b"}),
-    ("theme=THEME1", {"a", "b"}),
-    ("theme=THEME2", set()),
-    ("hidden=yes", {"h"}),
-    ("hidden=no", {"a", "b", "o"}),
-    ("translated=yes", {"b"}),
-    ("translated=no", {"a", "h", "o"}),
-    ("channel=phone", {"h"}),
-    ("q=BUSS", {"a", "b"}),  # the text, and a translation, case-insensitively
-    ("q=aaaa-0004", {"o"}),  # the reference code
-    ("q=100%25", {"o"}),  # a LIKE wildcard is searched for, not used
-    ("q=_", set()),
-    ("theme=none&language=sv&hidden=no", set()),
-    ("language=klingon&theme=999999&question=abc&channel=fax", {"a", "b", "h", "o"}),  # unknown: all
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("", {"a", "b", "h", "o"}),
+        ("question=QUESTION1", {"a"}),
+        ("question=none", {"h", "o"}),
+        ("language=rom", {"b"}),
+        ("language=rom:kalderash", {"b"}),
+        ("language=rom:arli", set()),
+        ("language=other", {"o"}),
+        ("theme=none", {"h", "o"}),
+        ("theme=any", {"a", "b"}),
+        ("theme=THEME1", {"a", "b"}),
+        ("theme=THEME2", set()),
+        ("hidden=yes", {"h"}),
+        ("hidden=no", {"a", "b", "o"}),
+        ("translated=yes", {"b"}),
+        ("translated=no", {"a", "h", "o"}),
+        ("channel=phone", {"h"}),
+        ("q=BUSS", {"a", "b"}),  # the text, and a translation, case-insensitively
+        ("q=aaaa-0004", {"o"}),  # the reference code
+        ("q=100%25", {"o"}),  # a LIKE wildcard is searched for, not used
+        ("q=_", set()),
+        ("theme=none&language=sv&hidden=no", set()),
+        ("language=klingon&theme=999999&question=abc&channel=fax", {"a", "b", "h", "o"}),  # unknown: all
+    ],
+)
 def test_filters(client, auth, world, query, expected):
     c, staff, report, views = world
     query = query.replace("QUESTION1", str(c.agenda_items[0].id))
@@ -84,7 +111,9 @@ def test_filters(client, auth, world, query, expected):
 def test_filter_form_keeps_its_state_and_is_labelled(client, auth, world):
     c, staff, report, _views = world
     auth.login(staff)
-    html = client.get(f"/sv/staff/consultations/{c.id}/views?theme=none&q=Buss&language=rom:kalderash").get_data(as_text=True)
+    html = client.get(f"/sv/staff/consultations/{c.id}/views?theme=none&q=Buss&language=rom:kalderash").get_data(
+        as_text=True
+    )
     assert '<form method="get" class="filters"' in html
     for name in ("q", "question", "language", "theme", "translated", "channel", "hidden"):
         assert f'<label for="filter-{name}">' in html and f'id="filter-{name}" name="{name}"' in html
@@ -105,7 +134,9 @@ def test_shows_whether_a_name_will_be_published(client, auth, world):
 def test_pages_keep_the_filter(client, auth, world, db_session):
     c, staff, _report, _views = world
     for i in range(PER_PAGE + 3):
-        db_session.add(Viewpoint(consultation_id=c.id, reference_code=f"PAGE-{i:04d}", body=f"Fler bussar {i}", language="sv"))
+        db_session.add(
+            Viewpoint(consultation_id=c.id, reference_code=f"PAGE-{i:04d}", body=f"Fler bussar {i}", language="sv")
+        )
     db_session.commit()
     assert count_matching(db_session, c.id, ViewFilter(q="fler bussar")) == PER_PAGE + 3
     auth.login(staff)

@@ -30,8 +30,13 @@ def _count(db_session) -> int:
 
 
 def _post(client, consultation, lang="rom", **overrides):
-    data = {"body": "Kamas mai but informacia ande romani chib.", "language": "rom", "romani_variety": "kalderash",
-            "submission_key": "key-1", "agenda_item_id": ""}
+    data = {
+        "body": "Kamas mai but informacia ande romani chib.",
+        "language": "rom",
+        "romani_variety": "kalderash",
+        "submission_key": "key-1",
+        "agenda_item_id": "",
+    }
     data.update(overrides)
     return client.post(f"/{lang}/consultations/{consultation.id}/views/new", data=data)
 
@@ -61,25 +66,41 @@ def test_input_window(create_consultation):
 def test_spoken_view_needs_permission(db_session, consultation, create_user, create_board):
     outsider = create_user(boards={create_board(): Role.PUBLISHER})
     with pytest.raises(PermissionDenied):
-        services.record_spoken_viewpoint(db_session, outsider, consultation,
-                                         services.ViewpointData(body="x", language="sv"), channel=Channel.PHONE)
+        services.record_spoken_viewpoint(
+            db_session, outsider, consultation, services.ViewpointData(body="x", language="sv"), channel=Channel.PHONE
+        )
 
 
 def test_translation_rules(db_session, consultation, staff):
     view = services.record_spoken_viewpoint(
-        db_session, staff, consultation,
+        db_session,
+        staff,
+        consultation,
         services.ViewpointData(body="Amen kamas buti", language="rom", romani_variety=RomaniVariety.ARLI),
         channel=Channel.MEETING,
     )
     with pytest.raises(DomainError) as error:
-        services.add_translation(db_session, staff, view, language="rom", body="x", provenance=Provenance.HUMAN, translator="A")
+        services.add_translation(
+            db_session, staff, view, language="rom", body="x", provenance=Provenance.HUMAN, translator="A"
+        )
     assert error.value.field == "language"
     with pytest.raises(DomainError) as error:
-        services.add_translation(db_session, staff, view, language="sv", body="Vi vill ha arbete", provenance=Provenance.HUMAN)
+        services.add_translation(
+            db_session, staff, view, language="sv", body="Vi vill ha arbete", provenance=Provenance.HUMAN
+        )
     assert error.value.field == "translator"
-    services.add_translation(db_session, staff, view, language="sv", body="Vi vill ha arbete", provenance=Provenance.MACHINE)
-    services.add_translation(db_session, staff, view, language="sv", body="Vi vill ha jobb", provenance=Provenance.HUMAN,
-                             translator="Brobyggare Maria")
+    services.add_translation(
+        db_session, staff, view, language="sv", body="Vi vill ha arbete", provenance=Provenance.MACHINE
+    )
+    services.add_translation(
+        db_session,
+        staff,
+        view,
+        language="sv",
+        body="Vi vill ha jobb",
+        provenance=Provenance.HUMAN,
+        translator="Brobyggare Maria",
+    )
     assert len(view.translations) == 1
     assert view.translations[0].body == "Vi vill ha jobb"
     assert view.body == "Amen kamas buti"  # the original stays
@@ -122,7 +143,12 @@ def test_find_your_view_is_linked_from_the_receipt_the_navigation_and_the_home_p
     assert f"{find}>{label}</a>" in receipt
     home = client.get(f"/{lang}/").get_data(as_text=True)
     assert f"{find}>{label}</a>" in home
-    nav = client.get(f"/{lang}/consultations", follow_redirects=True).get_data(as_text=True).split('class="main-nav"', 1)[1].split("</nav>")[0]
+    nav = (
+        client.get(f"/{lang}/consultations", follow_redirects=True)
+        .get_data(as_text=True)
+        .split('class="main-nav"', 1)[1]
+        .split("</nav>")[0]
+    )
     assert f"{find}>{nav_label}</a>" in nav
     assert client.get(f"/{lang}/views/find").status_code == 200
 
@@ -131,7 +157,8 @@ def test_no_ip_or_user_agent_is_stored(client, consultation, db_session):
     client.post(
         f"/sv/consultations/{consultation.id}/views/new",
         data={"body": "Hej", "language": "sv", "submission_key": "k-ip"},
-        environ_base={"REMOTE_ADDR": "203.0.113.77"}, headers={"User-Agent": "SecretBrowser/1.0"},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        headers={"User-Agent": "SecretBrowser/1.0"},
     )
     view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key.startswith("k-ip.")))
     assert view is not None
@@ -142,8 +169,17 @@ def test_no_ip_or_user_agent_is_stored(client, consultation, db_session):
 
 
 def test_contact_data_is_kept_apart(client, consultation, db_session):
-    _post(client, consultation, name="Maria", email="maria@example.org", wants_feedback="y", organisation="Romska föreningen",
-          publish_consent="y", show_name="y", submission_key="k-contact")
+    _post(
+        client,
+        consultation,
+        name="Maria",
+        email="maria@example.org",
+        wants_feedback="y",
+        organisation="Romska föreningen",
+        publish_consent="y",
+        show_name="y",
+        submission_key="k-contact",
+    )
     view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.idempotency_key.startswith("k-contact.")))
     contact = db_session.get(Contact, view.contact_id)
     assert (contact.name, contact.email, contact.language) == ("Maria", "maria@example.org", "rom")
@@ -159,8 +195,9 @@ def test_resent_form_creates_no_duplicate(client, consultation, db_session):
 
 def test_validation_keeps_every_character(client, consultation, db_session):
     text = "Åäö <b>ne</b> 😀 " + "x" * 50
-    response = _post(client, consultation, body=text, language="other", other_language="", email="not-an-email",
-                     name="Zoran")
+    response = _post(
+        client, consultation, body=text, language="other", other_language="", email="not-an-email", name="Zoran"
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Åäö &lt;b&gt;ne&lt;/b&gt; 😀" in html
@@ -169,8 +206,16 @@ def test_validation_keeps_every_character(client, consultation, db_session):
     assert _count(db_session) == 0
 
 
-@pytest.mark.parametrize("field,value", [("body", "   "), ("body", "x" * 10001), ("agenda_item_id", "999999"),
-                                         ("language", "klingon"), ("romani_variety", "elvish")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("body", "   "),
+        ("body", "x" * 10001),
+        ("agenda_item_id", "999999"),
+        ("language", "klingon"),
+        ("romani_variety", "elvish"),
+    ],
+)
 def test_bad_input_error_next_to_field(client, consultation, db_session, field, value):
     response = _post(client, consultation, **{field: value})
     html = response.get_data(as_text=True)
@@ -229,14 +274,22 @@ def test_staff_record_spoken_view_and_translate(client, auth, consultation, staf
     auth.login(staff)
     response = client.post(
         f"/sv/staff/consultations/{consultation.id}/views/new",
-        data={"channel": "meeting", "body": "Amen kamas tolko", "language": "rom", "romani_variety": "lovara",
-              "agenda_item_id": str(consultation.agenda_items[0].id), "publish_consent": "y"},
+        data={
+            "channel": "meeting",
+            "body": "Amen kamas tolko",
+            "language": "rom",
+            "romani_variety": "lovara",
+            "agenda_item_id": str(consultation.agenda_items[0].id),
+            "publish_consent": "y",
+        },
     )
     assert response.status_code == 302
     view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.channel == Channel.MEETING))
     assert view.entered_by_id == staff.id and view.publish_consent and view.romani_variety is RomaniVariety.LOVARA
-    response = client.post(f"/sv/staff/views/{view.id}/translate",
-                           data={"language": "sv", "body": "Vi vill ha tolk", "provenance": "human", "translator": "Maria"})
+    response = client.post(
+        f"/sv/staff/views/{view.id}/translate",
+        data={"language": "sv", "body": "Vi vill ha tolk", "provenance": "human", "translator": "Maria"},
+    )
     assert response.status_code == 302
     page = client.get(f"/sv/staff/consultations/{consultation.id}/views").get_data(as_text=True)
     assert '<blockquote lang="rmy">Amen kamas tolko</blockquote>' in page
@@ -247,8 +300,11 @@ def test_staff_form_speaks_to_staff_and_paper_is_a_channel(client, auth, consult
     """Issue 16.12: the staff form used the participant's "my"/"your"; paper forms had no channel."""
     auth.login(staff)
     for lang, wanted, unwanted in (
-        ("sv", ("Språk som talades", "Talarens namn eller pseudonym", "Talaren vill få veta", "På en pappersblankett"),
-         ("Språk för din synpunkt", "Visa mitt namn", "Meddela mig")),
+        (
+            "sv",
+            ("Språk som talades", "Talarens namn eller pseudonym", "Talaren vill få veta", "På en pappersblankett"),
+            ("Språk för din synpunkt", "Visa mitt namn", "Meddela mig"),
+        ),
         ("rom", ("E čhib kaj vorbisajli", "Kodo kaj phendas o gindo kamel te žanel"), ("Sikav mo anav", "Phen mange")),
     ):
         page = client.get(f"/{lang}/staff/consultations/{consultation.id}/views/new").get_data(as_text=True)
@@ -256,36 +312,47 @@ def test_staff_form_speaks_to_staff_and_paper_is_a_channel(client, auth, consult
             assert text in page, (lang, text)
         for text in unwanted:
             assert text not in page, (lang, text)
-    response = client.post(f"/sv/staff/consultations/{consultation.id}/views/new",
-                           data={"channel": "paper", "body": "Skrivet på blanketten", "language": "sv"})
+    response = client.post(
+        f"/sv/staff/consultations/{consultation.id}/views/new",
+        data={"channel": "paper", "body": "Skrivet på blanketten", "language": "sv"},
+    )
     assert response.status_code == 302
     view = db_session.scalar(sa.select(Viewpoint).where(Viewpoint.channel == Channel.PAPER))
     assert view is not None
     csv = client.get(f"/sv/staff/consultations/{consultation.id}/views.csv").get_data(as_text=True)
     assert ";paper;" in csv
-    assert "På en pappersblankett" in client.get(f"/sv/staff/consultations/{consultation.id}/views").get_data(as_text=True)
+    assert "På en pappersblankett" in client.get(f"/sv/staff/consultations/{consultation.id}/views").get_data(
+        as_text=True
+    )
     document = client.get("/api/v1/openapi.json").json
     assert "paper" in json.dumps(document)
 
 
 def test_staff_form_errors_keep_text(client, auth, consultation, staff):
     auth.login(staff)
-    html = client.post(f"/sv/staff/consultations/{consultation.id}/views/new",
-                       data={"channel": "", "body": "Det som sades", "language": "sv"}).get_data(as_text=True)
+    html = client.post(
+        f"/sv/staff/consultations/{consultation.id}/views/new",
+        data={"channel": "", "body": "Det som sades", "language": "sv"},
+    ).get_data(as_text=True)
     assert 'id="channel-error"' in html and "Det som sades" in html
 
 
 def test_moderation_hides_but_keeps(client, auth, consultation, staff, db_session):
-    view = services.record_spoken_viewpoint(db_session, staff, consultation,
-                                            services.ViewpointData(body="Ring mig på 070-1234567", language="sv", publish_consent=True),
-                                            channel=Channel.PHONE)
+    view = services.record_spoken_viewpoint(
+        db_session,
+        staff,
+        consultation,
+        services.ViewpointData(body="Ring mig på 070-1234567", language="sv", publish_consent=True),
+        channel=Channel.PHONE,
+    )
     db_session.commit()
     auth.login(staff)
     client.post(f"/sv/staff/views/{view.id}/hide", data={"reason": "personal_data", "note": "Telefonnummer"})
     assert view.is_hidden and view.hidden_reason is HiddenReason.PERSONAL_DATA and not view.is_public
     assert db_session.get(Viewpoint, view.id) is not None
-    events = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.object_id == view.id,
-                                                            AuditEvent.object_type == "Viewpoint")).all()
+    events = db_session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_id == view.id, AuditEvent.object_type == "Viewpoint")
+    ).all()
     assert [e.action for e in events] == ["viewpoint.record", "viewpoint.hide"]
     counts = services.count_viewpoints(db_session, consultation.id)
     assert (counts.total, counts.hidden) == (1, 1)
@@ -294,20 +361,30 @@ def test_moderation_hides_but_keeps(client, auth, consultation, staff, db_sessio
 
 
 def test_other_board_cannot_touch_views(client, auth, consultation, staff, db_session, create_user, create_board):
-    view = services.record_spoken_viewpoint(db_session, staff, consultation,
-                                            services.ViewpointData(body="Hemligt", language="sv"), channel=Channel.LETTER)
+    view = services.record_spoken_viewpoint(
+        db_session, staff, consultation, services.ViewpointData(body="Hemligt", language="sv"), channel=Channel.LETTER
+    )
     db_session.commit()
     auth.login(create_user(boards={create_board(): Role.PUBLISHER}))
     assert client.get(f"/sv/staff/consultations/{consultation.id}/views").status_code == 403
     assert client.post(f"/sv/staff/views/{view.id}/hide", data={"reason": "offensive"}).status_code == 403
-    assert client.post(f"/sv/staff/views/{view.id}/translate",
-                       data={"language": "rom", "body": "x", "provenance": "machine"}).status_code == 403
+    assert (
+        client.post(
+            f"/sv/staff/views/{view.id}/translate", data={"language": "rom", "body": "x", "provenance": "machine"}
+        ).status_code
+        == 403
+    )
     assert not view.is_hidden and view.translations == []
 
 
 def test_counts_on_public_page_not_text(client, consultation, staff, db_session):
-    services.record_spoken_viewpoint(db_session, staff, consultation,
-                                     services.ViewpointData(body="Privat text", language="sv"), channel=Channel.PHONE)
+    services.record_spoken_viewpoint(
+        db_session,
+        staff,
+        consultation,
+        services.ViewpointData(body="Privat text", language="sv"),
+        channel=Channel.PHONE,
+    )
     db_session.commit()
     html = client.get(f"/sv/consultations/{consultation.id}").get_data(as_text=True)
     assert "Privat text" not in html

@@ -98,7 +98,9 @@ def assert_bounded(small: dict[str, tuple[int, int]], large: dict[str, tuple[int
 
 
 @pytest.fixture
-def build_world(db_session: Session, create_board: Callable[..., Board], create_user: Callable[..., Any]) -> Callable[[int], World]:
+def build_world(
+    db_session: Session, create_board: Callable[..., Board], create_user: Callable[..., Any]
+) -> Callable[[int], World]:
     """``n`` public consultations of one board (some co-hosted, upcoming and past,
     with agenda items and views), one of them with published feedback on ``n`` views."""
 
@@ -111,10 +113,20 @@ def build_world(db_session: Session, create_board: Callable[..., Board], create_
             past = i % 2 == 0
             start = in_days(-10 - i if past else 5 + i)
             c = Consultation(
-                lead_board=board, status=S.HELD if past else S.PUBLISHED, title_sv=f"Samråd {i}", title_rom=f"Sfatuipe {i}",
-                summary_sv="Om fritidsgårdar.", summary_rom="Pa le khera.", influence_sv="Programmet.",
-                decided_sv="Budgeten.", start_dt=start, end_dt=start + timedelta(hours=2), venue_name="Tensta träff",
-                address="Tensta allé 1", interpreter_languages=["kalderash"], published_dt=utcnow() - timedelta(days=i),
+                lead_board=board,
+                status=S.HELD if past else S.PUBLISHED,
+                title_sv=f"Samråd {i}",
+                title_rom=f"Sfatuipe {i}",
+                summary_sv="Om fritidsgårdar.",
+                summary_rom="Pa le khera.",
+                influence_sv="Programmet.",
+                decided_sv="Budgeten.",
+                start_dt=start,
+                end_dt=start + timedelta(hours=2),
+                venue_name="Tensta träff",
+                address="Tensta allé 1",
+                interpreter_languages=["kalderash"],
+                published_dt=utcnow() - timedelta(days=i),
                 feedback_due_date=(start + timedelta(days=56)).date(),
             )
             c.co_hosts = [other] if i % 3 == 0 else []
@@ -130,32 +142,55 @@ def build_world(db_session: Session, create_board: Callable[..., Board], create_
             for target in (with_feedback, consultations[i]):
                 contact = Contact(name=f"Namn {i}", email=f"p{i}@example.org") if i % 2 else None
                 v = Viewpoint(
-                    consultation_id=target.id, reference_code=f"PF{next(_codes):07d}", body=f"Synpunkt {i}",
-                    language="rom" if i % 3 else "sv", publish_consent=i % 5 != 0, show_name=bool(contact),
-                    contact=contact, hidden_dt=utcnow() if i % 17 == 0 else None,
+                    consultation_id=target.id,
+                    reference_code=f"PF{next(_codes):07d}",
+                    body=f"Synpunkt {i}",
+                    language="rom" if i % 3 else "sv",
+                    publish_consent=i % 5 != 0,
+                    show_name=bool(contact),
+                    contact=contact,
+                    hidden_dt=utcnow() if i % 17 == 0 else None,
                 )
                 if i % 4 == 0:
-                    v.translations = [ViewpointTranslation(language="sv", body=f"Översättning {i}", provenance=Provenance.HUMAN)]
+                    v.translations = [
+                        ViewpointTranslation(language="sv", body=f"Översättning {i}", provenance=Provenance.HUMAN)
+                    ]
                 views.append(v)
         db_session.add_all(views)
         db_session.flush()
-        report = FeedbackReport(consultation=with_feedback, consultation_id=with_feedback.id,
-                                summary_sv="Tack.", summary_rom="Nais.", published_dt=utcnow())
+        report = FeedbackReport(
+            consultation=with_feedback,
+            consultation_id=with_feedback.id,
+            summary_sv="Tack.",
+            summary_rom="Nais.",
+            published_dt=utcnow(),
+        )
         own = [v for v in views if v.consultation_id == with_feedback.id]
-        decision = Decision(board=board, board_id=board.id, meeting_date=date.today(), case_reference=f"KS {n}/1",
-                            paragraph="1", title_sv="Beslut")
+        decision = Decision(
+            board=board,
+            board_id=board.id,
+            meeting_date=date.today(),
+            case_reference=f"KS {n}/1",
+            paragraph="1",
+            title_sv="Beslut",
+        )
         for position in range(1, 4):
-            theme = Theme(position=position, title_sv=f"Tema {position}", viewpoints=own[position - 1::3])
+            theme = Theme(position=position, title_sv=f"Tema {position}", viewpoints=own[position - 1 :: 3])
             theme.response = ThemeResponse(
-                outcome=Outcome.FORWARDED if position == 2 else Outcome.IMPLEMENTED, body_sv="Vi gör det.",
-                forwarded_to=other if position == 2 else None, forwarded_to_board_id=other.id if position == 2 else None,
+                outcome=Outcome.FORWARDED if position == 2 else Outcome.IMPLEMENTED,
+                body_sv="Vi gör det.",
+                forwarded_to=other if position == 2 else None,
+                forwarded_to_board_id=other.id if position == 2 else None,
                 decisions=[decision],
             )
             report.themes.append(theme)
         db_session.add(report)
         db_session.flush()
-        report.revisions.append(FeedbackRevision(number=1, published_dt=utcnow(), published_by_id=user.id,
-                                                 snapshot=build_snapshot(report), changes=[]))
+        report.revisions.append(
+            FeedbackRevision(
+                number=1, published_dt=utcnow(), published_by_id=user.id, snapshot=build_snapshot(report), changes=[]
+            )
+        )
         with_feedback.status = S.FEEDBACK_PUBLISHED
         db_session.commit()
         db_session.expire_all()

@@ -49,15 +49,20 @@ class StaffWorld:
     middle_id: int
 
 
-def build_staff_world(db_session: Session, create_board: Any, create_user: Any, *, views: int,
-                      consultations: int) -> StaffWorld:
+def build_staff_world(
+    db_session: Session, create_board: Any, create_user: Any, *, views: int, consultations: int
+) -> StaffWorld:
     run = next(_runs)
     board = create_board()
     user = create_user(boards={board: Role.PUBLISHER})
     now = utcnow()
     consultation = Consultation(
-        lead_board=board, status=S.HELD, title_sv=f"Stort samråd {run}", start_dt=in_days(-20),
-        end_dt=in_days(-20) + timedelta(hours=2), feedback_due_date=(now + timedelta(days=30)).date(),
+        lead_board=board,
+        status=S.HELD,
+        title_sv=f"Stort samråd {run}",
+        start_dt=in_days(-20),
+        end_dt=in_days(-20) + timedelta(hours=2),
+        feedback_due_date=(now + timedelta(days=30)).date(),
         published_dt=now - timedelta(days=40),
         agenda_items=[AgendaItem(position=i, title_sv=f"Fråga {i}") for i in (1, 2, 3)],
     )
@@ -71,47 +76,93 @@ def build_staff_world(db_session: Session, create_board: Any, create_user: Any, 
     items = [a.id for a in consultation.agenda_items]
     varieties = list(RomaniVariety)
     channels = list(Channel)
-    contacts = [{"name": f"Deltagare {run}-{i}", "email": f"d{run}-{i}@example.org", "language": "sv"} for i in range(20)]
+    contacts = [
+        {"name": f"Deltagare {run}-{i}", "email": f"d{run}-{i}@example.org", "language": "sv"} for i in range(20)
+    ]
     db_session.execute(sa.insert(Contact.__table__), contacts)
     contact_ids = list(db_session.scalars(sa.select(Contact.id).where(Contact.email.like(f"d{run}-%"))))
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     rows = []
     for i in range(views):
         language = "rom" if i % 3 == 0 else "sv"
-        rows.append({
-            "consultation_id": consultation.id, "reference_code": f"S{run:03d}-{i:06d}",
-            "body": "".join(SENTENCES[(i + k) % 5] for k in range(2)).strip() + f" ({i})",
-            "language": language, "romani_variety": varieties[i % len(varieties)] if language == "rom" else None,
-            "channel": channels[i % len(channels)], "agenda_item_id": items[i % 4] if i % 4 < 3 else None,
-            "publish_consent": i % 5 != 0, "show_name": i % 7 == 0, "contact_id": contact_ids[i % 20] if i % 7 == 0 else None,
-            "hidden_dt": now if i % 50 == 0 else None, "created_dt": day - timedelta(days=i % 30),
-        })
+        rows.append(
+            {
+                "consultation_id": consultation.id,
+                "reference_code": f"S{run:03d}-{i:06d}",
+                "body": "".join(SENTENCES[(i + k) % 5] for k in range(2)).strip() + f" ({i})",
+                "language": language,
+                "romani_variety": varieties[i % len(varieties)] if language == "rom" else None,
+                "channel": channels[i % len(channels)],
+                "agenda_item_id": items[i % 4] if i % 4 < 3 else None,
+                "publish_consent": i % 5 != 0,
+                "show_name": i % 7 == 0,
+                "contact_id": contact_ids[i % 20] if i % 7 == 0 else None,
+                "hidden_dt": now if i % 50 == 0 else None,
+                "created_dt": day - timedelta(days=i % 30),
+            }
+        )
     db_session.execute(sa.insert(Viewpoint.__table__), rows)
-    ids = list(db_session.scalars(
-        sa.select(Viewpoint.id).where(Viewpoint.consultation_id == consultation.id).order_by(Viewpoint.id)
-    ))
-    db_session.execute(sa.insert(ViewpointTranslation.__table__), [
-        {"viewpoint_id": vid, "language": "sv" if n % 3 == 0 else "rom", "body": f"Översättning {n}",
-         "provenance": Provenance.HUMAN, "translator": "Tolk", "created_dt": now}
-        for n, vid in enumerate(ids) if n % 4 == 0
-    ])
-    db_session.execute(sa.insert(theme_viewpoints), [
-        {"theme_id": report.themes[n % 3].id, "viewpoint_id": vid} for n, vid in enumerate(ids) if n % 3 == 0
-    ])
+    ids = list(
+        db_session.scalars(
+            sa.select(Viewpoint.id).where(Viewpoint.consultation_id == consultation.id).order_by(Viewpoint.id)
+        )
+    )
+    db_session.execute(
+        sa.insert(ViewpointTranslation.__table__),
+        [
+            {
+                "viewpoint_id": vid,
+                "language": "sv" if n % 3 == 0 else "rom",
+                "body": f"Översättning {n}",
+                "provenance": Provenance.HUMAN,
+                "translator": "Tolk",
+                "created_dt": now,
+            }
+            for n, vid in enumerate(ids)
+            if n % 4 == 0
+        ],
+    )
+    db_session.execute(
+        sa.insert(theme_viewpoints),
+        [{"theme_id": report.themes[n % 3].id, "viewpoint_id": vid} for n, vid in enumerate(ids) if n % 3 == 0],
+    )
 
     statuses = [S.DRAFT, S.PUBLISHED, S.HELD, S.FEEDBACK_PUBLISHED, S.CLOSED, S.CANCELLED]
     others = []
     for i in range(consultations):
         status = statuses[i % len(statuses)]
-        start = now + timedelta(days=10 + i) if status in (S.DRAFT, S.PUBLISHED) and i % 4 else now - timedelta(days=100 + i)
-        others.append({
-            "lead_board_id": board.id, "status": status, "title_sv": f"Samråd {run}-{i}", "start_dt": start,
-            "end_dt": start + timedelta(hours=2), "feedback_due_date": (start + timedelta(days=56)).date(),
-            "format": "in_person", "interpreter_languages": [], "created_dt": now, "updated_dt": now,
-            "is_open": True, "romani_pending": False, "ics_sequence": 0, "version": 1,
-        })
+        start = (
+            now + timedelta(days=10 + i)
+            if status in (S.DRAFT, S.PUBLISHED) and i % 4
+            else now - timedelta(days=100 + i)
+        )
+        others.append(
+            {
+                "lead_board_id": board.id,
+                "status": status,
+                "title_sv": f"Samråd {run}-{i}",
+                "start_dt": start,
+                "end_dt": start + timedelta(hours=2),
+                "feedback_due_date": (start + timedelta(days=56)).date(),
+                "format": "in_person",
+                "interpreter_languages": [],
+                "created_dt": now,
+                "updated_dt": now,
+                "is_open": True,
+                "romani_pending": False,
+                "ics_sequence": 0,
+                "version": 1,
+            }
+        )
     db_session.execute(sa.insert(Consultation.__table__), others)
     db_session.commit()
     db_session.expire_all()
-    return StaffWorld(board=board, user=user, consultation=consultation, report=report, themes=list(report.themes),
-                      views=views, middle_id=ids[len(ids) // 2 // 3 * 3])
+    return StaffWorld(
+        board=board,
+        user=user,
+        consultation=consultation,
+        report=report,
+        themes=list(report.themes),
+        views=views,
+        middle_id=ids[len(ids) // 2 // 3 * 3],
+    )

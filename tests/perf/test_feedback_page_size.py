@@ -61,34 +61,63 @@ def thousand(db_session, create_board, create_user, create_consultation):
     for i in range(VIEWS + 60):
         contact = Contact(name=f"Deltagare {i}", email=f"d{i}@example.org") if i % 10 == 0 else None
         v = Viewpoint(
-            consultation_id=consultation.id, reference_code=f"SZ{next(_codes):05d}-{i:04d}",
+            consultation_id=consultation.id,
+            reference_code=f"SZ{next(_codes):05d}-{i:04d}",
             body="".join(SENTENCES[(i + k) % 5] for k in range(4)).strip(),
-            language="rom" if i % 3 == 0 else "sv", publish_consent=i < VIEWS or i % 2 == 0,
-            show_name=contact is not None, contact=contact, hidden_dt=utcnow() if i >= VIEWS and i % 2 == 0 else None,
+            language="rom" if i % 3 == 0 else "sv",
+            publish_consent=i < VIEWS or i % 2 == 0,
+            show_name=contact is not None,
+            contact=contact,
+            hidden_dt=utcnow() if i >= VIEWS and i % 2 == 0 else None,
         )
         if i % 4 == 0:
-            v.translations = [ViewpointTranslation(language="sv" if v.language == "rom" else "rom",
-                                                   body=v.body, provenance=Provenance.HUMAN)]
+            v.translations = [
+                ViewpointTranslation(
+                    language="sv" if v.language == "rom" else "rom", body=v.body, provenance=Provenance.HUMAN
+                )
+            ]
         views.append(v)
     db_session.add_all(views)
     db_session.flush()
-    report = FeedbackReport(consultation=consultation, consultation_id=consultation.id,
-                            summary_sv="Tack för alla synpunkter.", summary_rom="Nais tumenge.", published_dt=utcnow())
-    decision = Decision(board=board, board_id=board.id, meeting_date=date.today(), case_reference="KS 2026/8",
-                        paragraph="3", title_sv="Beslut om information", minutes_url="https://example.org/protokoll")
+    report = FeedbackReport(
+        consultation=consultation,
+        consultation_id=consultation.id,
+        summary_sv="Tack för alla synpunkter.",
+        summary_rom="Nais tumenge.",
+        published_dt=utcnow(),
+    )
+    decision = Decision(
+        board=board,
+        board_id=board.id,
+        meeting_date=date.today(),
+        case_reference="KS 2026/8",
+        paragraph="3",
+        title_sv="Beslut om information",
+        minutes_url="https://example.org/protokoll",
+    )
     for position in range(1, 6):
-        theme = Theme(position=position, title_sv=f"Tema {position}", title_rom=f"Tema {position}",
-                      summary_sv="Många tog upp detta.", viewpoints=views[position - 1::7])
+        theme = Theme(
+            position=position,
+            title_sv=f"Tema {position}",
+            title_rom=f"Tema {position}",
+            summary_sv="Många tog upp detta.",
+            viewpoints=views[position - 1 :: 7],
+        )
         theme.response = ThemeResponse(
-            outcome=Outcome.FORWARDED if position == 2 else Outcome.IMPLEMENTED, body_sv="Nämnden gör detta nästa år.",
-            forwarded_to=other if position == 2 else None, forwarded_to_board_id=other.id if position == 2 else None,
+            outcome=Outcome.FORWARDED if position == 2 else Outcome.IMPLEMENTED,
+            body_sv="Nämnden gör detta nästa år.",
+            forwarded_to=other if position == 2 else None,
+            forwarded_to_board_id=other.id if position == 2 else None,
             decisions=[decision],
         )
         report.themes.append(theme)
     db_session.add(report)
     db_session.flush()
-    report.revisions.append(FeedbackRevision(number=1, published_dt=utcnow(), published_by_id=user.id,
-                                             snapshot=build_snapshot(report), changes=[]))
+    report.revisions.append(
+        FeedbackRevision(
+            number=1, published_dt=utcnow(), published_by_id=user.id, snapshot=build_snapshot(report), changes=[]
+        )
+    )
     db_session.commit()
     db_session.expire_all()
     return consultation, report

@@ -17,8 +17,13 @@ def consultation(create_consultation):
 
 def _public_urls(c) -> list[str]:
     return [
-        "/sv/", f"/sv/consultations/{c.id}", "/rom/consultations/", f"/sv/boards/{c.lead_board.slug}",
-        "/sv/consultations.ics", "/sv/consultations.atom", f"/sv/consultations/{c.id}.ics",
+        "/sv/",
+        f"/sv/consultations/{c.id}",
+        "/rom/consultations/",
+        f"/sv/boards/{c.lead_board.slug}",
+        "/sv/consultations.ics",
+        "/sv/consultations.atom",
+        f"/sv/consultations/{c.id}.ics",
     ]
 
 
@@ -75,8 +80,12 @@ def test_a_flash_message_makes_the_page_personal(client, consultation):
 
 
 def test_registration_and_submission_forms_are_not_cached(client, consultation):
-    for url in (f"/sv/consultations/{consultation.id}/views/new", f"/sv/consultations/{consultation.id}/register",
-                "/sv/login", "/sv/views/find"):
+    for url in (
+        f"/sv/consultations/{consultation.id}/views/new",
+        f"/sv/consultations/{consultation.id}/register",
+        "/sv/login",
+        "/sv/views/find",
+    ):
         response = client.get(url)
         assert not response.cache_control.public, url
 
@@ -115,7 +124,9 @@ def test_static_files_have_content_hashed_urls_and_are_immutable(client, app):
     plain.close()
 
 
-def test_the_cached_calendar_of_all_consultations_changes_with_the_data(client, consultation, db_session, create_consultation):
+def test_the_cached_calendar_of_all_consultations_changes_with_the_data(
+    client, consultation, db_session, create_consultation
+):
     first = client.get("/sv/consultations.ics")
     assert b"Samr" in first.data
     assert client.get("/sv/consultations.ics").data == first.data  # served from the process cache

@@ -64,7 +64,10 @@ class SecondInstance:
         database_url = database_url or f"sqlite:///{tmp_path / 'second.sqlite'}"
         self.process = subprocess.Popen(
             [sys.executable, "-c", SECOND_INSTANCE, REDIS_URL, database_url],
-            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             env={**os.environ, "APP_ENV": "test"},
         )
         assert self.readline() == "ready"
@@ -99,8 +102,15 @@ def test_login_limit_is_shared_between_two_app_servers(redis_db, tmp_path, backe
     # first server must not be bound to the test's open transaction (the second
     # would wait on its row locks).
     with empty_database(backend, tmp_path, "multi") as shared:
-        first = create_app(TestConfig, {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL,
-                                        "DATABASE_URL": shared, "UPLOAD_DIR": str(tmp_path / "uploads")})
+        first = create_app(
+            TestConfig,
+            {
+                "RATELIMIT_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": REDIS_URL,
+                "DATABASE_URL": shared,
+                "UPLOAD_DIR": str(tmp_path / "uploads"),
+            },
+        )
         Base.metadata.create_all(first.extensions["db"].engine)
         client = first.test_client()
         second = SecondInstance(tmp_path, shared)
@@ -108,15 +118,17 @@ def test_login_limit_is_shared_between_two_app_servers(redis_db, tmp_path, backe
             statuses = []
             for attempt in range(per_minute):
                 if attempt % 2 == 0:
-                    statuses.append(client.post("/sv/login", data={"email": "nobody@example.org",
-                                                                   "password": "wrong"}).status_code)
+                    statuses.append(
+                        client.post("/sv/login", data={"email": "nobody@example.org", "password": "wrong"}).status_code
+                    )
                 else:
                     statuses.append(second.post_login())
             assert 429 not in statuses, statuses
             # The total is spent: both servers refuse now, although each saw only half.
             assert second.post_login() == 429
-            assert client.post("/sv/login", data={"email": "nobody@example.org",
-                                                  "password": "wrong"}).status_code == 429
+            assert (
+                client.post("/sv/login", data={"email": "nobody@example.org", "password": "wrong"}).status_code == 429
+            )
             assert any(b"LIMITER" in key for key in redis_db.keys("*"))
         finally:
             second.stop()

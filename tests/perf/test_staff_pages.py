@@ -65,10 +65,13 @@ def test_staff_pages_stay_small_and_send_constant_statements(app, client, auth, 
     assert_bounded(small, large, BUDGET)  # 1,000 views and 40 consultations; 10,000 and 400
 
 
-@pytest.mark.parametrize("filter_args,expected", [
-    ("", 10_000 // 10),
-    ("theme=none", 10_000 // 10 - 10_000 // 30 - 1),
-])
+@pytest.mark.parametrize(
+    "filter_args,expected",
+    [
+        ("", 10_000 // 10),
+        ("theme=none", 10_000 // 10 - 10_000 // 30 - 1),
+    ],
+)
 def test_views_list_counts_in_sql(client, auth, db_session, create_board, create_user, filter_args, expected):
     world = build_staff_world(db_session, create_board, create_user, views=10_000 // 10, consultations=5)
     auth.login(world.user)

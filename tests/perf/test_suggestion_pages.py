@@ -23,13 +23,18 @@ def _suggest_and_measure(client, db_session, world) -> dict[str, tuple[int, int]
     db_session.expire_all()
     run = present(suggestions.get_run(db_session, world.consultation.id))
     assert run.considered == min(world.views, suggestions.MAX_VIEWS) and run.suggestions
-    return measure_pages(client, db_session, {
-        "suggestions": base, "proposal": f"{base}/{run.suggestions[0].id}",
-        "proposal-rom": f"/rom{base[3:]}/{run.suggestions[-1].id}?page=2"})
+    return measure_pages(
+        client,
+        db_session,
+        {
+            "suggestions": base,
+            "proposal": f"{base}/{run.suggestions[0].id}",
+            "proposal-rom": f"/rom{base[3:]}/{run.suggestions[-1].id}?page=2",
+        },
+    )
 
 
-def test_suggestion_pages_stay_small_and_send_constant_statements(client, auth, db_session, create_board,
-                                                                  create_user):
+def test_suggestion_pages_stay_small_and_send_constant_statements(client, auth, db_session, create_board, create_user):
     small_world = build_staff_world(db_session, create_board, create_user, views=200, consultations=2)
     auth.login(small_world.user)
     small = _suggest_and_measure(client, db_session, small_world)

@@ -12,17 +12,28 @@ from app.participation.models import Channel, Contact, HiddenReason, Viewpoint
 
 def _add_views(db_session, consultation, n):
     for i in range(n):
-        db_session.add(Viewpoint(
-            consultation_id=consultation.id, reference_code=f"EXPT-{i:04d}", body=f"Synpunkt nummer {i}",
-            language="rom" if i % 2 else "sv", channel=Channel.MEETING if i % 3 == 0 else Channel.WEB,
-            publish_consent=bool(i % 2), contact=Contact(name="Hemlig Person", email="hemlig@example.org") if i == 1 else None,
-            hidden_dt=utcnow() if i == 2 else None, hidden_reason=HiddenReason.OFFENSIVE if i == 2 else None,
-        ))
-    db_session.add(Viewpoint(consultation_id=consultation.id, reference_code="EXPT-EVIL", body="=HYPERLINK(\"x\")", language="sv"))
+        db_session.add(
+            Viewpoint(
+                consultation_id=consultation.id,
+                reference_code=f"EXPT-{i:04d}",
+                body=f"Synpunkt nummer {i}",
+                language="rom" if i % 2 else "sv",
+                channel=Channel.MEETING if i % 3 == 0 else Channel.WEB,
+                publish_consent=bool(i % 2),
+                contact=Contact(name="Hemlig Person", email="hemlig@example.org") if i == 1 else None,
+                hidden_dt=utcnow() if i == 2 else None,
+                hidden_reason=HiddenReason.OFFENSIVE if i == 2 else None,
+            )
+        )
+    db_session.add(
+        Viewpoint(consultation_id=consultation.id, reference_code="EXPT-EVIL", body='=HYPERLINK("x")', language="sv")
+    )
     db_session.commit()
 
 
-def test_staff_export_streams_every_view_without_contact_data(client, auth, create_user, create_consultation, db_session):
+def test_staff_export_streams_every_view_without_contact_data(
+    client, auth, create_user, create_consultation, db_session
+):
     consultation = create_consultation()
     _add_views(db_session, consultation, 25)
     auth.login(create_user(boards={consultation.lead_board: Role.EDITOR}))

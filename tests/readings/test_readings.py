@@ -63,16 +63,22 @@ def test_invitation_reading_is_played_on_the_public_page(client, auth, staff, co
     assert f'src="/audio/readings/{reading.id}/{reading.playable_name}.mp3"' in page
     assert "<audio controls" in page and 'aria-describedby="about-text"' in page and 'id="about-text"' in page
     # The Swedish page plays the Romani reading until there is a Swedish one.
-    assert f'src="/audio/readings/{reading.id}/{reading.playable_name}.mp3"' in client.get(f"/sv/consultations/{consultation.id}").get_data(as_text=True)
+    assert f'src="/audio/readings/{reading.id}/{reading.playable_name}.mp3"' in client.get(
+        f"/sv/consultations/{consultation.id}"
+    ).get_data(as_text=True)
 
     with client.get(f"/audio/readings/{reading.id}/{reading.playable_name}.mp3") as full:
         assert full.status_code == 200 and full.mimetype == "audio/mpeg"
         assert "public" in full.headers["Cache-Control"] and "max-age=31536000" in full.headers["Cache-Control"]
         assert full.headers["Accept-Ranges"] == "bytes"
         etag, whole = full.headers["ETag"], full.data
-    with client.get(f"/audio/readings/{reading.id}/{reading.playable_name}.mp3", headers={"Range": "bytes=0-99"}) as part:
+    with client.get(
+        f"/audio/readings/{reading.id}/{reading.playable_name}.mp3", headers={"Range": "bytes=0-99"}
+    ) as part:
         assert part.status_code == 206 and part.data == whole[:100]
-    with client.get(f"/audio/readings/{reading.id}/{reading.playable_name}.mp3", headers={"If-None-Match": etag}) as again:
+    with client.get(
+        f"/audio/readings/{reading.id}/{reading.playable_name}.mp3", headers={"If-None-Match": etag}
+    ) as again:
         assert again.status_code == 304
 
 
@@ -133,7 +139,9 @@ def test_survey_questions_read_aloud(client, auth, create_user, create_survey, d
         assert response.status_code == 200
 
 
-def test_a_new_upload_replaces_the_reading_and_removing_deletes_the_files(client, auth, staff, consultation, db_session, app):
+def test_a_new_upload_replaces_the_reading_and_removing_deletes_the_files(
+    client, auth, staff, consultation, db_session, app
+):
     auth.login(staff)
     url = f"/sv/staff/consultations/{consultation.id}/readings"
     _upload(client, url, target="invitation")
@@ -152,8 +160,13 @@ def test_a_new_upload_replaces_the_reading_and_removing_deletes_the_files(client
 
 def test_a_file_that_is_not_sound_gets_a_message(client, auth, staff, consultation, db_session, app):
     auth.login(staff)
-    response = _upload(client, f"/rom/staff/consultations/{consultation.id}/readings", target="invitation",
-                       sound=b"%PDF-1.7\n" + b"x" * 4000, filename="reading.mp3")
+    response = _upload(
+        client,
+        f"/rom/staff/consultations/{consultation.id}/readings",
+        target="invitation",
+        sound=b"%PDF-1.7\n" + b"x" * 4000,
+        filename="reading.mp3",
+    )
     assert response.status_code == 200
     assert 'id="file-error"' in response.get_data(as_text=True)
     assert _readings(db_session) == [] and _audio_files(app) == []

@@ -40,7 +40,9 @@ def meeting(create_consultation, board, data, ctx, db_session):
 
 
 def _outbox(db_session, kind):
-    return list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)))
+    return list(
+        db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+    )
 
 
 def _event(message):
@@ -87,8 +89,15 @@ def test_moving_the_meeting_tells_everyone_with_an_address_in_their_language(mee
     c, people = meeting
     old_start, old_end = c.start_dt, c.end_dt
     new_start = old_start + timedelta(days=7, hours=-1)
-    changes = _move(db_session, publisher, c, start_dt=new_start, end_dt=new_start + timedelta(hours=2),
-                    venue_name="Rinkeby bibliotek", room="Sal 2")
+    changes = _move(
+        db_session,
+        publisher,
+        c,
+        start_dt=new_start,
+        end_dt=new_start + timedelta(hours=2),
+        venue_name="Rinkeby bibliotek",
+        room="Sal 2",
+    )
     assert changes.told == 2  # the phone-only registrant cannot be e-mailed, the cancelled one is not told
     holder, waiting = _outbox(db_session, CHANGED)
     assert (holder.to_address, holder.language) == ("sara@example.com", "sv")
@@ -98,10 +107,14 @@ def test_moving_the_meeting_tells_everyone_with_an_address_in_their_language(mee
         title = c.title_sv if language == "sv" else c.title_rom
         assert message.subject == _in(language, "Changed: %(title)s", title=title)
         when = _in(language, "When:")
-        assert (f"{when} {_when(language, old_start, old_end)} → {_when(language, c.start_dt, c.end_dt)}"
-                in message.body_text)
-        assert f"{_in(language, 'Where:')} Tensta träff, Tensta allé 1 → Rinkeby bibliotek, Sal 2, Tensta allé 1" \
+        assert (
+            f"{when} {_when(language, old_start, old_end)} → {_when(language, c.start_dt, c.end_dt)}"
             in message.body_text
+        )
+        assert (
+            f"{_in(language, 'Where:')} Tensta träff, Tensta allé 1 → Rinkeby bibliotek, Sal 2, Tensta allé 1"
+            in message.body_text
+        )
         assert _in(language, "Format:") not in message.body_text  # only what changed
         assert f"/{language}/registrations/" in message.body_text
 
@@ -113,8 +126,9 @@ def test_moving_the_meeting_tells_everyone_with_an_address_in_their_language(mee
     assert str(event["status"]) == "CONFIRMED"
     assert "Rinkeby bibliotek" in str(event["location"])
     assert waiting.attachment_text is None  # still waiting: told, but not invited
-    assert _in("rom", "You are still on the waiting list. If you get a place, we will write to you.") \
-        in waiting.body_text
+    assert (
+        _in("rom", "You are still on the waiting list. If you get a place, we will write to you.") in waiting.body_text
+    )
 
 
 def test_a_second_change_gets_a_higher_sequence(meeting, db_session, publisher):
@@ -132,8 +146,15 @@ def test_a_second_change_gets_a_higher_sequence(meeting, db_session, publisher):
 
 def test_other_changes_send_nothing(meeting, db_session, publisher):
     c, _people = meeting
-    changes = _move(db_session, publisher, c, summary_sv="Ny beskrivning.", title_rom="Nevo anav", capacity=5,
-                    accessibility_sv="Hörslinga finns.")
+    changes = _move(
+        db_session,
+        publisher,
+        c,
+        summary_sv="Ny beskrivning.",
+        title_rom="Nevo anav",
+        capacity=5,
+        accessibility_sv="Hörslinga finns.",
+    )
     assert changes and changes.told == 0
     assert _outbox(db_session, CHANGED) == []
 
@@ -144,8 +165,9 @@ def test_an_unchanged_save_sends_nothing(meeting, db_session, publisher):
     assert _outbox(db_session, CHANGED) == []
 
 
-def test_nothing_is_announced_for_a_draft_or_a_meeting_that_is_over(create_consultation, board, data, db_session,
-                                                                     publisher, ctx):
+def test_nothing_is_announced_for_a_draft_or_a_meeting_that_is_over(
+    create_consultation, board, data, db_session, publisher, ctx
+):
     draft = create_consultation(board=board, status=S.DRAFT)
     _move(db_session, publisher, draft, venue_name="Annat ställe")
     past = create_consultation(board=board, start_dt=in_days(3))
@@ -162,8 +184,9 @@ def test_nothing_is_announced_for_a_draft_or_a_meeting_that_is_over(create_consu
 def test_cancelling_tells_everyone_and_cancels_the_calendar_entry(meeting, db_session, publisher):
     c, _people = meeting
     start, end = c.start_dt, c.end_dt
-    consultations.cancel_consultation(db_session, publisher, c, {"reason_sv": "Lokalen har brunnit.",
-                                                                "reason_rom": "O than phabarda."})
+    consultations.cancel_consultation(
+        db_session, publisher, c, {"reason_sv": "Lokalen har brunnit.", "reason_rom": "O than phabarda."}
+    )
     db_session.commit()
     holder, waiting = _outbox(db_session, CANCELLED)
     assert (holder.to_address, waiting.to_address) == ("sara@example.com", "ljuba@example.com")
@@ -213,10 +236,12 @@ def test_withdrawing_ones_data_deletes_the_announcement_too(meeting, db_session,
 # --- Through a real SMTP server -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("season", "local"), [("summer", datetime(2031, 6, 12, 18, 30)),
-                                               ("winter", datetime(2031, 12, 11, 17, 0))])
+@pytest.mark.parametrize(
+    ("season", "local"), [("summer", datetime(2031, 6, 12, 18, 30)), ("winter", datetime(2031, 12, 11, 17, 0))]
+)
 def test_the_update_arrives_with_a_calendar_entry_at_the_new_stockholm_time(
-        meeting, db_session, publisher, season, local):
+    meeting, db_session, publisher, season, local
+):
     from app.mail.services import SmtpSettings, deliver_pending
     from tests.mail.helpers import plain_text, smtp_server
 
@@ -226,7 +251,9 @@ def test_the_update_arrives_with_a_calendar_entry_at_the_new_stockholm_time(
     db_session.execute(sa.update(OutboxMessage).where(OutboxMessage.kind != CHANGED).values(status="sent"))
     db_session.commit()
     with smtp_server() as (sink, port):
-        sent, failed = deliver_pending(db_session, SmtpSettings(host="127.0.0.1", port=port, sender="noreply@x.example"))
+        sent, failed = deliver_pending(
+            db_session, SmtpSettings(host="127.0.0.1", port=port, sender="noreply@x.example")
+        )
     assert (sent, failed) == (2, 0)
     by_address = {str(m["To"]): m for m in sink.messages}
     sara, ljuba = by_address["sara@example.com"], by_address["ljuba@example.com"]
@@ -288,13 +315,23 @@ def test_sent_announcements_are_redacted_with_their_attachment(meeting, db_sessi
 def _edit_form(c, **overrides):
     local = c.start_dt.astimezone(STOCKHOLM)
     data = {
-        "title_sv": c.title_sv, "title_rom": c.title_rom, "summary_sv": c.summary_sv, "summary_rom": c.summary_rom,
-        "influence_sv": c.influence_sv, "influence_rom": c.influence_rom, "decided_sv": c.decided_sv,
-        "decided_rom": c.decided_rom, "is_open": "open", "format": c.format.value,
+        "title_sv": c.title_sv,
+        "title_rom": c.title_rom,
+        "summary_sv": c.summary_sv,
+        "summary_rom": c.summary_rom,
+        "influence_sv": c.influence_sv,
+        "influence_rom": c.influence_rom,
+        "decided_sv": c.decided_sv,
+        "decided_rom": c.decided_rom,
+        "is_open": "open",
+        "format": c.format.value,
         "start_dt": local.strftime("%Y-%m-%dT%H:%M"),
         "end_dt": c.end_dt.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M"),
-        "venue_name": c.venue_name, "address": c.address, "capacity": str(c.capacity),
-        "interpreter_languages": c.interpreter_languages, "version": str(c.version),
+        "venue_name": c.venue_name,
+        "address": c.address,
+        "capacity": str(c.capacity),
+        "interpreter_languages": c.interpreter_languages,
+        "version": str(c.version),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -312,12 +349,27 @@ def test_the_edit_form_says_who_will_be_told(client, auth, meeting, publisher, l
     c, _people = meeting
     auth.login(publisher)
     html = client.get(f"/{lang}/staff/consultations/{c.id}/edit").get_data(as_text=True)
-    assert _ngettext(lang, "If you change the time, date, place, format or link, %(num)d registrant will be told by "
-                     "e-mail,", "If you change the time, date, place, format or link, %(num)d registrants will be told "
-                     "by e-mail,", 1) in html
-    assert _ngettext(lang, "and %(num)d person on the waiting list.", "and %(num)d people on the waiting list.", 1) in html
-    assert _ngettext(lang, "%(num)d registration has no e-mail address: call them.",
-                     "%(num)d registrations have no e-mail address: call them.", 1) in html
+    assert (
+        _ngettext(
+            lang,
+            "If you change the time, date, place, format or link, %(num)d registrant will be told by e-mail,",
+            "If you change the time, date, place, format or link, %(num)d registrants will be told by e-mail,",
+            1,
+        )
+        in html
+    )
+    assert (
+        _ngettext(lang, "and %(num)d person on the waiting list.", "and %(num)d people on the waiting list.", 1) in html
+    )
+    assert (
+        _ngettext(
+            lang,
+            "%(num)d registration has no e-mail address: call them.",
+            "%(num)d registrations have no e-mail address: call them.",
+            1,
+        )
+        in html
+    )
     assert 'aria-describedby="audience-where"' in html
 
 
@@ -331,20 +383,33 @@ def test_the_edit_form_of_a_draft_says_nothing_about_telling(client, auth, creat
 def test_saving_a_new_time_tells_them_and_says_so(client, auth, meeting, publisher, db_session):
     c, _people = meeting
     auth.login(publisher)
-    response = client.post(f"/sv/staff/consultations/{c.id}/edit", follow_redirects=True,
-                           data=_edit_form(c, start_dt="2031-05-05T17:00", end_dt="2031-05-05T19:00"))
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/edit",
+        follow_redirects=True,
+        data=_edit_form(c, start_dt="2031-05-05T17:00", end_dt="2031-05-05T19:00"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert _ngettext("sv", "%(num)d person has been told about the change by e-mail.",
-                     "%(num)d people have been told about the change by e-mail.", 2) in html
+    assert (
+        _ngettext(
+            "sv",
+            "%(num)d person has been told about the change by e-mail.",
+            "%(num)d people have been told about the change by e-mail.",
+            2,
+        )
+        in html
+    )
     assert len(_outbox(db_session, CHANGED)) == 2
 
 
 def test_saving_other_changes_tells_nobody(client, auth, meeting, publisher, db_session):
     c, _people = meeting
     auth.login(publisher)
-    response = client.post(f"/sv/staff/consultations/{c.id}/edit", follow_redirects=True,
-                           data=_edit_form(c, summary_sv="En bättre beskrivning."))
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/edit",
+        follow_redirects=True,
+        data=_edit_form(c, summary_sv="En bättre beskrivning."),
+    )
     assert response.status_code == 200
     assert c.summary_sv == "En bättre beskrivning."
     assert _outbox(db_session, CHANGED) == []
@@ -352,19 +417,31 @@ def test_saving_other_changes_tells_nobody(client, auth, meeting, publisher, db_
 
 
 @pytest.mark.parametrize("lang", ["sv", "rom"])
-def test_the_cancel_form_says_who_will_be_told_and_cancelling_tells_them(client, auth, meeting, publisher,
-                                                                          db_session, lang):
+def test_the_cancel_form_says_who_will_be_told_and_cancelling_tells_them(
+    client, auth, meeting, publisher, db_session, lang
+):
     c, _people = meeting
     auth.login(publisher)
     html = client.get(f"/{lang}/staff/consultations/{c.id}/cancel").get_data(as_text=True)
-    assert _ngettext(lang, "%(num)d registrant will be told by e-mail that the meeting is cancelled,",
-                     "%(num)d registrants will be told by e-mail that the meeting is cancelled,", 1) in html
-    assert _ngettext(lang, "and %(num)d person on the waiting list.", "and %(num)d people on the waiting list.", 1) in html
-    response = client.post(f"/{lang}/staff/consultations/{c.id}/cancel", data={"reason_sv": "Sjukdom."},
-                           follow_redirects=True)
+    assert (
+        _ngettext(
+            lang,
+            "%(num)d registrant will be told by e-mail that the meeting is cancelled,",
+            "%(num)d registrants will be told by e-mail that the meeting is cancelled,",
+            1,
+        )
+        in html
+    )
+    assert (
+        _ngettext(lang, "and %(num)d person on the waiting list.", "and %(num)d people on the waiting list.", 1) in html
+    )
+    response = client.post(
+        f"/{lang}/staff/consultations/{c.id}/cancel", data={"reason_sv": "Sjukdom."}, follow_redirects=True
+    )
     assert c.status is S.CANCELLED
-    assert _ngettext(lang, "%(num)d person has been told by e-mail.", "%(num)d people have been told by e-mail.", 2) \
-        in response.get_data(as_text=True)
+    assert _ngettext(
+        lang, "%(num)d person has been told by e-mail.", "%(num)d people have been told by e-mail.", 2
+    ) in response.get_data(as_text=True)
     assert len(_outbox(db_session, CANCELLED)) == 2
 
 
@@ -376,12 +453,19 @@ def test_cancelling_by_the_private_link_is_confirmed_by_e_mail(client, create_co
     from tests.mail.helpers import plain_text, smtp_server
 
     c = create_consultation(board=board)
-    form = {"name": "Ljuba", "email": "ljuba@example.com", "language": "rom", "consent": "y",
-            "submission_key": "k" * 20}
+    form = {
+        "name": "Ljuba",
+        "email": "ljuba@example.com",
+        "language": "rom",
+        "consent": "y",
+        "submission_key": "k" * 20,
+    }
     location = client.post(f"/rom/consultations/{c.id}/register", data=form).headers["Location"]
     assert client.post(f"{location}/cancel").status_code == 302
     with smtp_server() as (sink, port):
-        sent, failed = deliver_pending(db_session, SmtpSettings(host="127.0.0.1", port=port, sender="noreply@x.example"))
+        sent, failed = deliver_pending(
+            db_session, SmtpSettings(host="127.0.0.1", port=port, sender="noreply@x.example")
+        )
     assert (sent, failed) == (2, 0)
     confirmed, cancelled = sink.messages
     assert cancelled["Subject"] == _in("rom", "Your registration is cancelled – %(title)s", title=c.title_rom)

@@ -42,7 +42,8 @@ def _race(url: str, consultation_id: int, people: int, hold: float) -> list[Base
                 consultation = present(session.get(Consultation, consultation_id))
                 barrier.wait(timeout=10)
                 services.register(
-                    session, consultation,
+                    session,
+                    consultation,
                     services.RegistrationData(name=f"Person {n}", consent=True, email=f"p{n}@example.com"),
                 )
                 time.sleep(hold)  # keep the transaction open so the race window is wide
@@ -64,9 +65,9 @@ def _race(url: str, consultation_id: int, people: int, hold: float) -> list[Base
 def _statuses(url: str, consultation_id: int) -> list[RegistrationStatus]:
     engine = make_engine(url)
     with Session(engine) as session:
-        statuses = list(session.scalars(
-            sa.select(Registration.status).where(Registration.consultation_id == consultation_id)
-        ))
+        statuses = list(
+            session.scalars(sa.select(Registration.status).where(Registration.consultation_id == consultation_id))
+        )
     engine.dispose()
     return statuses
 

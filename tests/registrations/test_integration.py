@@ -25,8 +25,13 @@ def _request_context(app):
 
 
 def _register(db_session, consultation, name, email=None, wants_feedback=False, language="sv"):
-    registration = services.register(db_session, consultation, services.RegistrationData(
-        name=name, email=email, language=language, consent=True, wants_feedback=wants_feedback))
+    registration = services.register(
+        db_session,
+        consultation,
+        services.RegistrationData(
+            name=name, email=email, language=language, consent=True, wants_feedback=wants_feedback
+        ),
+    )
     db_session.commit()
     return registration
 
@@ -68,11 +73,19 @@ def test_person_can_download_and_withdraw_their_data(client, db_session, create_
     waiting = _register(db_session, consultation, "Bojan")
     with client.get(f"/sv/registrations/{registration.token}/my-data.json") as response:
         assert response.headers["Content-Disposition"].startswith("attachment")
-        assert response.json["contact"] == {"name": "Ana", "email": "ana@example.org", "phone": None,
-                                            "organisation": None, "language": "sv"}
+        assert response.json["contact"] == {
+            "name": "Ana",
+            "email": "ana@example.org",
+            "phone": None,
+            "organisation": None,
+            "language": "sv",
+        }
     response = client.post(f"/sv/registrations/{registration.token}/withdraw")
     assert response.status_code == 302
-    assert db_session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.email == "ana@example.org")) == 0
+    assert (
+        db_session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.email == "ana@example.org"))
+        == 0
+    )
     assert db_session.get(Registration, registration.id).status is RegistrationStatus.CANCELLED
     assert waiting.status is RegistrationStatus.CONFIRMED
     assert client.get(f"/sv/registrations/{registration.token}").status_code == 404

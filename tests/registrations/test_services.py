@@ -142,12 +142,22 @@ def test_invalid_data_is_refused_with_a_field(db_session, create_consultation, d
 
 def test_stores_what_was_given_and_nothing_more(db_session, create_consultation, data):
     c = create_consultation()
-    r = services.register(db_session, c, data(
-        name=" Sara ", email="sara@example.com", phone="070-123 45 67", organisation="Romska rådet",
-        language="sv", romani_variety=RomaniVariety.ARLI,  # dropped: the variety only goes with Romani chib
-        needs_interpreter=False, interpreter_variety=RomaniVariety.KALDERASH,  # dropped: no interpreter asked for
-        needs="Rullstol", wants_feedback=True,
-    ))
+    r = services.register(
+        db_session,
+        c,
+        data(
+            name=" Sara ",
+            email="sara@example.com",
+            phone="070-123 45 67",
+            organisation="Romska rådet",
+            language="sv",
+            romani_variety=RomaniVariety.ARLI,  # dropped: the variety only goes with Romani chib
+            needs_interpreter=False,
+            interpreter_variety=RomaniVariety.KALDERASH,  # dropped: no interpreter asked for
+            needs="Rullstol",
+            wants_feedback=True,
+        ),
+    )
     contact = present(r.contact)
     assert contact.name == "Sara"
     assert (contact.email, contact.phone, contact.organisation) == ("sara@example.com", "070-123 45 67", "Romska rådet")
@@ -262,10 +272,21 @@ def test_send_reminders_command(app, runner, db_session, create_consultation, da
 
 def test_summary_counts_for_planning(db_session, create_consultation, data):
     c = create_consultation(capacity=4)
-    services.register(db_session, c, data(language="rom", romani_variety=RomaniVariety.KALDERASH,
-                                          needs_interpreter=True, interpreter_variety=RomaniVariety.KALDERASH))
-    services.register(db_session, c, data(language="rom", needs_interpreter=True,
-                                          interpreter_variety=RomaniVariety.ARLI, needs="Hörslinga"))
+    services.register(
+        db_session,
+        c,
+        data(
+            language="rom",
+            romani_variety=RomaniVariety.KALDERASH,
+            needs_interpreter=True,
+            interpreter_variety=RomaniVariety.KALDERASH,
+        ),
+    )
+    services.register(
+        db_session,
+        c,
+        data(language="rom", needs_interpreter=True, interpreter_variety=RomaniVariety.ARLI, needs="Hörslinga"),
+    )
     services.register(db_session, c, data(language="sv", needs_interpreter=True))
     gone = services.register(db_session, c, data(language="sv", needs_interpreter=True))
     services.cancel(db_session, gone)

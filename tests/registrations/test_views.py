@@ -84,8 +84,10 @@ def test_register_and_see_the_private_page(client, db_session, create_consultati
 
 def test_only_the_name_and_consent_are_required(client, db_session, create_consultation):
     c = create_consultation()
-    response = client.post(f"/sv/consultations/{c.id}/register", data={"name": "Pseudonym", "language": "sv", "consent": "y",
-                                                                      "submission_key": "k-pseudonym"})
+    response = client.post(
+        f"/sv/consultations/{c.id}/register",
+        data={"name": "Pseudonym", "language": "sv", "consent": "y", "submission_key": "k-pseudonym"},
+    )
     assert response.status_code == 302
     (registration,) = _registrations(db_session)
     assert (registration.contact.email, registration.contact.phone) == (None, None)
@@ -119,8 +121,9 @@ def test_full_meeting_puts_people_on_the_waiting_list(client, db_session, create
         ({"needs": "y" * 5000}, "needs", "Sara Lindberg"),
     ],
 )
-def test_bad_input_keeps_the_text_with_the_error_next_to_the_field(client, db_session, create_consultation,
-                                                                   overrides, field, kept):
+def test_bad_input_keeps_the_text_with_the_error_next_to_the_field(
+    client, db_session, create_consultation, overrides, field, kept
+):
     c = create_consultation()
     response = client.post(f"/sv/consultations/{c.id}/register", data=_form(**overrides))
     assert response.status_code == 200
@@ -200,7 +203,9 @@ def test_cancel_through_the_private_link_promotes_the_waiting_list(client, db_se
     assert response.status_code == 302
     assert response.headers["Location"] == first
     assert (holder.status, waiting.status) == (R.CANCELLED, R.CONFIRMED)
-    kinds = set(db_session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.to_address == "sedan@example.com")))
+    kinds = set(
+        db_session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.to_address == "sedan@example.com"))
+    )
     assert kinds == {"registration.waitlisted", "registration.promoted"}
     page = client.get(first).get_data(as_text=True)
     assert "/cancel" not in page  # nothing left to cancel
@@ -234,8 +239,11 @@ def test_cancelling_asks_once_then_confirms_by_e_mail_in_the_registrants_languag
 
     response = client.post(f"{location}/cancel", follow_redirects=True)
     assert registration.status is R.CANCELLED  # type: ignore[comparison-overlap]  # the call above changed it; mypy keeps the narrowing
-    assert _text(client, lang, "Your registration is cancelled. Thank you for telling us. We have sent you an e-mail "
-                               "to confirm it.") in response.get_data(as_text=True)
+    assert _text(
+        client,
+        lang,
+        "Your registration is cancelled. Thank you for telling us. We have sent you an e-mail to confirm it.",
+    ) in response.get_data(as_text=True)
     (mail,) = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled"))
     assert mail.to_address == "sara@example.com"
     assert mail.language == other
@@ -245,7 +253,10 @@ def test_cancelling_asks_once_then_confirms_by_e_mail_in_the_registrants_languag
     assert f"/{other}/consultations/{c.id}" in mail.body_text
 
     client.post(f"{location}/cancel")  # again: no second mail
-    assert len(list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled")))) == 1
+    assert (
+        len(list(db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "registration.cancelled"))))
+        == 1
+    )
     assert client.get(f"{location}/cancel").status_code == 302  # nothing left to confirm
 
 
@@ -328,7 +339,14 @@ def test_cancelled_consultation_says_one_thing(client, db_session, create_consul
     c.cancel_reason_sv = "Lokalen är stängd."
     db_session.commit()
     html = client.get(location).get_data(as_text=True)
-    assert _text(client, lang, "This consultation is cancelled. The meeting will not take place, so there is nothing you need to do.") in html
+    assert (
+        _text(
+            client,
+            lang,
+            "This consultation is cancelled. The meeting will not take place, so there is nothing you need to do.",
+        )
+        in html
+    )
     for promise in ("You have a place at the meeting.", "You are on the waiting list.", "Cancel my registration"):
         assert _text(client, lang, promise) not in html
 
@@ -360,7 +378,7 @@ class TestCsrf:
 def registered(client, db_session, create_consultation, board):
     c = create_consultation(board=board, capacity=2)
     for form in (
-        _form(name="Ett", needs="=HYPERLINK(\"http://evil\")"),
+        _form(name="Ett", needs='=HYPERLINK("http://evil")'),
         _form(name="Två", language="sv", romani_variety="", needs_interpreter=None, interpreter_variety="", needs=""),
         _form(name="Tre", interpreter_variety="arli"),
     ):
@@ -402,7 +420,9 @@ def test_attendance_after_the_meeting(client, auth, db_session, registered, crea
     auth.login(create_user(boards={board: Role.EDITOR}))
     html = client.get(f"/sv/staff/consultations/{c.id}/registrations").get_data(as_text=True)
     assert html.count('type="checkbox" name="attended"') == 3
-    response = client.post(f"/sv/staff/consultations/{c.id}/registrations/attendance", data={"attended": [one.id, three.id]})
+    response = client.post(
+        f"/sv/staff/consultations/{c.id}/registrations/attendance", data={"attended": [one.id, three.id]}
+    )
     assert response.status_code == 302
     assert (one.attended, two.attended, three.attended) == (True, False, True)
     bad = client.post(f"/sv/staff/consultations/{c.id}/registrations/attendance", data={"attended": ["999999"]})

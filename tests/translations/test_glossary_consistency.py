@@ -55,7 +55,9 @@ def _demo_romani() -> list[str]:
                     if key.value.endswith("_rom"):
                         found.extend(strings(value))
                     elif key.value == "options":
-                        found.extend(line.split("|", 1)[1] for s in strings(value) for line in s.splitlines() if "|" in line)
+                        found.extend(
+                            line.split("|", 1)[1] for s in strings(value) for line in s.splitlines() if "|" in line
+                        )
         elif isinstance(node, ast.Call):
             keywords = {k.arg: k.value for k in node.keywords if k.arg}
             for name, value in keywords.items():
@@ -66,14 +68,23 @@ def _demo_romani() -> list[str]:
                 for name in ("body", "text"):
                     if name in keywords:
                         found.extend(strings(keywords[name]))
-        elif isinstance(node, ast.For) and isinstance(node.target, ast.Tuple) and isinstance(node.iter, (ast.Tuple, ast.List)):
+        elif (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Tuple)
+            and isinstance(node.iter, (ast.Tuple, ast.List))
+        ):
             names = [getattr(t, "id", "") for t in node.target.elts]
             if "rom" in names:
                 index = names.index("rom")
                 for item in node.iter.elts:
                     if isinstance(item, ast.Tuple) and len(item.elts) > index:
                         found.extend(strings(item.elts[index]))
-        elif isinstance(node, ast.Tuple) and node.elts and isinstance(node.elts[-1], ast.Constant) and node.elts[-1].value == "rom":
+        elif (
+            isinstance(node, ast.Tuple)
+            and node.elts
+            and isinstance(node.elts[-1], ast.Constant)
+            and node.elts[-1].value == "rom"
+        ):
             if isinstance(node.elts[0], ast.Constant) and isinstance(node.elts[0].value, str):
                 found.append(node.elts[0].value)
     return found
@@ -130,10 +141,20 @@ def test_seeding_replaces_old_seeded_romani_names_but_not_edited_ones(db_session
     from app.boards.models import Board, BoardKind
     from app.boards.services import seed_boards
 
-    old = Board(slug="kulturnamnden", kind=BoardKind.SPECIALIST, name_sv="Kulturnämnden",
-                name_rom="I Komisia vash e Kultura", contact_email="k@stockholm.example")
-    edited = Board(slug="bromma", kind=BoardKind.DISTRICT, name_sv="Bromma stadsdelsnämnd",
-                   name_rom="Komisia Bromma (edited by staff)", contact_email="b@stockholm.example")
+    old = Board(
+        slug="kulturnamnden",
+        kind=BoardKind.SPECIALIST,
+        name_sv="Kulturnämnden",
+        name_rom="I Komisia vash e Kultura",
+        contact_email="k@stockholm.example",
+    )
+    edited = Board(
+        slug="bromma",
+        kind=BoardKind.DISTRICT,
+        name_sv="Bromma stadsdelsnämnd",
+        name_rom="Komisia Bromma (edited by staff)",
+        contact_email="b@stockholm.example",
+    )
     db_session.add_all([old, edited])
     db_session.flush()
     seed_boards(db_session)

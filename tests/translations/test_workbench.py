@@ -69,7 +69,9 @@ def test_placeholders_and_markup_are_checked_on_save(db_session, translator):
 
 
 def test_plural_singular_may_say_one_instead_of_the_number(db_session, translator):
-    source = next(m for m in services.catalogs.messages(DIRECTORY, "rom") if m.is_plural and "%(num)d" in (m.msgid_plural or ""))
+    source = next(
+        m for m in services.catalogs.messages(DIRECTORY, "rom") if m.is_plural and "%(num)d" in (m.msgid_plural or "")
+    )
     entry = services.save_translation(db_session, translator, DIRECTORY, "rom", source.key, ["jekh", "%(num)d but"])
     assert entry.forms[:2] == ("jekh", "%(num)d but")
     with pytest.raises(DomainError) as error:
@@ -93,14 +95,18 @@ def test_states_review_and_audit(db_session, translator):
 
 
 def test_search_finds_english_swedish_and_translation(db_session):
-    assert any(e.key == SKIP_KEY for e in services.list_entries(db_session, DIRECTORY, "rom", query="hoppa till innehållet"))
+    assert any(
+        e.key == SKIP_KEY for e in services.list_entries(db_session, DIRECTORY, "rom", query="hoppa till innehållet")
+    )
     assert any(e.key == SKIP_KEY for e in services.list_entries(db_session, DIRECTORY, "rom", query="skip to"))
     assert [e.key for e in services.list_entries(db_session, DIRECTORY, "rom", keys={SKIP_KEY[:8]})] == [SKIP_KEY]
 
 
 def test_locations_come_from_the_template():
     source = next(m for m in services.catalogs.messages(DIRECTORY, "rom") if m.key == SKIP_KEY)
-    assert ("templates/base.html", 20) in source.locations or any(f == "templates/base.html" for f, _ in source.locations)
+    assert ("templates/base.html", 20) in source.locations or any(
+        f == "templates/base.html" for f, _ in source.locations
+    )
 
 
 def test_export_contains_overrides_and_compiles(db_session, translator, tmp_path):
@@ -112,8 +118,18 @@ def test_export_contains_overrides_and_compiles(db_session, translator, tmp_path
     target.mkdir(parents=True)
     (target / "messages.po").write_bytes(data)
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "compile", "-d", str(tmp_path), "-D", "messages", "--statistics"],
-        capture_output=True, text=True, check=False,
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "compile",
+            "-d",
+            str(tmp_path),
+            "-D",
+            "messages",
+            "--statistics",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0 and "fuzzy" not in result.stderr + result.stdout, result.stderr
     assert (target / "messages.mo").exists()
@@ -180,9 +196,14 @@ def test_missing_placeholder_is_refused_next_to_the_field(client, auth, translat
 
 def test_workbench_pages_render_for_a_translator(client, auth, translator):
     auth.login(translator)
-    for url in ("/sv/staff/translations/", "/rom/staff/translations/rom/", "/sv/staff/translations/rom/?state=draft&q=skip",
-                f"/sv/staff/translations/rom/entry/{SKIP_KEY}", "/sv/staff/translations/rom/glossary",
-                "/sv/staff/translations/rom/consistency"):
+    for url in (
+        "/sv/staff/translations/",
+        "/rom/staff/translations/rom/",
+        "/sv/staff/translations/rom/?state=draft&q=skip",
+        f"/sv/staff/translations/rom/entry/{SKIP_KEY}",
+        "/sv/staff/translations/rom/glossary",
+        "/sv/staff/translations/rom/consistency",
+    ):
         assert client.get(url).status_code == 200, url
     assert client.get("/sv/staff/translations/sv/").status_code == 403
     assert client.get("/sv/staff/translations/xx/").status_code == 404
@@ -224,7 +245,9 @@ def test_site_admin_grants_and_withdraws_the_role(client, auth, create_user, db_
     assert client.post("/sv/staff/admin/translators", data={"user_id": person.id, "language": "rom"}).status_code == 302
     grant = db_session.scalar(sa.select(TranslatorLanguage).where(TranslatorLanguage.user_id == person.id))
     assert grant.language == "rom"
-    html = client.post("/sv/staff/admin/translators", data={"user_id": person.id, "language": "rom"}).get_data(as_text=True)
+    html = client.post("/sv/staff/admin/translators", data={"user_id": person.id, "language": "rom"}).get_data(
+        as_text=True
+    )
     assert 'id="user_id-error"' in html
     assert client.post(f"/sv/staff/admin/translators/{grant.id}/revoke").status_code == 302
     assert db_session.scalar(sa.select(TranslatorLanguage).where(TranslatorLanguage.user_id == person.id)) is None

@@ -14,8 +14,12 @@ def create_wish(db_session, board) -> Callable[..., Wish]:
     """A wish written directly (bypassing the form), already read by staff unless ``reviewed_dt=None``."""
 
     def _create(boards: list[Any] | None = None, **kwargs: Any) -> Wish:
-        values: dict[str, Any] = {"kind": WishKind.TOPIC, "text": "Samråd om bostäder, tack", "language": "sv",
-                                  "reviewed_dt": utcnow()}
+        values: dict[str, Any] = {
+            "kind": WishKind.TOPIC,
+            "text": "Samråd om bostäder, tack",
+            "language": "sv",
+            "reviewed_dt": utcnow(),
+        }
         values.update(kwargs)
         wish = Wish(boards=list(boards or [board]), **values)
         db_session.add(wish)

@@ -37,14 +37,17 @@ def test_same_key_returns_the_first_wish(db_session, board):
     assert created and not created_again and again.id == first.id and again.text == "Träffas i Husby"
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"board_ids": []}, "board_ids"),
-    ({"board_ids": [999999]}, "board_ids"),
-    ({"text": "  "}, "text"),
-    ({"text": "x" * (services.MAX_TEXT + 1)}, "text"),
-    ({"language": "klingon"}, "language"),
-    ({"wants_answer": True}, "email"),
-])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"board_ids": []}, "board_ids"),
+        ({"board_ids": [999999]}, "board_ids"),
+        ({"text": "  "}, "text"),
+        ({"text": "x" * (services.MAX_TEXT + 1)}, "text"),
+        ({"language": "klingon"}, "language"),
+        ({"wants_answer": True}, "email"),
+    ],
+)
 def test_validation(db_session, board, overrides, field):
     data = _data([board.id])
     for key, value in overrides.items():
@@ -56,10 +59,13 @@ def test_validation(db_session, board, overrides, field):
 
 
 def test_variety_only_for_romani(db_session, board):
-    wish, _ = services.submit_wish(db_session, _data([board.id], romani_variety=RomaniVariety.ARLI), idempotency_key="s-3")
+    wish, _ = services.submit_wish(
+        db_session, _data([board.id], romani_variety=RomaniVariety.ARLI), idempotency_key="s-3"
+    )
     assert wish.romani_variety is None and wish.lang_tag == "sv"
-    wish, _ = services.submit_wish(db_session, _data([board.id], language="rom", romani_variety=RomaniVariety.ARLI),
-                                   idempotency_key="s-4")
+    wish, _ = services.submit_wish(
+        db_session, _data([board.id], language="rom", romani_variety=RomaniVariety.ARLI), idempotency_key="s-4"
+    )
     assert wish.lang_tag == "rmn"
 
 
@@ -69,14 +75,21 @@ def test_answer_rules(db_session, staff, create_wish):
         services.answer_wish(db_session, staff, wish, {"status": WishStatus.DECLINED, "answer_sv": "  "})
     assert error.value.field == "answer_sv"
     with pytest.raises(DomainError) as error:
-        services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": None, "answer_rom": "Va"})
+        services.answer_wish(
+            db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": None, "answer_rom": "Va"}
+        )
     assert error.value.field == "answer_sv"
     assert wish.status is WishStatus.NEW
     services.answer_wish(db_session, staff, wish, {"status": WishStatus.PLANNED, "answer_sv": None})
     assert wish.status is WishStatus.PLANNED and wish.answered_by_id == staff.id  # type: ignore[comparison-overlap]  # the call above changed it; mypy keeps the narrowing
-    services.answer_wish(db_session, staff, wish, {"status": WishStatus.DECLINED, "answer_sv": "Det ligger utanför vårt ansvar."})
-    events = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "Wish", AuditEvent.object_id == wish.id)
-                                .order_by(AuditEvent.id)).all()
+    services.answer_wish(
+        db_session, staff, wish, {"status": WishStatus.DECLINED, "answer_sv": "Det ligger utanför vårt ansvar."}
+    )
+    events = db_session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "Wish", AuditEvent.object_id == wish.id)
+        .order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events] == ["wish.answer", "wish.answer"]
     assert events[-1].before["status"] == "planned" and events[-1].after["status"] == "declined"
 
@@ -96,14 +109,27 @@ def test_only_addressed_boards_may_answer(db_session, create_wish, create_user, 
 def test_email_in_the_persons_language_once_per_status(app, db_session, board, staff):
     with app.app_context():
         wish, _ = services.submit_wish(
-            db_session, _data([board.id], email="zoran@example.org", name="Zoran", wants_answer=True, contact_language="rom"),
+            db_session,
+            _data([board.id], email="zoran@example.org", name="Zoran", wants_answer=True, contact_language="rom"),
             idempotency_key="s-mail",
         )
-        assert services.answer_wish(db_session, staff, wish, {
-            "status": WishStatus.ANSWERED, "answer_sv": "Vi ordnar ett samråd i Husby.",
-            "answer_rom": "Keras jekh sfatuipe ande Husby."}) == 1
+        assert (
+            services.answer_wish(
+                db_session,
+                staff,
+                wish,
+                {
+                    "status": WishStatus.ANSWERED,
+                    "answer_sv": "Vi ordnar ett samråd i Husby.",
+                    "answer_rom": "Keras jekh sfatuipe ande Husby.",
+                },
+            )
+            == 1
+        )
         # Editing the text without changing the status sends nothing more.
-        assert services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Rättat."}) == 0
+        assert (
+            services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Rättat."}) == 0
+        )
     messages = db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == "zoran@example.org")).all()
     assert len(messages) == 1
     assert messages[0].language == "rom" and messages[0].kind == "wish.answered"
@@ -113,7 +139,9 @@ def test_email_in_the_persons_language_once_per_status(app, db_session, board, s
 
 def test_no_email_unless_asked(app, db_session, board, staff):
     with app.app_context():
-        wish, _ = services.submit_wish(db_session, _data([board.id], email="nope@example.org"), idempotency_key="s-nomail")
+        wish, _ = services.submit_wish(
+            db_session, _data([board.id], email="nope@example.org"), idempotency_key="s-nomail"
+        )
         assert services.answer_wish(db_session, staff, wish, {"status": WishStatus.ANSWERED, "answer_sv": "Svar"}) == 0
     assert present(wish.contact).email == "nope@example.org" and not wish.wants_answer
     assert db_session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to_address == "nope@example.org")) is None
@@ -145,10 +173,12 @@ def test_purge_contacts_after_the_answer(app, db_session, board, staff):
     from app.db import utcnow
 
     with app.app_context():
-        old, _ = services.submit_wish(db_session, _data([board.id], email="old@example.org", wants_answer=True),
-                                      idempotency_key="s-old")
-        open_, _ = services.submit_wish(db_session, _data([board.id], email="open@example.org", wants_answer=True),
-                                        idempotency_key="s-open")
+        old, _ = services.submit_wish(
+            db_session, _data([board.id], email="old@example.org", wants_answer=True), idempotency_key="s-old"
+        )
+        open_, _ = services.submit_wish(
+            db_session, _data([board.id], email="open@example.org", wants_answer=True), idempotency_key="s-open"
+        )
         services.answer_wish(db_session, staff, old, {"status": WishStatus.ANSWERED, "answer_sv": "Svar"})
     old.answered_dt = utcnow() - timedelta(days=100)
     db_session.flush()

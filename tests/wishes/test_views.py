@@ -17,8 +17,14 @@ def _count(db_session) -> int:
 
 
 def _post(client, boards, lang="sv", **overrides):
-    data = {"kind": "topic", "text": "Ett samråd om skolan, gärna på kvällen.", "language": "sv",
-            "board_ids": [str(b.id) for b in boards], "submission_key": "w-1", "romani_variety": ""}
+    data = {
+        "kind": "topic",
+        "text": "Ett samråd om skolan, gärna på kvällen.",
+        "language": "sv",
+        "board_ids": [str(b.id) for b in boards],
+        "submission_key": "w-1",
+        "romani_variety": "",
+    }
     data.update(overrides)
     return client.post(f"/{lang}/wishes/new", data=data)
 
@@ -36,9 +42,15 @@ def test_anonymous_wish_to_several_boards_stores_no_personal_data(client, board,
     contacts = db_session.scalar(sa.select(sa.func.count()).select_from(Contact))
     response = client.post(
         "/sv/wishes/new",
-        data={"kind": "time", "text": "Helst på lördagar", "language": "sv",
-              "board_ids": [str(board.id), str(other_board.id)], "submission_key": "w-anon"},
-        environ_base={"REMOTE_ADDR": "203.0.113.77"}, headers={"User-Agent": "SecretBrowser/1.0"},
+        data={
+            "kind": "time",
+            "text": "Helst på lördagar",
+            "language": "sv",
+            "board_ids": [str(board.id), str(other_board.id)],
+            "submission_key": "w-anon",
+        },
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        headers={"User-Agent": "SecretBrowser/1.0"},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/sv/wishes/thanks")
     wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("w-anon.")))
@@ -52,8 +64,17 @@ def test_anonymous_wish_to_several_boards_stores_no_personal_data(client, board,
 
 
 def test_contact_kept_apart_in_the_page_language(client, board, db_session):
-    _post(client, [board], lang="rom", language="rom", romani_variety="kalderash", name="Maria",
-          email="maria@example.org", wants_answer="y", submission_key="w-contact")
+    _post(
+        client,
+        [board],
+        lang="rom",
+        language="rom",
+        romani_variety="kalderash",
+        name="Maria",
+        email="maria@example.org",
+        wants_answer="y",
+        submission_key="w-contact",
+    )
     wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("w-contact.")))
     assert wish.wants_answer and wish.lang_tag == "rmy"
     contact = db_session.get(Contact, wish.contact_id)
@@ -70,8 +91,16 @@ def test_boards_must_be_chosen_and_text_is_kept(client, db_session):
     assert _count(db_session) == 0
 
 
-@pytest.mark.parametrize("field,value", [("text", "   "), ("kind", "nonsense"), ("language", "klingon"),
-                                         ("romani_variety", "elvish"), ("email", "not-an-email")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("text", "   "),
+        ("kind", "nonsense"),
+        ("language", "klingon"),
+        ("romani_variety", "elvish"),
+        ("email", "not-an-email"),
+    ],
+)
 def test_bad_input_error_next_to_field(client, board, db_session, field, value):
     html = _post(client, [board], **{field: value}).get_data(as_text=True)
     assert f'id="{field}-error"' in html and f'href="#{field}"' in html
@@ -79,8 +108,10 @@ def test_bad_input_error_next_to_field(client, board, db_session, field, value):
 
 
 def test_unknown_board_is_an_error(client, board, db_session):
-    html = client.post("/sv/wishes/new", data={"kind": "topic", "text": "x", "language": "sv",
-                                               "board_ids": ["999999"], "submission_key": "w-x"}).get_data(as_text=True)
+    html = client.post(
+        "/sv/wishes/new",
+        data={"kind": "topic", "text": "x", "language": "sv", "board_ids": ["999999"], "submission_key": "w-x"},
+    ).get_data(as_text=True)
     assert 'id="board_ids-error"' in html and _count(db_session) == 0
 
 
@@ -121,8 +152,10 @@ class TestRateLimit:
 def test_public_list_shows_answers_in_both_languages(client, auth, staff, create_wish, db_session):
     wish = create_wish(text="Samråd om bostäder", language="sv")
     auth.login(staff)
-    response = client.post(f"/sv/staff/wishes/{wish.id}",
-                           data={"status": "answered", "answer_sv": "Vi håller ett samråd i maj.", "answer_rom": ""})
+    response = client.post(
+        f"/sv/staff/wishes/{wish.id}",
+        data={"status": "answered", "answer_sv": "Vi håller ett samråd i maj.", "answer_rom": ""},
+    )
     assert response.status_code == 302
     assert wish.status is WishStatus.ANSWERED
     auth.logout()
@@ -131,8 +164,14 @@ def test_public_list_shows_answers_in_both_languages(client, auth, staff, create
     rom = client.get("/rom/wishes/").get_data(as_text=True)
     assert '<div lang="sv" class="fallback"><p>Vi håller ett samråd i maj.</p>' in rom  # marked as Swedish
     auth.login(staff)
-    client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "answered", "answer_sv": "Vi håller ett samråd i maj.",
-                                                    "answer_rom": "Keras jekh sfatuipe ando maj."})
+    client.post(
+        f"/sv/staff/wishes/{wish.id}",
+        data={
+            "status": "answered",
+            "answer_sv": "Vi håller ett samråd i maj.",
+            "answer_rom": "Keras jekh sfatuipe ando maj.",
+        },
+    )
     auth.logout()
     rom = client.get("/rom/wishes/").get_data(as_text=True)
     assert "Keras jekh sfatuipe ando maj." in rom and "Vi håller ett samråd i maj." not in rom
@@ -141,15 +180,18 @@ def test_public_list_shows_answers_in_both_languages(client, auth, staff, create
 def test_hidden_wishes_are_never_public(client, auth, staff, create_wish, db_session):
     wish = create_wish(text="Ring Kalle på 070-1234567")
     auth.login(staff)
-    response = client.post(f"/sv/staff/wishes/{wish.id}/hide", data={"reason": "personal_data", "note": "Telefonnummer"})
+    response = client.post(
+        f"/sv/staff/wishes/{wish.id}/hide", data={"reason": "personal_data", "note": "Telefonnummer"}
+    )
     assert response.status_code == 302 and wish.is_hidden
     staff_page = client.get("/sv/staff/wishes/").get_data(as_text=True)
     assert "Ring Kalle" in staff_page
     auth.logout()
     for lang in ("sv", "rom"):
         assert "070-1234567" not in client.get(f"/{lang}/wishes/").get_data(as_text=True)
-    actions = db_session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_type == "Wish",
-                                                                    AuditEvent.object_id == wish.id)).all()
+    actions = db_session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_type == "Wish", AuditEvent.object_id == wish.id)
+    ).all()
     assert actions == ["wish.hide"]
     auth.login(staff)
     client.post(f"/sv/staff/wishes/{wish.id}/unhide")
@@ -162,24 +204,43 @@ def test_hidden_wishes_are_never_public(client, auth, staff, create_wish, db_ses
 def test_declined_without_reason_is_an_error(client, auth, staff, create_wish):
     wish = create_wish()
     auth.login(staff)
-    response = client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "declined", "answer_sv": "", "answer_rom": "Na"})
+    response = client.post(
+        f"/sv/staff/wishes/{wish.id}", data={"status": "declined", "answer_sv": "", "answer_rom": "Na"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="answer_sv-error"' in html and "Na</textarea>" in html
     assert wish.status is WishStatus.NEW
 
 
 def test_answer_is_audited_and_person_emailed_in_their_language(client, auth, staff, board, db_session):
-    client.post("/rom/wishes/new", data={"kind": "format", "text": "Amen kamas digitalno sfatuipe", "language": "rom",
-                                         "board_ids": [str(board.id)], "submission_key": "w-mail",
-                                         "email": "dragan@example.org", "wants_answer": "y"})
+    client.post(
+        "/rom/wishes/new",
+        data={
+            "kind": "format",
+            "text": "Amen kamas digitalno sfatuipe",
+            "language": "rom",
+            "board_ids": [str(board.id)],
+            "submission_key": "w-mail",
+            "email": "dragan@example.org",
+            "wants_answer": "y",
+        },
+    )
     wish = db_session.scalar(sa.select(Wish).where(Wish.idempotency_key.startswith("w-mail.")))
     auth.login(staff)
-    client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "planned", "answer_sv": "Vi planerar ett digitalt samråd.",
-                                                    "answer_rom": "Planisaras jekh digitalno sfatuipe."})
+    client.post(
+        f"/sv/staff/wishes/{wish.id}",
+        data={
+            "status": "planned",
+            "answer_sv": "Vi planerar ett digitalt samråd.",
+            "answer_rom": "Planisaras jekh digitalno sfatuipe.",
+        },
+    )
     message = db_session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to_address == "dragan@example.org"))
     assert message is not None and message.language == "rom"
     assert "Planisaras jekh digitalno sfatuipe." in message.body_text
-    event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "wish.answer", AuditEvent.object_id == wish.id))
+    event = db_session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "wish.answer", AuditEvent.object_id == wish.id)
+    )
     assert event.actor_id == staff.id and event.after["status"] == "planned"
 
 
@@ -218,13 +279,20 @@ def test_staff_translate_a_romani_wish_with_provenance(client, auth, staff, crea
     auth.login(staff)
     page = client.get(f"/sv/staff/wishes/{wish.id}").get_data(as_text=True)
     assert f'href="/sv/staff/wishes/{wish.id}/translate"' in page
-    html = client.post(f"/sv/staff/wishes/{wish.id}/translate",
-                       data={"language": "sv", "body": "Vi vill ha samråd om bostäder", "provenance": "human"}
-                       ).get_data(as_text=True)
+    html = client.post(
+        f"/sv/staff/wishes/{wish.id}/translate",
+        data={"language": "sv", "body": "Vi vill ha samråd om bostäder", "provenance": "human"},
+    ).get_data(as_text=True)
     assert 'id="translator-error"' in html and "Vi vill ha samråd om bostäder" in html  # who translated?
-    response = client.post(f"/sv/staff/wishes/{wish.id}/translate",
-                           data={"language": "sv", "body": "Vi vill ha samråd om bostäder", "provenance": "human",
-                                 "translator": "Maria (brobyggare)"})
+    response = client.post(
+        f"/sv/staff/wishes/{wish.id}/translate",
+        data={
+            "language": "sv",
+            "body": "Vi vill ha samråd om bostäder",
+            "provenance": "human",
+            "translator": "Maria (brobyggare)",
+        },
+    )
     assert response.status_code == 302
     page = client.get(f"/sv/staff/wishes/{wish.id}").get_data(as_text=True)
     assert '<blockquote lang="sv">Vi vill ha samråd om bostäder</blockquote>' in page
@@ -241,7 +309,8 @@ def test_changed_answer_keeps_the_earlier_one(client, auth, staff, create_wish):
     client.post(f"/sv/staff/wishes/{wish.id}", data={"status": "answered", "answer_sv": "Samrådet hölls i maj."})
     assert wish.answer_sv == "Samrådet hölls i maj."
     assert [(a.status, a.answer_sv, a.answered_by_id) for a in wish.earlier_answers] == [
-        (WishStatus.PLANNED, "Vi planerar det till våren.", staff.id)]
+        (WishStatus.PLANNED, "Vi planerar det till våren.", staff.id)
+    ]
     page = client.get(f"/sv/staff/wishes/{wish.id}").get_data(as_text=True)
     assert "Tidigare svar" in page and "Vi planerar det till våren." in page and staff.name in page
 
