@@ -69,6 +69,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
     from app.consultations.board_views import bp as boards_bp
     from app.consultations.staff_views import bp as consultations_staff_bp
     from app.consultations.views import bp as consultations_bp
+    from app.experiences.measure_views import bp as experiences_measures_bp
     from app.experiences.staff_views import bp as experiences_staff_bp
     from app.experiences.views import bp as experiences_bp
     from app.feedback.staff_views import bp as feedback_staff_bp
@@ -114,6 +115,7 @@ def create_app(config: Any = None, overrides: dict[str, Any] | None = None) -> F
         minutes_staff_bp,
         experiences_bp,
         experiences_staff_bp,
+        experiences_measures_bp,
         wishes_bp,
         wishes_staff_bp,
         translations_views.bp,

@@ -1,8 +1,7 @@
-"""Staff: services, surveys and questions, entering answers and notes, results, measures.
+"""Staff: services, surveys and questions, entering answers and notes, results.
 
-The measures' summary, theme and publish pages are the shared feedback staff
-pages (:mod:`app.feedback.pages`), described for a service by :data:`PAGES`;
-the measure form (a response with its owner, status and dates) is the service's own.
+A service's measures (what the board does about the experiences) are in
+:mod:`app.experiences.measure_views`.
 
 Each view: parse → load (404) → check permission (403) → one service call →
 commit → redirect, or re-render the form with the typed text and the errors.
@@ -13,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.boards.services import list_boards
@@ -21,16 +19,13 @@ from app.common.csvexport import csv_download
 from app.common.errors import DomainError
 from app.db import commit, get_session
 from app.experiences import answers as xp_answers
-from app.experiences import measures as xp_measures
 from app.experiences import policies, services
 from app.experiences import results as xp_results
 from app.experiences.forms import (
-    MeasureForm,
     NoteForm,
     QuestionForm,
     ServiceForm,
     SurveyForm,
-    ThemeForm,
     answer_form,
 )
 from app.experiences.models import (
@@ -40,12 +35,8 @@ from app.experiences.models import (
     Survey,
     SurveyQuestion,
 )
-from app.feedback import pages
-from app.feedback.models import FeedbackReport, Theme
-from app.feedback.pages import StaffPages
 from app.i18n import default_language, force_language, format_date, language_name, languages
 from app.i18n import gettext as _
-from app.i18n import lazy_gettext as _l
 from app.moderation import pages as moderation
 from app.participation.models import Channel
 from app.web.charts import bar_chart
@@ -74,8 +65,7 @@ def _survey(survey_id: int) -> Survey:
 @bp.route(f"{PREFIX}/")
 @staff_required
 def index() -> str:
-    return render_template("experiences/staff/index.html",
-                           services=services.services_for_staff(get_session(), actor()))
+    return render_template("experiences/staff/index.html", services=services.services_for_staff(get_session(), actor()))
 
 
 @bp.route(f"{PREFIX}/services/new", methods=["GET", "POST"])
@@ -114,8 +104,13 @@ def service(service_id: int) -> str | Response:
             flash(_("The service has been saved."), "success")
             return redirect(url_for(".service", service_id=svc.id))
     return render_template(
-        "experiences/staff/service.html", service=svc, form=form, confirm_form=ConfirmForm(),
-        results=xp_results.service_results(session, svc), records=records, closed_records=len(every) - len(records),
+        "experiences/staff/service.html",
+        service=svc,
+        form=form,
+        confirm_form=ConfirmForm(),
+        results=xp_results.service_results(session, svc),
+        records=records,
+        closed_records=len(every) - len(records),
         counts={s.id: services.count_records(session, s) for s in svc.surveys},
     )
 
@@ -168,8 +163,13 @@ def survey(survey_id: int) -> str | Response:
             flash(_("The survey has been saved."), "success")
             return redirect(url_for(".survey", survey_id=srv.id))
     return render_template(
-        "experiences/staff/survey.html", survey=srv, service=srv.service, form=form, confirm_form=ConfirmForm(),
-        answers=services.count_records(session, srv), can_publish=policies.may_publish(actor(), srv.service),
+        "experiences/staff/survey.html",
+        survey=srv,
+        service=srv.service,
+        form=form,
+        confirm_form=ConfirmForm(),
+        answers=services.count_records(session, srv),
+        can_publish=policies.may_publish(actor(), srv.service),
         short_urls={lang: xp_results.short_url(srv, lang) for lang in languages()},
     )
 
@@ -202,8 +202,9 @@ def question_new(survey_id: int) -> str | Response:
             commit()
             flash(_("The question has been added."), "success")
             return redirect(url_for(".survey", survey_id=srv.id))
-    return render_template("experiences/staff/question_form.html", survey=srv, service=srv.service, form=form,
-                           question=None)
+    return render_template(
+        "experiences/staff/question_form.html", survey=srv, service=srv.service, form=form, question=None
+    )
 
 
 @bp.route(f"{PREFIX}/questions/<int:question_id>", methods=["GET", "POST"])
@@ -222,8 +223,14 @@ def question(question_id: int) -> str | Response:
             commit()
             flash(_("The question has been saved."), "success")
             return redirect(url_for(".survey", survey_id=srv.id))
-    return render_template("experiences/staff/question_form.html", survey=srv, service=srv.service, form=form,
-                           question=q, confirm_form=ConfirmForm())
+    return render_template(
+        "experiences/staff/question_form.html",
+        survey=srv,
+        service=srv.service,
+        form=form,
+        question=q,
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route(f"{PREFIX}/questions/<int:question_id>/delete", methods=["POST"])
@@ -253,8 +260,15 @@ def poster(survey_id: int) -> str:
         url = xp_results.short_url(srv, lang)
         with force_language(lang):  # "Open until …" in each language of the poster
             open_until = _("Open until %(date)s.", date=format_date(srv.closes_dt, False))
-        codes.append({"lang": lang, "url": url, "qr": qr_svg(url, _("QR code: %(url)s", url=url)),
-                      "label": label, "open_until": open_until})
+        codes.append(
+            {
+                "lang": lang,
+                "url": url,
+                "qr": qr_svg(url, _("QR code: %(url)s", url=url)),
+                "label": label,
+                "open_until": open_until,
+            }
+        )
     return render_template("experiences/staff/poster.html", survey=srv, service=srv.service, codes=codes)
 
 
@@ -269,8 +283,14 @@ def answers_new(survey_id: int) -> str | Response:
     if form.validate_on_submit():
         lang = form.language.data if form.language.data in languages() else default_language()
         with form_errors(form) as attempt:
-            xp_answers.record_answers(get_session(), actor(), srv, form.to_data(lang),
-                                    channel=Channel(form.channel.data), occurred_on=form.occurred_on.data)
+            xp_answers.record_answers(
+                get_session(),
+                actor(),
+                srv,
+                form.to_data(lang),
+                channel=Channel(form.channel.data),
+                occurred_on=form.occurred_on.data,
+            )
         if attempt.ok:
             commit()
             flash(_("The answers have been recorded."), "success")
@@ -311,17 +331,25 @@ def record(record_id: int) -> str | tuple[str, int]:
 @staff_required
 def results(survey_id: int) -> str:
     srv = _survey(survey_id)
-    return render_template("experiences/staff/results.html", survey=srv, service=srv.service,
-                           results=xp_results.survey_results(get_session(), srv), chart=bar_chart,
-                           confirm_form=ConfirmForm())
+    return render_template(
+        "experiences/staff/results.html",
+        survey=srv,
+        service=srv.service,
+        results=xp_results.survey_results(get_session(), srv),
+        chart=bar_chart,
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route(f"{PREFIX}/surveys/<int:survey_id>/results.csv")
 @staff_required
 def results_csv(survey_id: int) -> Response:
     srv = _survey(survey_id)
-    return csv_download(xp_results.results_csv(xp_results.survey_results(get_session(), srv)),
-                        f"survey-{srv.short_code}.csv", private=True)
+    return csv_download(
+        xp_results.results_csv(xp_results.survey_results(get_session(), srv)),
+        f"survey-{srv.short_code}.csv",
+        private=True,
+    )
 
 
 def _answer(answer_id: int) -> ExperienceAnswer:
@@ -335,12 +363,18 @@ def _answer(answer_id: int) -> ExperienceAnswer:
 def answer_hide(answer_id: int) -> str | Response:
     ans = _answer(answer_id)
     return moderation.hide_page(
-        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        ans,
+        permitted=policies.can_edit(actor(), ans.record.service),
         done_url=url_for(".results", survey_id=ans.record.survey_id),
-        done_message=_("The answer is hidden from public results."), reason_label=_("Why hide the answer?"),
-        heading=_("Hide an answer"), submit_label=_("Hide the answer"), service=ans.record.service,
+        done_message=_("The answer is hidden from public results."),
+        reason_label=_("Why hide the answer?"),
+        heading=_("Hide an answer"),
+        submit_label=_("Hide the answer"),
+        service=ans.record.service,
         nav="experiences/staff/_nav.html",
-        explanation=_("A hidden answer is not deleted: staff still see it, and the public results count it as not shown."),
+        explanation=_(
+            "A hidden answer is not deleted: staff still see it, and the public results count it as not shown."
+        ),
     )
 
 
@@ -349,9 +383,11 @@ def answer_hide(answer_id: int) -> str | Response:
 def answer_mask(answer_id: int) -> str | Response:
     ans = _answer(answer_id)
     return moderation.mask_page(
-        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        ans,
+        permitted=policies.can_edit(actor(), ans.record.service),
         done_url=url_for(".results", survey_id=ans.record.survey_id) + f"#answer-{ans.id}",
-        service=ans.record.service, nav="experiences/staff/_nav.html",
+        service=ans.record.service,
+        nav="experiences/staff/_nav.html",
     )
 
 
@@ -362,7 +398,8 @@ def answer_approve(answer_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return moderation.approve_action(
-        ans, permitted=policies.can_edit(actor(), ans.record.service),
+        ans,
+        permitted=policies.can_edit(actor(), ans.record.service),
         done_url=url_for(".results", survey_id=ans.record.survey_id) + f"#answer-{ans.id}",
         done_message=_("The answer is approved: it is public if its author agreed."),
     )
@@ -375,107 +412,8 @@ def answer_unhide(answer_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return moderation.unhide_action(
-        ans, permitted=policies.can_edit(actor(), ans.record.service),
-        done_url=url_for(".results", survey_id=ans.record.survey_id), done_message=_("The answer is shown again."),
+        ans,
+        permitted=policies.can_edit(actor(), ans.record.service),
+        done_url=url_for(".results", survey_id=ans.record.survey_id),
+        done_message=_("The answer is shown again."),
     )
-
-
-# --- Measures -----------------------------------------------------------------------------------------
-
-
-def _measures_context(session: Session, _service: Service, report: FeedbackReport | None) -> dict[str, Any]:
-    """The themes table: how many experiences each theme rests on, and its measure."""
-    if report is None:
-        return {"measures": {}, "counts": {}}
-    return {"measures": xp_measures.measures_for(session, report),
-            "counts": xp_measures.theme_record_counts(session, [t.id for t in report.themes])}
-
-
-def _prepare_theme_form(session: Session, service: Service, theme: Theme | None, form: ThemeForm, opened: bool) -> None:
-    """The service's records to tick, and (when the form opens on a theme) those it groups."""
-    user = actor()
-    form.offer(xp_answers.list_records(session, service), lambda record: policies.can_open_record(user, record))
-    if opened and theme is not None:
-        form.record_ids.data = xp_measures.theme_record_ids(session, theme)
-
-
-def _theme_context(session: Session, _service: Service, _theme: Theme | None, conflict: Theme | None) -> dict[str, Any]:
-    return {"conflict_record_ids": xp_measures.theme_record_ids(session, conflict) if conflict else []}
-
-
-#: A service's measures: its part of the shared feedback staff pages (:mod:`app.feedback.pages`).
-PAGES = StaffPages(
-    owner_name="service", load=_service, get_report=xp_measures.get_report, start_report=xp_measures.start_report,
-    summary_endpoint="experiences_staff.measures", publish_endpoint="experiences_staff.measures_publish",
-    summary_template="experiences/staff/measures.html", theme_template="experiences/staff/theme.html",
-    publish_template="experiences/staff/publish.html",
-    may_publish=lambda user, service, _report: policies.may_publish(user, service),
-    publish=lambda session, user, service, _report, note_sv, note_rom: xp_measures.publish_measures(
-        session, user, service, change_note_sv=note_sv, change_note_rom=note_rom),
-    published_message=_l("The measures are published."), summary_context=_measures_context,
-    theme_form=ThemeForm, prepare_theme_form=_prepare_theme_form,
-    add_theme=lambda session, user, service, form: xp_measures.add_theme(
-        session, user, service, form.data, form.record_ids.data or []),
-    update_theme=lambda session, user, theme, form, version: xp_measures.update_theme(
-        session, user, theme, form.data, form.record_ids.data or [], expected_version=version),
-    theme_added=lambda service, theme: (_("The theme has been added. Now write the response and the measure."),
-                                        url_for(".measure", service_id=service.id, theme_id=theme.id)),
-    theme_context=_theme_context,
-)
-
-
-@bp.route(f"{PREFIX}/services/<int:service_id>/measures", methods=["GET", "POST"])
-@staff_required
-def measures(service_id: int) -> tuple[str, int] | Response:
-    return pages.summary_page(PAGES, service_id)
-
-
-@bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/new", methods=["GET", "POST"])
-@staff_required
-def theme_new(service_id: int) -> tuple[str, int] | Response:
-    return pages.theme_page(PAGES, service_id)
-
-
-@bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>", methods=["GET", "POST"])
-@staff_required
-def theme_edit(service_id: int, theme_id: int) -> tuple[str, int] | Response:
-    return pages.theme_page(PAGES, service_id, theme_id)
-
-
-@bp.route(f"{PREFIX}/services/<int:service_id>/measures/themes/<int:theme_id>/measure", methods=["GET", "POST"])
-@staff_required
-def measure(service_id: int, theme_id: int) -> tuple[str, int] | Response:
-    session = get_session()
-    svc, _report, theme = pages.load_theme(PAGES, service_id, theme_id)
-    current = xp_measures.get_measure(session, theme.response)
-    if request.method == "POST":
-        form = MeasureForm()
-    elif current is not None and theme.response is not None:
-        r = theme.response
-        form = MeasureForm(body_sv=r.body_sv, body_rom=r.body_rom, reason_sv=r.reason_sv, reason_rom=r.reason_rom,
-                           owner=current.owner, status=current.status.value, start_date=current.start_date,
-                           end_date=current.end_date)
-    else:
-        form = MeasureForm()
-    if request.method != "POST":
-        # The response's version guards the response and its measure together.
-        form.version.data = str(theme.response.version if theme.response is not None else 0)
-    conflict: xp_measures.StaleMeasure | None = None
-    if form.validate_on_submit():
-        with form_errors(form) as attempt:
-            xp_measures.save_measure(session, actor(), theme, form.data, expected_version=form.expected_version())
-        if attempt.ok:
-            commit()
-            flash(_("The measure has been saved."), "success")
-            return redirect(url_for(".measures", service_id=svc.id))
-        conflict = attempt.conflict  # type: ignore[assignment]  # save_measure raises StaleMeasure
-    return render_template(
-        "experiences/staff/measure.html", service=svc, theme=theme, form=form,
-        conflict=conflict.response if conflict else None, conflict_measure=conflict.measure if conflict else None,
-    ), 409 if conflict else 200
-
-
-@bp.route(f"{PREFIX}/services/<int:service_id>/measures/publish", methods=["GET", "POST"])
-@staff_required
-def measures_publish(service_id: int) -> str | Response:
-    return pages.publish_page(PAGES, service_id)
