@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.consultations.models import MeetingFormat, RomaniVariety
+from app.consultations.services import EDITABLE_FIELDS
 from app.i18n import lazy_gettext as _l
 from app.i18n import localized_text
 from app.web.forms import (
@@ -107,37 +108,8 @@ class ConsultationForm(VersionedForm):
 
     def to_data(self) -> dict[str, Any]:
         """The form's values as the service's field dictionary."""
-        names = (
-            "title_sv",
-            "title_rom",
-            "summary_sv",
-            "summary_rom",
-            "easy_read_sv",
-            "easy_read_rom",
-            "influence_sv",
-            "influence_rom",
-            "decided_sv",
-            "decided_rom",
-            "case_reference",
-            "start_dt",
-            "end_dt",
-            "venue_name",
-            "address",
-            "room",
-            "directions_sv",
-            "directions_rom",
-            "accessibility_sv",
-            "accessibility_rom",
-            "join_url",
-            "compensation_sv",
-            "compensation_rom",
-            "registration_deadline_dt",
-            "capacity",
-            "input_opens_dt",
-            "input_closes_dt",
-            "feedback_due_date",
-        )
-        data = {name: getattr(self, name).data for name in names}
+        special = {"is_open", "format", "interpreter_languages"}
+        data = {name: getattr(self, name).data for name in EDITABLE_FIELDS - special}
         data["is_open"] = self.is_open.data == "open"
         data["format"] = MeetingFormat(self.format.data)
         data["interpreter_languages"] = list(self.interpreter_languages.data or [])

@@ -21,6 +21,7 @@ from app.common.errors import DomainError, require_permission
 from app.consultations import policies
 from app.consultations.models import Consultation, ConsultationStatus, RomaniVariety
 from app.db import add_once, utcnow
+from app.i18n import languages
 from app.i18n import lazy_gettext as _l
 from app.moderation import services as moderation
 from app.participation import speaker
@@ -187,23 +188,26 @@ def record_spoken_viewpoint(
 
 
 def put_translation(
+    session: Session,
+    actor: User,
     original: Any,
     translations: list[Any],
     make: Callable[[], Any],
     *,
+    action: str,
     language: str,
     body: str,
     provenance: Provenance,
     translator: str | None,
-) -> tuple[Any, dict[str, Any] | None]:
-    """Add (or replace) the translation of ``original`` (a view, a wish) into ``language``.
+) -> Any:
+    """Add (or replace) the translation of ``original`` (a view, a wish) into ``language``
+    and record ``action`` in the audit log (with the text before, when one was replaced).
 
     ``translations`` is the original's list of :class:`~app.participation.models.TranslatedCopy`
-    rows and ``make`` builds a new one. Checks the language and, for a human
-    translation, who made it; the original always stays. Returns the
-    translation and, when one was replaced, its text before (for the audit log).
+    rows and ``make`` builds a new one. Checks the language (one of the site's) and, for a
+    human translation, who made it; the original always stays. The caller checks permission.
     """
-    if language not in ("sv", "rom"):
+    if language not in languages():
         raise DomainError(_l("Choose a language from the list."), field="language")
     if language == original.language:
         raise DomainError(_l("The translation must be into another language than the original."), field="language")
@@ -222,7 +226,16 @@ def put_translation(
     translation.translator = (translator or "").strip() or None
     # An original masked before it was translated: the translator worked from the masked text.
     moderation.mask_new_copy(original, translation)
-    return translation, before
+    session.flush()
+    record(
+        session,
+        actor,
+        action,
+        original,
+        before=before,
+        after={"language": language, "provenance": provenance, "body": translation.body},
+    )
+    return translation
 
 
 def add_translation(
@@ -237,23 +250,17 @@ def add_translation(
 ) -> ViewpointTranslation:
     """Add (or replace) a translation of a view. The original always stays."""
     require_permission(policies.can_edit(actor, viewpoint.consultation))
-    translation, before = put_translation(
+    translation: ViewpointTranslation = put_translation(
+        session,
+        actor,
         viewpoint,
         viewpoint.translations,
         lambda: ViewpointTranslation(created_by_id=actor.id),
+        action="viewpoint.translate",
         language=language,
         body=body,
         provenance=provenance,
         translator=translator,
-    )
-    session.flush()
-    record(
-        session,
-        actor,
-        "viewpoint.translate",
-        viewpoint,
-        before=before,
-        after={"language": language, "provenance": provenance, "body": translation.body},
     )
     return translation
 

@@ -259,23 +259,17 @@ def translate_wish(
 ) -> WishTranslation:
     """Add (or replace) a translation of a wish for staff, as for views (the original stays)."""
     require_permission(policies.can_answer(actor, wish))
-    translation, before = put_translation(
+    translation: WishTranslation = put_translation(
+        session,
+        actor,
         wish,
         wish.translations,
         lambda: WishTranslation(created_by_id=actor.id),
+        action="wish.translate",
         language=language,
         body=body,
         provenance=provenance,
         translator=translator,
-    )
-    session.flush()
-    record(
-        session,
-        actor,
-        "wish.translate",
-        wish,
-        before=before,
-        after={"language": language, "provenance": provenance, "body": translation.body},
     )
     return translation
 
