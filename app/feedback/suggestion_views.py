@@ -44,9 +44,14 @@ def _load(consultation_id: int) -> tuple[Consultation, FeedbackReport | None, Su
     )
 
 
+def _proposal_in(run: SuggestionRun | None, suggestion_id: int) -> ThemeSuggestion | None:
+    """The proposal of the consultation's current run with this id (``None``: gone or another run's)."""
+    return next((s for s in run.suggestions if s.id == suggestion_id), None) if run else None
+
+
 def _load_proposal(consultation_id: int, suggestion_id: int) -> tuple[Consultation, FeedbackReport, ThemeSuggestion]:
     consultation, report, run = _load(consultation_id)
-    suggestion = next((s for s in run.suggestions if s.id == suggestion_id), None) if run else None
+    suggestion = _proposal_in(run, suggestion_id)
     if report is None or suggestion is None:
         abort(404)
     return consultation, report, suggestion
@@ -141,7 +146,7 @@ def proposal(consultation_id: int, suggestion_id: int) -> tuple[str, int] | Resp
     """GET: the proposal's views, paginated, to take some out. POST: accept, rename or reject it."""
     if request.method == "POST":
         consultation, report, run = _load(consultation_id)
-        suggestion = next((s for s in run.suggestions if s.id == suggestion_id), None) if run else None
+        suggestion = _proposal_in(run, suggestion_id)
         if suggestion is None or report is None:
             return _gone(consultation)
         form = _proposal_form(suggestion, formdata=request.form)
@@ -244,7 +249,7 @@ def remove_views(consultation_id: int, suggestion_id: int) -> tuple[str, int] | 
     """Take the ticked views out of the proposal (they stay in no theme)."""
     session = get_session()
     consultation, report, run = _load(consultation_id)
-    suggestion = next((s for s in run.suggestions if s.id == suggestion_id), None) if run else None
+    suggestion = _proposal_in(run, suggestion_id)
     if suggestion is None or report is None:
         return _gone(consultation)
     form = ProposalViewsForm()
