@@ -76,6 +76,23 @@ class MarkerTranslations(NullTranslations):
     pgettext = upgettext
 
 
+def _buffered(application: Any) -> Any:
+    """``application`` with each response body read whole and its iterable closed before
+    sending. werkzeug's development server does not close the iterable of a response whose
+    client hung up (a browser dropping a favicon request), so a file behind it would be
+    closed by the garbage collector, during some later test, as a ResourceWarning."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = application(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return app
+
+
 @contextlib.contextmanager
 def serve(application: Any, port: int = 0) -> Iterator[str]:
     """``application`` served by werkzeug in a thread on 127.0.0.1 (on ``port``, or a free one)
@@ -85,7 +102,7 @@ def serve(application: Any, port: int = 0) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on stderr
-    server = make_server("127.0.0.1", port, application, threaded=True)
+    server = make_server("127.0.0.1", port, _buffered(application), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     application.config["PUBLIC_BASE_URL"] = base
     thread = threading.Thread(target=server.serve_forever, name=f"live-server-{server.server_port}", daemon=True)
